@@ -1,0 +1,34 @@
+# One task runner for people and CI: `make today`, `make test`, `make bench`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+
+.PHONY: install today test lint bench check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Build today's programmes for the sample station with the offline engine.
+today: $(STAMP)
+	$(BIN)/broadcast build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check broadcast tests benchmarks
+
+check: $(STAMP)
+	$(BIN)/broadcast check
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf .cache var audio_out/20* assets/nhac_hieu.wav

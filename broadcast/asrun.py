@@ -1,0 +1,312 @@
+"""The as-run log: what aired when, one SQLite row per programme and per item, committed at once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS airings (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('programme', 'item')),
+    parent_id INTEGER NULL REFERENCES airings(id),
+    programme_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    slot TEXT,
+    session TEXT,
+    scheduled_at TEXT,
+    started_at TEXT NULL,
+    ended_at TEXT NULL,
+    item_id TEXT NULL,
+    item_kind TEXT NULL,
+    template TEXT NULL,
+    title TEXT,
+    tags TEXT,
+    priority TEXT NULL,
+    episode TEXT NULL,
+    source TEXT NULL,
+    repeat INTEGER NULL,
+    duration_s REAL NULL,
+    status TEXT NOT NULL CHECK (status IN ('playing', 'played', 'late', 'missed', 'failed',
+                                           'interrupted', 'skipped')),
+    error TEXT NULL,
+    output TEXT NULL,
+    file TEXT NULL,
+    values_json TEXT NULL
+);
+CREATE INDEX IF NOT EXISTS airings_programme ON airings (programme_id, kind);
+CREATE INDEX IF NOT EXISTS airings_date ON airings (date);
+CREATE INDEX IF NOT EXISTS airings_status ON airings (status);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+"""
+
+STATUSES = ("playing", "played", "late", "missed", "failed", "interrupted", "skipped")
+EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed")
+# A slot whose latest row has one of these is settled: it is never put on air again.
+FINAL_STATUSES = frozenset({"played", "late", "missed", "failed", "skipped"})
+AIRED_STATUSES = frozenset({"played", "late"})
+
+STATUS_LABELS = {"playing": "đang phát", "played": "đã phát", "late": "phát muộn", "missed": "bị lỡ",
+                 "failed": "lỗi", "interrupted": "bị ngắt", "skipped": "bỏ qua"}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The log's time format: aware ISO 8601 to the millisecond."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("as-run times must be timezone-aware")
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class AsRunLog:
+    """One SQLite file in WAL mode; every state change is its own committed transaction.
+
+    A process killed at any moment leaves at worst a programme row in 'playing', which
+    `open_programmes()` finds and the daemon closes on its next start. Safe to share between
+    the daemon's threads (one connection behind a lock).
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        if synchronous.upper() not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
+        self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "AsRunLog":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def programme_started(self, *, programme_id: str, day: date, slot: str, session: str,
+                          scheduled_at: datetime, title: str, started_at: datetime | None,
+                          status: str = "playing", entry: Mapping[str, Any] | None = None,
+                          tags: Iterable[str] = (), priority: str | None = None,
+                          duration_s: float | None = None, output: str | None = None,
+                          file: str | None = None, source: str | None = None,
+                          ended_at: datetime | None = None, error: str | None = None) -> int:
+        """Insert a programme row (and, given its manifest `entry`, one row per item); its id.
+
+        Items start in the same status as the programme, timed from the programme start plus
+        their manifest offset; `finish()` settles them. A missed or failed programme is
+        written with `entry=None`: nothing of it aired, so it has no item rows.
+        """
+        _check_status(status)
+        with self._lock, self._transaction():
+            row_id = self._insert(
+                kind="programme", parent_id=None, programme_id=programme_id, date=day.isoformat(),
+                slot=slot, session=session, scheduled_at=iso(scheduled_at), started_at=iso(started_at),
+                ended_at=iso(ended_at), title=title, tags=json.dumps(list(tags), ensure_ascii=False),
+                priority=priority, source=source, duration_s=duration_s, status=status, error=error,
+                output=output, file=file)
+            if entry is not None:
+                self._insert_items(row_id, entry, programme_id=programme_id, day=day, slot=slot,
+                                   session=session, scheduled_at=scheduled_at, started_at=started_at,
+                                   status=status, output=output)
+        return row_id
+
+    def item_rows(self, parent_id: int) -> list[dict[str, Any]]:
+        """The item rows of one programme row, in air order."""
+        with self._lock:
+            cur = self._db.execute("SELECT * FROM airings WHERE parent_id = ? ORDER BY id", (parent_id,))
+            return [_decode(r) for r in cur.fetchall()]
+
+    def finish(self, row_id: int, status: str, ended_at: datetime, error: str | None = None) -> None:
+        """Settle a programme row and its items at `ended_at`.
+
+        Items whose planned end is not after `ended_at` aired ('played'); the item on air at
+        that moment takes `status` ('played' when the programme finished normally); the
+        items after it never started ('skipped').
+        """
+        _check_status(status)
+        with self._lock, self._transaction():
+            self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
+                             (status, iso(ended_at), error, row_id))
+            items = self._db.execute(
+                "SELECT id, started_at, duration_s FROM airings WHERE parent_id = ? ORDER BY id",
+                (row_id,)).fetchall()
+            for item in items:
+                start = _parse(item["started_at"])
+                end = start + timedelta(seconds=item["duration_s"] or 0.0) if start else None
+                if status in AIRED_STATUSES or (end is not None and end <= ended_at):
+                    self._db.execute("UPDATE airings SET status = 'played', ended_at = ? WHERE id = ?",
+                                     (iso(end), item["id"]))
+                elif start is not None and start < ended_at:
+                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
+                                     (status, iso(ended_at), error, item["id"]))
+                else:
+                    self._db.execute("UPDATE airings SET status = 'skipped', started_at = NULL, "
+                                     "ended_at = NULL WHERE id = ?", (item["id"],))
+
+    def event(self, kind: str, at: datetime, message: str = "") -> None:
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}; one of {', '.join(EVENT_KINDS)}")
+        with self._lock:
+            self._db.execute("INSERT INTO events (at, kind, message) VALUES (?, ?, ?)",
+                             (iso(at), kind, message))
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def status_of(self, programme_id: str) -> str | None:
+        """Status of the latest programme row for this id; None if it never came up."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT status FROM airings WHERE programme_id = ? AND kind = 'programme' "
+                "ORDER BY id DESC LIMIT 1", (programme_id,)).fetchone()
+        return row["status"] if row else None
+
+    def open_programmes(self) -> list[dict[str, Any]]:
+        """Programme rows still 'playing': left behind by a process that died mid-play."""
+        with self._lock:
+            cur = self._db.execute("SELECT * FROM airings WHERE kind = 'programme' AND status = 'playing' "
+                                   "ORDER BY id")
+            return [_decode(r) for r in cur.fetchall()]
+
+    def last_event(self, kinds: Iterable[str] | None = None) -> dict[str, Any] | None:
+        with self._lock:
+            if kinds:
+                kinds = list(kinds)
+                marks = ",".join("?" * len(kinds))
+                row = self._db.execute(f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY id DESC LIMIT 1",
+                                       kinds).fetchone()
+            else:
+                row = self._db.execute("SELECT * FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    def rows(self, start: date, end: date) -> list[dict[str, Any]]:
+        """Airings whose slot date is in [start, end], in log order, with `tags` decoded."""
+        with self._lock:
+            cur = self._db.execute("SELECT * FROM airings WHERE date BETWEEN ? AND ? ORDER BY id",
+                                   (start.isoformat(), end.isoformat()))
+            return [_decode(r) for r in cur.fetchall()]
+
+    def events(self, start: date, end: date, kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Events whose local date is in [start, end], oldest first."""
+        query = "SELECT * FROM events WHERE substr(at, 1, 10) BETWEEN ? AND ?"
+        args: list[Any] = [start.isoformat(), end.isoformat()]
+        if kinds:
+            kinds = list(kinds)
+            query += f" AND kind IN ({','.join('?' * len(kinds))})"
+            args += kinds
+        with self._lock:
+            return [dict(r) for r in self._db.execute(query + " ORDER BY id", args).fetchall()]
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _transaction(self) -> "_Transaction":
+        return _Transaction(self._db)
+
+    def _insert(self, **fields: Any) -> int:
+        names = ",".join(fields)
+        marks = ",".join("?" * len(fields))
+        cur = self._db.execute(f"INSERT INTO airings ({names}) VALUES ({marks})", list(fields.values()))
+        return int(cur.lastrowid)
+
+    def _insert_items(self, parent_id: int, entry: Mapping[str, Any], *, programme_id: str, day: date,
+                      slot: str, session: str, scheduled_at: datetime, started_at: datetime | None,
+                      status: str, output: str | None) -> None:
+        for item in entry.get("items") or []:
+            offset = float(item.get("offset_s") or 0.0)
+            start = started_at + timedelta(seconds=offset) if started_at else None
+            values = item.get("values")
+            self._insert(
+                kind="item", parent_id=parent_id, programme_id=programme_id, date=day.isoformat(),
+                slot=slot, session=session, scheduled_at=iso(scheduled_at + timedelta(seconds=offset)),
+                started_at=iso(start), item_id=item.get("id"), item_kind=item.get("kind"),
+                template=item.get("template"), title=item.get("title") or "",
+                tags=json.dumps(list(item.get("tags") or []), ensure_ascii=False),
+                priority=item.get("priority"), episode=item.get("episode"), source=item.get("source"),
+                repeat=item.get("repeat"), duration_s=item.get("duration_s"), status=status,
+                output=output,
+                values_json=json.dumps(values, ensure_ascii=False) if values is not None else None)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT around a programme and its items, so they land together."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    out["tags"] = json.loads(out["tags"]) if out.get("tags") else []
+    return out
+
+
+def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
+    """A readable table for `broadcast log`: one line per programme, its items indented.
+
+        Ngày        Giờ       Buổi   Trạng thái  Thời lượng  Nội dung
+        2026-12-01  05:30:00  sang   đã phát          13:32  Chương trình phát thanh buổi sáng
+                    05:31:35         đã phát           1:01    · Thông báo tiêm chủng
+    """
+    header = f"{'Ngày':<10}  {'Giờ':<8}  {'Buổi':<8}  {'Trạng thái':<10}  {'Thời lượng':>10}  Nội dung"
+    lines = [header, "-" * len(header)]
+    rows = list(rows)
+    if not rows:
+        return "\n".join(lines + ["(chưa có gì trong nhật ký cho khoảng ngày này)"])
+    for row in rows:
+        moment = row.get("started_at") or row.get("scheduled_at") or ""
+        clock = moment[11:19] if len(moment) >= 19 else ""
+        status = STATUS_LABELS.get(row["status"], row["status"])
+        length = _duration_text(row)
+        if row["kind"] == "programme":
+            title = row.get("title") or row.get("programme_id")
+            if row.get("error"):
+                title += f"  [{row['error']}]"
+            lines.append(f"{row['date']:<10}  {clock:<8}  {row.get('session') or '':<8}  {status:<10}  "
+                         f"{length:>10}  {title}")
+        else:
+            lines.append(f"{'':<10}  {clock:<8}  {'':<8}  {status:<10}  {length:>10}    · {row.get('title') or ''}")
+    return "\n".join(lines)
+
+
+def _duration_text(row: Mapping[str, Any]) -> str:
+    start, end = _parse(row.get("started_at")), _parse(row.get("ended_at"))
+    seconds = (end - start).total_seconds() if start and end else row.get("duration_s")
+    if seconds is None:
+        return ""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -1,0 +1,641 @@
+"""Every touch of audio: find ffmpeg, probe, measure loudness, assemble and encode programmes."""
+
+from __future__ import annotations
+
+import array
+import functools
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from broadcast.errors import AudioError, ConfigError
+
+StrPath = str | os.PathLike[str]
+
+CODECS = ("mp3", "wav")
+SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
+
+# Raw PCM inside the pipeline: signed 16-bit little-endian mono, so one sample is two bytes
+# and every offset is an exact sample count.
+_BYTES_PER_SAMPLE = 2
+_CHUNK_BYTES = 1 << 20
+
+# ebur128 reports -70 LUFS (its absolute gate) when nothing is loud enough to measure.
+_SILENT_LUFS = -69.0
+# The limiter works on sample peaks; true (inter-sample) peaks and MP3 encoding overshoot
+# above them, so it aims this far under the ceiling.
+_LIMITER_MARGIN_DB = 1.0
+# After encoding: drift above the retry tolerances is corrected by encoding again (at most
+# _ENCODE_ATTEMPTS times in all); beyond the final ones we fail rather than air it.
+_RETRY_LU, _RETRY_PEAK_DB = 0.5, 0.1
+_ENCODE_ATTEMPTS = 3
+_FINAL_LU, _FINAL_PEAK_DB = 1.0, 0.5
+_MAX_DURATION_ERROR_S = 0.010
+
+
+# --- ffmpeg -----------------------------------------------------------------------------------
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg to use: $BROADCAST_FFMPEG, else `ffmpeg` on PATH, else the wheel's."""
+    override = os.environ.get("BROADCAST_FFMPEG")
+    if override:
+        found = shutil.which(override)
+        if not found:
+            raise AudioError("BROADCAST_FFMPEG không trỏ tới một chương trình chạy được",
+                             path=override, hint="Sửa: đặt đường dẫn đầy đủ tới ffmpeg hoặc bỏ biến này")
+        return found
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg  # the wheel ships a static ffmpeg, so a fresh machine needs only pip
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        raise AudioError(f"Không tìm thấy ffmpeg ({exc})",
+                         hint="Sửa: pip install imageio-ffmpeg, hoặc cài ffmpeg") from exc
+
+
+def _command(args: Sequence[str], loglevel: str) -> list[str]:
+    return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", loglevel, "-y", *args]
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else "(ffmpeg không ghi lỗi)"
+
+
+def _read_tail(err: IO[bytes], limit: int = 64 * 1024) -> str:
+    # stderr goes to a temp file, not a pipe: a chatty ffmpeg can then never block on a full
+    # pipe while we read its stdout, and we keep only the tail in memory.
+    size = err.seek(0, os.SEEK_END)
+    err.seek(max(0, size - limit))
+    return err.read().decode("utf-8", "replace")
+
+
+def _run(args: Sequence[str], *, doing: str, path: StrPath | None = None,
+         stdout: IO[bytes] | int = subprocess.DEVNULL, loglevel: str = "error") -> str:
+    """Run ffmpeg to the end and return its stderr; on failure raise AudioError with its last line."""
+    with tempfile.TemporaryFile() as err:
+        try:
+            code = subprocess.run(_command(args, loglevel), stdin=subprocess.DEVNULL,
+                                  stdout=stdout, stderr=err, check=False).returncode
+        except OSError as exc:
+            raise AudioError(f"Không chạy được ffmpeg: {exc}", path=ffmpeg_exe()) from exc
+        text = _read_tail(err)
+    if code != 0:
+        _raise_failure(doing, text, path)
+    return text
+
+
+def _run_counting(args: Sequence[str], *, doing: str, path: StrPath | None = None,
+                  loglevel: str = "error") -> tuple[int, str]:
+    """Run ffmpeg writing raw PCM to stdout; return (bytes seen, stderr) without keeping the audio."""
+    buf = bytearray(_CHUNK_BYTES)
+    total = 0
+    with tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(_command([*args, "pipe:1"], loglevel), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=err)
+        except OSError as exc:
+            raise AudioError(f"Không chạy được ffmpeg: {exc}", path=ffmpeg_exe()) from exc
+        with proc:
+            assert proc.stdout is not None
+            while n := proc.stdout.readinto(buf):
+                total += n
+        text = _read_tail(err)
+    if proc.returncode != 0:
+        _raise_failure(doing, text, path)
+    return total, text
+
+
+def _raise_failure(doing: str, stderr: str, path: StrPath | None) -> None:
+    if path is not None:
+        raise AudioError(f"Tệp âm thanh hỏng hoặc không đọc được: {_last_line(stderr)}", path=str(path),
+                         hint="Sửa: tạo lại tệp này hoặc thay bằng tệp khác")
+    raise AudioError(f"ffmpeg lỗi khi {doing}: {_last_line(stderr)}")
+
+
+def _existing(path: StrPath) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise AudioError("Không tìm thấy tệp âm thanh", path=str(p),
+                         hint="Sửa: kiểm tra đường dẫn, hoặc tạo lại tệp")
+    return p
+
+
+def _decode_args(src: Path, sample_rate: int | None) -> list[str]:
+    """Arguments that decode the first audio stream of `src` to raw s16le mono."""
+    rate = ["-ar", str(sample_rate)] if sample_rate else []
+    return ["-i", str(src), "-map", "0:a:0", "-vn", "-ac", "1", *rate, "-c:a", "pcm_s16le", "-f", "s16le"]
+
+
+def _raw_input_args(raw: Path, sample_rate: int) -> list[str]:
+    return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw)]
+
+
+# --- probing and measuring --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration_s: float
+    sample_rate: int
+    channels: int
+    codec: str
+
+
+_STREAM_RE = re.compile(r"Stream #0:\d+.*?: Audio: ([^\s,]+)[^\n]*?, (\d+) Hz, ([^,\n]+)")
+_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "quad": 4, "hexagonal": 6, "octagonal": 8}
+
+
+def _channel_count(layout: str) -> int:
+    layout = layout.strip().split("(")[0]
+    if layout in _LAYOUT_CHANNELS:
+        return _LAYOUT_CHANNELS[layout]
+    if m := re.fullmatch(r"(\d+) channels", layout):
+        return int(m.group(1))
+    if m := re.fullmatch(r"(\d+)\.(\d+)", layout):  # "5.1" means six channels
+        return int(m.group(1)) + int(m.group(2))
+    return 0
+
+
+def probe(path: StrPath) -> AudioInfo:
+    """Codec, rate and channels from ffmpeg's header; duration exact, by decoding and counting."""
+    src = _existing(path)
+    # No ffprobe in the wheel: decode at the native rate and count samples, which is also
+    # the only duration that is exact for MP3 (the header's is an estimate).
+    nbytes, stderr = _run_counting(_decode_args(src, None), doing="đọc tệp", path=src, loglevel="info")
+    match = _STREAM_RE.search(stderr.split("Output #0")[0])
+    if not match:
+        raise AudioError("Không nhận ra định dạng âm thanh", path=str(src))
+    codec, rate, layout = match.group(1), int(match.group(2)), match.group(3)
+    return AudioInfo(duration_s=nbytes / _BYTES_PER_SAMPLE / rate, sample_rate=rate,
+                     channels=_channel_count(layout), codec=codec)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra: float
+
+
+def _summary_value(summary: str, label: str) -> float:
+    m = re.search(rf"\b{label}:\s+(-?inf|-?\d+(?:\.\d+)?)", summary)
+    if not m:
+        raise AudioError(f"Không đọc được kết quả đo độ to ({label})")
+    return float(m.group(1))
+
+
+def _parse_ebur128(stderr: str) -> Loudness:
+    summary = stderr.rpartition("Summary:")[2]
+    if not summary:
+        raise AudioError(f"ffmpeg không trả kết quả đo độ to: {_last_line(stderr)}")
+    peak_section = summary.partition("True peak:")[2]
+    return Loudness(integrated_lufs=_summary_value(summary, "I"),
+                    true_peak_dbtp=_summary_value(peak_section, "Peak"),
+                    lra=_summary_value(summary, "LRA"))
+
+
+_EBUR128 = "ebur128=peak=true:framelog=quiet"
+
+
+def measure_loudness(path: StrPath) -> Loudness:
+    """EBU R128 integrated loudness, true peak and loudness range of a file."""
+    src = _existing(path)
+    stderr = _run(["-i", str(src), "-map", "0:a:0", "-af", _EBUR128, "-f", "null", "-"],
+                  doing="đo độ to", path=src, loglevel="info")
+    return _parse_ebur128(stderr)
+
+
+def _measure_raw(raw: Path, sample_rate: int) -> Loudness:
+    stderr = _run([*_raw_input_args(raw, sample_rate), "-af", _EBUR128, "-f", "null", "-"],
+                  doing="đo độ to chương trình", loglevel="info")
+    return _parse_ebur128(stderr)
+
+
+def _measure_output(path: Path, sample_rate: int) -> tuple[Loudness, float]:
+    """Loudness and exact duration of an encoded file, in one decoding pass."""
+    nbytes, stderr = _run_counting(["-i", str(path), "-map", "0:a:0", "-af", _EBUR128, "-ac", "1",
+                                    "-ar", str(sample_rate), "-c:a", "pcm_s16le", "-f", "s16le"],
+                                   doing="kiểm tra tệp đã xuất", loglevel="info")
+    return _parse_ebur128(stderr), nbytes / _BYTES_PER_SAMPLE / sample_rate
+
+
+# --- formats and segments ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AudioFormat:
+    codec: str = "mp3"
+    sample_rate: int = 44100
+    bitrate: str = "64k"
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -1.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.codec not in CODECS:
+            problems.append(f"codec '{self.codec}' không hỗ trợ (chọn: {', '.join(CODECS)})")
+        if self.sample_rate not in SAMPLE_RATES:
+            problems.append(f"sample_rate {self.sample_rate} không hỗ trợ "
+                            f"(chọn: {', '.join(map(str, SAMPLE_RATES))})")
+        if not re.fullmatch(r"[1-9]\d{0,2}k", self.bitrate):
+            problems.append(f"bitrate '{self.bitrate}' phải có dạng như 64k")
+        if not -40.0 <= self.target_lufs <= -5.0:
+            problems.append(f"target_lufs {self.target_lufs} phải trong khoảng -40 đến -5")
+        if not -9.0 <= self.true_peak_dbtp <= 0.0:
+            problems.append(f"true_peak_dbtp {self.true_peak_dbtp} phải trong khoảng -9 đến 0")
+        if problems:
+            raise ConfigError("Định dạng âm thanh sai: " + "; ".join(problems))
+
+    @property
+    def suffix(self) -> str:
+        return "." + self.codec
+
+
+@dataclass(frozen=True)
+class Silence:
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"silence must be a finite, non-negative length, got {self.seconds}")
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    label: str = ""
+
+
+Segment = Clip | Silence
+
+
+@dataclass(frozen=True)
+class Assembled:
+    path: Path
+    duration_s: float
+    offsets_s: tuple[float, ...]
+    durations_s: tuple[float, ...]
+    loudness: Loudness
+
+
+# --- atomic writes ----------------------------------------------------------------------------
+
+@contextmanager
+def _atomic_target(dst: Path) -> Iterator[Path]:
+    """A temp path beside `dst`: renamed onto it on success, removed on any failure."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".part")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_wav(dst: StrPath, frames: bytes, sample_rate: int) -> None:
+    with _atomic_target(Path(dst)) as tmp:
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(_BYTES_PER_SAMPLE)
+            w.setframerate(sample_rate)
+            w.writeframes(frames)
+
+
+def wav_from_pcm(samples: bytes, sample_rate: int, dst: StrPath) -> None:
+    """Write 16-bit little-endian mono PCM as a WAV file, atomically."""
+    if len(samples) % _BYTES_PER_SAMPLE:
+        raise AudioError("Dữ liệu PCM 16-bit có số byte lẻ", path=str(dst))
+    _write_wav(dst, samples, sample_rate)
+
+
+def decode_to_wav(src: StrPath, dst: StrPath, sample_rate: int) -> None:
+    """Decode any audio file to a mono 16-bit WAV at `sample_rate`, atomically."""
+    source = _existing(src)
+    with _atomic_target(Path(dst)) as tmp:
+        _run(["-i", str(source), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
+              "-c:a", "pcm_s16le", "-f", "wav", str(tmp)], doing="giải mã", path=source)
+
+
+# --- assembly: decode to one raw PCM file, measure, encode once -------------------------------
+
+def _append_clip(clip: Clip, raw: IO[bytes], sample_rate: int) -> int:
+    """Decode `clip` onto the end of `raw`; return the number of samples it added."""
+    src = _existing(clip.path)
+    raw.flush()
+    start = raw.seek(0, os.SEEK_END)
+    # ffmpeg writes straight into our file descriptor: no audio passes through Python.
+    _run([*_decode_args(src, sample_rate), "pipe:1"], doing="giải mã", path=src, stdout=raw)
+    added = raw.seek(0, os.SEEK_END) - start
+    if added <= 0:
+        raise AudioError("Tệp không có âm thanh nào", path=str(src))
+    return added // _BYTES_PER_SAMPLE
+
+
+def _append_silence(silence: Silence, raw: IO[bytes], sample_rate: int) -> int:
+    samples = round(silence.seconds * sample_rate)
+    remaining = samples * _BYTES_PER_SAMPLE
+    zeros = bytes(min(remaining, _CHUNK_BYTES))
+    raw.seek(0, os.SEEK_END)
+    while remaining:
+        step = min(remaining, len(zeros))
+        raw.write(zeros[:step])
+        remaining -= step
+    return samples
+
+
+@dataclass(frozen=True)
+class _GainPlan:
+    gain_db: float
+    limit_db: float | None  # sample-peak limiter threshold, or None when the peak fits
+
+
+def _plan_gain(measured: Loudness, fmt: AudioFormat, *, adjust_db: float = 0.0,
+               extra_margin_db: float = 0.0) -> _GainPlan:
+    """Gain to reach the loudness target; a limiter only if that gain lifts the peak over the ceiling."""
+    if measured.integrated_lufs <= _SILENT_LUFS:
+        return _GainPlan(0.0, None)  # nothing to measure: leave silence as silence
+    gain = fmt.target_lufs - measured.integrated_lufs + adjust_db
+    if measured.true_peak_dbtp + gain <= fmt.true_peak_dbtp - extra_margin_db:
+        return _GainPlan(gain, None)
+    return _GainPlan(gain, fmt.true_peak_dbtp - _LIMITER_MARGIN_DB - extra_margin_db)
+
+
+def _filter_chain(plan: _GainPlan) -> str:
+    chain = [f"volume=volume={plan.gain_db:.2f}dB:precision=float"]
+    if plan.limit_db is not None:
+        limit = max(0.0625, 10 ** (plan.limit_db / 20))  # alimiter's floor is -24 dB
+        # level=0: no auto make-up gain; latency=1: keep every offset in place.
+        chain.append(f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
+    return ",".join(chain)
+
+
+def _codec_args(fmt: AudioFormat) -> list[str]:
+    if fmt.codec == "mp3":
+        # ID3v2.3 is what Windows and most players read; v1 cannot hold Vietnamese.
+        return ["-c:a", "libmp3lame", "-b:a", fmt.bitrate, "-id3v2_version", "3", "-write_id3v1", "0",
+                "-f", "mp3"]
+    return ["-c:a", "pcm_s16le", "-f", "wav"]
+
+
+def _tag_args(tags: Mapping[str, str] | None) -> list[str]:
+    args: list[str] = []
+    for key, value in (tags or {}).items():
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", key):
+            raise AudioError(f"Tên thẻ ID3 không hợp lệ: '{key}'")
+        args += ["-metadata", f"{key}={value}"]
+    return args
+
+
+def _encode(raw: Path, dst: Path, fmt: AudioFormat, plan: _GainPlan,
+            tags: Mapping[str, str] | None) -> None:
+    _run([*_raw_input_args(raw, fmt.sample_rate), "-af", _filter_chain(plan),
+          "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), *_tag_args(tags), str(dst)],
+         doing=f"xuất {fmt.codec}")
+
+
+def _off_target(measured: Loudness, fmt: AudioFormat, lu: float, peak_db: float) -> bool:
+    if measured.integrated_lufs <= _SILENT_LUFS:
+        return False
+    return (abs(measured.integrated_lufs - fmt.target_lufs) > lu
+            or measured.true_peak_dbtp > fmt.true_peak_dbtp + peak_db)
+
+
+def _encode_normalized(raw: Path, tmp: Path, fmt: AudioFormat, tags: Mapping[str, str] | None,
+                       expected_s: float) -> Loudness:
+    """Encode with gain (+limiter), verify with ebur128, and correct if the result drifted."""
+    source = _measure_raw(raw, fmt.sample_rate)
+    adjust_db = margin_db = 0.0
+    for _ in range(_ENCODE_ATTEMPTS):
+        _encode(raw, tmp, fmt, _plan_gain(source, fmt, adjust_db=adjust_db, extra_margin_db=margin_db), tags)
+        result, duration = _measure_output(tmp, fmt.sample_rate)
+        if not _off_target(result, fmt, _RETRY_LU, _RETRY_PEAK_DB):
+            break
+        # The limiter eats loudness and MP3 adds peaks: add the loudness we missed and aim
+        # the limiter lower by the overshoot, then encode again.
+        adjust_db += fmt.target_lufs - result.integrated_lufs
+        margin_db += max(0.0, result.true_peak_dbtp - fmt.true_peak_dbtp)
+    if _off_target(result, fmt, _FINAL_LU, _FINAL_PEAK_DB):
+        raise AudioError(f"Độ to sau khi xuất lệch mục tiêu: {result.integrated_lufs:.1f} LUFS, "
+                         f"đỉnh {result.true_peak_dbtp:.1f} dBTP (mục tiêu {fmt.target_lufs} LUFS, "
+                         f"đỉnh tối đa {fmt.true_peak_dbtp} dBTP)")
+    if abs(duration - expected_s) > _MAX_DURATION_ERROR_S:
+        raise AudioError(f"Độ dài tệp xuất {duration:.3f} s khác tổng các phần {expected_s:.3f} s")
+    return result
+
+
+def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
+             tags: Mapping[str, str] | None = None) -> Assembled:
+    """Join clips and silences into one mono, loudness-normalized file at `out_path`.
+
+    Memory stays flat whatever the length: each segment is decoded by ffmpeg straight into
+    one raw PCM scratch file, which is measured and then encoded by a single ffmpeg process.
+    """
+    if not segments:
+        raise AudioError("Chương trình không có đoạn âm thanh nào", path=str(out_path))
+    out_path = Path(out_path)
+    for seg in segments:  # fail on a missing file before spending minutes decoding the rest
+        if isinstance(seg, Clip):
+            _existing(seg.path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # The scratch file sits beside the output, not in /tmp, which is often RAM-backed
+    # (an hour at 44.1 kHz is 318 MB of PCM).
+    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.name}.") as scratch:
+        raw = Path(scratch) / "programme.pcm"
+        counts = []
+        with raw.open("w+b") as fh:
+            for seg in segments:
+                if isinstance(seg, Clip):
+                    counts.append(_append_clip(seg, fh, fmt.sample_rate))
+                else:
+                    counts.append(_append_silence(seg, fh, fmt.sample_rate))
+        total = sum(counts)
+        with _atomic_target(out_path) as tmp:
+            loudness = _encode_normalized(raw, tmp, fmt, tags, total / fmt.sample_rate)
+    offsets, start = [], 0
+    for n in counts:
+        offsets.append(start / fmt.sample_rate)
+        start += n
+    return Assembled(path=out_path, duration_s=total / fmt.sample_rate, offsets_s=tuple(offsets),
+                     durations_s=tuple(n / fmt.sample_rate for n in counts), loudness=loudness)
+
+
+def convert(src: StrPath, dst: StrPath, fmt: AudioFormat,
+            tags: Mapping[str, str] | None = None) -> Assembled:
+    """One file to a normalized output (for `broadcast render/say`)."""
+    return assemble([Clip(Path(src))], Path(dst), fmt, tags)
+
+
+def concat_files(paths: Sequence[StrPath], out_path: StrPath, fmt: AudioFormat,
+                 tags: Mapping[str, str] | None = None) -> Assembled:
+    """Files back to back, no gaps (e.g. the urgent pre-roll, then the message)."""
+    return assemble([Clip(Path(p)) for p in paths], Path(out_path), fmt, tags)
+
+
+# --- streaming for the player -----------------------------------------------------------------
+
+@contextmanager
+def stream_pcm(path: StrPath, sample_rate: int,
+               chunk_bytes: int = 64 * 1024) -> Iterator[Iterator[bytes]]:
+    """Decode a file as s16le mono chunks; leaving the block early stops ffmpeg.
+
+        with stream_pcm("0530-sang.mp3", 44100) as chunks:
+            for chunk in chunks:
+                device.write(chunk)
+    """
+    src = _existing(path)
+    err = tempfile.TemporaryFile()
+    try:
+        proc = subprocess.Popen(_command([*_decode_args(src, sample_rate), "pipe:1"], "error"),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+    except OSError as exc:
+        err.close()
+        raise AudioError(f"Không chạy được ffmpeg: {exc}", path=ffmpeg_exe()) from exc
+
+    def chunks() -> Iterator[bytes]:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(chunk_bytes):
+            yield chunk
+        if proc.wait() != 0:
+            _raise_failure("giải mã", _read_tail(err), src)
+
+    try:
+        yield chunks()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+        err.close()
+
+
+# --- the station's own signature tune ---------------------------------------------------------
+
+# A short phrase in the northern Vietnamese pentatonic scale (hò xự xang xê cống: C D F G A),
+# as (semitones above C4, beats). Our own tune, so no rights to clear.
+_TUNE = [(7, 1), (9, 1), (12, 2), (9, 1), (7, 1), (5, 2),
+         (2, 1), (5, 1), (7, 1), (9, 1), (7, 3), (0, 1),
+         (2, 1), (5, 1), (7, 2), (5, 1), (2, 1), (0, 4)]
+_HARMONICS = (1.0, 0.45, 0.25, 0.12, 0.06)  # a plucked-string colour, like a đàn tranh
+_C4_HZ = 261.63
+
+
+def _wavetable(size: int = 2048) -> list[float]:
+    table = [sum(a * math.sin(2 * math.pi * (h + 1) * i / size) for h, a in enumerate(_HARMONICS))
+             for i in range(size)]
+    peak = max(abs(v) for v in table)
+    return [v / peak for v in table]
+
+
+def _add_voice(buf: array.array, table: list[float], start: int, length: int, hz: float,
+               sample_rate: int, level: float, decay_s: float) -> None:
+    """Mix one plucked note into `buf`: quick attack, exponential decay."""
+    step = hz * len(table) / sample_rate
+    mask = len(table) - 1
+    fall = math.exp(-1.0 / (decay_s * sample_rate))
+    attack = max(1, int(0.008 * sample_rate))
+    env, phase = level, 0.0
+    for i in range(start, min(start + length, len(buf))):
+        k = i - start
+        ramp = k / attack if k < attack else 1.0
+        buf[i] += table[int(phase) & mask] * env * ramp
+        phase += step
+        env *= fall
+
+
+def generate_signature_tune(dst: StrPath, seconds: float = 12.0, sample_rate: int = 44100) -> None:
+    """Synthesize the station jingle (pentatonic melody over a soft drone) as a mono WAV."""
+    if not 2.0 <= seconds <= 120.0:
+        raise AudioError(f"Độ dài nhạc hiệu {seconds} s phải trong khoảng 2–120 s", path=str(dst))
+    total = int(seconds * sample_rate)
+    buf = array.array("f", bytes(4 * total))
+    table = _wavetable()
+    tail_s = min(2.0, seconds * 0.2)  # the last note rings out under the fade
+    beat = int((seconds - tail_s) * sample_rate / sum(b for _, b in _TUNE))
+    at = 0
+    for semitones, beats in _TUNE:
+        hz = _C4_HZ * 2 ** (semitones / 12)
+        _add_voice(buf, table, at, beats * beat + int(0.6 * sample_rate), hz, sample_rate, 0.5, 0.45)
+        at += beats * beat
+    for hz in (_C4_HZ / 2, _C4_HZ * 3 / 4):  # drone on C3 and G3 under the whole phrase
+        _add_voice(buf, table, 0, total, hz, sample_rate, 0.18, seconds * 1.5)
+    _fade_and_scale(buf, sample_rate, fade_in_s=0.05, fade_out_s=tail_s)
+    _write_wav(dst, _to_s16(buf), sample_rate)
+
+
+def _fade_and_scale(buf: array.array, sample_rate: int, fade_in_s: float, fade_out_s: float) -> None:
+    peak = max(max(buf), -min(buf)) or 1.0
+    scale = 10 ** (-3 / 20) / peak  # -3 dBFS peak: the programme's normalizer sets the level
+    n, fin, fout = len(buf), int(fade_in_s * sample_rate), int(fade_out_s * sample_rate)
+    for i in range(n):
+        g = scale
+        if i < fin:
+            g *= i / fin
+        if i >= n - fout:
+            g *= (n - i) / fout
+        buf[i] *= g
+
+
+def _to_s16(buf: array.array) -> bytes:
+    pcm = array.array("h", (int(v * 32767) for v in buf))
+    if sys.byteorder == "big":  # WAV is little-endian
+        pcm.byteswap()
+    return pcm.tobytes()
+
+
+# --- benchmark baselines ----------------------------------------------------------------------
+
+def _pydub():
+    """Import pydub quietly, pointed at our ffmpeg (it warns at import and looks for its own)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Couldn't find ffmpeg" and the audioop deprecation
+        import pydub
+        import pydub.effects
+    pydub.AudioSegment.converter = ffmpeg_exe()
+    return pydub
+
+
+def pydub_naive_build(paths: Sequence[Path], out_path: Path, fmt: AudioFormat) -> None:
+    """BENCHMARK BASELINE ONLY: the naive pydub way (+=, peak normalize, export), all in memory."""
+    pydub = _pydub()
+    out_path = Path(out_path)
+    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.name}.") as scratch:
+        programme = pydub.AudioSegment.empty()
+        for i, p in enumerate(paths):
+            # pydub would call ffprobe (absent from the wheel) for non-WAV input: hand it WAV.
+            wav = Path(scratch) / f"{i}.wav"
+            decode_to_wav(p, wav, fmt.sample_rate)
+            programme += pydub.AudioSegment.from_wav(str(wav))
+        programme = pydub.effects.normalize(programme.set_channels(1).set_frame_rate(fmt.sample_rate))
+        with _atomic_target(out_path) as tmp:
+            params = ["-ar", str(fmt.sample_rate)]
+            if fmt.codec == "mp3":
+                programme.export(str(tmp), format="mp3", bitrate=fmt.bitrate, parameters=params)
+            else:
+                programme.export(str(tmp), format="wav")
+
+
+def ffmpeg_floor_encode(raw_pcm_or_wav: Path, out_path: StrPath, fmt: AudioFormat) -> None:
+    """BENCHMARK BASELINE: ffmpeg alone encoding already-joined audio (.wav, or raw s16le mono)."""
+    src = _existing(raw_pcm_or_wav)
+    inputs = ["-i", str(src)] if src.suffix.lower() == ".wav" else _raw_input_args(src, fmt.sample_rate)
+    with _atomic_target(Path(out_path)) as tmp:
+        _run([*inputs, "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), str(tmp)],
+             doing=f"xuất {fmt.codec}")

@@ -1,0 +1,417 @@
+"""Build a day: render, normalize, speak and assemble each planned programme, then publish it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from broadcast import audio
+from broadcast.config import Station
+from broadcast.errors import AudioError, InputError, ScheduleError, TemplateError
+from broadcast.model import Item, ItemKind, Priority, Programme
+from broadcast.normalize import NormalizeOptions, Normalized, load_overrides, normalize_report
+from broadcast.publish import (
+    MANIFEST, SCHEMA_VERSION, day_dir, manifest_problems, reuse_file, staged_day, write_manifest,
+)
+from broadcast.render import Rendered, TemplateLibrary
+from broadcast.speak import EngineOptions, SpeechCache, create_engine
+from broadcast.speak.fallback import SpokenSet, speak_all
+
+JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
+URGENT_PREROLL_TEMPLATE = "khan_cap_mo_dau"
+DEFAULT_JOINER = "Xin nhắc lại."
+DEFAULT_URGENT_PREROLL = "Thông báo khẩn! Thông báo khẩn!"
+SPOKEN_KINDS = {ItemKind.OPENING, ItemKind.NEWS, ItemKind.COLUMN, ItemKind.TRANSITION,
+                ItemKind.NOTICE, ItemKind.CLOSING, ItemKind.URGENT}
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """One template filled in and turned into what the engine will read."""
+
+    rendered: Rendered
+    spoken: str
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class Toolkit:
+    """The station's pipeline parts, made once per command or daemon cycle."""
+
+    station: Station
+    library: TemplateLibrary
+    options: NormalizeOptions
+    engine_names: tuple[str, ...]
+    engine_options: EngineOptions
+    cache: SpeechCache
+    _engines: list | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
+                     dry_run: bool = False) -> "Toolkit":
+        names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
+        pron = station.path(station.normalize.pronunciations)
+        overrides = load_overrides(pron) if pron.is_file() else {}
+        options = NormalizeOptions(zero_tens=station.normalize.zero_tens, thousand=station.normalize.thousand,
+                                   four_after_tens=station.normalize.four_after_tens,
+                                   mung=station.normalize.mung, overrides=overrides)
+        s = station.speech
+        engine_options = EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, slow=s.gtts_slow,
+                                       tld=s.gtts_tld, timeout_s=s.timeout_s, retries=s.retries)
+        library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
+                                  display_root=station.root)
+        return cls(station, library, options, names, engine_options, SpeechCache(station.path(s.cache_dir)))
+
+    @property
+    def engines(self) -> list:
+        if self._engines is None:
+            self._engines = [create_engine(name, self.engine_options) for name in self.engine_names]
+        return self._engines
+
+    def spoken(self, text: str) -> Normalized:
+        return normalize_report(text, self.options)
+
+    def prepare(self, template: str, values: Mapping[str, Any]) -> PreparedText:
+        rendered = self.library.render(template, values)
+        result = self.spoken(rendered.text)
+        return PreparedText(rendered, result.text, result.warnings)
+
+    def optional_text(self, template: str, values: Mapping[str, Any], fallback: str) -> str:
+        """Spoken furniture from the station's template when it has one, else a fixed phrase."""
+        if template in self.library.names():
+            return self.prepare(template, values).spoken
+        return self.spoken(fallback).text
+
+    def speak(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> SpokenSet:
+        return speak_all(texts, self.engines, self.cache, progress)
+
+    @property
+    def audio_format(self) -> audio.AudioFormat:
+        a = self.station.audio
+        return audio.AudioFormat(codec=a.format, sample_rate=a.sample_rate, bitrate=a.bitrate,
+                                 target_lufs=a.target_lufs, true_peak_dbtp=a.true_peak_dbtp)
+
+    def signature_tune(self) -> Path:
+        """The station's tune; generated the first time when the configured file is missing."""
+        path = self.station.path(self.station.audio.signature_tune)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            audio.generate_signature_tune(path, sample_rate=self.station.audio.sample_rate)
+        return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Composition: a planned programme becomes an ordered list of segments (pure, given the toolkit).
+
+
+@dataclass(frozen=True)
+class ComposedItem:
+    item: Item
+    text: str                    # written text (what the officer reads), "" for audio files
+    spoken: str                  # what the engine reads
+    warnings: tuple[str, ...]
+    parts: tuple[Any, ...]       # ("speak", text) | ("file", Path) | ("silence", seconds)
+
+
+@dataclass(frozen=True)
+class ComposedProgramme:
+    programme: Programme
+    items: tuple[ComposedItem, ...]
+
+    def texts(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for ci in self.items:
+            for kind, value in ci.parts:
+                if kind == "speak":
+                    seen.setdefault(value, None)
+        return list(seen)
+
+    def files(self) -> list[Path]:
+        return [value for ci in self.items for kind, value in ci.parts if kind == "file"]
+
+
+def compose(toolkit: Toolkit, programme: Programme) -> ComposedProgramme:
+    """Render and normalize every item; a notice read twice gets 'Xin nhắc lại' in between."""
+    st = toolkit.station.programme
+    composed = []
+    joiner = None
+    for item in programme.items:
+        if item.kind in (ItemKind.TUNE, ItemKind.RELAY):
+            path = item.audio_file or toolkit.signature_tune()
+            if not Path(path).is_file():
+                raise AudioError("không tìm thấy tệp âm thanh", path=str(path),
+                                 hint="kiểm tra đường dẫn 'file' trong lịch phát")
+            composed.append(ComposedItem(item, "", "", (), (("file", Path(path)),)))
+            continue
+        prepared = toolkit.prepare(item.template, item.values)
+        spoken = prepared.spoken
+        if item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP:
+            preroll = toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL)
+            spoken = f"{preroll} {spoken}"
+        parts: list[tuple[str, Any]] = [("speak", spoken)]
+        for _ in range(max(1, item.repeat) - 1):
+            if joiner is None:
+                joiner = toolkit.optional_text(JOINER_TEMPLATE, {}, DEFAULT_JOINER)
+            parts += [("silence", st.repeat_gap_s), ("speak", joiner), ("silence", 0.4), ("speak", spoken)]
+        composed.append(ComposedItem(item, prepared.rendered.text, spoken, prepared.warnings, tuple(parts)))
+    return ComposedProgramme(programme, tuple(composed))
+
+
+def inputs_hash(toolkit: Toolkit, composed: ComposedProgramme) -> str:
+    """Everything that changes the programme's sound; equal hashes mean the old file can be reused."""
+    a = toolkit.station.audio
+    digest = hashlib.sha256()
+    header = {"engines": toolkit.engine_names, "engine_options": repr(toolkit.engine_options),
+              "format": repr(toolkit.audio_format), "gap": toolkit.station.programme.gap_s,
+              "rate": a.sample_rate, "title": composed.programme.title, "start": composed.programme.start.isoformat()}
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    for ci in composed.items:
+        digest.update(repr((ci.item.id, ci.item.kind.value, ci.item.title)).encode())
+        for kind, value in ci.parts:
+            if kind == "file":
+                digest.update(_file_digest(Path(value)).encode())
+            else:
+                digest.update(repr((kind, value)).encode())
+    return digest.hexdigest()
+
+
+_DIGESTS: dict[tuple[str, float, int], str] = {}
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_mtime, stat.st_size)
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                h.update(chunk)
+        _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Building a day
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    day: date
+    directory: Path
+    programmes: tuple[dict, ...]         # manifest entries
+    encoded: int                         # programmes encoded this time
+    reused: int                          # programmes whose file was reused unchanged
+    engine_calls: int                    # texts synthesized this time (0 on a warm rebuild)
+    warnings: tuple[str, ...]
+    unchanged: bool                      # nothing changed: the published day was left as it was
+
+
+def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
+    """Load and validate the schedules, then plan one day with text-based duration estimates."""
+    from broadcast.plan import plan
+    from broadcast.schedule import load_schedule
+
+    station = toolkit.station
+    if schedule is None:
+        schedule = load_schedule(station.path(station.paths.schedules), library=toolkit.library,
+                                 station_root=station.root,
+                                 require_approval=station.programme.require_approval)
+    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=make_estimator(toolkit))
+
+
+def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
+    """Seconds an item will take, from its spoken text and the configured reading speed."""
+    cps = toolkit.station.programme.chars_per_second
+    gap = toolkit.station.programme.gap_s
+    durations: dict[Path, float] = {}
+
+    def estimate(item: Item) -> float:
+        if item.kind in (ItemKind.TUNE, ItemKind.RELAY):
+            path = Path(item.audio_file) if item.audio_file else toolkit.signature_tune()
+            if path not in durations:
+                durations[path] = audio.probe(path).duration_s if path.is_file() else 12.0
+            return durations[path] + gap
+        try:
+            text = toolkit.prepare(item.template, item.values).spoken
+        except TemplateError:
+            return 45.0 * max(1, item.repeat)
+        reading = len(text) / cps
+        repeat = max(1, item.repeat)
+        return reading * repeat + (repeat - 1) * 3.0 + gap
+
+    return estimate
+
+
+def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
+              now: datetime | None = None, progress: Callable[[str, int, int], None] | None = None,
+              force: bool = False) -> BuildResult:
+    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded."""
+    toolkit = toolkit or Toolkit.from_station(station)
+    programmes = load_plan(toolkit, day)
+    composed = [compose(toolkit, p) for p in programmes]
+    audio_out = station.path(station.paths.audio_out)
+    target = day_dir(audio_out, day)
+    previous = _previous_entries(target) if not force else {}
+    hashes = [inputs_hash(toolkit, c) for c in composed]
+    warnings = [w for c in composed for w in c.programme.warnings]
+    warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
+
+    reusable = {c.programme.id: previous[c.programme.id] for c, h in zip(composed, hashes)
+                if c.programme.id in previous and previous[c.programme.id]["inputs_hash"] == h
+                and previous[c.programme.id]["engine"] == toolkit.engine_names[0]
+                and (target / previous[c.programme.id]["file"]).is_file()}
+    if not force and len(reusable) == len(composed) and _same_programme_set(target, composed):
+        entries = tuple(reusable[c.programme.id] for c in composed)
+        return BuildResult(day, target, entries, 0, len(entries), 0, tuple(warnings), True)
+
+    entries: list[dict] = []
+    engine_calls = encoded = 0
+    stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
+    with staged_day(audio_out, day) as staging:
+        for index, (c, h) in enumerate(zip(composed, hashes), start=1):
+            if progress:
+                progress(c.programme.id, index, len(composed))
+            if c.programme.id in reusable:
+                entry = reusable[c.programme.id]
+                reuse_file(target / entry["file"], staging / entry["file"])
+                entries.append(entry)
+                continue
+            entry, calls = _build_programme(toolkit, c, h, staging)
+            entries.append(entry)
+            engine_calls += calls
+            encoded += 1
+        manifest = {"schema": SCHEMA_VERSION, "date": day.isoformat(), "station": station.station.name,
+                    "station_title": station.station_title, "timezone": station.station.timezone,
+                    "generated_at": stamp, "programmes": entries}
+        problems = manifest_problems(manifest)
+        if problems:
+            raise AudioError(f"manifest không hợp lệ: {problems[0]}")
+        write_manifest(staging, manifest, station.station_title)
+    return BuildResult(day, target, tuple(entries), encoded, len(entries) - encoded, engine_calls,
+                       tuple(warnings), False)
+
+
+def _build_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path) -> tuple[dict, int]:
+    spoken = toolkit.speak(c.texts())
+    clip_for = dict(zip(c.texts(), spoken.files))
+    gap = toolkit.station.programme.gap_s
+    segments: list[Any] = []
+    owner: list[int] = []           # segment index -> item index (-1 for gaps between items)
+    for index, ci in enumerate(c.items):
+        if index and gap > 0:
+            segments.append(audio.Silence(gap))
+            owner.append(-1)
+        for kind, value in ci.parts:
+            if kind == "speak":
+                segments.append(audio.Clip(clip_for[value], label=ci.item.id))
+            elif kind == "file":
+                segments.append(audio.Clip(Path(value), label=ci.item.id))
+            else:
+                segments.append(audio.Silence(float(value)))
+            owner.append(index)
+    fmt = toolkit.audio_format
+    p = c.programme
+    filename = f"{p.file_stem}.{fmt.codec}"
+    tags = {"title": f"{p.title} - {p.date:%d/%m/%Y}", "artist": toolkit.station.station_title,
+            "album": toolkit.station.station_title, "date": p.date.isoformat(),
+            "comment": f"broadcast {p.id}"}
+    result = audio.assemble(segments, staging / filename, fmt, tags)
+    items = []
+    for index, ci in enumerate(c.items):
+        mine = [i for i, o in enumerate(owner) if o == index]
+        start = result.offsets_s[mine[0]]
+        end = result.offsets_s[mine[-1]] + result.durations_s[mine[-1]]
+        items.append({
+            "id": ci.item.id, "kind": ci.item.kind.value, "template": ci.item.template,
+            "title": ci.item.title, "tags": list(ci.item.tags), "priority": ci.item.priority.value,
+            "repeat": ci.item.repeat, "episode": ci.item.episode, "source": ci.item.source,
+            "values": _jsonable(ci.item.values),
+            "offset_s": round(start, 3), "duration_s": round(end - start, 3),
+            "text": ci.text, "spoken": ci.spoken, "warnings": list(ci.warnings),
+        })
+    entry = {
+        "id": p.id, "slot": p.slot, "title": p.title, "start": p.start.isoformat(), "file": filename,
+        "duration_s": round(result.duration_s, 3),
+        "loudness_lufs": round(result.loudness.integrated_lufs, 2),
+        "true_peak_dbtp": round(result.loudness.true_peak_dbtp, 2),
+        "engine": spoken.engine, "engine_notes": list(spoken.notes), "inputs_hash": digest,
+        "festive": p.festive, "warnings": list(p.warnings), "items": items,
+    }
+    return entry, spoken.engine_calls
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Item values as JSON (typed values by their written form) for the log and the report."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        if isinstance(value, Mapping):
+            return {str(k): convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+    return {str(k): convert(v) for k, v in values.items()}
+
+
+def _previous_entries(target: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if manifest_problems(data):
+        return {}
+    return {p["id"]: p for p in data["programmes"]}
+
+
+def _same_programme_set(target: Path, composed: Sequence[ComposedProgramme]) -> bool:
+    try:
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return [p["id"] for p in data.get("programmes", [])] == [c.programme.id for c in composed]
+
+
+def check_station(toolkit: Toolkit) -> list[str]:
+    """Validate config, every template and every schedule file; return a list of problems."""
+    from broadcast.schedule import load_schedule
+
+    problems = [str(e) for e in toolkit.library.check_all()]
+    station = toolkit.station
+    try:
+        load_schedule(station.path(station.paths.schedules), library=toolkit.library,
+                      station_root=station.root, require_approval=station.programme.require_approval)
+    except (ScheduleError, InputError) as exc:
+        problems.append(str(exc))
+    return problems
+
+
+@dataclass(frozen=True)
+class SpokenFile:
+    path: Path
+    duration_s: float
+    loudness: Any
+    engine: str
+    notes: tuple[str, ...]
+
+
+def speak_to_file(toolkit: Toolkit, texts: Sequence[str], out: Path, *, title: str = "",
+                  prefix: Sequence[Path] = ()) -> SpokenFile:
+    """Speak texts (one engine for all) into one levelled file; the extension picks MP3 or WAV."""
+    spoken = toolkit.speak(list(texts))
+    gap = toolkit.station.programme.gap_s
+    segments: list[Any] = [audio.Clip(Path(p)) for p in prefix]
+    for path in spoken.files:
+        if segments:
+            segments.append(audio.Silence(gap))
+        segments.append(audio.Clip(path))
+    codec = "wav" if out.suffix.lower() == ".wav" else "mp3"
+    fmt = audio.AudioFormat(**{**toolkit.audio_format.__dict__, "codec": codec})
+    tags = {"title": title, "artist": toolkit.station.station_title}
+    result = audio.assemble(segments, out, fmt, tags)
+    return SpokenFile(out, result.duration_s, result.loudness, spoken.engine, spoken.notes)

@@ -1,0 +1,22 @@
+"""`broadcast check`: validate the configuration, every template and every schedule file."""
+
+from __future__ import annotations
+
+import click
+
+from broadcast.build import Toolkit, check_station
+from broadcast.cli.common import pass_app
+from broadcast.errors import MultiError, ScheduleError
+
+
+@click.command("check")
+@pass_app
+def command(app) -> None:
+    """Kiểm tra broadcast.toml, các mẫu trong scripts_vi/ và lịch trong schedules/.
+
+    In mọi lỗi tìm được (tệp, dòng, cách sửa); thoát với mã 2 nếu có lỗi.
+    """
+    problems = check_station(Toolkit.from_station(app.station))
+    if problems:
+        raise MultiError([ScheduleError(p) for p in problems], summary="Có lỗi cần sửa:")
+    click.echo("Cấu hình, mẫu kịch bản và lịch phát đều hợp lệ.")

@@ -1,0 +1,86 @@
+"""What every command shares: the lazily loaded station, value parsing, dates and progress."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from broadcast.config import Station, load_station
+from broadcast.errors import InputError
+
+
+@dataclass
+class AppContext:
+    """Global options; the station is loaded only by commands that need it."""
+
+    station_dir: str | None = None
+    verbose: bool = False
+    _station: Station | None = field(default=None, repr=False)
+
+    @property
+    def station(self) -> Station:
+        if self._station is None:
+            self._station = load_station(self.station_dir)
+        return self._station
+
+    def station_or_none(self) -> Station | None:
+        """The station when there is one here (normalize works without)."""
+        try:
+            return self.station
+        except InputError:
+            return None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def parse_set_options(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """`-s key=value` pairs into a dict; the template's types parse the values later."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"'-s {pair}' phải có dạng tên=giá_trị", hint="ví dụ: -s ngay=05/12/2026")
+        values[key.strip()] = value
+    return values
+
+
+def parse_day(raw: str | None, today: date) -> date:
+    """--date: YYYY-MM-DD, DD/MM/YYYY, 'today'/'hom-nay', 'tomorrow'/'ngay-mai'."""
+    if raw is None or raw.lower() in ("today", "hom-nay", "hôm-nay", "hôm nay"):
+        return today
+    if raw.lower() in ("tomorrow", "ngay-mai", "ngày-mai", "ngày mai"):
+        return date.fromordinal(today.toordinal() + 1)
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"ngày '{raw}' không hợp lệ", hint="viết YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 2026-12-05")
+
+
+def station_today(station: Station) -> date:
+    """Today in the station's timezone (the CLI is an edge: it may read the clock)."""
+    return datetime.now(station.tz).date()
+
+
+def progress_bar(total: int, label: str):
+    """A click progress bar on a terminal, a silent counter otherwise."""
+    if sys.stdout.isatty() and total > 1:
+        return click.progressbar(length=total, label=label, file=sys.stdout)
+    return _Silent()
+
+
+class _Silent:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None

@@ -1,0 +1,35 @@
+"""`broadcast render`: one announcement to an audio file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from broadcast.build import Toolkit, speak_to_file
+from broadcast.cli.common import pass_app
+from broadcast.cli.preview import gather_values
+
+
+@click.command("render")
+@click.argument("template")
+@click.option("-s", "--set", "pairs", multiple=True, metavar="KEY=VALUE", help="Giá trị một biến.")
+@click.option("--data", type=click.Path(dir_okay=False), help="Tệp YAML/JSON chứa giá trị các biến.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Tệp ra (.mp3 hoặc .wav).")
+@click.option("--engine", help="Máy đọc (mặc định: theo broadcast.toml).")
+@click.option("--dry-run", is_flag=True, help="Dùng máy đọc giả (kiểm tra nhanh, không tổng hợp giọng).")
+@pass_app
+def command(app, template, pairs, data, output, engine, dry_run) -> None:
+    """Dựng một thông báo thành tệp âm thanh.
+
+    \b
+    Ví dụ:
+      broadcast render mat_dien --data scripts_vi/examples/mat_dien.yaml -o mat_dien.mp3
+    """
+    toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None, dry_run=dry_run)
+    prepared = toolkit.prepare(template, gather_values(data, pairs))
+    result = speak_to_file(toolkit, [prepared.spoken], Path(output), title=prepared.rendered.title)
+    for warning in prepared.warnings:
+        click.echo(f"Cảnh báo: {warning}", err=True)
+    click.echo(f"Đã ghi {output} ({result.duration_s:.1f} giây, {result.loudness.integrated_lufs:.1f} LUFS, "
+               f"máy đọc {result.engine}).")

@@ -1,0 +1,334 @@
+"""Station configuration: broadcast.toml, validated up front against one documented table of defaults."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from broadcast.errors import ConfigError, MultiError
+
+CONFIG_NAME = "broadcast.toml"
+STATION_ENV = "BROADCAST_STATION"
+
+
+def setting(default: Any, doc: str, *, choices: tuple[Any, ...] | None = None,
+            minimum: float | None = None, maximum: float | None = None) -> Any:
+    """A documented setting: the default, what it means, and the values it may take."""
+    meta = {"doc": doc, "choices": choices, "min": minimum, "max": maximum}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class StationSection:
+    """[station]: who is on air."""
+
+    name: str = setting("Hòa An", "Tên xã, đọc trong lời mở đầu: 'Đài Truyền thanh xã {name}'.")
+    station_title: str = setting("", "Tên đài đầy đủ; để trống thì là 'Đài Truyền thanh xã {name}'.")
+    district: str = setting("", "Tên huyện (nếu còn cấp huyện); để trống nếu không dùng.")
+    province: str = setting("", "Tên tỉnh.")
+    timezone: str = setting("Asia/Ho_Chi_Minh", "Múi giờ của đài (IANA).")
+
+
+@dataclass(frozen=True)
+class SpeechSection:
+    """[speech]: which TTS engines speak, in order of preference."""
+
+    engines: list = setting(["espeak"], "Thứ tự máy đọc: ví dụ [\"gtts\", \"espeak\"]; "
+                            "máy sau đọc thay cả chương trình khi máy trước lỗi.")
+    voice: str = setting("vi", "Giọng espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam).",
+                         choices=("vi", "vi-vn-x-central", "vi-vn-x-south"))
+    rate: int = setting(150, "Tốc độ đọc của espeak (từ/phút).", minimum=80, maximum=450)
+    pitch: int = setting(50, "Cao độ giọng espeak (0-99).", minimum=0, maximum=99)
+    gtts_slow: bool = setting(False, "gTTS đọc chậm.")
+    gtts_tld: str = setting("com.vn", "Tên miền Google dùng cho gTTS.")
+    timeout_s: float = setting(10.0, "Thời gian chờ tối đa mỗi yêu cầu gTTS (giây).",
+                               minimum=1, maximum=120)
+    retries: int = setting(3, "Số lần thử lại gTTS khi lỗi mạng, 429, 5xx.", minimum=0, maximum=10)
+    cache_dir: str = setting(".cache/tts", "Thư mục lưu giọng đọc đã tổng hợp.")
+
+
+@dataclass(frozen=True)
+class NormalizeSection:
+    """[normalize]: how numbers and words are read (regional preferences)."""
+
+    zero_tens: str = setting("linh", "Số 105 đọc 'một trăm linh năm' hay 'lẻ năm'.",
+                             choices=("linh", "lẻ"))
+    thousand: str = setting("nghìn", "Đọc 'nghìn' (Bắc) hay 'ngàn' (Nam).", choices=("nghìn", "ngàn"))
+    four_after_tens: str = setting("tư", "24 đọc 'hai mươi tư' hay 'hai mươi bốn'.",
+                                   choices=("tư", "bốn"))
+    mung: bool = setting(True, "Ngày 1-10 đọc 'mùng một'... ")
+    pronunciations: str = setting("pronunciations.tsv",
+                                  "Từ điển riêng của đài: chữ viết tắt, tên thôn (TAB giữa hai cột).")
+
+
+@dataclass(frozen=True)
+class AudioSection:
+    """[audio]: the programme files."""
+
+    format: str = setting("mp3", "Định dạng tệp chương trình.", choices=("mp3", "wav"))
+    sample_rate: int = setting(44100, "Tần số lấy mẫu (Hz).", choices=(16000, 22050, 24000, 32000, 44100, 48000))
+    bitrate: str = setting("64k", "Tốc độ bit MP3 (loa nén chỉ cần mono 64k).")
+    target_lufs: float = setting(-16.0, "Độ to tích hợp mục tiêu (LUFS, EBU R128).", minimum=-30, maximum=-8)
+    true_peak_dbtp: float = setting(-1.0, "Đỉnh thực tối đa (dBTP).", minimum=-9, maximum=0)
+    signature_tune: str = setting("assets/nhac_hieu.wav",
+                                  "Tệp nhạc hiệu; nếu chưa có, đài tự tạo một đoạn nhạc hiệu ngắn.")
+
+
+@dataclass(frozen=True)
+class ProgrammeSection:
+    """[programme]: the furniture between items."""
+
+    gap_s: float = setting(1.0, "Khoảng lặng giữa các mục (giây).", minimum=0, maximum=10)
+    repeat_gap_s: float = setting(1.5, "Khoảng lặng trước 'Xin nhắc lại' (giây).", minimum=0, maximum=10)
+    require_approval: bool = setting(True, "Chỉ phát thông báo đã được lãnh đạo UBND duyệt (status: approved).")
+    chars_per_second: float = setting(13.0, "Tốc độ đọc ước tính để lập lịch (ký tự/giây).",
+                                      minimum=5, maximum=40)
+
+
+@dataclass(frozen=True)
+class PathsSection:
+    """[paths]: where things live, relative to the station directory."""
+
+    scripts: str = setting("scripts_vi", "Thư mục mẫu kịch bản.")
+    schedules: str = setting("schedules", "Thư mục lịch phát.")
+    audio_out: str = setting("audio_out", "Thư mục chương trình đã dựng.")
+    state: str = setting("var", "Thư mục trạng thái (nhật ký phát, hàng đợi khẩn).")
+
+
+@dataclass(frozen=True)
+class PlayoutSection:
+    """[playout]: how the daemon puts programmes on air."""
+
+    output: str = setting("device", "Đầu ra: device (loa máy), file (ghi tệp), icecast, null.",
+                          choices=("device", "file", "icecast", "null"))
+    device: str = setting("default", "Thiết bị âm thanh (PulseAudio/ALSA).")
+    file_dir: str = setting("var/playout", "Thư mục của đầu ra 'file'.")
+    grace_minutes: float = setting(10.0, "Trễ tối đa vẫn phát (phút); quá thì ghi 'lỡ'.", minimum=0, maximum=120)
+    interrupted_policy: str = setting("replay", "Chương trình bị ngắt: phát lại từ đầu trong thời gian cho phép, "
+                                      "hoặc chỉ ghi nhật ký.", choices=("replay", "log"))
+    build_ahead: str = setting("20:00", "Giờ dựng sẵn chương trình ngày hôm sau (HH:MM).")
+    heartbeat_s: int = setting(60, "Nhịp ghi nhật ký (giây).", minimum=5, maximum=3600)
+    fallback: str = setting("silence", "Khi tệp chương trình hỏng: 'silence' hoặc đường dẫn tệp dự phòng.")
+    urgent_repeat: int = setting(2, "Số lần đọc thông báo khẩn.", minimum=1, maximum=5)
+
+
+@dataclass(frozen=True)
+class IcecastSection:
+    """[icecast]: streaming to IP loudspeaker clusters."""
+
+    url: str = setting("icecast://127.0.0.1:8000/dai-xa.mp3", "Địa chỉ nguồn Icecast (không ghi mật khẩu ở đây).")
+    user: str = setting("source", "Tài khoản nguồn.")
+    password: str = setting("", "Mật khẩu nguồn; nên dùng biến môi trường thay vì ghi ở đây.")
+    password_env: str = setting("BROADCAST_ICECAST_PASSWORD", "Biến môi trường chứa mật khẩu nguồn.")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """[report]: the periodic report to the level above."""
+
+    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...').")
+    cutoff: str = setting("calendar", "Kỳ báo cáo: calendar (theo tháng dương lịch) hoặc nd09 "
+                          "(từ ngày 15 tháng trước đến 14 tháng này, Nghị định 09/2019).",
+                          choices=("calendar", "nd09"))
+    signer_title: str = setting("CHỦ TỊCH", "Chức danh người ký.")
+    signer_name: str = setting("", "Họ tên người ký.")
+    number: str = setting("…/BC-UBND", "Số hiệu báo cáo.")
+    place: str = setting("", "Địa danh ghi ở dòng ngày tháng; để trống thì là tên xã.")
+
+
+SECTIONS: dict[str, type] = {
+    "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
+    "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
+    "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
+}
+
+
+@dataclass(frozen=True)
+class Station:
+    """A validated station directory."""
+
+    root: Path
+    station: StationSection = field(default_factory=StationSection)
+    speech: SpeechSection = field(default_factory=SpeechSection)
+    normalize: NormalizeSection = field(default_factory=NormalizeSection)
+    audio: AudioSection = field(default_factory=AudioSection)
+    programme: ProgrammeSection = field(default_factory=ProgrammeSection)
+    paths: PathsSection = field(default_factory=PathsSection)
+    playout: PlayoutSection = field(default_factory=PlayoutSection)
+    icecast: IcecastSection = field(default_factory=IcecastSection)
+    report: ReportSection = field(default_factory=ReportSection)
+
+    def path(self, relative: str | os.PathLike) -> Path:
+        """Resolve a configured path against the station directory."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.station.timezone)
+
+    @property
+    def station_title(self) -> str:
+        return self.station.station_title or f"Đài Truyền thanh xã {self.station.name}"
+
+    @property
+    def template_globals(self) -> dict[str, str]:
+        """Names every template may use without declaring them."""
+        return {"ten_xa": self.station.name, "ten_dai": self.station_title,
+                "ten_huyen": self.station.district, "ten_tinh": self.station.province}
+
+    @property
+    def icecast_password(self) -> str:
+        return os.environ.get(self.icecast.password_env, "") or self.icecast.password
+
+    def with_overrides(self, **sections: Any) -> "Station":
+        """A copy with some sections replaced (tests, --dry-run)."""
+        return replace(self, **sections)
+
+
+def find_station(explicit: str | os.PathLike | None = None) -> Path:
+    """The station directory: --station, then $BROADCAST_STATION, then the current directory."""
+    raw = explicit or os.environ.get(STATION_ENV) or os.getcwd()
+    return Path(raw).expanduser().resolve()
+
+
+def load_station(root: str | os.PathLike | None = None) -> Station:
+    """Read and validate `broadcast.toml` in the station directory; report every problem at once."""
+    root_path = find_station(root)
+    path = root_path / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"không tìm thấy tệp cấu hình {CONFIG_NAME} trong {root_path}",
+                          hint="chạy lệnh trong thư mục của đài hoặc dùng --station THƯ_MỤC")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        raise ConfigError(f"tệp TOML không đọc được: {exc}", path=str(path), line=line,
+                          hint="kiểm tra dấu ngoặc kép và dấu '=' ở dòng này") from None
+    return _build_station(root_path, path, text, data)
+
+
+def _build_station(root: Path, path: Path, text: str, data: dict) -> Station:
+    errors: list[ConfigError] = []
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in SECTIONS:
+            errors.append(_unknown(path, text, name, list(SECTIONS), f"[{name}]", "mục"))
+            continue
+        if not isinstance(value, dict):
+            errors.append(ConfigError(f"'{name}' phải là một mục [{name}]", path=str(path),
+                                      line=_line_of(text, name)))
+            continue
+        sections[name] = _build_section(name, SECTIONS[name], value, path, text, errors)
+    if not errors:
+        _cross_checks(sections, path, text, errors)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise MultiError(errors, summary=f"{path.name}: có {len(errors)} lỗi cần sửa:")
+    return Station(root=root, **sections)
+
+
+def _build_section(name: str, cls: type, values: dict, path: Path, text: str,
+                   errors: list[ConfigError]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            errors.append(_unknown(path, text, key, list(known), f"[{name}] {key}", "khóa"))
+            continue
+        problem = _check_value(known[key], value)
+        if problem:
+            errors.append(ConfigError(f"[{name}] {key}: {problem}", path=str(path),
+                                      line=_line_of(text, key)))
+            continue
+        kwargs[key] = float(value) if known[key].type == "float" else value
+    return cls(**kwargs)
+
+
+def _check_value(f, value: Any) -> str | None:
+    meta = f.metadata
+    expected = {"str": str, "int": int, "float": (int, float), "bool": bool, "list": list}[f.type]
+    if isinstance(value, bool) and f.type in ("int", "float"):
+        return f"phải là số, nhận được {value!r}"
+    if not isinstance(value, expected):
+        kind = {"str": "chuỗi trong ngoặc kép", "int": "số nguyên", "float": "số",
+                "bool": "true hoặc false", "list": "danh sách [ ... ]"}[f.type]
+        return f"phải là {kind}, nhận được {value!r}"
+    if meta["choices"] and value not in meta["choices"]:
+        options = ", ".join(repr(c) for c in meta["choices"])
+        guess = difflib.get_close_matches(str(value), [str(c) for c in meta["choices"]], n=1)
+        tip = f"; có phải ý bạn là '{guess[0]}'?" if guess else ""
+        return f"giá trị {value!r} không hợp lệ, chọn một trong: {options}{tip}"
+    if meta["min"] is not None and value < meta["min"]:
+        return f"phải từ {meta['min']} trở lên, nhận được {value}"
+    if meta["max"] is not None and value > meta["max"]:
+        return f"phải từ {meta['max']} trở xuống, nhận được {value}"
+    return None
+
+
+def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[ConfigError]) -> None:
+    station = sections.get("station", StationSection())
+    try:
+        ZoneInfo(station.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(ConfigError(f"[station] timezone: múi giờ '{station.timezone}' không tồn tại",
+                                  path=str(path), line=_line_of(text, "timezone"),
+                                  hint="dùng 'Asia/Ho_Chi_Minh'"))
+    speech = sections.get("speech", SpeechSection())
+    from broadcast.speak import ENGINES  # late import: the registry lives with the engines
+
+    if not speech.engines:
+        errors.append(ConfigError("[speech] engines: cần ít nhất một máy đọc", path=str(path),
+                                  line=_line_of(text, "engines"), hint="ví dụ engines = [\"espeak\"]"))
+    for name in speech.engines:
+        if name not in ENGINES:
+            guess = difflib.get_close_matches(str(name), list(ENGINES), n=1)
+            tip = f"có phải ý bạn là '{guess[0]}'? " if guess else ""
+            errors.append(ConfigError(f"[speech] engines: không có máy đọc '{name}'", path=str(path),
+                                      line=_line_of(text, "engines"),
+                                      hint=f"{tip}các máy đọc có: {', '.join(ENGINES)}"))
+    playout = sections.get("playout", PlayoutSection())
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", playout.build_ahead):
+        errors.append(ConfigError(f"[playout] build_ahead: giờ '{playout.build_ahead}' không hợp lệ",
+                                  path=str(path), line=_line_of(text, "build_ahead"),
+                                  hint="viết theo dạng HH:MM, ví dụ \"20:00\""))
+
+
+def _unknown(path: Path, text: str, key: str, valid: list[str], shown: str, what: str) -> ConfigError:
+    guess = difflib.get_close_matches(key, valid, n=1)
+    hint = f"có phải ý bạn là '{guess[0]}'?" if guess else f"các {what} hợp lệ: {', '.join(valid)}"
+    return ConfigError(f"{what} không biết: {shown}", path=str(path), line=_line_of(text, key), hint=hint)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """First line defining `key` (tomllib keeps no positions, so find it in the text)."""
+    pattern = re.compile(rf"^\s*(\[\s*{re.escape(key)}\s*\]|\"?{re.escape(key)}\"?\s*=)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def describe_settings() -> list[tuple[str, str, Any, str]]:
+    """(section, key, default, doc) for every setting: the documentation table."""
+    rows = []
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            default = f.default_factory() if f.default_factory is not MISSING else f.default
+            rows.append((section, f.name, default, f.metadata["doc"]))
+    return rows

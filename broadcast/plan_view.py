@@ -1,0 +1,42 @@
+"""Plain-text views of a plan for the officer (pure: programmes in, text out)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Sequence
+
+from broadcast.model import ItemKind, Programme
+
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+KIND_LABELS = {
+    ItemKind.TUNE: "Nhạc hiệu", ItemKind.OPENING: "Mở đầu", ItemKind.NEWS: "Bản tin",
+    ItemKind.COLUMN: "Chuyên mục", ItemKind.TRANSITION: "Chuyển tiếp", ItemKind.NOTICE: "Thông báo",
+    ItemKind.CLOSING: "Lời kết", ItemKind.RELAY: "Tiếp âm", ItemKind.URGENT: "Khẩn cấp",
+}
+
+
+def minutes(seconds: float) -> str:
+    total = int(round(seconds))
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def format_plan(day: date, programmes: Sequence[Programme]) -> str:
+    """A table per programme: start, kind, priority, repeats, estimated length, title."""
+    head = f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}"
+    if not programmes:
+        return f"{head}: không có buổi phát nào.\n"
+    lines = [head]
+    for p in programmes:
+        festive = " (chương trình ngày lễ)" if p.festive else ""
+        lines.append(f"  {p.start:%H:%M} {p.title}{festive} — ước tính {minutes(p.est_duration_s)}"
+                     f" / tối đa {minutes(p.max_duration_s)}")
+        elapsed = 0.0
+        for item in p.items:
+            repeat = f"×{item.repeat}" if item.repeat > 1 else ""
+            prio = item.priority.label if item.kind in (ItemKind.NOTICE, ItemKind.URGENT) else ""
+            lines.append(f"    +{minutes(elapsed):>6}  {KIND_LABELS[item.kind]:<11} {prio:<9} {repeat:<3}"
+                         f" {minutes(item.est_duration_s):>6}  {item.title}")
+            elapsed += item.est_duration_s
+        for warning in p.warnings:
+            lines.append(f"    ! {warning}")
+    return "\n".join(lines) + "\n"

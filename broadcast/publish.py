@@ -1,0 +1,134 @@
+"""The published day: audio_out/D/ with programme files, playlist.m3u8 and manifest.json, swapped in atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from broadcast.errors import AudioError, BroadcastError
+
+MANIFEST = "manifest.json"
+PLAYLIST = "playlist.m3u8"
+SCHEMA_VERSION = 1
+
+# Keys every manifest programme and item carries; read_manifest checks them.
+PROGRAMME_KEYS = ("id", "slot", "title", "start", "file", "duration_s", "loudness_lufs",
+                  "true_peak_dbtp", "engine", "engine_notes", "inputs_hash", "items")
+ITEM_KEYS = ("id", "kind", "template", "title", "tags", "priority", "repeat", "offset_s",
+             "duration_s", "text", "spoken")
+
+
+def day_dir(audio_out: Path, day: date) -> Path:
+    return audio_out / day.isoformat()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def playlist_text(manifest: Mapping[str, Any], station_title: str) -> str:
+    """Extended M3U in air order: '#EXTINF:<seconds>,<title>' then the file name."""
+    lines = ["#EXTM3U", f"#PLAYLIST:{station_title} {manifest['date']}"]
+    for programme in manifest["programmes"]:
+        start = programme["start"][11:16]
+        lines.append(f"#EXTINF:{round(programme['duration_s'])},{station_title} - "
+                     f"{programme['title']} ({start})")
+        lines.append(programme["file"])
+    return "\n".join(lines) + "\n"
+
+
+def write_manifest(directory: Path, manifest: Mapping[str, Any], station_title: str) -> None:
+    write_text_atomic(directory / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(directory / PLAYLIST, playlist_text(manifest, station_title))
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """Load and check a published day's manifest; AudioError when it is missing or malformed."""
+    path = Path(directory) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AudioError("chưa có chương trình đã dựng cho ngày này", path=str(path),
+                         hint="chạy 'broadcast build --date ...' trước") from None
+    except (OSError, ValueError) as exc:
+        raise AudioError(f"manifest.json hỏng: {exc}", path=str(path),
+                         hint="dựng lại ngày này bằng 'broadcast build'") from None
+    problems = manifest_problems(data)
+    if problems:
+        raise AudioError(f"manifest.json sai cấu trúc: {problems[0]}", path=str(path),
+                         hint="dựng lại ngày này bằng 'broadcast build'")
+    return data
+
+
+def manifest_problems(data: Any) -> list[str]:
+    """Every way `data` departs from the manifest schema (empty when it conforms)."""
+    if not isinstance(data, dict):
+        return ["not an object"]
+    problems = [f"missing '{k}'" for k in ("schema", "date", "station", "programmes") if k not in data]
+    if data.get("schema") not in (None, SCHEMA_VERSION):
+        problems.append(f"schema {data.get('schema')} is not {SCHEMA_VERSION}")
+    for i, programme in enumerate(data.get("programmes") or []):
+        problems += [f"programme {i}: missing '{k}'" for k in PROGRAMME_KEYS if k not in programme]
+        for j, item in enumerate(programme.get("items") or []):
+            problems += [f"programme {i} item {j}: missing '{k}'" for k in ITEM_KEYS if k not in item]
+    return problems
+
+
+@contextmanager
+def staged_day(audio_out: Path, day: date) -> Iterator[Path]:
+    """A private folder to build a day in; swapped in on success, removed on any failure.
+
+    The previous good day stays in place until the new one is complete, so a failed build
+    leaves it untouched and a reader never finds a half-written day.
+    """
+    audio_out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{day.isoformat()}-", dir=audio_out))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    swap_in(staging, day_dir(audio_out, day))
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Replace `target` by `staging` with two renames; the old day is removed afterwards."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except OSError as exc:
+        if old is not None:
+            os.replace(old, target)
+        raise BroadcastError(f"không công bố được ngày {target.name}: {exc}") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def reuse_file(src: Path, dst: Path) -> None:
+    """Bring an unchanged programme file into the new day without re-encoding it."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

@@ -1,0 +1,956 @@
+"""Periodic report to the level above: indicators from the as-run log, as Markdown, CSV and DOCX.
+
+`compute_report(rows, period, generated_on=...)` is a pure aggregation over as-run rows (the dicts
+`AsRunLog.rows(start, end)` returns); the writers turn a `Report` into the files the office sends.
+
+Counting rules (DOMAIN.md §4.2, groups A–C):
+
+- **Aired** means status ``played`` or ``late``. ``interrupted`` rows are counted separately
+  (their own indicator) and never in the aired totals; ``missed``/``failed``/``skipped`` are listed
+  in the operations section; ``playing`` (still on air when the report was made) is ignored.
+- **Lượt phát** (airings) counts every reading: an item with ``repeat`` 2 is 2 lượt.
+- **Số tin / thông báo / kỳ chuyên mục** count distinct items by ``item_kind``: distinct
+  ``item_id`` for bản tin, thông báo and khẩn cấp; distinct ``episode`` for chuyên mục (the
+  ``item_id`` when a column item has no episode). Furniture (nhạc hiệu, mở đầu, chuyển tiếp,
+  lời kết) and relays are not content.
+- **Group A**: days on air = distinct dates with at least one programme aired; sessions per
+  ``session`` (sáng / trưa / chiều / đột xuất); total minutes = aired programme durations; relay
+  minutes = aired items of kind ``tiep-am`` or with a ``source`` other than ``tu-san-xuat`` (split
+  by source); self-produced minutes = total − relay, so the "trong đó" rows add up; urgent =
+  airings with priority ``khan-cap`` or kind ``khan-cap``; late, interrupted and not-aired
+  (missed + failed) programmes are shown for honesty about reliability.
+- **Group B** counts self-produced content (``source`` ``tu-san-xuat``); content from the
+  levels above is one separate row. The **topic table** counts aired content of any source by tag.
+- **Group C** (CCHC, any source): column episodes = distinct ``episode`` of ``chuyen-muc`` items
+  tagged ``cchc``, with their airings and minutes; CCHC items and airings = content tagged
+  ``cchc``; online-public-service guidance = airings of items tagged ``dvctt``; procedures
+  publicised = distinct procedure names (case- and space-insensitive) in ``values_json`` of items
+  tagged ``tthc`` or ``cchc``: the ``ten_thu_tuc`` value (text or list) and the ``thu_tuc`` field
+  of record lists; citizen-reception / result-return notices = airings tagged ``tiep-cong-dan``
+  or ``tra-ket-qua``.
+- **Group D** (records received at the one-stop desk, loudspeaker clusters) is not in the log:
+  the documents carry those rows blank for the officer to fill in.
+
+Periods: ``calendar`` cut-off = 1st to last day; ``nd09`` = Nghị định 09/2019/NĐ-CP: a month runs
+from the 15th of the previous month to the 14th, a quarter from the 15th of the month before it to
+the 14th of its last month (quý I năm 2027 = 15/12/2026 → 14/03/2027).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from broadcast.errors import InputError
+
+CUTOFFS = ("calendar", "nd09")
+
+AIRED = frozenset({"played", "late"})
+CONTENT_KINDS = ("ban-tin", "thong-bao", "khan-cap", "chuyen-muc")
+SELF_PRODUCED = "tu-san-xuat"
+RELAY_SOURCES = (("vov", "Đài Tiếng nói Việt Nam (VOV)"), ("tinh", "Đài Phát thanh - Truyền hình tỉnh"),
+                 ("huyen", "Đài Truyền thanh huyện"))
+SESSIONS = (("sang", "buổi sáng"), ("trua", "buổi trưa"), ("chieu", "buổi chiều"),
+            ("dot-xuat", "phát đột xuất"))
+
+TOPIC_LABELS: dict[str, str] = {
+    "cchc": "Cải cách hành chính",
+    "dvctt": "Dịch vụ công trực tuyến",
+    "tthc": "Thủ tục hành chính",
+    "pbgdpl": "Phổ biến, giáo dục pháp luật",
+    "atgt": "An toàn giao thông",
+    "pctt": "Phòng, chống thiên tai",
+    "yte": "Y tế",
+    "nvqs": "Nghĩa vụ quân sự",
+    "pccc": "Phòng cháy, chữa cháy",
+    "vsmt": "Vệ sinh môi trường",
+    "thue": "Thuế",
+    "bhyt": "Bảo hiểm y tế",
+    "cds": "Chuyển đổi số",
+    "ntm": "Nông thôn mới",
+    "tiep-cong-dan": "Tiếp công dân",
+    "tra-ket-qua": "Trả kết quả thủ tục hành chính",
+}
+PROCEDURE_TAGS = frozenset({"tthc", "cchc"})
+RECEPTION_TAGS = frozenset({"tiep-cong-dan", "tra-ket-qua"})
+
+GROUP_TITLES = {
+    "A": "Hoạt động chung",
+    "B": "Nội dung tự sản xuất",
+    "C": "Tuyên truyền cải cách hành chính",
+    "D": "Số liệu bổ sung (cán bộ điền)",
+}
+# Rows the log cannot know: written blank in the documents for the officer.
+MANUAL_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("D", "Số cụm loa đang hoạt động / tổng số cụm loa", "cụm"),
+    ("D", "Số hồ sơ thủ tục hành chính tiếp nhận", "hồ sơ"),
+    ("D", "Trong đó: tiếp nhận trực tuyến", "hồ sơ"),
+    ("D", "Tỷ lệ hồ sơ giải quyết đúng hạn", "%"),
+)
+STATUS_LABELS = {"missed": "lỡ giờ, không phát", "failed": "lỗi, không phát được",
+                 "interrupted": "bị gián đoạn", "skipped": "bỏ qua theo lệnh"}
+NOT_AIRED = frozenset(STATUS_LABELS)
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_DOTS = "…" * 40
+
+
+# ---------------------------------------------------------------------------------------- periods
+
+@dataclass(frozen=True)
+class Period:
+    """The dates a report covers (both inclusive) and how the title names them."""
+
+    start: date
+    end: date
+    label: str          # "tháng 12 năm 2026", "quý IV năm 2026", "từ ngày 01/12/2026 đến ngày 14/12/2026"
+    kind: str           # month | quarter | range
+
+    @property
+    def slug(self) -> str:
+        """ASCII name for files: '2026-12', '2026-Q4', '2026-12-01_2026-12-14' (end month for nd09)."""
+        if self.kind == "month":
+            return f"{self.end:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.end.year}-Q{(self.end.month - 1) // 3 + 1}"
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def period_for_month(year: int, month: int, cutoff: str = "calendar") -> Period:
+    """Tháng 12 năm 2026: 01/12–31/12 (calendar) or 15/11–14/12 (nd09)."""
+    _check_cutoff(cutoff)
+    if not 1 <= month <= 12:
+        raise InputError(f"tháng {month} không hợp lệ", hint="tháng từ 1 đến 12")
+    label = f"tháng {month} năm {year}"
+    if cutoff == "nd09":
+        return Period(_prev_month_15(year, month), date(year, month, 14), label, "month")
+    return Period(date(year, month, 1), _month_end(year, month), label, "month")
+
+
+def period_for_quarter(year: int, quarter: int, cutoff: str = "calendar") -> Period:
+    """Quý IV năm 2026: 01/10–31/12 (calendar) or 15/09–14/12 (nd09)."""
+    _check_cutoff(cutoff)
+    if quarter not in _ROMAN:
+        raise InputError(f"quý {quarter} không hợp lệ", hint="quý từ 1 đến 4")
+    first, last = 3 * quarter - 2, 3 * quarter
+    label = f"quý {_ROMAN[quarter]} năm {year}"
+    if cutoff == "nd09":
+        return Period(_prev_month_15(year, first), date(year, last, 14), label, "quarter")
+    return Period(date(year, first, 1), _month_end(year, last), label, "quarter")
+
+
+def period_for_range(start: date, end: date) -> Period:
+    """Any span of days, e.g. for a campaign: 'từ ngày 01/12/2026 đến ngày 14/12/2026'."""
+    if start > end:
+        raise InputError(f"ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}",
+                         hint="đổi chỗ --from và --to")
+    return Period(start, end, f"từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}", "range")
+
+
+def parse_period(month: str | None, quarter: str | None, start: str | None, end: str | None,
+                 cutoff: str = "calendar") -> Period:
+    """Exactly one of --month 2026-12, --quarter 2026-Q4, or --from A --to B."""
+    chosen = [name for name, value in (("--month", month), ("--quarter", quarter),
+                                       ("--from/--to", start or end)) if value]
+    example = "ví dụ --month 2026-12, --quarter 2026-Q4 hoặc --from 2026-12-01 --to 2026-12-31"
+    if not chosen:
+        raise InputError("chưa chọn kỳ báo cáo", hint=example)
+    if len(chosen) > 1:
+        raise InputError(f"chỉ chọn một kỳ báo cáo, đang có: {', '.join(chosen)}", hint=example)
+    if month:
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", month)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise InputError(f"tháng '{month}' không hợp lệ",
+                             hint="viết NĂM-THÁNG với tháng từ 1 đến 12, ví dụ 2026-12")
+        return period_for_month(int(m.group(1)), int(m.group(2)), cutoff)
+    if quarter:
+        q = re.fullmatch(r"\s*(\d{4})-[Qq]([1-9])\s*", quarter)
+        if not q or not 1 <= int(q.group(2)) <= 4:
+            raise InputError(f"quý '{quarter}' không hợp lệ",
+                             hint="viết NĂM-Qn với n từ 1 đến 4, ví dụ 2026-Q4")
+        return period_for_quarter(int(q.group(1)), int(q.group(2)), cutoff)
+    if not (start and end):
+        raise InputError("cần cả --from và --to", hint="ví dụ --from 2026-12-01 --to 2026-12-31")
+    return period_for_range(_parse_date(start, "--from"), _parse_date(end, "--to"))
+
+
+def _parse_date(raw: str, option: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"{option}: ngày '{raw}' không hợp lệ",
+                     hint="viết YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 2026-12-05")
+
+
+def _check_cutoff(cutoff: str) -> None:
+    if cutoff not in CUTOFFS:
+        raise InputError(f"cách tính kỳ báo cáo '{cutoff}' không hợp lệ",
+                         hint="dùng 'calendar' (theo tháng dương lịch) hoặc 'nd09' (từ ngày 15 tháng "
+                              "trước đến ngày 14, theo Nghị định 09/2019/NĐ-CP)")
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _prev_month_15(year: int, month: int) -> date:
+    return date(year - 1, 12, 15) if month == 1 else date(year, month - 1, 15)
+
+
+# ---------------------------------------------------------------------------------------- settings
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Who writes the report, to whom, and who signs it (from broadcast.toml [report])."""
+
+    station_name: str = "Hòa An"
+    unit_name: str = "ỦY BAN NHÂN DÂN XÃ HÒA AN"
+    place: str = ""                       # empty: the commune name
+    recipient: str = "Ủy ban nhân dân tỉnh"
+    signer_title: str = "CHỦ TỊCH"        # "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH" for a deputy: one line each
+    signer_name: str = ""
+    number: str = "…/BC-UBND"
+
+    @classmethod
+    def from_station(cls, station: Any) -> ReportSettings:
+        """Settings from a loaded `broadcast.config.Station`."""
+        name = station.station.name
+        rep = station.report
+        return cls(station_name=name, unit_name=f"ỦY BAN NHÂN DÂN XÃ {name.upper()}",
+                   place=rep.place or name, recipient=rep.recipient, signer_title=rep.signer_title,
+                   signer_name=rep.signer_name, number=rep.number)
+
+    @property
+    def place_name(self) -> str:
+        return self.place or self.station_name
+
+
+# ---------------------------------------------------------------------------------------- report
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of an indicator table. `level` 1 marks a "trong đó" sub-row."""
+
+    group: str
+    code: str
+    label: str
+    unit: str
+    value: int | float
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    tag: str
+    label: str
+    items: int          # distinct tin/bài/thông báo/kỳ
+    airings: int        # lượt phát
+    minutes: float
+
+
+@dataclass(frozen=True)
+class CchcEpisode:
+    episode: str
+    title: str
+    airings: int
+    minutes: float
+    dates: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class ProgrammeIssue:
+    """A programme that did not go out as planned."""
+
+    programme_id: str
+    date: date
+    session: str
+    title: str
+    status: str
+    error: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    indicators: tuple[Indicator, ...]
+    topics: tuple[TopicRow, ...]
+    cchc: tuple[CchcEpisode, ...]
+    procedures: tuple[str, ...]
+    missed: tuple[ProgrammeIssue, ...]
+    generated_on: date
+    warnings: tuple[str, ...] = ()
+
+    def value(self, code: str) -> int | float:
+        """The value of one indicator by code, e.g. report.value('ngay_phat_song')."""
+        for ind in self.indicators:
+            if ind.code == code:
+                return ind.value
+        raise KeyError(code)
+
+    def group(self, group: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.group == group)
+
+
+def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: date) -> Report:
+    """Aggregate as-run rows into the indicators of groups A–C (pure; rules in the module docstring)."""
+    warnings: list[str] = []
+    selected = [r for r in rows if _row_date(r, warnings) in period]
+    selected.sort(key=lambda r: (str(r.get("date")), str(r.get("scheduled_at") or ""), _int(r.get("id"))))
+    programmes = [r for r in selected if r.get("kind") == "programme"]
+    items = [r for r in selected if r.get("kind") == "item"]
+
+    aired_progs = [r for r in programmes if r.get("status") in AIRED]
+    aired_items = [r for r in items if r.get("status") in AIRED]
+    playing = sum(1 for r in selected if r.get("status") == "playing")
+    if playing:
+        warnings.append(f"{playing} dòng đang phát khi lập báo cáo, chưa được tính.")
+
+    indicators = _group_a(programmes, aired_progs, aired_items, items, warnings)
+    content = [r for r in aired_items if r.get("item_kind") in CONTENT_KINDS]
+    indicators += _group_b(content)
+    episodes = _cchc_episodes(content)
+    procedures = _procedures(aired_items, warnings)
+    indicators += _group_c(content, aired_items, episodes, procedures)
+
+    missed = tuple(
+        ProgrammeIssue(programme_id=str(r.get("programme_id") or ""), date=_row_date(r, []),
+                       session=str(r.get("session") or ""), title=_nfc(r.get("title")),
+                       status=str(r.get("status")), error=_nfc(r.get("error")))
+        for r in programmes if r.get("status") in NOT_AIRED)
+    return Report(period=period, indicators=tuple(indicators), topics=_topics(content),
+                  cchc=episodes, procedures=procedures, missed=missed, generated_on=generated_on,
+                  warnings=tuple(dict.fromkeys(warnings)))
+
+
+def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items: list[Mapping],
+             items: list[Mapping], warnings: list[str]) -> list[Indicator]:
+    days = {_row_date(r, []) for r in aired_progs}
+    sessions: dict[str, int] = defaultdict(int)
+    for r in aired_progs:
+        sessions[str(r.get("session"))] += 1
+    known = {key for key, _ in SESSIONS}
+    for other in sorted(set(sessions) - known):
+        warnings.append(f"Buổi phát '{other}' không thuộc sáng/trưa/chiều/đột xuất: chỉ tính vào tổng.")
+    total_s = sum(_duration(r) for r in aired_progs)
+    relay_s: dict[str, float] = defaultdict(float)
+    for r in aired_items:
+        source = str(r.get("source") or SELF_PRODUCED)
+        if r.get("item_kind") == "tiep-am" or source != SELF_PRODUCED:
+            relay_s[source if source in dict(RELAY_SOURCES) else "khac"] += _duration(r)
+    relay_total = sum(relay_s.values())
+    urgent = sum(_repeat(r) for r in aired_items
+                 if r.get("priority") == "khan-cap" or r.get("item_kind") == "khan-cap")
+    status_count = defaultdict(int)
+    for r in programmes:
+        status_count[r.get("status")] += 1
+
+    rows = [
+        Indicator("A", "ngay_phat_song", "Số ngày phát sóng", "ngày", len(days)),
+        Indicator("A", "buoi_phat", "Số buổi phát", "buổi", len(aired_progs)),
+    ]
+    rows += [Indicator("A", f"buoi_{key.replace('-', '_')}", f"Trong đó: {label}", "buổi",
+                       sessions.get(key, 0), 1) for key, label in SESSIONS]
+    rows += [
+        Indicator("A", "thoi_luong", "Tổng thời lượng phát sóng", "phút", _minutes(total_s)),
+        Indicator("A", "thoi_luong_tu_san_xuat", "Trong đó: chương trình tự sản xuất", "phút",
+                  _minutes(max(0.0, total_s - relay_total)), 1),
+        Indicator("A", "thoi_luong_tiep_am", "Trong đó: tiếp âm, tiếp sóng", "phút",
+                  _minutes(relay_total), 1),
+    ]
+    rows += [Indicator("A", f"tiep_am_{key}", f"– {label}", "phút", _minutes(relay_s.get(key, 0.0)), 1)
+             for key, label in RELAY_SOURCES]
+    if relay_s.get("khac"):
+        rows.append(Indicator("A", "tiep_am_khac", "– Tệp ghi âm, nguồn khác", "phút",
+                              _minutes(relay_s["khac"]), 1))
+    rows += [
+        Indicator("A", "khan_cap", "Số lần phát thông báo khẩn cấp", "lần", urgent),
+        Indicator("A", "ct_phat_cham", "Số chương trình phát chậm giờ", "chương trình",
+                  status_count["late"]),
+        Indicator("A", "ct_gian_doan", "Số chương trình bị gián đoạn", "chương trình",
+                  status_count["interrupted"]),
+        Indicator("A", "ct_khong_phat", "Số chương trình không phát được (lỡ giờ, lỗi)", "chương trình",
+                  status_count["missed"] + status_count["failed"]),
+        Indicator("A", "luot_gian_doan", "Số lượt tin, bài, thông báo bị gián đoạn", "lượt",
+                  sum(_repeat(r) for r in items
+                      if r.get("status") == "interrupted" and r.get("item_kind") in CONTENT_KINDS)),
+    ]
+    return rows
+
+
+def _group_b(content: list[Mapping]) -> list[Indicator]:
+    own = [r for r in content if (r.get("source") or SELF_PRODUCED) == SELF_PRODUCED]
+    upper = [r for r in content if (r.get("source") or SELF_PRODUCED) != SELF_PRODUCED]
+    rows: list[Indicator] = []
+    for kind, code, label, unit in (
+            ("ban-tin", "tin_bai", "Số tin, bài (bản tin của xã)", "tin, bài"),
+            ("thong-bao", "thong_bao", "Số thông báo", "thông báo"),
+            ("khan-cap", "thong_bao_khan_cap", "Số thông báo khẩn cấp", "thông báo"),
+            ("chuyen-muc", "chuyen_muc", "Số kỳ chuyên mục", "kỳ")):
+        of_kind = [r for r in own if r.get("item_kind") == kind]
+        rows.append(Indicator("B", code, label, unit, len({_content_key(r) for r in of_kind})))
+        rows.append(Indicator("B", f"luot_{code}", "Số lượt phát", "lượt",
+                              sum(_repeat(r) for r in of_kind), 1))
+    rows.append(Indicator("B", "tong_luot", "Tổng số lượt phát tin, bài, thông báo, chuyên mục", "lượt",
+                          sum(_repeat(r) for r in own)))
+    rows.append(Indicator("B", "noi_dung_cap_tren", "Tin, bài, thông báo của cấp trên phát trên loa",
+                          "tin, bài", len({_content_key(r) for r in upper})))
+    rows.append(Indicator("B", "luot_noi_dung_cap_tren", "Số lượt phát", "lượt",
+                          sum(_repeat(r) for r in upper), 1))
+    return rows
+
+
+def _group_c(content: list[Mapping], aired_items: list[Mapping], episodes: tuple[CchcEpisode, ...],
+             procedures: tuple[str, ...]) -> list[Indicator]:
+    cchc = [r for r in content if "cchc" in _tags(r)]
+    return [
+        Indicator("C", "chuyen_muc_cchc", "Số kỳ chuyên mục Cải cách hành chính", "kỳ", len(episodes)),
+        Indicator("C", "luot_chuyen_muc_cchc", "Số lượt phát chuyên mục", "lượt",
+                  sum(e.airings for e in episodes), 1),
+        Indicator("C", "thoi_luong_chuyen_muc_cchc", "Thời lượng chuyên mục", "phút",
+                  round(sum(e.minutes for e in episodes), 1), 1),
+        Indicator("C", "tin_bai_cchc", "Số tin, bài, thông báo về cải cách hành chính", "tin, bài",
+                  len({_content_key(r) for r in cchc})),
+        Indicator("C", "luot_cchc", "Số lượt phát", "lượt", sum(_repeat(r) for r in cchc), 1),
+        Indicator("C", "huong_dan_dvctt", "Số lần hướng dẫn sử dụng dịch vụ công trực tuyến", "lần",
+                  sum(_repeat(r) for r in aired_items if "dvctt" in _tags(r))),
+        Indicator("C", "thu_tuc", "Số thủ tục hành chính được giới thiệu, công khai trên loa", "thủ tục",
+                  len(procedures)),
+        Indicator("C", "tiep_cong_dan_tra_ket_qua", "Số lần thông báo lịch tiếp công dân, trả kết quả "
+                  "thủ tục hành chính", "lần",
+                  sum(_repeat(r) for r in aired_items if RECEPTION_TAGS & set(_tags(r)))),
+    ]
+
+
+def _cchc_episodes(content: list[Mapping]) -> tuple[CchcEpisode, ...]:
+    found: dict[str, dict[str, Any]] = {}
+    for r in content:
+        if r.get("item_kind") != "chuyen-muc" or "cchc" not in _tags(r):
+            continue
+        key = _content_key(r)
+        ep = found.setdefault(key, {"title": _nfc(r.get("title")), "airings": 0, "seconds": 0.0,
+                                    "dates": []})
+        ep["airings"] += _repeat(r)
+        ep["seconds"] += _duration(r)
+        day = _row_date(r, [])
+        if day not in ep["dates"]:
+            ep["dates"].append(day)
+    return tuple(CchcEpisode(key, v["title"], v["airings"], _minutes(v["seconds"]), tuple(v["dates"]))
+                 for key, v in found.items())
+
+
+def _topics(content: list[Mapping]) -> tuple[TopicRow, ...]:
+    keys: dict[str, set[str]] = defaultdict(set)
+    airings: dict[str, int] = defaultdict(int)
+    seconds: dict[str, float] = defaultdict(float)
+    for r in content:
+        for tag in _tags(r):
+            keys[tag].add(_content_key(r))
+            airings[tag] += _repeat(r)
+            seconds[tag] += _duration(r)
+    order = [t for t in TOPIC_LABELS if t in keys] + sorted(t for t in keys if t not in TOPIC_LABELS)
+    return tuple(TopicRow(t, TOPIC_LABELS.get(t, t), len(keys[t]), airings[t], _minutes(seconds[t]))
+                 for t in order)
+
+
+def _procedures(aired_items: list[Mapping], warnings: list[str]) -> tuple[str, ...]:
+    names: dict[str, str] = {}
+    for r in aired_items:
+        if not PROCEDURE_TAGS & set(_tags(r)):
+            continue
+        for name in _procedure_names(r, warnings):
+            names.setdefault(_fold(name), name)
+    return tuple(names.values())
+
+
+def _procedure_names(row: Mapping, warnings: list[str]) -> list[str]:
+    raw = row.get("values_json")
+    if raw in (None, ""):
+        return []
+    values = raw
+    if isinstance(raw, (str, bytes)):
+        try:
+            values = json.loads(raw)
+        except ValueError:
+            warnings.append(f"Không đọc được giá trị của mục '{row.get('item_id')}' "
+                            f"({row.get('date')}): bỏ qua khi đếm thủ tục.")
+            return []
+    if not isinstance(values, Mapping):
+        return []
+    out: list[str] = []
+    for key, value in values.items():
+        value = _maybe_json_list(value)
+        if key == "ten_thu_tuc":
+            out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+        elif isinstance(value, list):
+            out += [rec["thu_tuc"] for rec in value
+                    if isinstance(rec, Mapping) and isinstance(rec.get("thu_tuc"), str)]
+    return [n for n in (_clean(v) for v in out) if n]
+
+
+def _maybe_json_list(value: Any) -> Any:
+    """Values are stored as strings: a list may arrive JSON-encoded ("[...]")."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        return decoded if isinstance(decoded, list) else value
+    return value
+
+
+# ---------------------------------------------------------------------------------------- row helpers
+
+def _row_date(row: Mapping, warnings: list[str]) -> date | None:
+    raw = row.get("date")
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        warnings.append(f"Dòng nhật ký có ngày không hợp lệ '{raw}': bỏ qua.")
+        return None
+
+
+def _duration(row: Mapping) -> float:
+    raw = row.get("duration_s")
+    if raw is not None:
+        try:
+            return max(0.0, float(raw))
+        except (TypeError, ValueError):
+            pass
+    start, end = row.get("started_at"), row.get("ended_at")
+    if start and end:
+        try:
+            return max(0.0, (datetime.fromisoformat(str(end)) - datetime.fromisoformat(str(start)))
+                       .total_seconds())
+        except (TypeError, ValueError):
+            return 0.0
+    return 0.0
+
+
+def _repeat(row: Mapping) -> int:
+    return max(1, _int(row.get("repeat"), 1))
+
+
+def _int(raw: Any, default: int = 0) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return default
+
+
+def _tags(row: Mapping) -> tuple[str, ...]:
+    raw = row.get("tags") or ()
+    if isinstance(raw, str):
+        raw = _maybe_json_list(raw)
+        if isinstance(raw, str):
+            raw = raw.split(",")
+    return tuple(dict.fromkeys(t.strip() for t in raw if isinstance(t, str) and t.strip()))
+
+
+def _content_key(row: Mapping) -> str:
+    if row.get("item_kind") == "chuyen-muc" and row.get("episode"):
+        return str(row["episode"])
+    return str(row.get("item_id") or row.get("title") or row.get("id"))
+
+
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60.0, 1)
+
+
+def _nfc(text: Any) -> str:
+    return unicodedata.normalize("NFC", str(text)) if text is not None else ""
+
+
+def _clean(text: str) -> str:
+    return " ".join(_nfc(text).split())
+
+
+def _fold(text: str) -> str:
+    return _clean(text).casefold()
+
+
+# ---------------------------------------------------------------------------------------- formatting
+
+def format_number(value: int | float) -> str:
+    """Vietnamese digits: 1.340 and 12,5."""
+    if isinstance(value, float) and not value.is_integer():
+        whole, frac = f"{value:,.1f}".split(".")
+        return whole.replace(",", ".") + "," + frac
+    return f"{int(value):,}".replace(",", ".")
+
+
+def display_value(ind: Indicator) -> str:
+    text = format_number(ind.value)
+    if ind.unit == "phút" and ind.value >= 60:
+        hours, mins = divmod(int(round(ind.value)), 60)
+        text += f" ({hours} giờ {mins} phút)" if mins else f" ({hours} giờ)"
+    return text
+
+
+def date_line(place: str, day: date) -> str:
+    """'Hòa An, ngày 05 tháng 02 năm 2027' (leading zero for days < 10 and months 1–2, NĐ 30/2020)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _title_line(report: Report, settings: ReportSettings) -> str:
+    return (f"Kết quả công tác thông tin, tuyên truyền trên hệ thống truyền thanh xã "
+            f"{settings.station_name} {report.period.label}")
+
+
+def _intro(report: Report, settings: ReportSettings) -> str:
+    p = report.period
+    span = "" if p.kind == "range" else f" (số liệu từ ngày {p.start:%d/%m/%Y} đến ngày {p.end:%d/%m/%Y})"
+    return (f"Ủy ban nhân dân xã {settings.station_name} báo cáo kết quả công tác thông tin, tuyên truyền "
+            f"trên hệ thống truyền thanh xã {p.label}{span} như sau:")
+
+
+def _numbered(indicators: Iterable[Indicator]) -> list[tuple[str, Indicator]]:
+    out, n = [], 0
+    for ind in indicators:
+        if ind.level == 0:
+            n += 1
+        out.append((str(n) if ind.level == 0 else "", ind))
+    return out
+
+
+def _closing(settings: ReportSettings) -> str:
+    return (f"Trên đây là báo cáo kết quả công tác thông tin, tuyên truyền trên hệ thống truyền thanh "
+            f"của Ủy ban nhân dân xã {settings.station_name}./.")
+
+
+def _signer_lines(settings: ReportSettings) -> list[str]:
+    lines = ["TM. ỦY BAN NHÂN DÂN"]
+    lines += [line.strip() for line in settings.signer_title.splitlines() if line.strip()]
+    return lines
+
+
+def _issue_text(issue: ProgrammeIssue) -> str:
+    text = f"{issue.date:%d/%m/%Y}, {issue.title or issue.programme_id}: {issue.status_label}"
+    return text + (f" ({issue.error})" if issue.error else "")
+
+
+# ---------------------------------------------------------------------------------------- Markdown
+
+def to_markdown(report: Report, settings: ReportSettings) -> str:
+    """The report as Markdown (for the officer's review and the station's archive)."""
+    md: list[str] = [
+        f"**{settings.unit_name}**  ",
+        f"Số: {settings.number}",
+        "",
+        "**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**  ",
+        "**Độc lập - Tự do - Hạnh phúc**",
+        "",
+        f"*{date_line(settings.place_name, report.generated_on)}*",
+        "",
+        "# BÁO CÁO",
+        "",
+        f"## {_title_line(report, settings)}",
+        "",
+        f"Kính gửi: {settings.recipient}",
+        "",
+        _intro(report, settings),
+        "",
+        "### I. KẾT QUẢ THỰC HIỆN",
+    ]
+    for n, group in enumerate("ABC", start=1):
+        md += ["", f"#### {n}. {GROUP_TITLES[group]}", "",
+               "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
+        md += [f"| {stt} | {_md(i.label)} | {i.unit} | {display_value(i)} |"
+               for stt, i in _numbered(report.group(group))]
+        if group == "B":
+            md += ["", "Phân theo chủ đề:", ""]
+            md += _md_topics(report)
+        if group == "C":
+            md += _md_cchc(report)
+    md += ["", f"#### 4. {GROUP_TITLES['D']}", "",
+           "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
+    md += [f"| {n} | {label} | {unit} |  |" for n, (_, label, unit) in enumerate(MANUAL_ROWS, start=1)]
+    md += ["", "#### 5. Tình hình vận hành", ""]
+    md += [f"- {_md(_issue_text(i))}" for i in report.missed] or [
+        "Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn."]
+    md += ["", "### II. ĐÁNH GIÁ CHUNG", "", "1. Ưu điểm:", "", _DOTS, "",
+           "2. Hạn chế, khó khăn:", "", _DOTS, "",
+           "### III. ĐỀ XUẤT, KIẾN NGHỊ", "", _DOTS, "", _closing(settings), "",
+           "**Nơi nhận:**", "", "- Như trên;", "- Lưu: VT.", ""]
+    md += [f"**{line}**  " for line in _signer_lines(settings)]
+    md += ["", "", f"**{settings.signer_name}**" if settings.signer_name else "(ký, ghi rõ họ tên, đóng dấu)", ""]
+    if report.warnings:
+        md += ["---", "", "Ghi chú khi lập báo cáo (không gửi kèm):", ""]
+        md += [f"- {_md(w)}" for w in report.warnings]
+        md.append("")
+    return _nfc("\n".join(md))
+
+
+def _md_topics(report: Report) -> list[str]:
+    if not report.topics:
+        return ["Không có tin, bài nào được gắn chủ đề."]
+    rows = ["| STT | Chủ đề | Số tin, bài | Số lượt phát | Thời lượng (phút) |", "|---|---|---|---|---|"]
+    rows += [f"| {n} | {_md(t.label)} | {format_number(t.items)} | {format_number(t.airings)} | "
+             f"{format_number(t.minutes)} |" for n, t in enumerate(report.topics, start=1)]
+    return rows
+
+
+def _md_cchc(report: Report) -> list[str]:
+    md = ["", "Các kỳ chuyên mục Cải cách hành chính:", ""]
+    if report.cchc:
+        md += ["| STT | Kỳ | Nội dung | Số lượt phát | Thời lượng (phút) | Ngày phát |", "|---|---|---|---|---|---|"]
+        md += [f"| {n} | {_md(e.episode)} | {_md(e.title)} | {e.airings} | {format_number(e.minutes)} | "
+               f"{', '.join(f'{d:%d/%m}' for d in e.dates)} |" for n, e in enumerate(report.cchc, start=1)]
+    else:
+        md.append("Không có kỳ chuyên mục nào được phát trong kỳ.")
+    md += ["", "Các thủ tục hành chính đã giới thiệu trên loa:", ""]
+    md += [f"{n}. {_md(p)}" for n, p in enumerate(report.procedures, start=1)] or ["(không có)"]
+    return md
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+CSV_COLUMNS = ("ky_bao_cao", "tu_ngay", "den_ngay", "nhom", "ma", "chi_tieu", "don_vi", "gia_tri")
+
+
+def to_csv(report: Report) -> str:
+    """One row per indicator and per topic; dot decimals so spreadsheets and scripts can sum them.
+
+    Every row carries the period, so the files of several periods can be concatenated.
+    """
+    p = report.period
+    head = [p.label, p.start.isoformat(), p.end.isoformat()]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for ind in report.indicators:
+        label = ind.label if ind.level == 0 else f"{_parent_label(report, ind)} – {ind.label}"
+        writer.writerow(head + [ind.group, ind.code, label, ind.unit, ind.value])
+    for t in report.topics:
+        writer.writerow(head + ["B", f"chu_de.{t.tag}.tin_bai", f"Chủ đề {t.label}: số tin, bài",
+                                "tin, bài", t.items])
+        writer.writerow(head + ["B", f"chu_de.{t.tag}.luot", f"Chủ đề {t.label}: số lượt phát", "lượt",
+                                t.airings])
+        writer.writerow(head + ["B", f"chu_de.{t.tag}.phut", f"Chủ đề {t.label}: thời lượng", "phút",
+                                t.minutes])
+    return _nfc(buf.getvalue())
+
+
+def _parent_label(report: Report, child: Indicator) -> str:
+    parent = None
+    for ind in report.indicators:
+        if ind is child:
+            break
+        if ind.level == 0:
+            parent = ind
+    return parent.label if parent else ""
+
+
+# ---------------------------------------------------------------------------------------- DOCX
+
+def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike) -> None:
+    """An A4 administrative report (NĐ 30/2020 layout, Times New Roman) the office can edit and sign."""
+    import docx  # python-docx: only the DOCX writer needs it
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    center, justify = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    normal = document.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(13)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Times New Roman")
+    normal.paragraph_format.space_after = Pt(3)
+
+    def para(container, text: str = "", *, bold=False, italic=False, size=None, align=None,
+             indent=False):
+        p = container.add_paragraph()
+        if align is not None:
+            p.alignment = align
+        if indent:
+            p.paragraph_format.first_line_indent = Mm(10)
+        if text:
+            run = p.add_run(_nfc(text))
+            run.bold, run.italic = bold, italic
+            if size:
+                run.font.size = Pt(size)
+        return p
+
+    def cell_lines(cell, lines, **style):
+        cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
+        for line in lines:
+            para(cell, line, **style)
+
+    def grid(headers: list[str], rows: list[list[str]], widths_mm: list[int], bold_rows=()):
+        table = document.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
+            cell_lines(cell, [text], bold=True, align=center, size=12)
+        for n, values in enumerate(rows):
+            cells = table.add_row().cells
+            for col, (cell, text) in enumerate(zip(cells, values, strict=True)):
+                align = WD_ALIGN_PARAGRAPH.LEFT if col == 1 else center
+                cell_lines(cell, [text], size=12, align=align, bold=n in bold_rows and col == 1)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_mm, strict=True):
+                cell.width = Mm(width)
+        document.add_paragraph()
+        return table
+
+    # Header: unit and number on the left, national motto and date on the right.
+    head = document.add_table(rows=2, cols=2)
+    head.alignment = WD_TABLE_ALIGNMENT.CENTER
+    unit_lines = _unit_lines(settings.unit_name)
+    cell_lines(head.cell(0, 0), unit_lines, bold=True, align=center, size=13)
+    cell_lines(head.cell(0, 1), ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], bold=True, align=center, size=12)
+    para(head.cell(0, 1), "Độc lập - Tự do - Hạnh phúc", bold=True, align=center, size=13)
+    cell_lines(head.cell(1, 0), [f"Số: {settings.number}"], align=center, size=13)
+    cell_lines(head.cell(1, 1), [date_line(settings.place_name, report.generated_on)], italic=True,
+               align=center, size=13)
+    for row in head.rows:
+        row.cells[0].width, row.cells[1].width = Mm(65), Mm(100)
+
+    para(document)
+    para(document, "BÁO CÁO", bold=True, align=center, size=14)
+    para(document, _title_line(report, settings), bold=True, align=center, size=14)
+    para(document)
+    para(document, f"Kính gửi: {settings.recipient}", align=center, size=14)
+    para(document)
+    para(document, _intro(report, settings), align=justify, indent=True)
+
+    para(document, "I. KẾT QUẢ THỰC HIỆN", bold=True)
+    widths = [12, 100, 25, 28]
+    for n, group in enumerate("ABC", start=1):
+        para(document, f"{n}. {GROUP_TITLES[group]}", bold=True)
+        numbered = _numbered(report.group(group))
+        grid(["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"],
+             [[stt, i.label, i.unit, display_value(i)] for stt, i in numbered], widths)
+        if group == "B":
+            para(document, "Phân theo chủ đề:", italic=True)
+            if report.topics:
+                grid(["STT", "Chủ đề", "Số tin, bài", "Số lượt phát", "Thời lượng (phút)"],
+                     [[str(k), t.label, format_number(t.items), format_number(t.airings),
+                       format_number(t.minutes)] for k, t in enumerate(report.topics, start=1)],
+                     [12, 75, 25, 25, 28])
+            else:
+                para(document, "Không có tin, bài nào được gắn chủ đề.", indent=True)
+        if group == "C":
+            para(document, "Các kỳ chuyên mục Cải cách hành chính:", italic=True)
+            if report.cchc:
+                grid(["STT", "Kỳ / nội dung", "Số lượt phát", "Thời lượng (phút)", "Ngày phát"],
+                     [[str(k), f"{e.title} ({e.episode})" if e.title else e.episode, str(e.airings),
+                       format_number(e.minutes), ", ".join(f"{d:%d/%m}" for d in e.dates)]
+                      for k, e in enumerate(report.cchc, start=1)], [12, 75, 22, 25, 31])
+            else:
+                para(document, "Không có kỳ chuyên mục nào được phát trong kỳ.", indent=True)
+            para(document, "Các thủ tục hành chính đã giới thiệu trên loa:", italic=True)
+            for k, name in enumerate(report.procedures, start=1):
+                para(document, f"{k}. {name}", indent=True)
+            if not report.procedures:
+                para(document, "(không có)", indent=True)
+    para(document, f"4. {GROUP_TITLES['D']}", bold=True)
+    grid(["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"],
+         [[str(k), label, unit, ""] for k, (_, label, unit) in enumerate(MANUAL_ROWS, start=1)], widths)
+    para(document, "5. Tình hình vận hành", bold=True)
+    for issue in report.missed:
+        para(document, f"- {_issue_text(issue)}", indent=True)
+    if not report.missed:
+        para(document, "Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn.", indent=True)
+
+    para(document, "II. ĐÁNH GIÁ CHUNG", bold=True)
+    for heading in ("1. Ưu điểm:", "2. Hạn chế, khó khăn:"):
+        para(document, heading, bold=True)
+        para(document, _DOTS, indent=True)
+        para(document, _DOTS, indent=True)
+    para(document, "III. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
+    para(document, _DOTS, indent=True)
+    para(document, _DOTS, indent=True)
+    para(document, _closing(settings), align=justify, indent=True)
+    para(document)
+
+    foot = document.add_table(rows=1, cols=2)
+    left, right = foot.rows[0].cells
+    cell_lines(left, ["Nơi nhận:"], bold=True, italic=True, size=12)
+    for line in ("- Như trên;", "- Lưu: VT."):
+        para(left, line, size=11)
+    cell_lines(right, _signer_lines(settings), bold=True, align=center, size=13)
+    if not settings.signer_name:
+        para(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, align=center, size=12)
+    for _ in range(3):
+        para(right)
+    para(right, settings.signer_name, bold=True, align=center, size=13)
+    left.width, right.width = Mm(80), Mm(85)
+
+    buf = io.BytesIO()
+    document.save(buf)
+    write_bytes_atomic(Path(path), buf.getvalue())
+
+
+def _unit_lines(unit_name: str) -> list[str]:
+    """'ỦY BAN NHÂN DÂN XÃ HÒA AN' → two lines, as the header is written."""
+    name = _nfc(unit_name).strip()
+    for prefix in ("ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN"):
+        if name.startswith(prefix + " "):
+            return [prefix, name[len(prefix):].strip()]
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------- files
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename: no half file is ever seen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report_files(report: Report, settings: ReportSettings, out_dir: str | os.PathLike) -> list[Path]:
+    """report-<period>.md, .csv (UTF-8 with BOM, so Excel shows Vietnamese) and .docx in out_dir."""
+    out = Path(out_dir)
+    stem = f"report-{report.period.slug}"
+    md, csv_path, docx_path = out / f"{stem}.md", out / f"{stem}.csv", out / f"{stem}.docx"
+    write_bytes_atomic(md, to_markdown(report, settings).encode("utf-8"))
+    write_bytes_atomic(csv_path, to_csv(report).encode("utf-8-sig"))
+    write_docx(report, settings, docx_path)
+    return [md, csv_path, docx_path]

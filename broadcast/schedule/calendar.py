@@ -1,0 +1,113 @@
+"""The station's calendar: Vietnamese public holidays (lunar, UTC+7), nghỉ bù, swapped days, exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Mapping
+
+# The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
+# calendar (meridian 105°E), labels substitute days "nghỉ bù" and knows the government's
+# swapped working Saturdays (`weekend_workdays`). A Chinese-calendar library would put
+# Tết 2030 on 3 February instead of 2 February.
+import holidays
+
+WEEKEND = frozenset({6, 7})        # ISO weekday: Saturday, Sunday
+_SEARCH_LIMIT_DAYS = 366
+
+
+@dataclass(frozen=True)
+class CalendarException:
+    """The station's own change for one date: a slot off the air (or on it) that day."""
+
+    date: date
+    slots: frozenset[str]           # empty: every slot
+    on_air: bool
+    reason: str = ""
+    line: int = 0
+
+    def applies_to(self, slot: str) -> bool:
+        return not self.slots or slot in self.slots
+
+
+class StationCalendar:
+    """Which dates are holidays, days off and working days for one station.
+
+    >>> cal = StationCalendar()
+    >>> cal.holiday_name(date(2030, 2, 2))
+    'Tết Nguyên Đán'
+    >>> cal.next_working_day(date(2024, 4, 18))      # Giỗ Tổ → the next working day
+    datetime.date(2024, 4, 19)
+    """
+
+    def __init__(self, *, public_holidays: bool = True,
+                 days_off: Mapping[date, str] | None = None,
+                 working_days: Mapping[date, str] | None = None,
+                 exceptions: tuple[CalendarException, ...] = ()) -> None:
+        self.public_holidays = public_holidays
+        self.days_off: Mapping[date, str] = dict(days_off or {})
+        self.working_days: Mapping[date, str] = dict(working_days or {})
+        self.exceptions: tuple[CalendarException, ...] = tuple(exceptions)
+        # Years are filled in lazily by the package on first lookup.
+        self._public = holidays.Vietnam(language="vi") if public_holidays else None
+
+    def __repr__(self) -> str:
+        return (f"StationCalendar(public_holidays={self.public_holidays}, "
+                f"days_off={len(self.days_off)}, working_days={len(self.working_days)}, "
+                f"exceptions={len(self.exceptions)})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StationCalendar):
+            return NotImplemented
+        return (self.public_holidays, self.days_off, self.working_days, self.exceptions) == (
+            other.public_holidays, other.days_off, other.working_days, other.exceptions)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def holiday_name(self, d: date) -> str | None:
+        """Vietnamese name of the holiday or day off on `d` ('Tết Nguyên Đán', '... (nghỉ bù)'), else None."""
+        if d in self.days_off:
+            return self.days_off[d]
+        if self._public is not None:
+            return self._public.get(d)
+        return None
+
+    def is_day_off(self, d: date) -> bool:
+        """True on public holidays, nghỉ bù, government days off and the station's own days off.
+
+        Ordinary weekends are not days off here (a slot's `days` decides weekends); see
+        `is_working_day` for office days.
+        """
+        return self.holiday_name(d) is not None
+
+    def is_working_day(self, d: date) -> bool:
+        """Office day: Monday–Friday that is not a day off, or a swapped working Saturday."""
+        if self.is_day_off(d):
+            return False
+        if d in self.working_days:
+            return True
+        if self._public is not None:
+            self._public.get(d)                  # makes sure d's year is populated
+            if d in self._public.weekend_workdays:
+                return True
+        return d.isoweekday() not in WEEKEND
+
+    def next_working_day(self, d: date) -> date:
+        """`d` itself when it is a working day, else the first working day after it.
+
+        Used for date rules such as "tiếp công dân falling on a holiday moves to the next
+        working day": 18/04/2024 (Giỗ Tổ) → 19/04/2024; 27/04/2026 (nghỉ bù) → 28/04/2026.
+        """
+        for offset in range(_SEARCH_LIMIT_DAYS):
+            candidate = d + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within a year after {d.isoformat()}")
+
+    def exception_for(self, d: date, slot: str) -> CalendarException | None:
+        """The station's exception for this slot on this date (the last one listed wins)."""
+        found = None
+        for exc in self.exceptions:
+            if exc.date == d and exc.applies_to(slot):
+                found = exc
+        return found

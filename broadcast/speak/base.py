@@ -1,0 +1,87 @@
+"""The one interface every TTS engine implements, plus the small helpers they share."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import wave
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from broadcast.errors import EngineError
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Settings from [speech]; each engine reads the ones it understands."""
+
+    voice: str = "vi"           # espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam)
+    rate: int = 150             # espeak: words per minute, 80-450
+    pitch: int = 50             # espeak: 0-99
+    slow: bool = False          # gtts
+    tld: str = "com.vn"         # gtts: translate.google.<tld>
+    timeout_s: float = 10.0     # gtts: per HTTP request
+    retries: int = 3            # gtts: extra attempts after a connection error, 429 or 5xx
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Encoded audio of one text: `format` is "wav" (16-bit mono) or "mp3"."""
+
+    data: bytes
+    format: str
+
+
+class Engine(ABC):
+    """A TTS engine: speaks already-normalized Vietnamese text into audio bytes.
+
+    Adding an engine: one module with a subclass, one line in `broadcast.speak.ENGINES`.
+    """
+
+    name: ClassVar[str]
+    online: ClassVar[bool]
+    audio_format: ClassVar[str]     # extension of the files it makes: "wav" or "mp3"
+
+    def __init__(self, options: EngineOptions) -> None:
+        self.options = options
+
+    @abstractmethod
+    def availability(self) -> tuple[bool, str]:
+        """(True, "") when this engine can speak here, else (False, reason in Vietnamese). No synthesis."""
+
+    @abstractmethod
+    def synthesize(self, text: str) -> Speech:
+        """Speak `text` (normalized spoken Vietnamese); raise EngineError when it cannot."""
+
+    @abstractmethod
+    def cache_key_parts(self) -> dict:
+        """The engine name and every option that changes the sound (the cache key is built from it)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.cache_key_parts()}>"
+
+
+def speakable(text: str) -> bool:
+    """True when the text holds at least one letter or digit: "..." and "" are not speakable."""
+    return any(ch.isalnum() for ch in text)
+
+
+def require_text(text: str) -> str:
+    """Return `text` in NFC, or raise EngineError when there is nothing to read aloud."""
+    text = unicodedata.normalize("NFC", text or "").strip()
+    if not speakable(text):
+        raise EngineError(f"Không có chữ nào để đọc trong đoạn văn bản {text!r}.",
+                          hint="Kiểm tra lại mẫu văn bản: đoạn này trống hoặc chỉ có dấu câu.")
+    return text
+
+
+def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:
+    """A complete 16-bit mono WAV file around raw little-endian samples."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm)
+    return out.getvalue()
