@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS airings (
@@ -99,7 +100,7 @@ class AsRunLog:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "AsRunLog":
+    def __enter__(self) -> AsRunLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -160,7 +161,7 @@ class AsRunLog:
                 if status in AIRED_STATUSES or (end is not None and end <= ended_at):
                     self._db.execute("UPDATE airings SET status = 'played', ended_at = ? WHERE id = ?",
                                      (iso(end), item["id"]))
-                elif start is not None and start < ended_at:
+                elif start is not None and start <= ended_at:
                     self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
                                      (status, iso(ended_at), error, item["id"]))
                 else:
@@ -222,7 +223,7 @@ class AsRunLog:
 
     # --- internals -------------------------------------------------------------------------
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
     def _insert(self, **fields: Any) -> int:

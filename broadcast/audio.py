@@ -95,7 +95,7 @@ def _run(args: Sequence[str], *, doing: str, path: StrPath | None = None,
             raise AudioError(f"Không chạy được ffmpeg: {exc}", path=ffmpeg_exe()) from exc
         text = _read_tail(err)
     if code != 0:
-        _raise_failure(doing, text, path)
+        raise _failure(doing, text, path)
     return text
 
 
@@ -116,15 +116,16 @@ def _run_counting(args: Sequence[str], *, doing: str, path: StrPath | None = Non
                 total += n
         text = _read_tail(err)
     if proc.returncode != 0:
-        _raise_failure(doing, text, path)
+        raise _failure(doing, text, path)
     return total, text
 
 
-def _raise_failure(doing: str, stderr: str, path: StrPath | None) -> None:
+def _failure(doing: str, stderr: str, path: StrPath | None) -> AudioError:
+    """The error for a failed ffmpeg run: blame the input file when there is one."""
     if path is not None:
-        raise AudioError(f"Tệp âm thanh hỏng hoặc không đọc được: {_last_line(stderr)}", path=str(path),
-                         hint="Sửa: tạo lại tệp này hoặc thay bằng tệp khác")
-    raise AudioError(f"ffmpeg lỗi khi {doing}: {_last_line(stderr)}")
+        return AudioError(f"Tệp âm thanh hỏng hoặc không đọc được: {_last_line(stderr)}", path=str(path),
+                          hint="Sửa: tạo lại tệp này hoặc thay bằng tệp khác")
+    return AudioError(f"ffmpeg lỗi khi {doing}: {_last_line(stderr)}")
 
 
 def _existing(path: StrPath) -> Path:
@@ -199,8 +200,8 @@ def _summary_value(summary: str, label: str) -> float:
 
 
 def _parse_ebur128(stderr: str) -> Loudness:
-    summary = stderr.rpartition("Summary:")[2]
-    if not summary:
+    _, found, summary = stderr.rpartition("Summary:")
+    if not found:
         raise AudioError(f"ffmpeg không trả kết quả đo độ to: {_last_line(stderr)}")
     peak_section = summary.partition("True peak:")[2]
     return Loudness(integrated_lufs=_summary_value(summary, "I"),
@@ -387,8 +388,9 @@ def _filter_chain(plan: _GainPlan) -> str:
 def _codec_args(fmt: AudioFormat) -> list[str]:
     if fmt.codec == "mp3":
         # ID3v2.3 is what Windows and most players read; v1 cannot hold Vietnamese.
-        return ["-c:a", "libmp3lame", "-b:a", fmt.bitrate, "-id3v2_version", "3", "-write_id3v1", "0",
-                "-f", "mp3"]
+        # compression_level 5 is lame's own default: a quarter faster than ffmpeg's, same bitrate.
+        return ["-c:a", "libmp3lame", "-b:a", fmt.bitrate, "-compression_level", "5",
+                "-id3v2_version", "3", "-write_id3v1", "0", "-f", "mp3"]
     return ["-c:a", "pcm_s16le", "-f", "wav"]
 
 
@@ -511,7 +513,7 @@ def stream_pcm(path: StrPath, sample_rate: int,
         while chunk := proc.stdout.read(chunk_bytes):
             yield chunk
         if proc.wait() != 0:
-            _raise_failure("giải mã", _read_tail(err), src)
+            raise _failure("giải mã", _read_tail(err), src)
 
     try:
         yield chunks()
@@ -544,16 +546,16 @@ def _wavetable(size: int = 2048) -> list[float]:
 
 def _add_voice(buf: array.array, table: list[float], start: int, length: int, hz: float,
                sample_rate: int, level: float, decay_s: float) -> None:
-    """Mix one plucked note into `buf`: quick attack, exponential decay."""
+    """Mix one plucked note into `buf`: quick attack, exponential decay, short release (no click)."""
     step = hz * len(table) / sample_rate
     mask = len(table) - 1
     fall = math.exp(-1.0 / (decay_s * sample_rate))
-    attack = max(1, int(0.008 * sample_rate))
+    attack, release = max(1, int(0.008 * sample_rate)), max(1, int(0.05 * sample_rate))
+    end = min(start + length, len(buf))
     env, phase = level, 0.0
-    for i in range(start, min(start + length, len(buf))):
-        k = i - start
-        ramp = k / attack if k < attack else 1.0
-        buf[i] += table[int(phase) & mask] * env * ramp
+    for i in range(start, end):
+        shape = min(1.0, (i - start) / attack, (end - i) / release)
+        buf[i] += table[int(phase) & mask] * env * shape
         phase += step
         env *= fall
 

@@ -213,14 +213,20 @@ class BuildResult:
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
     """Load and validate the schedules, then plan one day with text-based duration estimates."""
     from broadcast.plan import plan
-    from broadcast.schedule import load_schedule
 
     station = toolkit.station
     if schedule is None:
-        schedule = load_schedule(station.path(station.paths.schedules), library=toolkit.library,
-                                 station_root=station.root,
-                                 require_approval=station.programme.require_approval)
+        schedule = load_schedule_for(toolkit)
     return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=make_estimator(toolkit))
+
+
+def load_schedule_for(toolkit: Toolkit):
+    """The station's schedules, validated against its templates."""
+    from broadcast.schedule import load_schedule
+
+    station = toolkit.station
+    return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
+                         station_root=station.root, require_approval=station.programme.require_approval)
 
 
 def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
@@ -379,13 +385,9 @@ def _same_programme_set(target: Path, composed: Sequence[ComposedProgramme]) -> 
 
 def check_station(toolkit: Toolkit) -> list[str]:
     """Validate config, every template and every schedule file; return a list of problems."""
-    from broadcast.schedule import load_schedule
-
     problems = [str(e) for e in toolkit.library.check_all()]
-    station = toolkit.station
     try:
-        load_schedule(station.path(station.paths.schedules), library=toolkit.library,
-                      station_root=station.root, require_approval=station.programme.require_approval)
+        load_schedule_for(toolkit)
     except (ScheduleError, InputError) as exc:
         problems.append(str(exc))
     return problems

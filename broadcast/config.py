@@ -101,6 +101,8 @@ class PathsSection:
     schedules: str = setting("schedules", "Thư mục lịch phát.")
     audio_out: str = setting("audio_out", "Thư mục chương trình đã dựng.")
     state: str = setting("var", "Thư mục trạng thái (nhật ký phát, hàng đợi khẩn).")
+    log_db: str = setting("var/asrun.sqlite", "Nhật ký phát sóng (SQLite).")
+    spool: str = setting("var/spool", "Hàng đợi thông báo khẩn gửi cho trình phát đang chạy.")
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class ReportSection:
     signer_name: str = setting("", "Họ tên người ký.")
     number: str = setting("…/BC-UBND", "Số hiệu báo cáo.")
     place: str = setting("", "Địa danh ghi ở dòng ngày tháng; để trống thì là tên xã.")
+    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
 
 
 SECTIONS: dict[str, type] = {
@@ -229,8 +232,7 @@ def _build_station(root: Path, path: Path, text: str, data: dict) -> Station:
                                       line=_line_of(text, name)))
             continue
         sections[name] = _build_section(name, SECTIONS[name], value, path, text, errors)
-    if not errors:
-        _cross_checks(sections, path, text, errors)
+    _cross_checks(sections, path, text, errors)
     if errors:
         if len(errors) == 1:
             raise errors[0]

@@ -15,8 +15,8 @@ Counting rules (DOMAIN.md §4.2, groups A–C):
   lời kết) and relays are not content.
 - **Group A**: days on air = distinct dates with at least one programme aired; sessions per
   ``session`` (sáng / trưa / chiều / đột xuất); total minutes = aired programme durations; relay
-  minutes = aired items of kind ``tiep-am`` or with a ``source`` other than ``tu-san-xuat`` (split
-  by source); self-produced minutes = total − relay, so the "trong đó" rows add up; urgent =
+  minutes = aired items of those programmes with kind ``tiep-am`` or a ``source`` other than
+  ``tu-san-xuat`` (split by source); self-produced minutes = total − relay, so the "trong đó" rows add up; urgent =
   airings with priority ``khan-cap`` or kind ``khan-cap``; late, interrupted and not-aired
   (missed + failed) programmes are shown for honesty about reliability.
 - **Group B** counts self-produced content (``source`` ``tu-san-xuat``); content from the
@@ -61,8 +61,8 @@ CONTENT_KINDS = ("ban-tin", "thong-bao", "khan-cap", "chuyen-muc")
 SELF_PRODUCED = "tu-san-xuat"
 RELAY_SOURCES = (("vov", "Đài Tiếng nói Việt Nam (VOV)"), ("tinh", "Đài Phát thanh - Truyền hình tỉnh"),
                  ("huyen", "Đài Truyền thanh huyện"))
-SESSIONS = (("sang", "buổi sáng"), ("trua", "buổi trưa"), ("chieu", "buổi chiều"),
-            ("dot-xuat", "phát đột xuất"))
+SESSIONS = (("sang", "Buổi sáng"), ("trua", "Buổi trưa"), ("chieu", "Buổi chiều"),
+            ("dot-xuat", "Phát đột xuất"))
 
 TOPIC_LABELS: dict[str, str] = {
     "cchc": "Cải cách hành chính",
@@ -95,7 +95,7 @@ GROUP_TITLES = {
 MANUAL_ROWS: tuple[tuple[str, str, str], ...] = (
     ("D", "Số cụm loa đang hoạt động / tổng số cụm loa", "cụm"),
     ("D", "Số hồ sơ thủ tục hành chính tiếp nhận", "hồ sơ"),
-    ("D", "Trong đó: tiếp nhận trực tuyến", "hồ sơ"),
+    ("D", "– Trong đó: tiếp nhận trực tuyến", "hồ sơ"),
     ("D", "Tỷ lệ hồ sơ giải quyết đúng hạn", "%"),
 )
 STATUS_LABELS = {"missed": "lỡ giờ, không phát", "failed": "lỗi, không phát được",
@@ -250,7 +250,7 @@ class ReportSettings:
 
 @dataclass(frozen=True)
 class Indicator:
-    """One row of an indicator table. `level` 1 marks a "trong đó" sub-row."""
+    """One row of an indicator table; `level` 1 ("– ...") and 2 ("+ ...") are "trong đó" sub-rows."""
 
     group: str
     code: str
@@ -285,6 +285,7 @@ class ProgrammeIssue:
     programme_id: str
     date: date
     session: str
+    time: str           # scheduled time "05:30", empty when unknown
     title: str
     status: str
     error: str
@@ -326,9 +327,10 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
 
     aired_progs = [r for r in programmes if r.get("status") in AIRED]
     aired_items = [r for r in items if r.get("status") in AIRED]
-    playing = sum(1 for r in selected if r.get("status") == "playing")
+    playing = sum(1 for r in programmes if r.get("status") == "playing")
     if playing:
-        warnings.append(f"{playing} dòng đang phát khi lập báo cáo, chưa được tính.")
+        warnings.append(f"{playing} chương trình còn ở trạng thái 'đang phát' (đang phát, hoặc máy dừng "
+                        "giữa chừng): chưa được tính.")
 
     indicators = _group_a(programmes, aired_progs, aired_items, items, warnings)
     content = [r for r in aired_items if r.get("item_kind") in CONTENT_KINDS]
@@ -339,7 +341,8 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
 
     missed = tuple(
         ProgrammeIssue(programme_id=str(r.get("programme_id") or ""), date=_row_date(r, []),
-                       session=str(r.get("session") or ""), title=_nfc(r.get("title")),
+                       session=str(r.get("session") or ""), time=_hhmm(r.get("scheduled_at")),
+                       title=_nfc(r.get("title")),
                        status=str(r.get("status")), error=_nfc(r.get("error")))
         for r in programmes if r.get("status") in NOT_AIRED)
     return Report(period=period, indicators=tuple(indicators), topics=_topics(content),
@@ -358,7 +361,11 @@ def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items:
         warnings.append(f"Buổi phát '{other}' không thuộc sáng/trưa/chiều/đột xuất: chỉ tính vào tổng.")
     total_s = sum(_duration(r) for r in aired_progs)
     relay_s: dict[str, float] = defaultdict(float)
+    # Relay minutes are a part of the total, so only items of programmes counted in it.
+    aired_ids = {r.get("id") for r in aired_progs}
     for r in aired_items:
+        if r.get("parent_id") is not None and r.get("parent_id") not in aired_ids:
+            continue
         source = str(r.get("source") or SELF_PRODUCED)
         if r.get("item_kind") == "tiep-am" or source != SELF_PRODUCED:
             relay_s[source if source in dict(RELAY_SOURCES) else "khac"] += _duration(r)
@@ -373,20 +380,20 @@ def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items:
         Indicator("A", "ngay_phat_song", "Số ngày phát sóng", "ngày", len(days)),
         Indicator("A", "buoi_phat", "Số buổi phát", "buổi", len(aired_progs)),
     ]
-    rows += [Indicator("A", f"buoi_{key.replace('-', '_')}", f"Trong đó: {label}", "buổi",
+    rows += [Indicator("A", f"buoi_{key.replace('-', '_')}", f"– {label}", "buổi",
                        sessions.get(key, 0), 1) for key, label in SESSIONS]
     rows += [
         Indicator("A", "thoi_luong", "Tổng thời lượng phát sóng", "phút", _minutes(total_s)),
-        Indicator("A", "thoi_luong_tu_san_xuat", "Trong đó: chương trình tự sản xuất", "phút",
+        Indicator("A", "thoi_luong_tu_san_xuat", "– Chương trình tự sản xuất", "phút",
                   _minutes(max(0.0, total_s - relay_total)), 1),
-        Indicator("A", "thoi_luong_tiep_am", "Trong đó: tiếp âm, tiếp sóng", "phút",
+        Indicator("A", "thoi_luong_tiep_am", "– Tiếp âm, tiếp sóng", "phút",
                   _minutes(relay_total), 1),
     ]
-    rows += [Indicator("A", f"tiep_am_{key}", f"– {label}", "phút", _minutes(relay_s.get(key, 0.0)), 1)
+    rows += [Indicator("A", f"tiep_am_{key}", f"+ {label}", "phút", _minutes(relay_s.get(key, 0.0)), 2)
              for key, label in RELAY_SOURCES]
     if relay_s.get("khac"):
-        rows.append(Indicator("A", "tiep_am_khac", "– Tệp ghi âm, nguồn khác", "phút",
-                              _minutes(relay_s["khac"]), 1))
+        rows.append(Indicator("A", "tiep_am_khac", "+ Tệp ghi âm, nguồn khác", "phút",
+                              _minutes(relay_s["khac"]), 2))
     rows += [
         Indicator("A", "khan_cap", "Số lần phát thông báo khẩn cấp", "lần", urgent),
         Indicator("A", "ct_phat_cham", "Số chương trình phát chậm giờ", "chương trình",
@@ -413,13 +420,13 @@ def _group_b(content: list[Mapping]) -> list[Indicator]:
             ("chuyen-muc", "chuyen_muc", "Số kỳ chuyên mục", "kỳ")):
         of_kind = [r for r in own if r.get("item_kind") == kind]
         rows.append(Indicator("B", code, label, unit, len({_content_key(r) for r in of_kind})))
-        rows.append(Indicator("B", f"luot_{code}", "Số lượt phát", "lượt",
+        rows.append(Indicator("B", f"luot_{code}", "– Số lượt phát", "lượt",
                               sum(_repeat(r) for r in of_kind), 1))
     rows.append(Indicator("B", "tong_luot", "Tổng số lượt phát tin, bài, thông báo, chuyên mục", "lượt",
                           sum(_repeat(r) for r in own)))
     rows.append(Indicator("B", "noi_dung_cap_tren", "Tin, bài, thông báo của cấp trên phát trên loa",
                           "tin, bài", len({_content_key(r) for r in upper})))
-    rows.append(Indicator("B", "luot_noi_dung_cap_tren", "Số lượt phát", "lượt",
+    rows.append(Indicator("B", "luot_noi_dung_cap_tren", "– Số lượt phát", "lượt",
                           sum(_repeat(r) for r in upper), 1))
     return rows
 
@@ -429,13 +436,13 @@ def _group_c(content: list[Mapping], aired_items: list[Mapping], episodes: tuple
     cchc = [r for r in content if "cchc" in _tags(r)]
     return [
         Indicator("C", "chuyen_muc_cchc", "Số kỳ chuyên mục Cải cách hành chính", "kỳ", len(episodes)),
-        Indicator("C", "luot_chuyen_muc_cchc", "Số lượt phát chuyên mục", "lượt",
+        Indicator("C", "luot_chuyen_muc_cchc", "– Số lượt phát", "lượt",
                   sum(e.airings for e in episodes), 1),
-        Indicator("C", "thoi_luong_chuyen_muc_cchc", "Thời lượng chuyên mục", "phút",
+        Indicator("C", "thoi_luong_chuyen_muc_cchc", "– Thời lượng", "phút",
                   round(sum(e.minutes for e in episodes), 1), 1),
         Indicator("C", "tin_bai_cchc", "Số tin, bài, thông báo về cải cách hành chính", "tin, bài",
                   len({_content_key(r) for r in cchc})),
-        Indicator("C", "luot_cchc", "Số lượt phát", "lượt", sum(_repeat(r) for r in cchc), 1),
+        Indicator("C", "luot_cchc", "– Số lượt phát", "lượt", sum(_repeat(r) for r in cchc), 1),
         Indicator("C", "huong_dan_dvctt", "Số lần hướng dẫn sử dụng dịch vụ công trực tuyến", "lần",
                   sum(_repeat(r) for r in aired_items if "dvctt" in _tags(r))),
         Indicator("C", "thu_tuc", "Số thủ tục hành chính được giới thiệu, công khai trên loa", "thủ tục",
@@ -579,6 +586,13 @@ def _content_key(row: Mapping) -> str:
     return str(row.get("item_id") or row.get("title") or row.get("id"))
 
 
+def _hhmm(raw: Any) -> str:
+    try:
+        return f"{datetime.fromisoformat(str(raw)):%H:%M}"
+    except (TypeError, ValueError):
+        return ""
+
+
 def _minutes(seconds: float) -> float:
     return round(seconds / 60.0, 1)
 
@@ -640,6 +654,15 @@ def _numbered(indicators: Iterable[Indicator]) -> list[tuple[str, Indicator]]:
     return out
 
 
+def _manual_rows() -> list[tuple[str, str, str]]:
+    out, n = [], 0
+    for _, label, unit in MANUAL_ROWS:
+        sub = label.startswith("–")
+        n += 0 if sub else 1
+        out.append(("" if sub else str(n), label, unit))
+    return out
+
+
 def _closing(settings: ReportSettings) -> str:
     return (f"Trên đây là báo cáo kết quả công tác thông tin, tuyên truyền trên hệ thống truyền thanh "
             f"của Ủy ban nhân dân xã {settings.station_name}./.")
@@ -652,7 +675,8 @@ def _signer_lines(settings: ReportSettings) -> list[str]:
 
 
 def _issue_text(issue: ProgrammeIssue) -> str:
-    text = f"{issue.date:%d/%m/%Y}, {issue.title or issue.programme_id}: {issue.status_label}"
+    when = f"{issue.date:%d/%m/%Y}" + (f" lúc {issue.time}" if issue.time else "")
+    text = f"{when}, {issue.title or issue.programme_id}: {issue.status_label}"
     return text + (f" ({issue.error})" if issue.error else "")
 
 
@@ -691,7 +715,7 @@ def to_markdown(report: Report, settings: ReportSettings) -> str:
             md += _md_cchc(report)
     md += ["", f"#### 4. {GROUP_TITLES['D']}", "",
            "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
-    md += [f"| {n} | {label} | {unit} |  |" for n, (_, label, unit) in enumerate(MANUAL_ROWS, start=1)]
+    md += [f"| {stt} | {label} | {unit} |  |" for stt, label, unit in _manual_rows()]
     md += ["", "#### 5. Tình hình vận hành", ""]
     md += [f"- {_md(_issue_text(i))}" for i in report.missed] or [
         "Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn."]
@@ -750,7 +774,7 @@ def to_csv(report: Report) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for ind in report.indicators:
-        label = ind.label if ind.level == 0 else f"{_parent_label(report, ind)} – {ind.label}"
+        label = " – ".join(_label_chain(report, ind))
         writer.writerow(head + [ind.group, ind.code, label, ind.unit, ind.value])
     for t in report.topics:
         writer.writerow(head + ["B", f"chu_de.{t.tag}.tin_bai", f"Chủ đề {t.label}: số tin, bài",
@@ -762,14 +786,16 @@ def to_csv(report: Report) -> str:
     return _nfc(buf.getvalue())
 
 
-def _parent_label(report: Report, child: Indicator) -> str:
-    parent = None
+def _label_chain(report: Report, child: Indicator) -> list[str]:
+    """'Tổng thời lượng phát sóng – Tiếp âm, tiếp sóng – Đài Tiếng nói Việt Nam (VOV)'."""
+    chain: list[str] = []
     for ind in report.indicators:
+        if ind.group == child.group:
+            del chain[ind.level:]
+            chain.append(ind.label.lstrip("–+ "))
         if ind is child:
             break
-        if ind.level == 0:
-            parent = ind
-    return parent.label if parent else ""
+    return chain
 
 
 # ---------------------------------------------------------------------------------------- DOCX
@@ -779,6 +805,7 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     import docx  # python-docx: only the DOCX writer needs it
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
@@ -813,6 +840,20 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
         for line in lines:
             para(cell, line, **style)
 
+    def rule(cell, length_mm: float, cell_mm: float):
+        """The short line under the unit name and the motto (a top border on a tiny paragraph)."""
+        p = cell.add_paragraph()
+        border = OxmlElement("w:pBdr")
+        top = OxmlElement("w:top")
+        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+            top.set(qn(key), value)
+        border.append(top)
+        # pBdr first: python-docx then inserts spacing and ind after it, in schema order.
+        p._p.get_or_add_pPr().append(border)
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((cell_mm - length_mm) / 2)
+        p.paragraph_format.space_after = Pt(0)
+        p.add_run().font.size = Pt(2)
+
     def grid(headers: list[str], rows: list[list[str]], widths_mm: list[int], bold_rows=()):
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
@@ -835,8 +876,10 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     unit_lines = _unit_lines(settings.unit_name)
     cell_lines(head.cell(0, 0), unit_lines, bold=True, align=center, size=13)
+    rule(head.cell(0, 0), 22, 65)
     cell_lines(head.cell(0, 1), ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], bold=True, align=center, size=12)
     para(head.cell(0, 1), "Độc lập - Tự do - Hạnh phúc", bold=True, align=center, size=13)
+    rule(head.cell(0, 1), 62, 100)
     cell_lines(head.cell(1, 0), [f"Số: {settings.number}"], align=center, size=13)
     cell_lines(head.cell(1, 1), [date_line(settings.place_name, report.generated_on)], italic=True,
                align=center, size=13)
@@ -871,7 +914,8 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
             para(document, "Các kỳ chuyên mục Cải cách hành chính:", italic=True)
             if report.cchc:
                 grid(["STT", "Kỳ / nội dung", "Số lượt phát", "Thời lượng (phút)", "Ngày phát"],
-                     [[str(k), f"{e.title} ({e.episode})" if e.title else e.episode, str(e.airings),
+                     [[str(k), f"{e.title} ({e.episode})" if e.title not in ("", e.episode) else e.episode,
+                       str(e.airings),
                        format_number(e.minutes), ", ".join(f"{d:%d/%m}" for d in e.dates)]
                       for k, e in enumerate(report.cchc, start=1)], [12, 75, 22, 25, 31])
             else:
@@ -883,7 +927,7 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
                 para(document, "(không có)", indent=True)
     para(document, f"4. {GROUP_TITLES['D']}", bold=True)
     grid(["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"],
-         [[str(k), label, unit, ""] for k, (_, label, unit) in enumerate(MANUAL_ROWS, start=1)], widths)
+         [[stt, label, unit, ""] for stt, label, unit in _manual_rows()], widths)
     para(document, "5. Tình hình vận hành", bold=True)
     for issue in report.missed:
         para(document, f"- {_issue_text(issue)}", indent=True)

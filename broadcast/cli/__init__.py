@@ -16,7 +16,8 @@ from broadcast.errors import BroadcastError
 COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "check", "settings",
     "plan", "build", "export",
-    # "run", "simulate", "announce", "play", "log", "report", "schedule",  (being written)
+    "report", "schedule",
+    # "run", "simulate", "announce", "play", "log",  (being written)
 )
 
 

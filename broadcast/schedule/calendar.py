@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Mapping
 
 # The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
 # calendar (meridian 105°E), labels substitute days "nghỉ bù" and knows the government's

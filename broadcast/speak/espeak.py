@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import os
 import threading
 import unicodedata
 from importlib import metadata
 from pathlib import Path
-
-import _ctypes
 
 from broadcast.errors import EngineError, InputError
 from broadcast.speak.base import Engine, EngineOptions, Speech, require_text, wav_bytes
@@ -63,6 +62,11 @@ class EspeakEngine(Engine):
             return False, f"không thấy thư viện libespeak-ng ở {lib}"
         if not (Path(data) / "vi_dict").is_file():
             return False, f"thiếu từ điển tiếng Việt (vi_dict) trong {data}"
+        with _LOCK:
+            try:
+                _unload(ctypes.CDLL(lib))
+            except OSError as e:
+                return False, f"không nạp được thư viện libespeak-ng ({e})"
         return True, ""
 
     def synthesize(self, text: str) -> Speech:

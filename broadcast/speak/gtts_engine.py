@@ -70,8 +70,9 @@ class GttsEngine(Engine):
         while True:
             out = io.BytesIO()
             try:
+                timeout = (min(self.options.timeout_s, 5.0), self.options.timeout_s)   # (connect, read)
                 tts = gTTS(sentence, lang="vi", tld=self.options.tld, slow=self.options.slow,
-                           lang_check=False, timeout=(min(self.options.timeout_s, 5.0), self.options.timeout_s),
+                           lang_check=False, timeout=timeout,
                            # the default list also holds English abbreviation rules
                            pre_processor_funcs=[pre_processors.tone_marks, pre_processors.end_of_line])
                 tts.write_to_fp(out)

@@ -1,0 +1,104 @@
+"""Vietnamese spoken-form normalizer: raw announcement text in, text a TTS engine reads correctly out.
+
+    >>> normalize("UBND xã thông báo: ngày 05/02/2024, lúc 7h30, thu 105.300đ/hộ.")
+    'Ủy ban nhân dân xã thông báo, ngày mùng năm tháng hai năm hai nghìn không trăm hai mươi tư, lúc bảy giờ ba mươi phút, thu một trăm linh năm nghìn ba trăm đồng một hộ.'
+
+Conventions of the output (what every engine can rely on):
+
+* NFC, traditional tone placement (hóa, thủy, Ủy); only letters, spaces, newlines and the pauses
+  ``,`` ``.`` ``?`` ``!`` — never a digit or another symbol. One output line per input line.
+* ``:`` ``;`` ``/`` brackets and a spaced dash become ``,``; a joining hyphen becomes a space;
+  list bullets and quotes disappear; ``a)`` at the start of a line becomes ``a.``.
+* Expanded words are lower case, except names as the tables write them (Ủy ban nhân dân, Chủ nhật,
+  Bộ Thông tin và Truyền thông). Unknown acronyms are spelled with lower-case letter names
+  (``XYZ`` → ``ích i dài dét``) and reported in ``Normalized.warnings``; single capitals stay.
+* Phone groups are separated by ``, ``; a time with minutes says ``giờ … phút``; a range says ``đến``.
+* ``normalize(normalize(x)) == normalize(x)``; it never raises and runs in linear time.
+
+The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) -> text`` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import ConfigError
+from . import dates, quantities, text, words
+from .numbers import read_digits, read_number, weekday_name
+from .options import Context, NormalizeOptions
+from .tables import canonical
+
+__all__ = ["STEPS", "NormalizeOptions", "Normalized", "Step", "load_overrides", "normalize",
+           "normalize_report", "read_digits", "read_number", "weekday_name"]
+
+
+class Step(NamedTuple):
+    name: str
+    run: Callable[[str, Context], str]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("unicode", text.unicode_nfc),                 # NFKC/NFC, tone placement, spaces
+    Step("overrides", words.overrides),                # station's own words win over everything
+    Step("web", words.web),                            # dichvucong.gov.vn, e-mail
+    Step("symbols", text.symbols),                     # quotes, bullets, stray symbols (all deletions)
+    Step("documents", words.document_numbers),         # 39/2020/TT-BTTTT before any date or fraction
+    Step("roman", dates.roman_numerals),               # khóa XII, quý IV/2024, heading II.
+    Step("roads", words.road_codes),                   # QL1A, ĐT.605
+    Step("phones", quantities.phones),                 # 0912 345 678, gọi 114
+    Step("dates", dates.dates),                        # 05/02/2024, 18-22/3, ngày 5 tháng 4
+    Step("times", dates.times),                        # 7h30, 07:30, 7h-11h
+    Step("weekdays", dates.weekdays),                  # thứ 2, lần thứ 4, T2-T6, CN
+    Step("ranges", quantities.ranges),                 # 2021-2030, 20-25
+    Step("units", quantities.units_money),             # đ, VNĐ, %, km, m², °C, km/h, /tháng
+    Step("abbreviations", words.abbreviations_step),   # UBND, ambiguous TT/BCH, CAPS words, unknown
+    Step("numbers", quantities.numbers),               # every remaining number
+    Step("symbol_words", text.symbol_words),           # & + = ~ # @
+    Step("punctuation", text.punctuation),             # pauses only; final guard
+)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str                      # spoken form, NFC
+    warnings: tuple[str, ...]      # Vietnamese, one per unknown or unresolved token
+
+
+def normalize_report(text: str, options: NormalizeOptions | None = None) -> Normalized:
+    """Run every step and keep the warnings (unknown acronyms to add to pronunciations.tsv)."""
+    ctx = Context(options or NormalizeOptions())
+    out = text if isinstance(text, str) else str(text)
+    for step in STEPS:
+        out = step.run(out, ctx)
+    return Normalized(out, tuple(ctx.warnings))
+
+
+def normalize(text: str, options: NormalizeOptions | None = None) -> str:
+    """The spoken form of `text` (see the module docstring for the conventions)."""
+    return normalize_report(text, options).text
+
+
+def load_overrides(path: str | Path) -> dict[str, str]:
+    """Read the station's pronunciations.tsv: ``token<TAB>spoken`` per line, ``#`` starts a comment.
+
+    Raises ConfigError naming file:line for a line without exactly two non-empty fields.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Không đọc được từ điển riêng của đài: {exc}", path=str(path)) from exc
+    table: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if len(fields) != 2 or not all(fields):
+            raise ConfigError("Dòng phải có đúng hai cột cách nhau bằng một dấu tab: "
+                              "chữ viết tắt<TAB>cách đọc", path=str(path), line=number,
+                              hint="Sửa: ví dụ 'HTX\\thợp tác xã'")
+        table[canonical(fields[0])] = canonical(fields[1])
+    return table

@@ -1,0 +1,50 @@
+"""Options the station configures, and the per-call context every step receives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+URL_STYLES = ("vi", "spell")
+
+
+@dataclass(frozen=True)
+class NormalizeOptions:
+    """Dialect and house-style choices (broadcast.toml [normalize]); defaults are Northern standard.
+
+    url_style: "vi" reads known words of an address ("dichvucong" → "dịch vụ công", "vn" → "vê en")
+    and keeps other long words; "spell" spells every letter. Both say "chấm", "a còng", "gạch chéo".
+    """
+
+    zero_tens: str = "linh"        # or "lẻ": 105 một trăm linh năm / một trăm lẻ năm
+    thousand: str = "nghìn"        # or "ngàn"
+    four_after_tens: str = "tư"    # or "bốn": 24 hai mươi tư / hai mươi bốn
+    mung: bool = True              # "mùng năm tháng tư" for days 1-10
+    url_style: str = "vi"          # see URL_STYLES
+    overrides: Mapping[str, str] = field(default_factory=dict)   # exact token -> spoken
+
+    __hash__ = object.__hash__     # `overrides` is a dict; identity hashing keeps the class usable
+
+
+@dataclass
+class Context:
+    """What one normalize() call carries through its steps: the options and the warnings found."""
+
+    options: NormalizeOptions
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        o = self.options
+        self.number_options = {
+            "zero_tens": o.zero_tens if o.zero_tens in ("linh", "lẻ") else "linh",
+            "thousand": o.thousand if o.thousand in ("nghìn", "ngàn") else "nghìn",
+            "four": o.four_after_tens if o.four_after_tens in ("tư", "bốn") else "tư",
+        }
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def number(self, n: int) -> str:
+        from .numbers import read_number
+        return read_number(n, **self.number_options)

@@ -1,0 +1,154 @@
+"""Number steps: phone numbers, ranges, units and money, and finally every remaining number."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .numbers import read_digits
+from .options import Context
+from .tables import units
+
+# --- phone numbers --------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
+_SHORT_CODE = re.compile(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
+_PHONE_CONTEXT = re.compile(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
+
+
+def _group(digits: str) -> list[str]:
+    """Default grouping when the text has none: 0912 345 678, 0234 387 6543, (+84) 912 345 678."""
+    head = 4 if digits.startswith("0") else 3
+    return [digits[:head], digits[head:head + 3], digits[head + 3:]]
+
+
+def _read_groups(groups: list[str]) -> str:
+    return ", ".join(read_digits(g) for g in groups if g)
+
+
+def phones(text: str, ctx: Context) -> str:
+    """'0912 345 678' → 'không chín một hai, ba bốn năm, sáu bảy tám'; short codes digit by digit
+    ('gọi 114' → 'gọi một một bốn') when the sentence is about calling."""
+    def phone(m: re.Match) -> str:
+        international = m.group(1) == "+84"
+        body = m.group(0)[3:] if international else m.group(0)
+        runs = list(re.finditer(r"\d+", body))
+        lengths = (9, 10) if international else (10, 11)
+        total, best = 0, None
+        for i, run in enumerate(runs):
+            total += len(run.group())
+            if total in lengths:
+                best = i
+        if best is None:
+            return m.group(0)
+        groups = [run.group() for run in runs[:best + 1]]
+        if len(groups) == 1:
+            groups = _group(groups[0])
+        head = "cộng tám bốn, " if international else ""
+        return f" {head}{_read_groups(groups)} " + body[runs[best].end():]
+
+    def short_code(m: re.Match) -> str:
+        code = m.group(1)
+        sentence = m.string[max(0, m.start() - 80):m.start()].rsplit(".", 1)[-1]
+        if len(code) > 4 or _PHONE_CONTEXT.search(sentence):
+            return _read_groups(re.split(r"[ .]", code)) if len(code) > 4 else read_digits(code)
+        return code
+
+    return _SHORT_CODE.sub(short_code, _PHONE.sub(phone, text))
+
+
+# --- ranges -------------------------------------------------------------------------------------------
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_RANGE = re.compile(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\w/-]|[.,]\d)")
+
+
+def _value(raw: str) -> float:
+    plain = raw.replace(".", "") if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", raw) else raw.replace(",", ".")
+    try:
+        return float(plain)
+    except ValueError:
+        return float("nan")
+
+
+def ranges(text: str, ctx: Context) -> str:
+    """'2021-2030' → '2021 đến 2030', '20-25 km' → '20 đến 25 km' (read as numbers later)."""
+    def replace(m: re.Match) -> str:
+        low, high = m.groups()
+        return f"{low} đến {high}" if _value(low) < _value(high) else m.group(0)
+    return _RANGE.sub(replace, text)
+
+
+# --- units, money, percent ------------------------------------------------------------------------------
+
+_PER_WORDS = ("ngày|tháng|năm|giờ|người|hộ|lần|suất|buổi|tuần|quý|con|cái|chiếc|sào|mẫu|khẩu|thẻ|bản|"
+              "trang|lượt|hồ sơ|thửa|xe|học sinh|trẻ|em|bộ|tấn|bao")
+# "đồng/tháng" is read "đồng một tháng" only after a money or measure word, never "hộ tịch/hộ khẩu".
+_PER_LEFT = "đồng|đô la|ơ rô|gam|mét|lít|tấn|héc ta|vuông|khối|giờ|độ xê|oát|người|lần|lượt|suất|con|chiếc"
+
+
+@lru_cache(maxsize=1)
+def _unit_patterns() -> tuple[re.Pattern, re.Pattern]:
+    keys = sorted(units(), key=len, reverse=True)
+    alternation = "|".join(re.escape(k) for k in keys)
+    after_number = re.compile(r"(?<=\d) ?(" + alternation + r")(?![^\W\d_]|/[cC](?!\w))")
+    per = re.compile(r"(?<![^\W\d_])(" + _PER_LEFT + r") ?/ ?(" + _PER_WORDS + "|" + alternation
+                     + r")(?![^\W\d_])")
+    return after_number, per
+
+
+_CURRENCY_FIRST = re.compile(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
+_CURRENCY_WORDS = {"$": "đô la", "€": "ơ rô", "£": "bảng Anh"}
+
+
+def units_money(text: str, ctx: Context) -> str:
+    """Unit after a number from units.tsv: '20 km' → '20 ki lô mét', '2.500.000đ' → '2.500.000 đồng',
+    '15,5%' → '15,5 phần trăm', '$5' → '5 đô la', 'đồng/tháng' → 'đồng một tháng'."""
+    table = units()
+    thousand = ctx.number_options["thousand"]
+
+    def spoken(key: str) -> str:
+        return table.get(key, key).replace("nghìn", thousand)
+
+    after_number, per = _unit_patterns()
+    text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
+    text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
+    return per.sub(lambda m: f"{m.group(1)} một {spoken(m.group(2))}", text)
+
+
+# --- plain numbers --------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,\d{3}){2,}+(?!\d)|\d++)"
+                     r"(?:([,.])(\d++))?(?:/(\d++))?")
+
+
+def _fraction_part(digits: str, ctx: Context) -> str:
+    if digits.startswith("0") or len(digits) > 3:
+        return read_digits(digits)
+    return ctx.number(int(digits))
+
+
+def _integer(raw: str, ctx: Context) -> str:
+    digits = raw.replace(".", "").replace(",", "")
+    if len(digits) > 18 or (digits.startswith("0") and len(digits) > 3):
+        return read_digits(digits)
+    return ctx.number(int(digits))
+
+
+def numbers(text: str, ctx: Context) -> str:
+    """Every number left: '105.300' → 'một trăm linh năm nghìn ba trăm', '1,5' → 'một phẩy năm',
+    '-5' → 'âm năm', '2.1' (a section) → 'hai chấm một', '05' → 'năm', '3/4' left over → 'ba trên bốn'."""
+    def replace(m: re.Match) -> str:
+        minus, whole, mark, part, denominator = m.groups()
+        words = _integer(whole, ctx)
+        if minus:
+            words = "âm " + words
+        if part:
+            words += (" phẩy " if mark == "," else " chấm ") + _fraction_part(part, ctx)
+        if denominator:
+            words += " trên " + _integer(denominator, ctx)
+        left = " " if m.start() and text[m.start() - 1].isalpha() else ""
+        right = " " if m.end() < len(text) and text[m.end()].isalpha() else ""
+        return f"{left}{words}{right}"
+
+    return _NUMBER.sub(replace, text)

@@ -1,0 +1,104 @@
+"""Text-level steps: Unicode clean-up first, symbols early, pauses and the final guard last."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .options import Context
+from .tables import canonical, spell
+
+_LINE_BREAKS = re.compile(r"\r\n?")                # universal newlines; other separators are spaces
+_OTHER_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), " ")
+_INVISIBLE = re.compile(r"[^\S\n ]+")            # tabs and other spaces (NFKC leaves a few)
+_SPACES = re.compile(r" {2,}")
+
+
+def unicode_nfc(text: str, ctx: Context) -> str:
+    """NFKC (so ² ½ ３ ℃ become plain), traditional tone placement (hoá → hóa), one kind of space."""
+    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFKC", text))
+    text = text.translate(_OTHER_BREAKS)
+    # Format characters (zero-width space, soft hyphen, BOM) are invisible inside words: drop them.
+    invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
+    if invisible:
+        text = text.translate(invisible)
+    text = _SPACES.sub(" ", _INVISIBLE.sub(" ", canonical(text)))
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+_MINUTE_MARK = re.compile(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
+_QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
+_BULLET = re.compile(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
+_LIST_LETTER = re.compile(r"(?m)^([a-zđ])\)[ ]+")
+_KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£°_")
+
+
+def _minute(m: re.Match) -> str:
+    return f"{m.group(1)}h{m.group(2)}" if m.group(1) else f"{m.group(3)} phút"
+
+
+def _keep(ch: str) -> bool:
+    # Letters and decimal digits stay; other numerals (Ⅻ, ①, 〇 left after NFKC) do not.
+    return ch.isalpha() or ch.isdecimal() or ch in " \n" or ch in _KNOWN
+
+
+def symbols(text: str, ctx: Context) -> str:
+    """Early symbol pass: dashes unified, quotes and bullets dropped, stray symbols become spaces.
+
+    Everything that deletes characters happens here, before any pattern step, so that a later
+    deletion can never join two pieces into something a second pass would read differently.
+    """
+    text = _DASHES.sub("-", text).replace("\u2044", "/")      # ½ arrives from NFKC as 1⁄2
+    text = _MINUTE_MARK.sub(_minute, text)
+    text = _QUOTES.sub(" ", text)
+    text = _BULLET.sub("", text)
+    text = _LIST_LETTER.sub(lambda m: spell(m.group(1)) + ". ", text)
+    # Stray combining marks vanish; any other unknown character becomes a space.
+    table = {ord(ch): None if unicodedata.category(ch)[0] == "M" else " "
+             for ch in set(text) if not _keep(ch)}
+    text = _SPACES.sub(" ", text.translate(table) if table else text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+_WORD_SYMBOLS = {"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "#": "số", "$": "đô la",
+                 "€": "ơ rô", "£": "bảng Anh", "@": "a còng", "°": "độ", "%": "phần trăm",
+                 "‰": "phần nghìn"}
+_WORD_SYMBOL = re.compile("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
+
+
+def symbol_words(text: str, ctx: Context) -> str:
+    """Symbols that are words when read aloud: & và, + cộng, = bằng, ~ khoảng, @ a còng."""
+    return _WORD_SYMBOL.sub(lambda m: f" {_WORD_SYMBOLS[m.group(0)]} ", text)
+
+
+_SPACED_DASH = re.compile(r"(?m) -+|-+ |^-+|-+$")
+_TO_COMMA = re.compile(r"[:;()\[\]{}/\\]")
+_NOT_ALLOWED = re.compile(r"[^\w \n,.?!]|[\d_]")
+_BEFORE_PAUSE = re.compile(r" +(?=[,.?!])")
+_PAUSE_RUN = re.compile(r"[,.?!](?:[ ]*[,.?!])+")
+_AFTER_PAUSE = re.compile(r"([,.?!])(?=[^\s,.?!])")
+_LINE_HEAD = re.compile(r"(?m)^[ ,.?!]+")
+
+
+def _strongest(m: re.Match) -> str:
+    run = m.group(0)
+    return next(p for p in "?!.," if p in run)
+
+
+def punctuation(text: str, ctx: Context) -> str:
+    """Pauses only: ':' ';' '/' and brackets become ',', a spaced dash ',', a joining hyphen a space.
+
+    Output keeps letters, spaces, newlines and , . ? ! — never a digit or another symbol.
+    """
+    text = _SPACED_DASH.sub(",", text)
+    text = text.replace("-", " ")
+    text = _TO_COMMA.sub(",", text)
+    text = _NOT_ALLOWED.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    text = _BEFORE_PAUSE.sub("", text)
+    text = _PAUSE_RUN.sub(_strongest, text)
+    text = _AFTER_PAUSE.sub(r"\1 ", text)
+    text = _LINE_HEAD.sub("", text)
+    text = _SPACES.sub(" ", text)
+    return canonical("\n".join(line.strip() for line in text.split("\n")))

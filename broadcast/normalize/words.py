@@ -1,0 +1,234 @@
+"""Word-level steps: station overrides, web addresses, document numbers, road codes, abbreviations."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .numbers import read_digits
+from .options import Context
+from .tables import abbreviations, canonical, documents, roads, spell, web_words
+
+# --- station overrides ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _override_table(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern | None, dict[str, str]]:
+    table = {canonical(k).strip(): canonical(v).strip() for k, v in items if k.strip()}
+    if not table:
+        return None, {}
+    keys = sorted(table, key=len, reverse=True)
+    alternation = "|".join(re.escape(k) + (r"(?!\w)" if k[-1].isalnum() else "") for k in keys)
+    return re.compile(r"(?<!\w)(?:" + alternation + ")"), table
+
+
+def overrides(text: str, ctx: Context) -> str:
+    """The station's own pronunciations (pronunciations.tsv) win over every built-in rule."""
+    if not ctx.options.overrides:
+        return text
+    pattern, table = _override_table(tuple(sorted(ctx.options.overrides.items())))
+    return pattern.sub(lambda m: table[m.group(0)], text) if pattern else text
+
+
+# --- web addresses and e-mail ---------------------------------------------------------------------
+
+_TLDS = {"vn", "com", "net", "org", "gov", "edu", "info", "int", "io", "biz", "asia", "app"}
+_WEB = re.compile(r"(?<![\w.@/-])(?:(https?)://)?([A-Za-z0-9._+-]+@)?([A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)++)"
+                  r"((?:/[A-Za-z0-9._~%=&?+-]*)*+)(?![^\W_])")
+_WEB_PIECE = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
+_WEB_SEPARATORS = {".": "chấm", "-": "gạch ngang", "_": "gạch dưới", "/": "gạch chéo", "@": "a còng",
+                   "?": "hỏi chấm", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm",
+                   "~": "ngã", ":": "hai chấm"}
+_PRONOUNCEABLE = re.compile(r"[b-df-hj-np-tv-z]{0,3}[aeiouy]+(?:[b-df-hj-np-tv-z]{1,3}[aeiouy]+)*"
+                            r"[b-df-hj-np-tv-z]{0,2}")
+
+
+def _read_web_piece(piece: str, style: str) -> str:
+    if piece.isdigit():
+        return read_digits(piece)
+    if not piece.isalpha():
+        return _WEB_SEPARATORS.get(piece, "")
+    word = piece.lower()
+    if style == "spell":
+        return spell(word)
+    known = web_words().get(word)
+    if known:
+        return known
+    return word if len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word) else spell(word)
+
+
+def web(text: str, ctx: Context) -> str:
+    """'dichvucong.gov.vn' → 'dịch vụ công chấm gov chấm vê en'; e-mail says 'a còng'."""
+    style = ctx.options.url_style
+
+    def replace(m: re.Match) -> str:
+        scheme, mailbox, host, path = m.groups()
+        last = host.rsplit(".", 1)[-1].lower()
+        if not (scheme or mailbox or host.lower().startswith("www.") or last in _TLDS):
+            return m.group(0)
+        body = (mailbox or "") + host + (path.rstrip("/") if path else "")
+        words = (_read_web_piece(p, style) for p in _WEB_PIECE.findall(body))
+        return " " + " ".join(w for w in words if w) + " "
+
+    return _WEB.sub(replace, text)
+
+
+# --- document numbers --------------------------------------------------------------------------------
+
+_CODE = r"[A-ZĐ][A-Za-zĐđ]*\d*"
+_DOCUMENT = re.compile(r"(?<![\w./-])(\d{1,5})(?: ?[-/] ?(\d{4}))? ?[-/] ?(" + _CODE + r"(?:[-/&]" + _CODE
+                       + r")*)(?![\w])")
+_SAID_BEFORE = re.compile(r"([^\W\d_]+(?: [^\W\d_]+)?)(?: số)?:? ?$")
+_SO_BEFORE = re.compile(r"(?i)\bsố:? ?$")
+
+
+def _body(code: str, ctx: Context) -> str:
+    name, digits = re.fullmatch(r"(\D+)(\d*)", code).groups()
+    _, bodies = documents()
+    spoken = bodies.get(name) or _unconditional(name)
+    if not spoken:
+        ctx.warn(_unknown_warning(name))
+        spoken = spell(name)
+    if digits:
+        spoken += (" khóa " if name == "QH" else " ") + ctx.number(int(digits))
+    return spoken
+
+
+_DOCUMENT_WORDS = ("luật", "quy định", "văn bản", "bộ luật", "pháp lệnh", "điều lệ")
+
+
+def _names_a_document(words: str) -> bool:
+    """The text already says what kind of document follows ('Quy định 11-QĐ/TU', 'QĐ 52/...')."""
+    kinds, _ = documents()
+    low = words.lower()
+    return (words.split()[-1] in kinds or any(low.endswith(k) for k in kinds.values())
+            or any(low.endswith(k) for k in _DOCUMENT_WORDS))
+
+
+def document_numbers(text: str, ctx: Context) -> str:
+    """'Thông tư 39/2020/TT-BTTTT' → 'Thông tư ba mươi chín năm hai nghìn không trăm hai mươi của Bộ
+    Thông tin và Truyền thông'; never a date or a fraction."""
+    kinds, bodies = documents()
+
+    def replace(m: re.Match) -> str:
+        number, year, codes = m.group(1), m.group(2), re.split(r"[-/&]", m.group(3))
+        kind = kinds.get(codes[0])
+        body_codes = codes[1:] if kind else codes
+        first = re.sub(r"\d+$", "", body_codes[0]) if body_codes else ""
+        if not kind and first not in bodies and not _unconditional(first):
+            return m.group(0)
+        before = m.string[max(0, m.start() - 30):m.start()]
+        said = _SAID_BEFORE.search(before)
+        already = kind and said and _names_a_document(said.group(1))
+        words = []
+        if kind and not already and not _SO_BEFORE.search(before):
+            words += [kind, "số"]
+        words.append(ctx.number(int(number)))
+        if year:
+            words += ["năm", ctx.number(int(year))]
+        if kind and not already and _SO_BEFORE.search(before):
+            words.append(kind)
+        if body_codes:
+            words += ["của", ", ".join(_body(c, ctx) for c in body_codes)]
+        return " ".join(words)
+
+    return _DOCUMENT.sub(replace, text)
+
+
+# --- road codes ------------------------------------------------------------------------------------
+
+_ROAD = re.compile(r"(?<![\w])(QL|ĐT|TL|ĐH|HL|ĐX|CT)\.? ?([1-9]\d{0,3})([A-Z]{0,2})(?![\w])")
+
+
+def road_codes(text: str, ctx: Context) -> str:
+    """'QL1A' → 'quốc lộ một A', 'ĐT.605' → 'đường tỉnh sáu trăm linh năm'."""
+    def replace(m: re.Match) -> str:
+        suffix = m.group(3)
+        tail = "" if not suffix else " " + (suffix if len(suffix) == 1 else spell(suffix))
+        return f"{roads()[m.group(1)]} {ctx.number(int(m.group(2)))}{tail}"
+    return _ROAD.sub(replace, text)
+
+
+# --- abbreviations and capitals -----------------------------------------------------------------------
+
+_VOWEL_MARKED = set("ăâêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+_VI_LETTERS = set("abcdefghijklmnopqrstuvwxyzđ") | _VOWEL_MARKED
+_UPPER = "A-ZĐ" + "".join(sorted({ch.upper() for ch in _VOWEL_MARKED}))
+_SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
+                       r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
+                       r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
+_NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,]*$")
+_NEIGHBOUR_RIGHT = re.compile(r"[ ,]*([^\W\d_]+)")
+
+
+def _unconditional(token: str) -> str:
+    readings = abbreviations().get(token, ())
+    return next((r.spoken for r in readings if not (r.before or r.after)), "")
+
+
+def _unknown_warning(token: str) -> str:
+    return (f"Chữ viết tắt chưa biết '{token}' được đánh vần; "
+            "thêm vào từ điển riêng của đài (pronunciations.tsv)")
+
+
+@lru_cache(maxsize=1)
+def _token_pattern() -> re.Pattern:
+    # Only tokens with two capitals can need work (a word, a name, a single letter cannot), so
+    # keys that are not such tokens ('đ/c', 'TP.', 'Tp.') are matched by name.
+    specials = sorted((k for k in abbreviations() if not k.isalpha() or sum(map(str.isupper, k)) < 2),
+                      key=len, reverse=True)
+    alternation = "|".join(re.escape(k) + (r"(?!\w)" if k[-1].isalnum() else "") for k in specials)
+    return re.compile(r"(?<!\w)(?:" + alternation + r")"
+                      r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++")
+
+
+def _is_caps_word(word: str) -> bool:
+    """An upper-case Vietnamese word (heading text), not an acronym."""
+    if len(word) < 2 or not word.isupper() or word in abbreviations():
+        return False
+    low = word.lower()
+    return any(ch in _VOWEL_MARKED for ch in low) or bool(_SYLLABLE.fullmatch(low))
+
+
+def _in_caps_run(text: str, start: int, end: int) -> bool:
+    left = _NEIGHBOUR_LEFT.search(text, max(0, start - 20), start)
+    right = _NEIGHBOUR_RIGHT.match(text, end, end + 20)
+    return bool(left and _is_caps_word(left.group(1))) or bool(right and _is_caps_word(right.group(1)))
+
+
+def abbreviations_step(text: str, ctx: Context) -> str:
+    """Expand abbreviations (UBND → Ủy ban nhân dân), lower-case capitalised words (KẾ HOẠCH → kế
+    hoạch), spell unknown acronyms with Vietnamese letter names and warn about them."""
+    table = abbreviations()
+
+    def replace(m: re.Match) -> str:
+        token = m.group(0)
+        readings = table.get(token)
+        if readings:
+            preceding = text[max(0, m.start() - 25):m.start()]
+            following = text[m.end():m.end() + 30].lstrip(" .:,")
+            for reading in readings:
+                if reading.fits(preceding, following):
+                    return _join(reading.spoken, text, m.end())
+            ctx.warn(f"Chữ viết tắt '{token}' có nhiều nghĩa ("
+                     + " / ".join(r.spoken for r in readings)
+                     + ") nên được đánh vần; thêm nghĩa đúng vào từ điển riêng của đài (pronunciations.tsv)")
+            return spell(token)
+        if sum(ch.isupper() for ch in token) < 2:
+            return token
+        low = token.lower()
+        if not set(low) <= _VI_LETTERS:
+            return token
+        if token.isupper() and (any(ch in _VOWEL_MARKED for ch in low)
+                                or _SYLLABLE.fullmatch(low)
+                                and (len(token) >= 4 or _in_caps_run(text, m.start(), m.end()))):
+            return low
+        ctx.warn(_unknown_warning(token))
+        return spell(token)
+
+    return _token_pattern().sub(replace, text)
+
+
+def _join(spoken: str, text: str, end: int) -> str:
+    """Keep a space between an expansion and a letter glued to it ('TP.HCM')."""
+    return spoken + " " if end < len(text) and text[end].isalnum() else spoken

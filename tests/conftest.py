@@ -1,0 +1,28 @@
+"""Shared fixtures: a scratch copy of the sample station."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_station(dest: Path, *, engines: str = '["fake"]') -> Path:
+    """The sample station (config, scripts, schedules) in `dest`, speaking with `engines`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("scripts_vi", "schedules"):
+        shutil.copytree(ROOT / name, dest / name)
+    if (ROOT / "pronunciations.tsv").exists():
+        shutil.copy2(ROOT / "pronunciations.tsv", dest / "pronunciations.tsv")
+    text = (ROOT / "broadcast.toml").read_text(encoding="utf-8")
+    text = text.replace('engines = ["espeak"]', f"engines = {engines}")
+    (dest / "broadcast.toml").write_text(text, encoding="utf-8")
+    return dest
+
+
+@pytest.fixture
+def station_dir(tmp_path: Path) -> Path:
+    return copy_station(tmp_path / "station")

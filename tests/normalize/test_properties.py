@@ -1,0 +1,82 @@
+"""Guarantees of the normalizer, tested as properties: never raises, no digit or symbol, idempotent."""
+
+from __future__ import annotations
+
+import string
+import time
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from broadcast.normalize import normalize, normalize_report
+
+ALLOWED_ASCII = set(string.ascii_letters + " \n,.?!")
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Text that looks like announcements: digits, separators, capitals, keywords glued at random.
+PIECES = st.sampled_from([
+    "0912 345 678", "114", "05/02/2024", "18-22/3", "7h30", "17h00", "07:30", " - ", "–", "/", ".", ",",
+    ":", "%", "đ", "VNĐ", "km/h", "m²", "°C", "UBND", "TT", "BCH", "XYZ", "khoá", " XII", "quý", " IV",
+    "thứ", " 4", "T2", "CN", "ngày", "tháng", "năm", "2021-2030", "1.000.000", "2,5", "-", "QL1A",
+    "dichvucong.gov.vn", "a@b.vn", "39/2020/TT-BTTTT", "(", ")", '"', "'", "\n", " ", "I.", "a)", "hoá",
+    "&", "+", "#", "~", "@", "$", "½", "Ⅻ", "①", "٣", "\u0301", "\u200b", "KẾ HOẠCH", "mùng", "đến",
+])
+ANNOUNCEMENT_LIKE = st.lists(PIECES | st.text(max_size=4), max_size=25).map("".join)
+ANY_TEXT = st.text(max_size=200)
+
+
+def _check(text: str) -> None:
+    out = normalize(text)
+    assert not any(ch.isdigit() or ch.isnumeric() for ch in out), out
+    assert all(ch in ALLOWED_ASCII for ch in out if ch.isascii()), out
+    assert normalize(out) == out, (text, out)
+
+
+@SETTINGS
+@given(ANY_TEXT)
+@example("ngày 05/02/2024 lúc 7h30")
+@example("quý *I")
+@example("- I. Mục")
+def test_any_text(text):
+    _check(text)
+
+
+@SETTINGS
+@given(ANNOUNCEMENT_LIKE)
+def test_announcement_like_text(text):
+    _check(text)
+
+
+@SETTINGS
+@given(ANNOUNCEMENT_LIKE)
+def test_line_count_is_kept(text):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    assert normalize(text).count("\n") == lines
+
+
+def test_output_is_nfc_and_traditional_tone_placement():
+    out = normalize("Uỷ ban nhân dân, văn hoá, thuỷ lợi")
+    assert out == "Ủy ban nhân dân, văn hóa, thủy lợi"
+
+
+def test_report_collects_unknown_tokens_once():
+    report = normalize_report("XYZ và XYZ, QWE")
+    assert report.text == "ích i dài dét và ích i dài dét, quy vê kép e"
+    assert len(report.warnings) == 2
+    assert "'XYZ'" in report.warnings[0] and "pronunciations.tsv" in report.warnings[0]
+
+
+def test_linear_time():
+    """Ten times the text takes about ten times as long (not a hundred): no quadratic pattern."""
+    unit = "UBND xã thông báo: ngày 05/02/2024 lúc 7h30, gọi 0912 345 678, thu 105.300đ/hộ (100%). "
+    hostile = ["a." * 400, "1." * 400, "0 " * 400, "1-" * 400, "khóa " + "I" * 400, "A" * 800, "9" * 800]
+
+    def cost(n: int) -> float:
+        text = (unit * n) + "".join(h * (n // 10 + 1) for h in hostile)
+        start = time.perf_counter()
+        normalize(text)
+        return time.perf_counter() - start
+
+    cost(2)
+    small, large = min(cost(10) for _ in range(3)), min(cost(100) for _ in range(3))
+    assert large < small * 30

@@ -1,0 +1,68 @@
+"""The offline espeak-ng engine: Vietnamese voices, rate, pitch, errors, thread safety."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from speak_helpers import wav_info
+
+from broadcast.errors import InputError
+from broadcast.speak import EngineOptions
+from broadcast.speak.espeak import VOICES, EspeakEngine
+
+HELLO = "Xin chào bà con"
+
+
+def speak(text=HELLO, **options) -> bytes:
+    return EspeakEngine(EngineOptions(**options)).synthesize(text).data
+
+
+def test_hello_is_one_to_two_seconds_of_22050_hz_mono():
+    channels, width, rate, seconds = wav_info(speak())
+    assert (channels, width, rate) == (1, 2, 22050)
+    assert 1.0 <= seconds <= 2.0
+
+
+@pytest.mark.parametrize("voice", sorted(VOICES))
+def test_each_vietnamese_voice_speaks(voice):
+    assert 1.0 <= wav_info(speak(voice=voice))[3] <= 2.0
+
+
+def test_the_three_voices_sound_different():
+    assert len({speak(voice=voice) for voice in VOICES}) == 3
+
+
+def test_voice_name_is_case_insensitive():
+    assert speak(voice="vi-VN-x-south") == speak(voice="vi-vn-x-south")
+
+
+@pytest.mark.parametrize("slow, fast", [(80, 150), (150, 300), (300, 450)])
+def test_higher_rate_is_shorter(slow, fast):
+    assert wav_info(speak(rate=fast))[3] < wav_info(speak(rate=slow))[3] * 0.85
+
+
+def test_pitch_changes_the_sound_and_the_cache_key():
+    low, high = EspeakEngine(EngineOptions(pitch=20)), EspeakEngine(EngineOptions(pitch=80))
+    assert low.synthesize(HELLO).data != high.synthesize(HELLO).data
+    assert low.cache_key_parts() != high.cache_key_parts()
+
+
+def test_unknown_voice_lists_the_valid_ones():
+    with pytest.raises(InputError) as err:
+        EspeakEngine(EngineOptions(voice="vi-hue"))
+    assert "vi-hue" in str(err.value)
+    assert all(voice in str(err.value) for voice in VOICES)
+
+
+@pytest.mark.parametrize("options", [{"rate": 79}, {"rate": 451}, {"pitch": -1}, {"pitch": 100}])
+def test_rate_and_pitch_out_of_range_are_refused(options):
+    with pytest.raises(InputError, match="phải từ"):
+        EspeakEngine(EngineOptions(**options))
+
+
+def test_concurrent_threads_get_the_same_audio_as_one_thread():
+    texts = [HELLO, "Sáng mai họp thôn", "Trạm y tế xã thông báo"] * 4
+    serial = [speak(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(speak, texts)) == serial

@@ -1,0 +1,48 @@
+"""The engine registry and the data behind `broadcast engines`."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+from speak_helpers import GOOGLE
+
+from broadcast.errors import InputError
+from broadcast.speak import ENGINES, EngineOptions, create_engine, engine_report
+
+
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_registered_classes_declare_what_the_cache_and_report_need(name):
+    cls = ENGINES[name]
+    assert cls.name == name
+    assert cls.audio_format in {"wav", "mp3"}
+    assert isinstance(cls.online, bool)
+
+
+@pytest.mark.parametrize("name, cls_name", [("espeak", "EspeakEngine"), (" GTTS ", "GttsEngine"),
+                                            ("fake", "FakeEngine")])
+def test_create_engine_by_name(name, cls_name):
+    engine = create_engine(name, EngineOptions())
+    assert type(engine).__name__ == cls_name
+
+
+def test_unknown_engine_lists_the_valid_names():
+    with pytest.raises(InputError) as err:
+        create_engine("vbee", EngineOptions())
+    assert "'vbee'" in str(err.value)
+    assert "espeak, gtts, fake" in str(err.value)
+
+
+def test_report_lists_configured_first_then_every_other_engine(google):
+    google.add(responses.HEAD, f"{GOOGLE}/", status=200)
+    rows = engine_report(["gtts", "espeak"], EngineOptions())
+    assert rows == [("gtts", True, ""), ("espeak", True, ""), ("fake", True, "")]
+
+
+def test_report_explains_what_is_not_available(google):
+    rows = dict((name, (ok, why)) for name, ok, why in
+                engine_report(["espeak", "vbee"], EngineOptions(voice="vi-hue")))
+    assert rows["gtts"] == (False, "không có mạng (không kết nối được translate.google.com.vn: "
+                                   "ConnectionError)")
+    assert rows["espeak"][0] is False and "vi-vn-x-south" in rows["espeak"][1]
+    assert rows["vbee"][0] is False and "Các máy đọc có" in rows["vbee"][1]
+    assert rows["fake"] == (True, "")
