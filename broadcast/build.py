@@ -340,7 +340,7 @@ def _build_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, stagin
             "text": ci.text, "spoken": ci.spoken, "warnings": list(ci.warnings),
         })
     entry = {
-        "id": p.id, "slot": p.slot, "title": p.title, "start": p.start.isoformat(), "file": filename,
+        "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(), "file": filename,
         "duration_s": round(result.duration_s, 3),
         "loudness_lufs": round(result.loudness.integrated_lufs, 2),
         "true_peak_dbtp": round(result.loudness.true_peak_dbtp, 2),
@@ -417,3 +417,46 @@ def speak_to_file(toolkit: Toolkit, texts: Sequence[str], out: Path, *, title: s
     tags = {"title": title, "artist": toolkit.station.station_title}
     result = audio.assemble(segments, out, fmt, tags)
     return SpokenFile(out, result.duration_s, result.loudness, spoken.engine, spoken.notes)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """An announcement ready to air: its audio and the meta the player and the log need."""
+
+    audio: Path
+    meta: dict[str, Any]
+
+
+def build_announcement(toolkit: Toolkit, out_dir: Path, *, template: str | None = None,
+                       values: Mapping[str, Any] | None = None, text: str | None = None,
+                       priority: Priority | None = None, repeat: int | None = None,
+                       now: datetime) -> Announcement:
+    """Render (or take free text), add the urgent pre-roll for khẩn cấp, read it `repeat` times."""
+    values = dict(values or {})
+    if template:
+        info = toolkit.library.get(template)
+        prepared = toolkit.prepare(template, values)
+        written, spoken, title = prepared.rendered.text, prepared.spoken, info.title
+        tags, priority = info.tags, priority or info.priority
+        repeat = repeat or info.repeat
+    else:
+        if not text or not text.strip():
+            raise InputError("cần tên mẫu hoặc nội dung thông báo (--text)",
+                             hint="ví dụ: broadcast announce --text \"Mất điện đột xuất...\"")
+        normalized = toolkit.spoken(text)
+        written, spoken, title, tags = text.strip(), normalized.text, text.strip()[:60], ()
+        priority = priority or Priority.KHAN_CAP
+    if priority == Priority.KHAN_CAP:
+        repeat = repeat or toolkit.station.playout.urgent_repeat
+        spoken = f"{toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL)} {spoken}"
+    repeat = max(1, repeat or 1)
+    joiner = toolkit.optional_text(JOINER_TEMPLATE, {}, DEFAULT_JOINER) if repeat > 1 else ""
+    texts = [spoken] + [t for _ in range(repeat - 1) for t in (joiner, spoken)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = (template or "tu-do").replace("_", "-")
+    path = out_dir / f"{now:%Y%m%d-%H%M%S}-{slug}.{toolkit.audio_format.codec}"
+    spoken_file = speak_to_file(toolkit, texts, path, title=title)
+    meta = {"title": title, "priority": priority.value, "template": template, "values": _jsonable(values),
+            "tags": list(tags), "repeat": repeat, "duration_s": round(spoken_file.duration_s, 3),
+            "text": written, "spoken": spoken, "engine": spoken_file.engine}
+    return Announcement(path, meta)

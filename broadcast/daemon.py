@@ -391,7 +391,8 @@ class Daemon:
         self.reload("khởi động", days=self.core.days_to_catch_up())
         stale = [d for d in self._days_to_build() if self._needs_build(d)]
         if stale and self.builder is not None:
-            self.scheduler.add_job(self._build, args=[stale, "khởi động: chưa dựng hoặc đã cũ"], id="build-start")
+            threading.Thread(target=self._build, args=(stale, "khởi động: chưa dựng hoặc đã cũ"), daemon=True,
+                             name="build-start").start()
 
     def stop(self, reason: str = "SIGTERM") -> None:
         if self._stopped.is_set():
@@ -479,7 +480,9 @@ class Daemon:
         if self.inputs is None:
             return False
         changed = self.inputs.latest_change(self.settings.tz)
-        return changed is not None and changed > datetime.fromisoformat(manifest["generated_at"])
+        # generated_at may be stamped to the second: a change within that second is not "newer".
+        built = datetime.fromisoformat(manifest["generated_at"]) + timedelta(seconds=1)
+        return changed is not None and changed > built
 
     def _build(self, days: Sequence[date], reason: str) -> None:
         if self.builder is None:
@@ -666,8 +669,7 @@ def output_for_station(station: Any, *, clock: Clock | None = None) -> Output:
 
 def state_paths(station: Any) -> tuple[Path, Path]:
     """(as-run log, spool folder) under the station's state folder."""
-    state = station.path(station.paths.state)
-    return state / "asrun.sqlite", state / "spool"
+    return station.path(station.paths.log_db), station.path(station.paths.spool)
 
 
 def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemon:

@@ -92,6 +92,7 @@ class Programme:
     items: tuple[Item, ...]
     warnings: tuple[str, ...] = ()
     festive: bool = False
+    session: str = "sang"               # sang | trua | chieu | dot-xuat (the report counts sessions)
 
     @property
     def id(self) -> str:

@@ -294,7 +294,8 @@ class _Planner:
         programme = Programme(
             date=day, slot=slot.name, title=slot.title,
             start=datetime.combine(day, slot.start, tzinfo=self.tz),
-            max_duration_s=limit, items=tuple(items), warnings=tuple(warnings), festive=festive)
+            max_duration_s=limit, items=tuple(items), warnings=tuple(warnings), festive=festive,
+            session=slot.session)
         return programme, deferred
 
     def assemble(self, slot: SlotSpec, day: date, festive: bool,

@@ -129,7 +129,8 @@ def test_plan_prints_programmes(station_dir):
     assert "Thứ Hai, 07/12/2026" in result.output
 
 
-def test_build_then_rebuild_is_unchanged(station_dir):
+def test_build_then_rebuild_is_unchanged(mp3_station_dir):
+    station_dir = mp3_station_dir
     first = run(["build", "--date", DAY], station=station_dir)
     assert first.exit_code == 0, first.output
     day = station_dir / "audio_out" / DAY

@@ -16,8 +16,7 @@ from broadcast.errors import BroadcastError
 COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "check", "settings",
     "plan", "build", "export",
-    "report", "schedule",
-    # "run", "simulate", "announce", "play", "log",  (being written)
+    "run", "simulate", "announce", "play", "log", "report", "schedule",
 )
 
 

@@ -18,8 +18,9 @@ from broadcast.report import CUTOFFS, ReportSettings, compute_report, parse_peri
 @click.option("--to", "end", metavar="NGÀY", help="Đến ngày (YYYY-MM-DD).")
 @click.option("--cutoff", type=click.Choice(CUTOFFS), help="Cách tính kỳ (mặc định theo broadcast.toml).")
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), help="Thư mục ghi báo cáo.")
+@click.option("--db", type=click.Path(dir_okay=False), help="Tệp nhật ký khác (ví dụ của một lần diễn tập).")
 @pass_app
-def command(app, month, quarter, start, end, cutoff, out_dir) -> None:
+def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
     """Lập báo cáo kết quả tuyên truyền trên hệ thống truyền thanh (Markdown, CSV, DOCX).
 
     Số liệu lấy từ nhật ký phát sóng: số ngày, số buổi, thời lượng, số tin bài theo chủ đề,
@@ -32,7 +33,7 @@ def command(app, month, quarter, start, end, cutoff, out_dir) -> None:
     """
     station = app.station
     period = parse_period(month, quarter, start, end, cutoff or station.report.cutoff)
-    with AsRunLog(station.path(station.paths.log_db)) as log:
+    with AsRunLog(db or station.path(station.paths.log_db)) as log:
         rows = log.rows(period.start, period.end)
     report = compute_report(rows, period, generated_on=station_today(station))
     settings = ReportSettings.from_station(station)

@@ -11,12 +11,14 @@ from .options import Context
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ROMAN_OK = re.compile(r"(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
-_KEYWORDS = ("khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", "phần", "thế kỷ", "mục", "tập", "hạng",
-             "cấp", "giai đoạn", "đợt", "vùng", "khu vực", "nhóm", "loại", "bậc", "hội nghị", "thứ")
+# C, D and M are left out on purpose: "hạng C", "nhóm D" are licence classes and groups, not 100, 500.
+_KEYWORDS = ("khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", "phần", "thế kỷ", "thế kỉ", "mục", "tập",
+             "hạng", "cấp", "giai đoạn", "đợt", "vùng", "khu vực", "nhóm", "loại", "bậc", "hội nghị", "thứ",
+             "đoạn", "khoản", "phụ lục")
 _R = r"[IVXL]{1,7}"
 _ROMAN_AFTER_KEYWORD = re.compile(r"(?<!\w)((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
                                   + r"(?:(?:, | và | đến | ?- ?)" + _R + r")*)(?:/(\d{4}))?(?![\w/])")
-_ROMAN_HEADING = re.compile(r"(?m)^([^\w\n]*)(" + _R + r")\.")
+_ROMAN_HEADING = re.compile(r"(?m)^([^\w\n]*)(" + _R + r")[ ,;:()\[\]{}/\\-]*\.")
 _ROMAN_ITEM = re.compile(_R + "|, | và | đến | ?- ?")
 
 
@@ -62,6 +64,7 @@ def roman_numerals(text: str, ctx: Context) -> str:
 _B = r"(?<![\w./,-])"                 # a number starts here, not inside another number or code
 _E = r"(?![\w/]|[.,-]\d)"            # and ends here
 _DATE_RANGE = re.compile(_B + r"(\d{1,2})( ?- ?| đến (?:hết )?(?:ngày )?)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?" + _E)
+_DATE_DASH = re.compile(_B + r"(\d{1,2}/\d{1,2}(?:/\d{4})?) ?- ?(?=\d{1,2}/\d{1,2}(?![\d.,]))")
 _FULL_DATE = re.compile(_B + r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})" + _E)
 _DAY_MONTH = re.compile(_B + r"(\d{1,2})/(\d{1,2})" + _E)
 _MONTH_YEAR = re.compile(_B + r"(\d{1,2})/(\d{4})" + _E)
@@ -146,6 +149,7 @@ def dates(text: str, ctx: Context) -> str:
             return m.group(0)
         return f"{m.group(1)} {read_month(month, lunar=bool(_LUNAR.match(m.string, m.end())))}"
 
+    text = _DATE_DASH.sub(r"\1 đến ", text)            # 01/3 - 15/3/2024: two dates, one range
     text = _DATE_RANGE.sub(date_range, text)
     text = _FULL_DATE.sub(full_date, text)
     text = _MONTH_YEAR.sub(month_year, text)
@@ -166,12 +170,14 @@ def _clock(raw: str, ctx: Context) -> str | None:
     m = _TIME_PARTS.match(raw)
     if not m:
         return None if not raw.isdigit() else f"{ctx.number(int(raw))} giờ"
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if minute > 59 or (":" in raw and hour > 24):
+    hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
+    if minute > 59 or second > 59 or (":" in raw and hour > 24):
         return None
     words = f"{ctx.number(hour)} giờ"
     if minute:
         words += f" {ctx.number(minute)} phút"
+    if second:
+        words += f" {ctx.number(second)} giây"
     return words
 
 

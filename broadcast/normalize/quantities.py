@@ -60,7 +60,7 @@ def phones(text: str, ctx: Context) -> str:
 # --- ranges -------------------------------------------------------------------------------------------
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_RANGE = re.compile(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\w/-]|[.,]\d)")
+_RANGE = re.compile(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\d/-]|[.,]\d)")   # 100-200mm too
 
 
 def _value(raw: str) -> float:
@@ -88,13 +88,15 @@ _PER_LEFT = "đồng|đô la|ơ rô|gam|mét|lít|tấn|héc ta|vuông|khối|gi
 
 
 @lru_cache(maxsize=1)
-def _unit_patterns() -> tuple[re.Pattern, re.Pattern]:
+def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     keys = sorted(units(), key=len, reverse=True)
     alternation = "|".join(re.escape(k) for k in keys)
     after_number = re.compile(r"(?<=\d) ?(" + alternation + r")(?![^\W\d_]|/[cC](?!\w))")
     per = re.compile(r"(?<![^\W\d_])(" + _PER_LEFT + r") ?/ ?(" + _PER_WORDS + "|" + alternation
                      + r")(?![^\W\d_])")
-    return after_number, per
+    spoken = sorted(set(units().values()), key=len, reverse=True)
+    unit_dash = re.compile(r"(?<=\d)( (?:" + "|".join(map(re.escape, spoken)) + r")) ?- ?(?=\d)")
+    return after_number, per, unit_dash
 
 
 _CURRENCY_FIRST = re.compile(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
@@ -110,9 +112,10 @@ def units_money(text: str, ctx: Context) -> str:
     def spoken(key: str) -> str:
         return table.get(key, key).replace("nghìn", thousand)
 
-    after_number, per = _unit_patterns()
+    after_number, per, unit_dash = _unit_patterns()
     text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
+    text = unit_dash.sub(r"\1 đến ", text)             # 3kg-6kg, 50.000đ-100.000đ
     return per.sub(lambda m: f"{m.group(1)} một {spoken(m.group(2))}", text)
 
 
@@ -123,7 +126,7 @@ _NUMBER = re.compile(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,
 
 
 def _fraction_part(digits: str, ctx: Context) -> str:
-    if digits.startswith("0") or len(digits) > 3:
+    if digits.startswith("0") or len(digits) > 2:        # 7,25 bảy phẩy hai mươi lăm; 3,141 digits
         return read_digits(digits)
     return ctx.number(int(digits))
 
@@ -137,7 +140,7 @@ def _integer(raw: str, ctx: Context) -> str:
 
 def numbers(text: str, ctx: Context) -> str:
     """Every number left: '105.300' → 'một trăm linh năm nghìn ba trăm', '1,5' → 'một phẩy năm',
-    '-5' → 'âm năm', '2.1' (a section) → 'hai chấm một', '05' → 'năm', '3/4' left over → 'ba trên bốn'."""
+    '-5' → 'âm năm', '2.1' (a section) → 'hai chấm một', '05' → 'năm', '45/50' → 'bốn mươi lăm phần năm mươi'."""
     def replace(m: re.Match) -> str:
         minus, whole, mark, part, denominator = m.groups()
         words = _integer(whole, ctx)
@@ -145,8 +148,8 @@ def numbers(text: str, ctx: Context) -> str:
             words = "âm " + words
         if part:
             words += (" phẩy " if mark == "," else " chấm ") + _fraction_part(part, ctx)
-        if denominator:
-            words += " trên " + _integer(denominator, ctx)
+        if denominator:                                # what dates left: 1/2kg, 45/50 xã
+            words += " phần " + ("tư" if denominator == "4" else _integer(denominator, ctx))
         left = " " if m.start() and text[m.start() - 1].isalpha() else ""
         right = " " if m.end() < len(text) and text[m.end()].isalpha() else ""
         return f"{left}{words}{right}"

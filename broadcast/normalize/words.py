@@ -54,7 +54,9 @@ def _read_web_piece(piece: str, style: str) -> str:
     known = web_words().get(word)
     if known:
         return known
-    return word if len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word) else spell(word)
+    if _SYLLABLE.fullmatch(word) or len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word):
+        return word                                    # "xa", "hoaan": say it, do not spell it
+    return spell(word)
 
 
 def web(text: str, ctx: Context) -> str:

@@ -189,12 +189,19 @@ class ProcessPlayback(Playback):
 
     def _watch(self, spawn_error: str | None) -> None:
         if spawn_error:
+            self._close_errs()
             self._settle("failed", redact(spawn_error, self._secrets))
             return
         codes = [proc.wait() for proc in self._procs]
+        try:
+            status, error = self._judge(codes)
+        finally:
+            self._close_errs()
+        self._settle(status, error)
+
+    def _judge(self, codes: list[int]) -> tuple[str, str | None]:
         if self._stopping.is_set():
-            self._settle("interrupted")
-            return
+            return "interrupted", None
         problems = []
         for proc, code, err in zip(self._procs, codes, self._errs, strict=True):
             if code != 0:
@@ -202,17 +209,17 @@ class ProcessPlayback(Playback):
                 tail = err.read()[-_STDERR_TAIL:].decode("utf-8", "replace").strip()
                 last = tail.splitlines()[-1] if tail else ""
                 problems.append(f"{_tool_name(proc.args[0])} thoát với mã {code}" + (f": {last}" if last else ""))
-        for err in self._errs:
-            err.close()
         if problems:
-            self._settle("failed", redact("; ".join(problems), self._secrets))
-            return
+            return "failed", redact("; ".join(problems), self._secrets)
         elapsed = (self.clock.now() - self.started_at).total_seconds()
         if self._min_fraction and self._duration_s and elapsed < self._duration_s * self._min_fraction - 1.0:
-            self._settle("failed", f"phát xong sau {elapsed:.1f} giây, trong khi tệp dài {self._duration_s:.1f} "
-                                   "giây: thiết bị âm thanh có thể không nhận tiếng")
-            return
-        self._settle("played")
+            return "failed", (f"phát xong sau {elapsed:.1f} giây, trong khi tệp dài {self._duration_s:.1f} "
+                              "giây: thiết bị âm thanh có thể không nhận tiếng")
+        return "played", None
+
+    def _close_errs(self) -> None:
+        for err in self._errs:
+            err.close()
 
 
 def _tool_name(exe: str) -> str:

@@ -81,8 +81,16 @@ def jobs_from_manifest(manifest: Mapping[str, Any], day_dir: Path) -> list[PlayJ
     return sorted(jobs, key=lambda j: j.scheduled_at)
 
 
-def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any) -> PlayJob:
-    """A handed-over announcement (spool meta: id, title, priority, submitted_at, ...) as a job."""
+def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any, now: datetime | None = None) -> PlayJob:
+    """An announcement (spool meta: title, priority, template, values, tags, repeat, duration_s) as a job.
+
+    `id` and `submitted_at` come from the meta, or from `now` when it has none (a direct play).
+    """
+    if "id" not in meta or "submitted_at" not in meta:
+        from broadcast.play.spool import announcement_id
+
+        now = (now or datetime.now(tz)).astimezone(tz)
+        meta = {"id": announcement_id(now), "submitted_at": now.isoformat(timespec="seconds"), **meta}
     submitted = datetime.fromisoformat(meta["submitted_at"]).astimezone(tz)
     priority = meta.get("priority") or Priority.KHAN_CAP.value
     urgent = priority == Priority.KHAN_CAP.value

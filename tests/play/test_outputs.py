@@ -11,8 +11,16 @@ import pytest
 from broadcast.daemon import write_silence_wav
 from broadcast.errors import ConfigError
 from broadcast.play import VirtualClock
-from broadcast.play.outputs import (DeviceOutput, FileOutput, IcecastOutput, NullOutput, check_playable,
-                                    make_output, redact, resolve_device)
+from broadcast.play.outputs import (
+    DeviceOutput,
+    FileOutput,
+    IcecastOutput,
+    NullOutput,
+    check_playable,
+    make_output,
+    redact,
+    resolve_device,
+)
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 12, 1, 5, 30, tzinfo=TZ)
@@ -171,3 +179,15 @@ def test_check_playable(tmp_path, wav):
     assert "không có tệp" in check_playable(tmp_path / "khong-co.mp3")
     assert "rỗng" in check_playable(empty)
     assert "hỏng" in check_playable(garbage)
+
+
+def test_a_device_that_swallows_the_audio_is_not_trusted(wav):
+    import sys
+
+    from broadcast.play import SystemClock
+    from broadcast.play.outputs import ProcessPlayback
+
+    quick = ProcessPlayback([[sys.executable, "-c", "pass"]], wav, SystemClock(), None, duration_s=60.0,
+                            min_fraction=0.5)
+    result = quick.wait(30)
+    assert result.status == "failed" and "không nhận tiếng" in result.error

@@ -13,8 +13,14 @@ from broadcast.asrun import AsRunLog
 from broadcast.daemon import FakeBuilder, write_silence_wav
 from broadcast.play import VirtualClock
 from broadcast.play.outputs import FileOutput
-from broadcast.play.player import (PlayJob, Player, job_from_announcement, jobs_from_manifest, play_file,
-                                   session_of)
+from broadcast.play.player import (
+    Player,
+    PlayJob,
+    job_from_announcement,
+    jobs_from_manifest,
+    play_file,
+    session_of,
+)
 from broadcast.publish import read_manifest
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -167,3 +173,16 @@ def test_play_file_of_a_scheduled_programme_does_not_settle_the_slot(tmp_path):
         rows = log.rows(DAY, DAY)
     assert rows[0]["programme_id"].startswith("2026-12-01-sang-thu-cong-")
     assert [r["item_id"] for r in rows[1:]] == ["mo-dau", "tiem-chung"]
+
+
+def test_an_announcement_played_directly_is_logged_as_dot_xuat(tmp_path):
+    wav = write_silence_wav(tmp_path / "khan.wav")
+    now = datetime(2026, 12, 1, 14, 30, 5, tzinfo=TZ)
+    j = job_from_announcement(wav, {"title": "Bão số 3", "priority": "khan-cap", "values": {"ten_bao": "Yagi"}},
+                              tz=TZ, now=now)
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        assert play_file(wav, FileOutput(tmp_path / "out"), log=log, job=j).status == "played"
+        rows = log.rows(DAY, DAY)
+    assert rows[0]["programme_id"].startswith("2026-12-01-dot-xuat-143005-")
+    assert [(r["kind"], r["session"], r["item_kind"], r["status"]) for r in rows] == [
+        ("programme", "dot-xuat", None, "played"), ("item", "dot-xuat", "khan-cap", "played")]

@@ -1,0 +1,61 @@
+"""`broadcast announce`: put an announcement on air now (through the daemon when one runs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from broadcast.asrun import AsRunLog
+from broadcast.build import Toolkit, build_announcement
+from broadcast.cli.common import pass_app
+from broadcast.cli.play import progress_printer
+from broadcast.cli.preview import gather_values
+from broadcast.daemon import output_for_station, state_paths
+from broadcast.model import Priority
+from broadcast.play import spool
+from broadcast.play.player import job_from_announcement, play_file
+
+PRIORITIES = [p.value for p in Priority]
+
+
+@click.command("announce")
+@click.argument("template", required=False)
+@click.option("-s", "--set", "pairs", multiple=True, metavar="KEY=VALUE", help="Giá trị một biến.")
+@click.option("--data", type=click.Path(dir_okay=False), help="Tệp YAML/JSON chứa giá trị các biến.")
+@click.option("--text", help="Nội dung tự do thay cho mẫu.")
+@click.option("--priority", type=click.Choice(PRIORITIES), help="Mức ưu tiên (mặc định: theo mẫu; tự do: khan-cap).")
+@click.option("--repeat", type=click.IntRange(1, 5), help="Số lần đọc.")
+@click.option("--engine", help="Máy đọc (mặc định: theo broadcast.toml).")
+@pass_app
+def command(app, template, pairs, data, text, priority, repeat, engine) -> None:
+    """Phát ngay một thông báo (khẩn cấp: có lời "Thông báo khẩn!" và ngắt chương trình đang phát).
+
+    Nếu trình phát (broadcast run) đang chạy, thông báo được chuyển cho nó; nếu không, phát
+    trực tiếp ra đầu ra đã cấu hình và ghi nhật ký.
+
+    \b
+    Ví dụ:
+      broadcast announce canh_bao_bao_lu --data scripts_vi/examples/canh_bao_bao_lu.yaml
+      broadcast announce --text "Mất điện đột xuất tại thôn Đông đến 17 giờ." --priority uu-tien
+    """
+    station = app.station
+    toolkit = Toolkit.from_station(station, engines=[engine] if engine else None)
+    now = datetime.now(station.tz)
+    log_path, spool_dir = state_paths(station)
+    announcement = build_announcement(
+        toolkit, station.path(station.paths.state) / "announcements", template=template,
+        values=gather_values(data, pairs) if template else None, text=text,
+        priority=Priority(priority) if priority else None, repeat=repeat, now=now)
+    meta = announcement.meta
+    if spool.submit(spool_dir, announcement.audio, meta, now=now):
+        click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")
+        return
+    click.echo(f"Không có trình phát đang chạy: phát trực tiếp {meta['title']} ({meta['duration_s']:.0f} giây).")
+    with AsRunLog(log_path) as log:
+        result = play_file(announcement.audio, output_for_station(station), log=log,
+                           job=job_from_announcement(announcement.audio, meta, tz=station.tz, now=now),
+                           on_progress=progress_printer())
+    click.echo(f"\nKết thúc: {result.status}." + (f" Lỗi: {result.error}" if result.error else ""))
+    if result.status not in ("played", "late"):
+        raise click.exceptions.Exit(1)
