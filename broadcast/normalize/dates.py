@@ -16,7 +16,7 @@ _KEYWORDS = ("khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", 
              "hạng", "cấp", "giai đoạn", "đợt", "vùng", "khu vực", "nhóm", "loại", "bậc", "hội nghị", "thứ",
              "đoạn", "khoản", "phụ lục")
 _R = r"[IVXL]{1,7}"
-_ROMAN_AFTER_KEYWORD = re.compile(r"(?<!\w)((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
+_ROMAN_AFTER_KEYWORD = re.compile(r"(?<![^\W\d_])((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
                                   + r"(?:(?:, | và | đến | ?- ?)" + _R + r")*)(?:/(\d{4}))?(?![\w/])")
 _ROMAN_HEADING = re.compile(r"(?m)^([^\w\n]*)(" + _R + r")[ ,;:()\[\]{}/\\-]*\.")
 _ROMAN_ITEM = re.compile(_R + "|, | và | đến | ?- ?")
@@ -68,7 +68,8 @@ _DATE_DASH = re.compile(_B + r"(\d{1,2}/\d{1,2}(?:/\d{4})?) ?- ?(?=\d{1,2}/\d{1,
 _FULL_DATE = re.compile(_B + r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})" + _E)
 _DAY_MONTH = re.compile(_B + r"(\d{1,2})/(\d{1,2})" + _E)
 _MONTH_YEAR = re.compile(_B + r"(\d{1,2})/(\d{4})" + _E)
-_DAY_WORD = re.compile(r"(?<!\w)((?i:ngày)) (\d{1,2})(?=(?:(?:, | và | đến | ?- ?)(?:ngày )?\d{1,2})* (?i:tháng) )")
+# The list look-ahead is bounded ({0,8}) so that a long "ngày 1, ngày 1, ..." stays linear.
+_DAY_WORD = re.compile(r"(?<!\w)((?i:ngày)) (\d{1,2})(?=(?:(?:, | và | đến | ?- ?)(?:ngày )?\d{1,2}){0,8} (?i:tháng) )")
 _MONTH_WORD = re.compile(r"(?<!\w)((?i:tháng)) (\d{1,2})(?![\w/]|[.,]\d| (?:lần|kỳ|đợt|buổi|ngày|người|hộ|lượt|tuần)\b)")
 _DAY_PREFIX = re.compile(r"(?i)(ngày|mùng|mồng)\s*$")
 _COUNTERS = re.compile(r"(?i)(?:quý|đợt|kỳ|số|lần|khóa|giai đoạn|phần|chương|điều|khoản|mục|tập) ?$")

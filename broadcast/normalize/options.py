@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .numbers import read_number
+
 URL_STYLES = ("vi", "spell")
 
 
@@ -23,7 +25,9 @@ class NormalizeOptions:
     url_style: str = "vi"          # see URL_STYLES
     overrides: Mapping[str, str] = field(default_factory=dict)   # exact token -> spoken
 
-    __hash__ = object.__hash__     # `overrides` is a dict; identity hashing keeps the class usable
+    def __hash__(self) -> int:     # `overrides` is a dict: hash its items so equal options hash alike
+        return hash((self.zero_tens, self.thousand, self.four_after_tens, self.mung, self.url_style,
+                     tuple(sorted(self.overrides.items()))))
 
 
 @dataclass
@@ -46,5 +50,5 @@ class Context:
             self.warnings.append(message)
 
     def number(self, n: int) -> str:
-        from .numbers import read_number
+        """A cardinal in the station's dialect."""
         return read_number(n, **self.number_options)

@@ -18,8 +18,14 @@ def _override_table(items: tuple[tuple[str, str], ...]) -> tuple[re.Pattern | No
     if not table:
         return None, {}
     keys = sorted(table, key=len, reverse=True)
-    alternation = "|".join(re.escape(k) + (r"(?!\w)" if k[-1].isalnum() else "") for k in keys)
-    return re.compile(r"(?<!\w)(?:" + alternation + ")"), table
+    return re.compile("|".join(_bounded(k) for k in keys)), table
+
+
+def _bounded(key: str) -> str:
+    """A key as a whole token: not glued to a letter (a digit next to it will be split off anyway)."""
+    left = r"(?<![^\W\d_])" if key[0].isalpha() else r"(?<!\w)"
+    right = r"(?![^\W\d_])" if key[-1].isalpha() else r"(?!\w)" if key[-1].isalnum() else ""
+    return left + re.escape(key) + right
 
 
 def overrides(text: str, ctx: Context) -> str:
@@ -121,14 +127,13 @@ def document_numbers(text: str, ctx: Context) -> str:
             return m.group(0)
         before = m.string[max(0, m.start() - 30):m.start()]
         said = _SAID_BEFORE.search(before)
-        already = kind and said and _names_a_document(said.group(1))
-        words = []
-        if kind and not already and not _SO_BEFORE.search(before):
-            words += [kind, "số"]
+        say_kind = bool(kind) and not (said and _names_a_document(said.group(1)))
+        after_so = bool(_SO_BEFORE.search(before))        # "Số: 15/BC-UBND": the kind goes after
+        words = [kind, "số"] if say_kind and not after_so else []
         words.append(ctx.number(int(number)))
         if year:
             words += ["năm", ctx.number(int(year))]
-        if kind and not already and _SO_BEFORE.search(before):
+        if say_kind and after_so:
             words.append(kind)
         if body_codes:
             words += ["của", ", ".join(_body(c, ctx) for c in body_codes)]
@@ -179,8 +184,7 @@ def _token_pattern() -> re.Pattern:
     # keys that are not such tokens ('đ/c', 'TP.', 'Tp.') are matched by name.
     specials = sorted((k for k in abbreviations() if not k.isalpha() or sum(map(str.isupper, k)) < 2),
                       key=len, reverse=True)
-    alternation = "|".join(re.escape(k) + (r"(?!\w)" if k[-1].isalnum() else "") for k in specials)
-    return re.compile(r"(?<!\w)(?:" + alternation + r")"
+    return re.compile("|".join(_bounded(k) for k in specials) +
                       r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++")
 
 

@@ -205,8 +205,10 @@ def test_bad_option_values_fall_back_instead_of_raising():
         "một trăm linh năm")
 
 
-def test_options_are_hashable():
-    assert hash(NormalizeOptions()) is not None
+def test_options_are_hashable_and_equal_by_value():
+    a = NormalizeOptions(overrides={"HTX": "hợp tác xã"})
+    b = NormalizeOptions(overrides={"HTX": "hợp tác xã"})
+    assert a == b and hash(a) == hash(b) and hash(NormalizeOptions()) != hash(a)
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="shared seed plan not available")
