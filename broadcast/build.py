@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from broadcast import audio
 from broadcast.config import Station
 from broadcast.errors import AudioError, InputError, ScheduleError, TemplateError
 from broadcast.model import Item, ItemKind, Priority, Programme
-from broadcast.normalize import NormalizeOptions, Normalized, load_overrides, normalize_report
+from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
 from broadcast.publish import (
-    MANIFEST, SCHEMA_VERSION, day_dir, manifest_problems, reuse_file, staged_day, write_manifest,
+    MANIFEST,
+    SCHEMA_VERSION,
+    day_dir,
+    manifest_problems,
+    reuse_file,
+    staged_day,
+    write_manifest,
 )
 from broadcast.render import Rendered, TemplateLibrary
 from broadcast.speak import EngineOptions, SpeechCache, create_engine
@@ -52,7 +59,7 @@ class Toolkit:
 
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
-                     dry_run: bool = False) -> "Toolkit":
+                     dry_run: bool = False) -> Toolkit:
         names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
         pron = station.path(station.normalize.pronunciations)
         overrides = load_overrides(pron) if pron.is_file() else {}

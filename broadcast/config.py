@@ -192,7 +192,7 @@ class Station:
     def icecast_password(self) -> str:
         return os.environ.get(self.icecast.password_env, "") or self.icecast.password
 
-    def with_overrides(self, **sections: Any) -> "Station":
+    def with_overrides(self, **sections: Any) -> Station:
         """A copy with some sections replaced (tests, --dry-run)."""
         return replace(self, **sections)
 

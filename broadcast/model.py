@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 
 class Priority(str, Enum):
@@ -26,7 +27,7 @@ class Priority(str, Enum):
         return _PRIORITY_LABEL[self]
 
     @classmethod
-    def parse(cls, raw: str) -> "Priority":
+    def parse(cls, raw: str) -> Priority:
         """Accept 'khan-cap', 'khẩn cấp', 'KHAN_CAP', 'uu tien' ... ; ValueError otherwise."""
         key = _ascii_key(raw)
         for p in cls:

@@ -6,10 +6,11 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from broadcast.errors import AudioError, BroadcastError
 

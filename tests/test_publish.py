@@ -9,7 +9,12 @@ import pytest
 
 from broadcast.errors import AudioError
 from broadcast.publish import (
-    PLAYLIST, manifest_problems, playlist_text, read_manifest, staged_day, write_manifest,
+    PLAYLIST,
+    manifest_problems,
+    playlist_text,
+    read_manifest,
+    staged_day,
+    write_manifest,
 )
 
 DAY = date(2026, 12, 7)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from broadcast.build import Toolkit, build_day
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, progress_bar, station_today
 from broadcast.plan_view import minutes
 
 
@@ -34,7 +34,12 @@ def command(app, day, days, engine, dry_run, force) -> None:
     toolkit = Toolkit.from_station(station, engines=[engine] if engine else None, dry_run=dry_run)
     for offset in range(days):
         current = first + timedelta(days=offset)
-        result = build_day(station, current, toolkit=toolkit, force=force)
+        with progress_bar(2, f"Dựng {current:%d/%m/%Y}") as bar:
+            def progress(_programme_id: str, index: int, total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            result = build_day(station, current, toolkit=toolkit, force=force, progress=progress)
         state = "không đổi" if result.unchanged else (
             f"dựng {result.encoded}, dùng lại {result.reused}, đọc mới {result.engine_calls} đoạn")
         click.echo(f"{current:%d/%m/%Y}: {len(result.programmes)} chương trình ({state}) → {result.directory}")

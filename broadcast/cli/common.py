@@ -70,12 +70,14 @@ def station_today(station: Station) -> date:
 
 def progress_bar(total: int, label: str):
     """A click progress bar on a terminal, a silent counter otherwise."""
-    if sys.stdout.isatty() and total > 1:
+    if sys.stdout.isatty() and total >= 1:
         return click.progressbar(length=total, label=label, file=sys.stdout)
     return _Silent()
 
 
 class _Silent:
+    length = 0
+
     def __enter__(self):
         return self
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from broadcast.build import Toolkit, load_plan
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.export import FORMATS, collect, export_day
 from broadcast.publish import write_text_atomic
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from broadcast.asrun import AsRunLog, format_log
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import state_paths
 from broadcast.errors import InputError
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from broadcast.build import Toolkit, load_plan
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.plan_view import format_plan
 
 

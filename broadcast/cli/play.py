@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from broadcast.asrun import AsRunLog
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import output_for_station, state_paths
 from broadcast.errors import InputError
-from broadcast.play.player import jobs_from_manifest, play_file
 from broadcast.plan_view import minutes
+from broadcast.play.player import jobs_from_manifest, play_file
 from broadcast.publish import day_dir, read_manifest
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from broadcast.build import Toolkit
-from broadcast.cli.common import pass_app, parse_set_options
+from broadcast.cli.common import parse_set_options, pass_app
 from broadcast.render import load_values_file
 
 

@@ -8,7 +8,14 @@ import click
 
 from broadcast.asrun import AsRunLog
 from broadcast.cli.common import pass_app, station_today
-from broadcast.report import CUTOFFS, ReportSettings, compute_report, parse_period, to_markdown, write_report_files
+from broadcast.report import (
+    CUTOFFS,
+    ReportSettings,
+    compute_report,
+    parse_period,
+    to_markdown,
+    write_report_files,
+)
 
 
 @click.command("report")

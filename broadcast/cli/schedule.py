@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from broadcast.build import Toolkit, load_plan, load_schedule_for
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.errors import InputError
 from broadcast.ical import programmes_to_ical, write_ical
 

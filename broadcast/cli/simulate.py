@@ -9,7 +9,7 @@ import click
 
 from broadcast.asrun import format_log
 from broadcast.build import Toolkit, build_announcement
-from broadcast.cli.common import pass_app, parse_day, station_today
+from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import Injection, parse_injection, simulate_station
 
 
