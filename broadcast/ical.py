@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from broadcast.atomic import write_bytes_atomic
 from broadcast.model import Item, ItemKind, Priority, Programme
-from broadcast.report import write_bytes_atomic
 
 STATION_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MIN_EVENT = timedelta(minutes=1)

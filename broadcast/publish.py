@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from broadcast.atomic import write_text_atomic
 from broadcast.errors import AudioError, BroadcastError
 
 MANIFEST = "manifest.json"
@@ -27,21 +28,6 @@ ITEM_KEYS = ("id", "kind", "template", "title", "tags", "priority", "repeat", "o
 
 def day_dir(audio_out: Path, day: date) -> Path:
     return audio_out / day.isoformat()
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text through a temporary file in the same folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def playlist_text(manifest: Mapping[str, Any], station_title: str) -> str:

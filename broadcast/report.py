@@ -43,7 +43,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -52,6 +51,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from broadcast.atomic import write_bytes_atomic
 from broadcast.errors import InputError
 
 CUTOFFS = ("calendar", "nd09")
@@ -996,21 +996,6 @@ def _unit_lines(unit_name: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------- files
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: no half file is ever seen."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def write_report_files(report: Report, settings: ReportSettings, out_dir: str | os.PathLike) -> list[Path]:
     """report-<period>.md, .csv (UTF-8 with BOM, so Excel shows Vietnamese) and .docx in out_dir."""
