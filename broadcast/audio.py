@@ -8,6 +8,7 @@ import math
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -32,11 +33,22 @@ _CHUNK_BYTES = 1 << 20
 
 # ebur128 reports -70 LUFS (its absolute gate) when nothing is loud enough to measure.
 _SILENT_LUFS = -69.0
+# Gain is planned on a copy of the programme at this rate: the loudness of speech, and what a
+# peak limiter takes from it, read the same there (within 0.1-0.2 LU) for a fifth of the work.
+_PROXY_RATE = 8000
+# The planner tries two gains this far apart to see how much the limiter eats; the slope it
+# finds is bounded below so that a heavily limited programme is not pushed without end.
+_TRIAL_STEP_DB, _MIN_SLOPE = 2.0, 0.25
 # The limiter works on sample peaks; true (inter-sample) peaks and MP3 encoding overshoot
-# above them, so it aims this far under the ceiling.
-_LIMITER_MARGIN_DB = 1.0
-# After encoding: drift above the retry tolerances is corrected by encoding again (at most
-# _ENCODE_ATTEMPTS times in all); beyond the final ones we fail rather than air it.
+# above them (by about 0.4 dB on espeak speech at 64k), so it aims this far under the ceiling.
+_LIMITER_MARGIN_DB = 1.5
+_LIMITER_FLOOR_DB = -24.0  # alimiter's lowest threshold (0.0625)
+# lame at speech bitrates takes about 0.4 LU (0.40-0.45 measured on espeak speech and on
+# synthetic voiced syllables, 64k-128k mono): the plan aims that much louder.
+_CODEC_LOSS_LU = {"mp3": 0.4}
+# The encoded file is measured as it is written. Beyond these tolerances we encode again with
+# the measured correction (at most _ENCODE_ATTEMPTS times in all), beyond the final ones we
+# fail rather than air it.
 _RETRY_LU, _RETRY_PEAK_DB = 0.5, 0.1
 _ENCODE_ATTEMPTS = 3
 _FINAL_LU, _FINAL_PEAK_DB = 1.0, 0.5
@@ -71,9 +83,14 @@ def _command(args: Sequence[str], loglevel: str) -> list[str]:
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", loglevel, "-y", *args]
 
 
+_ERROR_LINE = re.compile(r"error|invalid|fail|cannot|no such|denied|no space", re.I)
+
+
 def _last_line(stderr: str) -> str:
+    """The line of ffmpeg's log that says what went wrong (at level info, stats follow it)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1] if lines else "(ffmpeg không ghi lỗi)"
+    errors = [line for line in lines if _ERROR_LINE.search(line) and line != "Conversion failed!"]
+    return (errors or lines or ["(ffmpeg không ghi lỗi)"])[-1]
 
 
 def _read_tail(err: IO[bytes], limit: int = 64 * 1024) -> str:
@@ -136,14 +153,40 @@ def _existing(path: StrPath) -> Path:
     return p
 
 
+def _pcm_output_args(sample_rate: int | None) -> list[str]:
+    """Output options for the first audio stream of input 0 as raw s16le mono."""
+    rate = ["-ar", str(sample_rate)] if sample_rate else []
+    return ["-map", "0:a:0", "-vn", "-ac", "1", *rate, "-c:a", "pcm_s16le", "-f", "s16le"]
+
+
 def _decode_args(src: Path, sample_rate: int | None) -> list[str]:
     """Arguments that decode the first audio stream of `src` to raw s16le mono."""
-    rate = ["-ar", str(sample_rate)] if sample_rate else []
-    return ["-i", str(src), "-map", "0:a:0", "-vn", "-ac", "1", *rate, "-c:a", "pcm_s16le", "-f", "s16le"]
+    return ["-i", str(src), *_pcm_output_args(sample_rate)]
 
 
 def _raw_input_args(raw: Path, sample_rate: int) -> list[str]:
     return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw)]
+
+
+# Scratch audio is WAV, read in 64 KiB packets: raw PCM input comes in packets of a few
+# hundred samples, and their overhead cost more than the loudness measurement itself.
+_WAV_HEADER_BYTES = 44
+_SCRATCH_INPUT = ["-f", "wav", "-max_size", "65536"]
+
+
+def _wav_header(samples: int, sample_rate: int) -> bytes:
+    """A 44-byte header for mono 16-bit PCM of `samples` samples."""
+    data = samples * _BYTES_PER_SAMPLE
+    if data > 0xFFFFFFFF - 36:
+        raise AudioError("Chương trình quá dài để ghi thành một tệp WAV (tối đa khoảng 6 giờ)")
+    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * _BYTES_PER_SAMPLE,
+                          _BYTES_PER_SAMPLE, 16)
+            + b"data" + struct.pack("<I", data))
+
+
+def _scratch_input_args(path: Path) -> list[str]:
+    return [*_SCRATCH_INPUT, "-i", str(path)]
 
 
 # --- probing and measuring --------------------------------------------------------------------
@@ -199,17 +242,30 @@ def _summary_value(summary: str, label: str) -> float:
     return float(m.group(1))
 
 
+def _loudness_from(summary: str) -> Loudness:
+    peak_section = summary.partition("True peak:")[2] or summary.partition("Sample peak:")[2]
+    return Loudness(integrated_lufs=_summary_value(summary, "I"),
+                    true_peak_dbtp=_summary_value(peak_section, "Peak") if peak_section else float("nan"),
+                    lra=_summary_value(summary, "LRA"))
+
+
 def _parse_ebur128(stderr: str) -> Loudness:
     _, found, summary = stderr.rpartition("Summary:")
     if not found:
         raise AudioError(f"ffmpeg không trả kết quả đo độ to: {_last_line(stderr)}")
-    peak_section = summary.partition("True peak:")[2]
-    return Loudness(integrated_lufs=_summary_value(summary, "I"),
-                    true_peak_dbtp=_summary_value(peak_section, "Peak"),
-                    lra=_summary_value(summary, "LRA"))
+    return _loudness_from(summary)
+
+
+def _parse_ebur128_named(stderr: str) -> dict[str, Loudness]:
+    """Every ebur128 summary in the log, by the instance name each filter was given (`ebur128@name`)."""
+    found = re.findall(r"\[ebur128@(\w+) @[^\]]*\][^\n]*Summary:(.*?)(?=\n\S|\Z)", stderr, flags=re.S)
+    if not found:
+        raise AudioError(f"ffmpeg không trả kết quả đo độ to: {_last_line(stderr)}")
+    return {name: _loudness_from(summary) for name, summary in found}
 
 
 _EBUR128 = "ebur128=peak=true:framelog=quiet"
+_EBUR128_PLAN = "ebur128=framelog=quiet"  # integrated loudness only: true peak is the costly part
 
 
 def measure_loudness(path: StrPath) -> Loudness:
@@ -217,12 +273,6 @@ def measure_loudness(path: StrPath) -> Loudness:
     src = _existing(path)
     stderr = _run(["-i", str(src), "-map", "0:a:0", "-af", _EBUR128, "-f", "null", "-"],
                   doing="đo độ to", path=src, loglevel="info")
-    return _parse_ebur128(stderr)
-
-
-def _measure_raw(raw: Path, sample_rate: int) -> Loudness:
-    stderr = _run([*_raw_input_args(raw, sample_rate), "-af", _EBUR128, "-f", "null", "-"],
-                  doing="đo độ to chương trình", loglevel="info")
     return _parse_ebur128(stderr)
 
 
@@ -332,57 +382,98 @@ def decode_to_wav(src: StrPath, dst: StrPath, sample_rate: int) -> None:
               "-c:a", "pcm_s16le", "-f", "wav", str(tmp)], doing="giải mã", path=source)
 
 
-# --- assembly: decode to one raw PCM file, measure, encode once -------------------------------
+# --- assembly: decode once, plan the gain on a small proxy, encode once ------------------------
+#
+#   clips ──ffmpeg per clip──▶ programme.wav (output rate)  +  proxy.wav (8000 Hz)
+#   proxy.wav ──▶ loudness, then two trial gains through the limiter ──▶ gain
+#   programme.wav ──▶ gain, limiter, encoder ──▶ out file
+#                                   └─ decoded again inside the same ffmpeg ──▶ loudness, peak, duration
+#
+# Only the encode touches every sample at the output rate; the planning passes read a fifth of
+# the samples and the check of the encoded result runs on ffmpeg's other threads.
 
-def _append_clip(clip: Clip, raw: IO[bytes], sample_rate: int) -> int:
-    """Decode `clip` onto the end of `raw`; return the number of samples it added."""
+def _append_clip(clip: Clip, raw: IO[bytes], proxy: IO[bytes], scratch: Path, sample_rate: int) -> int:
+    """Decode `clip` onto the end of `raw` (and of `proxy`); return the samples added to `raw`."""
     src = _existing(clip.path)
+    part = scratch / "clip.proxy"
     raw.flush()
     start = raw.seek(0, os.SEEK_END)
-    # ffmpeg writes straight into our file descriptor: no audio passes through Python.
-    _run([*_decode_args(src, sample_rate), "pipe:1"], doing="giải mã", path=src, stdout=raw)
+    # One decode, two outputs: ffmpeg writes the programme straight into our file descriptor
+    # (no audio passes through Python) and the proxy into a small file we append.
+    _run(["-i", str(src), *_pcm_output_args(sample_rate), "pipe:1",
+          *_pcm_output_args(_PROXY_RATE), str(part)], doing="giải mã", path=src, stdout=raw)
     added = raw.seek(0, os.SEEK_END) - start
     if added <= 0:
         raise AudioError("Tệp không có âm thanh nào", path=str(src))
+    with part.open("rb") as fh:
+        shutil.copyfileobj(fh, proxy, _CHUNK_BYTES)
     return added // _BYTES_PER_SAMPLE
 
 
-def _append_silence(silence: Silence, raw: IO[bytes], sample_rate: int) -> int:
-    samples = round(silence.seconds * sample_rate)
+def _append_zeros(out: IO[bytes], samples: int) -> None:
     remaining = samples * _BYTES_PER_SAMPLE
     zeros = bytes(min(remaining, _CHUNK_BYTES))
-    raw.seek(0, os.SEEK_END)
+    out.seek(0, os.SEEK_END)
     while remaining:
         step = min(remaining, len(zeros))
-        raw.write(zeros[:step])
+        out.write(zeros[:step])
         remaining -= step
+
+
+def _append_silence(silence: Silence, raw: IO[bytes], proxy: IO[bytes], sample_rate: int) -> int:
+    samples = round(silence.seconds * sample_rate)
+    _append_zeros(raw, samples)
+    _append_zeros(proxy, round(silence.seconds * _PROXY_RATE))
     return samples
 
 
 @dataclass(frozen=True)
 class _GainPlan:
     gain_db: float
-    limit_db: float | None  # sample-peak limiter threshold, or None when the peak fits
+    limit_db: float  # the limiter's sample-peak threshold (it does nothing below it)
 
 
-def _plan_gain(measured: Loudness, fmt: AudioFormat, *, adjust_db: float = 0.0,
-               extra_margin_db: float = 0.0) -> _GainPlan:
-    """Gain to reach the loudness target; a limiter only if that gain lifts the peak over the ceiling."""
-    if measured.integrated_lufs <= _SILENT_LUFS:
-        return _GainPlan(0.0, None)  # nothing to measure: leave silence as silence
-    gain = fmt.target_lufs - measured.integrated_lufs + adjust_db
-    if measured.true_peak_dbtp + gain <= fmt.true_peak_dbtp - extra_margin_db:
-        return _GainPlan(gain, None)
-    return _GainPlan(gain, fmt.true_peak_dbtp - _LIMITER_MARGIN_DB - extra_margin_db)
+def _limit_db(fmt: AudioFormat) -> float:
+    return max(_LIMITER_FLOOR_DB, fmt.true_peak_dbtp - _LIMITER_MARGIN_DB)
+
+
+def _solve_gain(first_db: float, heard_first: float, heard_second: float, target: float,
+                limit_db: float) -> _GainPlan:
+    """The gain that lands on `target`, from the loudness heard at two trial gains.
+
+    The trials are `first_db` and `first_db + _TRIAL_STEP_DB`; between and a little beyond them
+    the limited loudness is close to a straight line in the gain (slope 1 while the limiter rests).
+    """
+    slope = min(1.0, max(_MIN_SLOPE, (heard_second - heard_first) / _TRIAL_STEP_DB))
+    return _GainPlan(first_db + (target - heard_first) / slope, limit_db)
+
+
+def _plan_gain(proxy: Path, fmt: AudioFormat) -> _GainPlan:
+    """Measure the proxy, then try two gains through the limiter and aim between them."""
+    limit = _limit_db(fmt)
+    source = _parse_ebur128(_run([*_scratch_input_args(proxy), "-af", _EBUR128_PLAN,
+                                  "-f", "null", "-"], doing="đo độ to chương trình", loglevel="info"))
+    if source.integrated_lufs <= _SILENT_LUFS:
+        return _GainPlan(0.0, limit)  # nothing to measure: leave silence as silence
+    aim = fmt.target_lufs + _CODEC_LOSS_LU.get(fmt.codec, 0.0)
+    first = aim - source.integrated_lufs
+    trials: list[str] = []
+    for i in (0, 1):  # one filter graph each, so ffmpeg runs them on two threads
+        chain = _filter_chain(_GainPlan(first + i * _TRIAL_STEP_DB, limit))
+        trials += ["-filter_complex", f"[0:a]{chain},ebur128@h{i}=framelog=quiet[h{i}]",
+                   "-map", f"[h{i}]", "-f", "null", "-"]
+    stderr = _run([*_scratch_input_args(proxy), *trials], doing="thử mức khuếch đại", loglevel="info")
+    heard = _parse_ebur128_named(stderr)
+    if set(heard) != {"h0", "h1"}:
+        raise AudioError(f"ffmpeg không trả đủ kết quả thử mức khuếch đại: {_last_line(stderr)}")
+    return _solve_gain(first, heard["h0"].integrated_lufs, heard["h1"].integrated_lufs, aim, limit)
 
 
 def _filter_chain(plan: _GainPlan) -> str:
-    chain = [f"volume=volume={plan.gain_db:.2f}dB:precision=float"]
-    if plan.limit_db is not None:
-        limit = max(0.0625, 10 ** (plan.limit_db / 20))  # alimiter's floor is -24 dB
-        # level=0: no auto make-up gain; latency=1: keep every offset in place.
-        chain.append(f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
-    return ",".join(chain)
+    limit = 10 ** (plan.limit_db / 20)
+    # level=0: no auto make-up gain; latency=1: keep every offset in place.
+    return (f"volume=volume={plan.gain_db:.2f}dB:precision=float,"
+            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
 
 
 def _codec_args(fmt: AudioFormat) -> list[str]:
@@ -403,11 +494,51 @@ def _tag_args(tags: Mapping[str, str] | None) -> list[str]:
     return args
 
 
+@functools.cache
+def _loopback_decoding(exe: str) -> bool:
+    """Whether this ffmpeg (7.1 and later) can decode its own encoder's output (`-dec`)."""
+    probe_args = [exe, "-nostdin", "-loglevel", "quiet", "-f", "lavfi", "-i", "anullsrc=r=8000:d=0.05",
+                  "-c:a", "pcm_s16le", "-f", "null", "-",
+                  "-dec", "0:0", "-filter_complex", "[dec:0]anull[o]", "-map", "[o]", "-f", "null", "-"]
+    try:
+        return subprocess.run(probe_args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, check=False).returncode == 0
+    except OSError:
+        return False
+
+
+# What the loopback decoder hears: its loudness at the proxy rate (a 44.1 kHz true-peak meter
+# would cost the encoder a third more time) and its sample peak at the full rate.
+_HEARD = (f"[dec:0]asplit[l][p];[l]aresample={_PROXY_RATE},ebur128@heard=framelog=quiet,anullsink;"
+          "[p]astats=measure_perchannel=none:measure_overall=Peak_level[heard]")
+_PEAK_LEVEL_RE = re.compile(r"Peak level dB: (-?inf|-?\d+(?:\.\d+)?)")
+
+
 def _encode(raw: Path, dst: Path, fmt: AudioFormat, plan: _GainPlan,
-            tags: Mapping[str, str] | None) -> None:
-    _run([*_raw_input_args(raw, fmt.sample_rate), "-af", _filter_chain(plan),
-          "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), *_tag_args(tags), str(dst)],
-         doing=f"xuất {fmt.codec}")
+            tags: Mapping[str, str] | None) -> tuple[Loudness, float]:
+    """Encode with gain and limiter; return the loudness and exact duration of what was written.
+
+    Where ffmpeg can (7.1 and later), the encoded stream is decoded again in the same process
+    (a loopback decoder) and measured there, on other threads: the numbers are those of the
+    file itself, without a second pass. Integrated loudness reads within 0.1 LU of a full-rate
+    meter; the peak is the decoded sample peak, which on band-limited speech is the true peak
+    to a tenth of a dB (the limiter's margin covers the rest). Older ffmpeg measures the
+    finished file instead, with the full true-peak meter.
+    """
+    encode = [*_scratch_input_args(raw), "-af", _filter_chain(plan),
+              "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), *_tag_args(tags), str(dst)]
+    if not _loopback_decoding(ffmpeg_exe()):
+        _run(encode, doing=f"xuất {fmt.codec}")
+        return _measure_output(dst, fmt.sample_rate)
+    nbytes, stderr = _run_counting([*encode, "-dec", "0:0", "-filter_complex", _HEARD,
+                                    "-map", "[heard]", "-c:a", "pcm_s16le", "-f", "s16le"],
+                                   doing=f"xuất {fmt.codec}", loglevel="info")
+    heard = _parse_ebur128_named(stderr).get("heard")
+    peak = _PEAK_LEVEL_RE.findall(stderr)
+    if heard is None or not peak:
+        raise AudioError(f"ffmpeg không trả kết quả đo tệp đã xuất: {_last_line(stderr)}")
+    loudness = Loudness(heard.integrated_lufs, float(peak[-1]), heard.lra)
+    return loudness, nbytes / _BYTES_PER_SAMPLE / fmt.sample_rate
 
 
 def _off_target(measured: Loudness, fmt: AudioFormat, lu: float, peak_db: float) -> bool:
@@ -417,27 +548,33 @@ def _off_target(measured: Loudness, fmt: AudioFormat, lu: float, peak_db: float)
             or measured.true_peak_dbtp > fmt.true_peak_dbtp + peak_db)
 
 
-def _encode_normalized(raw: Path, tmp: Path, fmt: AudioFormat, tags: Mapping[str, str] | None,
-                       expected_s: float) -> Loudness:
-    """Encode with gain (+limiter), verify with ebur128, and correct if the result drifted."""
-    source = _measure_raw(raw, fmt.sample_rate)
-    adjust_db = margin_db = 0.0
+def _corrected(plan: _GainPlan, heard: Loudness, fmt: AudioFormat) -> _GainPlan:
+    """The next attempt: add the loudness still missing, and aim the limiter lower by any overshoot.
+
+    Loudness never moves faster than the gain (the limiter only takes away), so a step of the
+    full difference never overshoots, even where the plan's slope was wrong.
+    """
+    gain = plan.gain_db + fmt.target_lufs - heard.integrated_lufs
+    overshoot = max(0.0, heard.true_peak_dbtp - fmt.true_peak_dbtp)
+    return _GainPlan(gain, max(_LIMITER_FLOOR_DB, plan.limit_db - overshoot))
+
+
+def _encode_normalized(raw: Path, proxy: Path, tmp: Path, fmt: AudioFormat,
+                       tags: Mapping[str, str] | None, expected_s: float) -> Loudness:
+    """Plan the gain, encode, and encode again only if the file itself came out of bounds."""
+    plan = _plan_gain(proxy, fmt)
     for _ in range(_ENCODE_ATTEMPTS):
-        _encode(raw, tmp, fmt, _plan_gain(source, fmt, adjust_db=adjust_db, extra_margin_db=margin_db), tags)
-        result, duration = _measure_output(tmp, fmt.sample_rate)
-        if not _off_target(result, fmt, _RETRY_LU, _RETRY_PEAK_DB):
+        heard, duration = _encode(raw, tmp, fmt, plan, tags)
+        if not _off_target(heard, fmt, _RETRY_LU, _RETRY_PEAK_DB):
             break
-        # The limiter eats loudness and MP3 adds peaks: add the loudness we missed and aim
-        # the limiter lower by the overshoot, then encode again.
-        adjust_db += fmt.target_lufs - result.integrated_lufs
-        margin_db += max(0.0, result.true_peak_dbtp - fmt.true_peak_dbtp)
-    if _off_target(result, fmt, _FINAL_LU, _FINAL_PEAK_DB):
-        raise AudioError(f"Độ to sau khi xuất lệch mục tiêu: {result.integrated_lufs:.1f} LUFS, "
-                         f"đỉnh {result.true_peak_dbtp:.1f} dBTP (mục tiêu {fmt.target_lufs} LUFS, "
+        plan = _corrected(plan, heard, fmt)
+    if _off_target(heard, fmt, _FINAL_LU, _FINAL_PEAK_DB):
+        raise AudioError(f"Độ to sau khi xuất lệch mục tiêu: {heard.integrated_lufs:.1f} LUFS, "
+                         f"đỉnh {heard.true_peak_dbtp:.1f} dBTP (mục tiêu {fmt.target_lufs} LUFS, "
                          f"đỉnh tối đa {fmt.true_peak_dbtp} dBTP)")
     if abs(duration - expected_s) > _MAX_DURATION_ERROR_S:
         raise AudioError(f"Độ dài tệp xuất {duration:.3f} s khác tổng các phần {expected_s:.3f} s")
-    return result
+    return heard
 
 
 def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
@@ -445,7 +582,7 @@ def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
     """Join clips and silences into one mono, loudness-normalized file at `out_path`.
 
     Memory stays flat whatever the length: each segment is decoded by ffmpeg straight into
-    one raw PCM scratch file, which is measured and then encoded by a single ffmpeg process.
+    raw PCM scratch files, and a normal programme is encoded exactly once.
     """
     if not segments:
         raise AudioError("Chương trình không có đoạn âm thanh nào", path=str(out_path))
@@ -454,20 +591,26 @@ def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
         if isinstance(seg, Clip):
             _existing(seg.path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    # The scratch file sits beside the output, not in /tmp, which is often RAM-backed
+    # The scratch files sit beside the output, not in /tmp, which is often RAM-backed
     # (an hour at 44.1 kHz is 318 MB of PCM).
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.name}.") as scratch:
-        raw = Path(scratch) / "programme.pcm"
+        raw, proxy = Path(scratch) / "programme.wav", Path(scratch) / "proxy.wav"
         counts = []
-        with raw.open("w+b") as fh:
+        with raw.open("w+b") as fh, proxy.open("w+b") as ph:
+            fh.write(bytes(_WAV_HEADER_BYTES))  # the real headers go in once the lengths are known
+            ph.write(bytes(_WAV_HEADER_BYTES))
             for seg in segments:
                 if isinstance(seg, Clip):
-                    counts.append(_append_clip(seg, fh, fmt.sample_rate))
+                    counts.append(_append_clip(seg, fh, ph, Path(scratch), fmt.sample_rate))
                 else:
-                    counts.append(_append_silence(seg, fh, fmt.sample_rate))
+                    counts.append(_append_silence(seg, fh, ph, fmt.sample_rate))
+            for wav, rate in ((fh, fmt.sample_rate), (ph, _PROXY_RATE)):
+                size = wav.seek(0, os.SEEK_END) - _WAV_HEADER_BYTES
+                wav.seek(0)
+                wav.write(_wav_header(size // _BYTES_PER_SAMPLE, rate))
         total = sum(counts)
         with _atomic_target(out_path) as tmp:
-            loudness = _encode_normalized(raw, tmp, fmt, tags, total / fmt.sample_rate)
+            loudness = _encode_normalized(raw, proxy, tmp, fmt, tags, total / fmt.sample_rate)
     offsets, start = [], 0
     for n in counts:
         offsets.append(start / fmt.sample_rate)

@@ -54,6 +54,13 @@ def listing(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
 
+def assert_reports(reported: audio.Loudness, measured: audio.Loudness) -> None:
+    """What assemble() reports (heard inside the encoder) matches a full meter on the file."""
+    assert reported.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.2)
+    assert reported.true_peak_dbtp == pytest.approx(measured.true_peak_dbtp, abs=0.3)
+    assert reported.lra == pytest.approx(measured.lra, abs=1.0)
+
+
 # --- ffmpeg and probing --------------------------------------------------------------------------
 
 def test_ffmpeg_exe_runs():
@@ -115,7 +122,7 @@ def test_assemble_mp3_is_exact_mono_normalized_and_tagged(clips, tmp_path):
     loudness = audio.measure_loudness(out)
     assert loudness.integrated_lufs == pytest.approx(fmt.target_lufs, abs=1.0)
     assert loudness.true_peak_dbtp <= fmt.true_peak_dbtp + 0.5
-    assert result.loudness == loudness
+    assert_reports(result.loudness, loudness)
     assert TAGS.items() <= metadata(out).items()  # every tag we wrote reads back unchanged
     assert listing(out.parent) == {"0530-sang.mp3"}  # no scratch or temp files left behind
 
@@ -169,8 +176,8 @@ def test_failed_encode_leaves_nothing(clips, tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "ffmpeg"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\n"
-                    'for last; do :; done\n'
-                    'case "$*" in *libmp3lame*) echo junk > "$last"; '
+                    'for a; do case "$a" in *.part) out=$a;; esac; done\n'
+                    'case "$*" in *libmp3lame*) echo junk > "$out"; '
                     'echo "Error writing trailer: No space left on device" >&2; exit 1;; esac\n'
                     f'exec "{audio.ffmpeg_exe()}" "$@"\n')
     fake.chmod(0o755)
@@ -264,11 +271,92 @@ def test_stream_pcm_of_a_corrupt_file_is_an_audio_error(tmp_path):
             list(chunks)
 
 
-def test_plan_gain_adds_a_limiter_only_when_the_peak_would_pass_the_ceiling():
-    fmt = AudioFormat()
-    assert audio._plan_gain(audio.Loudness(-20.0, -8.0, 3.0), fmt) == audio._GainPlan(4.0, None)
-    assert audio._plan_gain(audio.Loudness(-20.0, -3.0, 3.0), fmt) == audio._GainPlan(4.0, -2.0)
-    assert audio._plan_gain(audio.Loudness(-70.0, float("-inf"), 0.0), fmt) == audio._GainPlan(0.0, None)
+@pytest.mark.parametrize("heard_first, heard_second, gain", [
+    (-16.0, -14.0, 4.0),   # the limiter rests: loudness follows the gain
+    (-17.0, -16.0, 6.0),   # it eats half of each extra dB: aim twice as far
+    (-18.0, -17.9, 12.0),  # it eats nearly everything: the slope is bounded (1/4), not zero
+    (-15.0, -12.5, 3.0),   # never read more than one LU per dB
+])
+def test_solve_gain_aims_along_the_line_through_the_two_trials(heard_first, heard_second, gain):
+    plan = audio._solve_gain(4.0, heard_first, heard_second, -16.0, -2.5)
+    assert plan == audio._GainPlan(pytest.approx(gain), -2.5)
+
+
+@pytest.mark.parametrize("heard, plan", [
+    (audio.Loudness(-16.6, -0.7, 3.0), audio._GainPlan(5.6, -2.8)),  # too quiet, peak 0.3 dB over
+    (audio.Loudness(-14.9, -2.0, 3.0), audio._GainPlan(3.9, -2.5)),  # too loud, peak fine
+])
+def test_a_retry_adds_the_missing_loudness_and_lowers_the_limiter_by_the_overshoot(heard, plan):
+    corrected = audio._corrected(audio._GainPlan(5.0, -2.5), heard, AudioFormat())
+    assert corrected == audio._GainPlan(pytest.approx(plan.gain_db), pytest.approx(plan.limit_db))
+
+
+def test_ebur128_summaries_are_told_apart_by_name():
+    log = ("[ebur128@h1 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -15.2 LUFS\n"
+           "  Loudness range:\n    LRA:         2.0 LU\n"
+           "[ebur128@h0 @ 0x2] Summary:\n\n  Integrated loudness:\n    I:         -17.1 LUFS\n"
+           "  Loudness range:\n    LRA:         2.5 LU\n[out#0/null @ 0x3] video:0KiB\n")
+    heard = audio._parse_ebur128_named(log)
+    assert (heard["h0"].integrated_lufs, heard["h1"].integrated_lufs) == (-17.1, -15.2)
+    assert (heard["h0"].lra, heard["h1"].lra) == (2.5, 2.0)
+
+
+def test_scratch_wav_header_reads_back(tmp_path):
+    path = tmp_path / "h.wav"
+    path.write_bytes(audio._wav_header(3, 8000) + bytes(6))
+    with wave.open(str(path)) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (1, 2, 8000, 3)
+
+
+class FfmpegRuns:
+    """Records the arguments of every ffmpeg run that `audio` starts, then runs it for real."""
+
+    def __init__(self, monkeypatch):
+        self.runs: list[list[str]] = []
+        for name in ("_run", "_run_counting"):
+            real = getattr(audio, name)
+            monkeypatch.setattr(audio, name, self._recording(real))
+
+    def _recording(self, real):
+        def run(args, **kwargs):
+            self.runs.append(list(args))
+            return real(args, **kwargs)
+        return run
+
+    def encodes(self, codec_arg: str) -> int:
+        return sum(codec_arg in args for args in self.runs)
+
+
+@pytest.mark.parametrize("loopback", [True, False], ids=["measured-in-the-encode", "measured-after"])
+def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch, loopback):
+    if not loopback:  # an ffmpeg older than 7.1: the finished file is decoded and measured
+        monkeypatch.setattr(audio, "_loopback_decoding", lambda exe: False)
+    tune = tmp_path / "tune.wav"
+    audio.generate_signature_tune(tune, seconds=2.5, sample_rate=44100)
+    runs = FfmpegRuns(monkeypatch)
+    out = tmp_path / "p.mp3"
+    result = audio.assemble(programme(clips, tune), out, AudioFormat())
+    assert runs.encodes("libmp3lame") == 1
+    measured = audio.measure_loudness(out)
+    if loopback:
+        assert_reports(result.loudness, measured)
+    else:
+        assert result.loudness == measured  # the finished file went through the same meter
+    assert measured.integrated_lufs == pytest.approx(-16.0, abs=0.5)
+    assert measured.true_peak_dbtp <= -1.0
+    assert audio.probe(out).duration_s == pytest.approx(result.duration_s, abs=0.010)
+
+
+def test_a_file_that_comes_out_off_target_is_encoded_again(clips, tmp_path, monkeypatch):
+    # Pretend the codec loses 3 LU: the plan aims 3 LU too loud, the check on the encoded file
+    # sees it, and the retries (full steps, which cannot overshoot) bring it in.
+    monkeypatch.setattr(audio, "_CODEC_LOSS_LU", {"mp3": 3.0})
+    runs = FfmpegRuns(monkeypatch)
+    out = tmp_path / "p.mp3"
+    result = audio.assemble([Clip(clips["wav22"]), Silence(0.5), Clip(clips["mp3"])], out, AudioFormat())
+    assert 2 <= runs.encodes("libmp3lame") <= audio._ENCODE_ATTEMPTS
+    assert_reports(result.loudness, audio.measure_loudness(out))
+    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=0.5)
 
 
 # --- benchmark baselines ------------------------------------------------------------------------
