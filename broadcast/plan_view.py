@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from broadcast.model import ItemKind, Programme
+from broadcast.normalize.numbers import weekday_name
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 KIND_LABELS = {
     ItemKind.TUNE: "Nhạc hiệu", ItemKind.OPENING: "Mở đầu", ItemKind.NEWS: "Bản tin",
     ItemKind.COLUMN: "Chuyên mục", ItemKind.TRANSITION: "Chuyển tiếp", ItemKind.NOTICE: "Thông báo",
@@ -22,7 +22,8 @@ def minutes(seconds: float) -> str:
 
 def format_plan(day: date, programmes: Sequence[Programme]) -> str:
     """A table per programme: start, kind, priority, repeats, estimated length, title."""
-    head = f"{WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}"
+    name = weekday_name(day)
+    head = f"{name[0].upper()}{name[1:]}, {day:%d/%m/%Y}"
     if not programmes:
         return f"{head}: không có buổi phát nào.\n"
     lines = [head]

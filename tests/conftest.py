@@ -34,5 +34,11 @@ def station_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def make_station():
+    """`copy_station` itself, for tests that need other engines or settings."""
+    return copy_station
+
+
+@pytest.fixture
 def mp3_station_dir(tmp_path: Path) -> Path:
     return copy_station(tmp_path / "station", fast_audio=False)

@@ -97,13 +97,11 @@ def test_broken_schedule_publishes_nothing_and_keeps_previous_day(station, stati
     assert [p.name for p in (station_dir / "audio_out").iterdir()] == ["2026-12-07"]
 
 
-def test_online_engine_down_offline_engine_speaks_everything(tmp_path):
+def test_online_engine_down_offline_engine_speaks_everything(tmp_path, make_station):
     """gTTS (real code, HTTP layer mocked to refuse every connection) fails: the next engine speaks all."""
     import responses
 
-    from conftest import copy_station
-
-    station = load_station(copy_station(tmp_path / "station", engines='["gtts", "fake"]'))
+    station = load_station(make_station(tmp_path / "station", engines='["gtts", "fake"]'))
     with responses.RequestsMock(assert_all_requests_are_fired=False):
         result = build_day(station, DAY, toolkit=Toolkit.from_station(station))
     for programme in read(result.directory)["programmes"]:

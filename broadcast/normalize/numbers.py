@@ -6,7 +6,7 @@ import datetime as _dt
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _SCALES = ((10**9, "tỷ"), (10**6, "triệu"), (10**3, None))   # None: the thousand word (option)
-_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+WEEKDAY_NAMES = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _MONTHS = ("", "một", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười", "mười một",
            "mười hai")
 
@@ -94,4 +94,4 @@ def read_month(month: int, *, lunar: bool = False) -> str:
 
 def weekday_name(day: _dt.date) -> str:
     """'thứ Hai' … 'thứ Bảy', 'Chủ nhật' for a date (Monday is thứ Hai)."""
-    return _WEEKDAYS[day.weekday()]
+    return WEEKDAY_NAMES[day.weekday()]

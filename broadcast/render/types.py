@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+from broadcast.normalize.numbers import WEEKDAY_NAMES as WEEKDAYS
 
 
 def join_vi(items: Iterable[Any]) -> str:

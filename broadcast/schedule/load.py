@@ -18,14 +18,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from broadcast.errors import BroadcastError, MultiError, ScheduleError
 from broadcast.model import Priority
+from broadcast.normalize.numbers import WEEKDAY_NAMES
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary the officer types
 
 ALL_DAYS = frozenset(range(1, 8))
-DAY_NAMES = {1: "thứ Hai", 2: "thứ Ba", 3: "thứ Tư", 4: "thứ Năm", 5: "thứ Sáu", 6: "thứ Bảy",
-             7: "Chủ nhật"}
+DAY_NAMES = {iso: name for iso, name in enumerate(WEEKDAY_NAMES, start=1)}
 _DAY_WORDS: dict[str, frozenset[int]] = {
     "thuhai": frozenset({1}), "thu2": frozenset({1}), "t2": frozenset({1}),
     "thuba": frozenset({2}), "thu3": frozenset({2}), "t3": frozenset({2}),
