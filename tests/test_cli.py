@@ -39,10 +39,16 @@ def test_settings_lists_every_section():
 
 
 def test_engines_lists_all():
-    result = run(["engines"], station=ROOT)
+    import responses
+
+    # No request leaves the machine: the gTTS availability check meets a refusing HTTP layer.
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        result = run(["engines"], station=ROOT)
     assert result.exit_code == 0
-    names = [line.split()[0] for line in result.output.splitlines()]
-    assert {"espeak", "gtts", "fake"} <= set(names)
+    rows = {line.split()[0]: line for line in result.output.splitlines()}
+    assert {"espeak", "gtts", "fake"} <= set(rows)
+    assert rows["espeak"].split()[1] == "có"
+    assert rows["gtts"].split()[1] == "không" and "mạng" in rows["gtts"]
 
 
 def test_bad_config_is_one_plain_message(tmp_path):
@@ -153,3 +159,18 @@ def test_export_markdown(station_dir):
 def test_check_sample_station_is_clean(args):
     result = run(args, station=ROOT)
     assert result.exit_code == 0, result.output
+
+
+def test_bad_schedule_exit_2_lists_every_problem_publishes_nothing(station_dir):
+    (station_dir / "schedules" / "loi.yaml").write_text(
+        "announcements:\n"
+        "  - id: sai-gio\n    template: cat_dien\n    values: {ngay: 32/13/2026}\n"
+        "    from: 2026-12-07\n    until: 2026-12-01\n"
+        "  - id: khong-mau\n    template: cat_dienn\n    from: 2026-12-07\n",
+        encoding="utf-8")
+    result = run(["build", "--date", DAY], station=station_dir)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "schedules/loi.yaml:" in result.output
+    assert "32/13/2026" in result.output and "cat_dien" in result.output
+    assert not (station_dir / "audio_out").exists() or not any((station_dir / "audio_out").iterdir())
