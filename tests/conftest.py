@@ -42,3 +42,42 @@ def make_station():
 @pytest.fixture
 def mp3_station_dir(tmp_path: Path) -> Path:
     return copy_station(tmp_path / "station", fast_audio=False)
+
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "", None}
+
+
+@pytest.fixture(autouse=True)
+def no_internet(request, monkeypatch):
+    """Tests reach no internet: only loopback connections (a server the test starts) are allowed.
+
+    Tests marked `net` (skipped by default) are exempt.
+    """
+    if request.node.get_closest_marker("net"):
+        return
+    import ipaddress
+    import socket
+
+    def local(host) -> bool:
+        if host in _LOCAL_HOSTS:
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not local(address[0]):
+            raise ConnectionRefusedError(f"tests reach no internet (tried {address[0]})")
+        return real_connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not local(host if not isinstance(host, bytes) else host.decode()):
+            raise socket.gaierror(f"tests reach no internet (looked up {host})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
