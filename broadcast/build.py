@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -474,7 +475,8 @@ def build_announcement(toolkit: Toolkit, out_dir: Path, *, template: str | None 
             raise InputError("cần tên mẫu hoặc nội dung thông báo (--text)",
                              hint="ví dụ: broadcast announce --text \"Mất điện đột xuất...\"")
         normalized = toolkit.spoken(text)
-        written, spoken, title, tags = text.strip(), normalized.text, text.strip()[:60], ()
+        written, spoken, tags = text.strip(), normalized.text, ()
+        title = textwrap.shorten(written, width=60, placeholder="…")
         priority = priority or Priority.KHAN_CAP
     if priority == Priority.KHAN_CAP:
         repeat = repeat or toolkit.station.playout.urgent_repeat

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -31,7 +32,7 @@ def command(app, text: str, output: str, engine: str | None) -> None:
     normalized = toolkit.spoken(text)
     if not normalized.text.strip(" ,.!?"):
         raise InputError("không có chữ nào để đọc", hint="hãy đưa vào một câu tiếng Việt")
-    result = speak_to_file(toolkit, [normalized.text], Path(output), title=text[:60])
+    result = speak_to_file(toolkit, [normalized.text], Path(output), title=textwrap.shorten(text, width=60, placeholder="…"))
     for warning in normalized.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo(f"Đã ghi {output} ({result.duration_s:.1f} giây, máy đọc {result.engine}).")
