@@ -174,3 +174,38 @@ def test_bad_schedule_exit_2_lists_every_problem_publishes_nothing(station_dir):
     assert "schedules/loi.yaml:" in result.output
     assert "32/13/2026" in result.output and "cat_dien" in result.output
     assert not (station_dir / "audio_out").exists() or not any((station_dir / "audio_out").iterdir())
+
+
+def test_announce_without_daemon_plays_and_logs(station_dir):
+    toml = station_dir / "broadcast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "file"'), encoding="utf-8")
+    example = station_dir / "scripts_vi" / "examples" / "canh_bao_bao_lu.yaml"
+    result = run(["announce", "canh_bao_bao_lu", "--data", str(example)], station=station_dir)
+    assert result.exit_code == 0, result.output
+    assert "phát trực tiếp" in result.output and "played" in result.output
+    played = (station_dir / "var" / "playout" / "playout.txt").read_text(encoding="utf-8")
+    assert "Thông báo khẩn về bão, lũ" in played
+    import sqlite3
+    rows = sqlite3.connect(station_dir / "var" / "asrun.sqlite").execute(
+        "select session, status, priority from airings where kind = 'item'").fetchall()
+    assert rows == [("dot-xuat", "played", "khan-cap")]
+
+
+def test_announce_free_text_needs_text(station_dir):
+    result = run(["announce"], station=station_dir)
+    assert result.exit_code == 2
+    assert "--text" in result.output
+
+
+def test_simulate_with_urgent_injection_then_report(station_dir, tmp_path):
+    out = tmp_path / "rehearsal"
+    result = run(["simulate", "--date", "2026-12-14", "--output", str(out),
+                  "--inject", "05:35 canh_bao_bao_lu"], station=station_dir)
+    assert result.exit_code == 0, result.output
+    assert "bị ngắt" in result.output or "interrupted" in result.output.lower()
+    assert (out / "asrun.sqlite").exists() and (out / "playout.txt").exists()
+    report = run(["report", "--month", "2026-12", "--db", str(out / "asrun.sqlite"),
+                  "-o", str(tmp_path / "reports")], station=station_dir)
+    assert report.exit_code == 0, report.output
+    assert "Số lần phát thông báo khẩn cấp" in report.output
+    assert sorted(p.suffix for p in (tmp_path / "reports").iterdir()) == [".csv", ".docx", ".md"]
