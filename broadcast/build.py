@@ -48,6 +48,22 @@ class PreparedText:
     warnings: tuple[str, ...]
 
 
+def normalize_options_for(station: Station) -> NormalizeOptions:
+    """The station's reading preferences and its own pronunciation file."""
+    n = station.normalize
+    pron = station.path(n.pronunciations)
+    overrides = load_overrides(pron) if pron.is_file() else {}
+    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
+                            mung=n.mung, overrides=overrides)
+
+
+def engine_options_for(station: Station) -> EngineOptions:
+    """The [speech] settings as the engines take them."""
+    s = station.speech
+    return EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, slow=s.gtts_slow, tld=s.gtts_tld,
+                         timeout_s=s.timeout_s, retries=s.retries)
+
+
 @dataclass
 class Toolkit:
     """The station's pipeline parts, made once per command or daemon cycle."""
@@ -65,17 +81,10 @@ class Toolkit:
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
                      dry_run: bool = False) -> Toolkit:
         names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
-        pron = station.path(station.normalize.pronunciations)
-        overrides = load_overrides(pron) if pron.is_file() else {}
-        options = NormalizeOptions(zero_tens=station.normalize.zero_tens, thousand=station.normalize.thousand,
-                                   four_after_tens=station.normalize.four_after_tens,
-                                   mung=station.normalize.mung, overrides=overrides)
-        s = station.speech
-        engine_options = EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, slow=s.gtts_slow,
-                                       tld=s.gtts_tld, timeout_s=s.timeout_s, retries=s.retries)
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
                                   display_root=station.root)
-        return cls(station, library, options, names, engine_options, SpeechCache(station.path(s.cache_dir)))
+        return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
+                   SpeechCache(station.path(station.speech.cache_dir)))
 
     @property
     def engines(self) -> list:
@@ -276,16 +285,20 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     composed = [compose(toolkit, p) for p in programmes]
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
-    previous = _previous_entries(target) if not force else {}
+    published = None if force else _previous_entries(target)   # None: no valid day published yet
+    previous = published or {}
     hashes = [inputs_hash(toolkit, c) for c in composed]
     warnings = [w for c in composed for w in c.programme.warnings]
     warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
 
-    reusable = {c.programme.id: previous[c.programme.id] for c, h in zip(composed, hashes)
-                if c.programme.id in previous and previous[c.programme.id]["inputs_hash"] == h
-                and previous[c.programme.id]["engine"] == toolkit.engine_names[0]
-                and (target / previous[c.programme.id]["file"]).is_file()}
-    if not force and len(reusable) == len(composed) and _same_programme_set(target, composed):
+    reusable = {}
+    for c, digest in zip(composed, hashes):
+        old = previous.get(c.programme.id)
+        if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
+                and (target / old["file"]).is_file()):
+            reusable[c.programme.id] = old
+    if (published is not None and list(published) == [c.programme.id for c in composed]
+            and len(reusable) == len(composed)):
         entries = tuple(reusable[c.programme.id] for c in composed)
         return BuildResult(day, target, entries, 0, len(entries), 0, tuple(warnings), True)
 
@@ -396,22 +409,15 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): convert(v) for k, v in values.items()}
 
 
-def _previous_entries(target: Path) -> dict[str, dict]:
+def _previous_entries(target: Path) -> dict[str, dict] | None:
+    """The published day's programmes by id, in air order; None when no valid day is there."""
     try:
         data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return None
     if manifest_problems(data):
-        return {}
+        return None
     return {p["id"]: p for p in data["programmes"]}
-
-
-def _same_programme_set(target: Path, composed: Sequence[ComposedProgramme]) -> bool:
-    try:
-        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return [p["id"] for p in data.get("programmes", [])] == [c.programme.id for c in composed]
 
 
 def check_station(toolkit: Toolkit) -> list[str]:

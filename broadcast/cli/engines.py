@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from broadcast.build import Toolkit
+from broadcast.build import engine_options_for
 from broadcast.cli.common import pass_app
-from broadcast.speak import ENGINES
+from broadcast.speak import ENGINES, EngineOptions
 from broadcast.speak.fallback import engine_report
 
 
@@ -20,10 +20,9 @@ def command(app) -> None:
       broadcast engines
     """
     station = app.station_or_none()
-    options = Toolkit.from_station(station).engine_options if station else None
+    options = engine_options_for(station) if station else EngineOptions()
     order = list(station.speech.engines) if station else []
-    from broadcast.speak import EngineOptions
-    for name, ok, reason in engine_report(list(ENGINES), options or EngineOptions()):
+    for name, ok, reason in engine_report(list(ENGINES), options):
         mark = "có" if ok else "không"
         used = f" (thứ tự {order.index(name) + 1} trong broadcast.toml)" if name in order else ""
         click.echo(f"{name:8} {mark:6}{used}{'  ' + reason if reason else ''}")

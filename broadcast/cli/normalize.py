@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from broadcast.build import Toolkit
+from broadcast.build import normalize_options_for
 from broadcast.cli.common import pass_app
 from broadcast.normalize import NormalizeOptions, normalize_report
 
@@ -26,7 +26,7 @@ def command(app, warnings: bool) -> None:
       echo "UBND xã" | broadcast normalize
     """
     station = app.station_or_none()
-    options = Toolkit.from_station(station).options if station else NormalizeOptions()
+    options = normalize_options_for(station) if station else NormalizeOptions()
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None) \
         if hasattr(sys.stdin, "buffer") else sys.stdin
     for line in stdin:
