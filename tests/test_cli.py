@@ -209,3 +209,15 @@ def test_simulate_with_urgent_injection_then_report(station_dir, tmp_path):
     assert report.exit_code == 0, report.output
     assert "Số lần phát thông báo khẩn cấp" in report.output
     assert sorted(p.suffix for p in (tmp_path / "reports").iterdir()) == [".csv", ".docx", ".md"]
+
+
+def test_schedule_ical_and_reversed_span(station_dir, tmp_path):
+    out = tmp_path / "thang-12.ics"
+    result = run(["schedule", "ical", "--from", "2026-12-07", "--to", "2026-12-08", "-o", str(out)],
+                 station=station_dir)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().count(b"BEGIN:VEVENT") == 4
+    for args in (["schedule", "ical", "--from", "2026-12-08", "--to", "2026-12-07"],
+                 ["log", "--from", "2026-12-08", "--to", "2026-12-07"]):
+        bad = run(args, station=station_dir)
+        assert bad.exit_code == 2 and "trước --from" in bad.output

@@ -63,6 +63,15 @@ def parse_day(raw: str | None, today: date) -> date:
     raise InputError(f"ngày '{raw}' không hợp lệ", hint="viết YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 2026-12-05")
 
 
+def parse_span(start: str | None, end: str | None, today: date, *, default_days: int = 0) -> tuple[date, date]:
+    """--from/--to as two dates in order; --to defaults to `default_days` after --from."""
+    first = parse_day(start, today)
+    last = parse_day(end, today) if end else date.fromordinal(first.toordinal() + default_days)
+    if last < first:
+        raise InputError(f"--to ({last:%d/%m/%Y}) trước --from ({first:%d/%m/%Y})", hint="đổi lại hai ngày")
+    return first, last
+
+
 def station_today(station: Station) -> date:
     """Today in the station's timezone (the CLI is an edge: it may read the clock)."""
     return datetime.now(station.tz).date()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from broadcast.asrun import AsRunLog, format_log
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import parse_day, parse_span, pass_app, station_today
 from broadcast.daemon import state_paths
 from broadcast.errors import InputError
 
@@ -29,11 +29,9 @@ def command(app, day, start, end, db) -> None:
     if start or end:
         if not (start and end) or day:
             raise InputError("dùng --from cùng --to (không kèm --date)", hint="ví dụ: --from 2026-12-01 --to 2026-12-31")
-        first, last = parse_day(start, today), parse_day(end, today)
+        first, last = parse_span(start, end, today)
     else:
         first = last = parse_day(day, today)
-    if last < first:
-        raise InputError(f"--to ({last:%d/%m/%Y}) trước --from ({first:%d/%m/%Y})", hint="đổi lại hai ngày")
     path = db or state_paths(station)[0]
     with AsRunLog(path) as log:
         rows = log.rows(first, last)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from broadcast.build import Toolkit, load_plan, load_schedule_for
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import parse_span, pass_app, station_today
 from broadcast.errors import InputError
 from broadcast.ical import programmes_to_ical, write_ical
 
@@ -33,10 +33,7 @@ def ical(app, start, end, output) -> None:
     """
     station = app.station
     today = station_today(station)
-    first = parse_day(start, today)
-    last = parse_day(end, today) if end else first + timedelta(days=30)
-    if last < first:
-        raise InputError(f"--to ({last:%d/%m/%Y}) trước --from ({first:%d/%m/%Y})", hint="đổi lại hai ngày")
+    first, last = parse_span(start, end, today, default_days=30)
     if (last - first).days > 400:
         raise InputError("khoảng thời gian quá dài (tối đa 400 ngày)", hint="chia thành nhiều tệp")
     toolkit = Toolkit.from_station(station)
