@@ -108,19 +108,24 @@ def case_floor(workdir: Path, minutes: float) -> dict:
     return {"wall": time.perf_counter() - start}
 
 
+def scratch_station(workdir: Path, folders: tuple[str, ...]) -> Path:
+    """A copy of the sample station's config, pronunciations and `folders` (no cache, no output)."""
+    station_dir = workdir / "station"
+    station_dir.mkdir(parents=True)
+    for name in ("broadcast.toml", "pronunciations.tsv"):
+        shutil.copy2(ROOT / name, station_dir / name)
+    for name in folders:
+        shutil.copytree(ROOT / name, station_dir / name)
+    return station_dir
+
+
 def case_sample_day(workdir: Path, minutes: float) -> dict:
     """Cold build of the sample station's day in a scratch copy, then a warm rebuild."""
     from broadcast import audio
     from broadcast.build import build_day
     from broadcast.config import load_station
 
-    station_dir = workdir / "station"
-    station_dir.mkdir(parents=True)
-    for name in ("broadcast.toml", "pronunciations.tsv"):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, station_dir / name)
-    for name in ("scripts_vi", "schedules", "assets"):
-        shutil.copytree(ROOT / name, station_dir / name)
+    station_dir = scratch_station(workdir, ("scripts_vi", "schedules", "assets"))
     station = load_station(station_dir)
     start = time.perf_counter()
     cold = build_day(station, SAMPLE_DAY)
@@ -164,11 +169,7 @@ def case_render10(workdir: Path, minutes: float) -> dict:
     from broadcast.config import load_station
     from broadcast.render import load_values_file
 
-    station_dir = workdir / "station"
-    station_dir.mkdir(parents=True)
-    for name in ("broadcast.toml", "pronunciations.tsv"):
-        shutil.copy2(ROOT / name, station_dir / name)
-    shutil.copytree(ROOT / "scripts_vi", station_dir / "scripts_vi")
+    station_dir = scratch_station(workdir, ("scripts_vi",))
     station = load_station(station_dir)
     start = time.perf_counter()
     toolkit = Toolkit.from_station(station, engines=["espeak"])

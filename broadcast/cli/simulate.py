@@ -11,6 +11,7 @@ from broadcast.asrun import format_log
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import Injection, parse_injection, simulate_station
+from broadcast.render import load_values_file
 
 
 @click.command("simulate")
@@ -37,10 +38,7 @@ def command(app, day, days, output_dir, injections) -> None:
     for spec in injections:
         at, template, values = parse_injection(spec, first, station.tz)
         example = station.path(station.paths.scripts) / "examples" / f"{template}.yaml"
-        base = {}
-        if example.is_file():
-            from broadcast.render import load_values_file
-            base = dict(load_values_file(example))
+        base = dict(load_values_file(example)) if example.is_file() else {}
         announcement = build_announcement(toolkit, out / "announcements", template=template,
                                           values={**base, **values}, now=at)
         injected.append(Injection(at, announcement.audio, announcement.meta))
