@@ -465,8 +465,17 @@ def _plan_gain(proxy: Path, fmt: AudioFormat) -> _GainPlan:
     stderr = _run([*_scratch_input_args(proxy), *trials], doing="thử mức khuếch đại", loglevel="info")
     heard = _parse_ebur128_named(stderr)
     if set(heard) != {"h0", "h1"}:
-        raise AudioError(f"ffmpeg không trả đủ kết quả thử mức khuếch đại: {_last_line(stderr)}")
+        # The two graphs report from two threads, and now and then a summary goes missing from
+        # stderr (seen under load on a short programme): measure each trial on its own instead.
+        heard = {f"h{i}": _measure_trial(proxy, _GainPlan(first + i * _TRIAL_STEP_DB, limit)) for i in (0, 1)}
     return _solve_gain(first, heard["h0"].integrated_lufs, heard["h1"].integrated_lufs, aim, limit)
+
+
+def _measure_trial(proxy: Path, plan: _GainPlan) -> Loudness:
+    """Loudness of the proxy through one trial gain and the limiter, in a process of its own."""
+    chain = f"{_filter_chain(plan)},{_EBUR128_PLAN}"
+    return _parse_ebur128(_run([*_scratch_input_args(proxy), "-af", chain, "-f", "null", "-"],
+                               doing="thử mức khuếch đại", loglevel="info"))
 
 
 def _filter_chain(plan: _GainPlan) -> str:
@@ -536,7 +545,8 @@ def _encode(raw: Path, dst: Path, fmt: AudioFormat, plan: _GainPlan,
     heard = _parse_ebur128_named(stderr).get("heard")
     peak = _PEAK_LEVEL_RE.findall(stderr)
     if heard is None or not peak:
-        raise AudioError(f"ffmpeg không trả kết quả đo tệp đã xuất: {_last_line(stderr)}")
+        # A summary lost from a busy ffmpeg's stderr: measure the written file instead, as on old ffmpeg.
+        return _measure_output(dst, fmt.sample_rate)
     loudness = Loudness(heard.integrated_lufs, float(peak[-1]), heard.lra)
     return loudness, nbytes / _BYTES_PER_SAMPLE / fmt.sample_rate
 

@@ -373,3 +373,19 @@ def test_importing_audio_does_not_import_pydub():
     code = "import sys, broadcast.audio; sys.exit('pydub' in sys.modules)"
     root = Path(audio.__file__).parent.parent
     assert subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=root).returncode == 0
+
+
+def test_lost_trial_summary_falls_back_to_one_trial_per_process(clips, tmp_path, monkeypatch):
+    """ffmpeg sometimes drops one of the two parallel trial summaries: the plan measures again."""
+    real = audio._parse_ebur128_named
+
+    def lose_h1(stderr):
+        heard = real(stderr)
+        heard.pop("h1", None)
+        return heard
+
+    monkeypatch.setattr(audio, "_parse_ebur128_named", lose_h1)
+    result = audio.assemble([Clip(clips["wav16"]), Silence(0.5), Clip(clips["wav22"])], tmp_path / "f.mp3",
+                            AudioFormat())
+    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=1.0)
+    assert result.loudness.true_peak_dbtp <= -1.0 + 0.5
