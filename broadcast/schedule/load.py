@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -406,6 +407,7 @@ class _Loader:
         self.data_files: list[Path] = []
         self.relay_files: list[Path] = []
         self.hasher = hashlib.sha256()
+        self.folders: dict[str, Path] = {}       # shown file -> its folder (data paths are relative to it)
         self._templates_seen: dict[str, bool] = {}
         self._item_ids: dict[str, str] = {}      # episode/announcement id → "file:line"
 
@@ -420,7 +422,10 @@ class _Loader:
                 return p.relative_to(base).as_posix()
             except ValueError:
                 continue
-        return str(p)
+        try:                                     # a shared folder beside the station: ../tinh/...
+            return Path(os.path.relpath(p, self.station_root)).as_posix()
+        except ValueError:
+            return str(p)
 
     # -- generic field readers -----------------------------------------------------------------
 
@@ -556,7 +561,7 @@ class _Loader:
                 self.error(path, m.at("data"), f"'data' trong {what} phải là đường dẫn tệp.",
                            "Sửa: ví dụ 'data: data/tiem_chung.yaml'")
                 return _BAD, path, m.line
-            file = self.directory / rel
+            file = self.folders.get(path, self.directory) / rel
             if not file.is_file():
                 self.error(path, m.at("data"), f"Không tìm thấy tệp dữ liệu '{rel}' của {what}.",
                            f"Sửa: tạo tệp {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục "
@@ -946,8 +951,11 @@ def _slugify(text: str) -> str:
 
 
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
-                  require_approval: bool = False) -> Schedule:
+                  require_approval: bool = False, include: Sequence[Path] = ()) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
+
+    `include`: shared schedule folders (a province's `schedules/`) read before the station's own,
+    their `data:` paths relative to their own folder; a missing shared folder is an error.
 
     `library` (a `broadcast.render.TemplateLibrary`, or any object with `get(name)` and
     `check_values(name, values) -> list[str]`) checks templates and values; None skips that.
@@ -961,14 +969,22 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
     files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    shared: list[Path] = []
+    for folder in map(Path, include):
+        if not folder.is_dir():
+            raise ScheduleError(f"Không tìm thấy thư mục lịch phát chung '{loader.display(folder)}'.",
+                                hint="Sửa: kiểm tra [province] include trong broadcast.toml")
+        shared += sorted(p for p in folder.glob("*.yaml") if p.is_file())
     if not files:
         raise ScheduleError(f"Thư mục '{loader.display(directory)}' chưa có tệp lịch phát *.yaml.",
                             path=loader.display(directory),
                             hint="Sửa: tạo ví dụ schedules/lich.yaml với 'slots:'")
 
     documents: list[tuple[str, YMap]] = []
+    files = shared + files
     for file in files:
         shown = loader.display(file)
+        loader.folders[shown] = file.parent
         raw = file.read_bytes()
         loader.hasher.update(b"schedule\0" + file.name.encode() + b"\0" + raw)
         try:
