@@ -27,7 +27,7 @@ from broadcast.errors import ScheduleError
 # sequence's a list of nodes, a mapping's a list of (key, value) node pairs.
 Node = Any
 
-__all__ = ["YamlLimitError", "YamlLimits", "check_document", "read_capped"]
+__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,6 @@ def read_capped(path: Path, max_bytes: int, shown: str) -> bytes:
 
     Reads at most `max_bytes + 1` bytes: a huge or endless file (a pipe, /dev/zero) costs nothing.
     """
-    hint = ("Sửa: tách thành nhiều tệp nhỏ hơn, hoặc tăng 'schedule_max_kb' trong mục [limits] "
-            "của broadcast.toml nếu tệp này đúng là cần lớn như vậy")
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -64,10 +62,16 @@ def read_capped(path: Path, max_bytes: int, shown: str) -> bytes:
             size = Path(path).stat().st_size
         except OSError:
             size = len(data)
-        size = max(size, len(data))
-        raise YamlLimitError(f"Tệp quá lớn ({'hơn ' if size <= max_bytes else ''}{_size_text(size)}; "
-                             f"tối đa {_size_text(max_bytes)}).", path=shown, hint=hint)
+        raise file_too_big(max(size, len(data)), max_bytes, shown)
     return data
+
+
+def file_too_big(size: int, max_bytes: int, shown: str) -> YamlLimitError:
+    """The error for a file of `size` bytes over the limit (size unknown past it: 'hơn')."""
+    return YamlLimitError(f"Tệp quá lớn ({'hơn ' if size <= max_bytes + 1 else ''}{_size_text(size)}; "
+                          f"tối đa {_size_text(max_bytes)}).", path=shown,
+                          hint="Sửa: tách thành nhiều tệp nhỏ hơn, hoặc tăng 'schedule_max_kb' trong "
+                               "mục [limits] của broadcast.toml nếu tệp này đúng là cần lớn như vậy")
 
 
 def _children(node: Node) -> list[Node]:
