@@ -75,12 +75,16 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
             "ffmpeg_mb": max(p[1] for p in worker_peaks.values())}
 
 
+SMALL_DAY = ("slots.yaml", "calendar.yaml")   # --small: the communes' slots, the province's column and notice
+
+
 def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tuple[int, ...],
-             with_separate: bool = True) -> list[dict]:
+             with_separate: bool = True, small: bool = False) -> list[dict]:
     from broadcast.province.copies import make_province
 
     engines = '["fake"]' if engine == "fake" else '["espeak"]'
-    scratch = make_province(ROOT, workdir / f"{engine}-{n}", n, engines=engines, fake_delay_s=delay)
+    scratch = make_province(ROOT, workdir / f"{engine}-{n}", n, engines=engines, fake_delay_s=delay,
+                            schedules=SMALL_DAY if small else None)
     label = f"fake {int(delay * 1000)} ms" if engine == "fake" else engine
     rows = []
     expected = {}
@@ -121,6 +125,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1], help="embedded cluster sizes")
     parser.add_argument("--no-separate", action="store_true", help="skip the N separate builds (large N)")
     parser.add_argument("--quick", action="store_true", help="espeak only, 2 workers only")
+    parser.add_argument("--small", action="store_true",
+                        help="each commune keeps only its slots and calendar (the province's column and "
+                             "notice fill the day): about a fifth of the sample day, for a loaded machine")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     sizes = [n for n in args.n if args.max_n is None or n <= args.max_n]
@@ -131,7 +138,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
         for n in sizes:
             for engine, delay in cases:
-                case = run_case(n, engine, delay, Path(tmp), worker_counts, not args.no_separate)
+                case = run_case(n, engine, delay, Path(tmp), worker_counts, not args.no_separate, args.small)
                 rows += case
                 print(table(case), flush=True)
                 if args.json:

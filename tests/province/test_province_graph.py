@@ -92,6 +92,21 @@ def test_warm_rebuild_changes_nothing_and_a_key_signs_the_days(tmp_path, make_sm
         verify(old, (folder / SIGNATURE).read_text(encoding="ascii"), public, where=str(folder))
 
 
+def test_cli_connects_to_a_running_scheduler(tmp_path, make_small_province, client):
+    from click.testing import CliRunner
+
+    from broadcast.cli import cli
+
+    province = make_small_province(tmp_path, 1)
+    args = ["province", "build", "--stations", str(province.stations[0]), "--date", "2026-12-07",
+            "--scheduler", client.scheduler.address, "--json"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["scheduler"] == client.scheduler.address and summary["workers"] == 2
+    assert summary["published"] == 1 and manifest_of(province.stations[0])["programmes"]
+
+
 class Killer(threading.Thread):
     """Kills the worker process that is synthesizing, once, while the build runs."""
 
