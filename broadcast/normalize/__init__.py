@@ -20,7 +20,7 @@ Conventions of the output (what every engine can rely on):
   a number written with its leading zero after a naming word (``Đề án 06`` → ``Đề án không sáu``).
 * An acronym in brackets right after its own expansion is dropped (``thủ tục hành chính (TTHC)``).
 * ``normalize(normalize(x)) == normalize(x)`` (with any options); it never raises and runs in
-  linear time (``benchmarks/bench_normalize.py --scaling``).
+  linear time (``benchmarks/bench_normalize.py --linearity``).
 
 The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) -> text`` function.
 """

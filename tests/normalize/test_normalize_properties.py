@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import string
+import sys
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -74,13 +76,69 @@ HOSTILE = ["UBND xã thông báo: ngày 05/02/2024 lúc 7h30, gọi 0912 345 678
            "1/QĐ-UBND của ", "1900 ", "lần III "]
 
 
+def operations(text: str) -> int:
+    """Python calls made while normalizing `text` (functions and built-ins): a deterministic work count.
+
+    Counted on a second run, so the one-off filling of caches and compiled patterns is not in it.
+    """
+    normalize(text)
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        count += 1
+
+    # No garbage collection while counting: finalizers of other tests' objects would be counted.
+    gc.collect()
+    gc.disable()
+    sys.setprofile(profile)
+    try:
+        normalize(text)
+    finally:
+        sys.setprofile(None)
+        gc.enable()
+    return count
+
+
+@pytest.mark.parametrize("piece", HOSTILE)
+def test_linear_work(piece):
+    """Ten times the text costs about ten times the operations, not a hundred: no quadratic pattern.
+
+    Counted, not timed, so a loaded machine cannot fail it; the wall-clock version of this check
+    (which also sees regex backtracking inside C) is `benchmarks/bench_normalize.py --linearity`.
+    """
+    small_repeat, large_repeat = (150, 1500) if len(piece) < 20 else (15, 150)
+    small, large = operations(piece * small_repeat), operations(piece * large_repeat)
+    assert operations(piece * small_repeat) == small            # deterministic
+    assert large < small * 12, (small, large)
+
+
+def test_work_count_sees_a_quadratic_step(monkeypatch):
+    """The counter would catch a step that re-reads the text once per word."""
+    import broadcast.normalize as package
+
+    def same(a, b):
+        return a == b
+
+    def quadratic(text, ctx):                   # compares every word with every other word
+        words = text.split()
+        for a in words:
+            for b in words:
+                same(a, b)
+        return text
+
+    monkeypatch.setattr(package, "STEPS", (*package.STEPS, package.Step("quadratic", quadratic)))
+    small, large = operations("thôn Đông " * 15), operations("thôn Đông " * 150)
+    assert large > small * 12
+
+
 @pytest.mark.parametrize("piece", HOSTILE)
 @pytest.mark.parametrize("join_lines", [False, True])
 def test_long_repetitive_text_keeps_every_property(piece, join_lines):
     """A notice-sized block of one hostile piece repeated: no digit or symbol left, idempotent.
 
-    Linear time is measured in benchmarks/bench_normalize.py --scaling (no clock in tests); a
-    pattern that backtracks badly makes this test hang instead of passing."""
+    Complements test_linear_work (which counts Python calls): a regex that backtracks badly
+    inside C makes this test hang instead of passing."""
     options = NormalizeOptions(join_lines=join_lines)
     text = piece * (2000 // len(piece) + 1)
     out = normalize(text, options)
