@@ -3,7 +3,9 @@
 The copy speaks with the fake engine and plays to the `file` output (no sound card, no network).
 Examples are run in order on one station, as an officer would type them: `build` before `play`.
 Not run, by a visible rule:
-- commands that never end on their own (`NEVER_ENDS`: the playout daemon, the web console);
+- the commands in `NOT_RUN`, each with its reason: they never end on their own (the playout daemon,
+  the web console, the province's server), need a server or network, a file the sample station does
+  not have, or someone at the keyboard;
 - guide lines ending with `SKIP_MARK` (they need a server, the network or a sound card; the guide
   says so beside each).
 """
@@ -23,7 +25,18 @@ from broadcast.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = [ROOT / "README.md", *sorted((ROOT / "docs" / "huong-dan").glob("*.md"))]
 SKIP_MARK = "# không chạy khi kiểm thử"
-NEVER_ENDS = {"run": "trình phát chạy cho đến khi dừng", "web": "bảng điều khiển web chạy cho đến khi dừng"}
+# (leading command words, reason, unless this option is given)
+NOT_RUN: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
+    (("run",), "trình phát chạy cho đến khi dừng", None),
+    (("web",), "bảng điều khiển web chạy cho đến khi dừng", None),
+    (("province", "serve"), "máy chủ của tỉnh chạy cho đến khi dừng", None),
+    (("province", "build"), "cần thư mục của nhiều xã trên máy chủ của tỉnh", None),
+    (("province", "keygen"), "ghi khóa vào thư mục của máy chủ tỉnh", None),
+    (("fetch",), "cần máy chủ của tỉnh trên mạng", None),
+    (("voices", "add"), "cần tệp giọng đọc tải về, không có trong đài mẫu", None),
+    (("users", "add"), "hỏi mật khẩu trên bàn phím", "--password-stdin"),
+    (("users", "passwd"), "hỏi mật khẩu trên bàn phím", "--password-stdin"),
+)
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()):
@@ -70,10 +83,15 @@ def _runnable(line: str) -> str | None:
     """Why an example is not run, or None when it is."""
     if line.rstrip().endswith(SKIP_MARK):
         return "đánh dấu trong hướng dẫn"
-    words = shlex.split(line.split("|")[-1], comments=True)
-    for word in words[1:]:
-        if not word.startswith("-"):
-            return NEVER_ENDS.get(word)
+    words = shlex.split(line.split(" | ")[-1], comments=True)[1:]
+    leading = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        leading.append(word)
+    for prefix, reason, unless in NOT_RUN:
+        if tuple(leading[:len(prefix)]) == prefix and not (unless and unless in words):
+            return reason
     return None
 
 
@@ -94,9 +112,8 @@ EXAMPLES = _unique(ALL_EXAMPLES)
 
 
 @pytest.fixture(scope="module")
-def station(tmp_path_factory):
-    from conftest import copy_station
-    root = copy_station(tmp_path_factory.mktemp("examples") / "hoa-an", fast_audio=False)
+def station(tmp_path_factory, station_copier):
+    root = station_copier(tmp_path_factory.mktemp("examples") / "hoa-an", fast_audio=False)
     toml = root / "broadcast.toml"
     text = toml.read_text(encoding="utf-8")
     assert 'output = "device"' in text and 'format = "mp3"' in text
