@@ -143,7 +143,8 @@ class IcecastSection:
 class ReportSection:
     """[report]: the periodic report to the level above."""
 
-    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...').")
+    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...'); từ 01/7/2025 chính "
+                             "quyền địa phương hai cấp nên mặc định là tỉnh, ví dụ 'Sở Văn hóa tỉnh ...'.")
     cutoff: str = setting("calendar", "Kỳ báo cáo: calendar (theo tháng dương lịch) hoặc nd09 "
                           "(từ ngày 15 tháng trước đến 14 tháng này, Nghị định 09/2019).",
                           choices=("calendar", "nd09"))
@@ -151,7 +152,7 @@ class ReportSection:
     signer_name: str = setting("", "Họ tên người ký.")
     number: str = setting("…/BC-UBND", "Số hiệu báo cáo.")
     place: str = setting("", "Địa danh ghi ở dòng ngày tháng; để trống thì là tên xã.")
-    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
+    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.docx, .md, .csv, .xlsx, biểu đồ .png).")
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class ProvinceSection:
     signing_key: str = setting("", "Tệp khóa ký riêng của tỉnh (chỉ có trên máy chủ tỉnh, tạo bằng "
                                "'broadcast province keygen'); để trống thì ngày dựng không được ký.")
     public_key: str = setting("", "Khóa công khai của tỉnh (Ed25519, base64) để kiểm tra chương trình tải về.")
-    source: str = setting("", "Địa chỉ chương trình của xã trên máy chủ tỉnh, ví dụ \"http://10.0.0.5:8787/hoa-an\"; "
+    source: str = setting("", "Địa chỉ chương trình của xã trên máy chủ tỉnh, ví dụ \"http://10.0.0.5:8790/xa-hoa-an\"; "
                           "có địa chỉ thì 'broadcast run' tải chương trình về thay vì tự dựng.")
     timeout_s: float = setting(30.0, "Thời gian chờ tối đa mỗi yêu cầu tải về (giây).", minimum=1, maximum=600)
 
