@@ -14,9 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast import audio
+from broadcast import audio, clips, estimate
 from broadcast.config import Station
-from broadcast.errors import AudioError, InputError, ScheduleError, TemplateError
+from broadcast.errors import AudioError, InputError, ScheduleError
 from broadcast.model import Item, ItemKind, Priority, Programme
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
 from broadcast.publish import (
@@ -138,7 +138,7 @@ class ComposedItem:
     text: str                    # written text (what the officer reads), "" for audio files
     spoken: str                  # what the engine reads
     warnings: tuple[str, ...]
-    parts: tuple[Any, ...]       # ("speak", text) | ("file", Path) | ("silence", seconds)
+    parts: tuple[Any, ...]       # ("speak", text) | ("file" | "recording", Path) | ("silence", seconds)
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class ComposedProgramme:
         return list(seen)
 
     def files(self) -> list[Path]:
-        return [value for ci in self.items for kind, value in ci.parts if kind == "file"]
+        return [value for ci in self.items for kind, value in ci.parts if kind in ("file", "recording")]
 
 
 def compose(toolkit: Toolkit, programme: Programme) -> ComposedProgramme:
@@ -171,17 +171,23 @@ def compose(toolkit: Toolkit, programme: Programme) -> ComposedProgramme:
                                  hint="kiểm tra đường dẫn 'file' trong lịch phát")
             composed.append(ComposedItem(item, "", "", (), (("file", Path(path)),)))
             continue
-        prepared = toolkit.prepare(item.template, item.values)
-        spoken = prepared.spoken
-        if item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP:
-            preroll = toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL)
-            spoken = f"{preroll} {spoken}"
-        parts: list[tuple[str, Any]] = [("speak", spoken)]
+        urgent = item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP
+        preroll = toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL) if urgent else ""
+        if item.audio_file is not None:     # a recorded notice: the pre-roll is spoken, then the recording
+            reading: tuple[tuple[str, Any], ...] = (("recording", Path(item.audio_file)),)
+            first = ((("speak", preroll), ("silence", 0.4)) if urgent else ()) + reading
+            text, spoken, warnings = "", "", ()
+        else:
+            prepared = toolkit.prepare(item.template, item.values)
+            spoken = f"{preroll} {prepared.spoken}" if urgent else prepared.spoken
+            reading = first = (("speak", spoken),)
+            text, warnings = prepared.rendered.text, prepared.warnings
+        parts: list[tuple[str, Any]] = list(first)
         for _ in range(max(1, item.repeat) - 1):
             if joiner is None:
                 joiner = toolkit.optional_text(JOINER_TEMPLATE, {}, DEFAULT_JOINER)
-            parts += [("silence", st.repeat_gap_s), ("speak", joiner), ("silence", 0.4), ("speak", spoken)]
-        composed.append(ComposedItem(item, prepared.rendered.text, spoken, prepared.warnings, tuple(parts)))
+            parts += [("silence", st.repeat_gap_s), ("speak", joiner), ("silence", 0.4), *reading]
+        composed.append(ComposedItem(item, text, spoken, warnings, tuple(parts)))
     return ComposedProgramme(programme, tuple(composed))
 
 
@@ -196,26 +202,11 @@ def inputs_hash(toolkit: Toolkit, composed: ComposedProgramme) -> str:
     for ci in composed.items:
         digest.update(repr((ci.item.id, ci.item.kind.value, ci.item.title)).encode())
         for kind, value in ci.parts:
-            if kind == "file":
-                digest.update(_file_digest(Path(value)).encode())
+            if kind in ("file", "recording"):
+                digest.update(f"{kind}:{clips.file_digest(Path(value))}".encode())
             else:
                 digest.update(repr((kind, value)).encode())
     return digest.hexdigest()
-
-
-_DIGESTS: dict[tuple[str, float, int], str] = {}
-
-
-def _file_digest(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_mtime, stat.st_size)
-    if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                h.update(chunk)
-        _DIGESTS[key] = h.hexdigest()
-    return _DIGESTS[key]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +226,8 @@ class BuildResult:
 
 
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
-    """Load and validate the schedules, then plan one day with text-based duration estimates."""
+    """Load and validate the schedules, then plan one day with calibrated duration estimates."""
+    from broadcast.estimate import make_estimator
     from broadcast.plan import plan
 
     station = toolkit.station
@@ -251,29 +243,6 @@ def load_schedule_for(toolkit: Toolkit):
     station = toolkit.station
     return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
                          station_root=station.root, require_approval=station.programme.require_approval)
-
-
-def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
-    """Seconds an item will take, from its spoken text and the configured reading speed."""
-    cps = toolkit.station.programme.chars_per_second
-    gap = toolkit.station.programme.gap_s
-    durations: dict[Path, float] = {}
-
-    def estimate(item: Item) -> float:
-        if item.kind in (ItemKind.TUNE, ItemKind.RELAY):
-            path = Path(item.audio_file) if item.audio_file else toolkit.signature_tune()
-            if path not in durations:
-                durations[path] = audio.probe(path).duration_s if path.is_file() else 12.0
-            return durations[path] + gap
-        try:
-            text = toolkit.prepare(item.template, item.values).spoken
-        except TemplateError:
-            return 45.0 * max(1, item.repeat)
-        reading = len(text) / cps
-        repeat = max(1, item.repeat)
-        return reading * repeat + (repeat - 1) * 3.0 + gap
-
-    return estimate
 
 
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
@@ -307,6 +276,10 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     # Speech first, one programme at a time (the engines are not thread-safe) ...
     spoken = {c.programme.id: toolkit.speak(c.texts()) for c, _ in todo}
     engine_calls = sum(s.engine_calls for s in spoken.values())
+    for c, _ in todo:   # the clips' real lengths calibrate the planner's next estimates
+        said = spoken[c.programme.id]
+        estimate.record(toolkit.cache.root, estimate.voice_key(said.engine, toolkit.engine_options),
+                        zip(c.texts(), said.files))
     done: list[str] = []
     lock = threading.Lock()
 
@@ -358,8 +331,8 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         for kind, value in ci.parts:
             if kind == "speak":
                 segments.append(audio.Clip(clip_for[value], label=ci.item.id))
-            elif kind == "file":
-                segments.append(audio.Clip(Path(value), label=ci.item.id))
+            elif kind in ("file", "recording"):
+                segments.append(audio.Clip(Path(value), label=ci.item.id, trim=kind == "recording"))
             else:
                 segments.append(audio.Silence(float(value)))
             owner.append(index)
@@ -369,7 +342,7 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
     tags = {"title": f"{p.title} - {p.date:%d/%m/%Y}", "artist": toolkit.station.station_title,
             "album": toolkit.station.station_title, "date": p.date.isoformat(),
             "comment": f"broadcast {p.id}"}
-    result = audio.assemble(segments, staging / filename, fmt, tags)
+    result = audio.assemble(segments, staging / filename, fmt, tags, store=toolkit.cache.root)
     items = []
     for index, ci in enumerate(c.items):
         mine = [i for i, o in enumerate(owner) if o == index]
@@ -382,6 +355,8 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
             "values": _jsonable(ci.item.values),
             "offset_s": round(start, 3), "duration_s": round(end - start, 3),
             "text": ci.text, "spoken": ci.spoken, "warnings": list(ci.warnings),
+            **({"recording": _station_relative(toolkit, ci.item.audio_file)}
+               if ci.item.kind == ItemKind.NOTICE and ci.item.audio_file else {}),
         })
     entry = {
         "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(), "file": filename,
@@ -392,6 +367,13 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         "festive": p.festive, "warnings": list(p.warnings), "items": items,
     }
     return entry
+
+
+def _station_relative(toolkit: Toolkit, path: Path) -> str:
+    try:
+        return Path(path).relative_to(toolkit.station.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -424,9 +406,30 @@ def check_station(toolkit: Toolkit) -> list[str]:
     """Validate config, every template and every schedule file; return a list of problems."""
     problems = [str(e) for e in toolkit.library.check_all()]
     try:
-        load_schedule_for(toolkit)
+        schedule = load_schedule_for(toolkit)
     except (ScheduleError, InputError) as exc:
         problems.append(str(exc))
+    else:
+        problems += recording_problems(toolkit, schedule)
+    return problems
+
+
+def recording_problems(toolkit: Toolkit, schedule) -> list[str]:
+    """Every recorded notice decoded by content (not by its extension), as `check` and the build will."""
+    problems = []
+    root = toolkit.cache.root
+    for spec in schedule.announcements:
+        if spec.file is None:
+            continue
+        try:
+            clips.duration_s(spec.file, trim=True, rate=toolkit.station.audio.sample_rate, store=root,
+                             scratch=root)
+        except AudioError as exc:
+            shown = spec.file.relative_to(toolkit.station.root.resolve()).as_posix()
+            problems.append(str(ScheduleError(
+                f"Tệp ghi âm '{shown}' của thông báo '{spec.id}' không dùng được: {exc.message}",
+                path=spec.path, line=spec.line,
+                hint="Sửa: ghi âm lại, hoặc lưu tệp thành m4a, mp3, wav, ogg hay amr rồi chép đè lên tệp này")))
     return problems
 
 
@@ -452,7 +455,7 @@ def speak_to_file(toolkit: Toolkit, texts: Sequence[str], out: Path, *, title: s
     codec = "wav" if out.suffix.lower() == ".wav" else "mp3"
     fmt = audio.AudioFormat(**{**toolkit.audio_format.__dict__, "codec": codec})
     tags = {"title": title, "artist": toolkit.station.station_title}
-    result = audio.assemble(segments, out, fmt, tags)
+    result = audio.assemble(segments, out, fmt, tags, store=toolkit.cache.root)
     return SpokenFile(out, result.duration_s, result.loudness, spoken.engine, spoken.notes)
 
 

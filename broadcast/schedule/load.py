@@ -57,8 +57,10 @@ _RELAY_KEYS = ("file", "title", "source")
 _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airings_per_episode",
                 "start", "episodes")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
-_ANNOUNCEMENT_KEYS = ("id", "template", "title", "values", "data", "from", "until", "slots", "days",
+_ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from", "until", "slots", "days",
                       "priority", "repeat", "status", "tags")
+RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
+RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")
 _DATED_KEYS = ("date", "name")
 _EXCEPTION_KEYS = ("date", "slots", "on_air", "reason")
@@ -184,10 +186,10 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class AnnouncementSpec:
-    """A notice to read in the slots and days of its validity window."""
+    """A notice to read in the slots and days of its validity window: a template, or a recording."""
 
     id: str
-    template: str
+    template: str | None            # None for a recorded notice (`file`)
     values: Mapping[str, Any]
     valid_from: date
     valid_until: date | None
@@ -200,6 +202,7 @@ class AnnouncementSpec:
     line: int
     title: str | None = None
     tags: tuple[str, ...] | None = None     # None: the template's
+    file: Path | None = None        # a recorded notice: the audio file, inside the station folder
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d and (self.valid_until is None or d <= self.valid_until)
@@ -798,11 +801,31 @@ class _Loader:
                                    "(id, template, from, ...).")
             return None
         what = f"thông báo '{m.get('id', '?')}'"
-        self.check_keys(m, path, _ANNOUNCEMENT_KEYS, ("id", "template", "from"), what)
+        recorded = m.get("file") is not None
+        self.check_keys(m, path, _ANNOUNCEMENT_KEYS, ("id", "from", "title") if recorded else ("id", "from"),
+                        what)
         ann_id = self.text(m, "id", path, what)
         template = self.text(m, "template", path, what)
         title = self.text(m, "title", path, what)
-        values, values_path, values_line = self.values_of(m, path, what)
+        if recorded:
+            file = self.read_recording(m, path, what)
+            values, values_path, values_line = {}, path, m.line
+            if template is not None:
+                self.error(path, m.at("template"), f"{_cap(what)} có cả 'file' (bản ghi âm) và 'template'.",
+                           "Sửa: giữ một trong hai")
+                template = _BAD
+            for key in ("values", "data"):
+                if key in m:
+                    self.error(path, m.at(key), f"{_cap(what)} là bản ghi âm ('file') nên không dùng '{key}'.",
+                               f"Sửa: xóa dòng '{key}'")
+                    values = _BAD
+        else:
+            file = None
+            if template is None:
+                self.error(path, m.line, f"Thiếu khóa 'template' (hoặc 'file' cho bản ghi âm) trong {what}.",
+                           "Sửa: thêm dòng 'template: ...', hoặc 'file: recordings/TEN.m4a' và 'title: ...'")
+                template = _BAD
+            values, values_path, values_line = self.values_of(m, path, what)
         valid_from = self.date_of(m, "from", path, what)
         valid_until = self.date_of(m, "until", path, what)
         if valid_from not in (None, _BAD) and valid_until not in (None, _BAD) and valid_until < valid_from:
@@ -826,15 +849,42 @@ class _Loader:
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags)
-        if any(v is _BAD for v in fields_) or None in (ann_id, template, valid_from):
+                   status, title, tags, file)
+        if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
             return None
         return AnnouncementSpec(
             id=ann_id, template=template, values=values, valid_from=valid_from, valid_until=valid_until,
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
-            repeat=repeat, status=status, path=path, line=m.line, title=title, tags=tags)
+            repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
+            path=path, line=m.line, title=title, tags=tags, file=file)
+
+    def read_recording(self, m: YMap, path: str, what: str) -> Any:
+        """`file:` of a recorded notice: a path inside the station folder to a file that exists.
+
+        Whether it really is audio ffmpeg can decode is checked by content at `broadcast check`
+        and at build time (`broadcast.clips`), not here and not by its extension.
+        """
+        rel = self.text(m, "file", path, what)
+        if rel in (None, _BAD):
+            return _BAD
+        hint = "Sửa: chép bản ghi âm vào thư mục recordings/ của đài và ghi 'file: recordings/TEN.m4a'"
+        root = self.station_root.resolve()
+        file = (root / rel).resolve()
+        if Path(rel).is_absolute() or not file.is_relative_to(root):
+            self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} nằm ngoài thư mục của đài.", hint)
+            return _BAD
+        if not file.is_file():
+            self.error(path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint)
+            return _BAD
+        if file.stat().st_size > RECORDING_MAX_BYTES:
+            self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} quá lớn "
+                                           f"(tối đa {RECORDING_MAX_BYTES >> 20} MB).",
+                       "Sửa: cắt bớt hoặc lưu lại với chất lượng thấp hơn (m4a, mp3 64 kbps là đủ)")
+            return _BAD
+        self.relay_files.append(file)    # its size and time go into the schedule's fingerprint
+        return file
 
     def read_status(self, m: YMap, path: str, what: str) -> Any:
         raw = m.get("status")
