@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import textwrap
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from broadcast.config import Station
 from broadcast.errors import AudioError, InputError, ScheduleError
 from broadcast.model import Item, ItemKind, Priority, Programme
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.progress import ENCODING, READING, BuildProgress
 from broadcast.publish import (
     MANIFEST,
     SCHEMA_VERSION,
@@ -76,6 +76,7 @@ class Toolkit:
     cache: SpeechCache
     _engines: list | None = field(default=None, repr=False)
     _prepared: dict = field(default_factory=dict, repr=False)
+    _estimator: Any = field(default=None, repr=False)
 
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
@@ -85,6 +86,15 @@ class Toolkit:
                                   display_root=station.root)
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
+
+    @property
+    def estimator(self) -> Callable[[Item], float]:
+        """The planner's item lengths, calibrated once per command (every day of a run alike)."""
+        if self._estimator is None:
+            from broadcast.estimate import make_estimator
+
+            self._estimator = make_estimator(self)
+        return self._estimator
 
     @property
     def engines(self) -> list:
@@ -227,13 +237,12 @@ class BuildResult:
 
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
     """Load and validate the schedules, then plan one day with calibrated duration estimates."""
-    from broadcast.estimate import make_estimator
     from broadcast.plan import plan
 
     station = toolkit.station
     if schedule is None:
         schedule = load_schedule_for(toolkit)
-    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=make_estimator(toolkit))
+    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=toolkit.estimator)
 
 
 def load_schedule_for(toolkit: Toolkit):
@@ -246,9 +255,13 @@ def load_schedule_for(toolkit: Toolkit):
 
 
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
-              now: datetime | None = None, progress: Callable[[str, int, int], None] | None = None,
+              now: datetime | None = None, progress: BuildProgress | None = None,
               force: bool = False) -> BuildResult:
-    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded."""
+    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded.
+
+    `progress` is told each programme's phase and, in seconds of estimated audio, the work done:
+    its length once as its texts are spoken and once as it is encoded (both at once when reused).
+    """
     toolkit = toolkit or Toolkit.from_station(station)
     programmes = load_plan(toolkit, day)
     composed = [compose(toolkit, p) for p in programmes]
@@ -266,6 +279,9 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
                 and (target / old["file"]).is_file()):
             reusable[c.programme.id] = old
+    share = {c.programme.id: c.programme.est_duration_s for c in composed}
+    if progress is not None:
+        progress.advance(sum(2 * share[pid] for pid in reusable))
     if (published is not None and list(published) == [c.programme.id for c in composed]
             and len(reusable) == len(composed)):
         entries = tuple(reusable[c.programme.id] for c in composed)
@@ -274,22 +290,20 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
     todo = [(c, h) for c, h in zip(composed, hashes) if c.programme.id not in reusable]
     # Speech first, one programme at a time (the engines are not thread-safe) ...
-    spoken = {c.programme.id: toolkit.speak(c.texts()) for c, _ in todo}
+    spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
     engine_calls = sum(s.engine_calls for s in spoken.values())
     for c, _ in todo:   # the clips' real lengths calibrate the planner's next estimates
         said = spoken[c.programme.id]
         estimate.record(toolkit.cache.root, estimate.voice_key(said.engine, toolkit.engine_options),
                         zip(c.texts(), said.files))
-    done: list[str] = []
-    lock = threading.Lock()
 
     def assemble_one(job: tuple[ComposedProgramme, str]) -> dict:
         c, digest = job
+        if progress is not None:
+            progress.begin(_programme_label(c.programme), ENCODING)
         entry = _assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
-        with lock:
-            done.append(c.programme.id)
-            if progress:
-                progress(c.programme.id, len(done), len(todo))
+        if progress is not None:
+            progress.advance(share[c.programme.id])
         return entry
 
     with staged_day(audio_out, day) as staging:
@@ -315,6 +329,30 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         write_manifest(staging, manifest, station.station_title)
     return BuildResult(day, target, tuple(entries), encoded, len(entries) - encoded, engine_calls,
                        tuple(warnings), False)
+
+
+def _programme_label(p: Programme) -> str:
+    return f"{p.start:%H:%M} {p.title}"
+
+
+def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
+                     progress: BuildProgress | None) -> SpokenSet:
+    """Speak one programme's texts, telling `progress` a fair part of its length after each one."""
+    texts = c.texts()
+    if progress is None:
+        return toolkit.speak(texts)
+    progress.begin(_programme_label(c.programme), READING)
+    step = share_s / max(1, len(texts))
+    seen = [0]
+
+    def spoken(count: int) -> None:   # counts start again at 1 after a fallback: only new ground moves
+        if count > seen[0]:
+            progress.advance(step * (count - seen[0]))
+            seen[0] = count
+
+    result = toolkit.speak(texts, spoken)
+    progress.advance(step * (len(texts) - seen[0]))
+    return result
 
 
 def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
