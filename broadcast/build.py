@@ -251,7 +251,8 @@ def load_schedule_for(toolkit: Toolkit):
 
     station = toolkit.station
     return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
-                         station_root=station.root, require_approval=station.programme.require_approval)
+                         station_root=station.root, require_approval=station.programme.require_approval,
+                         limits=station.yaml_limits)
 
 
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
@@ -442,14 +443,9 @@ def _previous_entries(target: Path) -> dict[str, dict] | None:
 
 def check_station(toolkit: Toolkit) -> list[str]:
     """Validate config, every template and every schedule file; return a list of problems."""
-    problems = [str(e) for e in toolkit.library.check_all()]
-    try:
-        schedule = load_schedule_for(toolkit)
-    except (ScheduleError, InputError) as exc:
-        problems.append(str(exc))
-    else:
-        problems += recording_problems(toolkit, schedule)
-    return problems
+    from broadcast.station_check import check_station as full_check
+
+    return full_check(toolkit).problems
 
 
 def recording_problems(toolkit: Toolkit, schedule) -> list[str]:
