@@ -409,10 +409,13 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
 
 
 def _station_relative(toolkit: Toolkit, path: Path) -> str:
-    try:
-        return Path(path).relative_to(toolkit.station.root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """A file inside the station folder as the schedule names it: 'recordings/hop.m4a'."""
+    for root in (toolkit.station.root, toolkit.station.root.resolve()):
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -459,7 +462,7 @@ def recording_problems(toolkit: Toolkit, schedule) -> list[str]:
             clips.duration_s(spec.file, trim=True, rate=toolkit.station.audio.sample_rate, store=root,
                              scratch=root)
         except AudioError as exc:
-            shown = spec.file.relative_to(toolkit.station.root.resolve()).as_posix()
+            shown = _station_relative(toolkit, spec.file)
             problems.append(str(ScheduleError(
                 f"Tệp ghi âm '{shown}' của thông báo '{spec.id}' không dùng được: {exc.message}",
                 path=spec.path, line=spec.line,

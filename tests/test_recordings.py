@@ -152,7 +152,7 @@ def test_a_recorded_notice_needs_a_title_and_a_file_inside_the_station(station_d
     with pytest.raises(MultiError) as err:
         load_schedule(station_dir / "schedules", station_root=station_dir)
     shown = str(err.value)
-    assert "Thiếu khóa 'title'" in shown and "nằm ngoài thư mục của đài" in shown
+    assert "Thiếu khóa 'title'" in shown and "nằm ngoài thư mục" in shown
     assert "ghi-am.yaml:2" in shown
 
 

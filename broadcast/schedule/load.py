@@ -911,10 +911,8 @@ class _Loader:
         if rel in (None, _BAD):
             return _BAD
         hint = "Sửa: chép bản ghi âm vào thư mục recordings/ của đài và ghi 'file: recordings/TEN.m4a'"
-        root = self.station_root.resolve()
-        file = (root / rel).resolve()
-        if Path(rel).is_absolute() or not file.is_relative_to(root):
-            self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} nằm ngoài thư mục của đài.", hint)
+        file = self.confine(rel, path, m.at("file"))
+        if file is _BAD:
             return _BAD
         if not file.is_file():
             self.error(path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint)
