@@ -48,6 +48,7 @@ from broadcast.play.player import (
     log_not_aired,
     log_start,
 )
+from broadcast.play.child import PidFiles
 from broadcast.play.spool import DaemonLock, Spool, SpoolEntry, announcement_id
 
 Builder = Callable[[date], Any]
@@ -140,8 +141,13 @@ class StationCore:
     # lifecycle -------------------------------------------------------------------------------
 
     def start(self, message: str = "") -> None:
-        """Close plays a dead process left 'playing', then log the start."""
+        """End a player a dead run left, close plays it left 'playing', then log the start."""
         now = self.clock.now()
+        pids = getattr(self.output, "pids", None)
+        ended = pids.end_leftovers() if pids is not None else []
+        if ended:
+            message = (message or "Bắt đầu chạy") + (f"; đã dừng {len(ended)} trình phát còn sót từ lần chạy "
+                                                      f"trước (pid {', '.join(map(str, ended))})")
         with self._lock:
             last_beat = self.log.last_event(["heartbeat"])
             for row in self.log.open_programmes():
@@ -660,11 +666,19 @@ def settings_from_station(station: Any) -> PlayoutSettings:
                            fallback=getattr(p, "fallback", "silence"), timezone=station.station.timezone)
 
 
-def output_for_station(station: Any, *, clock: Clock | None = None) -> Output:
+def player_pids(station: Any) -> PidFiles:
+    """The PID files of running players, `var/player/` (a restart ends a player a dead run left)."""
+    return PidFiles(station.path(station.paths.state) / "player")
+
+
+def output_for_station(station: Any, *, clock: Clock | None = None, name: str | None = None,
+                       realtime: bool = True) -> Output:
+    """The configured output, or `name` as a one-off override; `realtime` paces the null output."""
     p = station.playout
-    return make_output(p.output, device=p.device, file_dir=station.path(p.file_dir), clock=clock,
+    return make_output(name or p.output, device=p.device, file_dir=station.path(p.file_dir), clock=clock,
                        icecast_url=station.icecast.url, icecast_user=station.icecast.user,
-                       icecast_password=station.icecast_password, stream_name=station.station_title)
+                       icecast_password=station.icecast_password, stream_name=station.station_title,
+                       realtime=realtime, pids=player_pids(station))
 
 
 def state_paths(station: Any) -> tuple[Path, Path]:

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from broadcast.errors import ConfigError, PlayoutError
 from broadcast.play import Clock, SystemClock
+from broadcast.play.child import PidFiles, popen
 
 PLAYOUT_FILE = "playout.txt"
 _STOP_TIMEOUT_S = 5.0
@@ -55,7 +56,7 @@ class Output(Protocol):
     name: str
 
     def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback: ...
+              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback: ...
 
 
 class Playback:
@@ -128,6 +129,15 @@ def _ffmpeg(*args: str) -> list[str]:
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *args]
 
 
+def _seek(offset_s: float) -> list[str]:
+    """ffmpeg input seek for a play resumed part-way ('-ss' before '-i': fast and sample-exact on WAV/MP3)."""
+    return ["-ss", f"{offset_s:.3f}"] if offset_s > 0 else []
+
+
+def _rest(duration_s: float | None, offset_s: float) -> float | None:
+    return None if duration_s is None else max(0.0, duration_s - offset_s)
+
+
 class ProcessPlayback(Playback):
     """A play carried by a pipeline of processes (ffmpeg, or ffmpeg | aplay).
 
@@ -138,8 +148,9 @@ class ProcessPlayback(Playback):
 
     def __init__(self, commands: Sequence[Sequence[str]], path: Path, clock: Clock, on_end: EndCallback | None,
                  *, secrets: Sequence[str] = (), duration_s: float | None = None,
-                 min_fraction: float | None = None) -> None:
+                 min_fraction: float | None = None, pids: PidFiles | None = None) -> None:
         super().__init__(path, clock, on_end)
+        self._pids = pids
         self._secrets = tuple(secrets)
         self._duration_s = duration_s
         self._min_fraction = min_fraction
@@ -161,11 +172,13 @@ class ProcessPlayback(Playback):
             last = index == len(commands) - 1
             err = tempfile.TemporaryFile()
             self._errs.append(err)
-            proc = subprocess.Popen(list(cmd), stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
-                                    stderr=err)
+            proc = popen(list(cmd), stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                         stderr=err)
             if index:
                 self._procs[-1].stdout.close()  # the reader owns the pipe now; SIGPIPE reaches the writer
             self._procs.append(proc)
+            if self._pids is not None:
+                self._pids.add(proc.pid)
             stdin = proc.stdout
 
     def stop(self) -> None:
@@ -193,6 +206,9 @@ class ProcessPlayback(Playback):
             self._settle("failed", redact(spawn_error, self._secrets))
             return
         codes = [proc.wait() for proc in self._procs]
+        if self._pids is not None:
+            for proc in self._procs:
+                self._pids.remove(proc.pid)
         try:
             status, error = self._judge(codes)
         finally:
@@ -270,23 +286,25 @@ class DeviceOutput:
 
     name = "device"
 
-    def __init__(self, device: str = "default", *, clock: Clock | None = None) -> None:
+    def __init__(self, device: str = "default", *, clock: Clock | None = None, pids: PidFiles | None = None) -> None:
         self.kind, self.device = resolve_device(device)
         self.clock = clock or SystemClock()
+        self.pids = pids
 
-    def commands(self, path: Path, title: str = "") -> list[list[str]]:
+    def commands(self, path: Path, title: str = "", offset_s: float = 0.0) -> list[list[str]]:
+        src = [*_seek(offset_s), "-i", str(path), "-vn"]
         if self.kind == "pulse":
             dev = ["-device", self.device] if self.device else []
-            return [_ffmpeg("-i", str(path), "-vn", "-f", "pulse", *dev, title or "broadcast")]
+            return [_ffmpeg(*src, "-f", "pulse", *dev, title or "broadcast")]
         if self.kind == "alsa":
-            return [_ffmpeg("-i", str(path), "-vn", "-f", "alsa", self.device or "default")]
+            return [_ffmpeg(*src, "-f", "alsa", self.device or "default")]
         dev = ["-D", self.device] if self.device else []
-        return [_ffmpeg("-i", str(path), "-vn", "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
+        return [_ffmpeg(*src, "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
 
     def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title), path, self.clock, on_end, duration_s=duration_s,
-                               min_fraction=0.5)
+              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s), path, self.clock, on_end,
+                               duration_s=_rest(duration_s, offset_s), min_fraction=0.5, pids=self.pids)
 
 
 class NullOutput:
@@ -294,15 +312,17 @@ class NullOutput:
 
     name = "null"
 
-    def __init__(self, *, realtime: bool = False, clock: Clock | None = None) -> None:
+    def __init__(self, *, realtime: bool = False, clock: Clock | None = None, pids: PidFiles | None = None) -> None:
         self.realtime = realtime
         self.clock = clock or SystemClock()
+        self.pids = pids
 
     def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
+              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
         pace = ["-re"] if self.realtime else []
-        cmd = _ffmpeg(*pace, "-i", str(path), "-vn", "-f", "null", "-")
-        return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=duration_s)
+        cmd = _ffmpeg(*pace, *_seek(offset_s), "-i", str(path), "-vn", "-f", "null", "-")
+        return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=_rest(duration_s, offset_s),
+                               pids=self.pids)
 
 
 class IcecastOutput:
@@ -316,7 +336,8 @@ class IcecastOutput:
     name = "icecast"
 
     def __init__(self, url: str, *, user: str = "source", password: str = "", mount: str | None = None,
-                 bitrate: str = "128k", stream_name: str = "", clock: Clock | None = None) -> None:
+                 bitrate: str = "128k", stream_name: str = "", clock: Clock | None = None,
+                 pids: PidFiles | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("icecast", "http"):
             raise ConfigError(f"địa chỉ Icecast phải bắt đầu bằng icecast://, nhận được '{redact(url)}'",
@@ -340,19 +361,20 @@ class IcecastOutput:
         self.bitrate = bitrate
         self.stream_name = stream_name
         self.clock = clock or SystemClock()
+        self.pids = pids
 
     def __repr__(self) -> str:
         return f"IcecastOutput({self.public_url!r})"
 
-    def commands(self, path: Path, title: str = "") -> list[list[str]]:
+    def commands(self, path: Path, title: str = "", offset_s: float = 0.0) -> list[list[str]]:
         meta = ["-ice_name", self.stream_name] if self.stream_name else []
-        return [_ffmpeg("-re", "-i", str(path), "-vn", "-c:a", "libmp3lame", "-b:a", self.bitrate,
+        return [_ffmpeg("-re", *_seek(offset_s), "-i", str(path), "-vn", "-c:a", "libmp3lame", "-b:a", self.bitrate,
                         "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
 
     def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title), path, self.clock, on_end, secrets=(self._password,),
-                               duration_s=duration_s)
+              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s), path, self.clock, on_end,
+                               secrets=(self._password,), duration_s=_rest(duration_s, offset_s), pids=self.pids)
 
 
 # --- file output -------------------------------------------------------------------------------
@@ -424,8 +446,10 @@ class FileOutput:
         return self.directory / PLAYOUT_FILE
 
     def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> FilePlayback:
-        return FilePlayback(self, Path(path), title, duration_s, on_end)
+              on_end: EndCallback | None = None, offset_s: float = 0.0) -> FilePlayback:
+        if offset_s > 0:     # a resumed play: playout.txt says from where
+            title = f"{title} [từ {offset_s:.1f} giây]"
+        return FilePlayback(self, Path(path), title, _rest(duration_s, offset_s), on_end)
 
     def lines(self) -> list[list[str]]:
         """playout.txt split into [start, end, status, file, title]."""
@@ -458,8 +482,9 @@ class FileOutput:
 
 # --- registry ----------------------------------------------------------------------------------
 
-def _make_device(*, device: str = "default", clock: Clock | None = None, **_: object) -> Output:
-    return DeviceOutput(device, clock=clock)
+def _make_device(*, device: str = "default", clock: Clock | None = None, pids: PidFiles | None = None,
+                 **_: object) -> Output:
+    return DeviceOutput(device, clock=clock, pids=pids)
 
 
 def _make_file(*, file_dir: Path | str | None = None, clock: Clock | None = None, pace: float = 0.0,
@@ -471,13 +496,14 @@ def _make_file(*, file_dir: Path | str | None = None, clock: Clock | None = None
 
 def _make_icecast(*, icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                   icecast_mount: str | None = None, stream_name: str = "", clock: Clock | None = None,
-                  **_: object) -> Output:
+                  pids: PidFiles | None = None, **_: object) -> Output:
     return IcecastOutput(icecast_url, user=icecast_user, password=icecast_password, mount=icecast_mount,
-                         stream_name=stream_name, clock=clock)
+                         stream_name=stream_name, clock=clock, pids=pids)
 
 
-def _make_null(*, clock: Clock | None = None, **_: object) -> Output:
-    return NullOutput(realtime=True, clock=clock)
+def _make_null(*, clock: Clock | None = None, realtime: bool = True, pids: PidFiles | None = None,
+               **_: object) -> Output:
+    return NullOutput(realtime=realtime, clock=clock, pids=pids)
 
 
 OUTPUTS: dict[str, Callable[..., Output]] = {
@@ -487,7 +513,7 @@ OUTPUTS: dict[str, Callable[..., Output]] = {
 
 def make_output(name: str, **options: object) -> Output:
     """An output by its [playout] output name; options: device, file_dir, icecast_url,
-    icecast_user, icecast_password, icecast_mount, stream_name, clock, pace."""
+    icecast_user, icecast_password, icecast_mount, stream_name, clock, pace, realtime (null), pids."""
     try:
         factory = OUTPUTS[name]
     except KeyError:

@@ -44,6 +44,9 @@ class PlayJob:
     source: str | None = None
     urgent: bool = False                 # khẩn cấp: interrupts whatever is on air
     fallback: bool = False               # the station's fallback file standing in for a broken one
+    origin: str = "scheduled"            # as-run origin: scheduled | urgent | manual | rehearsal
+    offset_s: float = 0.0                # a resumed play starts this far into the file
+    note: str | None = None              # why this row exists ('phát tiếp từ mục ...'), shown in the log
 
 
 def session_of(slot: str, start: datetime) -> str:
@@ -241,7 +244,8 @@ class Player:
             token = on_air.token
             try:
                 playback = self.output.start(job.path, title=job.title, duration_s=job.duration_s,
-                                             on_end=lambda result, t=token: self._ended(t, result))
+                                             on_end=lambda result, t=token: self._ended(t, result),
+                                             offset_s=job.offset_s)
             except Exception as exc:    # a broken output must not stop the queue
                 from broadcast.play.outputs import redact
                 clock = getattr(self.output, "clock", SystemClock())
@@ -269,6 +273,9 @@ def play_file(path: Path, output: Output, *, log: AsRunLog | None = None,
     '-thu-cong-HHMMSS' suffix, so the daemon still plays the slot at its time.
     """
     clock = clock or getattr(output, "clock", None) or SystemClock()
+    pids = getattr(output, "pids", None)
+    if pids is not None:
+        pids.end_leftovers()          # a player a killed 'broadcast play' left must not play over this one
     now = clock.now()
     path = Path(path)
     if job is None:
