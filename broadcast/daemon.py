@@ -3,8 +3,10 @@
 `StationCore` decides what plays when: a programme due at its slot start plays through the one
 player queue; late within the grace it plays and is logged 'late', beyond it is logged
 'missed'; a slot already settled in the as-run log never plays again; a play cut off by a crash
-or a khẩn cấp announcement is replayed from the start within the grace (policy 'replay') or left
-'interrupted' (policy 'log'); a broken programme file is logged 'failed' and the fallback plays.
+or a khẩn cấp announcement carries on by `interrupted_policy`: 'resume' (default) from the item
+it was cut in, while within the grace of the cut; 'restart' from the start, while within the
+grace of the slot start; 'interrupted': logged, not aired again. The resumed or restarted row
+says so in its `note`. A broken programme file is logged 'failed' and the fallback plays.
 
 `Daemon` drives the core on the wall clock with APScheduler 3.x (the only module importing it):
 one-off jobs per slot, build-ahead, heartbeat with clock-jump detection, schedule-change polling,
@@ -52,6 +54,8 @@ from broadcast.play.child import PidFiles
 from broadcast.play.spool import DaemonLock, Spool, SpoolEntry, announcement_id
 
 Builder = Callable[[date], Any]
+POLICIES = ("resume", "restart", "interrupted")
+POLICY_ALIASES = {"replay": "restart", "log": "interrupted"}      # the names before resume existed
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class PlayoutSettings:
     """The daemon's knobs ([playout] in broadcast.toml, plus a few internal defaults)."""
 
     grace_minutes: float = 10.0          # a late start within this still plays (logged 'late')
-    interrupted_policy: str = "replay"   # replay | log
+    interrupted_policy: str = "resume"   # resume | restart | interrupted (old names: replay, log)
     build_ahead: str = "20:00"           # build tomorrow at this time
     heartbeat_s: float = 60.0
     fallback: str = "silence"            # 'silence' or the path of a file to play instead of a broken one
@@ -71,9 +75,11 @@ class PlayoutSettings:
     catch_up_days: int = 7               # how far back a restart looks for slots missed while off
 
     def __post_init__(self) -> None:
-        if self.interrupted_policy not in ("replay", "log"):
-            raise ConfigError(f"interrupted_policy phải là 'replay' hoặc 'log', nhận được "
+        policy = POLICY_ALIASES.get(self.interrupted_policy, self.interrupted_policy)
+        if policy not in POLICIES:
+            raise ConfigError(f"interrupted_policy phải là {', '.join(repr(p) for p in POLICIES)}, nhận được "
                               f"'{self.interrupted_policy}'")
+        object.__setattr__(self, "interrupted_policy", policy)
         self.build_ahead_time  # noqa: B018 - validates the HH:MM
 
     @property
@@ -111,6 +117,10 @@ def read_day(audio_out: Path, day: date) -> dict[str, Any] | None:
 
 # --- the core ----------------------------------------------------------------------------------
 
+# What the log says will happen to a programme cut by a khẩn cấp announcement, by policy.
+AFTER_CUT = {"resume": "; phát tiếp từ mục đang phát sau thông báo", "restart": "; phát lại từ đầu sau thông báo",
+             "interrupted": "; không phát lại (interrupted_policy = interrupted)"}
+
 class StationCore:
     """What plays when, on an injected clock; see the module docstring for the rules.
 
@@ -122,8 +132,10 @@ class StationCore:
                  settings: PlayoutSettings, spool: Spool | None = None,
                  check: Callable[[Path], str | None] = check_playable,
                  fallback: Path | None = None,
-                 watch: Callable[[PlayJob, Playback], None] | None = None) -> None:
+                 watch: Callable[[PlayJob, Playback], None] | None = None,
+                 origin: str | None = None) -> None:
         self.log = log
+        self.origin = origin          # 'rehearsal' for a simulation: every row it writes says so
         self.output = output
         self.clock = clock
         self.audio_out = Path(audio_out)
@@ -207,6 +219,10 @@ class StationCore:
         with self._lock:
             if self.player.holds(job.programme_id) or not self._wanted(job):
                 return
+            if not job.fallback and self.log.status_of(job.programme_id) == "interrupted":
+                job = self._continuation(job)        # cut off by a crash: carry on by policy
+                if job is None:
+                    return
             self.player.submit(job)
 
     def announce(self, audio: Path, meta: Mapping[str, Any], entry: SpoolEntry | None = None) -> PlayJob:
@@ -267,7 +283,34 @@ class StationCore:
         status = self.log.status_of(job.programme_id)
         if status in FINAL_STATUSES or status == "playing":
             return False
-        return not (status == "interrupted" and self.settings.interrupted_policy == "log")
+        return not (status == "interrupted" and self.settings.interrupted_policy == "interrupted")
+
+    def _continuation(self, job: PlayJob) -> PlayJob | None:
+        """The play that carries on an interrupted programme by policy; None when it stays interrupted."""
+        policy = self.settings.interrupted_policy
+        if policy == "interrupted" or job.fallback:
+            return None
+        if policy == "restart":
+            return replace(job, offset_s=0.0, cut_at=None, note="phát lại từ đầu sau khi bị ngắt")
+        row = self.log.latest_programme(job.programme_id)
+        cut_at = datetime.fromisoformat(row["ended_at"]) if row and row.get("ended_at") else self.clock.now()
+        items = self.log.item_rows(row["id"]) if row else []
+        planned = {i.get("id"): i for i in (job.entry or {}).get("items") or []}
+        for item in items:
+            if item["status"] == "played":
+                continue
+            where = planned.get(item["item_id"])
+            if where is None:
+                break
+            offset = float(where.get("offset_s") or 0.0)
+            minute, second = divmod(int(offset), 60)
+            return replace(job, offset_s=offset, cut_at=cut_at,
+                           note=f"phát tiếp từ mục '{where.get('title') or item['item_id']}' "
+                                f"({minute}:{second:02d}) sau khi bị ngắt")
+        else:
+            if items:
+                return None          # every item had aired before the cut: nothing left to play
+        return replace(job, offset_s=0.0, cut_at=cut_at, note="phát lại từ đầu sau khi bị ngắt")
 
     def _admit(self, job: PlayJob) -> bool:
         now = self.clock.now()
@@ -276,18 +319,26 @@ class StationCore:
             if not self._wanted(job):
                 return self._drop(job)
             late_s = (now - job.scheduled_at).total_seconds()
-            if late_s > self.settings.grace_s:
+            if job.cut_at is not None:              # a resume: the grace counts from the cut
+                since_cut = (now - job.cut_at).total_seconds()
+                if since_cut > self.settings.grace_s:
+                    self.log.event("missed", now, f"Không phát tiếp {job.programme_id} ({job.title}): đã "
+                                                  f"{since_cut / 60:.0f} phút từ lúc bị ngắt, quá "
+                                                  f"{self.settings.grace_minutes:g} phút cho phép")
+                    return self._drop(job)
+                late_s = 0.0                        # the continuation of a play that started on time
+            elif late_s > self.settings.grace_s:
                 if status == "interrupted":        # too late to replay: it stays 'interrupted'
                     return self._drop(job)
                 minutes = late_s / 60.0
                 error = (f"trễ {minutes:.0f} phút, quá {self.settings.grace_minutes:g} phút cho phép "
                          "(máy tắt, đồng hồ sai hoặc chương trình trước kéo dài)")
-                log_not_aired(self.log, job, "missed", now, error, self.output.name)
+                log_not_aired(self.log, job, "missed", now, error, self.output.name, origin=self.origin)
                 self.log.event("missed", now, f"Lỡ {job.programme_id} ({job.title}): {error}")
                 return self._drop(job)
             problem = self.check(job.path)
             if problem:
-                log_not_aired(self.log, job, "failed", now, problem, self.output.name)
+                log_not_aired(self.log, job, "failed", now, problem, self.output.name, origin=self.origin)
                 if self.fallback is not None and self.fallback.is_file():
                     self.player.submit(replace(job, path=self.fallback, title=f"{job.title} (dự phòng)",
                                                duration_s=_duration_of(self.fallback), entry=None,
@@ -295,7 +346,7 @@ class StationCore:
                 return self._drop(job)
         else:
             late_s = (now - job.scheduled_at).total_seconds()
-        row = log_start(self.log, job, now, self.output.name)
+        row = log_start(self.log, job, now, self.output.name, origin=self.origin)
         self._rows[job] = (row, late_s > self.settings.late_tolerance_s)
         return True
 
@@ -311,12 +362,13 @@ class StationCore:
         if status == "played" and late:
             status = "late"
         if reason == "urgent":
-            error = "bị ngắt để phát thông báo khẩn"
+            error = "bị ngắt để phát thông báo khẩn" + AFTER_CUT[self.settings.interrupted_policy]
         elif reason == "stop":
             error = self._stop_reason
         self.log.finish(row, status, result.ended_at, error)
-        if reason == "urgent" and self.settings.interrupted_policy == "replay" and not job.fallback:
-            self.player.submit(job, front=True)
+        carry_on = self._continuation(job) if reason == "urgent" else None
+        if carry_on is not None:
+            self.player.submit(carry_on, front=True)
         elif reason != "stop":
             self._drop(job)       # a stopped announcement stays in processing/ for the next start
 
@@ -551,12 +603,14 @@ class Simulation:
 
     def __init__(self, *, log: AsRunLog, audio_out: Path, output_dir: Path, start: datetime,
                  settings: PlayoutSettings, check: Callable[[Path], str | None] = check_playable,
-                 fallback: Path | None = None, copy_files: bool = False, heartbeats: bool = False) -> None:
+                 fallback: Path | None = None, copy_files: bool = False, heartbeats: bool = False,
+                 origin: str | None = None) -> None:
         self.clock = VirtualClock(start)
         self.output = FileOutput(output_dir, clock=self.clock, manual=True, copy_files=copy_files)
         self.settings = settings
         self.core = StationCore(log=log, output=self.output, clock=self.clock, audio_out=audio_out,
-                                settings=settings, check=check, fallback=fallback, watch=self._watch)
+                                settings=settings, check=check, fallback=fallback, watch=self._watch,
+                                origin=origin)
         self._queue: list[tuple[datetime, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._heartbeats = heartbeats
@@ -565,7 +619,7 @@ class Simulation:
         heapq.heappush(self._queue, (moment, next(self._seq), action))
 
     def _watch(self, job: PlayJob, playback: Playback) -> None:
-        end = playback.started_at + timedelta(seconds=job.duration_s or 0.0)
+        end = playback.started_at + timedelta(seconds=job.remaining_s or 0.0)
         self.at(end, playback.finish)     # a no-op if the play was cut off before
 
     def start(self, days: Iterable[date] | None = None) -> None:
@@ -631,7 +685,7 @@ def simulate(*, audio_out: Path, start: date, days: int, output_dir: Path, setti
     first = datetime.combine(start, time(0, 0), tz)
     with AsRunLog(log_path, synchronous="NORMAL") as log:
         sim = Simulation(log=log, audio_out=audio_out, output_dir=output_dir, start=first, settings=settings,
-                         check=check, fallback=fallback, copy_files=copy_files)
+                         check=check, fallback=fallback, copy_files=copy_files, origin="rehearsal")
 
         def build(day: date, reason: str) -> None:
             if builder is not None:

@@ -130,6 +130,60 @@ def test_injected_khan_cap_interrupts_the_programme(tmp_path, audio_out, policy,
     assert len(urgent_events) == 2 and "Ngắt 'Chương trình sang'" in urgent_events[1]
 
 
+def notes(log: AsRunLog) -> list[str | None]:
+    return [r["note"] for r in log.rows(DAY, DAY) if r["kind"] == "programme"]
+
+
+@pytest.mark.parametrize(("policy", "expected", "rest_items"), [
+    # the README's rehearsal: khẩn cấp at 05:37 cuts the morning programme in its second item
+    ("resume", [("2026-12-01-sang", "interrupted", "05:30:00", "05:37:00"),
+                ("2026-12-01-dot-xuat-053700-0001", "played", "05:37:00", "05:38:00"),
+                ("2026-12-01-sang", "played", "05:38:00", "05:43:00"),
+                ("2026-12-01-chieu", "played", "17:00:00", "17:15:00")], [("tiem-chung", "played")]),
+    ("restart", [("2026-12-01-sang", "interrupted", "05:30:00", "05:37:00"),
+                 ("2026-12-01-dot-xuat-053700-0001", "played", "05:37:00", "05:38:00"),
+                 ("2026-12-01-sang", "late", "05:38:00", "05:48:00"),
+                 ("2026-12-01-chieu", "played", "17:00:00", "17:15:00")], [("mo-dau", "played"),
+                                                                          ("tiem-chung", "played")]),
+    ("interrupted", [("2026-12-01-sang", "interrupted", "05:30:00", "05:37:00"),
+                     ("2026-12-01-dot-xuat-053700-0001", "played", "05:37:00", "05:38:00"),
+                     ("2026-12-01-chieu", "played", "17:00:00", "17:15:00")], None),
+])
+def test_after_a_khan_cap_the_programme_carries_on_by_policy(tmp_path, audio_out, policy, expected, rest_items):
+    meta = {"id": "2026-12-01-dot-xuat-053700-0001", "title": "Bão số 3", "priority": "khan-cap",
+            "duration_s": 60.0}
+    result = simulate(audio_out=audio_out, start=DAY, days=1, output_dir=tmp_path / "r",
+                      settings=PlayoutSettings(interrupted_policy=policy),
+                      injections=[Injection(at("05:37"), urgent_wav(tmp_path), meta)])
+    with AsRunLog(result.log_path) as log:
+        assert programmes(log) == expected
+        rows = [r for r in log.rows(DAY, DAY) if r["kind"] == "programme"]
+        cut = log.item_rows(rows[0]["id"])
+        assert [(i["item_id"], i["status"]) for i in cut] == [("mo-dau", "played"), ("tiem-chung", "interrupted")]
+        assert {r["origin"] for r in log.rows(DAY, DAY)} == {"rehearsal"}
+        if rest_items is None:
+            assert "không phát lại" in rows[0]["error"] and notes(log) == [None, None, None]
+        else:
+            assert [(i["item_id"], i["status"]) for i in log.item_rows(rows[2]["id"])] == rest_items
+            assert notes(log)[2] == ("phát tiếp từ mục 'Tiêm chủng' (5:00) sau khi bị ngắt" if policy == "resume"
+                                     else "phát lại từ đầu sau khi bị ngắt")
+    lines = result.playout_path.read_text(encoding="utf-8").splitlines()
+    if policy == "resume":
+        assert lines[2].endswith("0530-sang.wav Chương trình sang [từ 300.0 giây]")
+
+
+def test_a_resume_too_long_after_the_cut_is_not_played(tmp_path, audio_out):
+    """An announcement longer than the grace: the rest of the programme no longer fits its morning."""
+    meta = {"id": "2026-12-01-dot-xuat-053700-0003", "title": "Lũ", "priority": "khan-cap", "duration_s": 700.0}
+    result = simulate(audio_out=audio_out, start=DAY, days=1, output_dir=tmp_path / "r",
+                      settings=PlayoutSettings(), injections=[Injection(at("05:37"), urgent_wav(tmp_path), meta)])
+    with AsRunLog(result.log_path) as log:
+        assert [p[:2] for p in programmes(log)] == [("2026-12-01-sang", "interrupted"),
+                                                     ("2026-12-01-dot-xuat-053700-0003", "played"),
+                                                     ("2026-12-01-chieu", "played")]
+    assert any("Không phát tiếp 2026-12-01-sang" in e["message"] for e in result.events if e["kind"] == "missed")
+
+
 def test_a_non_urgent_announcement_waits_for_the_programme(tmp_path, audio_out):
     meta = {"id": "2026-12-01-dot-xuat-053500-0002", "title": "Mất điện", "priority": "uu-tien", "duration_s": 30.0}
     result = simulate(audio_out=audio_out, start=DAY, days=1, output_dir=tmp_path / "r", settings=PlayoutSettings(),
@@ -177,6 +231,8 @@ def test_days_missed_while_off_are_logged_on_restart(tmp_path, log):
     ("05:36", "replay", [("interrupted", "05:30:00", "05:33:00"), ("late", "05:36:00", "05:46:00")]),
     ("05:36", "log", [("interrupted", "05:30:00", "05:33:00")]),
     ("05:50", "replay", [("interrupted", "05:30:00", "05:33:00")]),      # too late to replay
+    ("05:36", "resume", [("interrupted", "05:30:00", "05:33:00"), ("played", "05:36:00", "05:46:00")]),
+    ("05:44", "resume", [("interrupted", "05:30:00", "05:33:00")]),      # 11 minutes after the cut
 ])
 def test_a_crash_mid_play_is_recovered_once(tmp_path, log, audio_out, restart, policy, expected):
     first = sim(tmp_path, log, audio_out, "05:29", heartbeats=True, interrupted_policy=policy)
@@ -345,7 +401,10 @@ def test_parse_injection_rejects(spec):
 
 def test_settings_are_checked():
     with pytest.raises(ConfigError):
-        PlayoutSettings(interrupted_policy="resume")
+        PlayoutSettings(interrupted_policy="tiep")
+    assert PlayoutSettings().interrupted_policy == "resume"
+    assert PlayoutSettings(interrupted_policy="replay").interrupted_policy == "restart"     # the old names
+    assert PlayoutSettings(interrupted_policy="log").interrupted_policy == "interrupted"
     with pytest.raises(ConfigError):
         PlayoutSettings(build_ahead="8pm")
 

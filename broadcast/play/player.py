@@ -47,6 +47,12 @@ class PlayJob:
     origin: str = "scheduled"            # as-run origin: scheduled | urgent | manual | rehearsal
     offset_s: float = 0.0                # a resumed play starts this far into the file
     note: str | None = None              # why this row exists ('phát tiếp từ mục ...'), shown in the log
+    cut_at: datetime | None = None       # a resumed play: when it was cut (the grace counts from here)
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds this play lasts: the file's length less the resume offset."""
+        return None if self.duration_s is None else max(0.0, self.duration_s - self.offset_s)
 
 
 def session_of(slot: str, start: datetime) -> str:
@@ -107,28 +113,29 @@ def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any, now:
         programme_id=meta["id"], day=submitted.date(), slot=URGENT_SESSION, session=URGENT_SESSION,
         scheduled_at=submitted, title=meta.get("title") or "Thông báo", path=Path(audio),
         duration_s=meta.get("duration_s"), entry={"items": [item]}, priority=priority,
-        tags=tuple(meta.get("tags") or ()), source=item["source"], urgent=urgent)
+        tags=tuple(meta.get("tags") or ()), source=item["source"], urgent=urgent, origin="urgent")
 
 
 def log_start(log: AsRunLog, job: PlayJob, started_at: datetime, output: str, *,
-              programme_id: str | None = None) -> int:
+              programme_id: str | None = None, origin: str | None = None) -> int:
     """Write the 'playing' rows (programme and items) for a job about to go on air."""
     return log.programme_started(
         programme_id=programme_id or job.programme_id, day=job.day, slot=job.slot, session=job.session,
         scheduled_at=job.scheduled_at, title=job.title, started_at=started_at, status="playing",
         entry=None if job.fallback else job.entry, tags=job.tags, priority=job.priority,
-        duration_s=job.duration_s, output=output, file=str(job.path),
-        source="du-phong" if job.fallback else job.source)
+        duration_s=job.remaining_s, output=output, file=str(job.path),
+        source="du-phong" if job.fallback else job.source, origin=origin or job.origin,
+        offset_s=job.offset_s, note=job.note)
 
 
 def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error: str | None,
-                  output: str | None = None) -> int:
+                  output: str | None = None, origin: str | None = None) -> int:
     """A programme row for a job that never went on air ('missed', 'failed'), without items."""
     return log.programme_started(
         programme_id=job.programme_id, day=job.day, slot=job.slot, session=job.session,
         scheduled_at=job.scheduled_at, title=job.title, started_at=None, status=status, ended_at=at,
-        error=error, tags=job.tags, priority=job.priority, duration_s=job.duration_s, output=output,
-        file=str(job.path), source=job.source)
+        error=error, tags=job.tags, priority=job.priority, duration_s=job.remaining_s, output=output,
+        file=str(job.path), source=job.source, origin=origin or job.origin, note=job.note)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -286,7 +293,7 @@ def play_file(path: Path, output: Output, *, log: AsRunLog | None = None,
         job = replace(job, duration_s=_duration_of(path))
     # An announcement's id is its own; a scheduled programme played by hand gets a new one.
     manual_id = job.programme_id if job.slot == URGENT_SESSION else f"{job.programme_id}-thu-cong-{now:%H%M%S}"
-    row = log_start(log, job, now, output.name, programme_id=manual_id) if log else None
+    row = log_start(log, job, now, output.name, programme_id=manual_id, origin="manual") if log else None
     playback = output.start(path, title=job.title, duration_s=job.duration_s)
     result = None
     try:
