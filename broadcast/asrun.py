@@ -256,6 +256,12 @@ class AsRunLog:
                                    (start.isoformat(), end.isoformat()))
             return [_decode(r) for r in cur.fetchall()]
 
+    def span(self) -> tuple[date, date] | None:
+        """The first and last slot dates in the log; None when it has no airings."""
+        with self._lock:
+            row = self._db.execute("SELECT min(date), max(date) FROM airings").fetchone()
+        return (date.fromisoformat(row[0]), date.fromisoformat(row[1])) if row and row[0] else None
+
     def events(self, start: date, end: date, kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Events whose local date is in [start, end], oldest first."""
         query = "SELECT * FROM events WHERE substr(at, 1, 10) BETWEEN ? AND ?"

@@ -37,7 +37,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from broadcast.asrun import FINAL_STATUSES, AsRunLog, iso
-from broadcast.errors import BroadcastError, ConfigError
+from broadcast.errors import BroadcastError, ConfigError, InputError
 from broadcast.model import Priority
 from broadcast.play import Clock, SystemClock, VirtualClock
 from broadcast.play.outputs import FileOutput, Output, Playback, PlayResult, check_playable, make_output
@@ -759,9 +759,30 @@ def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemo
     return Daemon(core, settings=settings, builder=builder, inputs=inputs, lock=DaemonLock(spool_dir))
 
 
+def rehearsal_root(station: Any) -> Path:
+    """Where `broadcast simulate` writes by default: var/simulate/<first day>/."""
+    return station.path(station.paths.state) / "simulate"
+
+
+def latest_rehearsal_log(station: Any) -> Path:
+    """The as-run log of the most recent rehearsal under var/simulate/; InputError when there is none."""
+    logs = [p for p in rehearsal_root(station).glob("*/asrun.sqlite") if p.is_file()]
+    if not logs:
+        raise InputError("chưa có lần diễn tập nào", hint="chạy 'broadcast simulate' trước, hoặc dùng --db TỆP")
+    return max(logs, key=lambda p: p.stat().st_mtime_ns)
+
+
 def simulate_station(station: Any, *, start: date, days: int, output_dir: Path,
                      injections: Sequence[Injection] = (), builder: Builder | None = None) -> SimulationResult:
-    """`broadcast simulate` for a station: builds with `build_day` unless `builder` is given."""
+    """`broadcast simulate` for a station: builds with `build_day` unless `builder` is given.
+
+    The rehearsal writes its own log in `output_dir`; it refuses a folder whose log would be the
+    station's real as-run log (the rehearsal starts its log afresh).
+    """
+    real_log = state_paths(station)[0]
+    if (Path(output_dir) / "asrun.sqlite").resolve() == real_log.resolve():
+        raise InputError(f"thư mục diễn tập {output_dir} chứa nhật ký phát thật của đài",
+                         hint="chọn thư mục khác cho --output, ví dụ var/simulate/thu")
     settings = settings_from_station(station)
     if builder is None:
         from broadcast.build import build_day

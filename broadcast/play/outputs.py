@@ -160,7 +160,7 @@ class ProcessPlayback(Playback):
         try:
             self._spawn(commands)
         except OSError as exc:
-            spawn_error = f"không chạy được {Path(commands[0][0]).name}: {exc}"
+            spawn_error = f"không chạy được {Path(exc.filename or commands[0][0]).name}: {exc}"
             self._kill_all()
         self._thread = threading.Thread(target=self._watch, args=(spawn_error,), daemon=True,
                                         name=f"play-{path.name}")
