@@ -40,6 +40,7 @@ from broadcast.asrun import FINAL_STATUSES, AsRunLog, iso
 from broadcast.errors import BroadcastError, ConfigError, InputError
 from broadcast.model import Priority
 from broadcast.play import Clock, SystemClock, VirtualClock
+from broadcast.play.child import PidFiles
 from broadcast.play.outputs import FileOutput, Output, Playback, PlayResult, check_playable, make_output
 from broadcast.play.player import (
     Player,
@@ -50,8 +51,8 @@ from broadcast.play.player import (
     log_not_aired,
     log_start,
 )
-from broadcast.play.child import PidFiles
 from broadcast.play.spool import DaemonLock, Spool, SpoolEntry, announcement_id
+from broadcast.staging import sweep_stale
 
 Builder = Callable[[date], Any]
 POLICIES = ("resume", "restart", "interrupted")
@@ -433,6 +434,10 @@ class Daemon:
                           "max_instances": 1})
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self.core.start(f"Bắt đầu chạy (đầu ra {self.core.output.name})")
+        swept = sweep_stale(self.core.audio_out)
+        if swept:
+            self.core.log.event("build", self.core.clock.now(), f"Đã dọn {len(swept)} thư mục dựng dở của lần dựng "
+                                                                f"bị dừng: {', '.join(p.name for p in swept)}")
         self.scheduler.start()
         at = self.settings.build_ahead_time
         self.scheduler.add_job(self._beat, IntervalTrigger(seconds=self.settings.heartbeat_s, timezone=tz),

@@ -372,6 +372,22 @@ def test_daemon_builds_when_inputs_change_and_survives_a_failed_build(tmp_path):
     assert any("lỗi" in m and "mất mạng" in m for m in builds)
 
 
+def test_daemon_start_sweeps_a_dead_builds_staging_folder(tmp_path, audio_out):
+    stale = audio_out / ".staging-2026-12-02-dead0001"
+    (stale / "x").mkdir(parents=True)
+    clock = SystemClock(TZ)
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        core = StationCore(log=log, output=FileOutput(tmp_path / "out", clock=clock), clock=clock,
+                           audio_out=audio_out, settings=PlayoutSettings(), check=lambda p: None)
+        daemon = Daemon(core, settings=core.settings)
+        daemon.start()
+        daemon.stop("thử xong")
+        today = clock.now().date()
+        builds = [e["message"] for e in log.events(today, today, kinds=["build"])]
+    assert not stale.exists() and (audio_out / DAY.isoformat()).is_dir()
+    assert any("Đã dọn 1 thư mục dựng dở" in m for m in builds)
+
+
 def test_a_missed_scheduler_job_is_logged_by_the_core(tmp_path, log, audio_out):
     clock = VirtualClock(at("05:45"))
     core = StationCore(log=log, output=FileOutput(tmp_path / "out", clock=clock, manual=True), clock=clock,
