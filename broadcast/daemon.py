@@ -144,7 +144,8 @@ class StationCore:
         self.spool = spool
         self.check = check
         self.fallback = fallback
-        self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch)
+        self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch,
+                             started=self._started)
         self._lock = threading.RLock()
         self._rows: dict[PlayJob, tuple[int, bool]] = {}
         self._entries: dict[str, SpoolEntry] = {}
@@ -327,7 +328,6 @@ class StationCore:
                                                   f"{since_cut / 60:.0f} phút từ lúc bị ngắt, quá "
                                                   f"{self.settings.grace_minutes:g} phút cho phép")
                     return self._drop(job)
-                late_s = 0.0                        # the continuation of a play that started on time
             elif late_s > self.settings.grace_s:
                 if status == "interrupted":        # too late to replay: it stays 'interrupted'
                     return self._drop(job)
@@ -345,11 +345,14 @@ class StationCore:
                                                duration_s=_duration_of(self.fallback), entry=None,
                                                fallback=True), front=True)
                 return self._drop(job)
-        else:
-            late_s = (now - job.scheduled_at).total_seconds()
-        row = log_start(self.log, job, now, self.output.name, origin=self.origin)
-        self._rows[job] = (row, late_s > self.settings.late_tolerance_s)
         return True
+
+    def _started(self, job: PlayJob, playback: Playback) -> None:
+        """The output has started the job: log it at the player's start time (that is the lateness)."""
+        started = playback.started_at
+        late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
+        row = log_start(self.log, job, started, self.output.name, origin=self.origin)
+        self._rows[job] = (row, late)
 
     def _drop(self, job: PlayJob) -> bool:
         entry = self._entries.pop(job.programme_id, None)
@@ -358,6 +361,10 @@ class StationCore:
         return False
 
     def _finished(self, job: PlayJob, result: PlayResult, reason: str) -> None:
+        if job not in self._rows:       # the output could not even start it
+            log_not_aired(self.log, job, "failed", result.ended_at, result.error, self.output.name, origin=self.origin)
+            self._drop(job)
+            return
         row, late = self._rows.pop(job)
         status, error = result.status, result.error
         if status == "played" and late:
@@ -839,8 +846,12 @@ def write_silence_wav(path: Path, seconds: float = 0.05, rate: int = 8000) -> Pa
 
 
 def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing_s: float = 0.2,
-                           lead_s: float = 1.5, timeout_s: float | None = None) -> list[float]:
-    """Seconds each of `n` tiny programmes, 0.2 s apart, started after its slot (real clock, APScheduler)."""
+                           lead_s: float = 1.5, timeout_s: float | None = None,
+                           check: Callable[[Path], str | None] = check_playable) -> list[float]:
+    """Seconds each of `n` tiny programmes, 0.2 s apart, started after its slot (real clock, APScheduler).
+
+    Measured as the log records it: at the player's start, after the file check the daemon makes.
+    """
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     clock = SystemClock(tz)
     with tempfile.TemporaryDirectory(prefix="broadcast-bench-") as tmp:
@@ -865,7 +876,7 @@ def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing
             (root / "audio_out" / day.isoformat() / "manifest.json").write_text(json.dumps(manifest))
         log = AsRunLog(root / "asrun.sqlite", synchronous="NORMAL")
         core = StationCore(log=log, output=output, clock=clock, audio_out=root / "audio_out",
-                           settings=PlayoutSettings(), check=lambda p: None)
+                           settings=PlayoutSettings(), check=check)
         daemon = Daemon(core, settings=core.settings)
         daemon.start()
         deadline = first + timedelta(seconds=n * spacing_s + (timeout_s or 10.0))

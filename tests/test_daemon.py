@@ -278,6 +278,44 @@ def test_a_broken_programme_file_is_logged_failed_and_the_fallback_plays(tmp_pat
     assert log.status_of("2026-12-01-chieu") == "played"
 
 
+def test_the_start_is_logged_when_the_player_starts_not_when_the_job_is_admitted(tmp_path, log, audio_out):
+    clock = VirtualClock(at("05:29"))
+    out = FileOutput(tmp_path / "out", clock=clock, manual=True)
+
+    def slow_check(path):
+        clock.advance(0.5)          # the file check (ffmpeg decoding 2 s of audio) takes its time
+        return None
+
+    core = StationCore(log=log, output=out, clock=clock, audio_out=audio_out, settings=PlayoutSettings(),
+                       check=slow_check)
+    job = core.jobs_for(DAY)[0]
+    clock.advance_to(job.scheduled_at)
+    core.due(job)
+    row = [r for r in log.rows(DAY, DAY) if r["kind"] == "programme"][0]
+    assert row["started_at"] == "2026-12-01T05:30:00.500+07:00"
+    assert row["started_at"] == core.player.current_playback.started_at.isoformat(timespec="milliseconds")
+    items = [r for r in log.rows(DAY, DAY) if r["kind"] == "item"]
+    assert items[0]["started_at"] == row["started_at"]
+
+
+def test_an_output_that_cannot_start_is_logged_failed(tmp_path, log, audio_out):
+    clock = VirtualClock(at("05:30"))
+
+    class Broken:
+        name = "broken"
+
+        def __init__(self):
+            self.clock = clock
+
+        def start(self, *a, **k):
+            raise OSError("không có thiết bị")
+
+    core = StationCore(log=log, output=Broken(), clock=clock, audio_out=audio_out, settings=PlayoutSettings(),
+                       check=lambda p: None)
+    core.due(core.jobs_for(DAY)[0])
+    assert programmes(log) == [("2026-12-01-sang", "failed", None, "05:30:00")]
+
+
 # --- heartbeat and clock jumps ------------------------------------------------------------------
 
 def test_heartbeats_detect_wall_clock_jumps(tmp_path, log, audio_out):
@@ -427,7 +465,8 @@ def test_settings_are_checked():
 
 def test_measure_start_lateness_returns_one_value_per_programme():
     lateness = measure_start_lateness(n=4, spacing_s=0.05, lead_s=0.5)
-    assert len(lateness) == 4 and all(-0.01 <= x < 1.0 for x in lateness)
+    # counted from the player's own start, after the slot time: never early (its size is for make bench)
+    assert len(lateness) == 4 and all(x >= 0 for x in lateness)
 
 
 # --- a real process, killed and restarted -------------------------------------------------------

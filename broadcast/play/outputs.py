@@ -159,6 +159,7 @@ class ProcessPlayback(Playback):
         spawn_error = None
         try:
             self._spawn(commands)
+            self.started_at = clock.now()      # the player runs: audio starts now, not when the job was taken
         except OSError as exc:
             spawn_error = f"không chạy được {Path(exc.filename or commands[0][0]).name}: {exc}"
             self._kill_all()

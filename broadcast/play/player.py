@@ -143,6 +143,7 @@ def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error:
 Admit = Callable[[PlayJob], bool]
 Finished = Callable[[PlayJob, PlayResult, str], None]     # reason: 'end' | 'urgent' | 'stop'
 Watch = Callable[[PlayJob, Playback], None]
+Started = Callable[[PlayJob, Playback], None]
 
 
 @dataclass
@@ -155,15 +156,19 @@ class _OnAir:
 class Player:
     """One output, one queue, one current play.
 
-    `admit(job) -> bool` is asked just before a job starts (the core logs it, or refuses a
-    job that is missed or already aired); `finished(job, result, reason)` is told how each
-    admitted job ended. Khẩn cấp jobs go through `interrupt()`: what is on air stops at once
+    `admit(job) -> bool` is asked just before a job starts (the core refuses a job that is
+    missed or already aired); `started(job, playback)` is told once the output has started it
+    (the core logs it then, at the player's own start time: lateness is measured when audio
+    starts, not when the job is admitted); `finished(job, result, reason)` is told how each
+    admitted job ended (without a `started` call when the output could not start it). Khẩn cấp jobs go through `interrupt()`: what is on air stops at once
     (unless it is itself khẩn cấp) and is reported with reason 'urgent'.
     """
 
-    def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None) -> None:
+    def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None,
+                 started: Started | None = None) -> None:
         self.output = output
         self._admit = admit
+        self._started = started
         self._finished = finished
         self._watch = watch
         self._lock = threading.RLock()
@@ -261,6 +266,8 @@ class Player:
                 continue
             on_air.playback = playback
             self._on_air = on_air
+            if self._started is not None:
+                self._started(job, playback)
             if self._watch is not None:
                 self._watch(job, playback)
 
@@ -293,8 +300,9 @@ def play_file(path: Path, output: Output, *, log: AsRunLog | None = None,
         job = replace(job, duration_s=_duration_of(path))
     # An announcement's id is its own; a scheduled programme played by hand gets a new one.
     manual_id = job.programme_id if job.slot == URGENT_SESSION else f"{job.programme_id}-thu-cong-{now:%H%M%S}"
-    row = log_start(log, job, now, output.name, programme_id=manual_id, origin="manual") if log else None
     playback = output.start(path, title=job.title, duration_s=job.duration_s)
+    row = (log_start(log, job, playback.started_at, output.name, programme_id=manual_id, origin="manual")
+           if log else None)
     result = None
     try:
         while result is None:
