@@ -70,7 +70,7 @@ BROADCAST_ORIGINS = frozenset({"scheduled", "urgent"})
 ORIGIN_LABELS = {"scheduled": "theo lịch", "urgent": "đột xuất", "manual": "thủ công", "rehearsal": "diễn tập"}
 
 STATUSES = ("playing", "played", "late", "missed", "failed", "interrupted", "skipped")
-EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed")
+EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed", "relay")
 # A slot whose latest row has one of these is settled: it is never put on air again.
 FINAL_STATUSES = frozenset({"played", "late", "missed", "failed", "skipped"})
 AIRED_STATUSES = frozenset({"played", "late"})
@@ -206,6 +206,31 @@ class AsRunLog:
                 else:
                     self._db.execute("UPDATE airings SET status = 'skipped', started_at = NULL, "
                                      "ended_at = NULL WHERE id = ?", (item["id"],))
+
+    def add_aired(self, parent_id: int, parts: Iterable[Mapping[str, Any]], *, note: str | None = None) -> None:
+        """Append item rows for what a programme aired beyond its file (a live relay and its fallback).
+
+        Each part: item_id, item_kind, title, source, started_at, ended_at, status, error. The
+        programme's duration becomes its real length from start to end, and `note` is added to it.
+        """
+        with self._lock, self._transaction():
+            parent = self._db.execute("SELECT * FROM airings WHERE id = ?", (parent_id,)).fetchone()
+            for part in parts:
+                start, end = part.get("started_at"), part.get("ended_at")
+                aired = (end - start).total_seconds() if start and end else None
+                self._insert(
+                    kind="item", parent_id=parent_id, programme_id=parent["programme_id"], date=parent["date"],
+                    slot=parent["slot"], session=parent["session"], scheduled_at=iso(start) if start else None,
+                    started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
+                    item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
+                    tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
+                    error=part.get("error"), output=parent["output"], origin=parent["origin"])
+            started = _parse(parent["started_at"])
+            row = self._db.execute("SELECT ended_at, note FROM airings WHERE id = ?", (parent_id,)).fetchone()
+            ended = _parse(row["ended_at"])
+            length = (ended - started).total_seconds() if started and ended else parent["duration_s"]
+            notes = "; ".join(n for n in (row["note"], note) if n) or None
+            self._db.execute("UPDATE airings SET duration_s = ?, note = ? WHERE id = ?", (length, notes, parent_id))
 
     def event(self, kind: str, at: datetime, message: str = "") -> None:
         if kind not in EVENT_KINDS:

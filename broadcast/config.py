@@ -124,6 +124,9 @@ class PlayoutSection:
     heartbeat_s: int = setting(60, "Nhịp ghi nhật ký (giây).", minimum=5, maximum=3600)
     fallback: str = setting("silence", "Khi tệp chương trình hỏng: 'silence' hoặc đường dẫn tệp dự phòng.")
     urgent_repeat: int = setting(2, "Số lần đọc thông báo khẩn.", minimum=1, maximum=5)
+    relay_connect_timeout_s: float = setting(10.0, "Tiếp âm trực tiếp (relay url): chờ kết nối hoặc dữ liệu tối đa "
+                                             "bao nhiêu giây thì coi là mất luồng và phát tệp dự phòng.",
+                                             minimum=1, maximum=120)
 
 
 @dataclass(frozen=True)

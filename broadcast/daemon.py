@@ -51,6 +51,8 @@ from broadcast.play.player import (
     log_not_aired,
     log_start,
 )
+from broadcast.play.relay import RelayResult
+from broadcast.play.relay import clock_text as relay_clock
 from broadcast.play.spool import DaemonLock, Spool, SpoolEntry, announcement_id
 from broadcast.staging import sweep_stale
 
@@ -74,6 +76,7 @@ class PlayoutSettings:
     reload_poll_s: float = 30.0          # how often the schedule fingerprint is compared
     spool_poll_s: float = 1.0
     catch_up_days: int = 7               # how far back a restart looks for slots missed while off
+    relay_connect_timeout_s: float = 10.0  # a live relay that does not answer (or stalls) this long has failed
 
     def __post_init__(self) -> None:
         policy = POLICY_ALIASES.get(self.interrupted_policy, self.interrupted_policy)
@@ -145,7 +148,7 @@ class StationCore:
         self.check = check
         self.fallback = fallback
         self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch,
-                             started=self._started)
+                             started=self._started, relay_timeout_s=settings.relay_connect_timeout_s)
         self._lock = threading.RLock()
         self._rows: dict[PlayJob, tuple[int, bool]] = {}
         self._entries: dict[str, SpoolEntry] = {}
@@ -287,6 +290,21 @@ class StationCore:
             return False
         return not (status == "interrupted" and self.settings.interrupted_policy == "interrupted")
 
+    def _log_relay(self, row: int, job: PlayJob, result: RelayResult) -> None:
+        """The relay's parts as item rows (what aired, from when, how long) and a note on the programme."""
+        rows, said = [], []
+        for n, part in enumerate(result.parts):
+            aired = part.status in ("played", "interrupted")      # skipped: silence; failed: unreachable
+            rows.append({"item_id": f"{job.programme_id}-tiep-am-{part.kind}-{n}", "item_kind": "tiep-am",
+                         "title": part.title, "source": part.source, "status": part.status, "error": part.error,
+                         "started_at": part.started_at if aired else None,
+                         "ended_at": part.ended_at if aired else None})
+            label = {"live": "tiếp âm trực tiếp", "fallback": "tệp dự phòng", "silence": "im lặng"}[part.kind]
+            said.append(f"{label} {relay_clock(part.seconds)}" + (f" ({part.error})" if part.error else ""))
+            if part.error:
+                self.log.event("relay", part.ended_at, f"{job.programme_id}: {part.error}")
+        self.log.add_aired(row, rows, note="; ".join(said))
+
     def _continuation(self, job: PlayJob) -> PlayJob | None:
         """The play that carries on an interrupted programme by policy; None when it stays interrupted."""
         policy = self.settings.interrupted_policy
@@ -298,6 +316,8 @@ class StationCore:
         cut_at = datetime.fromisoformat(row["ended_at"]) if row and row.get("ended_at") else self.clock.now()
         items = self.log.item_rows(row["id"]) if row else []
         planned = {i.get("id"): i for i in (job.entry or {}).get("items") or []}
+        relayed = [i for i in items if i["item_kind"] == "tiep-am" and i["item_id"] not in planned]
+        items = [i for i in items if i not in relayed]
         for item in items:
             if item["status"] == "played":
                 continue
@@ -310,6 +330,14 @@ class StationCore:
                            note=f"phát tiếp từ mục '{where.get('title') or item['item_id']}' "
                                 f"({minute}:{second:02d}) sau khi bị ngắt")
         else:
+            if items and job.live and job.duration_s:      # cut during the live relay: carry on with it
+                live = dict(job.live)
+                first = next((i["started_at"] for i in relayed if i["started_at"]), None)
+                if first and live.get("minutes"):
+                    live["ends_at"] = (datetime.fromisoformat(first)
+                                       + timedelta(minutes=float(live["minutes"]))).isoformat()
+                return replace(job, offset_s=job.duration_s, cut_at=cut_at, live=live,
+                               note="tiếp âm tiếp sau khi bị ngắt")
             if items:
                 return None          # every item had aired before the cut: nothing left to play
         return replace(job, offset_s=0.0, cut_at=cut_at, note="phát lại từ đầu sau khi bị ngắt")
@@ -353,6 +381,9 @@ class StationCore:
         late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
         row = log_start(self.log, job, started, self.output.name, origin=self.origin)
         self._rows[job] = (row, late)
+        if job.live and getattr(self.output, "manual", False):
+            self.log.event("relay", started, f"{job.programme_id}: tiếp âm trực tiếp {job.live.get('url')} không "
+                                             "được diễn tập (chỉ phát phần đã dựng)")
 
     def _drop(self, job: PlayJob) -> bool:
         entry = self._entries.pop(job.programme_id, None)
@@ -374,6 +405,8 @@ class StationCore:
         elif reason == "stop":
             error = self._stop_reason
         self.log.finish(row, status, result.ended_at, error)
+        if isinstance(result, RelayResult) and result.parts:
+            self._log_relay(row, job, result)
         carry_on = self._continuation(job) if reason == "urgent" else None
         if carry_on is not None:
             self.player.submit(carry_on, front=True)
@@ -729,7 +762,8 @@ def settings_from_station(station: Any) -> PlayoutSettings:
     p = station.playout
     return PlayoutSettings(grace_minutes=float(p.grace_minutes), interrupted_policy=p.interrupted_policy,
                            build_ahead=p.build_ahead, heartbeat_s=float(p.heartbeat_s),
-                           fallback=getattr(p, "fallback", "silence"), timezone=station.station.timezone)
+                           fallback=getattr(p, "fallback", "silence"), timezone=station.station.timezone,
+                           relay_connect_timeout_s=float(p.relay_connect_timeout_s))
 
 
 def player_pids(station: Any) -> PidFiles:

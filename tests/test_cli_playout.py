@@ -81,3 +81,23 @@ def test_log_rehearsal_without_one_says_so(station_dir):
 def test_simulate_refuses_to_write_over_the_real_log(station_dir):
     result = run(["simulate", "--date", "2026-12-14", "--output", str(station_dir / "var")], station_dir)
     assert result.exit_code == 2 and "nhật ký phát thật" in result.output
+
+
+def test_a_live_relay_is_published_in_the_manifest(station_dir):
+    slots = station_dir / "schedules" / "slots.yaml"
+    text = slots.read_text(encoding="utf-8").replace(
+        "    max_minutes: 25\n", "    max_minutes: 25\n"
+        '    relay: {url: "http://127.0.0.1:9/vov1.mp3", title: Tiếp âm Đài Tiếng nói Việt Nam, minutes: 10}\n')
+    slots.write_text(text, encoding="utf-8")
+    assert run(["check"], station_dir).exit_code == 0
+    result = run(["build", "--date", "2026-12-07"], station_dir)
+    assert result.exit_code == 0, result.output
+    import json
+
+    manifest = json.loads((station_dir / "audio_out" / "2026-12-07" / "manifest.json").read_text(encoding="utf-8"))
+    chieu = next(p for p in manifest["programmes"] if p["slot"] == "chieu")
+    sang = next(p for p in manifest["programmes"] if p["slot"] == "sang")
+    assert chieu["live"] == {"url": "http://127.0.0.1:9/vov1.mp3", "title": "Tiếp âm Đài Tiếng nói Việt Nam",
+                             "source": "vov", "minutes": 10.0, "fallback": None,
+                             "until": "2026-12-07T17:25:00+07:00"}
+    assert "tiep-am" not in {i["kind"] for i in chieu["items"]} and "live" not in sang

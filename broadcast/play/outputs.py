@@ -55,8 +55,9 @@ EndCallback = Callable[[PlayResult], None]
 class Output(Protocol):
     name: str
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback: ...
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback: ...
 
 
 class Playback:
@@ -129,9 +130,25 @@ def _ffmpeg(*args: str) -> list[str]:
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *args]
 
 
-def _seek(offset_s: float) -> list[str]:
-    """ffmpeg input seek for a play resumed part-way ('-ss' before '-i': fast and sample-exact on WAV/MP3)."""
-    return ["-ss", f"{offset_s:.3f}"] if offset_s > 0 else []
+def is_stream(path: Path | str) -> bool:
+    """A live stream address (http, https, rtsp) rather than a file."""
+    return isinstance(path, str) and path.split("://", 1)[0].lower() in ("http", "https", "rtsp")
+
+
+def _source(path: Path | str, offset_s: float = 0.0, limit_s: float | None = None,
+            timeout_s: float | None = None) -> list[str]:
+    """ffmpeg input options: a seek for a resumed play ('-ss' before '-i': fast, exact on WAV/MP3),
+    a length limit, and for a live stream a connect/read timeout (a stalled stream ends the play)."""
+    args = ["-ss", f"{offset_s:.3f}"] if offset_s > 0 else []
+    if is_stream(path) and timeout_s:
+        micro = str(int(timeout_s * 1_000_000))
+        args += ["-timeout", micro] if str(path).lower().startswith("rtsp") else ["-rw_timeout", micro]
+        if str(path).lower().startswith("rtsp"):
+            args += ["-rtsp_transport", "tcp"]
+        args += ["-probesize", "32768", "-analyzeduration", "500000"]      # start a live relay without delay
+    if limit_s is not None:
+        args += ["-t", f"{limit_s:.3f}"]
+    return [*args, "-i", str(path)]
 
 
 def _rest(duration_s: float | None, offset_s: float) -> float | None:
@@ -164,7 +181,7 @@ class ProcessPlayback(Playback):
             spawn_error = f"không chạy được {Path(exc.filename or commands[0][0]).name}: {exc}"
             self._kill_all()
         self._thread = threading.Thread(target=self._watch, args=(spawn_error,), daemon=True,
-                                        name=f"play-{path.name}")
+                                        name=f"play-{Path(str(path)).name}")
         self._thread.start()
 
     def _spawn(self, commands: Sequence[Sequence[str]]) -> None:
@@ -292,8 +309,9 @@ class DeviceOutput:
         self.clock = clock or SystemClock()
         self.pids = pids
 
-    def commands(self, path: Path, title: str = "", offset_s: float = 0.0) -> list[list[str]]:
-        src = [*_seek(offset_s), "-i", str(path), "-vn"]
+    def commands(self, path: Path | str, title: str = "", offset_s: float = 0.0, limit_s: float | None = None,
+                 timeout_s: float | None = None) -> list[list[str]]:
+        src = [*_source(path, offset_s, limit_s, timeout_s), "-vn"]
         if self.kind == "pulse":
             dev = ["-device", self.device] if self.device else []
             return [_ffmpeg(*src, "-f", "pulse", *dev, title or "broadcast")]
@@ -302,10 +320,12 @@ class DeviceOutput:
         dev = ["-D", self.device] if self.device else []
         return [_ffmpeg(*src, "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
-        return ProcessPlayback(self.commands(path, title, offset_s), path, self.clock, on_end,
-                               duration_s=_rest(duration_s, offset_s), min_fraction=0.5, pids=self.pids)
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
+                               duration_s=_rest(duration_s, offset_s), pids=self.pids,
+                               min_fraction=None if is_stream(path) else 0.5)
 
 
 class NullOutput:
@@ -318,10 +338,11 @@ class NullOutput:
         self.clock = clock or SystemClock()
         self.pids = pids
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
-        pace = ["-re"] if self.realtime else []
-        cmd = _ffmpeg(*pace, *_seek(offset_s), "-i", str(path), "-vn", "-f", "null", "-")
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        pace = ["-re"] if self.realtime and not is_stream(path) else []      # a live stream paces itself
+        cmd = _ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-f", "null", "-")
         return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=_rest(duration_s, offset_s),
                                pids=self.pids)
 
@@ -367,14 +388,17 @@ class IcecastOutput:
     def __repr__(self) -> str:
         return f"IcecastOutput({self.public_url!r})"
 
-    def commands(self, path: Path, title: str = "", offset_s: float = 0.0) -> list[list[str]]:
+    def commands(self, path: Path | str, title: str = "", offset_s: float = 0.0, limit_s: float | None = None,
+                 timeout_s: float | None = None) -> list[list[str]]:
         meta = ["-ice_name", self.stream_name] if self.stream_name else []
-        return [_ffmpeg("-re", *_seek(offset_s), "-i", str(path), "-vn", "-c:a", "libmp3lame", "-b:a", self.bitrate,
-                        "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
+        pace = [] if is_stream(path) else ["-re"]
+        return [_ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-c:a", "libmp3lame",
+                        "-b:a", self.bitrate, "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None, offset_s: float = 0.0) -> Playback:
-        return ProcessPlayback(self.commands(path, title, offset_s), path, self.clock, on_end,
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
                                secrets=(self._password,), duration_s=_rest(duration_s, offset_s), pids=self.pids)
 
 
@@ -446,11 +470,15 @@ class FileOutput:
     def playout_path(self) -> Path:
         return self.directory / PLAYOUT_FILE
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None, offset_s: float = 0.0) -> FilePlayback:
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> FilePlayback:
         if offset_s > 0:     # a resumed play: playout.txt says from where
             title = f"{title} [từ {offset_s:.1f} giây]"
-        return FilePlayback(self, Path(path), title, _rest(duration_s, offset_s), on_end)
+        length = _rest(duration_s, offset_s)
+        if limit_s is not None:
+            length = limit_s if length is None else min(length, limit_s)
+        return FilePlayback(self, Path(path), title, length, on_end)
 
     def lines(self) -> list[list[str]]:
         """playout.txt split into [start, end, status, file, title]."""

@@ -48,6 +48,7 @@ class PlayJob:
     offset_s: float = 0.0                # a resumed play starts this far into the file
     note: str | None = None              # why this row exists ('phát tiếp từ mục ...'), shown in the log
     cut_at: datetime | None = None       # a resumed play: when it was cut (the grace counts from here)
+    live: Mapping[str, Any] | None = None  # the manifest's live relay, aired after the file (play/relay.py)
 
     @property
     def remaining_s(self) -> float | None:
@@ -86,7 +87,7 @@ def jobs_from_manifest(manifest: Mapping[str, Any], day_dir: Path) -> list[PlayJ
             programme_id=entry["id"], day=day, slot=entry["slot"],
             session=entry.get("session") or session_of(entry["slot"], start), scheduled_at=start,
             title=entry.get("title") or entry["id"], path=Path(day_dir) / entry["file"],
-            duration_s=entry.get("duration_s"), entry=entry, tags=tuple(tags)))
+            duration_s=entry.get("duration_s"), entry=entry, tags=tuple(tags), live=entry.get("live")))
     return sorted(jobs, key=lambda j: j.scheduled_at)
 
 
@@ -165,8 +166,9 @@ class Player:
     """
 
     def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None,
-                 started: Started | None = None) -> None:
+                 started: Started | None = None, relay_timeout_s: float = 10.0) -> None:
         self.output = output
+        self.relay_timeout_s = relay_timeout_s
         self._admit = admit
         self._started = started
         self._finished = finished
@@ -255,9 +257,7 @@ class Player:
             on_air = _OnAir(job, None)  # type: ignore[arg-type]
             token = on_air.token
             try:
-                playback = self.output.start(job.path, title=job.title, duration_s=job.duration_s,
-                                             on_end=lambda result, t=token: self._ended(t, result),
-                                             offset_s=job.offset_s)
+                playback = self._start(job, lambda result, t=token: self._ended(t, result))
             except Exception as exc:    # a broken output must not stop the queue
                 from broadcast.play.outputs import redact
                 clock = getattr(self.output, "clock", SystemClock())
@@ -270,6 +270,17 @@ class Player:
                 self._started(job, playback)
             if self._watch is not None:
                 self._watch(job, playback)
+
+
+    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None]) -> Playback:
+        if job.live and not job.fallback and not getattr(self.output, "manual", False):
+            from broadcast.play.relay import RelayedPlayback
+
+            return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
+                                   duration_s=job.duration_s, offset_s=job.offset_s,
+                                   connect_timeout_s=self.relay_timeout_s)
+        return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
+                                 offset_s=job.offset_s)
 
 
 # --- manual play -------------------------------------------------------------------------------
