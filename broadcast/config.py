@@ -147,7 +147,8 @@ class IcecastSection:
 class ReportSection:
     """[report]: the periodic report to the level above."""
 
-    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...').")
+    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...'); từ 01/7/2025 chính "
+                             "quyền địa phương hai cấp nên mặc định là tỉnh, ví dụ 'Sở Văn hóa tỉnh ...'.")
     cutoff: str = setting("calendar", "Kỳ báo cáo: calendar (theo tháng dương lịch) hoặc nd09 "
                           "(từ ngày 15 tháng trước đến 14 tháng này, Nghị định 09/2019).",
                           choices=("calendar", "nd09"))
@@ -155,7 +156,7 @@ class ReportSection:
     signer_name: str = setting("", "Họ tên người ký.")
     number: str = setting("…/BC-UBND", "Số hiệu báo cáo.")
     place: str = setting("", "Địa danh ghi ở dòng ngày tháng; để trống thì là tên xã.")
-    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
+    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.docx, .md, .csv, .xlsx, biểu đồ .png).")
 
 
 @dataclass(frozen=True)

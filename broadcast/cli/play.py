@@ -63,7 +63,7 @@ def command(app, file, day, slot, output_name, realtime) -> None:
     Ví dụ:
       broadcast play audio_out/2026-12-07/0530-sang.mp3
       broadcast play --date 2026-12-07 --slot sang
-      broadcast play --slot sang --output null       kiểm tra tệp phát được, không ra loa
+      broadcast play --date 2026-12-07 --slot sang --output null   kiểm tra tệp phát được, không ra loa
     """
     station = app.station
     job = None
