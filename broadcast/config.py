@@ -147,10 +147,28 @@ class ReportSection:
     out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
 
 
+@dataclass(frozen=True)
+class WebSection:
+    """[web]: the station console (broadcast web)."""
+
+    host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
+    port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
+    session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
+    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép trong một khoảng thời gian.",
+                                  minimum=1, maximum=100)
+    login_window_minutes: float = setting(15.0, "Khoảng thời gian đếm số lần đăng nhập sai (phút).",
+                                          minimum=1, maximum=1440)
+    upload_max_mb: float = setting(20.0, "Dung lượng tối đa một tệp ghi âm tải lên (MB).", minimum=1, maximum=500)
+    allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
+    recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
+    listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+
+
 SECTIONS: dict[str, type] = {
     "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
     "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
     "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
+    "web": WebSection,
 }
 
 
@@ -168,6 +186,7 @@ class Station:
     playout: PlayoutSection = field(default_factory=PlayoutSection)
     icecast: IcecastSection = field(default_factory=IcecastSection)
     report: ReportSection = field(default_factory=ReportSection)
+    web: WebSection = field(default_factory=WebSection)
 
     def path(self, relative: str | os.PathLike) -> Path:
         """Resolve a configured path against the station directory."""

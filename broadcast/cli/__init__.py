@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "check", "settings",
     "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
+    "web", "users",
 )
 
 
