@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from starlette.responses import RedirectResponse
 
 from broadcast.web.auth import EVERYONE, PUBLIC, route, signed_in, start_session
@@ -30,7 +32,7 @@ def login(request, form):
     now = console.now()
     wait = console.limiter.blocked(keys, now)
     if wait is not None:
-        minutes = max(1, int(wait.total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
         return page(request, "login.html", {
             "next": _next(form.get("next")),
             "error": f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."}, status=429)
