@@ -257,14 +257,11 @@ def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
     """Seconds an item will take, from its spoken text and the configured reading speed."""
     cps = toolkit.station.programme.chars_per_second
     gap = toolkit.station.programme.gap_s
-    durations: dict[Path, float] = {}
 
     def estimate(item: Item) -> float:
         if item.kind in (ItemKind.TUNE, ItemKind.RELAY):
             path = Path(item.audio_file) if item.audio_file else toolkit.signature_tune()
-            if path not in durations:
-                durations[path] = audio.probe(path).duration_s if path.is_file() else 12.0
-            return durations[path] + gap
+            return _probed_duration(path) + gap
         try:
             text = toolkit.prepare(item.template, item.values).spoken
         except TemplateError:
@@ -274,6 +271,20 @@ def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
         return reading * repeat + (repeat - 1) * 3.0 + gap
 
     return estimate
+
+
+_DURATIONS: dict[tuple[str, int, int], float] = {}
+
+
+def _probed_duration(path: Path) -> float:
+    """A tune's or relay's length, probed once per file version (a probe decodes the whole file)."""
+    if not path.is_file():
+        return 12.0
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DURATIONS:
+        _DURATIONS[key] = audio.probe(path).duration_s
+    return _DURATIONS[key]
 
 
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,

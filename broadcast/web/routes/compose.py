@@ -101,8 +101,10 @@ def compose_save(request, form):
                        message=message, preview=preview)
         return page(request, "compose.html", ctx, status=status)
 
-    if action == "add-row":
+    if action == "add-row":                  # still typing: no error marks yet
+        errors.clear()
         for f in fields:
+            f.error = ""
             if f.kind == "records":
                 f.rows.append({name: "" for name in f.spec.fields})
         return again("", status=200)
