@@ -16,9 +16,11 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from broadcast.bounded_yaml import YamlLimits, check_document, file_too_big, read_capped
 from broadcast.errors import BroadcastError, MultiError, ScheduleError
 from broadcast.model import Priority
 from broadcast.normalize.numbers import WEEKDAY_NAMES
+from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 
 # ---------------------------------------------------------------------------------------------
@@ -227,6 +229,7 @@ class Schedule:
     require_approval: bool = False
     data_files: tuple[Path, ...] = ()
     digest: str = field(default="", repr=False, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)     # "file: message" lines
 
     def fingerprint(self) -> str:
         """sha256 of every schedule and data file as loaded (plus relay files' size and mtime)."""
@@ -302,12 +305,17 @@ def _from_node(node: Node, constructor: SafeConstructor) -> Any:
     raise TypeError(node)   # pragma: no cover - the composer makes only these three kinds
 
 
-def read_yaml(text: str, path: str) -> Any:
-    """Parse one YAML document into plain values whose mappings/lists carry line numbers."""
+def read_yaml(text: str, path: str, limits: YamlLimits | None = None) -> Any:
+    """Parse one YAML document into plain values whose mappings/lists carry line numbers.
+
+    The composed document is checked against `limits` (aliases expanded, depth) before any
+    value is built, so a "billion laughs" file fails in milliseconds.
+    """
     try:
         node = yaml.compose(text, Loader=_FAST_LOADER)
         if node is None:
             return None
+        check_document(node, limits or YamlLimits(), path)
         return _from_node(node, SafeConstructor())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -404,11 +412,14 @@ _BAD = object()     # a value that was wrong (the problem is already recorded)
 class _Loader:
     """Collects every problem while reading; `load_schedule` raises them together."""
 
-    def __init__(self, directory: Path, library: Any, station_root: Path) -> None:
+    def __init__(self, directory: Path, library: Any, station_root: Path,
+                 limits: YamlLimits | None = None) -> None:
         self.directory = directory
         self.library = library
         self.station_root = station_root
+        self.limits = limits or YamlLimits()
         self.errors: list[BroadcastError] = []
+        self.warnings: list[str] = []
         self.data_files: list[Path] = []
         self.relay_files: list[Path] = []
         self.hasher = hashlib.sha256()
@@ -427,6 +438,25 @@ class _Loader:
             except ValueError:
                 continue
         return str(p)
+
+    def read_file(self, file: Path, shown: str) -> Any:
+        """The bytes of a schedule or data file within the size limit, or _BAD (error recorded)."""
+        try:
+            return read_capped(file, self.limits.max_bytes, shown)
+        except ScheduleError as exc:
+            self.errors.append(exc)
+        except OSError as exc:
+            self.error(shown, None, f"Không đọc được tệp ({exc.strerror or exc}).",
+                       "Sửa: kiểm tra quyền đọc của tệp")
+        return _BAD
+
+    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None) -> Any:
+        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded."""
+        try:
+            return confined(self.station_root, rel, base=base)
+        except OutsideStationError as exc:
+            self.errors.append(exc.at(path, line))
+            return _BAD
 
     # -- generic field readers -----------------------------------------------------------------
 
@@ -562,18 +592,22 @@ class _Loader:
                 self.error(path, m.at("data"), f"'data' trong {what} phải là đường dẫn tệp.",
                            "Sửa: ví dụ 'data: data/tiem_chung.yaml'")
                 return _BAD, path, m.line
-            file = self.directory / rel
+            file = self.confine(rel, path, m.at("data"), base=self.directory)
+            if file is _BAD:
+                return _BAD, path, m.line
             if not file.is_file():
                 self.error(path, m.at("data"), f"Không tìm thấy tệp dữ liệu '{rel}' của {what}.",
                            f"Sửa: tạo tệp {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục "
                            f"{self.display(self.directory)})")
                 return _BAD, path, m.line
             data_path = self.display(file)
+            raw = self.read_file(file, data_path)
+            if raw is _BAD:
+                return _BAD, path, m.line
             try:
-                raw = file.read_bytes()
                 self.data_files.append(file)
                 self.hasher.update(b"data\0" + file.name.encode() + b"\0" + raw)
-                values = read_yaml(raw.decode("utf-8"), data_path)
+                values = read_yaml(raw.decode("utf-8"), data_path, self.limits)
             except UnicodeDecodeError:
                 self.error(data_path, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
                 return _BAD, path, m.line
@@ -703,9 +737,9 @@ class _Loader:
         source = self.choice(raw, "source", path, what, SOURCES, "vov")
         if rel is None or rel is _BAD or title is _BAD or source is _BAD:
             return _BAD
-        file = Path(rel)
-        if not file.is_absolute():
-            file = self.station_root / file
+        file = self.confine(rel, path, raw.at("file"))
+        if file is _BAD:
+            return _BAD
         if not file.is_file():
             self.error(path, raw.at("file"), f"Không tìm thấy tệp âm thanh '{rel}' (tiếp âm của {what}).",
                        f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)")
@@ -994,10 +1028,15 @@ def _read_announcement_files(loader: _Loader, folder: Path,
         if file.name in replacing and replacing[file.name] is None:
             continue
         shown = loader.display(file)
-        raw = contents[file] if contents[file] is not None else file.read_bytes()
+        raw = contents[file] if contents[file] is not None else loader.read_file(file, shown)
+        if raw is _BAD:
+            continue
+        if len(raw) > loader.limits.max_bytes:
+            loader.errors.append(file_too_big(len(raw), loader.limits.max_bytes, shown))
+            continue
         loader.hasher.update(b"announcement\0" + file.name.encode() + b"\0" + raw)
         try:
-            doc = read_yaml(raw.decode("utf-8"), shown)
+            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
         except UnicodeDecodeError:
             loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
             continue
@@ -1015,7 +1054,8 @@ def _read_announcement_files(loader: _Loader, folder: Path,
 
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
                   require_approval: bool = False,
-                  replacing: Mapping[str, bytes | None] | None = None) -> Schedule:
+                  replacing: Mapping[str, bytes | None] | None = None,
+                  limits: YamlLimits | None = None) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
 
     Plus `thong-bao/*.yaml`, one announcement each; `replacing` (file name -> content or None)
@@ -1023,12 +1063,14 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
 
     `library` (a `broadcast.render.TemplateLibrary`, or any object with `get(name)` and
     `check_values(name, values) -> list[str]`) checks templates and values; None skips that.
-    `station_root` resolves relay files (default: the parent of `directory`). Raises one
-    `MultiError` of `ScheduleError`s listing every problem with file and line.
+    `station_root` resolves relay files (default: the parent of `directory`); every file a
+    schedule names must lie inside it. `limits` bounds each file's size and expansion (default
+    `YamlLimits()`). Raises one `MultiError` of `ScheduleError`s listing every problem with
+    file and line; `Schedule.warnings` lists what is allowed but probably wrong (an empty file).
     """
     directory = Path(directory)
     root = Path(station_root) if station_root is not None else directory.parent
-    loader = _Loader(directory, library, root)
+    loader = _Loader(directory, library, root, limits)
     if not directory.is_dir():
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
@@ -1041,17 +1083,21 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     documents: list[tuple[str, YMap]] = []
     for file in files:
         shown = loader.display(file)
-        raw = file.read_bytes()
+        raw = loader.read_file(file, shown)
+        if raw is _BAD:
+            continue
         loader.hasher.update(b"schedule\0" + file.name.encode() + b"\0" + raw)
         try:
-            doc = read_yaml(raw.decode("utf-8"), shown)
+            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
         except UnicodeDecodeError:
             loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
             continue
         except ScheduleError as exc:
             loader.errors.append(exc)
             continue
-        if doc is None:
+        if doc is None or doc == {}:
+            loader.warnings.append(f"{shown}: Tệp lịch phát trống (chưa có 'slots', 'columns', "
+                                   "'announcements' hay 'calendar'); tệp này được bỏ qua.")
             continue
         if not isinstance(doc, dict):
             loader.error(shown, 1, "Tệp lịch phát phải gồm các mục 'slots:', 'columns:', "
@@ -1129,4 +1175,4 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
                     announcements=tuple(announcements), calendar=calendar,
                     source_files=tuple(files) + tuple(file for file, _, _ in singles),
                     require_approval=require_approval, data_files=tuple(loader.data_files),
-                    digest=loader.hasher.hexdigest())
+                    digest=loader.hasher.hexdigest(), warnings=tuple(loader.warnings))
