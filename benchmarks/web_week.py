@@ -32,7 +32,7 @@ def timed(fn) -> list[float]:
 
 
 def main() -> None:
-    from bench import scratch_station        # this folder is on sys.path when run as a script
+    from bench import scratch_station  # this folder is on sys.path when run as a script
     from starlette.testclient import TestClient
 
     from broadcast.build import load_plan

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from broadcast import audio
 from broadcast.errors import AudioError, InputError
+from broadcast.paths import OutsideStationError, confined
 
 ALLOWED_SUFFIXES = (".m4a", ".mp3", ".wav", ".ogg")
 # Codec found by ffmpeg -> extension of the stored file.
@@ -51,9 +52,10 @@ def store_upload(stream: BinaryIO, filename: str, *, station_root: Path, folder:
     if suffix not in ALLOWED_SUFFIXES:
         raise InputError(f"tệp '{Path(filename or '?').name[:80]}' không phải tệp ghi âm được nhận",
                          hint="chọn tệp .m4a, .mp3, .wav hoặc .ogg")
-    target_dir = (station_root / folder).resolve()
-    if not target_dir.is_relative_to(station_root.resolve()):
-        raise InputError(f"[web] recordings = '{folder}' nằm ngoài thư mục của đài")
+    try:
+        target_dir = confined(station_root, folder)
+    except OutsideStationError as exc:
+        raise InputError(f"[web] recordings = '{folder}': {exc.message}", hint=exc.hint) from None
     target_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{now:%Y%m%d-%H%M%S}-{slug}-{secrets.token_hex(3)}"
     scratch = target_dir / f".{stem}.upload"
@@ -84,5 +86,5 @@ def store_upload(stream: BinaryIO, filename: str, *, station_root: Path, folder:
     finally:
         if scratch.exists():
             scratch.unlink()
-    return Recording(final, final.relative_to(station_root.resolve()).as_posix(), info.duration_s, info.codec)
+    return Recording(final, final.relative_to(station_root).as_posix(), info.duration_s, info.codec)
 

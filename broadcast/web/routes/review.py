@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from broadcast.errors import InputError, MultiError
+from broadcast.paths import OutsideStationError, confined
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import flash, page
 from broadcast.web.store import VersionConflict
@@ -83,10 +84,13 @@ def recording(request, form):
     """A recorded notice's file, only inside the station's recordings folder."""
     console = request.app.state.console
     entry = console.store.load(request.path_params["notice_id"])
-    root = console.station.root.resolve()
-    folder = (root / console.station.web.recordings).resolve()
-    path = (root / str(entry.get("file", ""))).resolve()
-    if not entry.get("file") or not path.is_relative_to(folder) or not path.is_file():
+    root = console.station.root
+    try:
+        path = confined(root, str(entry.get("file") or ""))
+        folder = confined(root, console.station.web.recordings)
+    except OutsideStationError:
+        path = folder = None
+    if path is None or not path.is_relative_to(folder) or not path.is_file():
         return Response("Không có bản ghi này.", status_code=404, media_type="text/plain; charset=utf-8")
     types = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg"}
     return FileResponse(path, media_type=types.get(path.suffix, "application/octet-stream"))
