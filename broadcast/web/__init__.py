@@ -13,6 +13,7 @@ the schedule loader accepts them, and every page calls the same pipeline functio
     forms.py      fields from a template's typed variables, parsed back with the CLI's parser
     meta.py       the airing fields of an announcement (window, slots, days, priority, repeat)
     uploads.py    recordings checked by content (ffmpeg) and stored under generated names
+    files.py      files served only by a name matching a pattern inside one folder (Range requests)
     audit.py      who did what and when (var/web.sqlite)
     html.py       server-rendered Jinja2 pages (autoescaped)
     routes/       one module per page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse
 
 from broadcast.asrun import STATUS_LABELS as AIR_LABELS
 from broadcast.asrun import AsRunLog
@@ -12,6 +12,7 @@ from broadcast.daemon import state_paths
 from broadcast.errors import InputError
 from broadcast.report import ReportSettings, compute_report, parse_period, write_report_files
 from broadcast.web.auth import EVERYONE, route
+from broadcast.web.files import file_in
 from broadcast.web.html import flash, page
 from broadcast.web.routes.week import parse_iso_day
 
@@ -75,12 +76,10 @@ def make_report(request, form):
 
 
 def download(request, form):
-    console = request.app.state.console
     name = request.path_params["name"]
-    path = _report_dir(console) / name
-    if not _REPORT_FILE.fullmatch(name) or not path.is_file():
-        return Response("Không có báo cáo này.", status_code=404, media_type="text/plain; charset=utf-8")
-    return FileResponse(path, media_type=REPORT_TYPES[path.suffix], filename=name)
+    kind = REPORT_TYPES.get(name[name.rfind("."):], "application/octet-stream")
+    return file_in(_report_dir(request.app.state.console), name, _REPORT_FILE, what="báo cáo này",
+                   media_type=kind, download=True)
 
 
 ROUTES = [

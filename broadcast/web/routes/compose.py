@@ -5,10 +5,11 @@ Also "Ghi âm / tải lên": a recording uploaded as a recorded notice (`file:` 
 
 from __future__ import annotations
 
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from broadcast.errors import BroadcastError, InputError, MultiError
 from broadcast.web.auth import EVERYONE, route
+from broadcast.web.files import audio_file, not_found
 from broadcast.web.forms import fields_for, read_form
 from broadcast.web.html import flash, page
 from broadcast.web.meta import DAYS, PRIORITIES, meta_from_entry, read_meta
@@ -156,9 +157,7 @@ def listen_part(request, form):
 
 def listen_audio(request, form):
     path = request.app.state.console.cached_listen(request.path_params["key"])
-    if path is None:
-        return Response("Không có bản nghe thử này.", status_code=404, media_type="text/plain; charset=utf-8")
-    return FileResponse(path, media_type="audio/mpeg")
+    return not_found("bản nghe thử này") if path is None else audio_file(path)
 
 
 # -- Ghi âm / tải lên ---------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse
 
 from broadcast.errors import InputError, MultiError
 from broadcast.paths import OutsideStationError, confined
 from broadcast.web.auth import EVERYONE, route
+from broadcast.web.files import audio_file, not_found
 from broadcast.web.html import flash, page
 from broadcast.web.store import VersionConflict
 from broadcast.web.workflow import approve, send_back
@@ -91,9 +92,8 @@ def recording(request, form):
     except OutsideStationError:
         path = folder = None
     if path is None or not path.is_relative_to(folder) or not path.is_file():
-        return Response("Không có bản ghi này.", status_code=404, media_type="text/plain; charset=utf-8")
-    types = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg"}
-    return FileResponse(path, media_type=types.get(path.suffix, "application/octet-stream"))
+        return not_found("bản ghi này")
+    return audio_file(path)
 
 
 ROUTES = [

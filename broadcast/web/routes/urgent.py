@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse
 
 from broadcast.atomic import write_text_atomic
 from broadcast.build import build_announcement
@@ -18,6 +18,7 @@ from broadcast.errors import InputError
 from broadcast.model import Priority
 from broadcast.play import spool
 from broadcast.web.auth import route
+from broadcast.web.files import file_in
 from broadcast.web.forms import fields_for, read_form
 from broadcast.web.html import flash, page
 from broadcast.web.routes.compose import announcement_templates, template_info
@@ -82,12 +83,8 @@ def prepare_recording(request, form):
 
 
 def prepared_audio(request, form):
-    console = request.app.state.console
-    name = request.path_params["name"]
-    path = _prepared_dir(console) / name
-    if not _PREPARED.fullmatch(name) or not path.is_file():
-        return Response("Không có tệp này.", status_code=404, media_type="text/plain; charset=utf-8")
-    return FileResponse(path)
+    return file_in(_prepared_dir(request.app.state.console), request.path_params["name"], _PREPARED,
+                   what="tệp này")
 
 
 def send(request, form):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from starlette.responses import FileResponse, Response
-
 from broadcast.build import compose, inputs_hash, load_plan
 from broadcast.daemon import read_day
 from broadcast.errors import BroadcastError, InputError
@@ -13,6 +11,7 @@ from broadcast.model import ItemKind
 from broadcast.normalize.numbers import weekday_name
 from broadcast.plan_view import KIND_LABELS
 from broadcast.web.auth import EVERYONE, route
+from broadcast.web.files import audio_file, not_found
 from broadcast.web.html import page
 
 BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing": "Chưa dựng"}
@@ -83,9 +82,8 @@ def programme_audio(request, form):
     manifest = read_day(console.station.path(console.station.paths.audio_out), day)
     files = {p["file"] for p in manifest["programmes"]} if manifest else set()
     if name not in files:
-        return Response("Không có tệp này.", status_code=404, media_type="text/plain; charset=utf-8")
-    path = console.station.path(console.station.paths.audio_out) / day.isoformat() / name
-    return FileResponse(path, media_type="audio/mpeg" if name.endswith(".mp3") else "audio/wav")
+        return not_found("tệp này")
+    return audio_file(console.station.path(console.station.paths.audio_out) / day.isoformat() / name)
 
 
 ROUTES = [
