@@ -22,7 +22,11 @@ def test_urgent_is_prepared_confirmed_then_handed_to_the_running_daemon(browser,
     form = {}
     for name, spec in info.variables.items():
         value = example.get(name, "")
-        form[f"v.{name}"] = "\n".join(value) if isinstance(value, list) and spec.type == "text_list" else str(value)
+        if spec.type == "records":
+            for i, row in enumerate(value):
+                form.update({f"v.{name}.{i}.{col}": str(cell) for col, cell in row.items()})
+        else:
+            form[f"v.{name}"] = "\n".join(value) if isinstance(value, list) else str(value)
     prepared = sender.post("/khan-cap/mau/canh_bao_bao_lu", form)
     assert prepared.status_code == 200, prepared.text
     assert "Thông báo khẩn" in prepared.text and "Phát ngay" in prepared.text
