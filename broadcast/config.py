@@ -194,12 +194,30 @@ class LimitsSection:
                                     minimum=1000, maximum=100_000_000)
 
 
+@dataclass(frozen=True)
+class WebSection:
+    """[web]: the station console (broadcast web)."""
+
+    host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
+    port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
+    session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
+    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép trong một khoảng thời gian.",
+                                  minimum=1, maximum=100)
+    login_window_minutes: float = setting(15.0, "Khoảng thời gian đếm số lần đăng nhập sai (phút).",
+                                          minimum=1, maximum=1440)
+    upload_max_mb: float = setting(20.0, "Dung lượng tối đa một tệp ghi âm tải lên (MB).", minimum=1, maximum=500)
+    allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
+    recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
+    listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+
+
 SECTIONS: dict[str, type] = {
     "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
     "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
     "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
     "province": ProvinceSection,
     "limits": LimitsSection,
+    "web": WebSection,
 }
 
 
@@ -219,6 +237,7 @@ class Station:
     report: ReportSection = field(default_factory=ReportSection)
     province: ProvinceSection = field(default_factory=ProvinceSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
+    web: WebSection = field(default_factory=WebSection)
 
     def path(self, relative: str | os.PathLike) -> Path:
         """Resolve a configured path against the station directory."""

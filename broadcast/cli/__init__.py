@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
     "fetch", "province",
+    "web", "users",
 )
 
 
