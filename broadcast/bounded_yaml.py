@@ -44,6 +44,11 @@ class YamlLimitError(ScheduleError):
     """A YAML file is larger, wider or deeper than any real schedule or data file."""
 
 
+def _number(n: int) -> str:
+    """12.345: Vietnamese digit grouping."""
+    return f"{n:,}".replace(",", ".")
+
+
 def _size_text(n_bytes: int) -> str:
     if n_bytes >= 1024 * 1024:
         return f"{n_bytes / (1024 * 1024):.1f} MB".replace(".", ",")
@@ -103,8 +108,8 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
             if key in expanded:
                 aliases += 1
                 if aliases > limits.max_aliases:
-                    raise YamlLimitError(f"Tệp dùng quá nhiều bí danh (*...): hơn {limits.max_aliases:,}."
-                                         .replace(",", "."), path=shown, line=child.start_mark.line + 1,
+                    raise YamlLimitError(f"Tệp dùng quá nhiều bí danh (*...): hơn "
+                                         f"{_number(limits.max_aliases)}.", path=shown, line=child.start_mark.line + 1,
                                          hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*'")
                 continue
             if depth + 1 > limits.max_depth:
@@ -118,8 +123,8 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
         on_path.discard(id(node))
         total = 1 + sum(expanded[id(c)] for c in _children(node))
         if total > limits.max_nodes:
-            raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {limits.max_nodes:,}), thường do "
-                                 "bí danh (*...) lồng nhau.".replace(",", "."),
+            raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {_number(limits.max_nodes)}), "
+                                 "thường do bí danh (*...) lồng nhau.",
                                  path=shown, line=node.start_mark.line + 1,
                                  hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*', hoặc tách tệp")
         expanded[id(node)] = total

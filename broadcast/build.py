@@ -82,7 +82,8 @@ class Toolkit:
                      dry_run: bool = False) -> Toolkit:
         names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
-                                  display_root=station.root)
+                                  display_root=station.root, max_output_chars=station.limits.text_max_chars,
+                                  max_steps=station.limits.render_max_steps)
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 

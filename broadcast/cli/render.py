@@ -24,10 +24,10 @@ def command(app, template, pairs, data, output, engine, dry_run) -> None:
 
     \b
     Ví dụ:
-      broadcast render mat_dien --data scripts_vi/examples/mat_dien.yaml -o mat_dien.mp3
+      broadcast render cat_dien --data scripts_vi/examples/cat_dien.yaml -o cat_dien.mp3
     """
     toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None, dry_run=dry_run)
-    prepared = toolkit.prepare(template, gather_values(data, pairs))
+    prepared = toolkit.prepare(template, gather_values(data, pairs, app.station.yaml_limits))
     result = speak_to_file(toolkit, [prepared.spoken], Path(output), title=prepared.rendered.title)
     for warning in prepared.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)

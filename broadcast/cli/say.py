@@ -11,6 +11,7 @@ import click
 from broadcast.build import Toolkit, speak_to_file
 from broadcast.cli.common import pass_app
 from broadcast.errors import InputError
+from broadcast.text_limits import check_text
 
 
 @click.command("say")
@@ -21,13 +22,18 @@ from broadcast.errors import InputError
 def command(app, text: str, output: str, engine: str | None) -> None:
     """Đọc một đoạn văn bản tự do thành tệp âm thanh ('-' đọc từ stdin).
 
+    Văn bản dài tối đa [limits] text_max_chars ký tự (mặc định 10.000) và không được có ký tự
+    điều khiển (NUL...).
+
     \b
     Ví dụ:
       broadcast say "Xin chào bà con" -o x.mp3
       cat thong_bao.txt | broadcast say - -o thong_bao.mp3
     """
+    limit = app.station.limits.text_max_chars
     if text == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.read(limit + 1)            # a longer text is refused without reading it all
+    text = check_text(text, limit, what="Văn bản cần đọc")
     toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None)
     normalized = toolkit.spoken(text)
     if not normalized.text.strip(" ,.!?"):
