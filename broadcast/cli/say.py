@@ -11,6 +11,7 @@ import click
 from broadcast.build import Toolkit, speak_to_file
 from broadcast.cli.common import pass_app
 from broadcast.errors import InputError
+from broadcast.io_errors import describe_os_error
 from broadcast.text_limits import check_text
 
 
@@ -38,7 +39,11 @@ def command(app, text: str, output: str, engine: str | None) -> None:
     normalized = toolkit.spoken(text)
     if not normalized.text.strip(" ,.!?"):
         raise InputError("không có chữ nào để đọc", hint="hãy đưa vào một câu tiếng Việt")
-    result = speak_to_file(toolkit, [normalized.text], Path(output), title=textwrap.shorten(text, width=60, placeholder="…"))
+    try:
+        result = speak_to_file(toolkit, [normalized.text], Path(output),
+                               title=textwrap.shorten(text, width=60, placeholder="…"))
+    except OSError as exc:                  # full disk, read-only folder: name the output file
+        raise describe_os_error(exc, output) from exc
     for warning in normalized.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo(f"Đã ghi {output} ({result.duration_s:.1f} giây, máy đọc {result.engine}).")
