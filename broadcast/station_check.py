@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from broadcast.errors import InputError, MultiError
@@ -16,8 +17,16 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_station(toolkit: Any) -> CheckReport:
-    """Validate every template (rendered with its example data) and every schedule file."""
+DRAFT_HORIZON_DAYS = 7
+_STATUS_WORDS = {"draft": "ở dạng nháp", "pending": "đang chờ duyệt", "returned": "bị trả lại"}
+
+
+def check_station(toolkit: Any, today: date | None = None) -> CheckReport:
+    """Validate every template (rendered with its example data) and every schedule file.
+
+    With `today` (the CLI passes the station's date; tests pass a fixed one), also warn about
+    announcements not yet approved that would air in the next 7 days.
+    """
     from broadcast.build import load_schedule_for
 
     report = CheckReport(problems=[str(e) for e in toolkit.library.check_all()])
@@ -30,7 +39,31 @@ def check_station(toolkit: Any) -> CheckReport:
         report.problems.append(str(exc))
     else:
         report.warnings.extend(schedule.warnings)
+        if today is not None:
+            report.warnings.extend(unapproved_soon(schedule, today))
     return report
+
+
+def unapproved_soon(schedule: Any, today: date, days: int = DRAFT_HORIZON_DAYS) -> list[str]:
+    """'file:line: ...' for each announcement not approved that has an airing day in [today, today + days).
+
+    Only when the station requires approval: otherwise drafts air like the rest.
+    """
+    if not schedule.require_approval:
+        return []
+    out = []
+    for spec in schedule.announcements:
+        if spec.approved:
+            continue
+        first = next((d for d in (today + timedelta(n) for n in range(days))
+                      if spec.valid_on(d) and d.isoweekday() in spec.days), None)
+        if first is None:
+            continue
+        state = _STATUS_WORDS.get(spec.status, f"ở trạng thái '{spec.status}'")
+        out.append(f"{spec.path}:{spec.line}: Thông báo '{spec.id}' còn {state} nhưng có lịch phát từ "
+                   f"{first:%d/%m/%Y} (trong {days} ngày tới); chưa duyệt thì không được phát. "
+                   "(Sửa: khi lãnh đạo đã duyệt, ghi 'status: approved')")
+    return out
 
 
 def render_examples(toolkit: Any, report: CheckReport) -> None:

@@ -429,8 +429,12 @@ class TemplateLibrary:
     def render(self, name: str, values: Mapping[str, Any]) -> Rendered:
         loaded = self._load(name)
         typed, problems = self._typed_values(loaded, values)
-        if problems:
+        if len(problems) == 1:
             raise problems[0]
+        if problems:                                   # every wrong value at once, not the first only
+            lines = [p.message + (f" ({p.hint})" if p.hint else "") for p in problems]
+            raise TemplateError(f"có {len(problems)} giá trị cần sửa:\n" + "\n".join(f"  - {x}" for x in lines),
+                                path=self._shown(loaded.info.path))
         context = {**self.globals, **typed}
         limit = 2 * self.max_output_chars              # raw text still has template indentation
         chunks: list[str] = []

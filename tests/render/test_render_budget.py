@@ -98,3 +98,4 @@ def test_over_budget_message_names_the_limit():
     budget.charge(2)
     with pytest.raises(OverBudget, match="hơn 2 bước"):
         budget.charge()
+
