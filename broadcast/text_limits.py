@@ -67,15 +67,20 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
-def check_text(text: str, max_chars: int, *, what: str = "Văn bản", path: str | None = None) -> str:
-    """`text` in NFC when it is speakable; `InputError` (exit 2) naming the problem and the limit."""
+def check_text(text: str, max_chars: int, *, what: str = "Văn bản", path: str | None = None,
+               cut: bool = False) -> str:
+    """`text` in NFC when it is speakable; `InputError` (exit 2) naming the problem and the limit.
+
+    `cut`: `text` is only the first `max_chars + 1` characters read of a longer input.
+    """
     problem = control_problem(text)
     if problem is not None:
         message, line = problem
         raise InputError(f"{what} có {message}.", path=path, line=line if path else None, hint=_HINT)
     text = unicodedata.normalize("NFC", text)
     if len(text) > max_chars:
-        raise InputError(f"{what} dài {_number(len(text))} ký tự, quá giới hạn {_number(max_chars)} ký tự "
+        length = f"hơn {_number(max_chars)}" if cut else _number(len(text))
+        raise InputError(f"{what} dài {length} ký tự, quá giới hạn {_number(max_chars)} ký tự "
                          "của một mục.", path=path,
                          hint="Sửa: chia thành nhiều thông báo ngắn hơn, hoặc tăng 'text_max_chars' trong "
                               "mục [limits] của broadcast.toml")

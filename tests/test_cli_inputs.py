@@ -70,7 +70,8 @@ def test_say_refuses_text_over_the_limit_and_writes_nothing(station_dir, tmp_pat
     out = tmp_path / "x.wav"
     result = run(["say", "-", "-o", str(out)], station_dir, input="Xin chào bà con. " * 2000)
     assert result.exit_code == 2
-    assert "quá giới hạn 10.000 ký tự" in result.output and "Traceback" not in result.output
+    assert "dài hơn 10.000 ký tự, quá giới hạn 10.000 ký tự" in result.output
+    assert "Traceback" not in result.output
     assert not out.exists()
 
 

@@ -32,9 +32,10 @@ def command(app, text: str, output: str, engine: str | None) -> None:
       cat thong_bao.txt | broadcast say - -o thong_bao.mp3
     """
     limit = app.station.limits.text_max_chars
-    if text == "-":
+    cut = text == "-"
+    if cut:
         text = sys.stdin.read(limit + 1)            # a longer text is refused without reading it all
-    text = check_text(text, limit, what="Văn bản cần đọc")
+    text = check_text(text, limit, what="Văn bản cần đọc", cut=cut)
     toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None)
     normalized = toolkit.spoken(text)
     if not normalized.text.strip(" ,.!?"):
