@@ -35,6 +35,10 @@ class StationSection:
     station_title: str = setting("", "Tên đài đầy đủ; để trống thì là 'Đài Truyền thanh xã {name}'.")
     district: str = setting("", "Tên huyện (nếu còn cấp huyện); để trống nếu không dùng.")
     province: str = setting("", "Tên tỉnh.")
+    service_centre: str = setting("Trung tâm Phục vụ hành chính công xã",
+                                  "Tên nơi tiếp nhận và trả kết quả thủ tục hành chính của xã "
+                                  "(từ 01/7/2025, Nghị định 118/2025/NĐ-CP), đọc nguyên văn trong các "
+                                  "bài; mẫu dùng biến {{ ten_trung_tam }}.")
     timezone: str = setting("Asia/Ho_Chi_Minh", "Múi giờ của đài (IANA).")
 
 
@@ -212,7 +216,8 @@ class Station:
     def template_globals(self) -> dict[str, str]:
         """Names every template may use without declaring them."""
         return {"ten_xa": self.station.name, "ten_dai": self.station_title,
-                "ten_huyen": self.station.district, "ten_tinh": self.station.province}
+                "ten_huyen": self.station.district, "ten_tinh": self.station.province,
+                "ten_trung_tam": self.station.service_centre}
 
     @property
     def icecast_password(self) -> str:

@@ -52,6 +52,7 @@ from broadcast.render.budget import (
 from broadcast.render.types import (
     VAR_TYPES,
     VarSpec,
+    capitalize_first,
     did_you_mean,
     is_blank,
     join_vi,
@@ -59,7 +60,7 @@ from broadcast.render.types import (
 )
 from broadcast.text_limits import control_problem, find_control
 
-STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh")
+STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh", "ten_trung_tam")
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 10_000                # default of [limits] text_max_chars
 MAX_STEPS = 200_000                     # default of [limits] render_max_steps
@@ -280,6 +281,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self.filters["liet_ke"] = join_vi
         for name in ("center", "indent", "wordwrap", "format", "join", "replace"):
             self.filters[name] = self._guard_filter(name, self.filters[name])
+        self.filters["cap"] = capitalize_first
         for name, func in list(self.filters.items()):
             self.filters[name] = _charged_filter(func)
 
