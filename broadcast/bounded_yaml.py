@@ -34,7 +34,7 @@ __all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "re
 class YamlLimits:
     """How much one YAML file may cost (the station's `[limits]` settings)."""
 
-    max_bytes: int = 2 * 1024 * 1024
+    max_bytes: int = 1024 * 1024
     max_nodes: int = 200_000
     max_aliases: int = 1_000
     max_depth: int = 50
@@ -123,8 +123,12 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
         on_path.discard(id(node))
         total = 1 + sum(expanded[id(c)] for c in _children(node))
         if total > limits.max_nodes:
-            raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {_number(limits.max_nodes)}), "
-                                 "thường do bí danh (*...) lồng nhau.",
-                                 path=shown, line=node.start_mark.line + 1,
-                                 hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*', hoặc tách tệp")
+            if aliases:
+                raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {_number(limits.max_nodes)}) do "
+                                     "bí danh (*...) lồng nhau.", path=shown, line=node.start_mark.line + 1,
+                                     hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*'")
+            raise YamlLimitError(f"Tệp có quá nhiều giá trị (hơn {_number(limits.max_nodes)}).", path=shown,
+                                 line=node.start_mark.line + 1,
+                                 hint="Sửa: tách thành nhiều tệp nhỏ hơn, hoặc tăng 'yaml_max_nodes' trong "
+                                      "mục [limits] của broadcast.toml")
         expanded[id(node)] = total
