@@ -6,7 +6,8 @@ into billions of values only when it is turned into Python objects. `check_docum
 composed graph once (every node once, memoised) and refuses it before anything is built:
 
 - more than `max_nodes` values once every alias is expanded,
-- more than `max_aliases` alias uses (references to a node already seen),
+- more than `max_aliases` alias uses (references to a list or mapping already seen; an alias of
+  a scalar adds one value and is counted only in `max_nodes`),
 - nesting deeper than `max_depth`, or an alias inside itself (`&a [*a]`).
 
 `read_capped` reads at most `max_bytes` (+1 to tell) of a file, so a 10 MB file is refused
@@ -90,7 +91,7 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
     """Refuse a composed document that would expand past `limits`; linear in the graph's size."""
     if root is None:
         return
-    expanded: dict[int, int] = {}          # id(node) → values it stands for, aliases expanded
+    expanded: dict[int, int] = {}          # id(collection node) → values it stands for, aliases expanded
     aliases = 0
     on_path: set[int] = set()
     # Iterative post-order walk: (node, children still to visit, depth).
@@ -100,6 +101,8 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
         node, pending, depth = stack[-1]
         if pending:
             child = pending.pop()
+            if not isinstance(child.value, list):
+                continue                   # a scalar stands for one value; no need to remember it
             key = id(child)
             if key in on_path:
                 raise YamlLimitError("Bí danh (*...) trỏ vào chính mục chứa nó, tạo vòng lặp vô tận.",
@@ -121,7 +124,7 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
             continue
         stack.pop()
         on_path.discard(id(node))
-        total = 1 + sum(expanded[id(c)] for c in _children(node))
+        total = 1 + sum(expanded[id(c)] if isinstance(c.value, list) else 1 for c in _children(node))
         if total > limits.max_nodes:
             if aliases:
                 raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {_number(limits.max_nodes)}) do "

@@ -36,7 +36,7 @@ def test_expanded_count_is_exact_at_the_limit():
 
 
 def test_alias_uses_are_counted():
-    node = composed(laughs(1, 5))                   # five uses of *a0
+    node = composed(laughs(2, 5))                   # five uses of the list *a1 (scalar *a0 uses are values)
     check_document(node, YamlLimits(max_aliases=5), "x.yaml")
     with pytest.raises(YamlLimitError, match="bí danh"):
         check_document(node, YamlLimits(max_aliases=4), "x.yaml")
