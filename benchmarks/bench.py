@@ -249,11 +249,14 @@ def main() -> None:
         peak15 = max(table[15]["assemble"]["rss_mb"], table[15]["assemble"]["child_rss_mb"])
         rows.append(f"  peak RSS at 60 min {peak60:.1f} MB (target ≤ 150), ratio 60/15 = {peak60 / peak15:.2f} (target ≤ 1.3)")
         from broadcast.daemon import measure_start_lateness
-        print("Start lateness of 50 plays on the file output (real clock)…", flush=True)
-        late = [x * 1000 for x in measure_start_lateness(n=50)]
+        from broadcast.play.outputs import NullOutput
+        print("Start lateness of 30 plays on the null output (real clock, a real ffmpeg player)…", flush=True)
+        # the log's start time is the player's own (after the file check and the spawn), not the admission;
+        # 1 s apart so that each play's check and spawn finish before the next slot (no queueing measured)
+        late = [x * 1000 for x in measure_start_lateness(n=30, output=NullOutput(), spacing_s=1.0)]
         rows.append("")
-        rows.append(f"playout start lateness, 50 plays: median {statistics.median(late):.1f} ms (target ≤ 50), "
-                    f"max {max(late):.1f} ms (target ≤ 200)")
+        rows.append(f"playout start lateness (when the player starts), 30 plays: median {statistics.median(late):.1f} ms "
+                    f"(target ≤ 50), max {max(late):.1f} ms (target ≤ 200)")
     print()
     print("\n".join(rows))
 

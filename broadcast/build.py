@@ -193,6 +193,8 @@ def inputs_hash(toolkit: Toolkit, composed: ComposedProgramme) -> str:
     header = {"engines": toolkit.engine_names, "engine_options": repr(toolkit.engine_options),
               "format": repr(toolkit.audio_format), "gap": toolkit.station.programme.gap_s,
               "rate": a.sample_rate, "title": composed.programme.title, "start": composed.programme.start.isoformat()}
+    if composed.programme.live is not None:      # a new stream address re-publishes the entry
+        header["live"] = composed.programme.live.as_manifest(composed.programme.start)
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for ci in composed.items:
         digest.update(repr((ci.item.id, ci.item.kind.value, ci.item.title)).encode())
@@ -393,6 +395,8 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         "engine": spoken.engine, "engine_notes": list(spoken.notes), "inputs_hash": digest,
         "festive": p.festive, "warnings": list(p.warnings), "items": items,
     }
+    if p.live is not None:
+        entry["live"] = p.live.as_manifest(p.start)      # played after the file: play/relay.py
     return entry
 
 

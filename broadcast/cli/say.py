@@ -29,7 +29,7 @@ def command(app, text: str, output: str, engine: str | None) -> None:
     \b
     Ví dụ:
       broadcast say "Xin chào bà con" -o x.mp3
-      cat thong_bao.txt | broadcast say - -o thong_bao.mp3
+      echo "Kính thưa bà con, chiều nay xã họp dân." | broadcast say - -o thong_bao.mp3
     """
     limit = app.station.limits.text_max_chars
     cut = text == "-"

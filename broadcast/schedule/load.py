@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -59,7 +60,8 @@ FURNITURE_TEMPLATES = {"mo-dau": "mo_dau", "loi-ket": "loi_ket", "chuyen-muc": "
 _TOP_KEYS = ("slots", "columns", "announcements", "calendar")
 _SLOT_KEYS = ("name", "title", "session", "start", "days", "max_minutes", "on_holiday", "structure",
               "relay")
-_RELAY_KEYS = ("file", "title", "source")
+_RELAY_KEYS = ("file", "url", "title", "source", "minutes", "fallback")
+LIVE_SCHEMES = ("http", "https", "rtsp")       # a live relay: Icecast/HTTP or RTSP
 _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airings_per_episode",
                 "start", "episodes")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
@@ -82,12 +84,20 @@ _DATE_HINT = "Sửa: ghi ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 202
 
 @dataclass(frozen=True)
 class RelaySpec:
-    """A relayed or recorded audio file (tiếp âm VOV, đài tỉnh...) aired in a slot."""
+    """A relayed or recorded audio file (tiếp âm VOV, đài tỉnh...) aired in a slot, or a live stream.
 
-    file: Path                      # resolved against the station root
+    With `url` (http, https, rtsp) the relay is live: it airs after the slot's recorded programme
+    for `minutes` (None: the rest of the slot), and `fallback` (a recorded file) or silence fills
+    in when the stream fails or drops.
+    """
+
+    file: Path | None               # resolved against the station root; None for a live relay
     title: str
     source: str = "vov"             # vov | tinh | huyen | tu-san-xuat (report group A)
     line: int = 0
+    url: str | None = None
+    minutes: float | None = None
+    fallback: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -703,6 +713,16 @@ class _Loader:
         if structure is not _BAD and "tiep-am" in structure and relay is None:
             self.error(path, m.at("structure"), f"'structure' của {what} có 'tiep-am' nhưng không có 'relay'.",
                        "Sửa: thêm 'relay: {file: audio/tiep_am.mp3, title: ...}' hoặc bỏ 'tiep-am'")
+        if (structure is not _BAD and relay not in (None, _BAD) and relay.url and "tiep-am" in structure
+                and structure[-1] != "tiep-am"):
+            self.error(path, m.at("structure"), f"Tiếp âm trực tiếp của {what} luôn phát sau phần đã dựng, "
+                                                "nhưng 'tiep-am' không ở cuối 'structure'.",
+                       "Sửa: đặt 'tiep-am' ở cuối 'structure' hoặc bỏ nó đi")
+        if (relay not in (None, _BAD) and relay.minutes is not None and max_minutes is not _BAD
+                and relay.minutes > max_minutes):
+            self.error(path, m.at("relay"), f"Tiếp âm {relay.minutes:g} phút dài hơn 'max_minutes: "
+                                            f"{max_minutes:g}' của {what}.",
+                       "Sửa: giảm 'minutes' của relay hoặc tăng 'max_minutes'")
         if structure is not _BAD:
             for part in structure:
                 if part in FURNITURE_TEMPLATES:
@@ -743,10 +763,12 @@ class _Loader:
         if not isinstance(raw, dict):
             self.error(path, m.at("relay"), f"'relay' của {what} phải có dạng {{file: ..., title: ...}}.")
             return _BAD
-        self.check_keys(raw, path, _RELAY_KEYS, ("file",), f"'relay' của {what}")
-        rel = self.text(raw, "file", path, what)
+        self.check_keys(raw, path, _RELAY_KEYS, (), f"'relay' của {what}")
         title = self.text(raw, "title", path, what, default="Tiếp âm")
         source = self.choice(raw, "source", path, what, SOURCES, "vov")
+        if "url" in raw or "file" not in raw:
+            return self.read_live_relay(raw, path, what, title, source)
+        rel = self.text(raw, "file", path, what)
         if rel is None or rel is _BAD or title is _BAD or source is _BAD:
             return _BAD
         file = self.confine(rel, path, raw.at("file"))
@@ -758,6 +780,42 @@ class _Loader:
             return _BAD
         self.relay_files.append(file)
         return RelaySpec(file=file, title=title, source=source, line=raw.line)
+
+    def read_live_relay(self, raw: YMap, path: str, what: str, title: Any, source: Any) -> Any:
+        """`relay: {url: http://..., minutes: 30, fallback: audio/tiep_am.mp3}`: a live stream."""
+        url = self.text(raw, "url", path, what)
+        if url is None or "file" in raw:
+            self.error(path, raw.line, f"'relay' của {what} cần đúng một trong 'file' (tệp ghi sẵn) hoặc "
+                                       "'url' (tiếp âm trực tiếp).",
+                       "Sửa: ví dụ 'relay: {url: http://127.0.0.1:8000/vov1.mp3, title: Tiếp âm VOV}'")
+            return _BAD
+        minutes = self.number(raw, "minutes", path, what, integer=False, minimum=1, maximum=600)
+        fallback_rel = self.text(raw, "fallback", path, what)
+        if url is _BAD or title is _BAD or source is _BAD or minutes is _BAD or fallback_rel is _BAD:
+            return _BAD
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in LIVE_SCHEMES or not parts.hostname:
+            self.error(path, raw.at("url"), f"Địa chỉ tiếp âm '{url}' của {what} không hợp lệ: phải bắt đầu "
+                                            f"bằng {', '.join(s + '://' for s in LIVE_SCHEMES)} và có tên máy.",
+                       "Sửa: ví dụ 'url: http://127.0.0.1:8000/vov1.mp3' hoặc 'url: rtsp://10.0.0.5/tinh'")
+            return _BAD
+        if parts.username or parts.password:
+            self.error(path, raw.at("url"), f"Địa chỉ tiếp âm của {what} có tài khoản hoặc mật khẩu.",
+                       "Sửa: dùng một luồng nghe công khai; không ghi mật khẩu trong lịch phát")
+            return _BAD
+        fallback = None
+        if fallback_rel is not None:
+            fallback = self.confine(fallback_rel, path, raw.at("fallback"))
+            if fallback is _BAD:
+                return _BAD
+            if not fallback.is_file():
+                self.error(path, raw.at("fallback"), f"Không tìm thấy tệp dự phòng '{fallback_rel}' (tiếp âm của "
+                                                     f"{what}).",
+                           f"Sửa: chép tệp vào {self.display(fallback)} hoặc sửa đường dẫn (tính từ thư mục đài)")
+                return _BAD
+            self.relay_files.append(fallback)
+        return RelaySpec(file=None, title=title, source=source, line=raw.line, url=url,
+                         minutes=None if minutes is None else float(minutes), fallback=fallback)
 
     def read_column(self, m: Any, path: str, line: int, slots: tuple[SlotSpec, ...]) -> ColumnSpec | None:
         if not isinstance(m, dict):
