@@ -58,6 +58,8 @@ class SpeechSection:
                                minimum=1, maximum=120)
     retries: int = setting(3, "Số lần thử lại gTTS khi lỗi mạng, 429, 5xx.", minimum=0, maximum=10)
     cache_dir: str = setting(".cache/tts", "Thư mục lưu giọng đọc đã tổng hợp.")
+    fake_delay_s: float = setting(0.0, "Máy đọc giả (fake): chờ bấy nhiêu giây mỗi lần đọc, để thử như máy đọc "
+                                  "trực tuyến hay máy đọc nơ-ron (đo hiệu năng).", minimum=0, maximum=10)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,22 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class ProvinceSection:
+    """[province]: a commune inside a province build (shared content, shared speech, delivery)."""
+
+    include: str = setting("", "Thư mục nội dung chung của tỉnh (scripts_vi/ và schedules/), ví dụ \"../tinh\"; "
+                           "mẫu và lịch của xã được ưu tiên khi trùng tên. Để trống nếu không dùng.")
+    cache: str = setting("", "Bộ nhớ giọng đọc dùng chung khi dựng cả tỉnh (thư mục chung mọi máy cùng thấy, "
+                         "NFS trên cụm máy); để trống thì dùng cache_dir của [speech].")
+    signing_key: str = setting("", "Tệp khóa ký riêng của tỉnh (chỉ có trên máy chủ tỉnh, tạo bằng "
+                               "'broadcast province keygen'); để trống thì ngày dựng không được ký.")
+    public_key: str = setting("", "Khóa công khai của tỉnh (Ed25519, base64) để kiểm tra chương trình tải về.")
+    source: str = setting("", "Địa chỉ chương trình của xã trên máy chủ tỉnh, ví dụ \"http://10.0.0.5:8790/xa-hoa-an\"; "
+                          "có địa chỉ thì 'broadcast run' tải chương trình về thay vì tự dựng.")
+    timeout_s: float = setting(30.0, "Thời gian chờ tối đa mỗi yêu cầu tải về (giây).", minimum=1, maximum=600)
+
+
+@dataclass(frozen=True)
 class LimitsSection:
     """[limits]: how much one input may cost, so a mistake fails fast instead of filling the machine."""
 
@@ -197,6 +215,7 @@ SECTIONS: dict[str, type] = {
     "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
     "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
     "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
+    "province": ProvinceSection,
     "limits": LimitsSection,
     "web": WebSection,
 }
@@ -216,6 +235,7 @@ class Station:
     playout: PlayoutSection = field(default_factory=PlayoutSection)
     icecast: IcecastSection = field(default_factory=IcecastSection)
     report: ReportSection = field(default_factory=ReportSection)
+    province: ProvinceSection = field(default_factory=ProvinceSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
     web: WebSection = field(default_factory=WebSection)
 
@@ -244,6 +264,11 @@ class Station:
         return {"ten_xa": self.station.name, "ten_dai": self.station_title,
                 "ten_huyen": self.station.district, "ten_tinh": self.station.province,
                 "ten_trung_tam": self.station.service_centre}
+
+    @property
+    def province_dir(self) -> Path | None:
+        """The province's shared folder ([province] include), or None when the station has none."""
+        return self.path(self.province.include) if self.province.include else None
 
     @property
     def icecast_password(self) -> str:
@@ -356,6 +381,11 @@ def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[
             errors.append(ConfigError(f"[speech] engines: không có máy đọc '{name}'", path=str(path),
                                       line=_line_of(text, "engines"),
                                       hint=f"{tip}các máy đọc có: {', '.join(ENGINES)}"))
+    province = sections.get("province", ProvinceSection())
+    if province.include and not (path.parent / province.include).is_dir():
+        errors.append(ConfigError(f"[province] include: không có thư mục '{province.include}'", path=str(path),
+                                  line=_line_of(text, "include"),
+                                  hint="đường dẫn tính từ thư mục của đài, ví dụ \"../tinh\""))
     playout = sections.get("playout", PlayoutSection())
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", playout.build_ahead):
         errors.append(ConfigError(f"[playout] build_ahead: giờ '{playout.build_ahead}' không hợp lệ",

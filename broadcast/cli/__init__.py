@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "check", "settings",
     "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
+    "fetch", "province",
     "web", "users",
 )
 
