@@ -235,6 +235,10 @@ class _Planner:
         return notices, waiting
 
     def notice_item(self, spec: AnnouncementSpec) -> Item:
+        if spec.file is not None:   # a recorded notice: the officer's voice, not a template
+            return Item(id=spec.id, kind=ItemKind.NOTICE, title=spec.title or spec.id, tags=spec.tags or (),
+                        priority=spec.priority or Priority.THUONG, repeat=spec.repeat or 1,
+                        audio_file=spec.file, valid_from=spec.valid_from)
         t = self.templates
         tags = spec.tags if spec.tags is not None else tuple(t.attr(spec.template, "tags") or ())
         return Item(

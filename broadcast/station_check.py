@@ -27,7 +27,7 @@ def check_station(toolkit: Any, today: date | None = None) -> CheckReport:
     With `today` (the CLI passes the station's date; tests pass a fixed one), also warn about
     announcements not yet approved that would air in the next 7 days.
     """
-    from broadcast.build import load_schedule_for
+    from broadcast.build import load_schedule_for, recording_problems
 
     report = CheckReport(problems=[str(e) for e in toolkit.library.check_all()])
     render_examples(toolkit, report)
@@ -39,6 +39,7 @@ def check_station(toolkit: Any, today: date | None = None) -> CheckReport:
         report.problems.append(str(exc))
     else:
         report.warnings.extend(schedule.warnings)
+        report.problems.extend(recording_problems(toolkit, schedule))
         if today is not None:
             report.warnings.extend(unapproved_soon(schedule, today))
     return report

@@ -19,10 +19,11 @@ naming the file and line, e.g. `scripts_vi/tiem_chung.j2:12: ...`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import traceback
 import unicodedata
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -398,8 +399,11 @@ class TemplateLibrary:
     def __init__(self, root: Path, globals: Mapping[str, Any] | None = None, *,  # noqa: A002
                  display_root: Path | None = None,
                  max_template_bytes: int = MAX_TEMPLATE_BYTES,
-                 max_output_chars: int = MAX_OUTPUT_CHARS, max_steps: int = MAX_STEPS) -> None:
+                 max_output_chars: int = MAX_OUTPUT_CHARS, include: Sequence[Path] = (),
+                 max_steps: int = MAX_STEPS) -> None:
         self.root = Path(root)
+        # Shared folders (a province's scripts_vi/) after the station's own: the station wins a name.
+        self.roots = (self.root, *(Path(p) for p in include))
         self.display_root = Path(display_root) if display_root is not None else self.root.parent
         self.globals = {k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
                         for k, v in (globals or {}).items()}
@@ -412,10 +416,8 @@ class TemplateLibrary:
     # -- public
 
     def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.stem for p in self.root.glob("*.j2")
-                      if p.is_file() and _TEMPLATE_NAME.fullmatch(p.stem))
+        return sorted({p.stem for root in self.roots if root.is_dir() for p in root.glob("*.j2")
+                       if p.is_file() and _TEMPLATE_NAME.fullmatch(p.stem)})
 
     def get(self, name: str) -> TemplateInfo:
         return self._load(name).info
@@ -481,12 +483,17 @@ class TemplateLibrary:
         try:
             return path.relative_to(self.display_root).as_posix()
         except ValueError:
+            pass
+        try:                                           # a shared folder beside the station: ../tinh/...
+            return Path(os.path.relpath(path, self.display_root)).as_posix()
+        except ValueError:
             return str(path)
 
     def _path_of(self, name: str) -> Path:
         stem = name[:-3] if name.endswith(".j2") else name
-        if _TEMPLATE_NAME.fullmatch(stem) and (self.root / f"{stem}.j2").is_file():
-            return self.root / f"{stem}.j2"
+        for root in self.roots if _TEMPLATE_NAME.fullmatch(stem) else ():
+            if (root / f"{stem}.j2").is_file():
+                return root / f"{stem}.j2"
         known = self.names()
         where = self._shown(self.root)
         raise TemplateError(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -65,8 +66,10 @@ LIVE_SCHEMES = ("http", "https", "rtsp")       # a live relay: Icecast/HTTP or R
 _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airings_per_episode",
                 "start", "episodes")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
-_ANNOUNCEMENT_KEYS = ("id", "template", "title", "values", "data", "from", "until", "slots", "days",
+_ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from", "until", "slots", "days",
                       "priority", "repeat", "status", "tags")
+RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
+RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
 # Who wrote and approved an announcement, and its edit version (kept by the web console).
 _REVIEW_KEYS = ("author", "submitted_at", "approved_by", "approved_at", "comment", "version")
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")
@@ -202,10 +205,10 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class AnnouncementSpec:
-    """A notice to read in the slots and days of its validity window."""
+    """A notice to read in the slots and days of its validity window: a template, or a recording."""
 
     id: str
-    template: str
+    template: str | None            # None for a recorded notice (`file`)
     values: Mapping[str, Any]
     valid_from: date
     valid_until: date | None
@@ -218,6 +221,7 @@ class AnnouncementSpec:
     line: int
     title: str | None = None
     tags: tuple[str, ...] | None = None     # None: the template's
+    file: Path | None = None        # a recorded notice: the audio file, inside the station folder
     review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
 
     def valid_on(self, d: date) -> bool:
@@ -440,6 +444,8 @@ class _Loader:
         self.data_files: list[Path] = []
         self.relay_files: list[Path] = []
         self.hasher = hashlib.sha256()
+        self.folders: dict[str, Path] = {}       # shown file -> its folder (data paths are relative to it)
+        self.roots: dict[str, Path] = {}         # shown shared file -> the folder its paths stay inside
         self._templates_seen: dict[str, bool] = {}
         self._item_ids: dict[str, str] = {}      # episode/announcement id → "file:line"
 
@@ -454,7 +460,10 @@ class _Loader:
                 return p.relative_to(base).as_posix()
             except ValueError:
                 continue
-        return str(p)
+        try:                                     # a shared folder beside the station: ../tinh/...
+            return Path(os.path.relpath(p, self.station_root)).as_posix()
+        except ValueError:
+            return str(p)
 
     def read_file(self, file: Path, shown: str) -> Any:
         """The bytes of a schedule or data file within the size limit, or _BAD (error recorded)."""
@@ -467,10 +476,13 @@ class _Loader:
                        "Sửa: kiểm tra quyền đọc của tệp")
         return _BAD
 
-    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None) -> Any:
-        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded."""
+    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None,
+                root: Path | None = None) -> Any:
+        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded.
+
+        `root`: another folder to stay inside (a province's shared folder, for its own files)."""
         try:
-            return confined(self.station_root, rel, base=base)
+            return confined(root or self.station_root, rel, base=base)
         except OutsideStationError as exc:
             self.errors.append(exc.at(path, line))
             return _BAD
@@ -614,7 +626,8 @@ class _Loader:
                 self.error(path, m.at("data"), f"'data' trong {what} phải là đường dẫn tệp.",
                            "Sửa: ví dụ 'data: data/tiem_chung.yaml'")
                 return _BAD, path, m.line
-            file = self.confine(rel, path, m.at("data"), base=self.directory)
+            file = self.confine(rel, path, m.at("data"), base=self.folders.get(path, self.directory),
+                                root=self.roots.get(path))
             if file is _BAD:
                 return _BAD, path, m.line
             if not file.is_file():
@@ -908,11 +921,31 @@ class _Loader:
                                    "(id, template, from, ...).")
             return None
         what = f"thông báo '{m.get('id', '?')}'"
-        self.check_keys(m, path, _ANNOUNCEMENT_KEYS + _REVIEW_KEYS, ("id", "template", "from"), what)
+        recorded = m.get("file") is not None
+        self.check_keys(m, path, _ANNOUNCEMENT_KEYS + _REVIEW_KEYS,
+                        ("id", "from", "title") if recorded else ("id", "from"), what)
         ann_id = self.text(m, "id", path, what)
         template = self.text(m, "template", path, what)
         title = self.text(m, "title", path, what)
-        values, values_path, values_line = self.values_of(m, path, what)
+        if recorded:
+            file = self.read_recording(m, path, what)
+            values, values_path, values_line = {}, path, m.line
+            if template is not None:
+                self.error(path, m.at("template"), f"{_cap(what)} có cả 'file' (bản ghi âm) và 'template'.",
+                           "Sửa: giữ một trong hai")
+                template = _BAD
+            for key in ("values", "data"):
+                if key in m:
+                    self.error(path, m.at(key), f"{_cap(what)} là bản ghi âm ('file') nên không dùng '{key}'.",
+                               f"Sửa: xóa dòng '{key}'")
+                    values = _BAD
+        else:
+            file = None
+            if template is None:
+                self.error(path, m.line, f"Thiếu khóa 'template' (hoặc 'file' cho bản ghi âm) trong {what}.",
+                           "Sửa: thêm dòng 'template: ...', hoặc 'file: recordings/TEN.m4a' và 'title: ...'")
+                template = _BAD
+            values, values_path, values_line = self.values_of(m, path, what)
         valid_from = self.date_of(m, "from", path, what)
         valid_until = self.date_of(m, "until", path, what)
         if valid_from not in (None, _BAD) and valid_until not in (None, _BAD) and valid_until < valid_from:
@@ -937,15 +970,40 @@ class _Loader:
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags, review)
-        if any(v is _BAD for v in fields_) or None in (ann_id, template, valid_from):
+                   status, title, tags, review, file)
+        if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
             return None
         return AnnouncementSpec(
             id=ann_id, template=template, values=values, valid_from=valid_from, valid_until=valid_until,
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
-            repeat=repeat, status=status, path=path, line=m.line, title=title, tags=tags, review=review)
+            repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
+            path=path, line=m.line, title=title, tags=tags, review=review, file=file)
+
+    def read_recording(self, m: YMap, path: str, what: str) -> Any:
+        """`file:` of a recorded notice: a path inside the station folder to a file that exists.
+
+        Whether it really is audio ffmpeg can decode is checked by content at `broadcast check`
+        and at build time (`broadcast.clips`), not here and not by its extension.
+        """
+        rel = self.text(m, "file", path, what)
+        if rel in (None, _BAD):
+            return _BAD
+        hint = "Sửa: chép bản ghi âm vào thư mục recordings/ của đài và ghi 'file: recordings/TEN.m4a'"
+        file = self.confine(rel, path, m.at("file"))
+        if file is _BAD:
+            return _BAD
+        if not file.is_file():
+            self.error(path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint)
+            return _BAD
+        if file.stat().st_size > RECORDING_MAX_BYTES:
+            self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} quá lớn "
+                                           f"(tối đa {RECORDING_MAX_BYTES >> 20} MB).",
+                       "Sửa: cắt bớt hoặc lưu lại với chất lượng thấp hơn (m4a, mp3 64 kbps là đủ)")
+            return _BAD
+        self.relay_files.append(file)    # its size and time go into the schedule's fingerprint
+        return file
 
     def read_review(self, m: YMap, path: str, what: str) -> Any:
         """The console's bookkeeping keys: names and comment as text, times ISO 8601, version >= 1."""
@@ -1125,11 +1183,13 @@ def _read_announcement_files(loader: _Loader, folder: Path,
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
                   require_approval: bool = False,
                   replacing: Mapping[str, bytes | None] | None = None,
-                  limits: YamlLimits | None = None) -> Schedule:
+                  limits: YamlLimits | None = None, include: Sequence[Path] = ()) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
 
     Plus `thong-bao/*.yaml`, one announcement each; `replacing` (file name -> content or None)
     checks those files as they would be after a save, without writing them.
+    `include`: shared schedule folders (a province's `schedules/`) read before the station's own,
+    their `data:` paths relative to their own folder and confined to the shared folder's parent.
 
     `library` (a `broadcast.render.TemplateLibrary`, or any object with `get(name)` and
     `check_values(name, values) -> list[str]`) checks templates and values; None skips that.
@@ -1145,14 +1205,24 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
     files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    shared: list[Path] = []
+    for folder in map(Path, include):
+        if not folder.is_dir():
+            raise ScheduleError(f"Không tìm thấy thư mục lịch phát chung '{loader.display(folder)}'.",
+                                hint="Sửa: kiểm tra [province] include trong broadcast.toml")
+        for file in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
+            shared.append(file)
+            loader.roots[loader.display(file)] = folder.parent
     if not files:
         raise ScheduleError(f"Thư mục '{loader.display(directory)}' chưa có tệp lịch phát *.yaml.",
                             path=loader.display(directory),
                             hint="Sửa: tạo ví dụ schedules/lich.yaml với 'slots:'")
 
     documents: list[tuple[str, YMap]] = []
+    files = shared + files
     for file in files:
         shown = loader.display(file)
+        loader.folders[shown] = file.parent
         raw = loader.read_file(file, shown)
         if raw is _BAD:
             continue

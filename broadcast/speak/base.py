@@ -23,6 +23,7 @@ class EngineOptions:
     tld: str = "com.vn"         # gtts: translate.google.<tld>
     timeout_s: float = 10.0     # gtts: per HTTP request
     retries: int = 3            # gtts: extra attempts after a connection error, 429 or 5xx
+    fake_delay_s: float = 0.0   # fake: seconds each synthesis waits (stands for an online or neural engine)
 
 
 @dataclass(frozen=True)
