@@ -1,6 +1,10 @@
 """Measure normalizer throughput (characters per second) on the seed plan and DOMAIN.md samples.
 
-Run: .venv/bin/python benchmarks/bench_normalize.py [--rounds N]
+Run: .venv/bin/python benchmarks/bench_normalize.py [--rounds N] [--linearity]
+
+`--linearity` times ten times the text against the text for hostile pieces (the wall-clock
+twin of the counted `tests/normalize/test_normalize_properties.py::test_linear_work`, which
+cannot see regex backtracking inside C): a ratio far above 10 means a superlinear step.
 """
 
 from __future__ import annotations
@@ -31,10 +35,38 @@ def corpus() -> str:
     return "\n".join(parts)
 
 
+HOSTILE = ["UBND xã thông báo: ngày 05/02/2024 lúc 7h30, gọi 0912 345 678, thu 105.300đ/hộ (100%). ",
+           "a.", "1.", "0 ", "1-", "khóa I, ", "A", "9", "ngày 1, ", "0912 ", "1/AB-", "ab.cd.", "T2-",
+           "thứ 2-"]
+
+
+def linearity() -> None:
+    """Best of three CPU timings of 10x the text over the text, per hostile piece."""
+    def cost(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()            # CPU time: other processes' load counts less
+            normalize(text)
+            best = min(best, time.process_time() - start)
+        return best
+
+    worst = 0.0
+    for piece in HOSTILE:
+        small_repeat, large_repeat = (150, 1500) if len(piece) < 20 else (15, 150)
+        ratio = cost(piece * large_repeat) / max(cost(piece * small_repeat), 1e-6)
+        worst = max(worst, ratio)
+        print(f"{piece!r:>24}  10x text: {ratio:5.1f}x time")
+    print(f"worst ratio {worst:.1f} (linear: about 10)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--linearity", action="store_true", help="time 10x text against 1x")
     args = parser.parse_args()
+    if args.linearity:
+        linearity()
+        return
     text = corpus()
     normalize(text)                                   # warm the caches and compiled patterns
     start = time.perf_counter()

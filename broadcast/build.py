@@ -16,7 +16,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.config import Station
-from broadcast.errors import AudioError, InputError, ScheduleError, TemplateError
+from broadcast.errors import AudioError, InputError, TemplateError
 from broadcast.model import Item, ItemKind, Priority, Programme
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
 from broadcast.publish import (
@@ -253,7 +253,8 @@ def load_schedule_for(toolkit: Toolkit):
 
     station = toolkit.station
     return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
-                         station_root=station.root, require_approval=station.programme.require_approval)
+                         station_root=station.root, require_approval=station.programme.require_approval,
+                         limits=station.yaml_limits)
 
 
 def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
@@ -427,12 +428,9 @@ def _previous_entries(target: Path) -> dict[str, dict] | None:
 
 def check_station(toolkit: Toolkit) -> list[str]:
     """Validate config, every template and every schedule file; return a list of problems."""
-    problems = [str(e) for e in toolkit.library.check_all()]
-    try:
-        load_schedule_for(toolkit)
-    except (ScheduleError, InputError) as exc:
-        problems.append(str(exc))
-    return problems
+    from broadcast.station_check import check_station as full_check
+
+    return full_check(toolkit).problems
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from broadcast.bounded_yaml import YamlLimits
 from broadcast.errors import ConfigError, MultiError
 
 CONFIG_NAME = "broadcast.toml"
@@ -161,10 +162,28 @@ class ReportSection:
     out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
 
 
+@dataclass(frozen=True)
+class LimitsSection:
+    """[limits]: how much one input may cost, so a mistake fails fast instead of filling the machine."""
+
+    schedule_max_kb: int = setting(2048, "Kích thước tối đa một tệp lịch phát hoặc tệp dữ liệu YAML (KB).",
+                                   minimum=16, maximum=65536)
+    yaml_max_nodes: int = setting(200_000, "Số giá trị tối đa trong một tệp YAML, kể cả khi mở các bí "
+                                  "danh '*' (chặn tệp 'bom' lồng bí danh).", minimum=1000, maximum=10_000_000)
+    yaml_max_aliases: int = setting(1000, "Số lần dùng bí danh '*' tối đa trong một tệp YAML.",
+                                    minimum=0, maximum=1_000_000)
+    text_max_chars: int = setting(10_000, "Số ký tự tối đa của một mục (một thông báo, một kỳ chuyên "
+                                  "mục) sau khi điền mẫu; khoảng 13 phút đọc.", minimum=500, maximum=200_000)
+    render_max_steps: int = setting(200_000, "Số bước tối đa khi điền một mẫu (mỗi vòng lặp, lời gọi, "
+                                    "phần tử range); chặn vòng lặp lồng nhau chạy mãi.",
+                                    minimum=1000, maximum=100_000_000)
+
+
 SECTIONS: dict[str, type] = {
     "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
     "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
     "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
+    "limits": LimitsSection,
 }
 
 
@@ -182,11 +201,18 @@ class Station:
     playout: PlayoutSection = field(default_factory=PlayoutSection)
     icecast: IcecastSection = field(default_factory=IcecastSection)
     report: ReportSection = field(default_factory=ReportSection)
+    limits: LimitsSection = field(default_factory=LimitsSection)
 
     def path(self, relative: str | os.PathLike) -> Path:
         """Resolve a configured path against the station directory."""
         p = Path(relative)
         return p if p.is_absolute() else self.root / p
+
+    @property
+    def yaml_limits(self) -> YamlLimits:
+        """The [limits] settings as the YAML readers take them."""
+        return YamlLimits(max_bytes=self.limits.schedule_max_kb * 1024,
+                          max_nodes=self.limits.yaml_max_nodes, max_aliases=self.limits.yaml_max_aliases)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from broadcast.build import Toolkit, check_station
+from broadcast.build import Toolkit
 from broadcast.cli.common import pass_app
 from broadcast.errors import MultiError, ScheduleError
+from broadcast.station_check import check_station
 
 
 @click.command("check")
@@ -14,9 +15,11 @@ from broadcast.errors import MultiError, ScheduleError
 def command(app) -> None:
     """Kiểm tra broadcast.toml, các mẫu trong scripts_vi/ và lịch trong schedules/.
 
-    In mọi lỗi tìm được (tệp, dòng, cách sửa); thoát với mã 2 nếu có lỗi.
+    In mọi lỗi tìm được (tệp, dòng, cách sửa) và các cảnh báo; thoát với mã 2 nếu có lỗi.
     """
-    problems = check_station(Toolkit.from_station(app.station))
-    if problems:
-        raise MultiError([ScheduleError(p) for p in problems], summary="Có lỗi cần sửa:")
+    report = check_station(Toolkit.from_station(app.station))
+    for warning in report.warnings:
+        click.echo(f"Cảnh báo: {warning}", err=True)
+    if report.problems:
+        raise MultiError([ScheduleError(p) for p in report.problems], summary="Có lỗi cần sửa:")
     click.echo("Cấu hình, mẫu kịch bản và lịch phát đều hợp lệ.")

@@ -16,9 +16,11 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from broadcast.bounded_yaml import YamlLimits, check_document, file_too_big, read_capped
 from broadcast.errors import BroadcastError, MultiError, ScheduleError
 from broadcast.model import Priority
 from broadcast.normalize.numbers import WEEKDAY_NAMES
+from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 
 # ---------------------------------------------------------------------------------------------
@@ -43,8 +45,11 @@ SESSIONS = {"sang": "sáng", "trua": "trưa", "chieu": "chiều"}
 HOLIDAY_POLICIES = ("normal", "off", "festive")
 STRUCTURE_PARTS = ("nhac-hieu", "mo-dau", "chuyen-muc", "thong-bao", "loi-ket", "tiep-am")
 DEFAULT_STRUCTURE = ("nhac-hieu", "mo-dau", "chuyen-muc", "thong-bao", "loi-ket", "nhac-hieu")
-STATUSES = ("draft", "approved")
-_STATUS_ALIASES = {"daduyet": "approved", "duyet": "approved", "nhap": "draft", "choduyet": "draft"}
+STATUSES = ("draft", "pending", "approved", "returned")    # nháp, chờ duyệt, đã duyệt, trả lại
+_STATUS_ALIASES = {"daduyet": "approved", "duyet": "approved", "nhap": "draft", "choduyet": "pending",
+                   "tralai": "returned"}
+# One announcement per file in this sub-folder of schedules/ (written by the web console).
+ANNOUNCEMENT_FOLDER = "thong-bao"
 SOURCES = ("vov", "tinh", "huyen", "tu-san-xuat")
 # Programme furniture: which template each structure part needs from scripts_vi/.
 FURNITURE_TEMPLATES = {"mo-dau": "mo_dau", "loi-ket": "loi_ket", "chuyen-muc": "chuyen_tiep",
@@ -59,6 +64,8 @@ _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airing
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
 _ANNOUNCEMENT_KEYS = ("id", "template", "title", "values", "data", "from", "until", "slots", "days",
                       "priority", "repeat", "status", "tags")
+# Who wrote and approved an announcement, and its edit version (kept by the web console).
+_REVIEW_KEYS = ("author", "submitted_at", "approved_by", "approved_at", "comment", "version")
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")
 _DATED_KEYS = ("date", "name")
 _EXCEPTION_KEYS = ("date", "slots", "on_air", "reason")
@@ -195,11 +202,12 @@ class AnnouncementSpec:
     days: frozenset[int]
     priority: Priority | None       # None: the template's
     repeat: int | None              # None: the template's
-    status: str                     # draft | approved
+    status: str                     # draft | pending | approved | returned
     path: str
     line: int
     title: str | None = None
     tags: tuple[str, ...] | None = None     # None: the template's
+    review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d and (self.valid_until is None or d <= self.valid_until)
@@ -221,6 +229,7 @@ class Schedule:
     require_approval: bool = False
     data_files: tuple[Path, ...] = ()
     digest: str = field(default="", repr=False, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)     # "file: message" lines
 
     def fingerprint(self) -> str:
         """sha256 of every schedule and data file as loaded (plus relay files' size and mtime)."""
@@ -296,12 +305,17 @@ def _from_node(node: Node, constructor: SafeConstructor) -> Any:
     raise TypeError(node)   # pragma: no cover - the composer makes only these three kinds
 
 
-def read_yaml(text: str, path: str) -> Any:
-    """Parse one YAML document into plain values whose mappings/lists carry line numbers."""
+def read_yaml(text: str, path: str, limits: YamlLimits | None = None) -> Any:
+    """Parse one YAML document into plain values whose mappings/lists carry line numbers.
+
+    The composed document is checked against `limits` (aliases expanded, depth) before any
+    value is built, so a "billion laughs" file fails in milliseconds.
+    """
     try:
         node = yaml.compose(text, Loader=_FAST_LOADER)
         if node is None:
             return None
+        check_document(node, limits or YamlLimits(), path)
         return _from_node(node, SafeConstructor())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -398,11 +412,14 @@ _BAD = object()     # a value that was wrong (the problem is already recorded)
 class _Loader:
     """Collects every problem while reading; `load_schedule` raises them together."""
 
-    def __init__(self, directory: Path, library: Any, station_root: Path) -> None:
+    def __init__(self, directory: Path, library: Any, station_root: Path,
+                 limits: YamlLimits | None = None) -> None:
         self.directory = directory
         self.library = library
         self.station_root = station_root
+        self.limits = limits or YamlLimits()
         self.errors: list[BroadcastError] = []
+        self.warnings: list[str] = []
         self.data_files: list[Path] = []
         self.relay_files: list[Path] = []
         self.hasher = hashlib.sha256()
@@ -421,6 +438,25 @@ class _Loader:
             except ValueError:
                 continue
         return str(p)
+
+    def read_file(self, file: Path, shown: str) -> Any:
+        """The bytes of a schedule or data file within the size limit, or _BAD (error recorded)."""
+        try:
+            return read_capped(file, self.limits.max_bytes, shown)
+        except ScheduleError as exc:
+            self.errors.append(exc)
+        except OSError as exc:
+            self.error(shown, None, f"Không đọc được tệp ({exc.strerror or exc}).",
+                       "Sửa: kiểm tra quyền đọc của tệp")
+        return _BAD
+
+    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None) -> Any:
+        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded."""
+        try:
+            return confined(self.station_root, rel, base=base)
+        except OutsideStationError as exc:
+            self.errors.append(exc.at(path, line))
+            return _BAD
 
     # -- generic field readers -----------------------------------------------------------------
 
@@ -556,18 +592,22 @@ class _Loader:
                 self.error(path, m.at("data"), f"'data' trong {what} phải là đường dẫn tệp.",
                            "Sửa: ví dụ 'data: data/tiem_chung.yaml'")
                 return _BAD, path, m.line
-            file = self.directory / rel
+            file = self.confine(rel, path, m.at("data"), base=self.directory)
+            if file is _BAD:
+                return _BAD, path, m.line
             if not file.is_file():
                 self.error(path, m.at("data"), f"Không tìm thấy tệp dữ liệu '{rel}' của {what}.",
                            f"Sửa: tạo tệp {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục "
                            f"{self.display(self.directory)})")
                 return _BAD, path, m.line
             data_path = self.display(file)
+            raw = self.read_file(file, data_path)
+            if raw is _BAD:
+                return _BAD, path, m.line
             try:
-                raw = file.read_bytes()
                 self.data_files.append(file)
                 self.hasher.update(b"data\0" + file.name.encode() + b"\0" + raw)
-                values = read_yaml(raw.decode("utf-8"), data_path)
+                values = read_yaml(raw.decode("utf-8"), data_path, self.limits)
             except UnicodeDecodeError:
                 self.error(data_path, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
                 return _BAD, path, m.line
@@ -697,9 +737,9 @@ class _Loader:
         source = self.choice(raw, "source", path, what, SOURCES, "vov")
         if rel is None or rel is _BAD or title is _BAD or source is _BAD:
             return _BAD
-        file = Path(rel)
-        if not file.is_absolute():
-            file = self.station_root / file
+        file = self.confine(rel, path, raw.at("file"))
+        if file is _BAD:
+            return _BAD
         if not file.is_file():
             self.error(path, raw.at("file"), f"Không tìm thấy tệp âm thanh '{rel}' (tiếp âm của {what}).",
                        f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)")
@@ -798,7 +838,7 @@ class _Loader:
                                    "(id, template, from, ...).")
             return None
         what = f"thông báo '{m.get('id', '?')}'"
-        self.check_keys(m, path, _ANNOUNCEMENT_KEYS, ("id", "template", "from"), what)
+        self.check_keys(m, path, _ANNOUNCEMENT_KEYS + _REVIEW_KEYS, ("id", "template", "from"), what)
         ann_id = self.text(m, "id", path, what)
         template = self.text(m, "template", path, what)
         title = self.text(m, "title", path, what)
@@ -823,10 +863,11 @@ class _Loader:
         repeat = self.number(m, "repeat", path, what, integer=True, minimum=1, maximum=10)
         status = self.read_status(m, path, what)
         tags = self.str_list(m, "tags", path, what)
+        review = self.read_review(m, path, what)
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags)
+                   status, title, tags, review)
         if any(v is _BAD for v in fields_) or None in (ann_id, template, valid_from):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
@@ -834,7 +875,32 @@ class _Loader:
         return AnnouncementSpec(
             id=ann_id, template=template, values=values, valid_from=valid_from, valid_until=valid_until,
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
-            repeat=repeat, status=status, path=path, line=m.line, title=title, tags=tags)
+            repeat=repeat, status=status, path=path, line=m.line, title=title, tags=tags, review=review)
+
+    def read_review(self, m: YMap, path: str, what: str) -> Any:
+        """The console's bookkeeping keys: names and comment as text, times ISO 8601, version >= 1."""
+        review: dict[str, Any] = {}
+        bad = False
+        for key in ("author", "approved_by", "comment"):
+            value = self.text(m, key, path, what)
+            bad = bad or value is _BAD
+            if value not in (None, _BAD):
+                review[key] = value
+        for key in ("submitted_at", "approved_at"):
+            raw = m.get(key)
+            if raw is None:
+                continue
+            try:
+                review[key] = (raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))).isoformat()
+            except ValueError:
+                self.error(path, m.at(key), f"'{key}' của {what} phải là thời điểm dạng "
+                                            f"YYYY-MM-DDTHH:MM:SS+07:00, nhận được '{raw}'.")
+                bad = True
+        version = self.number(m, "version", path, what, integer=True, minimum=1, maximum=999_999)
+        bad = bad or version is _BAD
+        if version not in (None, _BAD):
+            review["version"] = version
+        return _BAD if bad else review
 
     def read_status(self, m: YMap, path: str, what: str) -> Any:
         raw = m.get("status")
@@ -945,18 +1011,66 @@ def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key).strip("-") or "sang"
 
 
+def _read_announcement_files(loader: _Loader, folder: Path,
+                             replacing: Mapping[str, bytes | None]) -> list[tuple[Path, str, YMap]]:
+    """`schedules/thong-bao/*.yaml`: one announcement mapping per file (the web console writes them).
+
+    `replacing` maps a file name to the content it would have after a save (None: deleted), so a
+    change is checked by this same loader before it is written.
+    """
+    contents: dict[Path, bytes | None] = {}
+    if folder.is_dir():
+        contents = {p: None for p in folder.glob("*.yaml") if p.is_file()}
+    for name, content in replacing.items():
+        contents[folder / name] = content
+    out: list[tuple[Path, str, YMap]] = []
+    for file in sorted(p for p in contents if p.name.endswith(".yaml")):
+        if file.name in replacing and replacing[file.name] is None:
+            continue
+        shown = loader.display(file)
+        raw = contents[file] if contents[file] is not None else loader.read_file(file, shown)
+        if raw is _BAD:
+            continue
+        if len(raw) > loader.limits.max_bytes:
+            loader.errors.append(file_too_big(len(raw), loader.limits.max_bytes, shown))
+            continue
+        loader.hasher.update(b"announcement\0" + file.name.encode() + b"\0" + raw)
+        try:
+            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
+        except UnicodeDecodeError:
+            loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
+            continue
+        except ScheduleError as exc:
+            loader.errors.append(exc)
+            continue
+        if not isinstance(doc, YMap):
+            loader.error(shown, 1, "Tệp trong thư mục thong-bao/ phải là một thông báo (các khóa id, "
+                                   "template, from, ...), không phải danh sách.",
+                         "Sửa: bỏ dấu '- ' ở đầu và khóa 'announcements:'")
+            continue
+        out.append((file, shown, doc))
+    return out
+
+
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
-                  require_approval: bool = False) -> Schedule:
+                  require_approval: bool = False,
+                  replacing: Mapping[str, bytes | None] | None = None,
+                  limits: YamlLimits | None = None) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
+
+    Plus `thong-bao/*.yaml`, one announcement each; `replacing` (file name -> content or None)
+    checks those files as they would be after a save, without writing them.
 
     `library` (a `broadcast.render.TemplateLibrary`, or any object with `get(name)` and
     `check_values(name, values) -> list[str]`) checks templates and values; None skips that.
-    `station_root` resolves relay files (default: the parent of `directory`). Raises one
-    `MultiError` of `ScheduleError`s listing every problem with file and line.
+    `station_root` resolves relay files (default: the parent of `directory`); every file a
+    schedule names must lie inside it. `limits` bounds each file's size and expansion (default
+    `YamlLimits()`). Raises one `MultiError` of `ScheduleError`s listing every problem with
+    file and line; `Schedule.warnings` lists what is allowed but probably wrong (an empty file).
     """
     directory = Path(directory)
     root = Path(station_root) if station_root is not None else directory.parent
-    loader = _Loader(directory, library, root)
+    loader = _Loader(directory, library, root, limits)
     if not directory.is_dir():
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
@@ -969,17 +1083,21 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     documents: list[tuple[str, YMap]] = []
     for file in files:
         shown = loader.display(file)
-        raw = file.read_bytes()
+        raw = loader.read_file(file, shown)
+        if raw is _BAD:
+            continue
         loader.hasher.update(b"schedule\0" + file.name.encode() + b"\0" + raw)
         try:
-            doc = read_yaml(raw.decode("utf-8"), shown)
+            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
         except UnicodeDecodeError:
             loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
             continue
         except ScheduleError as exc:
             loader.errors.append(exc)
             continue
-        if doc is None:
+        if doc is None or doc == {}:
+            loader.warnings.append(f"{shown}: Tệp lịch phát trống (chưa có 'slots', 'columns', "
+                                   "'announcements' hay 'calendar'); tệp này được bỏ qua.")
             continue
         if not isinstance(doc, dict):
             loader.error(shown, 1, "Tệp lịch phát phải gồm các mục 'slots:', 'columns:', "
@@ -988,8 +1106,10 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         loader.check_keys(doc, shown, _TOP_KEYS, (), "tệp lịch phát")
         documents.append((shown, doc))
 
+    singles = _read_announcement_files(loader, directory / ANNOUNCEMENT_FOLDER, replacing or {})
+
     def section(key: str) -> list[tuple[str, Any, int]]:
-        out = []
+        out = [(shown, doc, doc.line) for _, shown, doc in singles] if key == "announcements" else []
         for shown, doc in documents:
             raw = doc.get(key)
             if raw is None:
@@ -1052,6 +1172,7 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         loader.hasher.update(f"relay\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     loader.hasher.update(f"approval\0{require_approval}".encode())
     return Schedule(slots=tuple(sorted(slots, key=lambda s: (s.start, s.name))), columns=tuple(columns),
-                    announcements=tuple(announcements), calendar=calendar, source_files=tuple(files),
+                    announcements=tuple(announcements), calendar=calendar,
+                    source_files=tuple(files) + tuple(file for file, _, _ in singles),
                     require_approval=require_approval, data_files=tuple(loader.data_files),
-                    digest=loader.hasher.hexdigest())
+                    digest=loader.hasher.hexdigest(), warnings=tuple(loader.warnings))
