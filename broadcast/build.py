@@ -54,7 +54,7 @@ def normalize_options_for(station: Station) -> NormalizeOptions:
     pron = station.path(n.pronunciations)
     overrides = load_overrides(pron) if pron.is_file() else {}
     return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
-                            mung=n.mung, overrides=overrides)
+                            mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
 
 
 def engine_options_for(station: Station) -> EngineOptions:

@@ -35,6 +35,10 @@ class StationSection:
     station_title: str = setting("", "Tên đài đầy đủ; để trống thì là 'Đài Truyền thanh xã {name}'.")
     district: str = setting("", "Tên huyện (nếu còn cấp huyện); để trống nếu không dùng.")
     province: str = setting("", "Tên tỉnh.")
+    service_centre: str = setting("Trung tâm Phục vụ hành chính công xã",
+                                  "Tên nơi tiếp nhận và trả kết quả thủ tục hành chính của xã "
+                                  "(từ 01/7/2025, Nghị định 118/2025/NĐ-CP), đọc nguyên văn trong các "
+                                  "bài; mẫu dùng biến {{ ten_trung_tam }}.")
     timezone: str = setting("Asia/Ho_Chi_Minh", "Múi giờ của đài (IANA).")
 
 
@@ -151,7 +155,8 @@ class IcecastSection:
 class ReportSection:
     """[report]: the periodic report to the level above."""
 
-    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...').")
+    recipient: str = setting("Ủy ban nhân dân tỉnh", "Nơi nhận báo cáo ('Kính gửi: ...'); từ 01/7/2025 chính "
+                             "quyền địa phương hai cấp nên mặc định là tỉnh, ví dụ 'Sở Văn hóa tỉnh ...'.")
     cutoff: str = setting("calendar", "Kỳ báo cáo: calendar (theo tháng dương lịch) hoặc nd09 "
                           "(từ ngày 15 tháng trước đến 14 tháng này, Nghị định 09/2019).",
                           choices=("calendar", "nd09"))
@@ -159,7 +164,7 @@ class ReportSection:
     signer_name: str = setting("", "Họ tên người ký.")
     number: str = setting("…/BC-UBND", "Số hiệu báo cáo.")
     place: str = setting("", "Địa danh ghi ở dòng ngày tháng; để trống thì là tên xã.")
-    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.md, .csv, .docx).")
+    out_dir: str = setting("reports", "Thư mục ghi báo cáo (.docx, .md, .csv, .xlsx, biểu đồ .png).")
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,8 @@ class Station:
     def template_globals(self) -> dict[str, str]:
         """Names every template may use without declaring them."""
         return {"ten_xa": self.station.name, "ten_dai": self.station_title,
-                "ten_huyen": self.station.district, "ten_tinh": self.station.province}
+                "ten_huyen": self.station.district, "ten_tinh": self.station.province,
+                "ten_trung_tam": self.station.service_centre}
 
     @property
     def icecast_password(self) -> str:

@@ -1,14 +1,21 @@
 """Periodic report to the level above: indicators from the as-run log, as Markdown, CSV and DOCX.
 
+The XLSX writer (`report_xlsx`) and the airtime chart (`report_chart`) are modules of their own.
+
 `compute_report(rows, period, generated_on=...)` is a pure aggregation over as-run rows (the dicts
 `AsRunLog.rows(start, end)` returns); the writers turn a `Report` into the files the office sends.
 
 Counting rules (DOMAIN.md §4.2, groups A–C):
 
+- **Only the loudspeakers count**: rows whose as-run ``origin`` is ``scheduled`` or ``urgent`` (a log
+  without the column is all ``scheduled``). Plays started by hand (``manual``) and rehearsals are
+  left out, and the report says how many it left out. A log holding only ``rehearsal`` rows (the one
+  ``simulate`` writes) is counted as such, and the report says "BẢN DIỄN TẬP" on its first line.
 - **Aired** means status ``played`` or ``late``. ``interrupted`` rows are counted separately
   (their own indicator) and never in the aired totals; ``missed``/``failed``/``skipped`` are listed
   in the operations section; ``playing`` (still on air when the report was made) is ignored.
-- **Lượt phát** (airings) counts every reading: an item with ``repeat`` 2 is 2 lượt.
+- **Lượt phát** (airings): one per item aired in a programme, however many readings ("Xin nhắc
+  lại"); the readings (``repeat``) are counted apart as **số lần đọc**.
 - **Số tin / thông báo / kỳ chuyên mục** count distinct items by ``item_kind``: distinct
   ``item_id`` for bản tin, thông báo and khẩn cấp; distinct ``episode`` for chuyên mục (the
   ``item_id`` when a column item has no episode). Furniture (nhạc hiệu, mở đầu, chuyển tiếp,
@@ -24,10 +31,14 @@ Counting rules (DOMAIN.md §4.2, groups A–C):
 - **Group C** (CCHC, any source): column episodes = distinct ``episode`` of ``chuyen-muc`` items
   tagged ``cchc``, with their airings and minutes; CCHC items and airings = content tagged
   ``cchc``; online-public-service guidance = airings of items tagged ``dvctt``; procedures
-  publicised = distinct procedure names (case- and space-insensitive) in ``values_json`` of items
-  tagged ``tthc`` or ``cchc``: the ``ten_thu_tuc`` value (text or list) and the ``thu_tuc`` field
-  of record lists; citizen-reception / result-return notices = airings tagged ``tiep-cong-dan``
-  or ``tra-ket-qua``.
+  introduced = distinct ``ten_thu_tuc`` values (text or list; case- and space-insensitive) of
+  column episodes (``chuyen-muc``) tagged ``tthc`` or ``cchc``: procedures presented, never the
+  results handed out (``thu_tuc`` of a result-return list); citizen-reception / result-return
+  notices = airings tagged ``tiep-cong-dan`` or ``tra-ket-qua``.
+- **Topics**: each tag under its Vietnamese name (``TOPIC_LABELS``, or the station's
+  ``scripts_vi/chu-de.tsv``); a tag without a name goes under "Chủ đề khác", never shown raw.
+- **Notices** (printed in the document, section 5): a period not begun or not ended, nothing aired,
+  or days of the period the log has no record for (neither airings nor daemon events).
 - **Group D** (records received at the one-stop desk, loudspeaker clusters) is not in the log:
   the documents carry those rows blank for the officer to fill in.
 
@@ -59,8 +70,14 @@ CUTOFFS = ("calendar", "nd09")
 AIRED = frozenset({"played", "late"})
 CONTENT_KINDS = ("ban-tin", "thong-bao", "khan-cap", "chuyen-muc")
 SELF_PRODUCED = "tu-san-xuat"
-RELAY_SOURCES = (("vov", "Đài Tiếng nói Việt Nam (VOV)"), ("tinh", "Đài Phát thanh - Truyền hình tỉnh"),
-                 ("huyen", "Đài Truyền thanh huyện"))
+# Since 1 July 2025 local government has two levels (tỉnh, xã): no district station to relay.
+RELAY_SOURCES = (("vov", "Đài Tiếng nói Việt Nam (VOV)"), ("tinh", "Đài Phát thanh - Truyền hình tỉnh"))
+# As-run `origin` (contract 1): only what went out on the loudspeakers is a broadcast.
+BROADCAST_ORIGINS = frozenset({"scheduled", "urgent"})
+REHEARSAL = "rehearsal"
+ORIGIN_LABELS = {"manual": "phát bằng tay ngoài lịch (lệnh play, announce khi không chạy đài)",
+                 "rehearsal": "diễn tập"}
+OTHER_TOPIC = "khac"
 SESSIONS = (("sang", "Buổi sáng"), ("trua", "Buổi trưa"), ("chieu", "Buổi chiều"),
             ("dot-xuat", "Phát đột xuất"))
 
@@ -104,6 +121,13 @@ TOPIC_LABELS: dict[str, str] = {
     "buu-chinh-cong-ich": "Bưu chính công ích",
     "that-lac": "Tìm đồ thất lạc",
     "le-tet": "Lễ, Tết",
+    "thong-bao": "Thông báo chung",
+    "khan-cap": "Thông báo khẩn cấp",
+    "nhac-lai": "Nhắc lại thông báo",
+    "mo-dau": "Lời mở đầu",
+    "loi-ket": "Lời kết",
+    "chuyen-tiep": "Lời chuyển tiếp",
+    OTHER_TOPIC: "Chủ đề khác",
 }
 PROCEDURE_TAGS = frozenset({"tthc", "cchc"})
 RECEPTION_TAGS = frozenset({"tiep-cong-dan", "tra-ket-qua"})
@@ -126,7 +150,7 @@ STATUS_LABELS = {"missed": "lỡ giờ, không phát", "failed": "lỗi, không 
 NOT_AIRED = frozenset(STATUS_LABELS)
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-_DOTS = "…" * 40
+_DOTS = "…" * 34          # one line of the text block at 13 pt, for the officer to write on
 
 
 # ---------------------------------------------------------------------------------------- periods
@@ -319,6 +343,19 @@ class ProgrammeIssue:
 
 
 @dataclass(frozen=True)
+class WeekRow:
+    """Airtime of one calendar week (Monday to Sunday), clipped to the period."""
+
+    start: date
+    end: date
+    minutes: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%d/%m}–{self.end:%d/%m}"
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     indicators: tuple[Indicator, ...]
@@ -327,7 +364,11 @@ class Report:
     procedures: tuple[str, ...]
     missed: tuple[ProgrammeIssue, ...]
     generated_on: date
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()       # for the officer making the report (stderr, notes)
+    notices: tuple[str, ...] = ()        # about the data itself: printed in the document
+    rehearsal: bool = False              # made from a rehearsal log: says so on its first line
+    excluded: tuple[tuple[str, int], ...] = ()   # (origin, programmes) not counted as broadcasts
+    weeks: tuple[WeekRow, ...] = ()
 
     def value(self, code: str) -> int | float:
         """The value of one indicator by code, e.g. report.value('ngay_phat_song')."""
@@ -340,10 +381,25 @@ class Report:
         return tuple(i for i in self.indicators if i.group == group)
 
 
-def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: date) -> Report:
-    """Aggregate as-run rows into the indicators of groups A–C (pure; rules in the module docstring)."""
+def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: date,
+                   covered_days: Iterable[date] | None = None,
+                   topic_labels: Mapping[str, str] | None = None) -> Report:
+    """Aggregate as-run rows into the indicators of groups A–C (pure; rules in the module docstring).
+
+    `covered_days`: the days the log holds any record for (airings or daemon events); days of the
+    period before `generated_on` outside it make a notice that the log covers the period in part.
+    `topic_labels`: the station's own names for its tags, over `TOPIC_LABELS`.
+    """
     warnings: list[str] = []
-    selected = [r for r in rows if _row_date(r, warnings) in period]
+    in_period = [r for r in rows if _row_date(r, warnings) in period]
+    rehearsal = (not any(_origin(r) in BROADCAST_ORIGINS for r in in_period)
+                 and any(_origin(r) == REHEARSAL for r in in_period))
+    counted = frozenset({REHEARSAL}) if rehearsal else BROADCAST_ORIGINS
+    excluded: dict[str, int] = defaultdict(int)
+    for r in in_period:
+        if r.get("kind") == "programme" and _origin(r) not in counted:
+            excluded[_origin(r)] += 1
+    selected = [r for r in in_period if _origin(r) in counted]
     selected.sort(key=lambda r: (str(r.get("date")), str(r.get("scheduled_at") or ""), _int(r.get("id"))))
     programmes = [r for r in selected if r.get("kind") == "programme"]
     items = [r for r in selected if r.get("kind") == "item"]
@@ -361,6 +417,7 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
     episodes = _cchc_episodes(content)
     procedures = _procedures(aired_items, warnings)
     indicators += _group_c(content, aired_items, episodes, procedures)
+    labels = {**TOPIC_LABELS, **(topic_labels or {})}
 
     missed = tuple(
         ProgrammeIssue(programme_id=str(r.get("programme_id") or ""), date=_row_date(r, []),
@@ -368,9 +425,58 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
                        title=_nfc(r.get("title")),
                        status=str(r.get("status")), error=_nfc(r.get("error")))
         for r in programmes if r.get("status") in NOT_AIRED)
-    return Report(period=period, indicators=tuple(indicators), topics=_topics(content),
+    days = set(covered_days) if covered_days is not None else {_row_date(r, []) for r in in_period}
+    return Report(period=period, indicators=tuple(indicators), topics=_topics(content, labels, warnings),
                   cchc=episodes, procedures=procedures, missed=missed, generated_on=generated_on,
-                  warnings=tuple(dict.fromkeys(warnings)))
+                  warnings=tuple(dict.fromkeys(warnings)),
+                  notices=tuple(coverage_notices(period, generated_on, days, bool(aired_progs))),
+                  rehearsal=rehearsal, excluded=tuple(sorted(excluded.items())),
+                  weeks=_weeks(aired_progs, period))
+
+
+def coverage_notices(period: Period, today: date, covered: set[date], any_aired: bool) -> list[str]:
+    """Why the figures may not tell the whole period: future, empty, or only partly logged."""
+    if period.start > today:
+        return [f"Kỳ báo cáo chưa bắt đầu (hôm nay là ngày {today:%d/%m/%Y}): chưa có số liệu."]
+    notices = []
+    last = min(period.end, today)
+    if period.end > today:
+        notices.append(f"Kỳ báo cáo chưa kết thúc: số liệu chỉ tính đến ngày {today:%d/%m/%Y}.")
+    days = [period.start + timedelta(days=n) for n in range((last - period.start).days + 1)]
+    gaps = [d for d in days if d not in covered]
+    if not any_aired:
+        notices.append("Nhật ký phát sóng không có chương trình nào đã phát trong kỳ: các chỉ tiêu bằng 0 "
+                       "không có nghĩa là đài hoạt động bình thường; cần kiểm tra máy phát và nhật ký.")
+    elif gaps:
+        notices.append(f"Nhật ký không có ghi chép nào trong {len(gaps)}/{len(days)} ngày của kỳ "
+                       f"({_day_spans(gaps)}): số liệu có thể thiếu.")
+    return notices
+
+
+def _day_spans(days: list[date], limit: int = 6) -> str:
+    """[1, 2, 3, 5 Dec] → '01/12–03/12, 05/12' (at most `limit` spans, then '…')."""
+    spans: list[list[date]] = []
+    for d in days:
+        if spans and d - spans[-1][1] == timedelta(days=1):
+            spans[-1][1] = d
+        else:
+            spans.append([d, d])
+    text = [f"{a:%d/%m}" if a == b else f"{a:%d/%m}–{b:%d/%m}" for a, b in spans[:limit]]
+    return ", ".join(text) + (", …" if len(spans) > limit else "")
+
+
+def _weeks(aired_progs: list[Mapping], period: Period) -> tuple[WeekRow, ...]:
+    seconds: dict[date, float] = defaultdict(float)
+    for r in aired_progs:
+        day = _row_date(r, [])
+        seconds[day - timedelta(days=day.weekday())] += _duration(r)
+    out = []
+    monday = period.start - timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        out.append(WeekRow(max(monday, period.start), min(monday + timedelta(days=6), period.end),
+                           _minutes(seconds.get(monday, 0.0))))
+        monday += timedelta(days=7)
+    return tuple(out)
 
 
 def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items: list[Mapping],
@@ -393,8 +499,7 @@ def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items:
         if r.get("item_kind") == "tiep-am" or source != SELF_PRODUCED:
             relay_s[source if source in dict(RELAY_SOURCES) else "khac"] += _duration(r)
     relay_total = sum(relay_s.values())
-    urgent = sum(_repeat(r) for r in aired_items
-                 if r.get("priority") == "khan-cap" or r.get("item_kind") == "khan-cap")
+    urgent = sum(1 for r in aired_items if r.get("priority") == "khan-cap" or r.get("item_kind") == "khan-cap")
     status_count = defaultdict(int)
     for r in programmes:
         status_count[r.get("status")] += 1
@@ -426,7 +531,7 @@ def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items:
         Indicator("A", "ct_khong_phat", "Số chương trình không phát được (lỡ giờ, lỗi)", "chương trình",
                   status_count["missed"] + status_count["failed"]),
         Indicator("A", "luot_gian_doan", "Số lượt tin, bài, thông báo bị gián đoạn", "lượt",
-                  sum(_repeat(r) for r in items
+                  sum(1 for r in items
                       if r.get("status") == "interrupted" and r.get("item_kind") in CONTENT_KINDS)),
     ]
     return rows
@@ -443,14 +548,16 @@ def _group_b(content: list[Mapping]) -> list[Indicator]:
             ("chuyen-muc", "chuyen_muc", "Số kỳ chuyên mục", "kỳ")):
         of_kind = [r for r in own if r.get("item_kind") == kind]
         rows.append(Indicator("B", code, label, unit, len({_content_key(r) for r in of_kind})))
-        rows.append(Indicator("B", f"luot_{code}", "– Số lượt phát", "lượt",
+        rows.append(Indicator("B", f"luot_{code}", "– Số lượt phát", "lượt", len(of_kind), 1))
+        rows.append(Indicator("B", f"doc_{code}", "– Số lần đọc (kể cả đọc nhắc lại)", "lần",
                               sum(_repeat(r) for r in of_kind), 1))
     rows.append(Indicator("B", "tong_luot", "Tổng số lượt phát tin, bài, thông báo, chuyên mục", "lượt",
-                          sum(_repeat(r) for r in own)))
+                          len(own)))
+    rows.append(Indicator("B", "tong_doc", "– Số lần đọc (kể cả đọc nhắc lại)", "lần",
+                          sum(_repeat(r) for r in own), 1))
     rows.append(Indicator("B", "noi_dung_cap_tren", "Tin, bài, thông báo của cấp trên phát trên loa",
                           "tin, bài", len({_content_key(r) for r in upper})))
-    rows.append(Indicator("B", "luot_noi_dung_cap_tren", "– Số lượt phát", "lượt",
-                          sum(_repeat(r) for r in upper), 1))
+    rows.append(Indicator("B", "luot_noi_dung_cap_tren", "– Số lượt phát", "lượt", len(upper), 1))
     return rows
 
 
@@ -465,14 +572,14 @@ def _group_c(content: list[Mapping], aired_items: list[Mapping], episodes: tuple
                   round(sum(e.minutes for e in episodes), 1), 1),
         Indicator("C", "tin_bai_cchc", "Số tin, bài, thông báo về cải cách hành chính", "tin, bài",
                   len({_content_key(r) for r in cchc})),
-        Indicator("C", "luot_cchc", "– Số lượt phát", "lượt", sum(_repeat(r) for r in cchc), 1),
+        Indicator("C", "luot_cchc", "– Số lượt phát", "lượt", len(cchc), 1),
         Indicator("C", "huong_dan_dvctt", "Số lần hướng dẫn sử dụng dịch vụ công trực tuyến", "lần",
-                  sum(_repeat(r) for r in aired_items if "dvctt" in _tags(r))),
+                  sum(1 for r in aired_items if "dvctt" in _tags(r))),
         Indicator("C", "thu_tuc", "Số thủ tục hành chính được giới thiệu, công khai trên loa", "thủ tục",
                   len(procedures)),
         Indicator("C", "tiep_cong_dan_tra_ket_qua", "Số lần thông báo lịch tiếp công dân, trả kết quả "
                   "thủ tục hành chính", "lần",
-                  sum(_repeat(r) for r in aired_items if RECEPTION_TAGS & set(_tags(r)))),
+                  sum(1 for r in aired_items if RECEPTION_TAGS & set(_tags(r)))),
     ]
 
 
@@ -484,7 +591,7 @@ def _cchc_episodes(content: list[Mapping]) -> tuple[CchcEpisode, ...]:
         key = _content_key(r)
         ep = found.setdefault(key, {"title": _nfc(r.get("title")), "airings": 0, "seconds": 0.0,
                                     "dates": []})
-        ep["airings"] += _repeat(r)
+        ep["airings"] += 1
         ep["seconds"] += _duration(r)
         day = _row_date(r, [])
         if day not in ep["dates"]:
@@ -493,24 +600,59 @@ def _cchc_episodes(content: list[Mapping]) -> tuple[CchcEpisode, ...]:
                  for key, v in found.items())
 
 
-def _topics(content: list[Mapping]) -> tuple[TopicRow, ...]:
+def _topics(content: list[Mapping], labels: Mapping[str, str], warnings: list[str]) -> tuple[TopicRow, ...]:
+    """One row per named tag; tags without a Vietnamese name go together under 'Chủ đề khác'."""
     keys: dict[str, set[str]] = defaultdict(set)
     airings: dict[str, int] = defaultdict(int)
     seconds: dict[str, float] = defaultdict(float)
+    unnamed: set[str] = set()
     for r in content:
+        topics = []
         for tag in _tags(r):
+            if tag not in labels:
+                unnamed.add(tag)
+                tag = OTHER_TOPIC
+            topics.append(tag)
+        for tag in dict.fromkeys(topics):
             keys[tag].add(_content_key(r))
-            airings[tag] += _repeat(r)
+            airings[tag] += 1
             seconds[tag] += _duration(r)
-    order = [t for t in TOPIC_LABELS if t in keys] + sorted(t for t in keys if t not in TOPIC_LABELS)
-    return tuple(TopicRow(t, TOPIC_LABELS.get(t, t), len(keys[t]), airings[t], _minutes(seconds[t]))
-                 for t in order)
+    if unnamed:
+        warnings.append(f"Nhãn chủ đề chưa có tên tiếng Việt, tính vào 'Chủ đề khác': {', '.join(sorted(unnamed))}. "
+                        f"Đặt tên cho nhãn trong tệp {TOPIC_FILE} của thư mục mẫu (mỗi dòng: nhãn, dấu tab, tên).")
+    order = [t for t in labels if t in keys and t != OTHER_TOPIC] + sorted(t for t in keys if t not in labels)
+    order += [OTHER_TOPIC] if OTHER_TOPIC in keys else []
+    return tuple(TopicRow(t, labels.get(t, TOPIC_LABELS[OTHER_TOPIC]), len(keys[t]), airings[t],
+                          _minutes(seconds[t])) for t in order)
+
+
+TOPIC_FILE = "chu-de.tsv"
+
+
+def parse_topic_labels(text: str, path: str = TOPIC_FILE) -> dict[str, str]:
+    """The station's names for its tags: 'tag<TAB>Tên chủ đề' per line, '#' comments.
+
+    >>> parse_topic_labels("# nhãn\ttên\nkhuyen-nong\tKhuyến nông\n")
+    {'khuyen-nong': 'Khuyến nông'}
+    """
+    labels: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = _nfc(line).strip()
+        if not line or line.startswith("#"):
+            continue
+        tag, sep, name = line.partition("\t")
+        if not sep or not tag.strip() or not name.strip():
+            raise InputError("dòng tên chủ đề phải có nhãn, dấu tab, rồi tên tiếng Việt", path=path,
+                             line=number, hint="ví dụ: khuyen-nong<TAB>Khuyến nông")
+        labels[tag.strip()] = name.strip()
+    return labels
 
 
 def _procedures(aired_items: list[Mapping], warnings: list[str]) -> tuple[str, ...]:
+    """Procedures presented in CCHC column episodes (`ten_thu_tuc`), never results handed out."""
     names: dict[str, str] = {}
     for r in aired_items:
-        if not PROCEDURE_TAGS & set(_tags(r)):
+        if r.get("item_kind") != "chuyen-muc" or not PROCEDURE_TAGS & set(_tags(r)):
             continue
         for name in _procedure_names(r, warnings):
             names.setdefault(_fold(name), name)
@@ -531,14 +673,8 @@ def _procedure_names(row: Mapping, warnings: list[str]) -> list[str]:
             return []
     if not isinstance(values, Mapping):
         return []
-    out: list[str] = []
-    for key, value in values.items():
-        value = _maybe_json_list(value)
-        if key == "ten_thu_tuc":
-            out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
-        elif isinstance(value, list):
-            out += [rec["thu_tuc"] for rec in value
-                    if isinstance(rec, Mapping) and isinstance(rec.get("thu_tuc"), str)]
+    value = _maybe_json_list(values.get("ten_thu_tuc"))
+    out = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
     return [n for n in (_clean(v) for v in out) if n]
 
 
@@ -581,6 +717,11 @@ def _duration(row: Mapping) -> float:
         except (TypeError, ValueError):
             return 0.0
     return 0.0
+
+
+def _origin(row: Mapping) -> str:
+    """As-run origin; logs written before the column existed hold only scheduled playout."""
+    return str(row.get("origin") or "scheduled")
 
 
 def _repeat(row: Mapping) -> int:
@@ -705,9 +846,13 @@ def _issue_text(issue: ProgrammeIssue) -> str:
 
 # ---------------------------------------------------------------------------------------- Markdown
 
-def to_markdown(report: Report, settings: ReportSettings) -> str:
-    """The report as Markdown (for the officer's review and the station's archive)."""
-    md: list[str] = [
+def to_markdown(report: Report, settings: ReportSettings, chart: str | None = None) -> str:
+    """The report as Markdown (for the officer's review and the station's archive).
+
+    `chart`: the file name of the airtime chart (a PNG beside the Markdown file), shown in group A.
+    """
+    md: list[str] = [f"**{REHEARSAL_BANNER}**", ""] if report.rehearsal else []
+    md += [
         f"**{settings.unit_name}**  ",
         f"Số: {settings.number}",
         "",
@@ -724,6 +869,8 @@ def to_markdown(report: Report, settings: ReportSettings) -> str:
         "",
         _intro(report, settings),
         "",
+        scope_sentence(report),
+        "",
         "### I. KẾT QUẢ THỰC HIỆN",
     ]
     for n, group in enumerate("ABC", start=1):
@@ -731,6 +878,8 @@ def to_markdown(report: Report, settings: ReportSettings) -> str:
                "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
         md += [f"| {stt} | {_md(i.label)} | {i.unit} | {display_value(i)} |"
                for stt, i in _numbered(report.group(group))]
+        if group == "A" and chart:
+            md += ["", f"![{CHART_CAPTION}]({chart})", "", f"*{CHART_CAPTION}*"]
         if group == "B":
             md += ["", "Phân theo chủ đề:", ""]
             md += _md_topics(report)
@@ -740,8 +889,7 @@ def to_markdown(report: Report, settings: ReportSettings) -> str:
            "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
     md += [f"| {stt} | {label} | {unit} |  |" for stt, label, unit in _manual_rows()]
     md += ["", "#### 5. Tình hình vận hành", ""]
-    md += [f"- {_md(_issue_text(i))}" for i in report.missed] or [
-        "Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn."]
+    md += [f"- {_md(line)}" for line in operations_lines(report)]
     md += ["", "### II. ĐÁNH GIÁ CHUNG", "", "1. Ưu điểm:", "", _DOTS, "",
            "2. Hạn chế, khó khăn:", "", _DOTS, "",
            "### III. ĐỀ XUẤT, KIẾN NGHỊ", "", _DOTS, "", _closing(settings), "",
@@ -753,6 +901,33 @@ def to_markdown(report: Report, settings: ReportSettings) -> str:
         md += [f"- {_md(w)}" for w in report.warnings]
         md.append("")
     return _nfc("\n".join(md))
+
+
+REHEARSAL_BANNER = ("BẢN DIỄN TẬP: số liệu lấy từ nhật ký diễn tập (broadcast simulate), "
+                    "không phải các buổi phát thật trên loa; không gửi cấp trên.")
+CHART_CAPTION = "Thời lượng phát sóng theo tuần và theo chủ đề (phút)"
+
+
+def scope_sentence(report: Report) -> str:
+    """What the figures count, said in the report itself."""
+    if report.rehearsal:
+        text = ("Số liệu trong báo cáo này là của một lần diễn tập trên đồng hồ ảo, "
+                "không phải các buổi phát thật trên loa.")
+    else:
+        text = ("Số liệu chỉ tính các chương trình đã phát trên loa theo lịch và các thông báo khẩn cấp, "
+                "lấy từ nhật ký phát sóng.")
+    text += (" Một lượt phát là một lần tin, bài, thông báo có trong một buổi phát; đọc nhắc lại trong "
+             "cùng buổi không tính thêm lượt mà tính vào số lần đọc.")
+    skipped = [f"{n} lần {ORIGIN_LABELS.get(origin, origin)}" for origin, n in report.excluded]
+    if skipped:
+        text += " Không tính: " + "; ".join(skipped) + "."
+    return text
+
+
+def operations_lines(report: Report) -> list[str]:
+    """Section 5: notices about the data first, then every programme that did not go out as planned."""
+    lines = [f"Lưu ý: {n}" for n in report.notices] + [_issue_text(i) for i in report.missed]
+    return lines or ["Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn."]
 
 
 def _md_topics(report: Report) -> list[str]:
@@ -791,22 +966,27 @@ def to_csv(report: Report) -> str:
 
     Every row carries the period, so the files of several periods can be concatenated.
     """
-    p = report.period
-    head = [p.label, p.start.isoformat(), p.end.isoformat()]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for ind in report.indicators:
-        label = " – ".join(_label_chain(report, ind))
-        writer.writerow(head + [ind.group, ind.code, label, ind.unit, ind.value])
-    for t in report.topics:
-        writer.writerow(head + ["B", f"chu_de.{t.tag}.tin_bai", f"Chủ đề {t.label}: số tin, bài",
-                                "tin, bài", t.items])
-        writer.writerow(head + ["B", f"chu_de.{t.tag}.luot", f"Chủ đề {t.label}: số lượt phát", "lượt",
-                                t.airings])
-        writer.writerow(head + ["B", f"chu_de.{t.tag}.phut", f"Chủ đề {t.label}: thời lượng", "phút",
-                                t.minutes])
+    writer.writerows(table_rows(report))
     return _nfc(buf.getvalue())
+
+
+def table_rows(report: Report) -> list[list[Any]]:
+    """The rows under CSV_COLUMNS (shared by the CSV and the XLSX): indicators, then topics."""
+    p = report.period
+    head = [p.label, p.start.isoformat(), p.end.isoformat()]
+    rows = [head + [ind.group, ind.code, " – ".join(_label_chain(report, ind)), ind.unit, ind.value]
+            for ind in report.indicators]
+    for t in report.topics:
+        rows.append(head + ["B", f"chu_de.{t.tag}.tin_bai", f"Chủ đề {t.label}: số tin, bài",
+                            "tin, bài", t.items])
+        rows.append(head + ["B", f"chu_de.{t.tag}.luot", f"Chủ đề {t.label}: số lượt phát", "lượt",
+                            t.airings])
+        rows.append(head + ["B", f"chu_de.{t.tag}.phut", f"Chủ đề {t.label}: thời lượng", "phút",
+                            t.minutes])
+    return rows
 
 
 def _label_chain(report: Report, child: Indicator) -> list[str]:
@@ -823,7 +1003,52 @@ def _label_chain(report: Report, child: Indicator) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- DOCX
 
-def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike) -> None:
+# Decree 30/2020/NĐ-CP, Phụ lục I: A4, margins top/bottom 20–25, left 30–35, right 15–20 mm; Times New
+# Roman; quốc hiệu 12–13 bold capitals, tiêu ngữ 13–14 bold under it with a rule as long as the line;
+# the issuing body bold capitals with a rule of 1/3–1/2 its line; place and date italic; body 13–14,
+# paragraphs at least 6 pt apart; "Nơi nhận:" 12 bold italic, its list 11; page numbers centred in the
+# top margin from page 2.
+PAGE_MM = (210, 297)
+MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
+TEXT_WIDTH_MM = PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]      # 165
+BODY_PT, TABLE_PT, NATIONAL_PT, MOTTO_PT, TITLE_PT = 13, 13, 13, 14, 14
+# "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in Times New Roman bold 13 pt is 96 mm wide (measured with
+# the metric-compatible Liberation Serif): the right header column leaves it room on one line.
+HEADER_COLUMNS_MM = (60, 105)
+FOOTER_COLUMNS_MM = (75, 90)
+SIGNATURE_LINES = 5                 # empty 13 pt lines between the signer's title and name: ~30 mm
+CELL_PADDING_MM = 1.9               # Word's and LibreOffice's default left/right cell margin
+EM_MM = TABLE_PT * 25.4 / 72       # 4.6 mm at 13 pt
+
+
+def text_width_mm(text: str, bold: bool = False) -> float:
+    """About how wide `text` is in Times New Roman at TABLE_PT: capitals and digits wider than
+    lowercase, spaces and punctuation narrow (a rough rule, with room to spare; the layout test checks)."""
+    ems = sum(0.72 if ch.isupper() else 0.3 if ch in " ,.;:()/'-–" else 0.5 for ch in text)
+    return ems * EM_MM * (1.06 if bold else 1.0)
+
+
+def column_widths(headers: list[str], rows: list[list[str]], *, flexible: int = 1,
+                  total_mm: float = TEXT_WIDTH_MM, cap_mm: float = 36.0, header_cap_mm: float = 32.0
+                  ) -> list[float]:
+    """Widths that follow the content: each column as wide as its longest cell, and its header on
+    one line where that takes at most `header_cap_mm` (else its longest word), all capped at
+    `cap_mm`; the `flexible` column takes the rest of the text block."""
+    widths = []
+    pad = 2 * CELL_PADDING_MM + 1
+    for col, header in enumerate(headers):
+        whole = text_width_mm(header, bold=True) + pad
+        head = whole if whole <= header_cap_mm else max(text_width_mm(w, True) for w in header.split()) + pad
+        cells = max([text_width_mm(r[col]) + pad for r in rows] + [0.0])
+        widths.append(min(cap_mm, max(head, cells)))
+    widths[flexible] = 0.0
+    widths[flexible] = max(40.0, total_mm - sum(widths))
+    scale = min(1.0, total_mm / sum(widths))
+    return [round(w * scale, 1) for w in widths]
+
+
+def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike,
+               chart_png: bytes | None = None) -> None:
     """An A4 administrative report (NĐ 30/2020 layout, Times New Roman) the office can edit and sign."""
     import docx  # python-docx: only the DOCX writer needs it
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -832,25 +1057,37 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    center, justify = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
+    center, justify, left_align = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
     document = docx.Document()
     section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+    for side, mm in MARGINS_MM.items():
+        setattr(section, f"{side}_margin", Mm(mm))
+    section.header_distance = Mm(10)
     normal = document.styles["Normal"]
     normal.font.name = "Times New Roman"
-    normal.font.size = Pt(13)
+    normal.font.size = Pt(BODY_PT)
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Times New Roman")
-    normal.paragraph_format.space_after = Pt(3)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.0
+
+    # Page number centred in the top margin, not on the first page.
+    section.different_first_page_header_footer = True
+    number = section.header.paragraphs[0]
+    number.alignment = center
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    number._p.append(field)
 
     def para(container, text: str = "", *, bold=False, italic=False, size=None, align=None,
-             indent=False):
+             indent=False, after=None):
         p = container.add_paragraph()
         if align is not None:
             p.alignment = align
         if indent:
             p.paragraph_format.first_line_indent = Mm(10)
+        if after is not None:
+            p.paragraph_format.space_after = Pt(after)
         if text:
             run = p.add_run(_nfc(text))
             run.bold, run.italic = bold, italic
@@ -861,11 +1098,11 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     def cell_lines(cell, lines, **style):
         cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
         for line in lines:
-            para(cell, line, **style)
+            para(cell, line, after=style.pop("after", 0), **style)
 
-    def rule(cell, length_mm: float, cell_mm: float):
-        """The short line under the unit name and the motto (a top border on a tiny paragraph)."""
-        p = cell.add_paragraph()
+    def rule(container, length_mm: float, width_mm: float):
+        """A short centred line (the top border of a tiny paragraph indented from both sides)."""
+        p = container.add_paragraph()
         border = OxmlElement("w:pBdr")
         top = OxmlElement("w:top")
         for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
@@ -873,64 +1110,92 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
         border.append(top)
         # pBdr first: python-docx then inserts spacing and ind after it, in schema order.
         p._p.get_or_add_pPr().append(border)
-        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((cell_mm - length_mm) / 2)
-        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((width_mm - length_mm) / 2)
+        p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(1), Pt(0)
         p.add_run().font.size = Pt(2)
 
-    def grid(headers: list[str], rows: list[list[str]], widths_mm: list[int], bold_rows=()):
+    def fix_widths(table, widths_mm):
+        """Fixed layout with the grid, the cells and the table width all set: LibreOffice reads the
+        grid, Word the cells; without both the columns come out equal."""
+        table.autofit = False
+        tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(qn("w:w"), str(int(sum(widths_mm) / 25.4 * 1440)))
+        for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
+            col.w = Mm(width)
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_mm, strict=True):
+                cell.width = Mm(width)
+
+    def keep_row(row, header=False):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if header:
+            tr_pr.append(OxmlElement("w:tblHeader"))     # repeated on each page the table spans
+
+    def grid(headers: list[str], rows: list[list[str]], flexible: int = 1):
         table = document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for cell, text in zip(table.rows[0].cells, headers, strict=True):
-            cell_lines(cell, [text], bold=True, align=center, size=12)
-        for n, values in enumerate(rows):
-            cells = table.add_row().cells
-            for col, (cell, text) in enumerate(zip(cells, values, strict=True)):
-                align = WD_ALIGN_PARAGRAPH.LEFT if col == 1 else center
-                cell_lines(cell, [text], size=12, align=align, bold=n in bold_rows and col == 1)
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_mm, strict=True):
-                cell.width = Mm(width)
-        document.add_paragraph()
+            cell_lines(cell, [text], bold=True, align=center, size=TABLE_PT)
+        keep_row(table.rows[0], header=True)
+        for values in rows:
+            row = table.add_row()
+            for col, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
+                cell_lines(cell, [text], size=TABLE_PT, align=left_align if col == flexible else center)
+            keep_row(row)
+        fix_widths(table, column_widths(headers, rows, flexible=flexible))
+        para(document, after=0)
         return table
 
-    # Header: unit and number on the left, national motto and date on the right.
+    if report.rehearsal:
+        para(document, REHEARSAL_BANNER, bold=True, align=center, size=BODY_PT)
+
+    # Header: issuing body and number on the left, national heading and date on the right.
     head = document.add_table(rows=2, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
-    unit_lines = _unit_lines(settings.unit_name)
-    cell_lines(head.cell(0, 0), unit_lines, bold=True, align=center, size=13)
-    rule(head.cell(0, 0), 22, 65)
-    cell_lines(head.cell(0, 1), ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], bold=True, align=center, size=12)
-    para(head.cell(0, 1), "Độc lập - Tự do - Hạnh phúc", bold=True, align=center, size=13)
-    rule(head.cell(0, 1), 62, 100)
-    cell_lines(head.cell(1, 0), [f"Số: {settings.number}"], align=center, size=13)
+    left_mm, right_mm = HEADER_COLUMNS_MM
+    cell_lines(head.cell(0, 0), _unit_lines(settings.unit_name), bold=True, align=center, size=BODY_PT)
+    rule(head.cell(0, 0), 20, left_mm - 2 * CELL_PADDING_MM)
+    cell_lines(head.cell(0, 1), [NATIONAL_NAME], bold=True, align=center, size=NATIONAL_PT)
+    para(head.cell(0, 1), MOTTO, bold=True, align=center, size=MOTTO_PT, after=0)
+    rule(head.cell(0, 1), 60, right_mm - 2 * CELL_PADDING_MM)
+    cell_lines(head.cell(1, 0), [f"Số: {settings.number}"], align=center, size=BODY_PT)
     cell_lines(head.cell(1, 1), [date_line(settings.place_name, report.generated_on)], italic=True,
-               align=center, size=13)
-    for row in head.rows:
-        row.cells[0].width, row.cells[1].width = Mm(65), Mm(100)
+               align=center, size=BODY_PT)
+    fix_widths(head, HEADER_COLUMNS_MM)
 
-    para(document)
-    para(document, "BÁO CÁO", bold=True, align=center, size=14)
-    para(document, _title_line(report, settings), bold=True, align=center, size=14)
-    para(document)
-    para(document, f"Kính gửi: {settings.recipient}", align=center, size=14)
-    para(document)
+    para(document, after=0)
+    para(document, "BÁO CÁO", bold=True, align=center, size=TITLE_PT, after=0)
+    # Two lines broken before "xã", not wherever the words run out ("…xã Hòa / An tháng 12").
+    title, sep, rest = _title_line(report, settings).partition(" xã ")
+    title_p = para(document, title, bold=True, align=center, size=TITLE_PT, after=0)
+    if sep:
+        title_p.runs[0].add_break()
+        tail = title_p.add_run(_nfc("xã " + rest))
+        tail.bold, tail.font.size = True, Pt(TITLE_PT)
+    rule(document, 45, TEXT_WIDTH_MM)
+    para(document, f"Kính gửi: {settings.recipient}", align=center, size=TITLE_PT)
     para(document, _intro(report, settings), align=justify, indent=True)
+    para(document, scope_sentence(report), align=justify, indent=True)
 
     para(document, "I. KẾT QUẢ THỰC HIỆN", bold=True)
-    widths = [12, 100, 25, 28]
+    indicator_head = ["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"]
     for n, group in enumerate("ABC", start=1):
         para(document, f"{n}. {GROUP_TITLES[group]}", bold=True)
-        numbered = _numbered(report.group(group))
-        grid(["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"],
-             [[stt, i.label, i.unit, display_value(i)] for stt, i in numbered], widths)
+        grid(indicator_head, [[stt, i.label, i.unit, display_value(i)]
+                              for stt, i in _numbered(report.group(group))])
+        if group == "A" and chart_png:
+            document.add_picture(io.BytesIO(chart_png), width=Mm(TEXT_WIDTH_MM - 10))
+            document.paragraphs[-1].alignment = center
+            para(document, CHART_CAPTION, italic=True, align=center)
         if group == "B":
             para(document, "Phân theo chủ đề:", italic=True)
             if report.topics:
                 grid(["STT", "Chủ đề", "Số tin, bài", "Số lượt phát", "Thời lượng (phút)"],
                      [[str(k), t.label, format_number(t.items), format_number(t.airings),
-                       format_number(t.minutes)] for k, t in enumerate(report.topics, start=1)],
-                     [12, 75, 25, 25, 28])
+                       format_number(t.minutes)] for k, t in enumerate(report.topics, start=1)])
             else:
                 para(document, "Không có tin, bài nào được gắn chủ đề.", indent=True)
         if group == "C":
@@ -938,9 +1203,8 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
             if report.cchc:
                 grid(["STT", "Kỳ / nội dung", "Số lượt phát", "Thời lượng (phút)", "Ngày phát"],
                      [[str(k), f"{e.title} ({e.episode})" if e.title not in ("", e.episode) else e.episode,
-                       str(e.airings),
-                       format_number(e.minutes), ", ".join(f"{d:%d/%m}" for d in e.dates)]
-                      for k, e in enumerate(report.cchc, start=1)], [12, 75, 22, 25, 31])
+                       str(e.airings), format_number(e.minutes), ", ".join(f"{d:%d/%m}" for d in e.dates)]
+                      for k, e in enumerate(report.cchc, start=1)])
             else:
                 para(document, "Không có kỳ chuyên mục nào được phát trong kỳ.", indent=True)
             para(document, "Các thủ tục hành chính đã giới thiệu trên loa:", italic=True)
@@ -949,41 +1213,44 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
             if not report.procedures:
                 para(document, "(không có)", indent=True)
     para(document, f"4. {GROUP_TITLES['D']}", bold=True)
-    grid(["STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả"],
-         [[stt, label, unit, ""] for stt, label, unit in _manual_rows()], widths)
+    grid(indicator_head, [[stt, label, unit, ""] for stt, label, unit in _manual_rows()])
     para(document, "5. Tình hình vận hành", bold=True)
-    for issue in report.missed:
-        para(document, f"- {_issue_text(issue)}", indent=True)
-    if not report.missed:
-        para(document, "Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn.", indent=True)
+    for line in operations_lines(report):
+        para(document, f"- {line}", indent=True, align=justify)
 
     para(document, "II. ĐÁNH GIÁ CHUNG", bold=True)
     for heading in ("1. Ưu điểm:", "2. Hạn chế, khó khăn:"):
         para(document, heading, bold=True)
-        para(document, _DOTS, indent=True)
-        para(document, _DOTS, indent=True)
+        para(document, _DOTS)
+        para(document, _DOTS)
     para(document, "III. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
-    para(document, _DOTS, indent=True)
-    para(document, _DOTS, indent=True)
+    para(document, _DOTS)
+    para(document, _DOTS)
     para(document, _closing(settings), align=justify, indent=True)
-    para(document)
+    para(document, after=0)
 
+    # Recipients bottom left, signer bottom right, in one row that never splits across pages.
     foot = document.add_table(rows=1, cols=2)
+    keep_row(foot.rows[0])
     left, right = foot.rows[0].cells
     cell_lines(left, ["Nơi nhận:"], bold=True, italic=True, size=12)
     for line in ("- Như trên;", "- Lưu: VT."):
-        para(left, line, size=11)
-    cell_lines(right, _signer_lines(settings), bold=True, align=center, size=13)
+        para(left, line, size=11, after=0)
+    cell_lines(right, _signer_lines(settings), bold=True, align=center, size=BODY_PT)
     if not settings.signer_name:
-        para(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, align=center, size=12)
-    for _ in range(3):
-        para(right)
-    para(right, settings.signer_name, bold=True, align=center, size=13)
-    left.width, right.width = Mm(80), Mm(85)
+        para(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, align=center, size=12, after=0)
+    for _ in range(SIGNATURE_LINES):
+        para(right, after=0)
+    para(right, settings.signer_name, bold=True, align=center, size=BODY_PT, after=0)
+    fix_widths(foot, FOOTER_COLUMNS_MM)
 
     buf = io.BytesIO()
     document.save(buf)
     write_bytes_atomic(Path(path), buf.getvalue())
+
+
+NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
 def _unit_lines(unit_name: str) -> list[str]:
@@ -998,11 +1265,22 @@ def _unit_lines(unit_name: str) -> list[str]:
 # ---------------------------------------------------------------------------------------- files
 
 def write_report_files(report: Report, settings: ReportSettings, out_dir: str | os.PathLike) -> list[Path]:
-    """report-<period>.md, .csv (UTF-8 with BOM, so Excel shows Vietnamese) and .docx in out_dir."""
+    """report-<period>.md, .csv (UTF-8 with BOM, so Excel shows Vietnamese), .xlsx, .docx and, when
+    anything aired, the chart -bieu-do.png that the Markdown links and the DOCX embeds, in out_dir."""
+    from broadcast.report_chart import airtime_chart
+    from broadcast.report_xlsx import to_xlsx
+
     out = Path(out_dir)
     stem = f"report-{report.period.slug}"
-    md, csv_path, docx_path = out / f"{stem}.md", out / f"{stem}.csv", out / f"{stem}.docx"
-    write_bytes_atomic(md, to_markdown(report, settings).encode("utf-8"))
+    md, csv_path, xlsx_path, docx_path = (out / f"{stem}.{ext}" for ext in ("md", "csv", "xlsx", "docx"))
+    chart = airtime_chart(report)
+    chart_path = out / f"{stem}-bieu-do.png"
+    files = [md, csv_path, xlsx_path, docx_path]
+    if chart is not None:
+        write_bytes_atomic(chart_path, chart)
+        files.append(chart_path)
+    write_bytes_atomic(md, to_markdown(report, settings, chart_path.name if chart else None).encode("utf-8"))
     write_bytes_atomic(csv_path, to_csv(report).encode("utf-8-sig"))
-    write_docx(report, settings, docx_path)
-    return [md, csv_path, docx_path]
+    write_bytes_atomic(xlsx_path, to_xlsx(report, settings))
+    write_docx(report, settings, docx_path, chart)
+    return files

@@ -39,6 +39,12 @@ def make_station():
     return copy_station
 
 
+@pytest.fixture(scope="session")
+def station_copier():
+    """`copy_station` for module- and session-scoped fixtures (one station shared by many tests)."""
+    return copy_station
+
+
 @pytest.fixture
 def mp3_station_dir(tmp_path: Path) -> Path:
     return copy_station(tmp_path / "station", fast_audio=False)

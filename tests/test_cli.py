@@ -208,7 +208,7 @@ def test_simulate_with_urgent_injection_then_report(station_dir, tmp_path):
                   "-o", str(tmp_path / "reports")], station=station_dir)
     assert report.exit_code == 0, report.output
     assert "Số lần phát thông báo khẩn cấp" in report.output
-    assert sorted(p.suffix for p in (tmp_path / "reports").iterdir()) == [".csv", ".docx", ".md"]
+    assert sorted(p.suffix for p in (tmp_path / "reports").iterdir()) == [".csv", ".docx", ".md", ".png", ".xlsx"]
 
 
 def test_schedule_ical_and_reversed_span(station_dir, tmp_path):

@@ -8,6 +8,7 @@ import json
 import os
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 import docx
 import pytest
@@ -196,23 +197,24 @@ def report():
     ("buoi_phat", 3), ("buoi_sang", 1), ("buoi_trua", 0), ("buoi_chieu", 1), ("buoi_dot_xuat", 1),
     ("thoi_luong", 28.0),                      # 900 + 600 + 180 s
     ("thoi_luong_tiep_am", 5.5),               # VOV 240 s + tỉnh 90 s (the tỉnh relay in P5 is not aired)
-    ("tiep_am_vov", 4.0), ("tiep_am_tinh", 1.5), ("tiep_am_huyen", 0.0),
+    ("tiep_am_vov", 4.0), ("tiep_am_tinh", 1.5),
     ("thoi_luong_tu_san_xuat", 22.5),
-    ("khan_cap", 5),                           # kind khan-cap ×3 + priority khan-cap ×2
-    ("ct_phat_cham", 1), ("ct_gian_doan", 1), ("ct_khong_phat", 2), ("luot_gian_doan", 2),
-    # group B: self-produced content, distinct items, each reading is one lượt
-    ("tin_bai", 1), ("luot_tin_bai", 1),
-    ("thong_bao", 4), ("luot_thong_bao", 9),   # tb-tiem 2+2, tra-kq 2, tra-kq-2 1, tb-so-tan 2
-    ("thong_bao_khan_cap", 1), ("luot_thong_bao_khan_cap", 3),
-    ("chuyen_muc", 2), ("luot_chuyen_muc", 3),
-    ("tong_luot", 16),
+    ("khan_cap", 2),                           # an item of kind khan-cap + one of priority khan-cap
+    ("ct_phat_cham", 1), ("ct_gian_doan", 1), ("ct_khong_phat", 2), ("luot_gian_doan", 1),
+    # group B: self-produced content, distinct items; one airing per programme, readings apart
+    ("tin_bai", 1), ("luot_tin_bai", 1), ("doc_tin_bai", 1),
+    ("thong_bao", 4), ("luot_thong_bao", 5),   # tb-tiem in 2 programmes, tra-kq, tra-kq-2, tb-so-tan
+    ("doc_thong_bao", 9),                      # tb-tiem 2+2, tra-kq 2, tra-kq-2 1, tb-so-tan 2
+    ("thong_bao_khan_cap", 1), ("luot_thong_bao_khan_cap", 1), ("doc_thong_bao_khan_cap", 3),
+    ("chuyen_muc", 2), ("luot_chuyen_muc", 3), ("doc_chuyen_muc", 3),
+    ("tong_luot", 10), ("tong_doc", 16),
     ("noi_dung_cap_tren", 1), ("luot_noi_dung_cap_tren", 1),
     # group C
     ("chuyen_muc_cchc", 2), ("luot_chuyen_muc_cchc", 3), ("thoi_luong_chuyen_muc_cchc", 14.0),
     ("tin_bai_cchc", 2), ("luot_cchc", 3),
     ("huong_dan_dvctt", 2),
-    ("thu_tuc", 4),
-    ("tiep_cong_dan_tra_ket_qua", 2),
+    ("thu_tuc", 2),                            # presented in CCHC episodes; results handed out are not
+    ("tiep_cong_dan_tra_ket_qua", 1),
 ])
 def test_indicator_values(report, code, expected):
     assert report.value(code) == expected
@@ -226,8 +228,7 @@ def test_groups_are_in_order_and_codes_unique(report):
 
 
 def test_procedures_distinct_from_values_and_records(report):
-    assert report.procedures == ("Đăng ký khai sinh", "Cấp giấy chứng nhận quyền sử dụng đất",
-                                 "Trích lục khai sinh", "Chứng thực bản sao từ bản chính")
+    assert report.procedures == ("Đăng ký khai sinh", "Chứng thực bản sao từ bản chính")
 
 
 def test_cchc_episodes(report):
@@ -241,12 +242,13 @@ def test_topics_by_tag_with_labels(report):
     rows = {t.tag: (t.label, t.items, t.airings) for t in report.topics}
     assert rows["cchc"] == ("Cải cách hành chính", 2, 3)
     assert rows["dvctt"] == ("Dịch vụ công trực tuyến", 1, 2)
-    assert rows["yte"] == ("Y tế", 1, 4)
-    assert rows["pctt"] == ("Phòng, chống thiên tai", 2, 5)
+    assert rows["yte"] == ("Y tế", 1, 2)
+    assert rows["pctt"] == ("Phòng, chống thiên tai", 2, 2)
     assert rows["thue"] == ("Thuế", 1, 1)              # content from tỉnh counts in topics
-    assert rows["la-tag"] == ("la-tag", 1, 1)          # unknown tag shown as-is, last
-    assert "atgt" not in rows                          # only interrupted
-    assert [t.tag for t in report.topics][-1] == "la-tag"
+    assert rows["khac"] == ("Chủ đề khác", 1, 1)       # a tag without a name is never shown raw
+    assert "la-tag" not in rows and "atgt" not in rows  # atgt: only interrupted
+    assert [t.tag for t in report.topics][-1] == "khac"
+    assert any("la-tag" in w and "chu-de.tsv" in w for w in report.warnings)
 
 
 def test_missed_and_warnings(report):
@@ -264,7 +266,7 @@ def test_empty_log_gives_zeros():
 
 def test_bad_values_json_is_a_warning_not_a_crash():
     p = prog("2026-12-01", "sang")
-    rows = [p, item(p, "x", "thong-bao", tags=["tthc"], values="{không phải json")]
+    rows = [p, item(p, "x", "chuyen-muc", tags=["tthc"], values="{không phải json")]
     result = compute_report(rows, PERIOD, generated_on=GENERATED)
     assert result.procedures == ()
     assert any("Không đọc được giá trị" in w for w in result.warnings)
@@ -342,7 +344,7 @@ def test_csv_parses_back(report):
 def docx_texts(path):
     """Every paragraph of the document, including those inside table cells (nested once)."""
     document = docx.Document(str(path))
-    texts = [p.text for p in document.paragraphs]
+    texts = [p.text.replace("\n", " ") for p in document.paragraphs]      # a line break reads as a space
     rows = []
     for table in document.tables:
         for row in table.rows:
@@ -388,11 +390,12 @@ def test_docx_deputy_signer_and_no_name(report, tmp_path):
 def test_write_report_files_atomic(report, tmp_path):
     out = tmp_path / "bao-cao"
     paths = write_report_files(report, SETTINGS, out)
-    assert [p.name for p in paths] == ["report-2026-12.md", "report-2026-12.csv", "report-2026-12.docx"]
+    assert [p.name for p in paths] == ["report-2026-12.md", "report-2026-12.csv", "report-2026-12.xlsx",
+                                       "report-2026-12.docx", "report-2026-12-bieu-do.png"]
     assert sorted(os.listdir(out)) == sorted(p.name for p in paths)      # no temp files left
     assert paths[1].read_bytes().startswith(b"\xef\xbb\xbf")              # BOM: Excel reads UTF-8
     assert "Số ngày phát sóng" in paths[0].read_text(encoding="utf-8")
-    docx.Document(str(paths[2]))                                           # opens
+    docx.Document(str(paths[3]))                                           # opens
     write_report_files(report, SETTINGS, out)                              # overwrite in place
     assert sorted(os.listdir(out)) == sorted(p.name for p in paths)
 
@@ -458,7 +461,292 @@ def test_rows_from_the_real_as_run_log(tmp_path):
     assert (result.value("buoi_sang"), result.value("buoi_chieu")) == (1, 0)
     assert result.value("thoi_luong") == 10.0
     assert (result.value("ct_gian_doan"), result.value("ct_khong_phat")) == (1, 1)
-    assert result.value("luot_thong_bao") == 2          # the morning reading ×2; the afternoon one was cut
-    assert result.value("luot_gian_doan") == 2
+    assert result.value("luot_thong_bao") == 1          # the morning airing; the afternoon one was cut
+    assert result.value("doc_thong_bao") == 2           # read twice in it
+    assert result.value("luot_gian_doan") == 1
     assert (result.value("chuyen_muc_cchc"), result.value("huong_dan_dvctt")) == (1, 1)
     assert result.procedures == ("Đăng ký khai sinh",)
+
+
+# ---------------------------------------------------------------------------------------- truth
+
+def with_origin(rows, origin):
+    return [dict(r, origin=origin) for r in rows]
+
+
+def one_programme(day="2026-12-01", origin=None, repeat=2):
+    p = prog(day, "sang")
+    rows = [p, item(p, "tb-tiem", "thong-bao", repeat=repeat, tags=["yte"])]
+    return rows if origin is None else with_origin(rows, origin)
+
+
+def test_only_scheduled_and_urgent_count_and_the_report_says_what_it_left_out():
+    rows = (one_programme("2026-12-01", "scheduled") + one_programme("2026-12-02", "urgent")
+            + one_programme("2026-12-03", "manual") + one_programme("2026-12-04", "manual"))
+    result = compute_report(rows, PERIOD, generated_on=GENERATED)
+    assert (result.value("buoi_phat"), result.value("luot_thong_bao"), result.value("doc_thong_bao")) == (2, 2, 4)
+    assert (result.excluded, result.rehearsal) == ((("manual", 2),), False)
+    sentence = rpt.scope_sentence(result)
+    assert "chỉ tính các chương trình đã phát trên loa theo lịch" in sentence
+    assert "Không tính: 2 lần phát bằng tay ngoài lịch" in sentence
+    assert sentence in to_markdown(result, SETTINGS)
+
+
+def test_rows_without_origin_are_scheduled():
+    old = compute_report(one_programme(), PERIOD, generated_on=GENERATED)
+    new = compute_report(one_programme(origin="scheduled"), PERIOD, generated_on=GENERATED)
+    assert old.indicators == new.indicators and old.value("buoi_phat") == 1
+    assert old.excluded == () and "Không tính" not in rpt.scope_sentence(old)
+
+
+def test_rehearsal_log_is_counted_and_says_so_on_the_first_line(tmp_path):
+    result = compute_report(one_programme(origin="rehearsal"), PERIOD, generated_on=GENERATED)
+    assert result.rehearsal and result.value("buoi_phat") == 1
+    assert to_markdown(result, SETTINGS).splitlines()[0] == f"**{rpt.REHEARSAL_BANNER}**"
+    write_docx(result, SETTINGS, tmp_path / "bc.docx")
+    assert docx.Document(str(tmp_path / "bc.docx")).paragraphs[0].text == rpt.REHEARSAL_BANNER
+    # a rehearsal row inside a real log is not a broadcast
+    mixed = compute_report(one_programme(origin="scheduled") + one_programme("2026-12-02", "rehearsal"),
+                           PERIOD, generated_on=GENERATED)
+    assert not mixed.rehearsal and mixed.value("buoi_phat") == 1 and mixed.excluded == (("rehearsal", 1),)
+
+
+def test_a_log_without_the_origin_column_is_read(tmp_path):
+    """An as-run database made before the origin column: every row is scheduled playout."""
+    import sqlite3
+
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as con:       # the columns of the log as released before origin
+        con.execute("CREATE TABLE airings (id INTEGER PRIMARY KEY, kind TEXT, parent_id INTEGER, "
+                    "programme_id TEXT, date TEXT, session TEXT, status TEXT, duration_s REAL, title TEXT)")
+        columns = [r[1] for r in con.execute("PRAGMA table_info(airings)")]
+        con.execute("INSERT INTO airings (kind, programme_id, date, session, status, duration_s, title) "
+                    "VALUES ('programme', 'p', '2026-12-01', 'sang', 'played', 600, 'Sáng')")
+    rows = [dict(zip(columns, r)) for r in sqlite3.connect(db).execute("SELECT * FROM airings")]
+    assert "origin" not in rows[0]
+    assert compute_report(rows, PERIOD, generated_on=GENERATED).value("thoi_luong") == 10.0
+
+
+@pytest.mark.parametrize("period, today, covered, words", [
+    (period_for_month(2027, 2), D(2027, 1, 5), set(), ["chưa bắt đầu"]),
+    (period_for_month(2026, 12), D(2026, 12, 10), None, ["chưa kết thúc", "đến ngày 10/12/2026"]),
+    (period_for_month(2026, 12), GENERATED, set(), ["không có chương trình nào đã phát"]),
+])
+def test_future_and_empty_periods_get_a_notice_not_a_clean_bill(period, today, covered, words):
+    rows = one_programme("2026-12-01") if covered is None else []
+    result = compute_report(rows, period, generated_on=today, covered_days=covered)
+    lines = rpt.operations_lines(result)
+    for word in words:
+        assert any(word in line for line in lines), (word, lines)
+    assert not any("không có chương trình nào bị lỡ giờ" in line for line in lines)
+    assert all(f"Lưu ý: {n}" in to_markdown(result, SETTINGS) for n in result.notices)
+
+
+def test_a_partly_covered_period_names_the_missing_days():
+    rows = one_programme("2026-12-01") + one_programme("2026-12-02")
+    covered = {D(2026, 12, d) for d in range(1, 32) if d not in (5, 6, 7, 20)}
+    result = compute_report(rows, PERIOD, generated_on=GENERATED, covered_days=covered)
+    assert result.notices == ("Nhật ký không có ghi chép nào trong 4/31 ngày của kỳ (05/12–07/12, 20/12): "
+                              "số liệu có thể thiếu.",)
+    full = compute_report(rows, PERIOD, generated_on=GENERATED,
+                          covered_days={D(2026, 12, d) for d in range(1, 32)})
+    assert full.notices == ()
+    assert rpt.operations_lines(full) == ["Trong kỳ không có chương trình nào bị lỡ giờ, lỗi hoặc gián đoạn."]
+
+
+def test_weeks_split_the_period_monday_to_sunday(report):
+    assert [(w.start, w.end) for w in report.weeks][:2] == [(D(2026, 12, 1), D(2026, 12, 6)),
+                                                            (D(2026, 12, 7), D(2026, 12, 13))]
+    assert report.weeks[-1].end == D(2026, 12, 31)
+    assert report.weeks[0].minutes == report.value("thoi_luong") and report.weeks[0].label == "01/12–06/12"
+
+
+def test_every_tag_of_the_script_library_has_a_vietnamese_name():
+    from pathlib import Path
+
+    from broadcast.render.library import TemplateLibrary
+    root = Path(__file__).resolve().parents[1] / "scripts_vi"
+    library = TemplateLibrary(root)
+    tags = {t for name in library.names() for t in library.get(name).tags}
+    assert tags and tags <= set(rpt.TOPIC_LABELS), sorted(tags - set(rpt.TOPIC_LABELS))
+
+
+def test_station_topic_names_and_a_bad_line():
+    assert rpt.parse_topic_labels("# nhãn\ttên\nkhuyen-nong\tKhuyến nông\n\n") == {"khuyen-nong": "Khuyến nông"}
+    p = prog("2026-12-01", "sang")
+    rows = [p, item(p, "x", "thong-bao", tags=["khuyen-nong"])]
+    named = compute_report(rows, PERIOD, generated_on=GENERATED, topic_labels={"khuyen-nong": "Khuyến nông"})
+    assert [(t.tag, t.label) for t in named.topics] == [("khuyen-nong", "Khuyến nông")]
+    with pytest.raises(InputError) as caught:
+        rpt.parse_topic_labels("khuyen-nong Khuyến nông\n", "scripts_vi/chu-de.tsv")
+    assert "scripts_vi/chu-de.tsv:1:" in str(caught.value) and caught.value.exit_code == 2
+
+
+def test_xlsx_has_the_csv_rows_as_numbers(report, tmp_path):
+    import openpyxl
+
+    from broadcast.report_xlsx import to_xlsx
+    path = tmp_path / "bc.xlsx"
+    path.write_bytes(to_xlsx(report, SETTINGS))
+    book = openpyxl.load_workbook(path)
+    sheet = book["Chỉ tiêu"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == rpt.CSV_COLUMNS
+    assert [list(r) for r in rows[1:]] == rpt.table_rows(report)
+    by_code = {r[4]: r[7] for r in rows[1:]}
+    assert by_code["thoi_luong"] == 28.0 and isinstance(by_code["buoi_phat"], int)
+    assert [r[2] for r in book["Theo tuần"].iter_rows(min_row=2, values_only=True)] == [w.minutes for w in report.weeks]
+    assert book.properties.created.date() == GENERATED                    # the report's date, not the clock
+    rehearsal = compute_report(one_programme(origin="rehearsal"), PERIOD, generated_on=GENERATED)
+    assert openpyxl.load_workbook(io.BytesIO(to_xlsx(rehearsal, SETTINGS))).sheetnames[0].startswith("DIỄN TẬP")
+
+
+def test_chart_is_a_png_in_the_markdown_and_the_docx(report, tmp_path):
+    from broadcast.report_chart import airtime_chart
+    png = airtime_chart(report)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == airtime_chart(report)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (945, 450)                                    # 6.3 × 3.0 in at 150 dpi
+    assert airtime_chart(compute_report([], PERIOD, generated_on=GENERATED)) is None
+    paths = write_report_files(report, SETTINGS, tmp_path)
+    assert "![Thời lượng phát sóng theo tuần và theo chủ đề (phút)](report-2026-12-bieu-do.png)" in \
+        paths[0].read_text(encoding="utf-8")
+    images = [p for p in docx.Document(str(paths[3])).part.related_parts.values()
+              if p.partname.endswith(".png")]
+    assert [i.blob for i in images] == [png]
+
+
+def test_chart_and_xlsx_modules_load_their_library_only_when_used():
+    import subprocess
+    import sys
+    code = ("import sys, broadcast.report, broadcast.report_chart, broadcast.report_xlsx, broadcast.cli; "
+            "print(any(m.split('.')[0] in ('matplotlib', 'openpyxl') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_no_district_station_row(report):
+    assert not any("huyện" in i.label for i in report.indicators)
+    assert "huyen" not in dict(rpt.RELAY_SOURCES)
+
+
+# ---------------------------------------------------------------------------------------- layout
+# The DOCX as LibreOffice lays it out: converted to PDF, words located with pdftotext -bbox-layout,
+# page 1 rendered with pdftoppm. Set UPDATE_REPORT_PAGE=1 to refresh the committed page image.
+
+MM = 72 / 25.4          # PDF points per millimetre
+PAGE_IMAGE = Path(__file__).resolve().parents[1] / "docs" / "img" / "bao-cao-trang-1.png"
+LAYOUT_TOOLS = ("soffice", "pdftotext", "pdftoppm", "pdffonts")
+
+
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory):
+    import shutil
+    import subprocess
+    missing = [t for t in LAYOUT_TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"no {', '.join(missing)} (Debian: libreoffice-writer-nogui, poppler-utils)")
+    from broadcast.report_chart import airtime_chart
+    out = tmp_path_factory.mktemp("layout")
+    result = compute_report(sample_rows(), PERIOD, generated_on=GENERATED)
+    write_docx(result, SETTINGS, out / "bc.docx", airtime_chart(result))
+    profile = (out / "lo-profile").as_uri()     # a private profile: never shares a running soffice
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(out / "bc.docx")], check=True, capture_output=True, timeout=180)
+    subprocess.run(["pdftotext", "-bbox-layout", str(out / "bc.pdf"), str(out / "bc.html")], check=True)
+    subprocess.run(["pdftoppm", "-r", "75", "-f", "1", "-l", "1", "-png", "-singlefile", str(out / "bc.pdf"),
+                    str(out / "trang-1")], check=True)
+    fonts = subprocess.run(["pdffonts", str(out / "bc.pdf")], check=True, capture_output=True, text=True)
+    if os.environ.get("UPDATE_REPORT_PAGE"):
+        PAGE_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "trang-1.png", PAGE_IMAGE)
+    return {"dir": out, "pages": _pdf_words(out / "bc.html"), "fonts": fonts.stdout}
+
+
+def _pdf_words(html_path):
+    """[(page width, page height, [(text, xMin, yMin, xMax, yMax, line no)])] from pdftotext -bbox-layout."""
+    import xml.etree.ElementTree as ET
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    pages = []
+    for page in ET.parse(html_path).getroot().iter(f"{{{ns['x']}}}page"):
+        words, line_no = [], 0
+        for line in page.iter(f"{{{ns['x']}}}line"):
+            line_no += 1
+            for w in line.iter(f"{{{ns['x']}}}word"):
+                words.append((unicodedata.normalize("NFC", w.text or ""), *(float(w.get(k)) for k in
+                              ("xMin", "yMin", "xMax", "yMax")), line_no))
+        pages.append((float(page.get("width")), float(page.get("height")), words))
+    return pages
+
+
+def _find(words, phrase):
+    """The words of `phrase` where they appear in sequence, or None."""
+    wanted = phrase.split()
+    texts = [w[0] for w in words]
+    for i in range(len(texts) - len(wanted) + 1):
+        if texts[i:i + len(wanted)] == wanted:
+            return words[i:i + len(wanted)]
+    return None
+
+
+def test_layout_page_one_is_an_administrative_document(laid_out):
+    width, height, words = laid_out["pages"][0]
+    assert (round(width / MM), round(height / MM)) == (210, 297)                 # A4
+    found = {}
+    for phrase in ("ỦY BAN NHÂN DÂN", "XÃ HÒA AN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                   "Độc lập - Tự do - Hạnh phúc", "Số: …/BC-UBND", "Hòa An, ngày 05 tháng 01 năm 2027",
+                   "BÁO CÁO", "Kính gửi: Ủy ban nhân dân tỉnh Quảng Trị"):
+        found[phrase] = run = _find(words, phrase)
+        assert run, f"{phrase!r} not on page 1"
+        assert len({w[5] for w in run}) == 1, f"{phrase!r} wraps: {run}"           # each on one line
+    unit, nation = found["ỦY BAN NHÂN DÂN"], found["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+    assert unit[-1][3] < nation[0][1]                                             # issuing body left of it
+    assert abs(unit[0][2] - nation[0][2]) < 3 * MM                                # on the same top line
+    assert nation[0][2] < 40 * MM                                                 # at the top of the page
+    assert found["Số: …/BC-UBND"][-1][3] < width / 2 < found["Hòa An, ngày 05 tháng 01 năm 2027"][0][1]
+    title = found["BÁO CÁO"]
+    centre = (30 * MM + (210 - 15) * MM) / 2                                      # middle of the text block
+    assert abs((title[0][1] + title[-1][3]) / 2 - centre) < 2 * MM                # title centred
+    assert found["Kính gửi: Ủy ban nhân dân tỉnh Quảng Trị"][0][2] > nation[0][4]
+
+
+def test_layout_nothing_is_wider_than_the_text_block(laid_out):
+    for n, (_, _, words) in enumerate(laid_out["pages"], start=1):
+        body = [w for w in words if w[2] > 20 * MM]                               # below the page number
+        assert body, f"page {n} is empty"
+        assert min(w[1] for w in body) >= 30 * MM - 1, f"page {n}: text left of the 30 mm margin"
+        assert max(w[3] for w in body) <= (210 - 15) * MM + 1, f"page {n}: text right of the 15 mm margin"
+    for table in docx.Document(str(laid_out["dir"] / "bc.docx")).tables:
+        grid = sum(col.w for col in table._tbl.tblGrid.gridCol_lst)
+        assert grid <= rpt.TEXT_WIDTH_MM * 36000 + 36000, "table wider than the text block"
+
+
+def test_layout_columns_follow_their_content(laid_out):
+    tables = docx.Document(str(laid_out["dir"] / "bc.docx")).tables
+    indicator = next(t for t in tables if t.rows[0].cells[1].text == "Chỉ tiêu")
+    widths = [col.w / 36000 for col in indicator._tbl.tblGrid.gridCol_lst]      # mm
+    assert widths[0] < 17 and widths[1] > 2 * max(widths[2:]), widths            # STT narrow, label wide
+    assert len(set(widths)) == len(widths)
+
+
+def test_layout_signature_block_stays_together_with_room_to_sign(laid_out):
+    pages = laid_out["pages"]
+    where = {}
+    for phrase in ("Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Anh Tuấn"):
+        hits = [(n, run) for n, (_, _, words) in enumerate(pages) if (run := _find(words, phrase))]
+        assert hits, phrase
+        where[phrase] = hits[-1]
+    assert {n for n, _ in where.values()} == {len(pages) - 1}                     # all on the last page
+    receivers, signer = where["Nơi nhận:"][1], where["TM. ỦY BAN NHÂN DÂN"][1]
+    assert receivers[-1][3] < signer[0][1] and signer[0][1] > 210 * MM / 2        # left, and right
+    gap = where["Nguyễn Anh Tuấn"][1][0][2] - where["CHỦ TỊCH"][1][0][4]
+    assert gap >= 25 * MM, f"only {gap / MM:.0f} mm to sign and seal"
+
+
+def test_layout_font_and_page_image(laid_out):
+    assert "Liberation Serif" in laid_out["fonts"].replace("LiberationSerif", "Liberation Serif") or \
+        "Times" in laid_out["fonts"]
+    png = (laid_out["dir"] / "trang-1.png").read_bytes()
+    size = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert abs(size[0] - 620) <= 1 and abs(size[1] - 877) <= 1, size                 # A4 at 75 dpi
+    assert PAGE_IMAGE.read_bytes().startswith(b"\x89PNG"), "docs/img/bao-cao-trang-1.png is committed"

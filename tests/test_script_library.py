@@ -198,3 +198,72 @@ def test_whole_programmes_speak_cleanly(toolkit, programmes, day):
                 continue
             result = toolkit.spoken(toolkit.library.render(item.template, item.values).text)
             assert speech_problems(result.text) == [] and not result.warnings, item.id
+
+
+# -- issue 12: the library in the words of 2026 ------------------------------------------------
+
+OLD_DESK = re.compile(r"(?i)bộ phận (?:một cửa|tiếp nhận và trả kết quả)")
+
+
+@pytest.mark.parametrize("path", sorted([*SCRIPTS.rglob("*.j2"), *SCRIPTS.rglob("*.yaml"), *SCHEDULES.rglob("*.yaml")]),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_file_names_the_pre_2025_desk_or_the_district_path(path):
+    text = path.read_text(encoding="utf-8")
+    assert not OLD_DESK.search(text), "since 1 July 2025: {{ ten_trung_tam }} (Trung tâm Phục vụ hành chính công xã)"
+    assert not re.search(r"(?i)\b(?:lên|về|gửi|chuyển) (?:ủy ban nhân dân |ubnd )?huyện\b", text)
+
+
+def spoken(toolkit, name: str, **values) -> str:
+    merged = {**load_values_file(EXAMPLES / f"{name}.yaml"), **values}
+    result = toolkit.spoken(toolkit.library.render(name, merged).text)
+    assert speech_problems(result.text) == [] and not result.warnings, result.warnings
+    return result.text
+
+
+def test_the_desk_name_comes_from_the_station(tmp_path):
+    (tmp_path / "broadcast.toml").write_text('[station]\nname = "Hòa An"\n'
+                                             'service_centre = "Trung tâm hành chính công xã"\n', encoding="utf-8")
+    (tmp_path / "scripts_vi").symlink_to(SCRIPTS)
+    kit = Toolkit.from_station(load_station(tmp_path), engines=["fake"])
+    for name in ("gio_lam_viec_mot_cua", "tra_ket_qua", "cchc_bo_phan_mot_cua", "cchc_thu_tuc_dat_dai"):
+        text = kit.library.render(name, load_values_file(EXAMPLES / f"{name}.yaml")).text
+        assert "Trung tâm hành chính công xã" in text and "Phục vụ" not in text, name
+
+
+@pytest.mark.parametrize(("name", "values", "heard"), [
+    ("nghia_vu_quan_su", {}, "thông báo, đề nghị những công dân nam đã nhận lệnh gọi"),
+    ("canh_bao_bao_lu", {}, "Sức gió mạnh nhất vùng gần tâm bão cấp mười đến cấp mười một"),
+    ("canh_bao_bao_lu", {}, "của Trung tâm Dự báo khí tượng thủy văn quốc gia"),
+    ("canh_bao_bao_lu", {}, "thôn Bãi Ngang đến Trường Trung học cơ sở xã Hòa An, thôn Cửa Lạch đến Nhà văn hóa thôn Đông."),
+    ("chuc_mung_nam_moi", {"dip": "Tết Nguyên đán Đinh Mùi"}, "Đề nghị bà con vui xuân, đón Tết an toàn"),
+    ("chuc_mung_nam_moi", {"dip": "Tết Dương lịch"}, "Đề nghị bà con đón năm mới an toàn"),
+    ("tra_ket_qua", {}, "Ông Nguyễn Văn Bình, thôn Đông, nhận giấy chứng nhận"),
+    ("mo_dau", {"muc_luc": ["Cải cách hành chính", "Lịch tiếp công dân", "Tiêm chủng", "Cắt điện", "Họp thôn"]},
+     "gồm các nội dung chính sau, Cải cách hành chính, Lịch tiếp công dân, Tiêm chủng, cùng một số thông báo khác."),
+    ("mo_dau", {"muc_luc": ["Cải cách hành chính", "Cắt điện"]},
+     "gồm các nội dung chính sau, Cải cách hành chính và Cắt điện."),
+    ("cchc_bo_phan_mot_cua", {}, "theo Nghị định số một trăm mười tám năm hai nghìn không trăm hai mươi lăm của Chính phủ,"),
+    ("cchc_thu_tuc_dat_dai", {}, "bà con nộp hồ sơ tại Trung tâm Phục vụ hành chính công xã hoặc nộp trực tuyến"),
+    ("cchc_thu_tuc_chung_thuc", {}, "Nghị định số hai mươi ba năm hai nghìn không trăm mười lăm của Chính phủ."),
+    ("thong_bao_chung", {"noi_dung": "Theo Quyết định số 123/QĐ-UBND ngày 5/3/2026 của UBND tỉnh, mức hỗ trợ là 2,5 triệu đ một hộ."},
+     "Theo Quyết định số một trăm hai mươi ba ngày mùng năm tháng ba năm hai nghìn không trăm hai mươi sáu "
+     "của Ủy ban nhân dân tỉnh, mức hỗ trợ là hai phẩy năm triệu đồng một hộ."),
+])
+def test_corrected_sentences_are_heard(toolkit, name, values, heard):
+    assert heard in spoken(toolkit, name, **values)
+
+
+def test_new_year_wishes_fit_the_calendar(toolkit):
+    assert "xuân" not in spoken(toolkit, "chuc_mung_nam_moi", dip="Tết Dương lịch")
+    assert "xuân" in spoken(toolkit, "chuc_mung_nam_moi", dip="Tết Nguyên đán Đinh Mùi")
+
+
+@pytest.mark.parametrize("name", [n for n in TEMPLATE_NAMES if n.startswith("cchc_")])
+def test_a_legal_basis_is_one_value(name):
+    """Each CCHC episode names a decree or law only through `can_cu` (a one-line change later)."""
+    source = (SCRIPTS / f"{name}.j2").read_text(encoding="utf-8").split("---#}", 1)[1]
+    assert not re.search(r"\d+/\d{4}/", source), "cite through the can_cu variable"
+    spec = metadata(name)["variables"].get("can_cu")
+    if spec:
+        assert re.fullmatch(r"(?:Nghị định số \d+/\d{4}/NĐ-CP của Chính phủ|Luật [^\d]+ năm \d{4})",
+                            spec["default"])

@@ -27,7 +27,7 @@ def command(app, day, days, engine, dry_run, force) -> None:
     \b
     Ví dụ:
       broadcast build
-      broadcast build --date 2026-12-07 --days 7
+      broadcast build --date 2026-12-07 --days 2
     """
     station = app.station
     first = parse_day(day, station_today(station))

@@ -29,7 +29,7 @@ def command(app, template: str, pairs: tuple[str, ...], data: str | None) -> Non
     \b
     Ví dụ:
       broadcast preview tiem_chung --data scripts_vi/examples/tiem_chung.yaml
-      broadcast preview tiem_chung -s ngay=05/12/2026 -s gio="7h30-11h"
+      broadcast preview tiem_chung --data scripts_vi/examples/tiem_chung.yaml -s ngay=12/12/2026 -s gio="7h30-11h"
     """
     toolkit = Toolkit.from_station(app.station)
     prepared = toolkit.prepare(template, gather_values(data, pairs))

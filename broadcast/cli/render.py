@@ -24,7 +24,8 @@ def command(app, template, pairs, data, output, engine, dry_run) -> None:
 
     \b
     Ví dụ:
-      broadcast render mat_dien --data scripts_vi/examples/mat_dien.yaml -o mat_dien.mp3
+      broadcast render cat_dien --data scripts_vi/examples/cat_dien.yaml -o cat_dien.mp3
+      broadcast render tiem_chung --data scripts_vi/examples/tiem_chung.yaml -s gio="7h30-11h" -o tiem.mp3
     """
     toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None, dry_run=dry_run)
     prepared = toolkit.prepare(template, gather_values(data, pairs))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
 from broadcast.asrun import AsRunLog
 from broadcast.cli.common import pass_app, station_today
+from broadcast.errors import InputError
 from broadcast.report import (
     CUTOFFS,
+    TOPIC_FILE,
     ReportSettings,
     compute_report,
     parse_period,
+    parse_topic_labels,
     to_markdown,
     write_report_files,
 )
@@ -28,25 +32,52 @@ from broadcast.report import (
 @click.option("--db", type=click.Path(dir_okay=False), help="Tệp nhật ký khác (ví dụ của một lần diễn tập).")
 @pass_app
 def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
-    """Lập báo cáo kết quả tuyên truyền trên hệ thống truyền thanh (Markdown, CSV, DOCX).
+    """Lập báo cáo kết quả tuyên truyền trên hệ thống truyền thanh (DOCX, Markdown, CSV, XLSX, biểu đồ).
 
-    Số liệu lấy từ nhật ký phát sóng: số ngày, số buổi, thời lượng, số tin bài theo chủ đề,
-    chuyên mục cải cách hành chính, hướng dẫn dịch vụ công trực tuyến, thông báo khẩn.
+    Số liệu lấy từ nhật ký phát sóng và chỉ tính những gì đã phát trên loa (theo lịch và khẩn
+    cấp), không tính phát thử bằng tay: số ngày, số buổi, thời lượng, số tin bài theo chủ đề,
+    chuyên mục cải cách hành chính, hướng dẫn dịch vụ công trực tuyến, thông báo khẩn. Báo cáo
+    lập từ nhật ký diễn tập (--db của simulate) ghi rõ "BẢN DIỄN TẬP" ở dòng đầu.
 
     \b
     Ví dụ:
       broadcast report --month 2026-12
       broadcast report --quarter 2026-Q4 --cutoff nd09
+      broadcast report --from 2026-12-01 --to 2026-12-14 -o bao-cao
     """
     station = app.station
     period = parse_period(month, quarter, start, end, cutoff or station.report.cutoff)
     with AsRunLog(db or station.path(station.paths.log_db)) as log:
         rows = log.rows(period.start, period.end)
-    report = compute_report(rows, period, generated_on=station_today(station))
+        events = log.events(period.start, period.end, kinds=("start", "stop", "heartbeat"))
+    covered = {r["date"] for r in rows} | {e["at"][:10] for e in events}
+    report = compute_report(rows, period, generated_on=station_today(station),
+                            covered_days={_day(d) for d in covered if _day(d)},
+                            topic_labels=_station_topics(station))
     settings = ReportSettings.from_station(station)
     directory = Path(out_dir) if out_dir else station.path(station.report.out_dir)
     files = write_report_files(report, settings, directory)
     click.echo(to_markdown(report, settings))
-    for warning in report.warnings:
+    for warning in report.notices + report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo("Đã ghi: " + ", ".join(str(f) for f in files))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _station_topics(station) -> dict[str, str]:
+    """The station's names for its own tags (scripts_vi/chu-de.tsv), if it has the file."""
+    path = station.path(station.paths.scripts) / TOPIC_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"không đọc được tệp tên chủ đề: {exc}", path=str(path),
+                         hint="lưu tệp dạng văn bản UTF-8") from exc
+    return parse_topic_labels(text, str(path))

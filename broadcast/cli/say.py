@@ -24,7 +24,7 @@ def command(app, text: str, output: str, engine: str | None) -> None:
     \b
     Ví dụ:
       broadcast say "Xin chào bà con" -o x.mp3
-      cat thong_bao.txt | broadcast say - -o thong_bao.mp3
+      echo "Kính thưa bà con, chiều nay xã họp dân." | broadcast say - -o thong_bao.mp3
     """
     if text == "-":
         text = sys.stdin.read()

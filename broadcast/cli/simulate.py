@@ -27,7 +27,7 @@ def command(app, day, days, output_dir, injections) -> None:
     \b
     Ví dụ:
       broadcast simulate --date ngay-mai
-      broadcast simulate --date 2026-12-14 --inject "06:10 canh_bao_bao_lu ten_bao=Linh"
+      broadcast simulate --date 2026-12-14 --inject "06:10 canh_bao_bao_lu loai_thien_tai='bão số 15'"
     """
     station = app.station
     today = station_today(station)

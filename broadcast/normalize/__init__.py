@@ -6,14 +6,21 @@
 Conventions of the output (what every engine can rely on):
 
 * NFC, traditional tone placement (hóa, thủy, Ủy); only letters, spaces, newlines and the pauses
-  ``,`` ``.`` ``?`` ``!`` — never a digit or another symbol. One output line per input line.
+  ``,`` ``.`` ``?`` ``!`` — never a digit or another symbol. One output line per input line,
+  unless ``join_lines`` is set (text to be spoken: the build, ``broadcast say``): then a line broken
+  mid-sentence (no ``. ? !`` before the break, a lower-case letter after it) is joined, and every
+  other break ends a sentence. ``broadcast normalize`` reads one line at a time either way.
 * ``:`` ``;`` ``/`` brackets and a spaced dash become ``,``; a joining hyphen becomes a space;
   list bullets and quotes disappear; ``a)`` at the start of a line becomes ``a.``.
 * Expanded words are lower case, except names as the tables write them (Ủy ban nhân dân, Chủ nhật,
   Bộ Thông tin và Truyền thông). Unknown acronyms are spelled with lower-case letter names
   (``XYZ`` → ``ích i dài dét``) and reported in ``Normalized.warnings``; single capitals stay.
 * Phone groups are separated by ``, ``; a time with minutes says ``giờ … phút``; a range says ``đến``.
-* ``normalize(normalize(x)) == normalize(x)``; it never raises and runs in linear time.
+* A service number is read digit by digit (``gọi 114``, ``1900 1234``, ``(0234) 3822 345``), as is
+  a number written with its leading zero after a naming word (``Đề án 06`` → ``Đề án không sáu``).
+* An acronym in brackets right after its own expansion is dropped (``thủ tục hành chính (TTHC)``).
+* ``normalize(normalize(x)) == normalize(x)`` (with any options); it never raises and runs in
+  linear time (``benchmarks/bench_normalize.py --linearity``).
 
 The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) -> text`` function.
 """
@@ -42,22 +49,31 @@ class Step(NamedTuple):
 
 STEPS: tuple[Step, ...] = (
     Step("unicode", text.unicode_nfc),                 # NFKC/NFC, tone placement, spaces
+    Step("join_lines", text.join_lines),               # option: 'các hộ\ngia đình' pasted mid-sentence
     Step("overrides", words.overrides),                # station's own words win over everything
     Step("web", words.web),                            # dichvucong.gov.vn, e-mail
     Step("symbols", text.symbols),                     # quotes, bullets, stray symbols (all deletions)
+    Step("acronym_echo", words.acronym_echo),          # thủ tục hành chính (TTHC): read once
     Step("documents", words.document_numbers),         # 39/2020/TT-BTTTT before any date or fraction
-    Step("roman", dates.roman_numerals),               # khóa XII, quý IV/2024, heading II.
+    Step("acronym_groups", words.acronym_groups),      # NN&PTNT, VH,TT&DL, KH-CN before CN = Chủ nhật
+    Step("addresses", words.addresses),                # X. Hòa An, H. Phong Điền, P., Q., Km 27
+    Step("quarters", dates.quarters),                  # Q3/2026
+    Step("roman", dates.roman_numerals),               # khóa XII, quý IV/2024, lần III, heading II.
     Step("roads", words.road_codes),                   # QL1A, ĐT.605
-    Step("phones", quantities.phones),                 # 0912 345 678, gọi 114
+    Step("phones", quantities.phones),                 # 0912 345 678, (0234) 3822 345, gọi 114, 1900 1234
+    Step("digit_names", quantities.digit_names),       # Đề án 06, phòng 05
+    Step("fractions", quantities.fractions),           # 2/3 diện tích, chiếm 1/4 (not dates)
     Step("dates", dates.dates),                        # 05/02/2024, 18-22/3, ngày 5 tháng 4
-    Step("times", dates.times),                        # 7h30, 07:30, 7h-11h
+    Step("hours_g", dates.hours_g),                    # 9g sáng, lúc 7g
+    Step("times", dates.times),                        # 7h30, 07:30, 7:30 giờ, 7h-11h
     Step("weekdays", dates.weekdays),                  # thứ 2, lần thứ 4, T2-T6, CN
     Step("ranges", quantities.ranges),                 # 2021-2030, 20-25
-    Step("units", quantities.units_money),             # đ, VNĐ, %, km, m², °C, km/h, /tháng
+    Step("units", quantities.units_money),             # đ, VNĐ, %, km, m², °C, đồng/người/tháng, triệu đ
     Step("abbreviations", words.abbreviations_step),   # UBND, ambiguous TT/BCH, CAPS words, unknown
     Step("numbers", quantities.numbers),               # every remaining number
     Step("symbol_words", text.symbol_words),           # & + = ~ # @
     Step("punctuation", text.punctuation),             # pauses only; final guard
+    Step("sentence_lines", text.sentence_lines),       # option: a kept line break ends a sentence
 )
 
 

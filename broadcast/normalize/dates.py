@@ -12,7 +12,7 @@ from .options import Context
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ROMAN_OK = re.compile(r"(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 # C, D and M are left out on purpose: "hạng C", "nhóm D" are licence classes and groups, not 100, 500.
-_KEYWORDS = ("khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", "phần", "thế kỷ", "thế kỉ", "mục", "tập",
+_KEYWORDS = ("lần", "khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", "phần", "thế kỷ", "thế kỉ", "mục", "tập",
              "hạng", "cấp", "giai đoạn", "đợt", "vùng", "khu vực", "nhóm", "loại", "bậc", "hội nghị", "thứ",
              "đoạn", "khoản", "phụ lục")
 _R = r"[IVXL]{1,7}"
@@ -37,7 +37,7 @@ def roman_numerals(text: str, ctx: Context) -> str:
     """
     def after_keyword(m: re.Match) -> str:
         keyword, items, year = m.groups()
-        ordinal = keyword.lower() == "thứ"
+        ordinal = keyword.lower() in ("thứ", "lần")
         words = []
         for piece in _ROMAN_ITEM.findall(items):
             value = roman_value(piece)
@@ -50,6 +50,8 @@ def roman_numerals(text: str, ctx: Context) -> str:
         spoken = " ".join(words).replace(" ,", ",")
         if year:
             spoken += " năm " + ctx.number(int(year))
+        if keyword.lower() == "lần":                  # 'Đại hội lần III' → 'lần thứ ba'
+            keyword += " thứ"
         return f"{keyword} {spoken}"
 
     def heading(m: re.Match) -> str:
@@ -57,6 +59,16 @@ def roman_numerals(text: str, ctx: Context) -> str:
         return m.group(0) if value is None else f"{m.group(1)}{ctx.number(value)}."
 
     return _ROMAN_HEADING.sub(heading, _ROMAN_AFTER_KEYWORD.sub(after_keyword, text))
+
+
+# --- quarters ---------------------------------------------------------------------------------------
+
+_QUARTER = re.compile(r"(?<![\w./-])Q ?([1-4]) ?[/-] ?(\d{4})(?![\w/]|[.,]\d)")
+
+
+def quarters(text: str, ctx: Context) -> str:
+    """'Q3/2026' → 'quý ba năm hai nghìn không trăm hai mươi sáu' ('Q3' alone may be Quận 3: it stays)."""
+    return _QUARTER.sub(lambda m: f"quý {ctx.number(int(m.group(1)))} năm {ctx.number(int(m.group(2)))}", text)
 
 
 # --- dates ------------------------------------------------------------------------------------------
@@ -161,7 +173,8 @@ def dates(text: str, ctx: Context) -> str:
 
 # --- times of day -------------------------------------------------------------------------------------
 
-_T = r"\d{1,2} ?[hH](?: ?\d{2}(?!\d))?(?: ?(?:phút|ph|p)(?![^\W\d_]))?|\d{1,2}g\d{2}|\d{1,2}:\d{2}(?::\d{2})?"
+_T = (r"\d{1,2} ?[hH](?: ?\d{2}(?!\d))?(?: ?(?:phút|ph|p)(?![^\W\d_]))?|\d{1,2}g\d{2}"
+      r"|\d{1,2}:\d{2}(?::\d{2})?(?: ?(?:h|giờ)(?![^\W\d_]))?")
 _TIME_PARTS = re.compile(r"(\d{1,2}) ?(?:[hHg:]) ?(\d{2})?(?::(\d{2}))?")
 _TIME = re.compile(r"(?<![\w.,:])(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
 _TIME_RANGE = re.compile(r"(?<![\w.,:])(" + _T + r"|\d{1,2}) ?- ?(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
@@ -180,6 +193,23 @@ def _clock(raw: str, ctx: Context) -> str | None:
     if second:
         words += f" {ctx.number(second)} giây"
     return words
+
+
+_HOUR_G = re.compile(r"(?<![\w.,:])(\d{1,2})g(?: ?- ?(\d{1,2})g)?(?![\w])")
+_HOUR_G_BEFORE = re.compile(r"(?i)(?:lúc|từ|đến|vào|trước|sau|khoảng|tới) $")
+_HOUR_G_AFTER = re.compile(r" (?i:sáng|trưa|chiều|tối|đêm|hôm nay|hằng ngày|hàng ngày|ngày)(?![^\W\d_])")
+
+
+def hours_g(text: str, ctx: Context) -> str:
+    """'9g sáng' → '9h sáng', 'lúc 7g' → 'lúc 7h' (the times step reads them); '7g muối' is grams."""
+    def replace(m: re.Match) -> str:
+        hours = [int(h) for h in m.groups() if h]
+        if max(hours) > 24 or not (_HOUR_G_BEFORE.search(m.string, max(0, m.start() - 10), m.start())
+                                   or _HOUR_G_AFTER.match(m.string, m.end())):
+            return m.group(0)
+        return "-".join(f"{h}h" for h in hours)
+
+    return _HOUR_G.sub(replace, text)
 
 
 def times(text: str, ctx: Context) -> str:

@@ -16,6 +16,8 @@ class NormalizeOptions:
 
     url_style: "vi" reads known words of an address ("dichvucong" → "dịch vụ công", "vn" → "vê en")
     and keeps other long words; "spell" spells every letter. Both say "chấm", "a còng", "gạch chéo".
+    join_lines: text to be spoken (a notice, a pasted document): a line break in the middle of a
+    sentence is joined, and every other break ends a sentence. Off: one output line per input line.
     """
 
     zero_tens: str = "linh"        # or "lẻ": 105 một trăm linh năm / một trăm lẻ năm
@@ -24,10 +26,11 @@ class NormalizeOptions:
     mung: bool = True              # "mùng năm tháng tư" for days 1-10
     url_style: str = "vi"          # see URL_STYLES
     overrides: Mapping[str, str] = field(default_factory=dict)   # exact token -> spoken
+    join_lines: bool = False       # see above; the build and `broadcast say` turn it on
 
     def __hash__(self) -> int:     # `overrides` is a dict: hash its items so equal options hash alike
         return hash((self.zero_tens, self.thousand, self.four_after_tens, self.mung, self.url_style,
-                     tuple(sorted(self.overrides.items()))))
+                     tuple(sorted(self.overrides.items())), self.join_lines))
 
 
 @dataclass

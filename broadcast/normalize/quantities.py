@@ -7,13 +7,17 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
-from .tables import units
+from .tables import digit_name_words, quantity_words, units
 
 # --- phone numbers --------------------------------------------------------------------------------
 
 _PHONE = re.compile(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
 _SHORT_CODE = re.compile(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
 _PHONE_CONTEXT = re.compile(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
+# A service named right before its number: 'báo cháy 114, cấp cứu 115, công an 113'.
+_SERVICE_BEFORE = re.compile(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
+                             r"khẩn cấp|bảo vệ trẻ em|đường dây|tổng đài)[ :]{1,2}$")
+_AREA_CODE = re.compile(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
 
 
 def _group(digits: str) -> list[str]:
@@ -50,11 +54,66 @@ def phones(text: str, ctx: Context) -> str:
     def short_code(m: re.Match) -> str:
         code = m.group(1)
         sentence = m.string[max(0, m.start() - 80):m.start()].rsplit(".", 1)[-1]
-        if len(code) > 4 or _PHONE_CONTEXT.search(sentence):
-            return _read_groups(re.split(r"[ .]", code)) if len(code) > 4 else read_digits(code)
+        if len(code) > 4:
+            groups = re.split(r"[ .]", code)
+            if len(groups) == 1:                   # 18001091 → 1800 1091; 1900545482 → 1900 545 482
+                rest = code[4:]
+                groups = [code[:4]] + ([rest] if len(rest) <= 4 else [rest[:3], rest[3:]])
+            return _read_groups(groups)
+        if _PHONE_CONTEXT.search(sentence) or _SERVICE_BEFORE.search(sentence):
+            return read_digits(code)
         return code
 
+    def area_code(m: re.Match) -> str:
+        area, rest = m.group(1), m.group(2)
+        digits = re.sub(r"\D", "", rest)
+        if len(area) + len(digits) not in (10, 11):
+            return m.group(0)
+        groups = re.split(r"[ .-]", rest) if re.search(r"[ .-]", rest) else [digits[:-4], digits[-4:]]
+        return f" {_read_groups([area, *groups])} "
+
+    text = _AREA_CODE.sub(area_code, text)                   # (0234) 3822 345
     return _SHORT_CODE.sub(short_code, _PHONE.sub(phone, text))
+
+
+# --- numbers that are names, and fractions that are not dates ----------------------------------------
+
+@lru_cache(maxsize=1)
+def _digit_name_pattern() -> re.Pattern:
+    words = "|".join(sorted(map(re.escape, digit_name_words()), key=len, reverse=True))
+    return re.compile(r"(?<![^\W\d_])((?i:" + words + r")) ((?i:số )?)(0\d{1,3})(?![\w/]|[.,]\d)")
+
+
+def digit_names(text: str, ctx: Context) -> str:
+    """'Đề án 06' → 'Đề án không sáu', 'phòng 05' → 'phòng không năm': a number written with its
+    leading zero after a naming word (digit_names.tsv) is a name, read digit by digit."""
+    return _digit_name_pattern().sub(lambda m: f"{m.group(1)} {m.group(2)}{read_digits(m.group(3))}", text)
+
+
+_FRACTION = re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)")
+_WORD_AFTER = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+
+
+def fractions(text: str, ctx: Context) -> str:
+    """'2/3 diện tích' → 'hai phần ba diện tích', 'chiếm 1/4' → 'chiếm một phần tư': a quantity word
+    next to it (quantity_words.tsv) makes a fraction of what could be a date; 'ngày 2/3' stays a date."""
+    before_words, after_words = quantity_words()
+
+    def replace(m: re.Match) -> str:
+        top, bottom = int(m.group(1)), int(m.group(2))
+        if not 0 < top < bottom:
+            return m.group(0)
+        left = _WORD_BEFORE.search(m.string, max(0, m.start() - 20), m.start())
+        right = _WORD_AFTER.match(m.string, m.end(), m.end() + 30)
+        said_before = bool(left) and left.group(1).lower() in before_words
+        said_after = bool(right) and (right.group(1).lower() in after_words
+                                      or right.group(1).split()[0].lower() in after_words)
+        if not (said_before or said_after):
+            return m.group(0)
+        return f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
+
+    return _FRACTION.sub(replace, text)
 
 
 # --- ranges -------------------------------------------------------------------------------------------
@@ -82,9 +141,11 @@ def ranges(text: str, ctx: Context) -> str:
 # --- units, money, percent ------------------------------------------------------------------------------
 
 _PER_WORDS = ("ngày|tháng|năm|giờ|người|hộ|lần|suất|buổi|tuần|quý|con|cái|chiếc|sào|mẫu|khẩu|thẻ|bản|"
-              "trang|lượt|hồ sơ|thửa|xe|học sinh|trẻ|em|bộ|tấn|bao")
+              "trang|lượt|hồ sơ|thửa|xe|học sinh|trẻ|em|bộ|tấn|bao|vụ|mùa|năm học|kỳ|đợt|khóa|lớp|"
+              "héc ta|ki lô gam|ki lô mét|mét vuông|mét|lít")
 # "đồng/tháng" is read "đồng một tháng" only after a money or measure word, never "hộ tịch/hộ khẩu".
-_PER_LEFT = "đồng|đô la|ơ rô|gam|mét|lít|tấn|héc ta|vuông|khối|giờ|độ xê|oát|người|lần|lượt|suất|con|chiếc"
+_PER_LEFT = ("đồng|đô la|ơ rô|gam|mét|lít|tấn|tạ|yến|héc ta|vuông|khối|giờ|độ xê|oát|người|lần|lượt|suất|"
+             "con|chiếc")
 
 
 @lru_cache(maxsize=1)
@@ -92,8 +153,8 @@ def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     keys = sorted(units(), key=len, reverse=True)
     alternation = "|".join(re.escape(k) for k in keys)
     after_number = re.compile(r"(?<=\d) ?(" + alternation + r")(?![^\W\d_]|/[cC](?!\w))")
-    per = re.compile(r"(?<![^\W\d_])(" + _PER_LEFT + r") ?/ ?(" + _PER_WORDS + "|" + alternation
-                     + r")(?![^\W\d_])")
+    per = re.compile(r"(?<![^\W\d_])(" + _PER_LEFT + r")((?: ?/ ?(?:" + _PER_WORDS + "|" + alternation
+                     + r")(?![^\W\d_]))+)")
     spoken = sorted(set(units().values()), key=len, reverse=True)
     unit_dash = re.compile(r"(?<=\d)( (?:" + "|".join(map(re.escape, spoken)) + r")) ?- ?(?=\d)")
     return after_number, per, unit_dash
@@ -116,7 +177,13 @@ def units_money(text: str, ctx: Context) -> str:
     text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
     text = unit_dash.sub(r"\1 đến ", text)             # 3kg-6kg, 50.000đ-100.000đ
-    return per.sub(lambda m: f"{m.group(1)} một {spoken(m.group(2))}", text)
+    text = _MONEY_WORD_UNIT.sub(r"\1 đồng", text)       # 2,5 triệu đ → 2,5 triệu đồng
+    return per.sub(lambda m: m.group(1) + "".join(f" một {spoken(u)}" for u in _PER_UNIT.findall(m.group(2))),
+                   text)
+
+
+_PER_UNIT = re.compile(r"/ ?([^/]*[^/ ])")
+_MONEY_WORD_UNIT = re.compile(r"(?<![^\W\d_])(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
 
 
 # --- plain numbers --------------------------------------------------------------------------------------

@@ -111,3 +111,22 @@ def spell(token: str) -> str:
 @lru_cache(maxsize=1)
 def roads() -> dict[str, str]:
     return {k: v for k, v in _rows("roads.tsv", 2) if k and v}
+
+
+@lru_cache(maxsize=1)
+def address_words() -> dict[str, str]:
+    return {k: v for k, v in _rows("addresses.tsv", 2) if k and v}
+
+
+@lru_cache(maxsize=1)
+def digit_name_words() -> tuple[str, ...]:
+    return tuple(row[0] for row in _rows("digit_names.tsv", 1) if row[0])
+
+
+@lru_cache(maxsize=1)
+def quantity_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(words before a fraction, words after it) from quantity_words.tsv."""
+    rows = _rows("quantity_words.tsv", 2)
+    before = frozenset(w.lower() for side, w in rows if side == "trước" and w)
+    after = frozenset(w.lower() for side, w in rows if side == "sau" and w)
+    return before, after

@@ -26,6 +26,44 @@ def unicode_nfc(text: str, ctx: Context) -> str:
     return "\n".join(line.strip() for line in text.split("\n"))
 
 
+_BREAK = re.compile(r"\n(?:[ ]*\n)*")
+_SENTENCE_END = ".?!"
+
+
+def join_lines(text: str, ctx: Context) -> str:
+    """With `join_lines`: 'các hộ\ngia đình' → 'các hộ gia đình' (a pasted line broken mid-sentence:
+    the line before does not end with . ? ! and the next starts lower case); any other break between
+    two lines ends a sentence ('KẾ HOẠCH\nTổ chức' → 'KẾ HOẠCH.\nTổ chức'), so a second pass joins
+    nothing. Blank lines between the two parts count as one break."""
+    if not ctx.options.join_lines or "\n" not in text:
+        return text
+
+    def replace(m: re.Match) -> str:
+        # Lines are stripped by then (unicode step): the characters next to the break are the
+        # last of one line and the first of the next.
+        last = text[m.start() - 1] if m.start() else ""
+        first = text[m.end()] if m.end() < len(text) else ""
+        if not last or not first or last in _SENTENCE_END:
+            return m.group(0)
+        if first.islower():
+            return " "
+        return "." + m.group(0)
+
+    return _BREAK.sub(replace, text)
+
+
+def sentence_lines(text: str, ctx: Context) -> str:
+    """With `join_lines`: every line that a break follows ends with . ? or ! (final guard, after the
+    steps that may have eaten a full stop, such as 'TP.')."""
+    if not ctx.options.join_lines or "\n" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if line and not line.endswith(tuple(_SENTENCE_END)) and any(lines[i + 1:]):
+            lines[i] = line.rstrip(",") + "."
+    return "\n".join(lines)
+
+
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
 _MINUTE_MARK = re.compile(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
 _QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")

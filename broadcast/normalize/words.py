@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
-from .tables import abbreviations, canonical, documents, roads, spell, web_words
+from .tables import abbreviations, address_words, canonical, documents, roads, spell, web_words
 
 # --- station overrides ---------------------------------------------------------------------------
 
@@ -102,6 +102,21 @@ def _body(code: str, ctx: Context) -> str:
     return spoken
 
 
+_ISSUER_AFTER = re.compile(r"(?:,? (?:ngày|ngay) [\d/.-]+(?: tháng \d{1,2} năm \d{4})?)?,? (?:của|do) ([^\W\d_]+)")
+
+
+def _issuer_follows(text: str, end: int, codes: list[str]) -> bool:
+    """'123/QĐ-UBND ngày 5/3/2026 của UBND tỉnh': the text names the issuer itself, so the code's
+    'của Ủy ban nhân dân' would say it twice."""
+    m = _ISSUER_AFTER.match(text, end, end + 60)
+    if not m:
+        return False
+    named = text[m.start(1):m.start(1) + 40]
+    first = re.sub(r"\d+$", "", codes[0])
+    spoken = documents()[1].get(first) or _unconditional(first)
+    return named.startswith(first) or bool(spoken) and named.lower().startswith(spoken.lower())
+
+
 _DOCUMENT_WORDS = ("luật", "quy định", "văn bản", "bộ luật", "pháp lệnh", "điều lệ")
 
 
@@ -135,7 +150,7 @@ def document_numbers(text: str, ctx: Context) -> str:
             words += ["năm", ctx.number(int(year))]
         if say_kind and after_so:
             words.append(kind)
-        if body_codes:
+        if body_codes and not _issuer_follows(m.string, m.end(), body_codes):
             words += ["của", ", ".join(_body(c, ctx) for c in body_codes)]
         return " ".join(words)
 
@@ -154,6 +169,75 @@ def road_codes(text: str, ctx: Context) -> str:
         tail = "" if not suffix else " " + (suffix if len(suffix) == 1 else spell(suffix))
         return f"{roads()[m.group(1)]} {ctx.number(int(m.group(2)))}{tail}"
     return _ROAD.sub(replace, text)
+
+
+# --- addresses ---------------------------------------------------------------------------------------
+
+_ADDRESS = re.compile(r"(?<![\w.])(P|Q|H|X)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+                      + r"][^\W\d_])")
+_NAME_BEFORE = re.compile(r"[A-ZĐ][^\W\d_]* $")
+_KM = re.compile(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
+
+
+def addresses(text: str, ctx: Context) -> str:
+    """'thôn Đông, X. Hòa An, H. Phong Điền' → 'thôn Đông, xã Hòa An, huyện Phong Điền'; 'P.' phường,
+    'Q.' quận; 'Km 27' (a road marker) → 'ki lô mét 27'. A letter after a name ('Nguyễn Văn H.')
+    is an initial and stays; 'X.' opening a line is a Roman heading."""
+    def replace(m: re.Match) -> str:
+        start = m.start()
+        if _NAME_BEFORE.search(m.string, max(0, start - 20), start):
+            return m.group(0)
+        if m.group(1) == "X" and (start == 0 or m.string[start - 1] == "\n"):
+            return m.group(0)
+        return address_words()[m.group(1)] + " "
+
+    text = _ADDRESS.sub(replace, text)
+    return _KM.sub("ki lô mét ", text)
+
+
+# --- acronyms written in parts, and an acronym right after its expansion ------------------------------
+
+
+@lru_cache(maxsize=1)
+def _group_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    groups = {k: _unconditional(k) for k in abbreviations() if re.search(r"[A-ZĐ][&,-][A-ZĐ]", k)}
+    groups = {k: v for k, v in groups.items() if v}
+    keys = sorted(groups, key=len, reverse=True)
+    return re.compile("|".join(_bounded(k) for k in keys)), groups
+
+
+def acronym_groups(text: str, ctx: Context) -> str:
+    """'NN&PTNT' → 'Nông nghiệp và Phát triển nông thôn', 'VH,TT&DL', 'KH-CN' read as one name,
+    before 'CN' (Chủ nhật) or 'TT' (ambiguous) can be read on their own."""
+    pattern, groups = _group_pattern()
+    return pattern.sub(lambda m: _join(groups[m.group(0)], text, m.end()), text)
+
+
+_ECHO = re.compile(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
+_WORDS_BEFORE = re.compile(r"[^\W\d_]+")
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words).upper()
+
+
+def acronym_echo(text: str, ctx: Context) -> str:
+    """'thủ tục hành chính (TTHC)' → 'thủ tục hành chính': an acronym in brackets right after its
+    own expansion (by the table, or by the initials of the words before it) is read once."""
+    def replace(m: re.Match) -> str:
+        token = m.group(1)
+        before = m.string[max(0, m.start() - 80):m.start()]
+        spoken = _unconditional(token)
+        if spoken and canonical(before).lower().endswith(spoken.lower()):
+            return ""
+        letters = token.replace("&", "").replace("-", "")
+        words = [w for w in _WORDS_BEFORE.findall(before) if w.lower() != "và"]
+        if letters.isupper() and 2 <= len(letters) <= len(words) \
+                and _initials(words[-len(letters):]) == letters:
+            return ""
+        return m.group(0)
+
+    return _ECHO.sub(replace, text)
 
 
 # --- abbreviations and capitals -----------------------------------------------------------------------

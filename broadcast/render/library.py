@@ -43,13 +43,14 @@ from broadcast.model import ItemKind, Priority
 from broadcast.render.types import (
     VAR_TYPES,
     VarSpec,
+    capitalize_first,
     did_you_mean,
     is_blank,
     join_vi,
     parse_value,
 )
 
-STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh")
+STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh", "ten_trung_tam")
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 20_000
 MAX_RANGE = 10_000                      # longest `range()` a template may loop over
@@ -250,6 +251,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         for name in ("center", "indent", "wordwrap", "format", "join", "replace"):
             self.filters[name] = self._guard_filter(name, self.filters[name])
         self.filters["liet_ke"] = join_vi
+        self.filters["cap"] = capitalize_first
 
     def refuse(self, what: str) -> _TooBig:
         return _TooBig(f"{what} vượt quá giới hạn {self.size_limit:,} ký tự".replace(",", "."))

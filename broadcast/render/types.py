@@ -38,6 +38,18 @@ def join_vi(items: Iterable[Any]) -> str:
     return ", ".join(words[:-1]) + " và " + words[-1]
 
 
+def capitalize_first(value: Any) -> str:
+    """The `cap` filter: the first letter upper case, the rest as written, for a value that starts
+    a sentence ('ông Nguyễn Văn An' -> 'Ông Nguyễn Văn An'; Jinja's `capitalize` would lower 'Nguyễn')."""
+    text = str(value)
+    for i, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:i] + ch.upper() + text[i + 1:]
+        if not ch.isspace() and ch not in "\"'“‘(«":
+            break
+    return text
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """'có phải ý bạn là 'ngay'?' when a choice is close to `word`, else None."""
     close = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)

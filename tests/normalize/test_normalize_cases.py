@@ -18,8 +18,12 @@ def _options(spec: str) -> NormalizeOptions | None:
     values: dict[str, object] = {}
     for item in spec.split(","):
         key, _, value = item.partition("=")
-        values[key] = value == "true" if key == "mung" else value
+        values[key] = value == "true" if key in ("mung", "join_lines") else value
     return NormalizeOptions(**values)
+
+
+def _unescape(cell: str) -> str:
+    return cell.replace("\\t", "\t").replace("\\n", "\n")
 
 
 def load_cases() -> list[tuple[str, str, str, str]]:
@@ -28,7 +32,7 @@ def load_cases() -> list[tuple[str, str, str, str]]:
         if not line.strip() or line.startswith("#"):
             continue
         category, source, expected, *rest = line.split("\t")
-        rows.append((category, source.replace("\\t", "\t"), expected, rest[0] if rest else ""))
+        rows.append((category, _unescape(source), _unescape(expected), rest[0] if rest else ""))
     return rows
 
 
@@ -40,7 +44,10 @@ def test_table_is_large_and_covers_every_category():
     assert len(CASES) >= 400
     for category in ("numbers", "dates", "times", "ranges", "money", "percent", "phones", "weekdays",
                      "roman", "abbreviations", "documents", "units", "roads", "web", "punctuation",
-                     "unicode", "options", "samples"):
+                     "unicode", "options", "samples",
+                     # issue 13 §5
+                     "hotlines", "digit_names", "fractions", "rates", "hours", "acronyms", "addresses",
+                     "quarters", "signs", "ordinals", "echo", "money_words", "issuer", "join_lines"):
         assert counts[category] >= 5, category
 
 

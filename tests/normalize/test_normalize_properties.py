@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import string
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from broadcast.normalize import normalize, normalize_report
+from broadcast.normalize import NormalizeOptions, normalize, normalize_report
 
 ALLOWED_ASCII = set(string.ascii_letters + " \n,.?!")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,7 +69,11 @@ def test_report_collects_unknown_tokens_once():
 
 
 HOSTILE = ["UBND xã thông báo: ngày 05/02/2024 lúc 7h30, gọi 0912 345 678, thu 105.300đ/hộ (100%). ",
-           "a.", "1.", "0 ", "1-", "khóa I, ", "A", "9", "ngày 1, ", "0912 ", "1/AB-", "ab.cd.", "T2-", "thứ 2-"]
+           "a.", "1.", "0 ", "1-", "khóa I, ", "A", "9", "ngày 1, ", "0912 ", "1/AB-", "ab.cd.", "T2-", "thứ 2-",
+           # the issue 13 §5 steps
+           "(0234) ", "(0234) 3", "1/", "2/3 ", "đồng/", "đồng/người", "(TTHC) ", "thủ tục (TT) ", "Q1/", "9g ",
+           "lúc 9g-", "X. ", "H. A", "Km", "Đề án 0", "NN&PTNT&", "VH,TT&", "a\n", "A\n\n", "triệu đ ",
+           "1/QĐ-UBND của ", "1900 ", "lần III "]
 
 
 def operations(text: str) -> int:
@@ -83,11 +88,15 @@ def operations(text: str) -> int:
         nonlocal count
         count += 1
 
+    # No garbage collection while counting: finalizers of other tests' objects would be counted.
+    gc.collect()
+    gc.disable()
     sys.setprofile(profile)
     try:
         normalize(text)
     finally:
         sys.setprofile(None)
+        gc.enable()
     return count
 
 
@@ -121,3 +130,38 @@ def test_work_count_sees_a_quadratic_step(monkeypatch):
     monkeypatch.setattr(package, "STEPS", (*package.STEPS, package.Step("quadratic", quadratic)))
     small, large = operations("thôn Đông " * 15), operations("thôn Đông " * 150)
     assert large > small * 12
+
+
+@pytest.mark.parametrize("piece", HOSTILE)
+@pytest.mark.parametrize("join_lines", [False, True])
+def test_long_repetitive_text_keeps_every_property(piece, join_lines):
+    """A notice-sized block of one hostile piece repeated: no digit or symbol left, idempotent.
+
+    Complements test_linear_work (which counts Python calls): a regex that backtracks badly
+    inside C makes this test hang instead of passing."""
+    options = NormalizeOptions(join_lines=join_lines)
+    text = piece * (2000 // len(piece) + 1)
+    out = normalize(text, options)
+    assert not any(ch.isdigit() for ch in out)
+    assert all(ch in ALLOWED_ASCII for ch in out if ch.isascii())
+    assert normalize(out, options) == out
+    if not join_lines:
+        assert out.count("\n") == text.count("\n")
+
+
+JOINED = NormalizeOptions(join_lines=True)
+
+
+@SETTINGS
+@given(ANNOUNCEMENT_LIKE)
+def test_joined_lines_keep_every_property(text):
+    """join_lines (text to be spoken): idempotent, never more lines, and every line a later line
+    follows ends a sentence."""
+    out = normalize(text, JOINED)
+    assert not any(ch.isdigit() for ch in out), out
+    assert normalize(out, JOINED) == out, (text, out)
+    assert out.count("\n") <= text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+    lines = out.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if line and any(lines[i + 1:]):
+            assert line[-1] in ".?!", (text, out)

@@ -368,3 +368,22 @@ def test_values_file_renders(lib, tmp_path):
                     "nguoi_nhan:\n  - {ho_ten: Bình, thon: Đông}\n", encoding="utf-8")
     text = lib.render("tiem_chung", load_values_file(data)).text
     assert "ngày 04/12/2026" in text and "Mời Bình, Đông." in text
+
+
+def test_cap_filter_capitalises_the_first_letter_only(tmp_path):
+    folder = tmp_path / "scripts_vi"
+    write(folder, "t", simple("{{ ten|cap }}. {{ 'đường liên thôn'|cap }}. {{ '“bà Lan”'|cap }}. {{ ''|cap }}|",
+                              "ten: text"))
+    out = TemplateLibrary(folder, GLOBALS).render("t", {"ten": "ông Nguyễn Văn An"}).text
+    assert out == "Ông Nguyễn Văn An. Đường liên thôn. “Bà Lan”. |"
+
+
+def test_service_centre_is_a_station_global(tmp_path):
+    from broadcast.config import Station
+
+    folder = tmp_path / "scripts_vi"
+    write(folder, "t", simple("Mời bà con đến {{ ten_trung_tam }} {{ ten_xa }}.", "x: {type: text, required: false}"))
+    globals_ = Station(root=tmp_path).template_globals
+    assert globals_["ten_trung_tam"] == "Trung tâm Phục vụ hành chính công xã"
+    out = TemplateLibrary(folder, globals_).render("t", {}).text
+    assert out == "Mời bà con đến Trung tâm Phục vụ hành chính công xã Hòa An."
