@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from broadcast import audio  # noqa: E402
-from broadcast.config import SpeechSection  # noqa: E402
+from broadcast.config import AudioSection, SpeechSection  # noqa: E402
 from broadcast.errors import BroadcastError  # noqa: E402
 from broadcast.normalize import normalize  # noqa: E402
 from broadcast.speak import EngineOptions, SpeechCache, create_engine  # noqa: E402
@@ -113,7 +113,7 @@ def configured() -> Setting:
     """The current defaults of [speech] and [audio] as one setting."""
     s = SpeechSection()
     return Setting(voice=s.voice, rate=s.rate, pitch=s.pitch, pitch_range=s.pitch_range,
-                   word_gap=s.word_gap, chain="programme")
+                   word_gap=s.word_gap, sample_rate=AudioSection().sample_rate, chain="programme")
 
 
 def parse_setting(spec: str, base: Setting = TODAY) -> Setting:

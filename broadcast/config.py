@@ -50,11 +50,12 @@ class SpeechSection:
                             "máy sau đọc thay cả chương trình khi máy trước lỗi.")
     voice: str = setting("vi", "Giọng espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam).",
                          choices=("vi", "vi-vn-x-central", "vi-vn-x-south"))
-    rate: int = setting(150, "Tốc độ đọc của espeak (từ/phút).", minimum=80, maximum=450)
+    rate: int = setting(130, "Tốc độ đọc của espeak (từ/phút); 130 dễ nghe nhất khi đo (make bench-voice).",
+                        minimum=80, maximum=450)
     pitch: int = setting(50, "Cao độ giọng espeak (0-99).", minimum=0, maximum=99)
     pitch_range: int = setting(50, "Biên độ lên xuống giọng espeak (0 đều đều - 99 nhiều ngữ điệu).",
                                minimum=0, maximum=99)
-    word_gap: int = setting(0, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms).",
+    word_gap: int = setting(5, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms); 5 dễ nghe hơn 0 khi đo.",
                             minimum=0, maximum=50)
     edge_voice: str = setting("vi-VN-HoaiMyNeural", "Giọng edge (mạng): vi-VN-HoaiMyNeural (nữ) "
                               "hoặc vi-VN-NamMinhNeural (nam).",
@@ -93,7 +94,9 @@ class AudioSection:
     """[audio]: the programme files."""
 
     format: str = setting("mp3", "Định dạng tệp chương trình.", choices=("mp3", "wav"))
-    sample_rate: int = setting(44100, "Tần số lấy mẫu (Hz).", choices=(16000, 22050, 24000, 32000, 44100, 48000))
+    sample_rate: int = setting(22050, "Tần số lấy mẫu (Hz); 22050 là tần số gốc của espeak và dễ nghe hơn "
+                               "44100 qua MP3 64k khi đo (make bench-voice).",
+                               choices=(16000, 22050, 24000, 32000, 44100, 48000))
     bitrate: str = setting("64k", "Tốc độ bit MP3 (loa nén chỉ cần mono 64k).")
     target_lufs: float = setting(-16.0, "Độ to tích hợp mục tiêu (LUFS, EBU R128).", minimum=-30, maximum=-8)
     true_peak_dbtp: float = setting(-1.0, "Đỉnh thực tối đa (dBTP).", minimum=-9, maximum=0)
