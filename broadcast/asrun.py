@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
@@ -37,9 +38,13 @@ CREATE TABLE IF NOT EXISTS airings (
     error TEXT NULL,
     output TEXT NULL,
     file TEXT NULL,
-    values_json TEXT NULL
+    values_json TEXT NULL,
+    origin TEXT NOT NULL DEFAULT 'scheduled'
+        CHECK (origin IN ('scheduled', 'urgent', 'manual', 'rehearsal')),
+    note TEXT NULL
 );
 CREATE INDEX IF NOT EXISTS airings_programme ON airings (programme_id, kind);
+CREATE INDEX IF NOT EXISTS airings_origin ON airings (origin);
 CREATE INDEX IF NOT EXISTS airings_date ON airings (date);
 CREATE INDEX IF NOT EXISTS airings_status ON airings (status);
 CREATE TABLE IF NOT EXISTS events (
@@ -51,8 +56,21 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_at ON events (at);
 """
 
+# Columns added after the first release, with the ALTER TABLE that brings an older log up to date.
+MIGRATIONS = (
+    ("origin", "ALTER TABLE airings ADD COLUMN origin TEXT NOT NULL DEFAULT 'scheduled' "
+               "CHECK (origin IN ('scheduled', 'urgent', 'manual', 'rehearsal'))"),
+    ("note", "ALTER TABLE airings ADD COLUMN note TEXT NULL"),
+)
+# Who put a row on air: the daemon by the schedule, the daemon for an announcement (đột xuất),
+# an officer by hand (play / announce without the daemon), or a rehearsal (simulate, its own log).
+ORIGINS = ("scheduled", "urgent", "manual", "rehearsal")
+# Only these went out on the loudspeakers as the station's broadcasts (the report counts them).
+BROADCAST_ORIGINS = frozenset({"scheduled", "urgent"})
+ORIGIN_LABELS = {"scheduled": "theo lịch", "urgent": "đột xuất", "manual": "thủ công", "rehearsal": "diễn tập"}
+
 STATUSES = ("playing", "played", "late", "missed", "failed", "interrupted", "skipped")
-EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed")
+EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed", "relay")
 # A slot whose latest row has one of these is settled: it is never put on air again.
 FINAL_STATUSES = frozenset({"played", "late", "missed", "failed", "skipped"})
 AIRED_STATUSES = frozenset({"played", "late"})
@@ -94,7 +112,23 @@ class AsRunLog:
             raise ValueError(f"synchronous must be FULL or NORMAL, got {synchronous!r}")
         self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
         self._db.executescript(SCHEMA)
+        if os.name == "posix":
+            for path in (self.path, self.path.with_name(self.path.name + "-wal"),
+                         self.path.with_name(self.path.name + "-shm")):
+                if path.exists():
+                    os.chmod(path, 0o600)   # private whatever the umask: who aired what, and when
+
+    def _migrate(self) -> None:
+        """Bring a log written by an older version up to date (old rows are 'scheduled')."""
+        with self._lock:
+            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(airings)").fetchall()}
+            if not columns:
+                return          # a new log: SCHEMA creates the table with every column
+            for name, statement in MIGRATIONS:
+                if name not in columns:
+                    self._db.execute(statement)
 
     def close(self) -> None:
         with self._lock:
@@ -114,25 +148,30 @@ class AsRunLog:
                           tags: Iterable[str] = (), priority: str | None = None,
                           duration_s: float | None = None, output: str | None = None,
                           file: str | None = None, source: str | None = None,
-                          ended_at: datetime | None = None, error: str | None = None) -> int:
+                          ended_at: datetime | None = None, error: str | None = None,
+                          origin: str = "scheduled", offset_s: float = 0.0, note: str | None = None) -> int:
         """Insert a programme row (and, given its manifest `entry`, one row per item); its id.
 
         Items start in the same status as the programme, timed from the programme start plus
         their manifest offset; `finish()` settles them. A missed or failed programme is
-        written with `entry=None`: nothing of it aired, so it has no item rows.
+        written with `entry=None`: nothing of it aired, so it has no item rows. A play resumed
+        `offset_s` into the file logs only the items from there on. Items carry the
+        programme's `origin`; `note` says why the row exists (a resumed or restarted play).
         """
         _check_status(status)
+        if origin not in ORIGINS:
+            raise ValueError(f"unknown origin {origin!r}; one of {', '.join(ORIGINS)}")
         with self._lock, self._transaction():
             row_id = self._insert(
                 kind="programme", parent_id=None, programme_id=programme_id, date=day.isoformat(),
                 slot=slot, session=session, scheduled_at=iso(scheduled_at), started_at=iso(started_at),
                 ended_at=iso(ended_at), title=title, tags=json.dumps(list(tags), ensure_ascii=False),
                 priority=priority, source=source, duration_s=duration_s, status=status, error=error,
-                output=output, file=file)
+                output=output, file=file, origin=origin, note=note)
             if entry is not None:
                 self._insert_items(row_id, entry, programme_id=programme_id, day=day, slot=slot,
                                    session=session, scheduled_at=scheduled_at, started_at=started_at,
-                                   status=status, output=output)
+                                   status=status, output=output, origin=origin, offset_s=offset_s)
         return row_id
 
     def item_rows(self, parent_id: int) -> list[dict[str, Any]]:
@@ -168,6 +207,31 @@ class AsRunLog:
                     self._db.execute("UPDATE airings SET status = 'skipped', started_at = NULL, "
                                      "ended_at = NULL WHERE id = ?", (item["id"],))
 
+    def add_aired(self, parent_id: int, parts: Iterable[Mapping[str, Any]], *, note: str | None = None) -> None:
+        """Append item rows for what a programme aired beyond its file (a live relay and its fallback).
+
+        Each part: item_id, item_kind, title, source, started_at, ended_at, status, error. The
+        programme's duration becomes its real length from start to end, and `note` is added to it.
+        """
+        with self._lock, self._transaction():
+            parent = self._db.execute("SELECT * FROM airings WHERE id = ?", (parent_id,)).fetchone()
+            for part in parts:
+                start, end = part.get("started_at"), part.get("ended_at")
+                aired = (end - start).total_seconds() if start and end else None
+                self._insert(
+                    kind="item", parent_id=parent_id, programme_id=parent["programme_id"], date=parent["date"],
+                    slot=parent["slot"], session=parent["session"], scheduled_at=iso(start) if start else None,
+                    started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
+                    item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
+                    tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
+                    error=part.get("error"), output=parent["output"], origin=parent["origin"])
+            started = _parse(parent["started_at"])
+            row = self._db.execute("SELECT ended_at, note FROM airings WHERE id = ?", (parent_id,)).fetchone()
+            ended = _parse(row["ended_at"])
+            length = (ended - started).total_seconds() if started and ended else parent["duration_s"]
+            notes = "; ".join(n for n in (row["note"], note) if n) or None
+            self._db.execute("UPDATE airings SET duration_s = ?, note = ? WHERE id = ?", (length, notes, parent_id))
+
     def event(self, kind: str, at: datetime, message: str = "") -> None:
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}; one of {', '.join(EVENT_KINDS)}")
@@ -184,6 +248,13 @@ class AsRunLog:
                 "SELECT status FROM airings WHERE programme_id = ? AND kind = 'programme' "
                 "ORDER BY id DESC LIMIT 1", (programme_id,)).fetchone()
         return row["status"] if row else None
+
+    def latest_programme(self, programme_id: str) -> dict[str, Any] | None:
+        """The latest programme row for this id (what a resume continues from)."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM airings WHERE programme_id = ? AND kind = 'programme' "
+                                   "ORDER BY id DESC LIMIT 1", (programme_id,)).fetchone()
+        return _decode(row) if row else None
 
     def open_programmes(self) -> list[dict[str, Any]]:
         """Programme rows still 'playing': left behind by a process that died mid-play."""
@@ -210,6 +281,12 @@ class AsRunLog:
                                    (start.isoformat(), end.isoformat()))
             return [_decode(r) for r in cur.fetchall()]
 
+    def span(self) -> tuple[date, date] | None:
+        """The first and last slot dates in the log; None when it has no airings."""
+        with self._lock:
+            row = self._db.execute("SELECT min(date), max(date) FROM airings").fetchone()
+        return (date.fromisoformat(row[0]), date.fromisoformat(row[1])) if row and row[0] else None
+
     def events(self, start: date, end: date, kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """Events whose local date is in [start, end], oldest first."""
         query = "SELECT * FROM events WHERE substr(at, 1, 10) BETWEEN ? AND ?"
@@ -234,10 +311,12 @@ class AsRunLog:
 
     def _insert_items(self, parent_id: int, entry: Mapping[str, Any], *, programme_id: str, day: date,
                       slot: str, session: str, scheduled_at: datetime, started_at: datetime | None,
-                      status: str, output: str | None) -> None:
+                      status: str, output: str | None, origin: str, offset_s: float) -> None:
         for item in entry.get("items") or []:
             offset = float(item.get("offset_s") or 0.0)
-            start = started_at + timedelta(seconds=offset) if started_at else None
+            if offset_s > 0 and offset + float(item.get("duration_s") or 0.0) <= offset_s:
+                continue        # aired before the cut; this play starts after it
+            start = started_at + timedelta(seconds=max(0.0, offset - offset_s)) if started_at else None
             values = item.get("values")
             self._insert(
                 kind="item", parent_id=parent_id, programme_id=programme_id, date=day.isoformat(),
@@ -247,7 +326,7 @@ class AsRunLog:
                 tags=json.dumps(list(item.get("tags") or []), ensure_ascii=False),
                 priority=item.get("priority"), episode=item.get("episode"), source=item.get("source"),
                 repeat=item.get("repeat"), duration_s=item.get("duration_s"), status=status,
-                output=output,
+                output=output, origin=origin,
                 values_json=json.dumps(values, ensure_ascii=False) if values is not None else None)
 
 
@@ -278,11 +357,12 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
 def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
     """A readable table for `broadcast log`: one line per programme, its items indented.
 
-        Ngày        Giờ       Buổi   Trạng thái  Thời lượng  Nội dung
-        2026-12-01  05:30:00  sang   đã phát          13:32  Chương trình phát thanh buổi sáng
-                    05:31:35         đã phát           1:01    · Thông báo tiêm chủng
+        Ngày        Giờ       Buổi   Nguồn      Trạng thái  Thời lượng  Nội dung
+        2026-12-01  05:30:00  sang   theo lịch  đã phát          13:32  Chương trình phát thanh buổi sáng
+                    05:31:35                    đã phát           1:01    · Thông báo tiêm chủng
     """
-    header = f"{'Ngày':<10}  {'Giờ':<8}  {'Buổi':<8}  {'Trạng thái':<10}  {'Thời lượng':>10}  Nội dung"
+    header = (f"{'Ngày':<10}  {'Giờ':<8}  {'Buổi':<8}  {'Nguồn':<9}  {'Trạng thái':<10}  {'Thời lượng':>10}  "
+              "Nội dung")
     lines = [header, "-" * len(header)]
     rows = list(rows)
     if not rows:
@@ -294,12 +374,16 @@ def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
         length = _duration_text(row)
         if row["kind"] == "programme":
             title = row.get("title") or row.get("programme_id")
+            if row.get("note"):
+                title += f"  ({row['note']})"
             if row.get("error"):
                 title += f"  [{row['error']}]"
-            lines.append(f"{row['date']:<10}  {clock:<8}  {row.get('session') or '':<8}  {status:<10}  "
+            origin = ORIGIN_LABELS.get(row.get("origin") or "scheduled", row.get("origin"))
+            lines.append(f"{row['date']:<10}  {clock:<8}  {row.get('session') or '':<8}  {origin:<9}  {status:<10}  "
                          f"{length:>10}  {title}")
         else:
-            lines.append(f"{'':<10}  {clock:<8}  {'':<8}  {status:<10}  {length:>10}    · {row.get('title') or ''}")
+            lines.append(f"{'':<10}  {clock:<8}  {'':<8}  {'':<9}  {status:<10}  {length:>10}    · "
+                         f"{row.get('title') or ''}")
     return "\n".join(lines)
 
 

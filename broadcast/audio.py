@@ -33,9 +33,10 @@ _CHUNK_BYTES = 1 << 20
 
 # ebur128 reports -70 LUFS (its absolute gate) when nothing is loud enough to measure.
 _SILENT_LUFS = -69.0
-# Gain is planned on a copy of the programme at this rate: the loudness of speech, and what a
-# peak limiter takes from it, read the same there (within 0.1-0.2 LU) for a fifth of the work.
-_PROXY_RATE = 8000
+# Clips are measured, and the encoded file is heard, at this rate: the loudness of speech, and
+# what a peak limiter takes from it, read the same there (within 0.1 LU; at 8 kHz a short
+# clip with broadband noise read 0.2 LU off) for a third of the work.
+_PROXY_RATE = 16000
 # The planner tries two gains this far apart to see how much the limiter eats; the slope it
 # finds is bounded below so that a heavily limited programme is not pushed without end.
 _TRIAL_STEP_DB, _MIN_SLOPE = 2.0, 0.25
@@ -116,27 +117,6 @@ def _run(args: Sequence[str], *, doing: str, path: StrPath | None = None,
     return text
 
 
-def _run_counting(args: Sequence[str], *, doing: str, path: StrPath | None = None,
-                  loglevel: str = "error") -> tuple[int, str]:
-    """Run ffmpeg writing raw PCM to stdout; return (bytes seen, stderr) without keeping the audio."""
-    buf = bytearray(_CHUNK_BYTES)
-    total = 0
-    with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(_command([*args, "pipe:1"], loglevel), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=err)
-        except OSError as exc:
-            raise AudioError(f"Không chạy được ffmpeg: {exc}", path=ffmpeg_exe()) from exc
-        with proc:
-            assert proc.stdout is not None
-            while n := proc.stdout.readinto(buf):
-                total += n
-        text = _read_tail(err)
-    if proc.returncode != 0:
-        raise _failure(doing, text, path)
-    return total, text
-
-
 def _failure(doing: str, stderr: str, path: StrPath | None) -> AudioError:
     """The error for a failed ffmpeg run: blame the input file when there is one."""
     if path is not None:
@@ -168,10 +148,7 @@ def _raw_input_args(raw: Path, sample_rate: int) -> list[str]:
     return ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", str(raw)]
 
 
-# Scratch audio is WAV, read in 64 KiB packets: raw PCM input comes in packets of a few
-# hundred samples, and their overhead cost more than the loudness measurement itself.
 _WAV_HEADER_BYTES = 44
-_SCRATCH_INPUT = ["-f", "wav", "-max_size", "65536"]
 
 
 def _wav_header(samples: int, sample_rate: int) -> bytes:
@@ -183,10 +160,6 @@ def _wav_header(samples: int, sample_rate: int) -> bytes:
             + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * _BYTES_PER_SAMPLE,
                           _BYTES_PER_SAMPLE, 16)
             + b"data" + struct.pack("<I", data))
-
-
-def _scratch_input_args(path: Path) -> list[str]:
-    return [*_SCRATCH_INPUT, "-i", str(path)]
 
 
 # --- probing and measuring --------------------------------------------------------------------
@@ -217,14 +190,17 @@ def _channel_count(layout: str) -> int:
 def probe(path: StrPath) -> AudioInfo:
     """Codec, rate and channels from ffmpeg's header; duration exact, by decoding and counting."""
     src = _existing(path)
-    # No ffprobe in the wheel: decode at the native rate and count samples, which is also
-    # the only duration that is exact for MP3 (the header's is an estimate).
-    nbytes, stderr = _run_counting(_decode_args(src, None), doing="đọc tệp", path=src, loglevel="info")
+    # No ffprobe in the wheel: decode at the native rate and count samples (in ffmpeg, not here),
+    # which is also the only duration that is exact for MP3 (the header's is an estimate).
+    stderr = _run(["-i", str(src), "-map", "0:a:0", "-vn", "-af", _COUNT, "-f", "null", "-"],
+                  doing="đọc tệp", path=src, loglevel="info")
     match = _STREAM_RE.search(stderr.split("Output #0")[0])
-    if not match:
-        raise AudioError("Không nhận ra định dạng âm thanh", path=str(src))
+    samples = _SAMPLES_RE.findall(stderr)
+    if not match or not samples:
+        raise AudioError("Không nhận ra định dạng âm thanh", path=str(src),
+                         hint="Sửa: dùng tệp âm thanh (m4a, mp3, wav, ogg, amr...) hoặc ghi âm lại")
     codec, rate, layout = match.group(1), int(match.group(2)), match.group(3)
-    return AudioInfo(duration_s=nbytes / _BYTES_PER_SAMPLE / rate, sample_rate=rate,
+    return AudioInfo(duration_s=int(samples[-1]) / rate, sample_rate=rate,
                      channels=_channel_count(layout), codec=codec)
 
 
@@ -276,12 +252,22 @@ def measure_loudness(path: StrPath) -> Loudness:
     return _parse_ebur128(stderr)
 
 
-def _measure_output(path: Path, sample_rate: int) -> tuple[Loudness, float]:
+# Samples are counted by ffmpeg itself (astats, one channel), so no PCM is piped back to us.
+_COUNT = "aformat=channel_layouts=mono,astats=measure_perchannel=none:measure_overall=Number_of_samples"
+_SAMPLES_RE = re.compile(r"Number of samples: (\d+)")
+
+
+def _measure_output(path: Path) -> tuple[Loudness, float]:
     """Loudness and exact duration of an encoded file, in one decoding pass."""
-    nbytes, stderr = _run_counting(["-i", str(path), "-map", "0:a:0", "-af", _EBUR128, "-ac", "1",
-                                    "-ar", str(sample_rate), "-c:a", "pcm_s16le", "-f", "s16le"],
-                                   doing="kiểm tra tệp đã xuất", loglevel="info")
-    return _parse_ebur128(stderr), nbytes / _BYTES_PER_SAMPLE / sample_rate
+    stderr = _run(["-i", str(path), "-map", "0:a:0", "-af",
+                   f"{_EBUR128},aformat=channel_layouts=mono,"
+                   "astats=measure_perchannel=none:measure_overall=Number_of_samples",
+                   "-f", "null", "-"], doing="kiểm tra tệp đã xuất", loglevel="info")
+    match = re.search(r"Stream #0:\d+.*?: Audio: [^\n]*?, (\d+) Hz", stderr)
+    samples = _SAMPLES_RE.findall(stderr)
+    if not match or not samples:
+        raise AudioError(f"ffmpeg không đếm được mẫu của tệp đã xuất: {_last_line(stderr)}", path=str(path))
+    return _parse_ebur128(stderr), int(samples[-1]) / int(match.group(1))
 
 
 # --- formats and segments ---------------------------------------------------------------------
@@ -328,6 +314,7 @@ class Silence:
 class Clip:
     path: Path
     label: str = ""
+    trim: bool = False      # a recording: silence at both ends is cut (the tune keeps its fade)
 
 
 Segment = Clip | Silence
@@ -374,57 +361,32 @@ def wav_from_pcm(samples: bytes, sample_rate: int, dst: StrPath) -> None:
     _write_wav(dst, samples, sample_rate)
 
 
-def decode_to_wav(src: StrPath, dst: StrPath, sample_rate: int) -> None:
-    """Decode any audio file to a mono 16-bit WAV at `sample_rate`, atomically."""
+# Leading and trailing silence of a recording (a phone held before speaking): below this level
+# is trimmed, keeping this much of it so the voice does not start abruptly.
+_TRIM_THRESHOLD_DB, _TRIM_KEEP_S = -45.0, 0.15
+_TRIM_ONE_END = (f"silenceremove=start_periods=1:start_threshold={_TRIM_THRESHOLD_DB}dB:"
+                 f"start_silence={_TRIM_KEEP_S}:detection=rms")
+_TRIM = f"{_TRIM_ONE_END},areverse,{_TRIM_ONE_END},areverse"
+
+
+def decode_to_wav(src: StrPath, dst: StrPath, sample_rate: int, *, trim: bool = False) -> None:
+    """Decode any audio file to a mono 16-bit WAV at `sample_rate`, atomically; `trim` cuts the
+    silence at both ends (a recording's memory is bounded by its length: areverse holds it)."""
     source = _existing(src)
+    trimming = ["-af", _TRIM] if trim else []
     with _atomic_target(Path(dst)) as tmp:
-        _run(["-i", str(source), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate),
+        _run(["-i", str(source), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sample_rate), *trimming,
               "-c:a", "pcm_s16le", "-f", "wav", str(tmp)], doing="giải mã", path=source)
 
 
-# --- assembly: decode once, plan the gain on a small proxy, encode once ------------------------
+# --- assembly: every clip levelled on its own, one ffmpeg reads them all and encodes -----------
 #
-#   clips ──ffmpeg per clip──▶ programme.wav (output rate)  +  proxy.wav (8000 Hz)
-#   proxy.wav ──▶ loudness, then two trial gains through the limiter ──▶ gain
-#   programme.wav ──▶ gain, limiter, encoder ──▶ out file
-#                                   └─ decoded again inside the same ffmpeg ──▶ loudness, peak, duration
+#   clips (the speech cache's WAVs as they are; other files decoded once to the same format)
+#     └─ levels: each clip's loudness and limiter trials, kept beside it ──▶ a gain per clip
+#   ffconcat list of the clips and exact silences ──▶ per-clip gain (asendcmd), limiter, encoder ──▶ out file
+#                                   └─ decoded again inside the same ffmpeg ──▶ loudness, peak, samples
 #
-# Only the encode touches every sample at the output rate; the planning passes read a fifth of
-# the samples and the check of the encoded result runs on ffmpeg's other threads.
-
-def _append_clip(clip: Clip, raw: IO[bytes], proxy: IO[bytes], scratch: Path, sample_rate: int) -> int:
-    """Decode `clip` onto the end of `raw` (and of `proxy`); return the samples added to `raw`."""
-    src = _existing(clip.path)
-    part = scratch / "clip.proxy"
-    raw.flush()
-    start = raw.seek(0, os.SEEK_END)
-    # One decode, two outputs: ffmpeg writes the programme straight into our file descriptor
-    # (no audio passes through Python) and the proxy into a small file we append.
-    _run(["-i", str(src), *_pcm_output_args(sample_rate), "pipe:1",
-          *_pcm_output_args(_PROXY_RATE), str(part)], doing="giải mã", path=src, stdout=raw)
-    added = raw.seek(0, os.SEEK_END) - start
-    if added <= 0:
-        raise AudioError("Tệp không có âm thanh nào", path=str(src))
-    with part.open("rb") as fh:
-        shutil.copyfileobj(fh, proxy, _CHUNK_BYTES)
-    return added // _BYTES_PER_SAMPLE
-
-
-def _append_zeros(out: IO[bytes], samples: int) -> None:
-    remaining = samples * _BYTES_PER_SAMPLE
-    zeros = bytes(min(remaining, _CHUNK_BYTES))
-    out.seek(0, os.SEEK_END)
-    while remaining:
-        step = min(remaining, len(zeros))
-        out.write(zeros[:step])
-        remaining -= step
-
-
-def _append_silence(silence: Silence, raw: IO[bytes], proxy: IO[bytes], sample_rate: int) -> int:
-    samples = round(silence.seconds * sample_rate)
-    _append_zeros(raw, samples)
-    _append_zeros(proxy, round(silence.seconds * _PROXY_RATE))
-    return samples
+# No sample passes through Python, and a programme is decoded once, inside its encode.
 
 
 @dataclass(frozen=True)
@@ -435,6 +397,11 @@ class _GainPlan:
 
 def _limit_db(fmt: AudioFormat) -> float:
     return max(_LIMITER_FLOOR_DB, fmt.true_peak_dbtp - _LIMITER_MARGIN_DB)
+
+
+def _aim_lufs(fmt: AudioFormat) -> float:
+    """What each clip is levelled to before encoding: the target plus what the codec will take."""
+    return fmt.target_lufs + _CODEC_LOSS_LU.get(fmt.codec, 0.0)
 
 
 def _solve_gain(first_db: float, heard_first: float, heard_second: float, target: float,
@@ -448,42 +415,43 @@ def _solve_gain(first_db: float, heard_first: float, heard_second: float, target
     return _GainPlan(first_db + (target - heard_first) / slope, limit_db)
 
 
-def _plan_gain(proxy: Path, fmt: AudioFormat) -> _GainPlan:
-    """Measure the proxy, then try two gains through the limiter and aim between them."""
-    limit = _limit_db(fmt)
-    source = _parse_ebur128(_run([*_scratch_input_args(proxy), "-af", _EBUR128_PLAN,
-                                  "-f", "null", "-"], doing="đo độ to chương trình", loglevel="info"))
-    if source.integrated_lufs <= _SILENT_LUFS:
-        return _GainPlan(0.0, limit)  # nothing to measure: leave silence as silence
-    aim = fmt.target_lufs + _CODEC_LOSS_LU.get(fmt.codec, 0.0)
-    first = aim - source.integrated_lufs
-    trials: list[str] = []
-    for i in (0, 1):  # one filter graph each, so ffmpeg runs them on two threads
-        chain = _filter_chain(_GainPlan(first + i * _TRIAL_STEP_DB, limit))
-        trials += ["-filter_complex", f"[0:a]{chain},ebur128@h{i}=framelog=quiet[h{i}]",
-                   "-map", f"[h{i}]", "-f", "null", "-"]
-    stderr = _run([*_scratch_input_args(proxy), *trials], doing="thử mức khuếch đại", loglevel="info")
-    heard = _parse_ebur128_named(stderr)
-    if set(heard) != {"h0", "h1"}:
-        # The two graphs report from two threads, and now and then a summary goes missing from
-        # stderr (seen under load on a short programme): measure each trial on its own instead.
-        heard = {f"h{i}": _measure_trial(proxy, _GainPlan(first + i * _TRIAL_STEP_DB, limit)) for i in (0, 1)}
-    return _solve_gain(first, heard["h0"].integrated_lufs, heard["h1"].integrated_lufs, aim, limit)
-
-
-def _measure_trial(proxy: Path, plan: _GainPlan) -> Loudness:
-    """Loudness of the proxy through one trial gain and the limiter, in a process of its own."""
-    chain = f"{_filter_chain(plan)},{_EBUR128_PLAN}"
-    return _parse_ebur128(_run([*_scratch_input_args(proxy), "-af", chain, "-f", "null", "-"],
-                               doing="thử mức khuếch đại", loglevel="info"))
-
-
 def _filter_chain(plan: _GainPlan) -> str:
     limit = 10 ** (plan.limit_db / 20)
     # level=0: no auto make-up gain; latency=1: keep every offset in place.
     return (f"volume=volume={plan.gain_db:.2f}dB:precision=float,"
             f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
 
+
+@dataclass(frozen=True)
+class _Levels:
+    """The gain of each segment (dB; None for silences) and the limiter's threshold."""
+
+    gains_db: tuple[float | None, ...]
+    limit_db: float
+
+    def shifted(self, delta_db: float, limit_db: float) -> _Levels:
+        return _Levels(tuple(None if g is None else g + delta_db for g in self.gains_db), limit_db)
+
+
+def _level_chain(levels: _Levels, offsets: Sequence[float]) -> str:
+    """Per-segment gains switched exactly at the segment boundaries, then the programme's limiter.
+
+    The concat demuxer never puts two files in one packet, so every frame belongs to one segment
+    and a command sent as the frame enters (a little before the boundary's time stamp) applies
+    to that whole segment and no other.
+    """
+    commands, first = [], None
+    for gain, start in zip(levels.gains_db, offsets):
+        if gain is None:
+            continue
+        first = gain if first is None else first
+        at = max(0.0, start - 0.0005)
+        commands.append(f"{at:.4f} volume@g volume {10 ** (gain / 20):.6f}")
+    start_gain = first if first is not None else 0.0
+    limit = 10 ** (levels.limit_db / 20)
+    send = f"asendcmd=c='{';'.join(commands)}'," if len(commands) > 1 else ""
+    return (f"{send}volume@g=volume={10 ** (start_gain / 20):.6f}:precision=float,"
+            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
 
 def _codec_args(fmt: AudioFormat) -> list[str]:
     if fmt.codec == "mp3":
@@ -519,36 +487,35 @@ def _loopback_decoding(exe: str) -> bool:
 # What the loopback decoder hears: its loudness at the proxy rate (a 44.1 kHz true-peak meter
 # would cost the encoder a third more time) and its sample peak at the full rate.
 _HEARD = (f"[dec:0]asplit[l][p];[l]aresample={_PROXY_RATE},ebur128@heard=framelog=quiet,anullsink;"
-          "[p]astats=measure_perchannel=none:measure_overall=Peak_level[heard]")
+          "[p]astats=measure_perchannel=none:measure_overall=Peak_level+Number_of_samples[heard]")
 _PEAK_LEVEL_RE = re.compile(r"Peak level dB: (-?inf|-?\d+(?:\.\d+)?)")
 
 
-def _encode(raw: Path, dst: Path, fmt: AudioFormat, plan: _GainPlan,
+def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
             tags: Mapping[str, str] | None) -> tuple[Loudness, float]:
-    """Encode with gain and limiter; return the loudness and exact duration of what was written.
+    """Encode with the level chain; return the loudness and exact duration of what was written.
 
     Where ffmpeg can (7.1 and later), the encoded stream is decoded again in the same process
     (a loopback decoder) and measured there, on other threads: the numbers are those of the
-    file itself, without a second pass. Integrated loudness reads within 0.1 LU of a full-rate
-    meter; the peak is the decoded sample peak, which on band-limited speech is the true peak
-    to a tenth of a dB (the limiter's margin covers the rest). Older ffmpeg measures the
-    finished file instead, with the full true-peak meter.
+    file itself, without a second pass, and no sample comes back to Python. Integrated loudness
+    reads within 0.1 LU of a full-rate meter; the peak is the decoded sample peak, which on
+    band-limited speech is the true peak to a tenth of a dB (the limiter's margin covers the
+    rest). Older ffmpeg measures the finished file instead, with the full true-peak meter.
     """
-    encode = [*_scratch_input_args(raw), "-af", _filter_chain(plan),
-              "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), *_tag_args(tags), str(dst)]
+    encode = [*inputs, "-af", chain, "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt),
+              *_tag_args(tags), str(dst)]
     if not _loopback_decoding(ffmpeg_exe()):
         _run(encode, doing=f"xuất {fmt.codec}")
-        return _measure_output(dst, fmt.sample_rate)
-    nbytes, stderr = _run_counting([*encode, "-dec", "0:0", "-filter_complex", _HEARD,
-                                    "-map", "[heard]", "-c:a", "pcm_s16le", "-f", "s16le"],
-                                   doing=f"xuất {fmt.codec}", loglevel="info")
+        return _measure_output(dst)
+    stderr = _run([*encode, "-dec", "0:0", "-filter_complex", _HEARD, "-map", "[heard]", "-f", "null", "-"],
+                  doing=f"xuất {fmt.codec}", loglevel="info")
     heard = _parse_ebur128_named(stderr).get("heard")
-    peak = _PEAK_LEVEL_RE.findall(stderr)
-    if heard is None or not peak:
+    peak, samples = _PEAK_LEVEL_RE.findall(stderr), _SAMPLES_RE.findall(stderr)
+    if heard is None or not peak or not samples:
         # A summary lost from a busy ffmpeg's stderr: measure the written file instead, as on old ffmpeg.
-        return _measure_output(dst, fmt.sample_rate)
+        return _measure_output(dst)
     loudness = Loudness(heard.integrated_lufs, float(peak[-1]), heard.lra)
-    return loudness, nbytes / _BYTES_PER_SAMPLE / fmt.sample_rate
+    return loudness, int(samples[-1]) / fmt.sample_rate
 
 
 def _off_target(measured: Loudness, fmt: AudioFormat, lu: float, peak_db: float) -> bool:
@@ -569,15 +536,15 @@ def _corrected(plan: _GainPlan, heard: Loudness, fmt: AudioFormat) -> _GainPlan:
     return _GainPlan(gain, max(_LIMITER_FLOOR_DB, plan.limit_db - overshoot))
 
 
-def _encode_normalized(raw: Path, proxy: Path, tmp: Path, fmt: AudioFormat,
-                       tags: Mapping[str, str] | None, expected_s: float) -> Loudness:
-    """Plan the gain, encode, and encode again only if the file itself came out of bounds."""
-    plan = _plan_gain(proxy, fmt)
+def _encode_levelled(inputs: Sequence[str], levels: _Levels, offsets: Sequence[float], tmp: Path,
+                     fmt: AudioFormat, tags: Mapping[str, str] | None, expected_s: float) -> Loudness:
+    """Encode once, and again only if the file itself came out of bounds (every gain moves together)."""
     for _ in range(_ENCODE_ATTEMPTS):
-        heard, duration = _encode(raw, tmp, fmt, plan, tags)
+        heard, duration = _encode(inputs, _level_chain(levels, offsets), tmp, fmt, tags)
         if not _off_target(heard, fmt, _RETRY_LU, _RETRY_PEAK_DB):
             break
-        plan = _corrected(plan, heard, fmt)
+        step = _corrected(_GainPlan(0.0, levels.limit_db), heard, fmt)
+        levels = levels.shifted(step.gain_db, step.limit_db)
     if _off_target(heard, fmt, _FINAL_LU, _FINAL_PEAK_DB):
         raise AudioError(f"Độ to sau khi xuất lệch mục tiêu: {heard.integrated_lufs:.1f} LUFS, "
                          f"đỉnh {heard.true_peak_dbtp:.1f} dBTP (mục tiêu {fmt.target_lufs} LUFS, "
@@ -587,46 +554,55 @@ def _encode_normalized(raw: Path, proxy: Path, tmp: Path, fmt: AudioFormat,
     return heard
 
 
-def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
-             tags: Mapping[str, str] | None = None) -> Assembled:
-    """Join clips and silences into one mono, loudness-normalized file at `out_path`.
+def _concat_quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "'\\''") + "'"
 
-    Memory stays flat whatever the length: each segment is decoded by ffmpeg straight into
-    raw PCM scratch files, and a normal programme is encoded exactly once.
+
+def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
+             tags: Mapping[str, str] | None = None, *, store: Path | None = None) -> Assembled:
+    """Join clips and silences into one mono file at `out_path`, every clip levelled to the target.
+
+    Memory stays flat whatever the length and no audio passes through Python: one ffmpeg reads
+    the clips (an ffconcat list), applies each clip's own gain and the limiter, and encodes.
+    `store` (the speech cache's folder) keeps what is derived from a clip for the next build:
+    its loudness beside it, and other files decoded once to the clips' common format.
     """
+    from broadcast import clips as clipprep
+
     if not segments:
         raise AudioError("Chương trình không có đoạn âm thanh nào", path=str(out_path))
     out_path = Path(out_path)
-    for seg in segments:  # fail on a missing file before spending minutes decoding the rest
+    for seg in segments:  # fail on a missing file before spending minutes on the rest
         if isinstance(seg, Clip):
             _existing(seg.path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    # The scratch files sit beside the output, not in /tmp, which is often RAM-backed
-    # (an hour at 44.1 kHz is 318 MB of PCM).
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=f".{out_path.name}.") as scratch:
-        raw, proxy = Path(scratch) / "programme.wav", Path(scratch) / "proxy.wav"
-        counts = []
-        with raw.open("w+b") as fh, proxy.open("w+b") as ph:
-            fh.write(bytes(_WAV_HEADER_BYTES))  # the real headers go in once the lengths are known
-            ph.write(bytes(_WAV_HEADER_BYTES))
-            for seg in segments:
-                if isinstance(seg, Clip):
-                    counts.append(_append_clip(seg, fh, ph, Path(scratch), fmt.sample_rate))
-                else:
-                    counts.append(_append_silence(seg, fh, ph, fmt.sample_rate))
-            for wav, rate in ((fh, fmt.sample_rate), (ph, _PROXY_RATE)):
-                size = wav.seek(0, os.SEEK_END) - _WAV_HEADER_BYTES
-                wav.seek(0)
-                wav.write(_wav_header(size // _BYTES_PER_SAMPLE, rate))
+        work = Path(scratch)
+        ready = clipprep.ready_clips(segments, fmt.sample_rate, store=store, scratch=work)
+        counts = [r.samples for r in ready]
+        rate = ready[0].rate if ready else fmt.sample_rate
+        gains = clipprep.clip_gains([r.path for r in ready if r.is_clip], _aim_lufs(fmt), _limit_db(fmt),
+                                    store=store)
+        offsets, at = [], 0
+        for n in counts:
+            offsets.append(at / rate)
+            at += n
+        listing = work / "programme.ffconcat"
+        lines = ["ffconcat version 1.0"]
+        for r in ready:
+            if r.samples:
+                lines += [f"file {_concat_quote(r.path)}", "option max_size 65536"]
+        if len(lines) == 1:  # nothing but zero-length silences
+            silent = clipprep.silence_wav(work, 0, rate)
+            lines += [f"file {_concat_quote(silent)}"]
+        listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        levels = _Levels(tuple(gains[r.path] if r.is_clip else None for r in ready), _limit_db(fmt))
+        inputs = ["-f", "concat", "-safe", "0", "-i", str(listing)]
         total = sum(counts)
         with _atomic_target(out_path) as tmp:
-            loudness = _encode_normalized(raw, proxy, tmp, fmt, tags, total / fmt.sample_rate)
-    offsets, start = [], 0
-    for n in counts:
-        offsets.append(start / fmt.sample_rate)
-        start += n
-    return Assembled(path=out_path, duration_s=total / fmt.sample_rate, offsets_s=tuple(offsets),
-                     durations_s=tuple(n / fmt.sample_rate for n in counts), loudness=loudness)
+            loudness = _encode_levelled(inputs, levels, offsets, tmp, fmt, tags, total / rate)
+    return Assembled(path=out_path, duration_s=total / rate, offsets_s=tuple(offsets),
+                     durations_s=tuple(n / rate for n in counts), loudness=loudness)
 
 
 def convert(src: StrPath, dst: StrPath, fmt: AudioFormat,

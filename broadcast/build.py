@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import textwrap
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,11 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast import audio
+from broadcast import audio, clips, estimate
 from broadcast.config import Station
-from broadcast.errors import AudioError, InputError, TemplateError
+from broadcast.errors import AudioError, InputError, ScheduleError
 from broadcast.model import Item, ItemKind, Priority, Programme
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.progress import ENCODING, READING, BuildProgress
 from broadcast.publish import (
     MANIFEST,
     SCHEMA_VERSION,
@@ -79,6 +79,7 @@ class Toolkit:
     cache: SpeechCache
     _engines: list | None = field(default=None, repr=False)
     _prepared: dict = field(default_factory=dict, repr=False)
+    _estimator: Any = field(default=None, repr=False)
 
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
@@ -88,6 +89,15 @@ class Toolkit:
                                   display_root=station.root)
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
+
+    @property
+    def estimator(self) -> Callable[[Item], float]:
+        """The planner's item lengths, calibrated once per command (every day of a run alike)."""
+        if self._estimator is None:
+            from broadcast.estimate import make_estimator
+
+            self._estimator = make_estimator(self)
+        return self._estimator
 
     @property
     def engines(self) -> list:
@@ -141,7 +151,7 @@ class ComposedItem:
     text: str                    # written text (what the officer reads), "" for audio files
     spoken: str                  # what the engine reads
     warnings: tuple[str, ...]
-    parts: tuple[Any, ...]       # ("speak", text) | ("file", Path) | ("silence", seconds)
+    parts: tuple[Any, ...]       # ("speak", text) | ("file" | "recording", Path) | ("silence", seconds)
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ class ComposedProgramme:
         return list(seen)
 
     def files(self) -> list[Path]:
-        return [value for ci in self.items for kind, value in ci.parts if kind == "file"]
+        return [value for ci in self.items for kind, value in ci.parts if kind in ("file", "recording")]
 
 
 def compose(toolkit: Toolkit, programme: Programme) -> ComposedProgramme:
@@ -174,17 +184,23 @@ def compose(toolkit: Toolkit, programme: Programme) -> ComposedProgramme:
                                  hint="kiểm tra đường dẫn 'file' trong lịch phát")
             composed.append(ComposedItem(item, "", "", (), (("file", Path(path)),)))
             continue
-        prepared = toolkit.prepare(item.template, item.values)
-        spoken = prepared.spoken
-        if item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP:
-            preroll = toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL)
-            spoken = f"{preroll} {spoken}"
-        parts: list[tuple[str, Any]] = [("speak", spoken)]
+        urgent = item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP
+        preroll = toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL) if urgent else ""
+        if item.audio_file is not None:     # a recorded notice: the pre-roll is spoken, then the recording
+            reading: tuple[tuple[str, Any], ...] = (("recording", Path(item.audio_file)),)
+            first = ((("speak", preroll), ("silence", 0.4)) if urgent else ()) + reading
+            text, spoken, warnings = "", "", ()
+        else:
+            prepared = toolkit.prepare(item.template, item.values)
+            spoken = f"{preroll} {prepared.spoken}" if urgent else prepared.spoken
+            reading = first = (("speak", spoken),)
+            text, warnings = prepared.rendered.text, prepared.warnings
+        parts: list[tuple[str, Any]] = list(first)
         for _ in range(max(1, item.repeat) - 1):
             if joiner is None:
                 joiner = toolkit.optional_text(JOINER_TEMPLATE, {}, DEFAULT_JOINER)
-            parts += [("silence", st.repeat_gap_s), ("speak", joiner), ("silence", 0.4), ("speak", spoken)]
-        composed.append(ComposedItem(item, prepared.rendered.text, spoken, prepared.warnings, tuple(parts)))
+            parts += [("silence", st.repeat_gap_s), ("speak", joiner), ("silence", 0.4), *reading]
+        composed.append(ComposedItem(item, text, spoken, warnings, tuple(parts)))
     return ComposedProgramme(programme, tuple(composed))
 
 
@@ -195,30 +211,17 @@ def inputs_hash(toolkit: Toolkit, composed: ComposedProgramme) -> str:
     header = {"engines": toolkit.engine_names, "engine_options": repr(toolkit.engine_options),
               "format": repr(toolkit.audio_format), "gap": toolkit.station.programme.gap_s,
               "rate": a.sample_rate, "title": composed.programme.title, "start": composed.programme.start.isoformat()}
+    if composed.programme.live is not None:      # a new stream address re-publishes the entry
+        header["live"] = composed.programme.live.as_manifest(composed.programme.start)
     digest.update(json.dumps(header, sort_keys=True, default=str).encode())
     for ci in composed.items:
         digest.update(repr((ci.item.id, ci.item.kind.value, ci.item.title)).encode())
         for kind, value in ci.parts:
-            if kind == "file":
-                digest.update(_file_digest(Path(value)).encode())
+            if kind in ("file", "recording"):
+                digest.update(f"{kind}:{clips.file_digest(Path(value))}".encode())
             else:
                 digest.update(repr((kind, value)).encode())
     return digest.hexdigest()
-
-
-_DIGESTS: dict[tuple[str, float, int], str] = {}
-
-
-def _file_digest(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_mtime, stat.st_size)
-    if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                h.update(chunk)
-        _DIGESTS[key] = h.hexdigest()
-    return _DIGESTS[key]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,13 +241,13 @@ class BuildResult:
 
 
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
-    """Load and validate the schedules, then plan one day with text-based duration estimates."""
+    """Load and validate the schedules, then plan one day with calibrated duration estimates."""
     from broadcast.plan import plan
 
     station = toolkit.station
     if schedule is None:
         schedule = load_schedule_for(toolkit)
-    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=make_estimator(toolkit))
+    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=toolkit.estimator)
 
 
 def load_schedule_for(toolkit: Toolkit):
@@ -257,33 +260,14 @@ def load_schedule_for(toolkit: Toolkit):
                          limits=station.yaml_limits)
 
 
-def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
-    """Seconds an item will take, from its spoken text and the configured reading speed."""
-    cps = toolkit.station.programme.chars_per_second
-    gap = toolkit.station.programme.gap_s
-    durations: dict[Path, float] = {}
-
-    def estimate(item: Item) -> float:
-        if item.kind in (ItemKind.TUNE, ItemKind.RELAY):
-            path = Path(item.audio_file) if item.audio_file else toolkit.signature_tune()
-            if path not in durations:
-                durations[path] = audio.probe(path).duration_s if path.is_file() else 12.0
-            return durations[path] + gap
-        try:
-            text = toolkit.prepare(item.template, item.values).spoken
-        except TemplateError:
-            return 45.0 * max(1, item.repeat)
-        reading = len(text) / cps
-        repeat = max(1, item.repeat)
-        return reading * repeat + (repeat - 1) * 3.0 + gap
-
-    return estimate
-
-
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
-              now: datetime | None = None, progress: Callable[[str, int, int], None] | None = None,
+              now: datetime | None = None, progress: BuildProgress | None = None,
               force: bool = False) -> BuildResult:
-    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded."""
+    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded.
+
+    `progress` is told each programme's phase and, in seconds of estimated audio, the work done:
+    its length once as its texts are spoken and once as it is encoded (both at once when reused).
+    """
     toolkit = toolkit or Toolkit.from_station(station)
     programmes = load_plan(toolkit, day)
     composed = [compose(toolkit, p) for p in programmes]
@@ -302,6 +286,9 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
                 and not old.get("fallback") and (target / old["file"]).is_file()):
             reusable[c.programme.id] = old
+    share = {c.programme.id: c.programme.est_duration_s for c in composed}
+    if progress is not None:
+        progress.advance(sum(2 * share[pid] for pid in reusable))
     if (published is not None and list(published) == [c.programme.id for c in composed]
             and len(reusable) == len(composed)):
         entries = tuple(reusable[c.programme.id] for c in composed)
@@ -310,18 +297,20 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
     todo = [(c, h) for c, h in zip(composed, hashes) if c.programme.id not in reusable]
     # Speech first, one programme at a time (the engines are not thread-safe) ...
-    spoken = {c.programme.id: toolkit.speak(c.texts()) for c, _ in todo}
+    spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
     engine_calls = sum(s.engine_calls for s in spoken.values())
-    done: list[str] = []
-    lock = threading.Lock()
+    for c, _ in todo:   # the clips' real lengths calibrate the planner's next estimates
+        said = spoken[c.programme.id]
+        estimate.record(toolkit.cache.root, estimate.voice_key(said.engine, toolkit.engine_options),
+                        zip(c.texts(), said.files))
 
     def assemble_one(job: tuple[ComposedProgramme, str]) -> dict:
         c, digest = job
+        if progress is not None:
+            progress.begin(_programme_label(c.programme), ENCODING)
         entry = _assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
-        with lock:
-            done.append(c.programme.id)
-            if progress:
-                progress(c.programme.id, len(done), len(todo))
+        if progress is not None:
+            progress.advance(share[c.programme.id])
         return entry
 
     with staged_day(audio_out, day) as staging:
@@ -349,6 +338,30 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
                        tuple(warnings), False)
 
 
+def _programme_label(p: Programme) -> str:
+    return f"{p.start:%H:%M} {p.title}"
+
+
+def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
+                     progress: BuildProgress | None) -> SpokenSet:
+    """Speak one programme's texts, telling `progress` a fair part of its length after each one."""
+    texts = c.texts()
+    if progress is None:
+        return toolkit.speak(texts)
+    progress.begin(_programme_label(c.programme), READING)
+    step = share_s / max(1, len(texts))
+    seen = [0]
+
+    def spoken(count: int) -> None:   # counts start again at 1 after a fallback: only new ground moves
+        if count > seen[0]:
+            progress.advance(step * (count - seen[0]))
+            seen[0] = count
+
+    result = toolkit.speak(texts, spoken)
+    progress.advance(step * (len(texts) - seen[0]))
+    return result
+
+
 def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
                         spoken: SpokenSet) -> dict:
     """One programme's audio file and its manifest entry, from already spoken texts."""
@@ -363,8 +376,8 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         for kind, value in ci.parts:
             if kind == "speak":
                 segments.append(audio.Clip(clip_for[value], label=ci.item.id))
-            elif kind == "file":
-                segments.append(audio.Clip(Path(value), label=ci.item.id))
+            elif kind in ("file", "recording"):
+                segments.append(audio.Clip(Path(value), label=ci.item.id, trim=kind == "recording"))
             else:
                 segments.append(audio.Silence(float(value)))
             owner.append(index)
@@ -374,7 +387,7 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
     tags = {"title": f"{p.title} - {p.date:%d/%m/%Y}", "artist": toolkit.station.station_title,
             "album": toolkit.station.station_title, "date": p.date.isoformat(),
             "comment": f"broadcast {p.id}"}
-    result = audio.assemble(segments, staging / filename, fmt, tags)
+    result = audio.assemble(segments, staging / filename, fmt, tags, store=toolkit.cache.root)
     items = []
     for index, ci in enumerate(c.items):
         mine = [i for i, o in enumerate(owner) if o == index]
@@ -387,6 +400,8 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
             "values": _jsonable(ci.item.values),
             "offset_s": round(start, 3), "duration_s": round(end - start, 3),
             "text": ci.text, "spoken": ci.spoken, "warnings": list(ci.warnings),
+            **({"recording": _station_relative(toolkit, ci.item.audio_file)}
+               if ci.item.kind == ItemKind.NOTICE and ci.item.audio_file else {}),
         })
     entry = {
         "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(), "file": filename,
@@ -397,7 +412,19 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         "fallback": spoken.engine != toolkit.engine_names[0], "preferred_engine": toolkit.engine_names[0],
         "festive": p.festive, "warnings": list(p.warnings), "items": items,
     }
+    if p.live is not None:
+        entry["live"] = p.live.as_manifest(p.start)      # played after the file: play/relay.py
     return entry
+
+
+def _station_relative(toolkit: Toolkit, path: Path) -> str:
+    """A file inside the station folder as the schedule names it: 'recordings/hop.m4a'."""
+    for root in (toolkit.station.root, toolkit.station.root.resolve()):
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -433,6 +460,25 @@ def check_station(toolkit: Toolkit) -> list[str]:
     return full_check(toolkit).problems
 
 
+def recording_problems(toolkit: Toolkit, schedule) -> list[str]:
+    """Every recorded notice decoded by content (not by its extension), as `check` and the build will."""
+    problems = []
+    root = toolkit.cache.root
+    for spec in schedule.announcements:
+        if spec.file is None:
+            continue
+        try:
+            clips.duration_s(spec.file, trim=True, rate=toolkit.station.audio.sample_rate, store=root,
+                             scratch=root)
+        except AudioError as exc:
+            shown = _station_relative(toolkit, spec.file)
+            problems.append(str(ScheduleError(
+                f"Tệp ghi âm '{shown}' của thông báo '{spec.id}' không dùng được: {exc.message}",
+                path=spec.path, line=spec.line,
+                hint="Sửa: ghi âm lại, hoặc lưu tệp thành m4a, mp3, wav, ogg hay amr rồi chép đè lên tệp này")))
+    return problems
+
+
 @dataclass(frozen=True)
 class SpokenFile:
     path: Path
@@ -455,7 +501,7 @@ def speak_to_file(toolkit: Toolkit, texts: Sequence[str], out: Path, *, title: s
     codec = "wav" if out.suffix.lower() == ".wav" else "mp3"
     fmt = audio.AudioFormat(**{**toolkit.audio_format.__dict__, "codec": codec})
     tags = {"title": title, "artist": toolkit.station.station_title}
-    result = audio.assemble(segments, out, fmt, tags)
+    result = audio.assemble(segments, out, fmt, tags, store=toolkit.cache.root)
     return SpokenFile(out, result.duration_s, result.loudness, spoken.engine, spoken.notes)
 
 

@@ -136,12 +136,18 @@ class PlayoutSection:
     device: str = setting("default", "Thiết bị âm thanh (PulseAudio/ALSA).")
     file_dir: str = setting("var/playout", "Thư mục của đầu ra 'file'.")
     grace_minutes: float = setting(10.0, "Trễ tối đa vẫn phát (phút); quá thì ghi 'lỡ'.", minimum=0, maximum=120)
-    interrupted_policy: str = setting("replay", "Chương trình bị ngắt: phát lại từ đầu trong thời gian cho phép, "
-                                      "hoặc chỉ ghi nhật ký.", choices=("replay", "log"))
+    interrupted_policy: str = setting(
+        "resume", "Chương trình bị ngắt (thông báo khẩn, máy dừng): resume = phát tiếp từ mục đang phát khi bị "
+        "ngắt (trong thời gian cho phép tính từ lúc ngắt); restart = phát lại từ đầu (trong thời gian cho phép "
+        "tính từ giờ phát); interrupted = chỉ ghi nhật ký 'bị ngắt'. Tên cũ: replay = restart, log = interrupted.",
+        choices=("resume", "restart", "interrupted", "replay", "log"))
     build_ahead: str = setting("20:00", "Giờ dựng sẵn chương trình ngày hôm sau (HH:MM).")
     heartbeat_s: int = setting(60, "Nhịp ghi nhật ký (giây).", minimum=5, maximum=3600)
     fallback: str = setting("silence", "Khi tệp chương trình hỏng: 'silence' hoặc đường dẫn tệp dự phòng.")
     urgent_repeat: int = setting(2, "Số lần đọc thông báo khẩn.", minimum=1, maximum=5)
+    relay_connect_timeout_s: float = setting(10.0, "Tiếp âm trực tiếp (relay url): chờ kết nối hoặc dữ liệu tối đa "
+                                             "bao nhiêu giây thì coi là mất luồng và phát tệp dự phòng.",
+                                             minimum=1, maximum=120)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 `StationCore` decides what plays when: a programme due at its slot start plays through the one
 player queue; late within the grace it plays and is logged 'late', beyond it is logged
 'missed'; a slot already settled in the as-run log never plays again; a play cut off by a crash
-or a khẩn cấp announcement is replayed from the start within the grace (policy 'replay') or left
-'interrupted' (policy 'log'); a broken programme file is logged 'failed' and the fallback plays.
+or a khẩn cấp announcement carries on by `interrupted_policy`: 'resume' (default) from the item
+it was cut in, while within the grace of the cut; 'restart' from the start, while within the
+grace of the slot start; 'interrupted': logged, not aired again. The resumed or restarted row
+says so in its `note`. A broken programme file is logged 'failed' and the fallback plays.
 
 `Daemon` drives the core on the wall clock with APScheduler 3.x (the only module importing it):
 one-off jobs per slot, build-ahead, heartbeat with clock-jump detection, schedule-change polling,
@@ -35,9 +37,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from broadcast.asrun import FINAL_STATUSES, AsRunLog, iso
-from broadcast.errors import BroadcastError, ConfigError
+from broadcast.errors import BroadcastError, ConfigError, InputError
 from broadcast.model import Priority
 from broadcast.play import Clock, SystemClock, VirtualClock
+from broadcast.play.child import PidFiles
 from broadcast.play.outputs import FileOutput, Output, Playback, PlayResult, check_playable, make_output
 from broadcast.play.player import (
     Player,
@@ -48,9 +51,14 @@ from broadcast.play.player import (
     log_not_aired,
     log_start,
 )
+from broadcast.play.relay import RelayResult
+from broadcast.play.relay import clock_text as relay_clock
 from broadcast.play.spool import DaemonLock, Spool, SpoolEntry, announcement_id
+from broadcast.staging import sweep_stale
 
 Builder = Callable[[date], Any]
+POLICIES = ("resume", "restart", "interrupted")
+POLICY_ALIASES = {"replay": "restart", "log": "interrupted"}      # the names before resume existed
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class PlayoutSettings:
     """The daemon's knobs ([playout] in broadcast.toml, plus a few internal defaults)."""
 
     grace_minutes: float = 10.0          # a late start within this still plays (logged 'late')
-    interrupted_policy: str = "replay"   # replay | log
+    interrupted_policy: str = "resume"   # resume | restart | interrupted (old names: replay, log)
     build_ahead: str = "20:00"           # build tomorrow at this time
     heartbeat_s: float = 60.0
     fallback: str = "silence"            # 'silence' or the path of a file to play instead of a broken one
@@ -69,11 +77,14 @@ class PlayoutSettings:
     spool_poll_s: float = 1.0
     catch_up_days: int = 7               # how far back a restart looks for slots missed while off
     preferred_deadline_h: float = 2.0    # retry the preferred voice until this long before a fallback slot
+    relay_connect_timeout_s: float = 10.0  # a live relay that does not answer (or stalls) this long has failed
 
     def __post_init__(self) -> None:
-        if self.interrupted_policy not in ("replay", "log"):
-            raise ConfigError(f"interrupted_policy phải là 'replay' hoặc 'log', nhận được "
+        policy = POLICY_ALIASES.get(self.interrupted_policy, self.interrupted_policy)
+        if policy not in POLICIES:
+            raise ConfigError(f"interrupted_policy phải là {', '.join(repr(p) for p in POLICIES)}, nhận được "
                               f"'{self.interrupted_policy}'")
+        object.__setattr__(self, "interrupted_policy", policy)
         self.build_ahead_time  # noqa: B018 - validates the HH:MM
 
     @property
@@ -111,6 +122,10 @@ def read_day(audio_out: Path, day: date) -> dict[str, Any] | None:
 
 # --- the core ----------------------------------------------------------------------------------
 
+# What the log says will happen to a programme cut by a khẩn cấp announcement, by policy.
+AFTER_CUT = {"resume": "; phát tiếp từ mục đang phát sau thông báo", "restart": "; phát lại từ đầu sau thông báo",
+             "interrupted": "; không phát lại (interrupted_policy = interrupted)"}
+
 class StationCore:
     """What plays when, on an injected clock; see the module docstring for the rules.
 
@@ -122,8 +137,10 @@ class StationCore:
                  settings: PlayoutSettings, spool: Spool | None = None,
                  check: Callable[[Path], str | None] = check_playable,
                  fallback: Path | None = None,
-                 watch: Callable[[PlayJob, Playback], None] | None = None) -> None:
+                 watch: Callable[[PlayJob, Playback], None] | None = None,
+                 origin: str | None = None) -> None:
         self.log = log
+        self.origin = origin          # 'rehearsal' for a simulation: every row it writes says so
         self.output = output
         self.clock = clock
         self.audio_out = Path(audio_out)
@@ -131,7 +148,8 @@ class StationCore:
         self.spool = spool
         self.check = check
         self.fallback = fallback
-        self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch)
+        self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch,
+                             started=self._started, relay_timeout_s=settings.relay_connect_timeout_s)
         self._lock = threading.RLock()
         self._rows: dict[PlayJob, tuple[int, bool]] = {}
         self._entries: dict[str, SpoolEntry] = {}
@@ -141,8 +159,13 @@ class StationCore:
     # lifecycle -------------------------------------------------------------------------------
 
     def start(self, message: str = "") -> None:
-        """Close plays a dead process left 'playing', then log the start."""
+        """End a player a dead run left, close plays it left 'playing', then log the start."""
         now = self.clock.now()
+        pids = getattr(self.output, "pids", None)
+        ended = pids.end_leftovers() if pids is not None else []
+        if ended:
+            message = (message or "Bắt đầu chạy") + (f"; đã dừng {len(ended)} trình phát còn sót từ lần chạy "
+                                                      f"trước (pid {', '.join(map(str, ended))})")
         with self._lock:
             last_beat = self.log.last_event(["heartbeat"])
             for row in self.log.open_programmes():
@@ -202,6 +225,10 @@ class StationCore:
         with self._lock:
             if self.player.holds(job.programme_id) or not self._wanted(job):
                 return
+            if not job.fallback and self.log.status_of(job.programme_id) == "interrupted":
+                job = self._continuation(job)        # cut off by a crash: carry on by policy
+                if job is None:
+                    return
             self.player.submit(job)
 
     def announce(self, audio: Path, meta: Mapping[str, Any], entry: SpoolEntry | None = None) -> PlayJob:
@@ -262,7 +289,59 @@ class StationCore:
         status = self.log.status_of(job.programme_id)
         if status in FINAL_STATUSES or status == "playing":
             return False
-        return not (status == "interrupted" and self.settings.interrupted_policy == "log")
+        return not (status == "interrupted" and self.settings.interrupted_policy == "interrupted")
+
+    def _log_relay(self, row: int, job: PlayJob, result: RelayResult) -> None:
+        """The relay's parts as item rows (what aired, from when, how long) and a note on the programme."""
+        rows, said = [], []
+        for n, part in enumerate(result.parts):
+            aired = part.status in ("played", "interrupted")      # skipped: silence; failed: unreachable
+            rows.append({"item_id": f"{job.programme_id}-tiep-am-{part.kind}-{n}", "item_kind": "tiep-am",
+                         "title": part.title, "source": part.source, "status": part.status, "error": part.error,
+                         "started_at": part.started_at if aired else None,
+                         "ended_at": part.ended_at if aired else None})
+            label = {"live": "tiếp âm trực tiếp", "fallback": "tệp dự phòng", "silence": "im lặng"}[part.kind]
+            said.append(f"{label} {relay_clock(part.seconds)}" + (f" ({part.error})" if part.error else ""))
+            if part.error:
+                self.log.event("relay", part.ended_at, f"{job.programme_id}: {part.error}")
+        self.log.add_aired(row, rows, note="; ".join(said))
+
+    def _continuation(self, job: PlayJob) -> PlayJob | None:
+        """The play that carries on an interrupted programme by policy; None when it stays interrupted."""
+        policy = self.settings.interrupted_policy
+        if policy == "interrupted" or job.fallback:
+            return None
+        if policy == "restart":
+            return replace(job, offset_s=0.0, cut_at=None, note="phát lại từ đầu sau khi bị ngắt")
+        row = self.log.latest_programme(job.programme_id)
+        cut_at = datetime.fromisoformat(row["ended_at"]) if row and row.get("ended_at") else self.clock.now()
+        items = self.log.item_rows(row["id"]) if row else []
+        planned = {i.get("id"): i for i in (job.entry or {}).get("items") or []}
+        relayed = [i for i in items if i["item_kind"] == "tiep-am" and i["item_id"] not in planned]
+        items = [i for i in items if i not in relayed]
+        for item in items:
+            if item["status"] == "played":
+                continue
+            where = planned.get(item["item_id"])
+            if where is None:
+                break
+            offset = float(where.get("offset_s") or 0.0)
+            minute, second = divmod(int(offset), 60)
+            return replace(job, offset_s=offset, cut_at=cut_at,
+                           note=f"phát tiếp từ mục '{where.get('title') or item['item_id']}' "
+                                f"({minute}:{second:02d}) sau khi bị ngắt")
+        else:
+            if items and job.live and job.duration_s:      # cut during the live relay: carry on with it
+                live = dict(job.live)
+                first = next((i["started_at"] for i in relayed if i["started_at"]), None)
+                if first and live.get("minutes"):
+                    live["ends_at"] = (datetime.fromisoformat(first)
+                                       + timedelta(minutes=float(live["minutes"]))).isoformat()
+                return replace(job, offset_s=job.duration_s, cut_at=cut_at, live=live,
+                               note="tiếp âm tiếp sau khi bị ngắt")
+            if items:
+                return None          # every item had aired before the cut: nothing left to play
+        return replace(job, offset_s=0.0, cut_at=cut_at, note="phát lại từ đầu sau khi bị ngắt")
 
     def _admit(self, job: PlayJob) -> bool:
         now = self.clock.now()
@@ -271,28 +350,41 @@ class StationCore:
             if not self._wanted(job):
                 return self._drop(job)
             late_s = (now - job.scheduled_at).total_seconds()
-            if late_s > self.settings.grace_s:
+            if job.cut_at is not None:              # a resume: the grace counts from the cut
+                since_cut = (now - job.cut_at).total_seconds()
+                if since_cut > self.settings.grace_s:
+                    self.log.event("missed", now, f"Không phát tiếp {job.programme_id} ({job.title}): đã "
+                                                  f"{since_cut / 60:.0f} phút từ lúc bị ngắt, quá "
+                                                  f"{self.settings.grace_minutes:g} phút cho phép")
+                    return self._drop(job)
+            elif late_s > self.settings.grace_s:
                 if status == "interrupted":        # too late to replay: it stays 'interrupted'
                     return self._drop(job)
                 minutes = late_s / 60.0
                 error = (f"trễ {minutes:.0f} phút, quá {self.settings.grace_minutes:g} phút cho phép "
                          "(máy tắt, đồng hồ sai hoặc chương trình trước kéo dài)")
-                log_not_aired(self.log, job, "missed", now, error, self.output.name)
+                log_not_aired(self.log, job, "missed", now, error, self.output.name, origin=self.origin)
                 self.log.event("missed", now, f"Lỡ {job.programme_id} ({job.title}): {error}")
                 return self._drop(job)
             problem = self.check(job.path)
             if problem:
-                log_not_aired(self.log, job, "failed", now, problem, self.output.name)
+                log_not_aired(self.log, job, "failed", now, problem, self.output.name, origin=self.origin)
                 if self.fallback is not None and self.fallback.is_file():
                     self.player.submit(replace(job, path=self.fallback, title=f"{job.title} (dự phòng)",
                                                duration_s=_duration_of(self.fallback), entry=None,
                                                fallback=True), front=True)
                 return self._drop(job)
-        else:
-            late_s = (now - job.scheduled_at).total_seconds()
-        row = log_start(self.log, job, now, self.output.name)
-        self._rows[job] = (row, late_s > self.settings.late_tolerance_s)
         return True
+
+    def _started(self, job: PlayJob, playback: Playback) -> None:
+        """The output has started the job: log it at the player's start time (that is the lateness)."""
+        started = playback.started_at
+        late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
+        row = log_start(self.log, job, started, self.output.name, origin=self.origin)
+        self._rows[job] = (row, late)
+        if job.live and getattr(self.output, "manual", False):
+            self.log.event("relay", started, f"{job.programme_id}: tiếp âm trực tiếp {job.live.get('url')} không "
+                                             "được diễn tập (chỉ phát phần đã dựng)")
 
     def _drop(self, job: PlayJob) -> bool:
         entry = self._entries.pop(job.programme_id, None)
@@ -301,17 +393,24 @@ class StationCore:
         return False
 
     def _finished(self, job: PlayJob, result: PlayResult, reason: str) -> None:
+        if job not in self._rows:       # the output could not even start it
+            log_not_aired(self.log, job, "failed", result.ended_at, result.error, self.output.name, origin=self.origin)
+            self._drop(job)
+            return
         row, late = self._rows.pop(job)
         status, error = result.status, result.error
         if status == "played" and late:
             status = "late"
         if reason == "urgent":
-            error = "bị ngắt để phát thông báo khẩn"
+            error = "bị ngắt để phát thông báo khẩn" + AFTER_CUT[self.settings.interrupted_policy]
         elif reason == "stop":
             error = self._stop_reason
         self.log.finish(row, status, result.ended_at, error)
-        if reason == "urgent" and self.settings.interrupted_policy == "replay" and not job.fallback:
-            self.player.submit(job, front=True)
+        if isinstance(result, RelayResult) and result.parts:
+            self._log_relay(row, job, result)
+        carry_on = self._continuation(job) if reason == "urgent" else None
+        if carry_on is not None:
+            self.player.submit(carry_on, front=True)
         elif reason != "stop":
             self._drop(job)       # a stopped announcement stays in processing/ for the next start
 
@@ -377,6 +476,10 @@ class Daemon:
                           "max_instances": 1})
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         self.core.start(f"Bắt đầu chạy (đầu ra {self.core.output.name})")
+        swept = sweep_stale(self.core.audio_out)
+        if swept:
+            self.core.log.event("build", self.core.clock.now(), f"Đã dọn {len(swept)} thư mục dựng dở của lần dựng "
+                                                                f"bị dừng: {', '.join(p.name for p in swept)}")
         self.scheduler.start()
         at = self.settings.build_ahead_time
         self.scheduler.add_job(self._beat, IntervalTrigger(seconds=self.settings.heartbeat_s, timezone=tz),
@@ -573,12 +676,14 @@ class Simulation:
 
     def __init__(self, *, log: AsRunLog, audio_out: Path, output_dir: Path, start: datetime,
                  settings: PlayoutSettings, check: Callable[[Path], str | None] = check_playable,
-                 fallback: Path | None = None, copy_files: bool = False, heartbeats: bool = False) -> None:
+                 fallback: Path | None = None, copy_files: bool = False, heartbeats: bool = False,
+                 origin: str | None = None) -> None:
         self.clock = VirtualClock(start)
         self.output = FileOutput(output_dir, clock=self.clock, manual=True, copy_files=copy_files)
         self.settings = settings
         self.core = StationCore(log=log, output=self.output, clock=self.clock, audio_out=audio_out,
-                                settings=settings, check=check, fallback=fallback, watch=self._watch)
+                                settings=settings, check=check, fallback=fallback, watch=self._watch,
+                                origin=origin)
         self._queue: list[tuple[datetime, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._heartbeats = heartbeats
@@ -587,7 +692,7 @@ class Simulation:
         heapq.heappush(self._queue, (moment, next(self._seq), action))
 
     def _watch(self, job: PlayJob, playback: Playback) -> None:
-        end = playback.started_at + timedelta(seconds=job.duration_s or 0.0)
+        end = playback.started_at + timedelta(seconds=job.remaining_s or 0.0)
         self.at(end, playback.finish)     # a no-op if the play was cut off before
 
     def start(self, days: Iterable[date] | None = None) -> None:
@@ -653,7 +758,7 @@ def simulate(*, audio_out: Path, start: date, days: int, output_dir: Path, setti
     first = datetime.combine(start, time(0, 0), tz)
     with AsRunLog(log_path, synchronous="NORMAL") as log:
         sim = Simulation(log=log, audio_out=audio_out, output_dir=output_dir, start=first, settings=settings,
-                         check=check, fallback=fallback, copy_files=copy_files)
+                         check=check, fallback=fallback, copy_files=copy_files, origin="rehearsal")
 
         def build(day: date, reason: str) -> None:
             if builder is not None:
@@ -686,14 +791,23 @@ def settings_from_station(station: Any) -> PlayoutSettings:
     return PlayoutSettings(grace_minutes=float(p.grace_minutes), interrupted_policy=p.interrupted_policy,
                            build_ahead=p.build_ahead, heartbeat_s=float(p.heartbeat_s),
                            fallback=getattr(p, "fallback", "silence"), timezone=station.station.timezone,
-                           preferred_deadline_h=float(station.speech.preferred_deadline_h))
+                           preferred_deadline_h=float(station.speech.preferred_deadline_h),
+                           relay_connect_timeout_s=float(p.relay_connect_timeout_s))
 
 
-def output_for_station(station: Any, *, clock: Clock | None = None) -> Output:
+def player_pids(station: Any) -> PidFiles:
+    """The PID files of running players, `var/player/` (a restart ends a player a dead run left)."""
+    return PidFiles(station.path(station.paths.state) / "player")
+
+
+def output_for_station(station: Any, *, clock: Clock | None = None, name: str | None = None,
+                       realtime: bool = True) -> Output:
+    """The configured output, or `name` as a one-off override; `realtime` paces the null output."""
     p = station.playout
-    return make_output(p.output, device=p.device, file_dir=station.path(p.file_dir), clock=clock,
+    return make_output(name or p.output, device=p.device, file_dir=station.path(p.file_dir), clock=clock,
                        icecast_url=station.icecast.url, icecast_user=station.icecast.user,
-                       icecast_password=station.icecast_password, stream_name=station.station_title)
+                       icecast_password=station.icecast_password, stream_name=station.station_title,
+                       realtime=realtime, pids=player_pids(station))
 
 
 def state_paths(station: Any) -> tuple[Path, Path]:
@@ -720,9 +834,30 @@ def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemo
     return Daemon(core, settings=settings, builder=builder, inputs=inputs, lock=DaemonLock(spool_dir))
 
 
+def rehearsal_root(station: Any) -> Path:
+    """Where `broadcast simulate` writes by default: var/simulate/<first day>/."""
+    return station.path(station.paths.state) / "simulate"
+
+
+def latest_rehearsal_log(station: Any) -> Path:
+    """The as-run log of the most recent rehearsal under var/simulate/; InputError when there is none."""
+    logs = [p for p in rehearsal_root(station).glob("*/asrun.sqlite") if p.is_file()]
+    if not logs:
+        raise InputError("chưa có lần diễn tập nào", hint="chạy 'broadcast simulate' trước, hoặc dùng --db TỆP")
+    return max(logs, key=lambda p: p.stat().st_mtime_ns)
+
+
 def simulate_station(station: Any, *, start: date, days: int, output_dir: Path,
                      injections: Sequence[Injection] = (), builder: Builder | None = None) -> SimulationResult:
-    """`broadcast simulate` for a station: builds with `build_day` unless `builder` is given."""
+    """`broadcast simulate` for a station: builds with `build_day` unless `builder` is given.
+
+    The rehearsal writes its own log in `output_dir`; it refuses a folder whose log would be the
+    station's real as-run log (the rehearsal starts its log afresh).
+    """
+    real_log = state_paths(station)[0]
+    if (Path(output_dir) / "asrun.sqlite").resolve() == real_log.resolve():
+        raise InputError(f"thư mục diễn tập {output_dir} chứa nhật ký phát thật của đài",
+                         hint="chọn thư mục khác cho --output, ví dụ var/simulate/thu")
     settings = settings_from_station(station)
     if builder is None:
         from broadcast.build import build_day
@@ -774,8 +909,12 @@ def write_silence_wav(path: Path, seconds: float = 0.05, rate: int = 8000) -> Pa
 
 
 def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing_s: float = 0.2,
-                           lead_s: float = 1.5, timeout_s: float | None = None) -> list[float]:
-    """Seconds each of `n` tiny programmes, 0.2 s apart, started after its slot (real clock, APScheduler)."""
+                           lead_s: float = 1.5, timeout_s: float | None = None,
+                           check: Callable[[Path], str | None] = check_playable) -> list[float]:
+    """Seconds each of `n` tiny programmes, 0.2 s apart, started after its slot (real clock, APScheduler).
+
+    Measured as the log records it: at the player's start, after the file check the daemon makes.
+    """
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     clock = SystemClock(tz)
     with tempfile.TemporaryDirectory(prefix="broadcast-bench-") as tmp:
@@ -800,7 +939,7 @@ def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing
             (root / "audio_out" / day.isoformat() / "manifest.json").write_text(json.dumps(manifest))
         log = AsRunLog(root / "asrun.sqlite", synchronous="NORMAL")
         core = StationCore(log=log, output=output, clock=clock, audio_out=root / "audio_out",
-                           settings=PlayoutSettings(), check=lambda p: None)
+                           settings=PlayoutSettings(), check=check)
         daemon = Daemon(core, settings=core.settings)
         daemon.start()
         deadline = first + timedelta(seconds=n * spacing_s + (timeout_s or 10.0))

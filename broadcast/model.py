@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,24 @@ class Item:
 
 
 @dataclass(frozen=True)
+class LiveRelay:
+    """A live stream (tiếp âm trực tiếp) aired after a programme's recorded part, for `minutes` or the slot's rest."""
+
+    url: str
+    title: str
+    source: str = "vov"
+    minutes: float | None = None        # None: until the slot's end (start + max_minutes)
+    fallback: Path | None = None        # a recorded file for when the stream fails or drops; None: silence
+    slot_minutes: float = 0.0           # the slot's max_minutes: without `minutes` it airs until then
+
+    def as_manifest(self, start: datetime) -> dict[str, Any]:
+        """The manifest's `live` object (`until`: the slot's end, aware ISO)."""
+        until = start + timedelta(minutes=self.slot_minutes)
+        return {"url": self.url, "title": self.title, "source": self.source, "minutes": self.minutes,
+                "fallback": str(self.fallback) if self.fallback else None, "until": until.isoformat()}
+
+
+@dataclass(frozen=True)
 class Programme:
     """One broadcast slot on one date, with its items in air order."""
 
@@ -94,6 +112,7 @@ class Programme:
     warnings: tuple[str, ...] = ()
     festive: bool = False
     session: str = "sang"               # sang | trua | chieu | dot-xuat (the report counts sessions)
+    live: LiveRelay | None = None       # a live relay after the recorded part (published in the manifest)
 
     @property
     def id(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
-from broadcast.model import Item, ItemKind, Priority, Programme
+from broadcast.model import Item, ItemKind, LiveRelay, Priority, Programme
 from broadcast.schedule.load import SESSIONS, AnnouncementSpec, ColumnSpec, Schedule, SlotSpec
 
 Estimator = Callable[[Item], float]
@@ -235,6 +235,10 @@ class _Planner:
         return notices, waiting
 
     def notice_item(self, spec: AnnouncementSpec) -> Item:
+        if spec.file is not None:   # a recorded notice: the officer's voice, not a template
+            return Item(id=spec.id, kind=ItemKind.NOTICE, title=spec.title or spec.id, tags=spec.tags or (),
+                        priority=spec.priority or Priority.THUONG, repeat=spec.repeat or 1,
+                        audio_file=spec.file, valid_from=spec.valid_from)
         t = self.templates
         tags = spec.tags if spec.tags is not None else tuple(t.attr(spec.template, "tags") or ())
         return Item(
@@ -274,6 +278,8 @@ class _Planner:
         columns = self.columns_for(slot, day, festive)
         kept = sorted(notices, key=_notice_key)
         limit = slot.max_minutes * 60
+        if slot.relay is not None and slot.relay.url and slot.relay.minutes and not festive:
+            limit -= slot.relay.minutes * 60       # the live relay's minutes come out of the slot
         deferred: list[Item] = []
         while True:
             items = self.assemble(slot, day, festive, columns, kept)
@@ -295,7 +301,7 @@ class _Planner:
             date=day, slot=slot.name, title=slot.title,
             start=datetime.combine(day, slot.start, tzinfo=self.tz),
             max_duration_s=limit, items=tuple(items), warnings=tuple(warnings), festive=festive,
-            session=slot.session)
+            session=slot.session, live=live_relay(slot, festive))
         return programme, deferred
 
     def assemble(self, slot: SlotSpec, day: date, festive: bool,
@@ -329,10 +335,10 @@ class _Planner:
             elif part == "loi-ket":
                 items.append(self.furniture(f"{pid}-loi-ket", ItemKind.CLOSING, "loi_ket",
                                             {"buoi": buoi, "ngay": day}))
-            elif part == "tiep-am" and slot.relay is not None and not festive:
+            elif part == "tiep-am" and slot.relay is not None and not slot.relay.url and not festive:
                 items.append(self.relay_item(pid, slot))
                 relay_placed = True
-        if slot.relay is not None and not relay_placed and not festive:
+        if slot.relay is not None and not slot.relay.url and not relay_placed and not festive:
             items.append(self.relay_item(pid, slot))
         return items
 
@@ -341,6 +347,16 @@ class _Planner:
         return self.timed(Item(id=item_id, kind=kind, title=title, template=template, values=values))
 
     def relay_item(self, pid: str, slot: SlotSpec) -> Item:
+        """A recorded relay as an item of the programme (a live one is the programme's `live`)."""
         relay = slot.relay
         return self.timed(Item(id=f"{pid}-tiep-am", kind=ItemKind.RELAY, title=relay.title,
                                audio_file=relay.file, source=relay.source))
+
+
+def live_relay(slot: SlotSpec, festive: bool) -> LiveRelay | None:
+    """The slot's live relay (`relay: {url: ...}`), aired after the recorded programme; none on festive days."""
+    relay = slot.relay
+    if relay is None or not relay.url or festive:
+        return None
+    return LiveRelay(url=relay.url, title=relay.title, source=relay.source, minutes=relay.minutes,
+                     fallback=relay.fallback, slot_minutes=slot.max_minutes)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -14,6 +13,7 @@ from typing import Any
 
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import AudioError, BroadcastError
+from broadcast.staging import StagingFolder, publishable, sweep_stale
 
 MANIFEST = "manifest.json"
 PLAYLIST = "playlist.m3u8"
@@ -83,16 +83,23 @@ def staged_day(audio_out: Path, day: date) -> Iterator[Path]:
     """A private folder to build a day in; swapped in on success, removed on any failure.
 
     The previous good day stays in place until the new one is complete, so a failed build
-    leaves it untouched and a reader never finds a half-written day.
+    leaves it untouched and a reader never finds a half-written day. The folder is locked while
+    the build runs (`broadcast.staging`), so a later build sweeps it only once its build is dead.
     """
     audio_out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{day.isoformat()}-", dir=audio_out))
+    sweep_stale(audio_out)             # folders of builds killed before they could clean up
+    folder = StagingFolder(audio_out, day.isoformat())
+    staging = folder.path
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    swap_in(staging, day_dir(audio_out, day))
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        publishable(staging)           # readable by a player, web server or share under the umask
+        swap_in(staging, day_dir(audio_out, day))
+    finally:
+        folder.release()
 
 
 def swap_in(staging: Path, target: Path) -> None:

@@ -11,9 +11,11 @@ Counting rules (DOMAIN.md §4.2, groups A–C):
   without the column is all ``scheduled``). Plays started by hand (``manual``) and rehearsals are
   left out, and the report says how many it left out. A log holding only ``rehearsal`` rows (the one
   ``simulate`` writes) is counted as such, and the report says "BẢN DIỄN TẬP" on its first line.
-- **Aired** means status ``played`` or ``late``. ``interrupted`` rows are counted separately
-  (their own indicator) and never in the aired totals; ``missed``/``failed``/``skipped`` are listed
-  in the operations section; ``playing`` (still on air when the report was made) is ignored.
+- **Aired** means status ``played`` or ``late``. A programme ``interrupted`` after it started
+  aired in part: its day, its session and its minutes up to the cut count (a programme resumed
+  after the cut is one session: sessions are distinct programme ids), and it is counted apart as
+  interrupted; ``missed``/``failed``/``skipped`` are listed in the operations section;
+  ``playing`` (still on air when the report was made) is ignored. Items count by their own status.
 - **Lượt phát** (airings): one per item aired in a programme, however many readings ("Xin nhắc
   lại"); the readings (``repeat``) are counted apart as **số lần đọc**.
 - **Số tin / thông báo / kỳ chuyên mục** count distinct items by ``item_kind``: distinct
@@ -419,11 +421,14 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
     indicators += _group_c(content, aired_items, episodes, procedures)
     labels = {**TOPIC_LABELS, **(topic_labels or {})}
 
+    resumed = {r.get("programme_id") for r in aired_progs}
     missed = tuple(
         ProgrammeIssue(programme_id=str(r.get("programme_id") or ""), date=_row_date(r, []),
                        session=str(r.get("session") or ""), time=_hhmm(r.get("scheduled_at")),
-                       title=_nfc(r.get("title")),
-                       status=str(r.get("status")), error=_nfc(r.get("error")))
+                       title=_nfc(r.get("title")), status=str(r.get("status")),
+                       error="; ".join(filter(None, [_nfc(r.get("error")), "đã phát tiếp sau đó"
+                                                     if r.get("status") == "interrupted"
+                                                     and r.get("programme_id") in resumed else ""])))
         for r in programmes if r.get("status") in NOT_AIRED)
     days = set(covered_days) if covered_days is not None else {_row_date(r, []) for r in in_period}
     return Report(period=period, indicators=tuple(indicators), topics=_topics(content, labels, warnings),
@@ -481,17 +486,22 @@ def _weeks(aired_progs: list[Mapping], period: Period) -> tuple[WeekRow, ...]:
 
 def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items: list[Mapping],
              items: list[Mapping], warnings: list[str]) -> list[Indicator]:
-    days = {_row_date(r, []) for r in aired_progs}
+    # A programme cut on air (interrupted after it started) went out in part: its day, its session
+    # and the minutes before the cut count; resumed later, it is still one session (one programme id).
+    partial = [r for r in programmes if r.get("status") == "interrupted" and r.get("started_at")]
+    on_air = aired_progs + partial
+    days = {_row_date(r, []) for r in on_air}
     sessions: dict[str, int] = defaultdict(int)
-    for r in aired_progs:
-        sessions[str(r.get("session"))] += 1
+    for session, _ in dict.fromkeys((str(r.get("session")), str(r.get("programme_id") or r.get("id")))
+                                    for r in on_air):
+        sessions[session] += 1
     known = {key for key, _ in SESSIONS}
     for other in sorted(set(sessions) - known):
         warnings.append(f"Buổi phát '{other}' không thuộc sáng/trưa/chiều/đột xuất: chỉ tính vào tổng.")
-    total_s = sum(_duration(r) for r in aired_progs)
+    total_s = sum(_duration(r) for r in aired_progs) + sum(_elapsed(r) for r in partial)
     relay_s: dict[str, float] = defaultdict(float)
     # Relay minutes are a part of the total, so only items of programmes counted in it.
-    aired_ids = {r.get("id") for r in aired_progs}
+    aired_ids = {r.get("id") for r in on_air}
     for r in aired_items:
         if r.get("parent_id") is not None and r.get("parent_id") not in aired_ids:
             continue
@@ -506,7 +516,7 @@ def _group_a(programmes: list[Mapping], aired_progs: list[Mapping], aired_items:
 
     rows = [
         Indicator("A", "ngay_phat_song", "Số ngày phát sóng", "ngày", len(days)),
-        Indicator("A", "buoi_phat", "Số buổi phát", "buổi", len(aired_progs)),
+        Indicator("A", "buoi_phat", "Số buổi phát", "buổi", sum(sessions.values())),
     ]
     rows += [Indicator("A", f"buoi_{key.replace('-', '_')}", f"– {label}", "buổi",
                        sessions.get(key, 0), 1) for key, label in SESSIONS]
@@ -722,6 +732,15 @@ def _duration(row: Mapping) -> float:
 def _origin(row: Mapping) -> str:
     """As-run origin; logs written before the column existed hold only scheduled playout."""
     return str(row.get("origin") or "scheduled")
+
+
+def _elapsed(row: Mapping) -> float:
+    """Seconds between a row's start and end (0 when either is missing): what a cut programme aired."""
+    try:
+        return max(0.0, (datetime.fromisoformat(str(row["ended_at"]))
+                         - datetime.fromisoformat(str(row["started_at"]))).total_seconds())
+    except (KeyError, TypeError, ValueError):
+        return 0.0
 
 
 def _repeat(row: Mapping) -> int:

@@ -18,7 +18,7 @@ class CheckReport:
 
 def check_station(toolkit: Any) -> CheckReport:
     """Validate every template and every schedule file of `toolkit.station`."""
-    from broadcast.build import load_schedule_for
+    from broadcast.build import load_schedule_for, recording_problems
 
     report = CheckReport(problems=[str(e) for e in toolkit.library.check_all()])
     try:
@@ -29,4 +29,5 @@ def check_station(toolkit: Any) -> CheckReport:
         report.problems.append(str(exc))
     else:
         report.warnings.extend(schedule.warnings)
+        report.problems.extend(recording_problems(toolkit, schedule))
     return report

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from broadcast.asrun import SCHEMA as CURRENT_SCHEMA
 from broadcast.asrun import AsRunLog, format_log
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -17,7 +18,7 @@ AT = datetime(2026, 12, 1, 5, 30, tzinfo=TZ)
 AIRINGS_COLUMNS = ["id", "kind", "parent_id", "programme_id", "date", "slot", "session", "scheduled_at",
                    "started_at", "ended_at", "item_id", "item_kind", "template", "title", "tags", "priority",
                    "episode", "source", "repeat", "duration_s", "status", "error", "output", "file",
-                   "values_json"]
+                   "values_json", "origin", "note"]
 
 ENTRY = {"id": "2026-12-01-sang", "items": [
     {"id": "mo-dau", "kind": "mo-dau", "template": "mo_dau", "title": "Mở đầu", "tags": [], "offset_s": 0.0,
@@ -139,3 +140,52 @@ def test_format_log_reads_like_a_log_book(log):
     assert "[bị ngắt để phát thông báo khẩn]" in lines[2]
     assert "· Cải cách hành chính" in text and "bỏ qua" in text
     assert "chưa có gì" in format_log([])
+
+
+# the airings table as the first release wrote it (no origin, no note)
+OLD_SCHEMA = CURRENT_SCHEMA.split("    values_json TEXT NULL,")[0] + "    values_json TEXT NULL\n);\n"
+
+
+def test_an_old_log_is_migrated_and_its_rows_count_as_scheduled(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA.split("CREATE INDEX")[0])
+        db.execute("INSERT INTO airings (kind, programme_id, date, status) VALUES ('programme', 'x', '2026-11-30', "
+                   "'played')")
+    with AsRunLog(path) as log:
+        assert [r[1] for r in log._db.execute("PRAGMA table_info(airings)")] == AIRINGS_COLUMNS
+        assert [r["origin"] for r in log.rows(date(2026, 11, 30), date(2026, 11, 30))] == ["scheduled"]
+        start(log, origin="manual")
+        assert {r["origin"] for r in log.rows(DAY, DAY)} == {"manual"}       # items carry the programme's
+    with AsRunLog(path) as log:                                             # opening again is a no-op
+        assert len(log.rows(DAY, DAY)) == 4
+        with pytest.raises(sqlite3.IntegrityError):
+            log._db.execute("INSERT INTO airings (kind, programme_id, date, status, origin) VALUES "
+                            "('programme', 'y', '2026-12-01', 'played', 'test')")
+
+
+def test_an_unknown_origin_is_refused(log):
+    with pytest.raises(ValueError):
+        start(log, origin="bogus")
+
+
+def test_a_resumed_play_logs_the_items_from_its_offset(log):
+    row = start(log, offset_s=30.0, duration_s=80.0, note="phát tiếp từ mục 'Cải cách hành chính' (0:30)")
+    items = log.item_rows(row)
+    assert [(i["item_id"], i["started_at"][11:19]) for i in items] == [("cchc-01", "05:30:00"),
+                                                                      ("loi-ket", "05:31:00")]
+    text = format_log(log.rows(DAY, DAY))
+    assert "theo lịch" in text and "(phát tiếp từ mục 'Cải cách hành chính' (0:30))" in text
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid"), reason="POSIX modes")
+def test_the_log_is_private_whatever_the_umask(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        with AsRunLog(tmp_path / "a.sqlite") as log:
+            start(log)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.sqlite").stat().st_mode & 0o777 == 0o600

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from broadcast import audio
+from broadcast import clips as clip_prep
 from broadcast.audio import AudioFormat, Clip, Silence
 from broadcast.errors import AudioError, ConfigError
 
@@ -313,9 +314,7 @@ class FfmpegRuns:
 
     def __init__(self, monkeypatch):
         self.runs: list[list[str]] = []
-        for name in ("_run", "_run_counting"):
-            real = getattr(audio, name)
-            monkeypatch.setattr(audio, name, self._recording(real))
+        monkeypatch.setattr(audio, "_run", self._recording(audio._run))
 
     def _recording(self, real):
         def run(args, **kwargs):
@@ -375,17 +374,64 @@ def test_importing_audio_does_not_import_pydub():
     assert subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=root).returncode == 0
 
 
-def test_lost_trial_summary_falls_back_to_one_trial_per_process(clips, tmp_path, monkeypatch):
-    """ffmpeg sometimes drops one of the two parallel trial summaries: the plan measures again."""
+def test_lost_trial_summary_is_measured_again_alone(clips, tmp_path, monkeypatch):
+    """ffmpeg sometimes drops one of the summaries of a many-clip pass: that clip is measured again."""
     real = audio._parse_ebur128_named
+    lost = []
 
-    def lose_h1(stderr):
+    def lose_b1_once(stderr):
         heard = real(stderr)
-        heard.pop("h1", None)
+        if "b1" in heard and not lost:
+            lost.append(heard.pop("b1"))
         return heard
 
-    monkeypatch.setattr(audio, "_parse_ebur128_named", lose_h1)
+    monkeypatch.setattr(audio, "_parse_ebur128_named", lose_b1_once)
+    monkeypatch.setattr(clip_prep, "_MEMO", {})   # measure the clips again, not from earlier tests
     result = audio.assemble([Clip(clips["wav16"]), Silence(0.5), Clip(clips["wav22"])], tmp_path / "f.mp3",
                             AudioFormat())
+    assert lost
     assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=1.0)
     assert result.loudness.true_peak_dbtp <= -1.0 + 0.5
+
+
+# --- every clip levelled on its own; the encode is the only pass over the programme ---------------
+
+def section_loudness(path: Path, start: float, seconds: float) -> float:
+    err = subprocess.run([audio.ffmpeg_exe(), "-hide_banner", "-nostats", "-ss", f"{start:.3f}", "-t",
+                          f"{seconds:.3f}", "-i", str(path), "-af", "ebur128=framelog=quiet", "-f", "null", "-"],
+                         capture_output=True, text=True).stderr
+    return audio._parse_ebur128(err).integrated_lufs
+
+
+def test_the_tune_and_quiet_speech_each_reach_the_target(tmp_path):
+    tune = tmp_path / "tune.wav"
+    audio.generate_signature_tune(tune, seconds=4.0, sample_rate=22050)
+    speech = synth(tmp_path / "quiet.wav", SPEECH.format(f0=150, gain=0.15), 22050, 4.0)
+    assert audio.measure_loudness(tune).integrated_lufs - audio.measure_loudness(speech).integrated_lufs > 8
+    out = tmp_path / "p.mp3"
+    result = audio.assemble([Clip(tune), Silence(0.5), Clip(speech), Silence(0.5), Clip(tune)], out, AudioFormat())
+    for index in (0, 2, 4):   # the tune twice and the speech between, each measured alone in the file
+        heard = section_loudness(out, result.offsets_s[index], result.durations_s[index])
+        assert heard == pytest.approx(-16.0, abs=1.0), index
+    assert audio.measure_loudness(out).true_peak_dbtp <= -1.0 + 0.5
+
+
+def test_a_warm_programme_runs_one_ffmpeg_and_sends_no_audio_to_python(clips, tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    monkeypatch.setattr(clip_prep, "_MEMO", {})
+    segments = [Clip(clips["wav22"]), Silence(0.3), Clip(clips["wav16"]), Clip(clips["mp3"])]
+    runs = FfmpegRuns(monkeypatch)
+    audio.assemble(segments, tmp_path / "cold.mp3", AudioFormat(), store=store)
+    cold = list(runs.runs)
+    # cold: the two clips not at the working rate decoded once, two measuring passes, one encode
+    assert sum("-f" in r and "wav" in r and "pcm_s16le" in r for r in cold) == 2
+    assert runs.encodes("libmp3lame") == 1 and len(cold) == 2 + 2 + 1
+    assert not any("pipe:1" in r for r in cold)
+    monkeypatch.setattr(clip_prep, "_MEMO", {})   # a new process: everything comes from the store
+    runs.runs.clear()
+    result = audio.assemble(segments, tmp_path / "warm.mp3", AudioFormat(), store=store)
+    assert len(runs.runs) == 1 and runs.encodes("libmp3lame") == 1
+    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=0.5)
+    # the loudness of a clip decoded into the store sits beside it; of a clip kept elsewhere, by its digest
+    assert len(list((store / "_decoded").glob("*.wav.level.json"))) == 2
+    assert len(list((store / "_levels").glob("*.json"))) == 1

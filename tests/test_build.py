@@ -107,3 +107,71 @@ def test_online_engine_down_offline_engine_speaks_everything(tmp_path, make_stat
     for programme in read(result.directory)["programmes"]:
         assert programme["engine"] == "fake"
         assert any(note.startswith("gtts") for note in programme["engine_notes"])
+
+
+# --- progress: seconds of audio across every day -------------------------------------------------
+
+def test_progress_follows_the_seconds_of_audio_across_days(station):
+    from datetime import timedelta
+
+    from broadcast.build import load_plan
+    from broadcast.progress import BuildProgress
+
+    toolkit = Toolkit.from_station(station)
+    days = [DAY + timedelta(days=i) for i in range(3)]
+    plans = [load_plan(toolkit, d) for d in days]
+    seen: list[tuple[float, str]] = []
+    run = BuildProgress(sum(2 * p.est_duration_s for plan in plans for p in plan),
+                        lambda done, label: seen.append((done, label)))
+    for index, day in enumerate(days, 1):
+        run.day(index, len(days), f"{day:%d/%m/%Y}")
+        build_day(station, day, toolkit=toolkit, progress=run)
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    programmes = sum(len(plan) for plan in plans)
+    assert len(set(fractions)) > 3 * programmes          # it moves within a programme, not per programme
+    labels = [label for _, label in seen]
+    assert any(label.startswith("ngày 2/3 · 08/12/2026 · ") and label.endswith(": đọc") for label in labels)
+    assert any("Chương trình phát thanh buổi chiều: mã hóa" in label for label in labels)
+    # a warm run of the same days moves the bar by whole programmes, straight to the end
+    again: list[float] = []
+    warm = BuildProgress(run.total_s, lambda done, label: again.append(done))
+    for day in days:
+        build_day(station, day, toolkit=toolkit, progress=warm)
+    assert again[-1] == pytest.approx(1.0)
+
+
+class FakeTerminal:
+    """A text stream that says it is a terminal, as a console window would."""
+
+    def __init__(self):
+        self.chunks: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.chunks.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_build_shows_one_bar_on_a_terminal_and_none_elsewhere(station_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from broadcast.cli import build as build_command
+    from broadcast.cli import cli
+
+    args = ["--station", str(station_dir), "build", "--date", "2026-12-07", "--days", "3"]
+    plain = CliRunner().invoke(cli, args)
+    assert plain.exit_code == 0 and "ngày 1/3" not in plain.output
+
+    fake = FakeTerminal()
+    monkeypatch.setattr(build_command, "terminal", lambda: fake)
+    shown = CliRunner().invoke(cli, [*args, "--force"])
+    assert shown.exit_code == 0, shown.output
+    screen = "".join(fake.chunks)
+    assert "ngày 1/3" in screen and "ngày 3/3 · 09/12/2026" in screen and "100%" in screen
+    assert "07/12/2026: 2 chương trình" in shown.output

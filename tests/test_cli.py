@@ -182,7 +182,7 @@ def test_announce_without_daemon_plays_and_logs(station_dir):
     example = station_dir / "scripts_vi" / "examples" / "canh_bao_bao_lu.yaml"
     result = run(["announce", "canh_bao_bao_lu", "--data", str(example)], station=station_dir)
     assert result.exit_code == 0, result.output
-    assert "phát trực tiếp" in result.output and "played" in result.output
+    assert "phát trực tiếp" in result.output and "Đã phát xong" in result.output
     played = (station_dir / "var" / "playout" / "playout.txt").read_text(encoding="utf-8")
     assert "Thông báo khẩn về bão, lũ" in played
     import sqlite3

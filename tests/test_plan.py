@@ -351,3 +351,24 @@ def test_injected_estimator_and_purity():
 def test_default_estimate(kind, repeat, seconds):
     from broadcast.model import Item
     assert default_estimate(Item(id="x", kind=kind, title="x", repeat=repeat)) == seconds
+
+
+# --- the command line loads only what a command uses ----------------------------------------------
+
+@pytest.mark.parametrize("args, needed", [
+    (["--help"], ()),
+    (["plan", "--date", "2026-12-07"], ("yaml", "jinja2", "holidays")),
+])
+def test_help_and_plan_import_only_what_they_use(args, needed, station_dir):
+    import subprocess
+    import sys
+
+    heavy = ("broadcast.daemon", "apscheduler", "icalendar", "docx", "broadcast.report", "gtts")
+    code = ("import sys\nfrom broadcast.cli import cli\n"
+            "try:\n    cli.main(sys.argv[1:], prog_name='broadcast')\nexcept SystemExit as e:\n    code = e.code\n"
+            f"print(sorted(m for m in {heavy + needed!r} if m in sys.modules))\nsys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code, "--station", str(station_dir), *args],
+                         capture_output=True, text=True, encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    loaded = eval(out.stdout.strip().splitlines()[-1])
+    assert loaded == sorted(needed)

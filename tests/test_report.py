@@ -458,8 +458,8 @@ def test_rows_from_the_real_as_run_log(tmp_path):
         rows = log.rows(D(2026, 12, 1), D(2026, 12, 31))
     result = compute_report(rows, PERIOD, generated_on=GENERATED)
     assert result.value("ngay_phat_song") == 1
-    assert (result.value("buoi_sang"), result.value("buoi_chieu")) == (1, 0)
-    assert result.value("thoi_luong") == 10.0
+    assert (result.value("buoi_sang"), result.value("buoi_chieu")) == (1, 1)   # the cut one aired 60 s
+    assert result.value("thoi_luong") == 11.0
     assert (result.value("ct_gian_doan"), result.value("ct_khong_phat")) == (1, 1)
     assert result.value("luot_thong_bao") == 1          # the morning airing; the afternoon one was cut
     assert result.value("doc_thong_bao") == 2           # read twice in it
@@ -750,3 +750,23 @@ def test_layout_font_and_page_image(laid_out):
     size = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert abs(size[0] - 620) <= 1 and abs(size[1] - 877) <= 1, size                 # A4 at 75 dpi
     assert PAGE_IMAGE.read_bytes().startswith(b"\x89PNG"), "docs/img/bao-cao-trang-1.png is committed"
+
+
+def test_a_programme_cut_and_resumed_is_one_session_with_all_its_minutes():
+    """An urgent notice cuts the morning programme at 05:40; it resumes from the item it was cut in."""
+    cut = prog("2026-12-01", "sang", status="interrupted", duration_s=900)
+    cut.update(started_at="2026-12-01T05:30:00+07:00", ended_at="2026-12-01T05:40:00+07:00")
+    first = [cut, item(cut, "tb-tiem", "thong-bao", status="played", repeat=2, tags=["yte"]),
+             item(cut, "cchc", "chuyen-muc", status="interrupted", episode="cchc-01", tags=["cchc"])]
+    urgent = prog("2026-12-01", "dot-xuat", duration_s=120, title="Thông báo khẩn")
+    urgent = dict(urgent, origin="urgent")
+    resumed = prog("2026-12-01", "sang", duration_s=300)                 # the remainder, from the cut item
+    resumed.update(id=cut["id"] + 100, programme_id=cut["programme_id"], note="phát tiếp từ mục 'cchc'")
+    rest = [resumed, item(resumed, "cchc", "chuyen-muc", episode="cchc-01", tags=["cchc"])]
+    result = compute_report(first + [urgent, item(urgent, "bao", "khan-cap", priority="khan-cap")] + rest,
+                            PERIOD, generated_on=GENERATED)
+    assert (result.value("buoi_sang"), result.value("buoi_dot_xuat"), result.value("buoi_phat")) == (1, 1, 2)
+    assert result.value("thoi_luong") == 17.0                             # 10 min before the cut + 2 + 5
+    assert (result.value("luot_chuyen_muc"), result.value("luot_thong_bao")) == (1, 1)
+    assert (result.value("ct_gian_doan"), result.value("khan_cap")) == (1, 1)
+    assert result.missed[0].error == "đã phát tiếp sau đó"

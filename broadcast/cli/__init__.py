@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
@@ -20,8 +22,74 @@ COMMAND_MODULES = (
 )
 
 
+class _LazyCommands(dict):
+    """Command name -> command, its module imported on first use (every one for a full listing)."""
+
+    def _load(self, name: str) -> click.Command | None:
+        if not dict.__contains__(self, name) and name in COMMAND_MODULES:
+            dict.__setitem__(self, name, importlib.import_module(f"broadcast.cli.{name}").command)
+        return dict.get(self, name)
+
+    def _load_all(self) -> None:
+        for name in COMMAND_MODULES:
+            self._load(name)
+
+    def get(self, name, default=None):
+        found = self._load(name)
+        return default if found is None else found
+
+    def __getitem__(self, name):
+        found = self._load(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name) -> bool:
+        return name in COMMAND_MODULES or dict.__contains__(self, name)
+
+    def __iter__(self):
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+    def items(self):
+        self._load_all()
+        return dict.items(self)
+
+    def values(self):
+        self._load_all()
+        return dict.values(self)
+
+    def keys(self):
+        self._load_all()
+        return dict.keys(self)
+
+
 class BroadcastGroup(click.Group):
-    """Turns every expected error into one plain line and its exit code."""
+    """Turns every expected error into one plain line and its exit code; loads a command's module
+    only when that command runs, so `broadcast --help` or `plan` never import the daemon, the
+    scheduler, the calendar export or the DOCX writer."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands(self.commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from each module's docstring as written, without importing the module."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMAND_MODULES)
+        rows = [(name, click.utils.make_default_short_help(_command_doc(name), limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -56,9 +124,13 @@ def cli(ctx: click.Context, station_dir: str | None, verbose: bool) -> None:
     ctx.obj = AppContext(station_dir=station_dir, verbose=verbose)
 
 
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"broadcast.cli.{_name}")
-    cli.add_command(_module.command)
+def _command_doc(name: str) -> str:
+    """The docstring of the function behind `command` in broadcast/cli/<name>.py (its help text)."""
+    tree = ast.parse((Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "command":
+            return ast.get_docstring(node) or ""
+    return importlib.import_module(f"broadcast.cli.{name}").command.help or ""
 
 
 def main() -> None:

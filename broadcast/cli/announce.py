@@ -9,7 +9,7 @@ import click
 from broadcast.asrun import AsRunLog
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import pass_app
-from broadcast.cli.play import progress_printer
+from broadcast.cli.play import output_option, progress_printer, realtime_option, settle
 from broadcast.cli.preview import gather_values
 from broadcast.daemon import output_for_station, state_paths
 from broadcast.model import Priority
@@ -27,12 +27,15 @@ PRIORITIES = [p.value for p in Priority]
 @click.option("--priority", type=click.Choice(PRIORITIES), help="Mức ưu tiên (mặc định: theo mẫu; tự do: khan-cap).")
 @click.option("--repeat", type=click.IntRange(1, 5), help="Số lần đọc.")
 @click.option("--engine", help="Máy đọc (mặc định: theo broadcast.toml).")
+@output_option
+@realtime_option
 @pass_app
-def command(app, template, pairs, data, text, priority, repeat, engine) -> None:
+def command(app, template, pairs, data, text, priority, repeat, engine, output_name, realtime) -> None:
     """Phát ngay một thông báo (khẩn cấp: có lời "Thông báo khẩn!" và ngắt chương trình đang phát).
 
-    Nếu trình phát (broadcast run) đang chạy, thông báo được chuyển cho nó; nếu không, phát
-    trực tiếp ra đầu ra đã cấu hình và ghi nhật ký.
+    Nếu trình phát (broadcast run) đang chạy, thông báo được chuyển cho nó (nhật ký: 'đột xuất');
+    nếu không, phát trực tiếp ra đầu ra đã cấu hình (hoặc --output) và ghi nhật ký là 'thủ công'.
+    Với --output, thông báo luôn phát trực tiếp, không chuyển cho trình phát.
 
     \b
     Ví dụ:
@@ -48,14 +51,13 @@ def command(app, template, pairs, data, text, priority, repeat, engine) -> None:
         values=gather_values(data, pairs) if template else None, text=text,
         priority=Priority(priority) if priority else None, repeat=repeat, now=now)
     meta = announcement.meta
-    if spool.submit(spool_dir, announcement.audio, meta, now=now):
+    if output_name is None and spool.submit(spool_dir, announcement.audio, meta, now=now):
         click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")
         return
     click.echo(f"Không có trình phát đang chạy: phát trực tiếp {meta['title']} ({meta['duration_s']:.0f} giây).")
+    output = output_for_station(station, name=output_name, realtime=realtime)
     with AsRunLog(log_path) as log:
-        result = play_file(announcement.audio, output_for_station(station), log=log,
+        result = play_file(announcement.audio, output, log=log,
                            job=job_from_announcement(announcement.audio, meta, tz=station.tz, now=now),
                            on_progress=progress_printer())
-    click.echo(f"\nKết thúc: {result.status}." + (f" Lỗi: {result.error}" if result.error else ""))
-    if result.status not in ("played", "late"):
-        raise click.exceptions.Exit(1)
+    settle(result, output.name, meta["title"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import click
 
-from broadcast.build import Toolkit, build_day
-from broadcast.cli.common import parse_day, pass_app, progress_bar, station_today
+from broadcast.build import Toolkit, build_day, load_plan
+from broadcast.cli.common import parse_day, pass_app, station_today, terminal
 from broadcast.plan_view import minutes
+from broadcast.progress import BuildProgress
 
 
 @click.command("build")
@@ -32,14 +35,14 @@ def command(app, day, days, engine, dry_run, force) -> None:
     station = app.station
     first = parse_day(day, station_today(station))
     toolkit = Toolkit.from_station(station, engines=[engine] if engine else None, dry_run=dry_run)
-    for offset in range(days):
-        current = first + timedelta(days=offset)
-        with progress_bar(2, f"Dựng {current:%d/%m/%Y}") as bar:
-            def progress(_programme_id: str, index: int, total: int) -> None:
-                bar.length = total
-                bar.update(1)
-
-            result = build_day(station, current, toolkit=toolkit, force=force, progress=progress)
+    dates = [first + timedelta(days=offset) for offset in range(days)]
+    results = []
+    with build_progress(toolkit, dates) as progress:
+        for index, current in enumerate(dates, 1):
+            if progress is not None:
+                progress.day(index, len(dates), f"{current:%d/%m/%Y}")
+            results.append(build_day(station, current, toolkit=toolkit, force=force, progress=progress))
+    for current, result in zip(dates, results):
         state = "không đổi" if result.unchanged else (
             f"dựng {result.encoded}, dùng lại {result.reused}, đọc mới {result.engine_calls} đoạn")
         click.echo(f"{current:%d/%m/%Y}: {len(result.programmes)} chương trình ({state}) → {result.directory}")
@@ -50,3 +53,24 @@ def command(app, day, days, engine, dry_run, force) -> None:
                 click.echo(f"    ({note})")
         for warning in result.warnings:
             click.echo(f"  Cảnh báo: {warning}", err=True)
+
+
+@contextmanager
+def build_progress(toolkit: Toolkit, dates: list) -> Iterator[BuildProgress | None]:
+    """One bar for the whole run on a terminal (seconds of audio to speak and encode); none otherwise."""
+    out = terminal()
+    if out is None:
+        yield None
+        return
+    total = sum(2 * p.est_duration_s for d in dates for p in load_plan(toolkit, d))
+    with click.progressbar(length=_STEPS, label="Dựng", file=out, show_eta=False) as bar:
+        def show(fraction: float, label: str) -> None:
+            bar.label = label
+            bar.update(round(fraction * _STEPS) - bar.pos)
+
+        progress = BuildProgress(total, show)
+        yield progress
+        progress.finish()
+
+
+_STEPS = 1000   # the bar's resolution: tenths of a percent

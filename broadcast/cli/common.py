@@ -77,21 +77,6 @@ def station_today(station: Station) -> date:
     return datetime.now(station.tz).date()
 
 
-def progress_bar(total: int, label: str):
-    """A click progress bar on a terminal, a silent counter otherwise."""
-    if sys.stdout.isatty() and total >= 1:
-        return click.progressbar(length=total, label=label, file=sys.stdout)
-    return _Silent()
-
-
-class _Silent:
-    length = 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
+def terminal():
+    """Standard output when it is a terminal (progress bars go there), else None."""
+    return sys.stdout if sys.stdout.isatty() else None

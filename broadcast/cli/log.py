@@ -1,38 +1,51 @@
-"""`broadcast log`: the as-run log of a day or a period."""
+"""`broadcast log`: the as-run log of a day or a period, or of the latest rehearsal."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from broadcast.asrun import AsRunLog, format_log
 from broadcast.cli.common import parse_day, parse_span, pass_app, station_today
-from broadcast.daemon import state_paths
+from broadcast.daemon import latest_rehearsal_log, state_paths
 from broadcast.errors import InputError
 
 
 @click.command("log")
-@click.option("--date", "day", metavar="NGÀY", help="Một ngày; mặc định hôm nay.")
+@click.option("--date", "day", metavar="NGÀY", help="Một ngày; mặc định hôm nay (diễn tập: mọi ngày đã diễn tập).")
 @click.option("--from", "start", metavar="NGÀY", help="Từ ngày (dùng với --to).")
 @click.option("--to", "end", metavar="NGÀY", help="Đến ngày.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Tệp nhật ký khác (ví dụ của một lần diễn tập).")
+@click.option("--rehearsal", is_flag=True, help="Nhật ký của lần diễn tập (broadcast simulate) gần nhất.")
 @pass_app
-def command(app, day, start, end, db) -> None:
-    """In nhật ký phát sóng: giờ dự kiến, giờ phát thật, trạng thái từng chương trình và từng mục.
+def command(app, day, start, end, db, rehearsal) -> None:
+    """In nhật ký phát sóng: giờ dự kiến, giờ phát thật, nguồn, trạng thái từng chương trình và từng mục.
+
+    Nguồn: 'theo lịch' và 'đột xuất' là phát thật ra loa; 'thủ công' là phát bằng tay (broadcast
+    play/announce khi trình phát không chạy); 'diễn tập' chỉ có trong nhật ký diễn tập.
 
     \b
     Ví dụ:
       broadcast log --date 2026-12-07
       broadcast log --from 2026-12-01 --to 2026-12-31
+      broadcast log --rehearsal                 nhật ký của lần diễn tập gần nhất
     """
     station = app.station
     today = station_today(station)
+    if rehearsal and db:
+        raise InputError("dùng --rehearsal hoặc --db, không dùng cả hai", hint="--db chỉ tới một tệp nhật ký cụ thể")
     if start or end:
         if not (start and end) or day:
             raise InputError("dùng --from cùng --to (không kèm --date)", hint="ví dụ: --from 2026-12-01 --to 2026-12-31")
-        first, last = parse_span(start, end, today)
+        span = parse_span(start, end, today)
     else:
-        first = last = parse_day(day, today)
-    path = db or state_paths(station)[0]
+        span = (parse_day(day, today),) * 2 if day or not rehearsal else None
+    path = Path(db) if db else state_paths(station)[0]
+    if rehearsal:
+        path = latest_rehearsal_log(station)
+        click.echo(f"Nhật ký diễn tập (không phải phát thật): {path}")
     with AsRunLog(path) as log:
-        rows = log.rows(first, last)
+        span = span or log.span()
+        rows = log.rows(*span) if span else []
     click.echo(format_log(rows) if rows else "Chưa có gì trong nhật ký cho khoảng ngày này.")

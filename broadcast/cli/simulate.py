@@ -10,7 +10,7 @@ import click
 from broadcast.asrun import format_log
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import parse_day, pass_app, station_today
-from broadcast.daemon import Injection, parse_injection, simulate_station
+from broadcast.daemon import Injection, parse_injection, rehearsal_root, simulate_station
 from broadcast.render import load_values_file
 
 
@@ -24,6 +24,9 @@ from broadcast.render import load_values_file
 def command(app, day, days, output_dir, injections) -> None:
     """Diễn tập: chạy trình phát trên đồng hồ ảo (không phải chờ), ghi nhật ký và danh sách phát.
 
+    Nhật ký diễn tập ghi riêng (var/simulate/NGÀY/asrun.sqlite, nguồn 'diễn tập'); nhật ký
+    thật của đài không bị thay đổi. Xem lại bằng 'broadcast log --rehearsal'.
+
     \b
     Ví dụ:
       broadcast simulate --date ngay-mai
@@ -32,7 +35,7 @@ def command(app, day, days, output_dir, injections) -> None:
     station = app.station
     today = station_today(station)
     first = parse_day(day, today) if day else today + timedelta(days=1)
-    out = Path(output_dir) if output_dir else station.path(station.paths.state) / "simulate" / first.isoformat()
+    out = Path(output_dir) if output_dir else rehearsal_root(station) / first.isoformat()
     toolkit = Toolkit.from_station(station)
     injected = []
     for spec in injections:
@@ -44,5 +47,6 @@ def command(app, day, days, output_dir, injections) -> None:
         injected.append(Injection(at, announcement.audio, announcement.meta))
     result = simulate_station(station, start=first, days=days, output_dir=out, injections=injected)
     click.echo(format_log(result.rows))
-    click.echo(f"\nNhật ký diễn tập: {result.log_path}\nDanh sách đã phát: {result.playout_path}")
+    click.echo(f"\nNhật ký diễn tập: {result.log_path} (xem lại: broadcast log --rehearsal)\n"
+               f"Danh sách đã phát: {result.playout_path}")
     click.echo(f"(Diễn tập lúc {datetime.now(station.tz):%H:%M %d/%m/%Y}; nhật ký thật của đài không bị thay đổi.)")

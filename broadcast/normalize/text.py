@@ -58,8 +58,9 @@ def sentence_lines(text: str, ctx: Context) -> str:
     if not ctx.options.join_lines or "\n" not in text:
         return text
     lines = text.split("\n")
-    for i, line in enumerate(lines[:-1]):
-        if line and not line.endswith(tuple(_SENTENCE_END)) and any(lines[i + 1:]):
+    last = max((i for i, line in enumerate(lines) if line), default=0)    # no text after it
+    for i, line in enumerate(lines[:last]):
+        if line and not line.endswith(tuple(_SENTENCE_END)):
             lines[i] = line.rstrip(",") + "."
     return "\n".join(lines)
 

@@ -198,19 +198,27 @@ def addresses(text: str, ctx: Context) -> str:
 # --- acronyms written in parts, and an acronym right after its expansion ------------------------------
 
 
+_GROUP_KEY = re.compile(r"[A-ZĐ][&,-][A-ZĐ]")
+# One token of capitals joined by & , - ; looked up whole (an alternation of every key is slow).
+_GROUP_TOKEN = re.compile(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
+
+
 @lru_cache(maxsize=1)
-def _group_pattern() -> tuple[re.Pattern, dict[str, str]]:
-    groups = {k: _unconditional(k) for k in abbreviations() if re.search(r"[A-ZĐ][&,-][A-ZĐ]", k)}
-    groups = {k: v for k, v in groups.items() if v}
-    keys = sorted(groups, key=len, reverse=True)
-    return re.compile("|".join(_bounded(k) for k in keys)), groups
+def _groups() -> dict[str, str]:
+    groups = {k: _unconditional(k) for k in abbreviations() if _GROUP_KEY.search(k)}
+    return {k: v for k, v in groups.items() if v}
 
 
 def acronym_groups(text: str, ctx: Context) -> str:
     """'NN&PTNT' → 'Nông nghiệp và Phát triển nông thôn', 'VH,TT&DL', 'KH-CN' read as one name,
     before 'CN' (Chủ nhật) or 'TT' (ambiguous) can be read on their own."""
-    pattern, groups = _group_pattern()
-    return pattern.sub(lambda m: _join(groups[m.group(0)], text, m.end()), text)
+    groups = _groups()
+
+    def replace(m: re.Match) -> str:
+        spoken = groups.get(m.group(0))
+        return _join(spoken, text, m.end()) if spoken else m.group(0)
+
+    return _GROUP_TOKEN.sub(replace, text)
 
 
 _ECHO = re.compile(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
@@ -266,8 +274,9 @@ def _unknown_warning(token: str) -> str:
 def _token_pattern() -> re.Pattern:
     # Only tokens with two capitals can need work (a word, a name, a single letter cannot), so
     # keys that are not such tokens ('đ/c', 'TP.', 'Tp.') are matched by name.
-    specials = sorted((k for k in abbreviations() if not k.isalpha() or sum(map(str.isupper, k)) < 2),
-                      key=len, reverse=True)
+    # Keys joined by & , - are read earlier, whole (acronym_groups).
+    specials = sorted((k for k in abbreviations() if (not k.isalpha() or sum(map(str.isupper, k)) < 2)
+                       and k not in _groups()), key=len, reverse=True)
     return re.compile("|".join(_bounded(k) for k in specials) +
                       r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++")
 

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from broadcast.errors import ConfigError, PlayoutError
 from broadcast.play import Clock, SystemClock
+from broadcast.play.child import PidFiles, popen
 
 PLAYOUT_FILE = "playout.txt"
 _STOP_TIMEOUT_S = 5.0
@@ -54,8 +55,9 @@ EndCallback = Callable[[PlayResult], None]
 class Output(Protocol):
     name: str
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback: ...
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback: ...
 
 
 class Playback:
@@ -128,6 +130,31 @@ def _ffmpeg(*args: str) -> list[str]:
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *args]
 
 
+def is_stream(path: Path | str) -> bool:
+    """A live stream address (http, https, rtsp) rather than a file."""
+    return isinstance(path, str) and path.split("://", 1)[0].lower() in ("http", "https", "rtsp")
+
+
+def _source(path: Path | str, offset_s: float = 0.0, limit_s: float | None = None,
+            timeout_s: float | None = None) -> list[str]:
+    """ffmpeg input options: a seek for a resumed play ('-ss' before '-i': fast, exact on WAV/MP3),
+    a length limit, and for a live stream a connect/read timeout (a stalled stream ends the play)."""
+    args = ["-ss", f"{offset_s:.3f}"] if offset_s > 0 else []
+    if is_stream(path) and timeout_s:
+        micro = str(int(timeout_s * 1_000_000))
+        args += ["-timeout", micro] if str(path).lower().startswith("rtsp") else ["-rw_timeout", micro]
+        if str(path).lower().startswith("rtsp"):
+            args += ["-rtsp_transport", "tcp"]
+        args += ["-probesize", "32768", "-analyzeduration", "500000"]      # start a live relay without delay
+    if limit_s is not None:
+        args += ["-t", f"{limit_s:.3f}"]
+    return [*args, "-i", str(path)]
+
+
+def _rest(duration_s: float | None, offset_s: float) -> float | None:
+    return None if duration_s is None else max(0.0, duration_s - offset_s)
+
+
 class ProcessPlayback(Playback):
     """A play carried by a pipeline of processes (ffmpeg, or ffmpeg | aplay).
 
@@ -138,8 +165,9 @@ class ProcessPlayback(Playback):
 
     def __init__(self, commands: Sequence[Sequence[str]], path: Path, clock: Clock, on_end: EndCallback | None,
                  *, secrets: Sequence[str] = (), duration_s: float | None = None,
-                 min_fraction: float | None = None) -> None:
+                 min_fraction: float | None = None, pids: PidFiles | None = None) -> None:
         super().__init__(path, clock, on_end)
+        self._pids = pids
         self._secrets = tuple(secrets)
         self._duration_s = duration_s
         self._min_fraction = min_fraction
@@ -148,11 +176,12 @@ class ProcessPlayback(Playback):
         spawn_error = None
         try:
             self._spawn(commands)
+            self.started_at = clock.now()      # the player runs: audio starts now, not when the job was taken
         except OSError as exc:
-            spawn_error = f"không chạy được {Path(commands[0][0]).name}: {exc}"
+            spawn_error = f"không chạy được {Path(exc.filename or commands[0][0]).name}: {exc}"
             self._kill_all()
         self._thread = threading.Thread(target=self._watch, args=(spawn_error,), daemon=True,
-                                        name=f"play-{path.name}")
+                                        name=f"play-{Path(str(path)).name}")
         self._thread.start()
 
     def _spawn(self, commands: Sequence[Sequence[str]]) -> None:
@@ -161,11 +190,13 @@ class ProcessPlayback(Playback):
             last = index == len(commands) - 1
             err = tempfile.TemporaryFile()
             self._errs.append(err)
-            proc = subprocess.Popen(list(cmd), stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
-                                    stderr=err)
+            proc = popen(list(cmd), stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                         stderr=err)
             if index:
                 self._procs[-1].stdout.close()  # the reader owns the pipe now; SIGPIPE reaches the writer
             self._procs.append(proc)
+            if self._pids is not None:
+                self._pids.add(proc.pid)
             stdin = proc.stdout
 
     def stop(self) -> None:
@@ -193,6 +224,9 @@ class ProcessPlayback(Playback):
             self._settle("failed", redact(spawn_error, self._secrets))
             return
         codes = [proc.wait() for proc in self._procs]
+        if self._pids is not None:
+            for proc in self._procs:
+                self._pids.remove(proc.pid)
         try:
             status, error = self._judge(codes)
         finally:
@@ -270,23 +304,28 @@ class DeviceOutput:
 
     name = "device"
 
-    def __init__(self, device: str = "default", *, clock: Clock | None = None) -> None:
+    def __init__(self, device: str = "default", *, clock: Clock | None = None, pids: PidFiles | None = None) -> None:
         self.kind, self.device = resolve_device(device)
         self.clock = clock or SystemClock()
+        self.pids = pids
 
-    def commands(self, path: Path, title: str = "") -> list[list[str]]:
+    def commands(self, path: Path | str, title: str = "", offset_s: float = 0.0, limit_s: float | None = None,
+                 timeout_s: float | None = None) -> list[list[str]]:
+        src = [*_source(path, offset_s, limit_s, timeout_s), "-vn"]
         if self.kind == "pulse":
             dev = ["-device", self.device] if self.device else []
-            return [_ffmpeg("-i", str(path), "-vn", "-f", "pulse", *dev, title or "broadcast")]
+            return [_ffmpeg(*src, "-f", "pulse", *dev, title or "broadcast")]
         if self.kind == "alsa":
-            return [_ffmpeg("-i", str(path), "-vn", "-f", "alsa", self.device or "default")]
+            return [_ffmpeg(*src, "-f", "alsa", self.device or "default")]
         dev = ["-D", self.device] if self.device else []
-        return [_ffmpeg("-i", str(path), "-vn", "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
+        return [_ffmpeg(*src, "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title), path, self.clock, on_end, duration_s=duration_s,
-                               min_fraction=0.5)
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
+                               duration_s=_rest(duration_s, offset_s), pids=self.pids,
+                               min_fraction=None if is_stream(path) else 0.5)
 
 
 class NullOutput:
@@ -294,15 +333,18 @@ class NullOutput:
 
     name = "null"
 
-    def __init__(self, *, realtime: bool = False, clock: Clock | None = None) -> None:
+    def __init__(self, *, realtime: bool = False, clock: Clock | None = None, pids: PidFiles | None = None) -> None:
         self.realtime = realtime
         self.clock = clock or SystemClock()
+        self.pids = pids
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
-        pace = ["-re"] if self.realtime else []
-        cmd = _ffmpeg(*pace, "-i", str(path), "-vn", "-f", "null", "-")
-        return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=duration_s)
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        pace = ["-re"] if self.realtime and not is_stream(path) else []      # a live stream paces itself
+        cmd = _ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-f", "null", "-")
+        return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=_rest(duration_s, offset_s),
+                               pids=self.pids)
 
 
 class IcecastOutput:
@@ -316,7 +358,8 @@ class IcecastOutput:
     name = "icecast"
 
     def __init__(self, url: str, *, user: str = "source", password: str = "", mount: str | None = None,
-                 bitrate: str = "128k", stream_name: str = "", clock: Clock | None = None) -> None:
+                 bitrate: str = "128k", stream_name: str = "", clock: Clock | None = None,
+                 pids: PidFiles | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("icecast", "http"):
             raise ConfigError(f"địa chỉ Icecast phải bắt đầu bằng icecast://, nhận được '{redact(url)}'",
@@ -340,19 +383,23 @@ class IcecastOutput:
         self.bitrate = bitrate
         self.stream_name = stream_name
         self.clock = clock or SystemClock()
+        self.pids = pids
 
     def __repr__(self) -> str:
         return f"IcecastOutput({self.public_url!r})"
 
-    def commands(self, path: Path, title: str = "") -> list[list[str]]:
+    def commands(self, path: Path | str, title: str = "", offset_s: float = 0.0, limit_s: float | None = None,
+                 timeout_s: float | None = None) -> list[list[str]]:
         meta = ["-ice_name", self.stream_name] if self.stream_name else []
-        return [_ffmpeg("-re", "-i", str(path), "-vn", "-c:a", "libmp3lame", "-b:a", self.bitrate,
-                        "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
+        pace = [] if is_stream(path) else ["-re"]
+        return [_ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-c:a", "libmp3lame",
+                        "-b:a", self.bitrate, "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title), path, self.clock, on_end, secrets=(self._password,),
-                               duration_s=duration_s)
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> Playback:
+        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
+                               secrets=(self._password,), duration_s=_rest(duration_s, offset_s), pids=self.pids)
 
 
 # --- file output -------------------------------------------------------------------------------
@@ -423,9 +470,15 @@ class FileOutput:
     def playout_path(self) -> Path:
         return self.directory / PLAYOUT_FILE
 
-    def start(self, path: Path, *, title: str = "", duration_s: float | None = None,
-              on_end: EndCallback | None = None) -> FilePlayback:
-        return FilePlayback(self, Path(path), title, duration_s, on_end)
+    def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
+              on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
+              timeout_s: float | None = None) -> FilePlayback:
+        if offset_s > 0:     # a resumed play: playout.txt says from where
+            title = f"{title} [từ {offset_s:.1f} giây]"
+        length = _rest(duration_s, offset_s)
+        if limit_s is not None:
+            length = limit_s if length is None else min(length, limit_s)
+        return FilePlayback(self, Path(path), title, length, on_end)
 
     def lines(self) -> list[list[str]]:
         """playout.txt split into [start, end, status, file, title]."""
@@ -458,8 +511,9 @@ class FileOutput:
 
 # --- registry ----------------------------------------------------------------------------------
 
-def _make_device(*, device: str = "default", clock: Clock | None = None, **_: object) -> Output:
-    return DeviceOutput(device, clock=clock)
+def _make_device(*, device: str = "default", clock: Clock | None = None, pids: PidFiles | None = None,
+                 **_: object) -> Output:
+    return DeviceOutput(device, clock=clock, pids=pids)
 
 
 def _make_file(*, file_dir: Path | str | None = None, clock: Clock | None = None, pace: float = 0.0,
@@ -471,13 +525,14 @@ def _make_file(*, file_dir: Path | str | None = None, clock: Clock | None = None
 
 def _make_icecast(*, icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                   icecast_mount: str | None = None, stream_name: str = "", clock: Clock | None = None,
-                  **_: object) -> Output:
+                  pids: PidFiles | None = None, **_: object) -> Output:
     return IcecastOutput(icecast_url, user=icecast_user, password=icecast_password, mount=icecast_mount,
-                         stream_name=stream_name, clock=clock)
+                         stream_name=stream_name, clock=clock, pids=pids)
 
 
-def _make_null(*, clock: Clock | None = None, **_: object) -> Output:
-    return NullOutput(realtime=True, clock=clock)
+def _make_null(*, clock: Clock | None = None, realtime: bool = True, pids: PidFiles | None = None,
+               **_: object) -> Output:
+    return NullOutput(realtime=realtime, clock=clock, pids=pids)
 
 
 OUTPUTS: dict[str, Callable[..., Output]] = {
@@ -487,7 +542,7 @@ OUTPUTS: dict[str, Callable[..., Output]] = {
 
 def make_output(name: str, **options: object) -> Output:
     """An output by its [playout] output name; options: device, file_dir, icecast_url,
-    icecast_user, icecast_password, icecast_mount, stream_name, clock, pace."""
+    icecast_user, icecast_password, icecast_mount, stream_name, clock, pace, realtime (null), pids."""
     try:
         factory = OUTPUTS[name]
     except KeyError:

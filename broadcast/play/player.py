@@ -44,6 +44,16 @@ class PlayJob:
     source: str | None = None
     urgent: bool = False                 # khẩn cấp: interrupts whatever is on air
     fallback: bool = False               # the station's fallback file standing in for a broken one
+    origin: str = "scheduled"            # as-run origin: scheduled | urgent | manual | rehearsal
+    offset_s: float = 0.0                # a resumed play starts this far into the file
+    note: str | None = None              # why this row exists ('phát tiếp từ mục ...'), shown in the log
+    cut_at: datetime | None = None       # a resumed play: when it was cut (the grace counts from here)
+    live: Mapping[str, Any] | None = None  # the manifest's live relay, aired after the file (play/relay.py)
+
+    @property
+    def remaining_s(self) -> float | None:
+        """Seconds this play lasts: the file's length less the resume offset."""
+        return None if self.duration_s is None else max(0.0, self.duration_s - self.offset_s)
 
 
 def session_of(slot: str, start: datetime) -> str:
@@ -77,7 +87,7 @@ def jobs_from_manifest(manifest: Mapping[str, Any], day_dir: Path) -> list[PlayJ
             programme_id=entry["id"], day=day, slot=entry["slot"],
             session=entry.get("session") or session_of(entry["slot"], start), scheduled_at=start,
             title=entry.get("title") or entry["id"], path=Path(day_dir) / entry["file"],
-            duration_s=entry.get("duration_s"), entry=entry, tags=tuple(tags)))
+            duration_s=entry.get("duration_s"), entry=entry, tags=tuple(tags), live=entry.get("live")))
     return sorted(jobs, key=lambda j: j.scheduled_at)
 
 
@@ -104,28 +114,29 @@ def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any, now:
         programme_id=meta["id"], day=submitted.date(), slot=URGENT_SESSION, session=URGENT_SESSION,
         scheduled_at=submitted, title=meta.get("title") or "Thông báo", path=Path(audio),
         duration_s=meta.get("duration_s"), entry={"items": [item]}, priority=priority,
-        tags=tuple(meta.get("tags") or ()), source=item["source"], urgent=urgent)
+        tags=tuple(meta.get("tags") or ()), source=item["source"], urgent=urgent, origin="urgent")
 
 
 def log_start(log: AsRunLog, job: PlayJob, started_at: datetime, output: str, *,
-              programme_id: str | None = None) -> int:
+              programme_id: str | None = None, origin: str | None = None) -> int:
     """Write the 'playing' rows (programme and items) for a job about to go on air."""
     return log.programme_started(
         programme_id=programme_id or job.programme_id, day=job.day, slot=job.slot, session=job.session,
         scheduled_at=job.scheduled_at, title=job.title, started_at=started_at, status="playing",
         entry=None if job.fallback else job.entry, tags=job.tags, priority=job.priority,
-        duration_s=job.duration_s, output=output, file=str(job.path),
-        source="du-phong" if job.fallback else job.source)
+        duration_s=job.remaining_s, output=output, file=str(job.path),
+        source="du-phong" if job.fallback else job.source, origin=origin or job.origin,
+        offset_s=job.offset_s, note=job.note)
 
 
 def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error: str | None,
-                  output: str | None = None) -> int:
+                  output: str | None = None, origin: str | None = None) -> int:
     """A programme row for a job that never went on air ('missed', 'failed'), without items."""
     return log.programme_started(
         programme_id=job.programme_id, day=job.day, slot=job.slot, session=job.session,
         scheduled_at=job.scheduled_at, title=job.title, started_at=None, status=status, ended_at=at,
-        error=error, tags=job.tags, priority=job.priority, duration_s=job.duration_s, output=output,
-        file=str(job.path), source=job.source)
+        error=error, tags=job.tags, priority=job.priority, duration_s=job.remaining_s, output=output,
+        file=str(job.path), source=job.source, origin=origin or job.origin, note=job.note)
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -133,6 +144,7 @@ def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error:
 Admit = Callable[[PlayJob], bool]
 Finished = Callable[[PlayJob, PlayResult, str], None]     # reason: 'end' | 'urgent' | 'stop'
 Watch = Callable[[PlayJob, Playback], None]
+Started = Callable[[PlayJob, Playback], None]
 
 
 @dataclass
@@ -145,15 +157,20 @@ class _OnAir:
 class Player:
     """One output, one queue, one current play.
 
-    `admit(job) -> bool` is asked just before a job starts (the core logs it, or refuses a
-    job that is missed or already aired); `finished(job, result, reason)` is told how each
-    admitted job ended. Khẩn cấp jobs go through `interrupt()`: what is on air stops at once
+    `admit(job) -> bool` is asked just before a job starts (the core refuses a job that is
+    missed or already aired); `started(job, playback)` is told once the output has started it
+    (the core logs it then, at the player's own start time: lateness is measured when audio
+    starts, not when the job is admitted); `finished(job, result, reason)` is told how each
+    admitted job ended (without a `started` call when the output could not start it). Khẩn cấp jobs go through `interrupt()`: what is on air stops at once
     (unless it is itself khẩn cấp) and is reported with reason 'urgent'.
     """
 
-    def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None) -> None:
+    def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None,
+                 started: Started | None = None, relay_timeout_s: float = 10.0) -> None:
         self.output = output
+        self.relay_timeout_s = relay_timeout_s
         self._admit = admit
+        self._started = started
         self._finished = finished
         self._watch = watch
         self._lock = threading.RLock()
@@ -240,8 +257,7 @@ class Player:
             on_air = _OnAir(job, None)  # type: ignore[arg-type]
             token = on_air.token
             try:
-                playback = self.output.start(job.path, title=job.title, duration_s=job.duration_s,
-                                             on_end=lambda result, t=token: self._ended(t, result))
+                playback = self._start(job, lambda result, t=token: self._ended(t, result))
             except Exception as exc:    # a broken output must not stop the queue
                 from broadcast.play.outputs import redact
                 clock = getattr(self.output, "clock", SystemClock())
@@ -250,8 +266,21 @@ class Player:
                 continue
             on_air.playback = playback
             self._on_air = on_air
+            if self._started is not None:
+                self._started(job, playback)
             if self._watch is not None:
                 self._watch(job, playback)
+
+
+    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None]) -> Playback:
+        if job.live and not job.fallback and not getattr(self.output, "manual", False):
+            from broadcast.play.relay import RelayedPlayback
+
+            return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
+                                   duration_s=job.duration_s, offset_s=job.offset_s,
+                                   connect_timeout_s=self.relay_timeout_s)
+        return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
+                                 offset_s=job.offset_s)
 
 
 # --- manual play -------------------------------------------------------------------------------
@@ -269,6 +298,9 @@ def play_file(path: Path, output: Output, *, log: AsRunLog | None = None,
     '-thu-cong-HHMMSS' suffix, so the daemon still plays the slot at its time.
     """
     clock = clock or getattr(output, "clock", None) or SystemClock()
+    pids = getattr(output, "pids", None)
+    if pids is not None:
+        pids.end_leftovers()          # a player a killed 'broadcast play' left must not play over this one
     now = clock.now()
     path = Path(path)
     if job is None:
@@ -279,8 +311,9 @@ def play_file(path: Path, output: Output, *, log: AsRunLog | None = None,
         job = replace(job, duration_s=_duration_of(path))
     # An announcement's id is its own; a scheduled programme played by hand gets a new one.
     manual_id = job.programme_id if job.slot == URGENT_SESSION else f"{job.programme_id}-thu-cong-{now:%H%M%S}"
-    row = log_start(log, job, now, output.name, programme_id=manual_id) if log else None
     playback = output.start(path, title=job.title, duration_s=job.duration_s)
+    row = (log_start(log, job, playback.started_at, output.name, programme_id=manual_id, origin="manual")
+           if log else None)
     result = None
     try:
         while result is None:

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcast.errors import PlayoutError
+from broadcast.staging import try_lock
 
 LOCK_NAME = "daemon.lock"
 INCOMING, PROCESSING, DONE = "incoming", "processing", "done"
@@ -49,22 +49,6 @@ def prepare(spool_dir: Path) -> Path:
 
 # --- the daemon's lock -------------------------------------------------------------------------
 
-def _try_lock(handle: IO[bytes]) -> bool:
-    try:
-        if sys.platform == "win32":
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
-
-
 class DaemonLock:
     """Held by the running daemon: proves it is alive (a pid file alone can name a reused pid)."""
 
@@ -74,7 +58,7 @@ class DaemonLock:
 
     def acquire(self) -> None:
         handle = open(self.path, "a+b")
-        if not _try_lock(handle):
+        if not try_lock(handle):
             handle.close()
             pid = _read_pid(self.path)
             raise PlayoutError(f"Đã có một tiến trình phát đang chạy{f' (pid {pid})' if pid else ''}.",
@@ -112,7 +96,7 @@ def daemon_alive(spool_dir: Path) -> bool:
     if not path.exists():
         return False
     with open(path, "a+b") as handle:
-        return not _try_lock(handle)      # closing the handle releases a lock we just took
+        return not try_lock(handle)      # closing the handle releases a lock we just took
 
 
 # --- the sender's side -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -58,12 +59,15 @@ FURNITURE_TEMPLATES = {"mo-dau": "mo_dau", "loi-ket": "loi_ket", "chuyen-muc": "
 _TOP_KEYS = ("slots", "columns", "announcements", "calendar")
 _SLOT_KEYS = ("name", "title", "session", "start", "days", "max_minutes", "on_holiday", "structure",
               "relay")
-_RELAY_KEYS = ("file", "title", "source")
+_RELAY_KEYS = ("file", "url", "title", "source", "minutes", "fallback")
+LIVE_SCHEMES = ("http", "https", "rtsp")       # a live relay: Icecast/HTTP or RTSP
 _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airings_per_episode",
                 "start", "episodes")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
-_ANNOUNCEMENT_KEYS = ("id", "template", "title", "values", "data", "from", "until", "slots", "days",
+_ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from", "until", "slots", "days",
                       "priority", "repeat", "status", "tags")
+RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
+RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
 # Who wrote and approved an announcement, and its edit version (kept by the web console).
 _REVIEW_KEYS = ("author", "submitted_at", "approved_by", "approved_at", "comment", "version")
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")
@@ -81,12 +85,20 @@ _DATE_HINT = "Sửa: ghi ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 202
 
 @dataclass(frozen=True)
 class RelaySpec:
-    """A relayed or recorded audio file (tiếp âm VOV, đài tỉnh...) aired in a slot."""
+    """A relayed or recorded audio file (tiếp âm VOV, đài tỉnh...) aired in a slot, or a live stream.
 
-    file: Path                      # resolved against the station root
+    With `url` (http, https, rtsp) the relay is live: it airs after the slot's recorded programme
+    for `minutes` (None: the rest of the slot), and `fallback` (a recorded file) or silence fills
+    in when the stream fails or drops.
+    """
+
+    file: Path | None               # resolved against the station root; None for a live relay
     title: str
     source: str = "vov"             # vov | tinh | huyen | tu-san-xuat (report group A)
     line: int = 0
+    url: str | None = None
+    minutes: float | None = None
+    fallback: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -191,10 +203,10 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class AnnouncementSpec:
-    """A notice to read in the slots and days of its validity window."""
+    """A notice to read in the slots and days of its validity window: a template, or a recording."""
 
     id: str
-    template: str
+    template: str | None            # None for a recorded notice (`file`)
     values: Mapping[str, Any]
     valid_from: date
     valid_until: date | None
@@ -207,6 +219,7 @@ class AnnouncementSpec:
     line: int
     title: str | None = None
     tags: tuple[str, ...] | None = None     # None: the template's
+    file: Path | None = None        # a recorded notice: the audio file, inside the station folder
     review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
 
     def valid_on(self, d: date) -> bool:
@@ -691,6 +704,16 @@ class _Loader:
         if structure is not _BAD and "tiep-am" in structure and relay is None:
             self.error(path, m.at("structure"), f"'structure' của {what} có 'tiep-am' nhưng không có 'relay'.",
                        "Sửa: thêm 'relay: {file: audio/tiep_am.mp3, title: ...}' hoặc bỏ 'tiep-am'")
+        if (structure is not _BAD and relay not in (None, _BAD) and relay.url and "tiep-am" in structure
+                and structure[-1] != "tiep-am"):
+            self.error(path, m.at("structure"), f"Tiếp âm trực tiếp của {what} luôn phát sau phần đã dựng, "
+                                                "nhưng 'tiep-am' không ở cuối 'structure'.",
+                       "Sửa: đặt 'tiep-am' ở cuối 'structure' hoặc bỏ nó đi")
+        if (relay not in (None, _BAD) and relay.minutes is not None and max_minutes is not _BAD
+                and relay.minutes > max_minutes):
+            self.error(path, m.at("relay"), f"Tiếp âm {relay.minutes:g} phút dài hơn 'max_minutes: "
+                                            f"{max_minutes:g}' của {what}.",
+                       "Sửa: giảm 'minutes' của relay hoặc tăng 'max_minutes'")
         if structure is not _BAD:
             for part in structure:
                 if part in FURNITURE_TEMPLATES:
@@ -731,10 +754,12 @@ class _Loader:
         if not isinstance(raw, dict):
             self.error(path, m.at("relay"), f"'relay' của {what} phải có dạng {{file: ..., title: ...}}.")
             return _BAD
-        self.check_keys(raw, path, _RELAY_KEYS, ("file",), f"'relay' của {what}")
-        rel = self.text(raw, "file", path, what)
+        self.check_keys(raw, path, _RELAY_KEYS, (), f"'relay' của {what}")
         title = self.text(raw, "title", path, what, default="Tiếp âm")
         source = self.choice(raw, "source", path, what, SOURCES, "vov")
+        if "url" in raw or "file" not in raw:
+            return self.read_live_relay(raw, path, what, title, source)
+        rel = self.text(raw, "file", path, what)
         if rel is None or rel is _BAD or title is _BAD or source is _BAD:
             return _BAD
         file = self.confine(rel, path, raw.at("file"))
@@ -746,6 +771,42 @@ class _Loader:
             return _BAD
         self.relay_files.append(file)
         return RelaySpec(file=file, title=title, source=source, line=raw.line)
+
+    def read_live_relay(self, raw: YMap, path: str, what: str, title: Any, source: Any) -> Any:
+        """`relay: {url: http://..., minutes: 30, fallback: audio/tiep_am.mp3}`: a live stream."""
+        url = self.text(raw, "url", path, what)
+        if url is None or "file" in raw:
+            self.error(path, raw.line, f"'relay' của {what} cần đúng một trong 'file' (tệp ghi sẵn) hoặc "
+                                       "'url' (tiếp âm trực tiếp).",
+                       "Sửa: ví dụ 'relay: {url: http://127.0.0.1:8000/vov1.mp3, title: Tiếp âm VOV}'")
+            return _BAD
+        minutes = self.number(raw, "minutes", path, what, integer=False, minimum=1, maximum=600)
+        fallback_rel = self.text(raw, "fallback", path, what)
+        if url is _BAD or title is _BAD or source is _BAD or minutes is _BAD or fallback_rel is _BAD:
+            return _BAD
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in LIVE_SCHEMES or not parts.hostname:
+            self.error(path, raw.at("url"), f"Địa chỉ tiếp âm '{url}' của {what} không hợp lệ: phải bắt đầu "
+                                            f"bằng {', '.join(s + '://' for s in LIVE_SCHEMES)} và có tên máy.",
+                       "Sửa: ví dụ 'url: http://127.0.0.1:8000/vov1.mp3' hoặc 'url: rtsp://10.0.0.5/tinh'")
+            return _BAD
+        if parts.username or parts.password:
+            self.error(path, raw.at("url"), f"Địa chỉ tiếp âm của {what} có tài khoản hoặc mật khẩu.",
+                       "Sửa: dùng một luồng nghe công khai; không ghi mật khẩu trong lịch phát")
+            return _BAD
+        fallback = None
+        if fallback_rel is not None:
+            fallback = self.confine(fallback_rel, path, raw.at("fallback"))
+            if fallback is _BAD:
+                return _BAD
+            if not fallback.is_file():
+                self.error(path, raw.at("fallback"), f"Không tìm thấy tệp dự phòng '{fallback_rel}' (tiếp âm của "
+                                                     f"{what}).",
+                           f"Sửa: chép tệp vào {self.display(fallback)} hoặc sửa đường dẫn (tính từ thư mục đài)")
+                return _BAD
+            self.relay_files.append(fallback)
+        return RelaySpec(file=None, title=title, source=source, line=raw.line, url=url,
+                         minutes=None if minutes is None else float(minutes), fallback=fallback)
 
     def read_column(self, m: Any, path: str, line: int, slots: tuple[SlotSpec, ...]) -> ColumnSpec | None:
         if not isinstance(m, dict):
@@ -838,11 +899,31 @@ class _Loader:
                                    "(id, template, from, ...).")
             return None
         what = f"thông báo '{m.get('id', '?')}'"
-        self.check_keys(m, path, _ANNOUNCEMENT_KEYS + _REVIEW_KEYS, ("id", "template", "from"), what)
+        recorded = m.get("file") is not None
+        self.check_keys(m, path, _ANNOUNCEMENT_KEYS + _REVIEW_KEYS,
+                        ("id", "from", "title") if recorded else ("id", "from"), what)
         ann_id = self.text(m, "id", path, what)
         template = self.text(m, "template", path, what)
         title = self.text(m, "title", path, what)
-        values, values_path, values_line = self.values_of(m, path, what)
+        if recorded:
+            file = self.read_recording(m, path, what)
+            values, values_path, values_line = {}, path, m.line
+            if template is not None:
+                self.error(path, m.at("template"), f"{_cap(what)} có cả 'file' (bản ghi âm) và 'template'.",
+                           "Sửa: giữ một trong hai")
+                template = _BAD
+            for key in ("values", "data"):
+                if key in m:
+                    self.error(path, m.at(key), f"{_cap(what)} là bản ghi âm ('file') nên không dùng '{key}'.",
+                               f"Sửa: xóa dòng '{key}'")
+                    values = _BAD
+        else:
+            file = None
+            if template is None:
+                self.error(path, m.line, f"Thiếu khóa 'template' (hoặc 'file' cho bản ghi âm) trong {what}.",
+                           "Sửa: thêm dòng 'template: ...', hoặc 'file: recordings/TEN.m4a' và 'title: ...'")
+                template = _BAD
+            values, values_path, values_line = self.values_of(m, path, what)
         valid_from = self.date_of(m, "from", path, what)
         valid_until = self.date_of(m, "until", path, what)
         if valid_from not in (None, _BAD) and valid_until not in (None, _BAD) and valid_until < valid_from:
@@ -867,15 +948,40 @@ class _Loader:
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags, review)
-        if any(v is _BAD for v in fields_) or None in (ann_id, template, valid_from):
+                   status, title, tags, review, file)
+        if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
             return None
         return AnnouncementSpec(
             id=ann_id, template=template, values=values, valid_from=valid_from, valid_until=valid_until,
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
-            repeat=repeat, status=status, path=path, line=m.line, title=title, tags=tags, review=review)
+            repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
+            path=path, line=m.line, title=title, tags=tags, review=review, file=file)
+
+    def read_recording(self, m: YMap, path: str, what: str) -> Any:
+        """`file:` of a recorded notice: a path inside the station folder to a file that exists.
+
+        Whether it really is audio ffmpeg can decode is checked by content at `broadcast check`
+        and at build time (`broadcast.clips`), not here and not by its extension.
+        """
+        rel = self.text(m, "file", path, what)
+        if rel in (None, _BAD):
+            return _BAD
+        hint = "Sửa: chép bản ghi âm vào thư mục recordings/ của đài và ghi 'file: recordings/TEN.m4a'"
+        file = self.confine(rel, path, m.at("file"))
+        if file is _BAD:
+            return _BAD
+        if not file.is_file():
+            self.error(path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint)
+            return _BAD
+        if file.stat().st_size > RECORDING_MAX_BYTES:
+            self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} quá lớn "
+                                           f"(tối đa {RECORDING_MAX_BYTES >> 20} MB).",
+                       "Sửa: cắt bớt hoặc lưu lại với chất lượng thấp hơn (m4a, mp3 64 kbps là đủ)")
+            return _BAD
+        self.relay_files.append(file)    # its size and time go into the schedule's fingerprint
+        return file
 
     def read_review(self, m: YMap, path: str, what: str) -> Any:
         """The console's bookkeeping keys: names and comment as text, times ISO 8601, version >= 1."""

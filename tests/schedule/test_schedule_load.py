@@ -423,10 +423,13 @@ def test_the_documented_example_loads(tmp_path):
     doc = (Path(__file__).parents[2] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     section = doc.split("## Schedules", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    directory = make_station(tmp_path, {"lich.yaml": example})
+    directory = make_station(tmp_path, {"lich.yaml": example},
+                             audio=("audio/tiep_am_vov.mp3", "recordings/hop-dan-thon-2.m4a"))
     schedule = load_schedule(directory)
     assert [(s.name, s.start, s.on_holiday) for s in schedule.slots] == [
         ("sang", time(5, 30), "normal"), ("chieu", time(17, 0), "off")]
     assert schedule.columns[0].episodes[0].id == "cchc-01"
     assert schedule.announcements[0].valid_until == date(2026, 12, 5)
+    recorded = schedule.announcements[1]
+    assert (recorded.template, recorded.file.name, recorded.repeat) == (None, "hop-dan-thon-2.m4a", 2)
     assert schedule.calendar.exception_for(date(2026, 12, 24), "chieu").on_air is False
