@@ -64,7 +64,7 @@ def engine_options_for(station: Station) -> EngineOptions:
                          word_gap=s.word_gap, edge_voice=s.edge_voice, edge_rate=s.edge_rate,
                          piper_voice=s.piper_voice, voices_dir=str(station.path(s.voices_dir)),
                          slow=s.gtts_slow, tld=s.gtts_tld,
-                         timeout_s=s.timeout_s, retries=s.retries)
+                         timeout_s=s.timeout_s, retries=s.retries, fake_delay_s=s.fake_delay_s)
 
 
 @dataclass
@@ -85,8 +85,11 @@ class Toolkit:
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
                      dry_run: bool = False) -> Toolkit:
         names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
+        shared = (station.province_dir / "scripts_vi",) if station.province_dir else ()
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
-                                  display_root=station.root)
+                                  display_root=station.root, include=shared,
+                                  max_output_chars=station.limits.text_max_chars,
+                                  max_steps=station.limits.render_max_steps)
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 
@@ -255,9 +258,58 @@ def load_schedule_for(toolkit: Toolkit):
     from broadcast.schedule import load_schedule
 
     station = toolkit.station
+    shared = (station.province_dir / "schedules",) if station.province_dir else ()
     return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
                          station_root=station.root, require_approval=station.programme.require_approval,
-                         limits=station.yaml_limits)
+                         include=shared, limits=station.yaml_limits)
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What building one day takes: every programme composed and hashed, and which files can stay."""
+
+    day: date
+    audio_out: Path
+    target: Path                                  # audio_out/<day>/
+    composed: tuple[ComposedProgramme, ...]
+    hashes: tuple[str, ...]
+    reusable: Mapping[str, dict]                  # programme id -> its unchanged published entry
+    warnings: tuple[str, ...]
+    unchanged: bool                               # the published day already is this day
+
+    @property
+    def todo(self) -> list[tuple[ComposedProgramme, str]]:
+        """Programmes to speak and encode (with their inputs hash), in air order."""
+        return [(c, h) for c, h in zip(self.composed, self.hashes) if c.programme.id not in self.reusable]
+
+
+def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
+    """Stage 1 (render + normalize): plan the day, compose every programme, find what can be reused."""
+    station = toolkit.station
+    composed = [compose(toolkit, p) for p in load_plan(toolkit, day)]
+    audio_out = station.path(station.paths.audio_out)
+    target = day_dir(audio_out, day)
+    published = None if force else _previous_entries(target)   # None: no valid day published yet
+    previous = published or {}
+    hashes = [inputs_hash(toolkit, c) for c in composed]
+    warnings = [w for c in composed for w in c.programme.warnings]
+    warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
+    reusable = {}
+    for c, digest in zip(composed, hashes):
+        old = previous.get(c.programme.id)
+        # A programme in the fallback voice is never reused: each build tries the preferred engine again.
+        if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
+                and not old.get("fallback") and (target / old["file"]).is_file()):
+            reusable[c.programme.id] = old
+    unchanged = (published is not None and list(published) == [c.programme.id for c in composed]
+                 and len(reusable) == len(composed))
+    return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged)
+
+
+def unchanged_result(plan: DayPlan) -> BuildResult:
+    """The result of a build that found the published day already up to date."""
+    entries = tuple(plan.reusable[c.programme.id] for c in plan.composed)
+    return BuildResult(plan.day, plan.target, entries, 0, len(entries), 0, plan.warnings, True)
 
 
 def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
@@ -267,35 +319,17 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
 
     `progress` is told each programme's phase and, in seconds of estimated audio, the work done:
     its length once as its texts are spoken and once as it is encoded (both at once when reused).
+    The stages (`plan_day`, `Toolkit.speak`, `assemble_programme`, `finish_day`) are the ones a
+    province build runs as Dask tasks, so both produce the same day.
     """
     toolkit = toolkit or Toolkit.from_station(station)
-    programmes = load_plan(toolkit, day)
-    composed = [compose(toolkit, p) for p in programmes]
-    audio_out = station.path(station.paths.audio_out)
-    target = day_dir(audio_out, day)
-    published = None if force else _previous_entries(target)   # None: no valid day published yet
-    previous = published or {}
-    hashes = [inputs_hash(toolkit, c) for c in composed]
-    warnings = [w for c in composed for w in c.programme.warnings]
-    warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
-
-    reusable = {}
-    for c, digest in zip(composed, hashes):
-        old = previous.get(c.programme.id)
-        # A programme in the fallback voice is never reused: each build tries the preferred engine again.
-        if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
-                and not old.get("fallback") and (target / old["file"]).is_file()):
-            reusable[c.programme.id] = old
-    share = {c.programme.id: c.programme.est_duration_s for c in composed}
+    plan = plan_day(toolkit, day, force=force)
+    share = {c.programme.id: c.programme.est_duration_s for c in plan.composed}
     if progress is not None:
-        progress.advance(sum(2 * share[pid] for pid in reusable))
-    if (published is not None and list(published) == [c.programme.id for c in composed]
-            and len(reusable) == len(composed)):
-        entries = tuple(reusable[c.programme.id] for c in composed)
-        return BuildResult(day, target, entries, 0, len(entries), 0, tuple(warnings), True)
-
-    stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
-    todo = [(c, h) for c, h in zip(composed, hashes) if c.programme.id not in reusable]
+        progress.advance(sum(2 * share[pid] for pid in plan.reusable))
+    if plan.unchanged:
+        return unchanged_result(plan)
+    todo = plan.todo
     # Speech first, one programme at a time (the engines are not thread-safe) ...
     spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
     engine_calls = sum(s.engine_calls for s in spoken.values())
@@ -308,34 +342,52 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         c, digest = job
         if progress is not None:
             progress.begin(_programme_label(c.programme), ENCODING)
-        entry = _assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
+        entry = assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
         if progress is not None:
             progress.advance(share[c.programme.id])
         return entry
 
-    with staged_day(audio_out, day) as staging:
+    with staged_day(plan.audio_out, day) as staging:
         # ... then the encodes side by side: each is an ffmpeg process, one per core.
         workers = max(1, min(len(todo), os.cpu_count() or 1, MAX_PARALLEL_ENCODES))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             built = dict(zip((c.programme.id for c, _ in todo), pool.map(assemble_one, todo)))
-        entries: list[dict] = []
-        for c in composed:
-            if c.programme.id in built:
-                entries.append(built[c.programme.id])
-            else:
-                entry = reusable[c.programme.id]
-                reuse_file(target / entry["file"], staging / entry["file"])
-                entries.append(entry)
-        encoded = len(built)
-        manifest = {"schema": SCHEMA_VERSION, "date": day.isoformat(), "station": station.station.name,
-                    "station_title": station.station_title, "timezone": station.station.timezone,
-                    "generated_at": stamp, "programmes": entries}
-        problems = manifest_problems(manifest)
-        if problems:
-            raise AudioError(f"manifest không hợp lệ: {problems[0]}")
-        write_manifest(staging, manifest, station.station_title)
-    return BuildResult(day, target, tuple(entries), encoded, len(entries) - encoded, engine_calls,
-                       tuple(warnings), False)
+        entries = finish_day(toolkit, plan, built, staging, now=now)
+    return BuildResult(day, plan.target, entries, len(built), len(entries) - len(built), engine_calls,
+                       plan.warnings, False)
+
+
+def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], staging: Path, *,
+               now: datetime | None = None) -> tuple[dict, ...]:
+    """Last stage before the swap: bring reused files into `staging`, write the manifest and playlist.
+
+    `built` maps programme id to the entry of a file already in `staging`.
+    """
+    station = toolkit.station
+    stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
+    entries: list[dict] = []
+    for c in plan.composed:
+        if c.programme.id in built:
+            entries.append(built[c.programme.id])
+        else:
+            entry = dict(plan.reusable[c.programme.id])
+            reuse_file(plan.target / entry["file"], staging / entry["file"])
+            if "sha256" not in entry:                 # published before manifests carried file hashes
+                entry.update(file_fingerprint(staging / entry["file"]))
+            entries.append(entry)
+    manifest = {"schema": SCHEMA_VERSION, "date": plan.day.isoformat(), "station": station.station.name,
+                "station_title": station.station_title, "timezone": station.station.timezone,
+                "generated_at": stamp, "programmes": entries}
+    problems = manifest_problems(manifest)
+    if problems:
+        raise AudioError(f"manifest không hợp lệ: {problems[0]}")
+    write_manifest(staging, manifest, station.station_title)
+    return tuple(entries)
+
+
+def file_fingerprint(path: Path) -> dict:
+    """What a commune checks a delivered programme file against: its SHA-256 and size."""
+    return {"sha256": clips.file_digest(path), "bytes": path.stat().st_size}
 
 
 def _programme_label(p: Programme) -> str:
@@ -362,7 +414,7 @@ def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
     return result
 
 
-def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
+def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
                         spoken: SpokenSet) -> dict:
     """One programme's audio file and its manifest entry, from already spoken texts."""
     clip_for = dict(zip(c.texts(), spoken.files))
@@ -411,6 +463,7 @@ def _assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, sta
         "engine": spoken.engine, "engine_notes": list(spoken.notes), "inputs_hash": digest,
         "fallback": spoken.engine != toolkit.engine_names[0], "preferred_engine": toolkit.engine_names[0],
         "festive": p.festive, "warnings": list(p.warnings), "items": items,
+        **file_fingerprint(result.path),
     }
     if p.live is not None:
         entry["live"] = p.live.as_manifest(p.start)      # played after the file: play/relay.py

@@ -73,6 +73,8 @@ class SpeechSection:
                                           "giãn dần) đến trước buổi phát bao nhiêu giờ; quá hạn thì "
                                           "phát bằng giọng dự phòng.", minimum=0, maximum=24)
     cache_dir: str = setting(".cache/tts", "Thư mục lưu giọng đọc đã tổng hợp.")
+    fake_delay_s: float = setting(0.0, "Máy đọc giả (fake): chờ bấy nhiêu giây mỗi lần đọc, để thử như máy đọc "
+                                  "trực tuyến hay máy đọc nơ-ron (đo hiệu năng).", minimum=0, maximum=10)
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,27 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class ProvinceSection:
+    """[province]: a commune inside a province build (shared content, shared speech, delivery)."""
+
+    include: str = setting("", "Thư mục nội dung chung của tỉnh (scripts_vi/ và schedules/), ví dụ \"../tinh\"; "
+                           "mẫu và lịch của xã được ưu tiên khi trùng tên. Để trống nếu không dùng.")
+    cache: str = setting("", "Bộ nhớ giọng đọc dùng chung khi dựng cả tỉnh (thư mục chung mọi máy cùng thấy, "
+                         "NFS trên cụm máy); để trống thì dùng cache_dir của [speech].")
+    signing_key: str = setting("", "Tệp khóa ký riêng của tỉnh (chỉ có trên máy chủ tỉnh, tạo bằng "
+                               "'broadcast province keygen'); để trống thì ngày dựng không được ký.")
+    public_key: str = setting("", "Khóa công khai của tỉnh (Ed25519, base64) để kiểm tra chương trình tải về.")
+    source: str = setting("", "Địa chỉ chương trình của xã trên máy chủ tỉnh, ví dụ \"http://10.0.0.5:8790/xa-hoa-an\"; "
+                          "có địa chỉ thì 'broadcast run' tải chương trình về thay vì tự dựng.")
+    timeout_s: float = setting(30.0, "Thời gian chờ tối đa mỗi yêu cầu tải về (giây).", minimum=1, maximum=600)
+
+
+@dataclass(frozen=True)
 class LimitsSection:
     """[limits]: how much one input may cost, so a mistake fails fast instead of filling the machine."""
 
-    schedule_max_kb: int = setting(2048, "Kích thước tối đa một tệp lịch phát hoặc tệp dữ liệu YAML (KB).",
+    schedule_max_kb: int = setting(1024, "Kích thước tối đa một tệp lịch phát hoặc tệp dữ liệu YAML (KB); "
+                                   "1 MB là khoảng 5.000 thông báo.",
                                    minimum=16, maximum=65536)
     yaml_max_nodes: int = setting(200_000, "Số giá trị tối đa trong một tệp YAML, kể cả khi mở các bí "
                                   "danh '*' (chặn tệp 'bom' lồng bí danh).", minimum=1000, maximum=10_000_000)
@@ -193,11 +212,30 @@ class LimitsSection:
                                     minimum=1000, maximum=100_000_000)
 
 
+@dataclass(frozen=True)
+class WebSection:
+    """[web]: the station console (broadcast web)."""
+
+    host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
+    port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
+    session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
+    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép trong một khoảng thời gian.",
+                                  minimum=1, maximum=100)
+    login_window_minutes: float = setting(15.0, "Khoảng thời gian đếm số lần đăng nhập sai (phút).",
+                                          minimum=1, maximum=1440)
+    upload_max_mb: float = setting(20.0, "Dung lượng tối đa một tệp ghi âm tải lên (MB).", minimum=1, maximum=500)
+    allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
+    recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
+    listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+
+
 SECTIONS: dict[str, type] = {
     "station": StationSection, "speech": SpeechSection, "normalize": NormalizeSection,
     "audio": AudioSection, "programme": ProgrammeSection, "paths": PathsSection,
     "playout": PlayoutSection, "icecast": IcecastSection, "report": ReportSection,
+    "province": ProvinceSection,
     "limits": LimitsSection,
+    "web": WebSection,
 }
 
 
@@ -215,7 +253,9 @@ class Station:
     playout: PlayoutSection = field(default_factory=PlayoutSection)
     icecast: IcecastSection = field(default_factory=IcecastSection)
     report: ReportSection = field(default_factory=ReportSection)
+    province: ProvinceSection = field(default_factory=ProvinceSection)
     limits: LimitsSection = field(default_factory=LimitsSection)
+    web: WebSection = field(default_factory=WebSection)
 
     def path(self, relative: str | os.PathLike) -> Path:
         """Resolve a configured path against the station directory."""
@@ -242,6 +282,11 @@ class Station:
         return {"ten_xa": self.station.name, "ten_dai": self.station_title,
                 "ten_huyen": self.station.district, "ten_tinh": self.station.province,
                 "ten_trung_tam": self.station.service_centre}
+
+    @property
+    def province_dir(self) -> Path | None:
+        """The province's shared folder ([province] include), or None when the station has none."""
+        return self.path(self.province.include) if self.province.include else None
 
     @property
     def icecast_password(self) -> str:
@@ -354,6 +399,11 @@ def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[
             errors.append(ConfigError(f"[speech] engines: không có máy đọc '{name}'", path=str(path),
                                       line=_line_of(text, "engines"),
                                       hint=f"{tip}các máy đọc có: {', '.join(ENGINES)}"))
+    province = sections.get("province", ProvinceSection())
+    if province.include and not (path.parent / province.include).is_dir():
+        errors.append(ConfigError(f"[province] include: không có thư mục '{province.include}'", path=str(path),
+                                  line=_line_of(text, "include"),
+                                  hint="đường dẫn tính từ thư mục của đài, ví dụ \"../tinh\""))
     playout = sections.get("playout", PlayoutSection())
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", playout.build_ahead):
         errors.append(ConfigError(f"[playout] build_ahead: giờ '{playout.build_ahead}' không hợp lệ",

@@ -816,10 +816,17 @@ def state_paths(station: Any) -> tuple[Path, Path]:
 
 
 def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemon:
-    """The `broadcast run` daemon for a station; `builder` defaults to `build_day(station, day)`."""
+    """The `broadcast run` daemon for a station; `builder` defaults to `build_day(station, day)`,
+    or to fetching the day from the province when [province] source is set."""
     settings = settings_from_station(station)
     clock = SystemClock(settings.tz)
     log_path, spool_dir = state_paths(station)
+    if builder is None and getattr(station, "province", None) is not None and station.province.source:
+        from broadcast.province.fetch import fetch_day
+
+        def builder(day: date) -> Any:
+            return fetch_day(station, day)
+
     if builder is None:
         from broadcast.build import build_day
 
@@ -829,8 +836,10 @@ def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemo
     core = StationCore(log=AsRunLog(log_path), output=output_for_station(station, clock=clock), clock=clock,
                        audio_out=station.path(station.paths.audio_out), settings=settings,
                        spool=Spool(spool_dir), fallback=settings.fallback_path(station.root))
+    shared = getattr(station, "province_dir", None)     # the province's templates and schedules air here too
     inputs = InputsWatcher([station.path(station.paths.schedules), station.path(station.paths.scripts),
-                            station.root / "broadcast.toml"])
+                            station.root / "broadcast.toml",
+                            *((shared / "schedules", shared / "scripts_vi") if shared else ())])
     return Daemon(core, settings=settings, builder=builder, inputs=inputs, lock=DaemonLock(spool_dir))
 
 

@@ -70,3 +70,7 @@ class AudioError(BroadcastError):
 
 class PlayoutError(BroadcastError):
     """Playing to an output failed (device, Icecast, daemon hand-over)."""
+
+
+class DeliveryError(BroadcastError):
+    """A day from the province was refused (bad signature, wrong hash, cut download, server down)."""

@@ -17,6 +17,7 @@ from broadcast.staging import StagingFolder, publishable, sweep_stale
 
 MANIFEST = "manifest.json"
 PLAYLIST = "playlist.m3u8"
+SIGNATURE = "manifest.json.sig"     # a province's Ed25519 signature of manifest.json (broadcast.province)
 SCHEMA_VERSION = 1
 
 # Keys every manifest programme and item carries; read_manifest checks them.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from broadcast.model import Priority
 from broadcast.normalize.numbers import WEEKDAY_NAMES
 from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.calendar import CalendarException, StationCalendar
+from broadcast.text_limits import find_control
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary the officer types
@@ -330,6 +332,12 @@ def read_yaml(text: str, path: str, limits: YamlLimits | None = None) -> Any:
             return None
         check_document(node, limits or YamlLimits(), path)
         return _from_node(node, SafeConstructor())
+    except yaml.reader.ReaderError as exc:     # NUL and other control characters in the file
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character or "?")[:1])
+        raise ScheduleError(f"Tệp có ký tự điều khiển U+{code:04X} không được phép.", path=path, line=line,
+                            hint="Sửa: xóa ký tự này (thường lẫn vào khi chép từ Word, PDF hay bảng "
+                                 "tính), rồi lưu lại tệp") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -436,6 +444,8 @@ class _Loader:
         self.data_files: list[Path] = []
         self.relay_files: list[Path] = []
         self.hasher = hashlib.sha256()
+        self.folders: dict[str, Path] = {}       # shown file -> its folder (data paths are relative to it)
+        self.roots: dict[str, Path] = {}         # shown shared file -> the folder its paths stay inside
         self._templates_seen: dict[str, bool] = {}
         self._item_ids: dict[str, str] = {}      # episode/announcement id → "file:line"
 
@@ -450,7 +460,10 @@ class _Loader:
                 return p.relative_to(base).as_posix()
             except ValueError:
                 continue
-        return str(p)
+        try:                                     # a shared folder beside the station: ../tinh/...
+            return Path(os.path.relpath(p, self.station_root)).as_posix()
+        except ValueError:
+            return str(p)
 
     def read_file(self, file: Path, shown: str) -> Any:
         """The bytes of a schedule or data file within the size limit, or _BAD (error recorded)."""
@@ -463,10 +476,13 @@ class _Loader:
                        "Sửa: kiểm tra quyền đọc của tệp")
         return _BAD
 
-    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None) -> Any:
-        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded."""
+    def confine(self, rel: str, path: str, line: int, *, base: Path | None = None,
+                root: Path | None = None) -> Any:
+        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded.
+
+        `root`: another folder to stay inside (a province's shared folder, for its own files)."""
         try:
-            return confined(self.station_root, rel, base=base)
+            return confined(root or self.station_root, rel, base=base)
         except OutsideStationError as exc:
             self.errors.append(exc.at(path, line))
             return _BAD
@@ -493,6 +509,11 @@ class _Loader:
             return default
         if isinstance(raw, (dict, list)) or isinstance(raw, bool):
             self.error(path, m.at(key), f"'{key}' trong {what} phải là một chuỗi chữ, không phải {raw!r}.")
+            return _BAD
+        control = find_control(str(raw))
+        if control is not None:
+            self.error(path, m.at(key), f"'{key}' trong {what} có ký tự điều khiển {control}.",
+                       "Sửa: xóa ký tự này hoặc gõ lại giá trị")
             return _BAD
         return str(raw).strip()
 
@@ -605,7 +626,8 @@ class _Loader:
                 self.error(path, m.at("data"), f"'data' trong {what} phải là đường dẫn tệp.",
                            "Sửa: ví dụ 'data: data/tiem_chung.yaml'")
                 return _BAD, path, m.line
-            file = self.confine(rel, path, m.at("data"), base=self.directory)
+            file = self.confine(rel, path, m.at("data"), base=self.folders.get(path, self.directory),
+                                root=self.roots.get(path))
             if file is _BAD:
                 return _BAD, path, m.line
             if not file.is_file():
@@ -1161,11 +1183,13 @@ def _read_announcement_files(loader: _Loader, folder: Path,
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
                   require_approval: bool = False,
                   replacing: Mapping[str, bytes | None] | None = None,
-                  limits: YamlLimits | None = None) -> Schedule:
+                  limits: YamlLimits | None = None, include: Sequence[Path] = ()) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
 
     Plus `thong-bao/*.yaml`, one announcement each; `replacing` (file name -> content or None)
     checks those files as they would be after a save, without writing them.
+    `include`: shared schedule folders (a province's `schedules/`) read before the station's own,
+    their `data:` paths relative to their own folder and confined to the shared folder's parent.
 
     `library` (a `broadcast.render.TemplateLibrary`, or any object with `get(name)` and
     `check_values(name, values) -> list[str]`) checks templates and values; None skips that.
@@ -1181,14 +1205,24 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
     files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    shared: list[Path] = []
+    for folder in map(Path, include):
+        if not folder.is_dir():
+            raise ScheduleError(f"Không tìm thấy thư mục lịch phát chung '{loader.display(folder)}'.",
+                                hint="Sửa: kiểm tra [province] include trong broadcast.toml")
+        for file in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
+            shared.append(file)
+            loader.roots[loader.display(file)] = folder.parent
     if not files:
         raise ScheduleError(f"Thư mục '{loader.display(directory)}' chưa có tệp lịch phát *.yaml.",
                             path=loader.display(directory),
                             hint="Sửa: tạo ví dụ schedules/lich.yaml với 'slots:'")
 
     documents: list[tuple[str, YMap]] = []
+    files = shared + files
     for file in files:
         shown = loader.display(file)
+        loader.folders[shown] = file.parent
         raw = loader.read_file(file, shown)
         if raw is _BAD:
             continue

@@ -29,6 +29,7 @@ class EngineOptions:
     voices_dir: str = "voices"  # piper: folder of installed voices (absolute, or the station's)
     timeout_s: float = 10.0     # gtts, edge: per request
     retries: int = 3            # gtts, edge: extra attempts after a connection error, 429 or 5xx
+    fake_delay_s: float = 0.0   # fake: seconds each synthesis waits (stands for an online or neural engine)
 
 
 @dataclass(frozen=True)

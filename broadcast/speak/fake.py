@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from array import array
 
 from broadcast.errors import EngineError
@@ -14,7 +15,8 @@ SECONDS_PER_CHAR = 0.06      # about 5 syllables a second at rate 150, like a ca
 
 
 class FakeEngine(Engine):
-    """Same text, same bytes. `fail_on` (substrings) and `unavailable` (a reason) simulate failures."""
+    """Same text, same bytes. `fail_on` (substrings) and `unavailable` (a reason) simulate failures;
+    `options.fake_delay_s` makes each call as slow as an online or neural engine (benchmarks)."""
 
     name = "fake"
     online = False
@@ -33,6 +35,8 @@ class FakeEngine(Engine):
     def synthesize(self, text: str) -> Speech:
         text = require_text(text)
         self.calls += 1
+        if self.options.fake_delay_s > 0:
+            time.sleep(self.options.fake_delay_s)     # a per-call latency, like a network or neural voice
         if self.unavailable:
             raise EngineError(self.unavailable)
         for marker in self.fail_on:

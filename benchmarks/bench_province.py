@@ -1,0 +1,151 @@
+"""Province build at scale: N commune copies built by one Dask cluster against N separate `broadcast build` runs.
+
+    .venv/bin/python benchmarks/bench_province.py                 # N = 10, 50, 100
+    .venv/bin/python benchmarks/bench_province.py --n 10 --max-n 10
+    .venv/bin/python benchmarks/bench_province.py --n 2 --quick   # a smoke run
+
+For each N and each engine (espeak, then the fake engine with a per-call delay standing for an
+online or neural voice), in one run and from cold caches: N separate `broadcast build`
+processes one after another (each station its own cache: nothing shared), then `province
+build` on 2 and on 1 embedded workers (one shared cache). It prints one Markdown table: wall
+time, speech items against distinct syntheses, the peak memory of client, scheduler and
+worker processes (ffmpeg children counted apart), and whether every province day equals the
+separate build's day (same programmes, same lengths, same bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = date(2026, 12, 7)                      # a Monday: both slots, the CCHC and provincial columns
+BIN = Path(sys.executable).parent
+
+
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _peaks() -> tuple[float, float]:
+    """(this process, its finished children) peak resident memory in MB; runs on workers too."""
+    return peak_mb(resource.RUSAGE_SELF), peak_mb(resource.RUSAGE_CHILDREN)
+
+
+def comparable(station: Path) -> list:
+    manifest = json.loads((station / "audio_out" / DAY.isoformat() / "manifest.json").read_text(encoding="utf-8"))
+    return [(p["id"], p["file"], p["duration_s"], p["sha256"]) for p in manifest["programmes"]]
+
+
+def separate(stations: tuple[Path, ...]) -> dict:
+    """N `broadcast build` processes, one after another, as N communes each building alone."""
+    started = time.perf_counter()
+    calls = 0
+    for station in stations:
+        out = subprocess.run([str(BIN / "broadcast"), "--station", str(station), "build", "--date", DAY.isoformat()],
+                             check=True, capture_output=True, text=True).stdout
+        calls += sum(int(part.split()[0]) for part in out.split("đọc mới ")[1:])
+    return {"seconds": time.perf_counter() - started, "synthesized": calls,
+            "children_mb": peak_mb(resource.RUSAGE_CHILDREN)}
+
+
+def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
+    from broadcast.province.graph import build_province, connect
+
+    shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
+    started = time.perf_counter()
+    with connect(workers=workers) as client:
+        ready = time.perf_counter()
+        result = build_province(stations, [DAY], client=client, force=True)
+        worker_peaks = client.run(_peaks)
+        scheduler_peak = client.run_on_scheduler(_peaks)
+    assert not result.failures, result.failures
+    return {"seconds": time.perf_counter() - started, "cluster_s": ready - started, **result.summary(),
+            "client_mb": peak_mb(), "scheduler_mb": scheduler_peak[0],
+            "worker_mb": max(p[0] for p in worker_peaks.values()),
+            "ffmpeg_mb": max(p[1] for p in worker_peaks.values())}
+
+
+SMALL_DAY = ("slots.yaml", "calendar.yaml")   # --small: the communes' slots, the province's column and notice
+
+
+def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tuple[int, ...],
+             with_separate: bool = True, small: bool = False) -> list[dict]:
+    from broadcast.province.copies import make_province
+
+    engines = '["fake"]' if engine == "fake" else '["espeak"]'
+    scratch = make_province(ROOT, workdir / f"{engine}-{n}", n, engines=engines, fake_delay_s=delay,
+                            schedules=SMALL_DAY if small else None)
+    label = f"fake {int(delay * 1000)} ms" if engine == "fake" else engine
+    rows = []
+    expected = {}
+    if with_separate:
+        alone = separate(scratch.stations)
+        expected = {s: comparable(s) for s in scratch.stations}
+        rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build", **alone})
+    for workers in worker_counts:
+        row = province(scratch.stations, workers, scratch.province / ".cache")
+        row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
+        rows.append({"n": n, "engine": label, "mode": f"province build, {workers} worker(s)", **row})
+    shutil.rmtree(scratch.root, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| N | engine | run | wall s | cluster start s | speech items | distinct | synthesized "
+            "| peak MB client / scheduler / worker (ffmpeg) | same days |")
+    lines = [head, "|" + "---|" * 10]
+    for r in rows:
+        if "speech_items" in r:
+            mem = f"{r['client_mb']:.0f} / {r['scheduler_mb']:.0f} / {r['worker_mb']:.0f} ({r['ffmpeg_mb']:.0f})"
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {r['cluster_s']:.1f} "
+                         f"| {r['speech_items']} | {r['distinct_texts']} | {r['synthesized']} | {mem} "
+                         f"| {'–' if r['same'] is None else 'yes' if r['same'] else 'NO'} |")
+        else:
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | – | – | – "
+                         f"| {r['synthesized']} | one build ≤ {r['children_mb']:.0f} (children) | – |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[10, 50, 100], help="numbers of communes")
+    parser.add_argument("--max-n", type=int, default=None, help="skip every N above this (a shorter run)")
+    parser.add_argument("--fake-delay", type=float, default=0.3, help="seconds per fake synthesis")
+    parser.add_argument("--engines", nargs="+", default=["espeak", "fake"], choices=["espeak", "fake"])
+    parser.add_argument("--workers", type=int, nargs="+", default=[2, 1], help="embedded cluster sizes")
+    parser.add_argument("--no-separate", action="store_true", help="skip the N separate builds (large N)")
+    parser.add_argument("--quick", action="store_true", help="espeak only, 2 workers only")
+    parser.add_argument("--small", action="store_true",
+                        help="each commune keeps only its slots and calendar (the province's column and "
+                             "notice fill the day): about a fifth of the sample day, for a loaded machine")
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    args = parser.parse_args()
+    sizes = [n for n in args.n if args.max_n is None or n <= args.max_n]
+    engines = ["espeak"] if args.quick else args.engines
+    cases = [(e, args.fake_delay if e == "fake" else 0.0) for e in engines]
+    worker_counts = (2,) if args.quick else tuple(args.workers)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
+        for n in sizes:
+            for engine, delay in cases:
+                case = run_case(n, engine, delay, Path(tmp), worker_counts, not args.no_separate, args.small)
+                rows += case
+                print(table(case), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+    print(f"\nbenchmarks/bench_province.py {' '.join(sys.argv[1:])}  (cores: {os.cpu_count()}, day {DAY})")
+    print(table(rows))
+
+
+if __name__ == "__main__":                 # LocalCluster spawns worker processes that import this file
+    main()

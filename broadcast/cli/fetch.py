@@ -1,0 +1,48 @@
+"""`broadcast fetch`: bring the days the province built for this commune, checked and swapped in whole."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.errors import DeliveryError
+
+
+@click.command("fetch")
+@click.option("--from", "source", metavar="URL",
+              help="Địa chỉ chương trình của xã trên máy chủ tỉnh (mặc định [province] source).")
+@click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD hoặc DD/MM/YYYY); mặc định hôm nay.")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 62), help="Số ngày liên tiếp.")
+@pass_app
+def command(app, source, day, days) -> None:
+    """Tải chương trình tỉnh đã dựng cho xã về audio_out/<ngày>/.
+
+    Chữ ký của tỉnh ([province] public_key) và mã băm từng tệp đều được kiểm tra; tải dở thì
+    lần sau tải tiếp. Ngày nào sai chữ ký, sai mã băm hay tải chưa xong thì không thay chương
+    trình đang có.
+
+    \b
+    Ví dụ:
+      broadcast fetch --from http://10.0.0.5:8790/xa-hoa-an
+      broadcast fetch --date 2026-12-07 --days 2
+    """
+    from broadcast.province.fetch import fetch_day
+
+    station = app.station
+    first = parse_day(day, station_today(station))
+    failed: DeliveryError | None = None
+    for offset in range(days):
+        current = first + timedelta(days=offset)
+        try:
+            result = fetch_day(station, current, source=source)
+        except DeliveryError as exc:               # the other days still come; the exit code says it
+            click.echo(f"{current:%d/%m/%Y}: Lỗi: {exc}", err=True)
+            failed = exc
+            continue
+        state = "không đổi" if result.unchanged else (
+            f"tải {result.downloaded} tệp ({result.bytes // 1024} KiB), giữ lại {result.linked}")
+        click.echo(f"{current:%d/%m/%Y}: {result.files} chương trình ({state}) → {result.directory}")
+    if failed is not None:
+        raise click.exceptions.Exit(failed.exit_code)

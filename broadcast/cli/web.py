@@ -1,0 +1,44 @@
+"""`broadcast web`: the station console in a browser (uvicorn serving broadcast.web)."""
+
+from __future__ import annotations
+
+import click
+
+from broadcast.cli.common import pass_app
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command("web")
+@click.option("--host", help="Địa chỉ lắng nghe (mặc định theo [web] host: 127.0.0.1, chỉ máy này).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Cổng (mặc định theo [web] port: 8080).")
+@pass_app
+def command(app, host: str | None, port: int | None) -> None:
+    """Mở bảng điều khiển của đài trên trình duyệt: soạn, duyệt, xem lịch, phát khẩn cấp.
+
+    Trước hết tạo tài khoản: broadcast users add TÊN --role bien-tap (không có tài khoản mặc định).
+
+    \b
+    Ví dụ:
+      broadcast web                       mở http://127.0.0.1:8080 trên máy này
+      broadcast web --host 0.0.0.0        cho máy khác trong mạng LAN của xã vào (có cảnh báo)
+    """
+    import uvicorn
+
+    from broadcast.web import Console, create_app
+
+    station = app.station
+    host = host or station.web.host
+    port = port or station.web.port
+    console = Console.for_station(station)
+    if not console.accounts.list():
+        click.echo("Chưa có tài khoản nào: tạo bằng 'broadcast users add TÊN --role bien-tap' "
+                   "(và một tài khoản --role duyet cho lãnh đạo duyệt).", err=True)
+    if host not in LOOPBACK:
+        click.echo(f"CẢNH BÁO: bảng điều khiển mở cho mọi máy tới được địa chỉ {host}. Chỉ dùng trong mạng "
+                   "nội bộ của xã, đặt mật khẩu mạnh; kết nối không mã hóa (http), không mở ra Internet.",
+                   err=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Bảng điều khiển: http://{shown}:{port}/login  (Ctrl+C để dừng)")
+    uvicorn.run(create_app(console), host=host, port=port, log_level="warning", access_log=False,
+                server_header=False, proxy_headers=False)

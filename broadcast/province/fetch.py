@@ -1,0 +1,221 @@
+"""Fetch a built day from the province (`broadcast fetch`): signature checked, files hashed, swapped in whole.
+
+For each day: the manifest and its signature are downloaded and checked against the province's
+public key ([province] public_key); every programme file is downloaded into
+`audio_out/.fetch-<day>/` (resumed with an HTTP Range request when an earlier attempt was cut,
+linked from the current day when its hash is unchanged) and checked against the SHA-256 and size
+the manifest gives; only then is the folder swapped in for `audio_out/<day>/` (the same swap as a
+build). A bad signature, a wrong hash or a cut download raises `DeliveryError` and leaves the day
+in place as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from http.client import HTTPException
+from pathlib import Path
+from typing import Any
+
+from broadcast.atomic import write_bytes_atomic, write_text_atomic
+from broadcast.config import Station
+from broadcast.errors import ConfigError, DeliveryError
+from broadcast.publish import (
+    MANIFEST,
+    PLAYLIST,
+    SIGNATURE,
+    day_dir,
+    manifest_problems,
+    playlist_text,
+    reuse_file,
+    swap_in,
+)
+
+PARTIAL_PREFIX = ".fetch-"
+MAX_MANIFEST_BYTES = 8 << 20
+MAX_FILE_BYTES = 2 << 30
+CHUNK = 1 << 16
+_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    day: date
+    directory: Path
+    files: int                   # programme files in the day
+    downloaded: int              # files downloaded (in whole or resumed) this time
+    linked: int                  # files taken unchanged from the day already here
+    bytes: int                   # bytes received this time
+    unchanged: bool              # the day here already was this day
+
+
+def fetch_day(station: Station, day: date, *, source: str | None = None, public_key: str | None = None,
+              timeout_s: float | None = None) -> FetchResult:
+    """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole."""
+    from broadcast.province.signing import load_public_key, verify
+
+    base = (source or station.province.source).rstrip("/")
+    if not re.match(r"https?://", base):
+        raise ConfigError(f"địa chỉ tải chương trình '{base}' không hợp lệ" if base else
+                          "chưa có địa chỉ máy chủ tỉnh để tải chương trình",
+                          hint="dùng --from http://MÁY-CHỦ:8790/TÊN-XÃ hoặc điền [province] source")
+    key_text = public_key or station.province.public_key
+    if not key_text:
+        raise ConfigError("chưa có khóa công khai của tỉnh: không thể kiểm tra chương trình tải về",
+                          hint="điền [province] public_key trong broadcast.toml (tỉnh cấp)")
+    key = load_public_key(key_text)
+    timeout = timeout_s or station.province.timeout_s
+    url = f"{base}/{day.isoformat()}"
+    manifest_bytes = _get(f"{url}/{MANIFEST}", timeout, MAX_MANIFEST_BYTES, day)
+    signature = _get(f"{url}/{SIGNATURE}", timeout, 4096, day).decode("ascii", "replace")
+    verify(manifest_bytes, signature, key, where=f"{url}/{MANIFEST}")
+    manifest = _checked_manifest(manifest_bytes, day, station, url)
+
+    audio_out = station.path(station.paths.audio_out)
+    target = day_dir(audio_out, day)
+    if _same_day(target, manifest_bytes):
+        return FetchResult(day, target, len(manifest["programmes"]), 0, 0, 0, True)
+    partial = audio_out / f"{PARTIAL_PREFIX}{day.isoformat()}"
+    partial.mkdir(parents=True, exist_ok=True)
+    wanted = {p["file"]: p for p in manifest["programmes"]}
+    for leftover in partial.iterdir():                  # an older attempt's files the day no longer has
+        if leftover.name not in wanted:
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    here = _current_hashes(target)
+    downloaded = linked = received = 0
+    for name, entry in wanted.items():
+        dst = partial / name
+        if dst.is_file() and _matches(dst, entry):
+            continue
+        if here.get(entry["sha256"]) and not dst.exists():
+            reuse_file(here[entry["sha256"]], dst)
+            if _matches(dst, entry):
+                linked += 1
+                continue
+            dst.unlink()
+        received += _download(f"{url}/{name}", dst, entry, timeout)
+        downloaded += 1
+    write_bytes_atomic(partial / MANIFEST, manifest_bytes)
+    write_text_atomic(partial / SIGNATURE, signature.strip() + "\n")
+    title = manifest.get("station_title") or station.station_title
+    write_text_atomic(partial / PLAYLIST, playlist_text(manifest, title))
+    swap_in(partial, target)
+    return FetchResult(day, target, len(wanted), downloaded, linked, received, False)
+
+
+def _checked_manifest(data: bytes, day: date, station: Station, url: str) -> dict[str, Any]:
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DeliveryError(f"manifest.json của tỉnh không đọc được: {exc}", path=url) from None
+    problems = manifest_problems(manifest)
+    if problems:
+        raise DeliveryError(f"manifest.json của tỉnh sai cấu trúc: {problems[0]}", path=url)
+    if manifest["date"] != day.isoformat():
+        raise DeliveryError(f"tỉnh gửi chương trình ngày {manifest['date']}, không phải ngày {day.isoformat()}",
+                            path=url, hint="kiểm tra địa chỉ tải ([province] source)")
+    if manifest["station"] != station.station.name:
+        raise DeliveryError(f"chương trình này của xã {manifest['station']}, không phải của xã {station.station.name}",
+                            path=url, hint="kiểm tra địa chỉ tải ([province] source): mỗi xã một địa chỉ riêng")
+    for programme in manifest["programmes"]:
+        name = str(programme.get("file", ""))
+        if not _FILE.fullmatch(name) or name in (MANIFEST, SIGNATURE, PLAYLIST):
+            raise DeliveryError(f"tên tệp '{name}' trong manifest.json không hợp lệ", path=url)
+        if not isinstance(programme.get("sha256"), str) or not isinstance(programme.get("bytes"), int) \
+                or not 0 < programme["bytes"] <= MAX_FILE_BYTES:
+            raise DeliveryError(f"manifest.json không ghi mã băm và cỡ của tệp {name}", path=url,
+                                hint="tỉnh cần dựng lại ngày này bằng phiên bản mới")
+    return manifest
+
+
+def _get(url: str, timeout: float, limit: int, day: date) -> bytes:
+    """A small whole file; DeliveryError when the province does not have it or cannot be reached."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:   # noqa: S310 - scheme checked
+            data = response.read(limit + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise DeliveryError(f"máy chủ tỉnh chưa có chương trình ngày {day:%d/%m/%Y}", path=url,
+                                hint="chờ tỉnh dựng xong rồi tải lại") from None
+        raise DeliveryError(f"máy chủ tỉnh trả lời lỗi {exc.code}", path=url) from None
+    except (urllib.error.URLError, OSError, HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"không kết nối được máy chủ tỉnh: {reason}", path=url,
+                            hint="kiểm tra mạng và địa chỉ; chương trình đang có vẫn giữ nguyên") from None
+    if len(data) > limit:
+        raise DeliveryError(f"tệp quá lớn (hơn {limit} byte)", path=url)
+    return data
+
+
+def _download(url: str, dst: Path, entry: dict, timeout: float) -> int:
+    """Download (or resume) one programme file and check it; returns the bytes received."""
+    expected = entry["bytes"]
+    have = dst.stat().st_size if dst.is_file() else 0
+    if have >= expected:
+        dst.unlink(missing_ok=True)                     # complete but wrong, or too long: start again
+        have = 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    received = 0
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:   # noqa: S310
+            resumed = response.status == 206 and have > 0
+            with dst.open("ab" if resumed else "wb") as out:
+                while chunk := response.read(CHUNK):
+                    received += len(chunk)
+                    out.write(chunk)
+                    if (have if resumed else 0) + received > expected:
+                        break                           # longer than the manifest says: the hash check refuses it
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416:
+            dst.unlink(missing_ok=True)
+        raise DeliveryError(f"máy chủ tỉnh trả lời lỗi {exc.code} cho tệp {dst.name}", path=url,
+                            hint="chạy lại lệnh; chương trình đang có vẫn giữ nguyên") from None
+    except (urllib.error.URLError, OSError, HTTPException):
+        pass                                            # a cut transfer: what arrived is kept for resuming
+    size = dst.stat().st_size if dst.is_file() else 0
+    if size < expected:
+        raise DeliveryError(f"tải tệp {dst.name} chưa xong ({size}/{expected} byte): không thay chương trình "
+                            "đang có", path=url, hint="chạy lại lệnh để tải tiếp phần còn lại")
+    if not _matches(dst, entry):
+        dst.unlink()
+        raise DeliveryError(f"tệp {dst.name} sai mã băm so với manifest.json đã ký: không nhận ngày này, "
+                            "giữ nguyên chương trình đang có", path=url,
+                            hint="báo cho trung tâm của tỉnh; có thể tệp đã bị sửa hoặc hỏng trên đường truyền")
+    return received
+
+
+def _matches(path: Path, entry: dict) -> bool:
+    if path.stat().st_size != entry["bytes"]:
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == entry["sha256"]
+
+
+def _same_day(target: Path, manifest_bytes: bytes) -> bool:
+    """The day here is exactly this signed day, every file present and whole."""
+    try:
+        if (target / MANIFEST).read_bytes() != manifest_bytes:
+            return False
+        manifest = json.loads(manifest_bytes)
+    except (OSError, ValueError):
+        return False
+    return all((target / p["file"]).is_file() and _matches(target / p["file"], p) for p in manifest["programmes"])
+
+
+def _current_hashes(target: Path) -> dict[str, Path]:
+    """sha256 -> file of the day already here, to link unchanged programmes instead of downloading."""
+    try:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        return {p["sha256"]: target / p["file"] for p in manifest["programmes"]
+                if isinstance(p.get("sha256"), str) and _FILE.fullmatch(str(p.get("file", "")))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

@@ -1,0 +1,67 @@
+"""Đăng nhập / đăng xuất, with rate limiting per address and per account name."""
+
+from __future__ import annotations
+
+import math
+
+from starlette.responses import RedirectResponse
+
+from broadcast.web.auth import EVERYONE, PUBLIC, route, signed_in, start_session
+from broadcast.web.html import page
+
+
+def _next(raw: str | None) -> str:
+    """Only a path on this site (never '//host' or a scheme): no open redirect."""
+    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
+        return raw
+    return "/tuan"
+
+
+def login_form(request, form):
+    if signed_in(request) is not None:
+        return RedirectResponse(_next(request.query_params.get("next")), status_code=303)
+    return page(request, "login.html", {"next": _next(request.query_params.get("next")), "error": ""})
+
+
+def login(request, form):
+    console = request.app.state.console
+    name = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:1024]
+    client = request.client.host if request.client else "?"
+    keys = (f"ip:{client}", f"user:{name}")
+    now = console.now()
+    wait = console.limiter.blocked(keys, now)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        return page(request, "login.html", {
+            "next": _next(form.get("next")),
+            "error": f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."}, status=429)
+    account = console.accounts.verify(name, password) if name else None
+    if account is None:
+        console.limiter.failed(keys, now)
+        console.audit.record(now, name or "?", "login-failed", detail=client)
+        return page(request, "login.html", {"next": _next(form.get("next")),
+                                            "error": "Sai tên đăng nhập hoặc mật khẩu."}, status=400)
+    console.limiter.succeeded(keys)
+    start_session(request, account)
+    console.audit.record(now, account.name, "login", detail=client)
+    return RedirectResponse(_next(form.get("next")), status_code=303)
+
+
+def logout(request, form):
+    console = request.app.state.console
+    console.audit.record(console.now(), request.scope["user"].name, "logout")
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def home(request, form):
+    return RedirectResponse("/tuan", status_code=303)
+
+
+ROUTES = [
+    route("/login", login_form, roles=PUBLIC),
+    route("/login", login, roles=PUBLIC, methods=("POST",)),
+    route("/logout", logout, roles=EVERYONE, methods=("POST",)),
+    route("/", home, roles=EVERYONE),
+]

@@ -1,0 +1,80 @@
+"""Trạng thái (daemon heartbeat, next slot, last build, disk, engines) and Quản trị (accounts, settings, audit)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import fields
+from datetime import date, timedelta
+
+from broadcast.asrun import AsRunLog
+from broadcast.build import engine_options_for, load_plan
+from broadcast.config import SECTIONS
+from broadcast.daemon import read_day, state_paths
+from broadcast.errors import BroadcastError
+from broadcast.play import spool
+from broadcast.speak import ENGINES
+from broadcast.speak.fallback import engine_report
+from broadcast.web.auth import EVERYONE, route
+from broadcast.web.html import page
+
+
+def status_view(console) -> dict:
+    station = console.station
+    now = console.now()
+    log_path, spool_dir = state_paths(station)
+    beat = None
+    if log_path.is_file():
+        with AsRunLog(log_path) as log:
+            beat = log.last_event(["heartbeat"])
+    upcoming, plan_error = None, ""
+    try:
+        schedule = console.store.schedule()
+        for offset in range(8):
+            day = now.date() + timedelta(days=offset)
+            later = [p for p in load_plan(console.toolkit, day, schedule=schedule) if p.start > now]
+            if later:
+                upcoming = later[0]
+                break
+    except BroadcastError as exc:
+        plan_error = str(exc)
+    audio_out = station.path(station.paths.audio_out)
+    last_build = None
+    if audio_out.is_dir():
+        for folder in sorted((p for p in audio_out.iterdir() if p.is_dir()), reverse=True)[:14]:
+            try:
+                manifest = read_day(audio_out, date.fromisoformat(folder.name))
+            except (ValueError, BroadcastError):
+                continue
+            if manifest and (last_build is None or manifest["generated_at"] > last_build["generated_at"]):
+                last_build = manifest
+    disk = shutil.disk_usage(station.root)
+    order = list(station.speech.engines)
+    engines = [{"name": name, "ok": ok, "reason": reason, "order": order.index(name) + 1 if name in order else None}
+               for name, ok, reason in engine_report(list(ENGINES), engine_options_for(station))]
+    return {"daemon": spool.daemon_alive(spool_dir), "beat": beat, "upcoming": upcoming,
+            "plan_error": plan_error, "last_build": last_build, "free_gb": disk.free / 1e9,
+            "total_gb": disk.total / 1e9, "engines": engines, "now": now}
+
+
+def status(request, form):
+    return page(request, "status.html", status_view(request.app.state.console))
+
+
+def admin(request, form):
+    console = request.app.state.console
+    settings = []
+    for section, cls in SECTIONS.items():
+        current = getattr(console.station, section)
+        for f in fields(cls):
+            value = getattr(current, f.name)
+            if "password" in f.name and value:
+                value = "••••••"                       # never show a secret
+            settings.append({"key": f"[{section}] {f.name}", "value": value, "doc": f.metadata["doc"]})
+    return page(request, "admin.html", {"accounts": console.accounts.list(), "settings": settings,
+                                        "audit": console.audit.recent(limit=100)})
+
+
+ROUTES = [
+    route("/trang-thai", status, roles=EVERYONE),
+    route("/quan-tri", admin, roles=("quan-tri",)),
+]

@@ -1,0 +1,92 @@
+"""Tuần này: the week's programmes, their items in order, build state, and a player for each built one."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from broadcast.build import compose, inputs_hash, load_plan
+from broadcast.daemon import read_day
+from broadcast.errors import BroadcastError, InputError
+from broadcast.model import ItemKind
+from broadcast.normalize.numbers import weekday_name
+from broadcast.plan_view import KIND_LABELS
+from broadcast.web.auth import EVERYONE, route
+from broadcast.web.files import audio_file, not_found
+from broadcast.web.html import page
+
+BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing": "Chưa dựng"}
+
+
+def parse_iso_day(raw: str | None, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InputError(f"ngày '{raw[:20]}' không hợp lệ", hint="viết YYYY-MM-DD, ví dụ 2026-12-07") from None
+
+
+def build_state(toolkit, programme, published: dict | None) -> dict:
+    """Built (same inputs as now), out of date, or not built; and whether a fallback voice spoke."""
+    entry = (published or {}).get(programme.id)
+    if entry is None:
+        return {"state": "missing", "label": BUILD_LABELS["missing"], "entry": None, "fallback": False}
+    try:
+        current = inputs_hash(toolkit, compose(toolkit, programme))
+    except BroadcastError:
+        current = None
+    state = "built" if current == entry.get("inputs_hash") else "stale"
+    fallback = entry.get("engine") != toolkit.engine_names[0] or bool(entry.get("engine_notes"))
+    return {"state": state, "label": BUILD_LABELS[state], "entry": entry, "fallback": fallback}
+
+
+def week_view(console, first: date) -> dict:
+    toolkit = console.toolkit
+    audio_out = console.station.path(console.station.paths.audio_out)
+    schedule = console.store.schedule()
+    days = []
+    for offset in range(7):
+        day = first + timedelta(days=offset)
+        manifest = read_day(audio_out, day)
+        published = {p["id"]: p for p in manifest["programmes"]} if manifest else None
+        programmes = []
+        for p in load_plan(toolkit, day, schedule=schedule):
+            items = [{"kind": KIND_LABELS[i.kind], "title": i.title, "id": i.id,
+                      "priority": i.priority.label if i.kind in (ItemKind.NOTICE, ItemKind.URGENT) else "",
+                      "repeat": i.repeat, "seconds": i.est_duration_s} for i in p.items]
+            programmes.append({"p": p, "items": items, "build": build_state(toolkit, p, published)})
+        name = weekday_name(day)
+        days.append({"day": day, "name": name[0].upper() + name[1:], "programmes": programmes})
+    return {"days": days}
+
+
+def week(request, form):
+    console = request.app.state.console
+    today = console.now().date()
+    start = parse_iso_day(request.query_params.get("tu"), today)
+    first = start - timedelta(days=start.isoweekday() - 1)
+    context = {"first": first, "prev": first - timedelta(days=7), "next": first + timedelta(days=7),
+               "today": today, "errors": None, "days": []}
+    try:
+        context.update(week_view(console, first))
+    except InputError as exc:
+        context["errors"] = str(exc)
+    return page(request, "week.html", context)
+
+
+def programme_audio(request, form):
+    """A built programme's file, only when the day's manifest names it (range requests for seeking)."""
+    console = request.app.state.console
+    day = parse_iso_day(request.path_params["day"], console.now().date())
+    name = request.path_params["name"]
+    manifest = read_day(console.station.path(console.station.paths.audio_out), day)
+    files = {p["file"] for p in manifest["programmes"]} if manifest else set()
+    if name not in files:
+        return not_found("tệp này")
+    return audio_file(console.station.path(console.station.paths.audio_out) / day.isoformat() / name)
+
+
+ROUTES = [
+    route("/tuan", week, roles=EVERYONE),
+    route("/audio/{day}/{name}", programme_audio, roles=EVERYONE),
+]

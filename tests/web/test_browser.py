@@ -1,0 +1,180 @@
+"""The console in a real browser: Debian's Chromium driven by Selenium, against `broadcast web` on a free port.
+
+The officer logs in, writes an announcement from a template with a list of people, previews
+it, listens to it (the audio element loads and has a duration) and sends it for approval; the
+approver approves it in a phone-sized window; it then shows in the week's plan. A screenshot
+of each page is saved in tests/web/artifacts/ (not tracked).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+WAIT_S = 60          # an upper bound for the page to react, never a speed assertion
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
+    pytest.skip("no Chromium here: install Debian's chromium and chromium-driver (apt-get install chromium "
+                "chromium-driver) to run the browser test", allow_module_level=True)
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def broadcast_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "broadcast"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "broadcast"]
+
+
+@pytest.fixture
+def server(station_dir):
+    for name, role in (("can-bo", "bien-tap"), ("chu-tich", "duyet")):
+        subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", name, "--role", role,
+                        "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
+    port = free_port()
+    proc = subprocess.Popen([*broadcast_cmd(), "--station", str(station_dir), "web", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(600):                      # until the port answers (bounded by attempts)
+            if proc.poll() is not None:
+                pytest.fail(f"broadcast web stopped: {proc.stdout.read()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            try:
+                proc.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                pass
+        else:
+            pytest.fail("broadcast web did not open its port")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def chrome():
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="broadcast-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", "--window-size=1280,1000", "--lang=vi"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT_S)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def login(driver, base: str, name: str) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element(By.NAME, "username").send_keys(name)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(driver, WAIT_S).until(ec.url_contains("/tuan"))
+
+
+def fill(driver, name: str, value: str) -> None:
+    box = driver.find_element(By.NAME, name)
+    box.clear()
+    box.send_keys(value)
+
+
+def test_officer_writes_listens_sends_and_the_approver_approves_on_a_phone(server, chrome):
+    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d.get(f"{server}/login")
+    shot(d, "0-dang-nhap")
+    login(d, server, "can-bo")
+    shot(d, "1-tuan-nay")
+
+    d.get(f"{server}/soan")
+    shot(d, "3-soan-chon-mau")
+    d.find_element(By.ID, "mau-tra_ket_qua").click()
+    wait.until(ec.presence_of_element_located((By.NAME, "v.nguoi_nhan.0.ho_ten")))
+    fill(d, "v.nguoi_nhan.0.ho_ten", "ông Nguyễn Văn Bình")
+    fill(d, "v.nguoi_nhan.0.thon", "Đông")
+    fill(d, "v.nguoi_nhan.0.thu_tuc", "giấy chứng nhận quyền sử dụng đất")
+    d.find_element(By.CSS_SELECTOR, "button[value=add-row]").click()          # one more person
+    wait.until(ec.presence_of_element_located((By.NAME, "v.nguoi_nhan.1.ho_ten")))
+    fill(d, "v.nguoi_nhan.1.ho_ten", "bà Trần Thị Lan")
+    fill(d, "v.nguoi_nhan.1.thon", "Trung")
+    fill(d, "v.nguoi_nhan.1.thu_tuc", "trích lục khai sinh")
+    fill(d, "v.thoi_gian", "07/12/2026 đến 11/12/2026")
+    fill(d, "title", "Mời nhận kết quả thủ tục hành chính")
+    fill(d, "from", "07/12/2026")
+    fill(d, "until", "09/12/2026")
+
+    d.find_element(By.ID, "xem").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "xem-truoc"), "Máy đọc"))
+    preview = d.find_element(By.ID, "xem-truoc").text
+    assert "Ông Nguyễn Văn Bình, thôn Đông" in preview and "Bà Trần Thị Lan" in preview
+
+    d.find_element(By.ID, "nghe").click()
+    player = wait.until(ec.presence_of_element_located((By.ID, "nghe-audio")))
+    duration = wait.until(lambda drv: drv.execute_script(
+        "const a = document.getElementById('nghe-audio');"
+        "return a && a.readyState >= 1 && isFinite(a.duration) && a.duration > 0 ? a.duration : false;"))
+    assert duration > 5 and player.get_attribute("src").endswith(".mp3")
+    assert d.execute_script("return document.getElementById('nghe-audio').error") is None
+    shot(d, "3-soan-thong-bao")
+
+    d.find_element(By.ID, "gui-duyet").click()
+    wait.until(ec.url_contains("/thong-bao"))
+    assert "Đã gửi duyệt" in d.page_source and "Chờ duyệt" in d.page_source
+    shot(d, "2-thong-bao")
+    for path, name in (("/tai-len", "3-ghi-am-tai-len"), ("/khan-cap", "5-phat-khan-cap"),
+                       ("/da-phat", "6-da-phat"), ("/bao-cao", "6-bao-cao"), ("/trang-thai", "7-trang-thai")):
+        d.get(f"{server}{path}")
+        assert d.find_element(By.TAG_NAME, "h1").text
+        shot(d, name)
+    d.find_element(By.CSS_SELECTOR, "form.who button").click()
+    wait.until(ec.url_contains("/login"))
+
+    # The chairman, on a phone.
+    d.set_window_size(390, 844)
+    login(d, server, "chu-tich")
+    d.get(f"{server}/duyet")
+    card = d.find_element(By.CSS_SELECTOR, "article.review")
+    assert "Ông Nguyễn Văn Bình" in card.text and "Mời nhận kết quả thủ tục hành chính" in card.text
+    assert d.execute_script("return document.documentElement.scrollWidth") <= 390 + 1   # no sideways scrolling
+    shot(d, "4-duyet-dien-thoai")
+    card.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "p.flash"), "Đã duyệt"))
+
+    d.get(f"{server}/tuan?tu=2026-12-07")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "section.day")))
+    assert "Mời nhận kết quả thủ tục hành chính" in d.find_element(By.CSS_SELECTOR, "section.day").text
+    shot(d, "1-tuan-nay-dien-thoai")

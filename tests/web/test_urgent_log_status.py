@@ -1,0 +1,94 @@
+"""Phát khẩn cấp through the spool, Đã phát and Báo cáo from the as-run log, Trạng thái."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import yaml
+from conftest import START
+
+from broadcast.asrun import AsRunLog
+from broadcast.daemon import state_paths
+from broadcast.play.spool import INCOMING, DaemonLock
+
+
+def test_urgent_is_prepared_confirmed_then_handed_to_the_running_daemon(browser, console):
+    sender = browser("duyet")
+    info = console.toolkit.library.get("canh_bao_bao_lu")
+    example = yaml.safe_load((console.station.root / "scripts_vi/examples/canh_bao_bao_lu.yaml")
+                             .read_text(encoding="utf-8"))
+    form = {}
+    for name, spec in info.variables.items():
+        value = example.get(name, "")
+        if spec.type == "records":
+            for i, row in enumerate(value):
+                form.update({f"v.{name}.{i}.{col}": str(cell) for col, cell in row.items()})
+        else:
+            form[f"v.{name}"] = "\n".join(value) if isinstance(value, list) else str(value)
+    prepared = sender.post("/khan-cap/mau/canh_bao_bao_lu", form)
+    assert prepared.status_code == 200, prepared.text
+    assert "Thông báo khẩn" in prepared.text and "Phát ngay" in prepared.text
+    name = re.search(r'name="prepared" value="([^"]+)"', prepared.text).group(1)
+    assert sender.get(f"/khan-cap/nghe/{name}").status_code == 200
+
+    unconfirmed = sender.post("/khan-cap/phat", {"prepared": name})
+    assert unconfirmed.status_code == 400 and "chưa xác nhận" in unconfirmed.text
+    no_daemon = sender.post("/khan-cap/phat", {"prepared": name, "confirm": "yes"})
+    assert no_daemon.status_code == 400 and "không chạy" in no_daemon.text
+
+    spool_dir = state_paths(console.station)[1]
+    lock = DaemonLock(spool_dir)
+    lock.acquire()
+    try:
+        sent = sender.post("/khan-cap/phat", {"prepared": name, "confirm": "yes"})
+    finally:
+        lock.release()
+    assert sent.status_code == 303 and sent.headers["location"] == "/da-phat"
+    (meta_file,) = (spool_dir / INCOMING).glob("*.json")
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    assert meta["priority"] == "khan-cap" and (spool_dir / INCOMING / meta["audio"]).is_file()
+    assert meta["submitted_at"] == START.isoformat(timespec="seconds")
+    assert console.audit.recent()[0]["action"] == "urgent"
+    assert sender.post("/khan-cap/phat", {"prepared": "../../var/users.json", "confirm": "yes"}).status_code == 400
+
+
+def test_the_log_page_shows_a_day_with_filters(browser, console):
+    log_path = state_paths(console.station)[0]
+    with AsRunLog(log_path) as log:
+        row = log.programme_started(programme_id="2026-12-03-sang", day=date(2026, 12, 3), slot="sang",
+                                    session="sang", scheduled_at=START.replace(hour=5, minute=30),
+                                    title="Chương trình phát thanh buổi sáng",
+                                    started_at=START.replace(hour=5, minute=30))
+        log.finish(row, "played", START.replace(hour=5, minute=45))
+        log.programme_started(programme_id="2026-12-03-chieu", day=date(2026, 12, 3), slot="chieu",
+                              session="chieu", scheduled_at=START.replace(hour=17), title="Buổi chiều lỡ",
+                              started_at=None, status="missed")
+    client = browser("quan-tri")
+    page = client.get("/da-phat?ngay=2026-12-03").text
+    assert "Chương trình phát thanh buổi sáng" in page and "đã phát" in page and "Buổi chiều lỡ" in page
+    only_missed = client.get("/da-phat?ngay=2026-12-03&trang-thai=missed").text
+    assert "Buổi chiều lỡ" in only_missed and "buổi sáng</td>" not in only_missed
+    assert "Chưa có gì" in client.get("/da-phat?ngay=2026-12-04").text
+
+
+def test_a_report_is_made_like_the_cli_and_downloaded(browser, console):
+    officer = browser("bien-tap")
+    made = officer.post("/bao-cao", {"kind": "month", "month": "2026-12"})
+    assert made.status_code == 303
+    page = officer.get("/bao-cao").text
+    assert "report-2026-12.docx" in page and "report-2026-12.md" in page
+    docx = officer.get("/bao-cao/tai/report-2026-12.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert "attachment" in docx.headers["content-disposition"]
+    assert officer.post("/bao-cao", {"kind": "month", "month": "2026-13"}).status_code == 400
+
+
+def test_status_page_names_daemon_next_slot_disk_and_engines(browser, console, clock):
+    page = browser("quan-tri").get("/trang-thai").text
+    assert "không chạy" in page and "chưa có nhịp nào" in page
+    assert "17:00 03/12/2026" in page                      # the next slot after 09:00 on 3 December
+    assert "GB" in page and "fake" in page and "espeak" in page
+    clock.now = START + timedelta(hours=10)
+    assert "05:30 04/12/2026" in browser("duyet").get("/trang-thai").text
