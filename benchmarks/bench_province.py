@@ -9,7 +9,7 @@ online or neural voice), in one run and from cold caches: N separate `broadcast 
 processes one after another (each station its own cache: nothing shared), then `province
 build` on 2 and on 1 embedded workers (one shared cache). It prints one Markdown table: wall
 time, speech items against distinct syntheses, the peak memory of client, scheduler and
-worker processes (ffmpeg children counted apart), and whether every province day equals the
+worker processes, and whether every province day equals the
 separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
 scheduler runs inside the client process (LocalCluster), so their peak is one figure. Each row
 also shows the 1-minute load average at its start and end: the machine may be shared.
@@ -41,7 +41,11 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _peaks() -> tuple[float, float]:
-    """(this process, its finished children) peak resident memory in MB; runs on workers too."""
+    """(this process, its finished children) peak resident memory in MB; runs on workers too.
+
+    The children's figure is no ffmpeg peak: a child forked from a large process counts that
+    process's pages until it execs, so it is kept in the JSON only, not in the table.
+    """
     return peak_mb(resource.RUSAGE_SELF), peak_mb(resource.RUSAGE_CHILDREN)
 
 
@@ -90,7 +94,7 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "cluster_s": ready - started, **result.summary(),
             "client_mb": peak_mb(), "scheduler_mb": scheduler_peak[0],
             "worker_mb": max(p[0] for p in worker_peaks.values()),
-            "ffmpeg_mb": max(p[1] for p in worker_peaks.values()), "load": (load_start, load())}
+            "worker_children_mb": max(p[1] for p in worker_peaks.values()), "load": (load_start, load())}
 
 
 SMALL_DAY = ("slots.yaml", "calendar.yaml")   # --small: the communes' slots, the province's column and notice
@@ -120,13 +124,13 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tu
 
 def table(rows: list[dict]) -> str:
     head = ("| N | engine | run | wall s | s per commune | cluster start s | speech items | distinct | synthesized "
-            "| peak MB client+scheduler / worker (ffmpeg) | same days | load 1 min |")
+            "| peak MB client+scheduler / worker | same days | load 1 min |")
     lines = [head, "|" + "---|" * 12]
     for r in rows:
         loads = f"{r['load'][0]:.1f} → {r['load'][1]:.1f}" if "load" in r else "–"
         per = f"{r['seconds'] / r['n']:.2f}"
         if "speech_items" in r:
-            mem = f"{r['client_mb']:.0f} / {r['worker_mb']:.0f} ({r['ffmpeg_mb']:.0f})"
+            mem = f"{r['client_mb']:.0f} / {r['worker_mb']:.0f}"
             lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {per} | {r['cluster_s']:.1f} "
                          f"| {r['speech_items']} | {r['distinct_texts']} | {r['synthesized']} | {mem} "
                          f"| {'–' if r['same'] is None else 'yes' if r['same'] else 'NO'} | {loads} |")
