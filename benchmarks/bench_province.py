@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -100,13 +101,26 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
 SMALL_DAY = ("slots.yaml", "calendar.yaml")   # --small: the communes' slots, the province's column and notice
 
 
+def pin_speech(config: Path, speech: dict[str, str]) -> None:
+    """Set [speech] keys in a copy's broadcast.toml (rows of runs made on other defaults stay comparable)."""
+    text = config.read_text(encoding="utf-8")
+    for key, value in speech.items():
+        line = f"{key} = {value}"
+        text, found = re.subn(rf"(?m)^{re.escape(key)} = .*$", line, text, count=1)
+        if not found:
+            text = text.replace("[speech]\n", f"[speech]\n{line}\n", 1)
+    config.write_text(text, encoding="utf-8")
+
+
 def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tuple[int, ...],
-             with_separate: bool = True, small: bool = False) -> list[dict]:
+             with_separate: bool = True, small: bool = False, speech: dict[str, str] | None = None) -> list[dict]:
     from broadcast.province.copies import make_province
 
     engines = '["fake"]' if engine == "fake" else '["espeak"]'
     scratch = make_province(ROOT, workdir / f"{engine}-{n}", n, engines=engines, fake_delay_s=delay,
                             schedules=SMALL_DAY if small else None)
+    for station in scratch.stations:
+        pin_speech(station / "broadcast.toml", speech or {})
     label = f"fake {int(delay * 1000)} ms" if engine == "fake" else engine
     rows = []
     expected = {}
@@ -155,18 +169,21 @@ def main() -> None:
     parser.add_argument("--small", action="store_true",
                         help="each commune keeps only its slots and calendar (the province's column and "
                              "notice fill the day): about a fifth of the sample day, for a loaded machine")
+    parser.add_argument("--speech", default="", metavar="KEY=VALUE,...",
+                        help="set these [speech] keys in every copy, e.g. rate=130,word_gap=5")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     sizes = [n for n in args.n if args.max_n is None or n <= args.max_n]
     engines = ["espeak"] if args.quick else args.engines
     cases = [(e, args.fake_delay if e == "fake" else 0.0) for e in engines]
     worker_counts = (2,) if args.quick else tuple(args.workers)
+    speech = dict(part.split("=", 1) for part in args.speech.split(",") if part)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
         for n in sizes:
             for engine, delay in cases:
                 with_separate = not args.no_separate or n <= args.separate_max
-                case = run_case(n, engine, delay, Path(tmp), worker_counts, with_separate, args.small)
+                case = run_case(n, engine, delay, Path(tmp), worker_counts, with_separate, args.small, speech)
                 rows += case
                 print(table(case), flush=True)
                 if args.json:

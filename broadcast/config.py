@@ -50,12 +50,12 @@ class SpeechSection:
                             "máy sau đọc thay cả chương trình khi máy trước lỗi.")
     voice: str = setting("vi", "Giọng espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam).",
                          choices=("vi", "vi-vn-x-central", "vi-vn-x-south"))
-    rate: int = setting(130, "Tốc độ đọc của espeak (từ/phút); 130 dễ nghe nhất khi đo (make bench-voice).",
+    rate: int = setting(120, "Tốc độ đọc của espeak (từ/phút); 120 dễ nghe nhất khi đo (make bench-voice).",
                         minimum=80, maximum=450)
     pitch: int = setting(50, "Cao độ giọng espeak (0-99).", minimum=0, maximum=99)
     pitch_range: int = setting(50, "Biên độ lên xuống giọng espeak (0 đều đều - 99 nhiều ngữ điệu).",
                                minimum=0, maximum=99)
-    word_gap: int = setting(5, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms); 5 dễ nghe hơn 0 khi đo.",
+    word_gap: int = setting(6, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms); 6 dễ nghe nhất khi đo.",
                             minimum=0, maximum=50)
     edge_voice: str = setting("vi-VN-HoaiMyNeural", "Giọng edge (mạng): vi-VN-HoaiMyNeural (nữ) "
                               "hoặc vi-VN-NamMinhNeural (nam).",
@@ -113,7 +113,8 @@ class ProgrammeSection:
     gap_s: float = setting(1.0, "Khoảng lặng giữa các mục (giây).", minimum=0, maximum=10)
     repeat_gap_s: float = setting(1.5, "Khoảng lặng trước 'Xin nhắc lại' (giây).", minimum=0, maximum=10)
     require_approval: bool = setting(True, "Chỉ phát thông báo đã được lãnh đạo UBND duyệt (status: approved).")
-    chars_per_second: float = setting(13.0, "Tốc độ đọc ước tính để lập lịch (ký tự/giây).",
+    chars_per_second: float = setting(10.0, "Tốc độ đọc ước tính để lập lịch trước lần dựng đầu (ký tự/giây; "
+                                      "espeak mặc định đọc khoảng 10); sau đó ước tính theo giọng đã đọc.",
                                       minimum=5, maximum=40)
 
 

@@ -32,6 +32,12 @@ def test_too_few_clips_fall_back_to_the_setting():
 
 
 def test_a_build_calibrates_the_next_plan_on_the_voice_that_spoke(station_dir):
+    # A reading-speed setting far from this voice's (the fake engine reads about 13 characters a
+    # second at the default rate, close to the default setting), so that only calibration can help.
+    config = station_dir / "broadcast.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "[programme]\n" in text and "chars_per_second" not in text
+    config.write_text(text.replace("[programme]\n", "[programme]\nchars_per_second = 20.0\n", 1), encoding="utf-8")
     station = load_station(station_dir)
     before = [p.est_duration_s for p in load_plan(Toolkit.from_station(station), NEXT)]
     build_day(station, DAY, toolkit=Toolkit.from_station(station))

@@ -17,10 +17,10 @@ class EngineOptions:
     """Settings from [speech]; each engine reads the ones it understands."""
 
     voice: str = "vi"           # espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam)
-    rate: int = 130             # espeak: words per minute, 80-450 (130: fewest words misheard, bench_voice)
+    rate: int = 120             # espeak: words per minute, 80-450 (120: fewest words misheard, bench_voice)
     pitch: int = 50             # espeak: 0-99
     pitch_range: int = 50       # espeak: 0 monotone .. 99 lively (espeakRANGE)
-    word_gap: int = 5           # espeak: extra pause between words, in units of 10 ms (espeakWORDGAP)
+    word_gap: int = 6           # espeak: extra pause between words, in units of 10 ms (espeakWORDGAP; 6: bench_voice)
     slow: bool = False          # gtts
     tld: str = "com.vn"         # gtts: translate.google.<tld>
     edge_voice: str = "vi-VN-HoaiMyNeural"   # edge: vi-VN-HoaiMyNeural or vi-VN-NamMinhNeural

@@ -47,7 +47,7 @@ def test_key_follows_text_options_and_engine_but_not_unicode_form(tmp_path):
     key = cache.key(fake, TEXT)
     assert cache.key(fake, unicodedata.normalize("NFD", TEXT)) == key
     assert cache.key(fake, TEXT + ".") != key
-    assert cache.key(FakeEngine(EngineOptions(rate=120)), TEXT) != key
+    assert cache.key(FakeEngine(EngineOptions(rate=EngineOptions().rate + 20)), TEXT) != key   # another rate
     assert cache.key(FakeEngine(EngineOptions(voice="vi-vn-x-south")), TEXT) == key   # fake has no voices
 
 
