@@ -113,8 +113,7 @@ class ProgrammeSection:
     gap_s: float = setting(1.0, "Khoảng lặng giữa các mục (giây).", minimum=0, maximum=10)
     repeat_gap_s: float = setting(1.5, "Khoảng lặng trước 'Xin nhắc lại' (giây).", minimum=0, maximum=10)
     require_approval: bool = setting(True, "Chỉ phát thông báo đã được lãnh đạo UBND duyệt (status: approved).")
-    chars_per_second: float = setting(10.0, "Tốc độ đọc ước tính để lập lịch trước lần dựng đầu (ký tự/giây; "
-                                      "espeak mặc định đọc khoảng 10); sau đó ước tính theo giọng đã đọc.",
+    chars_per_second: float = setting(13.0, "Tốc độ đọc ước tính để lập lịch (ký tự/giây).",
                                       minimum=5, maximum=40)
 
 
