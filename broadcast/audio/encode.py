@@ -60,6 +60,7 @@ def _loopback_decoding(exe: str) -> bool:
 _HEARD = "[dec:0]ebur128@heard=framelog=quiet,volumedetect[heard]"
 _PEAK_LEVEL_RE = re.compile(r"max_volume: (-?inf|-?\d+(?:\.\d+)?) dB")
 _HEARD_SAMPLES_RE = re.compile(r"n_samples: (\d+)")
+_S16_SILENCE_DB = -91.0    # volumedetect's max_volume for a stream of zeros (one LSB reads -90.3)
 
 
 def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
@@ -86,7 +87,8 @@ def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
     if heard is None or not peak or not samples or not max(samples):
         # A summary lost from a busy ffmpeg's stderr: measure the written file instead, as on old ffmpeg.
         return _measure_output(dst)
-    loudness = Loudness(heard.integrated_lufs, float(peak[-1]), heard.lra)
+    peak_db = float(peak[-1])
+    loudness = Loudness(heard.integrated_lufs, float("-inf") if peak_db <= _S16_SILENCE_DB else peak_db, heard.lra)
     return loudness, max(samples) / fmt.sample_rate
 
 
