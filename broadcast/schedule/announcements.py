@@ -7,11 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast.bounded_yaml import file_too_big
-from broadcast.errors import ScheduleError
 from broadcast.model import Priority
-from broadcast.schedule.fields import _BAD, FieldReader, _cap
-from broadcast.schedule.files import YMap, read_yaml
+from broadcast.schedule.fields import _BAD, FieldReader, _cap, _read_document
+from broadcast.schedule.files import YMap
 from broadcast.schedule.model import AnnouncementSpec
 from broadcast.schedule.vocabulary import (
     _ANNOUNCEMENT_KEYS,
@@ -177,20 +175,8 @@ def _read_announcement_files(loader: FieldReader, folder: Path,
         if file.name in replacing and replacing[file.name] is None:
             continue
         shown = loader.display(file)
-        raw = contents[file] if contents[file] is not None else loader.read_file(file, shown)
-        if raw is _BAD:
-            continue
-        if len(raw) > loader.limits.max_bytes:
-            loader.errors.append(file_too_big(len(raw), loader.limits.max_bytes, shown))
-            continue
-        loader.hasher.update(b"announcement\0" + file.name.encode() + b"\0" + raw)
-        try:
-            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
-        except UnicodeDecodeError:
-            loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
-            continue
-        except ScheduleError as exc:
-            loader.errors.append(exc)
+        doc = _read_document(loader, file, shown, "announcement", contents[file])
+        if doc is _BAD:
             continue
         if not isinstance(doc, YMap):
             loader.error(shown, 1, "Tệp trong thư mục thong-bao/ phải là một thông báo (các khóa id, "

@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from broadcast.bounded_yaml import YamlLimits, read_capped
+from broadcast.bounded_yaml import YamlLimits, file_too_big, read_capped
 from broadcast.errors import BroadcastError, ScheduleError
 from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.files import YMap, plain, read_yaml
@@ -39,6 +39,30 @@ def _slugify(text: str) -> str:
     key = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
     key = "".join(c for c in key if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", key).strip("-") or "sang"
+
+
+def _read_document(loader: FieldReader, file: Path, shown: str, kind: str,
+                   content: bytes | None = None) -> Any:
+    """One YAML file (schedule, `thong-bao/` announcement or data) read, hashed, decoded and parsed.
+
+    `content`: the bytes the file would hold after a save (checked against the size limit here,
+    since they were not read through `read_file`). The bytes go into the schedule's fingerprint
+    under `kind`. Returns the document (None when empty), or _BAD with the problem recorded.
+    """
+    raw = loader.read_file(file, shown) if content is None else content
+    if raw is _BAD:
+        return _BAD
+    if len(raw) > loader.limits.max_bytes:
+        loader.errors.append(file_too_big(len(raw), loader.limits.max_bytes, shown))
+        return _BAD
+    loader.hasher.update(kind.encode() + b"\0" + file.name.encode() + b"\0" + raw)
+    try:
+        return read_yaml(raw.decode("utf-8"), shown, loader.limits)
+    except UnicodeDecodeError:
+        loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
+    except ScheduleError as exc:
+        loader.errors.append(exc)
+    return _BAD
 
 
 class FieldReader:
@@ -247,18 +271,9 @@ class FieldReader:
                            f"{self.display(self.directory)})")
                 return _BAD, path, m.line
             data_path = self.display(file)
-            raw = self.read_file(file, data_path)
-            if raw is _BAD:
-                return _BAD, path, m.line
-            try:
-                self.data_files.append(file)
-                self.hasher.update(b"data\0" + file.name.encode() + b"\0" + raw)
-                values = read_yaml(raw.decode("utf-8"), data_path, self.limits)
-            except UnicodeDecodeError:
-                self.error(data_path, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
-                return _BAD, path, m.line
-            except ScheduleError as exc:
-                self.errors.append(exc)
+            self.data_files.append(file)
+            values = _read_document(self, file, data_path, "data")
+            if values is _BAD:
                 return _BAD, path, m.line
             if values is None:
                 values = YMap()

@@ -17,7 +17,7 @@ from broadcast.schedule.announcements import AnnouncementReader, _read_announcem
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 from broadcast.schedule.calendar_section import CalendarReader
 from broadcast.schedule.columns import ColumnReader
-from broadcast.schedule.fields import _BAD, FieldReader
+from broadcast.schedule.fields import _BAD, FieldReader, _read_document
 from broadcast.schedule.files import YList, YMap, plain, read_yaml
 from broadcast.schedule.model import AnnouncementSpec, ColumnSpec, EpisodeSpec, RelaySpec, Schedule, SlotSpec
 from broadcast.schedule.slots import SlotReader
@@ -27,8 +27,16 @@ from broadcast.schedule.vocabulary import (
     ALL_DAYS,
     ANNOUNCEMENT_FOLDER,
     DAY_NAMES,
+    DEFAULT_STRUCTURE,
+    FURNITURE_TEMPLATES,
+    HOLIDAY_POLICIES,
+    LIVE_SCHEMES,
+    RECORDING_MAX_BYTES,
+    RECORDING_REPEAT,
     SESSIONS,
+    SOURCES,
     STATUSES,
+    STRUCTURE_PARTS,
     ascii_key,
     parse_date,
     parse_days,
@@ -36,7 +44,9 @@ from broadcast.schedule.vocabulary import (
 )
 
 __all__ = [
-    "ALL_DAYS", "ANNOUNCEMENT_FOLDER", "DAY_NAMES", "SESSIONS", "STATUSES", "_ANNOUNCEMENT_KEYS",
+    "ALL_DAYS", "ANNOUNCEMENT_FOLDER", "DAY_NAMES", "DEFAULT_STRUCTURE", "FURNITURE_TEMPLATES",
+    "HOLIDAY_POLICIES", "LIVE_SCHEMES", "RECORDING_MAX_BYTES", "RECORDING_REPEAT", "SESSIONS", "SOURCES",
+    "STATUSES", "STRUCTURE_PARTS", "_ANNOUNCEMENT_KEYS",
     "AnnouncementSpec", "CalendarException", "ColumnSpec", "EpisodeSpec", "FieldReader", "RelaySpec",
     "Schedule", "SlotSpec", "StationCalendar", "YList", "YMap", "ascii_key", "load_schedule", "parse_date",
     "parse_days", "parse_time", "plain", "read_yaml",
@@ -90,17 +100,8 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     for file in files:
         shown = loader.display(file)
         loader.folders[shown] = file.parent
-        raw = loader.read_file(file, shown)
-        if raw is _BAD:
-            continue
-        loader.hasher.update(b"schedule\0" + file.name.encode() + b"\0" + raw)
-        try:
-            doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
-        except UnicodeDecodeError:
-            loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
-            continue
-        except ScheduleError as exc:
-            loader.errors.append(exc)
+        doc = _read_document(loader, file, shown, "schedule")
+        if doc is _BAD:
             continue
         if doc is None or doc == {}:
             loader.warnings.append(f"{shown}: Tệp lịch phát trống (chưa có 'slots', 'columns', "
