@@ -31,7 +31,7 @@ from broadcast.errors import ScheduleError
 # sequence's a list of nodes, a mapping's a list of (key, value) node pairs.
 Node = Any
 
-__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped"]
+__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped", "recording_reads"]
 
 
 @dataclass(frozen=True)
