@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import errno
 import functools
 import math
 import os
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from broadcast.errors import AudioError, ConfigError
+from broadcast.io_errors import describe_os_error, disk_full_in
 
 StrPath = str | os.PathLike[str]
 
@@ -118,7 +120,10 @@ def _run(args: Sequence[str], *, doing: str, path: StrPath | None = None,
 
 
 def _failure(doing: str, stderr: str, path: StrPath | None) -> AudioError:
-    """The error for a failed ffmpeg run: blame the input file when there is one."""
+    """The error for a failed ffmpeg run: blame the input file when there is one (not for a full disk)."""
+    if disk_full_in(stderr):            # ffmpeg could not write: no input file is to blame
+        full = describe_os_error(OSError(errno.ENOSPC, "No space left on device"))
+        return AudioError(f"ffmpeg lỗi khi {doing}: {full.message}", hint=full.hint)
     if path is not None:
         return AudioError(f"Tệp âm thanh hỏng hoặc không đọc được: {_last_line(stderr)}", path=str(path),
                           hint="Sửa: tạo lại tệp này hoặc thay bằng tệp khác")

@@ -6,7 +6,8 @@ into billions of values only when it is turned into Python objects. `check_docum
 composed graph once (every node once, memoised) and refuses it before anything is built:
 
 - more than `max_nodes` values once every alias is expanded,
-- more than `max_aliases` alias uses (references to a node already seen),
+- more than `max_aliases` alias uses (references to a list or mapping already seen; an alias of
+  a scalar adds one value and is counted only in `max_nodes`),
 - nesting deeper than `max_depth`, or an alias inside itself (`&a [*a]`).
 
 `read_capped` reads at most `max_bytes` (+1 to tell) of a file, so a 10 MB file is refused
@@ -34,7 +35,7 @@ __all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "re
 class YamlLimits:
     """How much one YAML file may cost (the station's `[limits]` settings)."""
 
-    max_bytes: int = 2 * 1024 * 1024
+    max_bytes: int = 1024 * 1024
     max_nodes: int = 200_000
     max_aliases: int = 1_000
     max_depth: int = 50
@@ -42,6 +43,11 @@ class YamlLimits:
 
 class YamlLimitError(ScheduleError):
     """A YAML file is larger, wider or deeper than any real schedule or data file."""
+
+
+def _number(n: int) -> str:
+    """12.345: Vietnamese digit grouping."""
+    return f"{n:,}".replace(",", ".")
 
 
 def _size_text(n_bytes: int) -> str:
@@ -85,7 +91,7 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
     """Refuse a composed document that would expand past `limits`; linear in the graph's size."""
     if root is None:
         return
-    expanded: dict[int, int] = {}          # id(node) → values it stands for, aliases expanded
+    expanded: dict[int, int] = {}          # id(collection node) → values it stands for, aliases expanded
     aliases = 0
     on_path: set[int] = set()
     # Iterative post-order walk: (node, children still to visit, depth).
@@ -95,6 +101,8 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
         node, pending, depth = stack[-1]
         if pending:
             child = pending.pop()
+            if not isinstance(child.value, list):
+                continue                   # a scalar stands for one value; no need to remember it
             key = id(child)
             if key in on_path:
                 raise YamlLimitError("Bí danh (*...) trỏ vào chính mục chứa nó, tạo vòng lặp vô tận.",
@@ -103,8 +111,8 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
             if key in expanded:
                 aliases += 1
                 if aliases > limits.max_aliases:
-                    raise YamlLimitError(f"Tệp dùng quá nhiều bí danh (*...): hơn {limits.max_aliases:,}."
-                                         .replace(",", "."), path=shown, line=child.start_mark.line + 1,
+                    raise YamlLimitError(f"Tệp dùng quá nhiều bí danh (*...): hơn "
+                                         f"{_number(limits.max_aliases)}.", path=shown, line=child.start_mark.line + 1,
                                          hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*'")
                 continue
             if depth + 1 > limits.max_depth:
@@ -116,10 +124,14 @@ def check_document(root: Node | None, limits: YamlLimits, shown: str) -> None:
             continue
         stack.pop()
         on_path.discard(id(node))
-        total = 1 + sum(expanded[id(c)] for c in _children(node))
+        total = 1 + sum(expanded[id(c)] if isinstance(c.value, list) else 1 for c in _children(node))
         if total > limits.max_nodes:
-            raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {limits.max_nodes:,}), thường do "
-                                 "bí danh (*...) lồng nhau.".replace(",", "."),
-                                 path=shown, line=node.start_mark.line + 1,
-                                 hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*', hoặc tách tệp")
+            if aliases:
+                raise YamlLimitError(f"Tệp tạo ra quá nhiều giá trị (hơn {_number(limits.max_nodes)}) do "
+                                     "bí danh (*...) lồng nhau.", path=shown, line=node.start_mark.line + 1,
+                                     hint="Sửa: ghi giá trị ra thay vì dùng '&' và '*'")
+            raise YamlLimitError(f"Tệp có quá nhiều giá trị (hơn {_number(limits.max_nodes)}).", path=shown,
+                                 line=node.start_mark.line + 1,
+                                 hint="Sửa: tách thành nhiều tệp nhỏ hơn, hoặc tăng 'yaml_max_nodes' trong "
+                                      "mục [limits] của broadcast.toml")
         expanded[id(node)] = total

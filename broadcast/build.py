@@ -84,7 +84,9 @@ class Toolkit:
         names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
         shared = (station.province_dir / "scripts_vi",) if station.province_dir else ()
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
-                                  display_root=station.root, include=shared)
+                                  display_root=station.root, include=shared,
+                                  max_output_chars=station.limits.text_max_chars,
+                                  max_steps=station.limits.render_max_steps)
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 

@@ -181,7 +181,8 @@ class ProvinceSection:
 class LimitsSection:
     """[limits]: how much one input may cost, so a mistake fails fast instead of filling the machine."""
 
-    schedule_max_kb: int = setting(2048, "Kích thước tối đa một tệp lịch phát hoặc tệp dữ liệu YAML (KB).",
+    schedule_max_kb: int = setting(1024, "Kích thước tối đa một tệp lịch phát hoặc tệp dữ liệu YAML (KB); "
+                                   "1 MB là khoảng 5.000 thông báo.",
                                    minimum=16, maximum=65536)
     yaml_max_nodes: int = setting(200_000, "Số giá trị tối đa trong một tệp YAML, kể cả khi mở các bí "
                                   "danh '*' (chặn tệp 'bom' lồng bí danh).", minimum=1000, maximum=10_000_000)

@@ -187,7 +187,7 @@ def test_failed_encode_leaves_nothing(clips, tmp_path, monkeypatch):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     try:
-        with pytest.raises(AudioError, match="No space left on device"):
+        with pytest.raises(AudioError, match="Hết chỗ trống trên đĩa"):
             audio.assemble([Clip(clips["wav22"]), Silence(0.5)], out_dir / "p.mp3", AudioFormat())
     finally:
         audio.ffmpeg_exe.cache_clear()

@@ -36,7 +36,7 @@ def test_expanded_count_is_exact_at_the_limit():
 
 
 def test_alias_uses_are_counted():
-    node = composed(laughs(1, 5))                   # five uses of *a0
+    node = composed(laughs(2, 5))                   # five uses of the list *a1 (scalar *a0 uses are values)
     check_document(node, YamlLimits(max_aliases=5), "x.yaml")
     with pytest.raises(YamlLimitError, match="bí danh"):
         check_document(node, YamlLimits(max_aliases=4), "x.yaml")
@@ -73,3 +73,10 @@ def test_read_capped_reads_no_more_than_the_limit(tmp_path):
 def test_read_capped_stops_on_an_endless_file():
     with pytest.raises(YamlLimitError, match="hơn"):
         read_capped("/dev/zero", 4096, "/dev/zero")
+
+
+def test_many_plain_values_are_not_blamed_on_aliases():
+    node = composed("[" + ", ".join(["1"] * 50) + "]")
+    with pytest.raises(YamlLimitError) as info:
+        check_document(node, YamlLimits(max_nodes=20), "x.yaml")
+    assert "bí danh" not in info.value.message and "yaml_max_nodes" in info.value.hint

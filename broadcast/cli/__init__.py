@@ -13,6 +13,7 @@ import click
 from broadcast import __version__
 from broadcast.cli.common import AppContext
 from broadcast.errors import BroadcastError
+from broadcast.io_errors import describe_os_error
 
 # One module per command (broadcast/cli/<name>.py, each defining `command`); order is the help order.
 COMMAND_MODULES = (
@@ -102,6 +103,13 @@ class BroadcastGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"Lỗi: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:                  # disk full, read-only folder, -o through a file...
+            app = ctx.find_object(AppContext)
+            if app is not None and app.verbose:
+                traceback.print_exc()
+            problem = describe_os_error(exc)
+            click.echo(f"Lỗi: {problem}", err=True)
+            ctx.exit(problem.exit_code)
         except KeyboardInterrupt:
             click.echo("Đã dừng.", err=True)
             ctx.exit(130)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from broadcast.build import Toolkit
-from broadcast.cli.common import pass_app
+from broadcast.cli.common import pass_app, station_today
 from broadcast.errors import MultiError, ScheduleError
 from broadcast.station_check import check_station
 
@@ -15,9 +15,10 @@ from broadcast.station_check import check_station
 def command(app) -> None:
     """Kiểm tra broadcast.toml, các mẫu trong scripts_vi/ và lịch trong schedules/.
 
-    In mọi lỗi tìm được (tệp, dòng, cách sửa) và các cảnh báo; thoát với mã 2 nếu có lỗi.
+    In mọi lỗi tìm được (tệp, dòng, cách sửa) và các cảnh báo (tệp lịch trống, mẫu chưa có
+    ví dụ, thông báo chưa duyệt sẽ phát trong 7 ngày tới); thoát với mã 2 nếu có lỗi.
     """
-    report = check_station(Toolkit.from_station(app.station))
+    report = check_station(Toolkit.from_station(app.station), today=station_today(app.station))
     for warning in report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     if report.problems:

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
+from broadcast.bounded_yaml import YamlLimits
 from broadcast.build import Toolkit
 from broadcast.cli.common import parse_set_options, pass_app
 from broadcast.render import load_values_file
 
 
-def gather_values(data: str | None, pairs: tuple[str, ...]) -> dict:
-    """Values from --data FILE, then -s key=value on top."""
-    values = dict(load_values_file(Path(data))) if data else {}
+def gather_values(data: str | None, pairs: tuple[str, ...], limits: YamlLimits | None = None) -> dict:
+    """Values from --data FILE (bounded by `limits`), then -s key=value on top."""
+    values = dict(load_values_file(Path(data), limits)) if data else {}
     values.update(parse_set_options(pairs))
     return values
 
@@ -32,7 +33,7 @@ def command(app, template: str, pairs: tuple[str, ...], data: str | None) -> Non
       broadcast preview tiem_chung --data scripts_vi/examples/tiem_chung.yaml -s ngay=12/12/2026 -s gio="7h30-11h"
     """
     toolkit = Toolkit.from_station(app.station)
-    prepared = toolkit.prepare(template, gather_values(data, pairs))
+    prepared = toolkit.prepare(template, gather_values(data, pairs, app.station.yaml_limits))
     click.echo("== Văn bản ==")
     click.echo(prepared.rendered.text)
     click.echo("\n== Máy đọc ==")

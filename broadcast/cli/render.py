@@ -9,6 +9,7 @@ import click
 from broadcast.build import Toolkit, speak_to_file
 from broadcast.cli.common import pass_app
 from broadcast.cli.preview import gather_values
+from broadcast.io_errors import describe_os_error
 
 
 @click.command("render")
@@ -28,8 +29,11 @@ def command(app, template, pairs, data, output, engine, dry_run) -> None:
       broadcast render tiem_chung --data scripts_vi/examples/tiem_chung.yaml -s gio="7h30-11h" -o tiem.mp3
     """
     toolkit = Toolkit.from_station(app.station, engines=[engine] if engine else None, dry_run=dry_run)
-    prepared = toolkit.prepare(template, gather_values(data, pairs))
-    result = speak_to_file(toolkit, [prepared.spoken], Path(output), title=prepared.rendered.title)
+    prepared = toolkit.prepare(template, gather_values(data, pairs, app.station.yaml_limits))
+    try:
+        result = speak_to_file(toolkit, [prepared.spoken], Path(output), title=prepared.rendered.title)
+    except OSError as exc:                  # full disk, read-only folder: name the output file
+        raise describe_os_error(exc, output) from exc
     for warning in prepared.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
     click.echo(f"Đã ghi {output} ({result.duration_s:.1f} giây, {result.loudness.integrated_lufs:.1f} LUFS, "

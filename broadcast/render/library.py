@@ -39,8 +39,17 @@ from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
+from broadcast.bounded_yaml import YamlLimits, check_document, read_capped
 from broadcast.errors import InputError, TemplateError
 from broadcast.model import ItemKind, Priority
+from broadcast.render.budget import (
+    OverBudget,
+    charge,
+    count_loops,
+    counted_iter,
+    size_of,
+    work_budget,
+)
 from broadcast.render.types import (
     VAR_TYPES,
     VarSpec,
@@ -50,10 +59,12 @@ from broadcast.render.types import (
     join_vi,
     parse_value,
 )
+from broadcast.text_limits import control_problem, find_control
 
 STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh", "ten_trung_tam")
 MAX_TEMPLATE_BYTES = 64 * 1024
-MAX_OUTPUT_CHARS = 20_000
+MAX_OUTPUT_CHARS = 10_000                # default of [limits] text_max_chars
+MAX_STEPS = 200_000                     # default of [limits] render_max_steps
 MAX_RANGE = 10_000                      # longest `range()` a template may loop over
 MAX_INT_BITS = 4096                     # refuse 10 ** 10 ** 8 before Python computes it
 
@@ -150,12 +161,30 @@ def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
     return problem, (mark.line if mark is not None else None)
 
 
-def load_values_file(path: Path) -> dict:
-    """Read a data file of variable values (YAML, or JSON by suffix); InputError names file:line."""
+def _bounded_load(text: str, shown: str, limits: YamlLimits) -> Any:
+    """`yaml.load` with `_Loader`, refusing alias bombs and deep nesting before any value is built."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        check_document(node, limits, shown)
+        return None if node is None else loader.construct_document(node)
+    except RecursionError:                              # the pure-Python composer nests by recursion
+        raise InputError("các mục lồng nhau quá sâu", path=shown) from None
+    finally:
+        loader.dispose()
+
+
+def load_values_file(path: Path, limits: YamlLimits | None = None) -> dict:
+    """Read a data file of variable values (YAML, or JSON by suffix); InputError names file:line.
+
+    `limits` (default `YamlLimits()`) caps the file's size before it is read and a YAML
+    document's expanded size before any value is built.
+    """
     path = Path(path)
     shown = str(path)
+    limits = limits or YamlLimits()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_capped(path, limits.max_bytes, shown).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("không tìm thấy tệp dữ liệu", path=shown) from None
     except UnicodeDecodeError:
@@ -169,7 +198,7 @@ def load_values_file(path: Path) -> dict:
             raise InputError(f"lỗi cú pháp JSON: {exc.msg}", path=shown, line=exc.lineno) from None
     else:
         try:
-            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+            data = _bounded_load(text, shown, limits)
         except yaml.YAMLError as exc:
             message, line = _yaml_problem(exc)
             raise InputError(message, path=shown,
@@ -249,10 +278,13 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self.size_limit = size_limit
         self.globals.pop("lipsum", None)               # lorem ipsum generator: no use, and big
         self.globals["range"] = self._range
+        self.counted_iter = counted_iter               # every {% for %} loops through it (budget.py)
+        self.filters["liet_ke"] = join_vi
         for name in ("center", "indent", "wordwrap", "format", "join", "replace"):
             self.filters[name] = self._guard_filter(name, self.filters[name])
-        self.filters["liet_ke"] = join_vi
         self.filters["cap"] = capitalize_first
+        for name, func in list(self.filters.items()):
+            self.filters[name] = _charged_filter(func)
 
     def refuse(self, what: str) -> _TooBig:
         return _TooBig(f"{what} vượt quá giới hạn {self.size_limit:,} ký tự".replace(",", "."))
@@ -268,6 +300,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         result = range(*args)
         if len(result) > MAX_RANGE:
             raise _TooBig(f"range() quá dài (tối đa {MAX_RANGE:,} phần tử)".replace(",", "."))
+        charge(len(result))
         return result
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -305,7 +338,10 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             if isinstance(owner, str) and getattr(bound, "__name__", "") in ("format",
                                                                                "format_map"):
                 __self._check_format(owner)
-        return __self.checked(super().call(__context, __obj, *args, **kwargs))
+        charge()
+        result = super().call(__context, __obj, *args, **kwargs)
+        charge(size_of(result))
+        return __self.checked(result)
 
     def _guard_filter(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(func)
@@ -335,6 +371,18 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return guarded
 
 
+def _charged_filter(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that spends one step plus the size of its result from the render's budget."""
+    @wraps(func)
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        charge()
+        result = func(*args, **kwargs)
+        charge(size_of(result))
+        return result
+
+    return charged
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -351,7 +399,8 @@ class TemplateLibrary:
     def __init__(self, root: Path, globals: Mapping[str, Any] | None = None, *,  # noqa: A002
                  display_root: Path | None = None,
                  max_template_bytes: int = MAX_TEMPLATE_BYTES,
-                 max_output_chars: int = MAX_OUTPUT_CHARS, include: Sequence[Path] = ()) -> None:
+                 max_output_chars: int = MAX_OUTPUT_CHARS, include: Sequence[Path] = (),
+                 max_steps: int = MAX_STEPS) -> None:
         self.root = Path(root)
         # Shared folders (a province's scripts_vi/) after the station's own: the station wins a name.
         self.roots = (self.root, *(Path(p) for p in include))
@@ -360,6 +409,7 @@ class TemplateLibrary:
                         for k, v in (globals or {}).items()}
         self.max_template_bytes = max_template_bytes
         self.max_output_chars = max_output_chars
+        self.max_steps = max_steps
         self._env = _Sandbox(size_limit=max_output_chars)
         self._cache: dict[str, tuple[tuple[int, int], _Loaded | TemplateError]] = {}
 
@@ -383,26 +433,38 @@ class TemplateLibrary:
     def render(self, name: str, values: Mapping[str, Any]) -> Rendered:
         loaded = self._load(name)
         typed, problems = self._typed_values(loaded, values)
-        if problems:
+        if len(problems) == 1:
             raise problems[0]
+        if problems:                                   # every wrong value at once, not the first only
+            lines = [p.message + (f" ({p.hint})" if p.hint else "") for p in problems]
+            raise TemplateError(f"có {len(problems)} giá trị cần sửa:\n" + "\n".join(f"  - {x}" for x in lines),
+                                path=self._shown(loaded.info.path))
         context = {**self.globals, **typed}
         limit = 2 * self.max_output_chars              # raw text still has template indentation
         chunks: list[str] = []
         size = 0
         try:
-            for chunk in loaded.template.generate(context):
-                size += len(chunk)
-                if size > limit:
-                    raise self._env.refuse("nội dung sau khi điền")
-                chunks.append(chunk)
+            with work_budget(self.max_steps):
+                for chunk in loaded.template.generate(context):
+                    size += len(chunk)
+                    if size > limit:
+                        raise self._env.refuse("nội dung sau khi điền")
+                    chunks.append(chunk)
         except Exception as exc:                       # noqa: BLE001 - any failure is the template's
             raise TemplateError(_runtime_message(exc), path=self._shown(loaded.info.path),
-                                line=_template_line(exc, loaded.filename)) from exc
+                                line=_template_line(exc, loaded.filename),
+                                hint=_runtime_hint(exc)) from exc
         text = tidy_text("".join(chunks))
+        control = control_problem(text)
+        if control is not None:
+            raise TemplateError(f"nội dung sau khi điền có {control[0]}", path=self._shown(loaded.info.path),
+                                hint="Sửa: xóa ký tự điều khiển trong mẫu hoặc trong giá trị")
         if len(text) > self.max_output_chars:
             raise TemplateError(
                 str(self._env.refuse(f"nội dung sau khi điền ({len(text):,} ký tự)")).replace(",", "."),
-                path=self._shown(loaded.info.path))
+                path=self._shown(loaded.info.path),
+                hint="Sửa: chia thành nhiều thông báo ngắn hơn, hoặc tăng 'text_max_chars' trong mục "
+                     "[limits] của broadcast.toml")
         return Rendered(template=loaded.info.name, title=loaded.info.title, text=text,
                         values=MappingProxyType(typed))
 
@@ -477,6 +539,7 @@ class TemplateLibrary:
         except _JinjaSyntaxError as exc:
             raise fail(f"lỗi cú pháp Jinja: {exc.message}", exc.lineno) from None
         self._check_body(ast, info, fail)
+        count_loops(ast)
         try:
             code = self._env.compile(ast, path.stem, filename)
         except _JinjaSyntaxError as exc:
@@ -550,6 +613,12 @@ class TemplateLibrary:
         typed: dict[str, Any] = {}
         for spec in info.variables.values():
             raw = values.get(spec.name)
+            control = find_control(raw)
+            if control is not None:
+                problems.append(TemplateError(
+                    f"giá trị của '{spec.name}' có ký tự điều khiển {control} (thường lẫn vào khi chép "
+                    "từ Word, PDF hay bảng tính)", path=shown, hint="Sửa: xóa ký tự này hoặc gõ lại giá trị"))
+                continue
             try:
                 typed[spec.name] = parse_value(spec, raw)
             except ValueError as exc:
@@ -574,7 +643,9 @@ def _parse_metadata(path: Path, source: str, fail: Callable[..., TemplateError],
         raise fail(f"phần khai báo chưa có dòng đóng {META_CLOSE}", 1)
     offset = source.count("\n", 0, start) + 1           # 1-based line of the YAML's first line
     try:
-        meta = yaml.load(source[start:end], Loader=_Loader)  # noqa: S506 - a SafeLoader
+        meta = _bounded_load(source[start:end], str(path), YamlLimits(max_nodes=20_000, max_aliases=100))
+    except InputError as exc:
+        raise fail(f"phần khai báo: {exc.message}", offset + (exc.line or 1) - 1) from None
     except yaml.YAMLError as exc:
         message, line = _yaml_problem(exc)
         raise fail(message, None if line is None else offset + line) from None
@@ -714,7 +785,7 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
 
 
 def _runtime_message(exc: BaseException) -> str:
-    if isinstance(exc, _TooBig):
+    if isinstance(exc, (_TooBig, OverBudget)):
         return str(exc)
     if isinstance(exc, SecurityError):
         return f"mẫu dùng một thao tác bị chặn vì lý do an toàn ({exc})"
@@ -723,6 +794,15 @@ def _runtime_message(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "mẫu gọi lại chính nó quá nhiều lần (macro đệ quy?)"
     return f"lỗi khi điền mẫu: {type(exc).__name__}: {exc}"
+
+
+def _runtime_hint(exc: BaseException) -> str | None:
+    if isinstance(exc, OverBudget):
+        return ("Sửa: bớt vòng lặp lồng nhau trong mẫu; nếu mẫu đúng là cần nhiều bước, tăng "
+                "'render_max_steps' trong mục [limits] của broadcast.toml")
+    if isinstance(exc, _TooBig):
+        return "Sửa: rút ngắn nội dung; giới hạn là 'text_max_chars' trong mục [limits] của broadcast.toml"
+    return None
 
 
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?…)\]])")

@@ -543,6 +543,11 @@ def _money_from_text(text: str) -> int:
     return int(amount)
 
 
+# Short numbers a notice may give: child protection 111, rescue 112, police 113, fire 114,
+# ambulance 115, the public-service hotline 1022. Others ('123') are typing mistakes.
+SERVICE_NUMBERS = frozenset({"111", "112", "113", "114", "115", "1022"})
+
+
 def _parse_phone(raw: Any, spec: VarSpec) -> Phone:
     if isinstance(raw, Phone):
         return raw
@@ -561,11 +566,14 @@ def _parse_phone(raw: Any, spec: VarSpec) -> Phone:
             digits = "0" + digits[2:]
     else:
         raise _Invalid()
-    if (re.fullmatch(r"1\d{2,3}", digits)                    # 113, 114, 115, 1022
+    if (digits in SERVICE_NUMBERS
             or re.fullmatch(r"1[89]00\d{4}(?:\d{2})?", digits)
             or re.fullmatch(r"0[35789]\d{8}", digits)     # mobile
             or re.fullmatch(r"02\d{9}", digits)):         # landline with area code
         return Phone(digits)
+    if len(digits) <= 5:
+        raise _Invalid("số ngắn chỉ nhận số dịch vụ 111, 112, 113, 114, 115, 1022; số máy bàn cần mã vùng, "
+                       "ví dụ 0234 3876 543")
     raise _Invalid()
 
 
@@ -592,6 +600,25 @@ def _parse_text_list(raw: Any, spec: VarSpec) -> TextList:
     return TextList(tuple(items))
 
 
+class _BadRow(_Invalid):
+    """One row of a `records` value is wrong; `detail` names the row and the field."""
+
+
+def _row_name(item: Any, n: int) -> str:
+    """'mục thứ 2 (Nguyễn Văn Bình)': the row's number and its first value, to find it in the file."""
+    first = None
+    if isinstance(item, dict) and item:
+        first = next(iter(item.values()))
+    elif isinstance(item, str):
+        first = item.split("|")[0]
+    elif isinstance(item, (list, tuple)) and item:
+        first = item[0]
+    if isinstance(first, (str, int)) and not isinstance(first, bool) and str(first).strip():
+        text = _nfc(str(first).strip())
+        return f"mục thứ {n} ({text if len(text) <= 40 else text[:37] + '...'})"
+    return f"mục thứ {n}"
+
+
 def _parse_records(raw: Any, spec: VarSpec) -> Records:
     if isinstance(raw, Records):
         return raw
@@ -602,39 +629,39 @@ def _parse_records(raw: Any, spec: VarSpec) -> Records:
     for n, item in enumerate(_items(raw), start=1):
         if isinstance(item, Record):
             item = item._data
+        row_name = _row_name(item, n)
         if isinstance(item, dict):
-            cells = _record_from_mapping(item, fields, n)
+            cells = _record_from_mapping(item, fields, row_name)
         else:
             if isinstance(item, str):
                 parts = [_nfc(p) for p in item.split("|")]
             elif isinstance(item, (list, tuple)):
                 parts = list(item)
             else:
-                raise _Invalid(f"mục thứ {n} không đọc được")
+                raise _BadRow(f"{row_name} không đọc được")
             if len(parts) != len(fields):
-                raise _Invalid(f"mục thứ {n} có {len(parts)} trường, cần {len(fields)}: "
-                               + " | ".join(fields))
+                raise _BadRow(f"{row_name} có {len(parts)} trường, cần {len(fields)}")
             cells = dict(zip(fields, parts, strict=True))
         row = {}
         for field in fields:
             try:
                 row[field] = _scalar_text(cells[field])
             except _Invalid:
-                raise _Invalid(f"trường '{field}' của mục thứ {n} không phải văn bản") from None
+                raise _BadRow(f"trường '{field}' của {row_name} không phải văn bản") from None
             if not row[field]:
-                raise _Invalid(f"trường '{field}' của mục thứ {n} đang để trống")
+                raise _BadRow(f"trường '{field}' của {row_name} đang để trống")
         rows.append(Record(row))
     return Records(tuple(rows), fields)
 
 
-def _record_from_mapping(item: dict, fields: tuple[str, ...], n: int) -> dict:
+def _record_from_mapping(item: dict, fields: tuple[str, ...], row_name: str) -> dict:
     for key in item:
         if key not in fields:
             hint = did_you_mean(key, fields)
-            raise _Invalid(f"mục thứ {n} có trường lạ '{key}'" + (f", {hint}" if hint else ""))
+            raise _BadRow(f"{row_name} có trường lạ '{key}'" + (f", {hint}" if hint else ""))
     missing = [f for f in fields if f not in item]
     if missing:
-        raise _Invalid(f"mục thứ {n} thiếu trường " + ", ".join(f"'{f}'" for f in missing))
+        raise _BadRow(f"{row_name} thiếu trường " + ", ".join(f"'{f}'" for f in missing))
     return item
 
 
@@ -694,6 +721,8 @@ def parse_value(spec: VarSpec, raw: Any) -> Any:
             raise ValueError(f"thiếu giá trị cho biến '{spec.name}'{label}")
     try:
         return vtype.parse(raw, spec)
+    except _BadRow as exc:                # one line naming the row and the field, not the whole value
+        raise ValueError(f"biến '{spec.name}': {exc.detail} (mỗi mục gồm {' | '.join(spec.fields)})") from None
     except _Invalid as exc:
         if spec.type == "records" and spec.fields:
             description = f"danh sách bản ghi '{' | '.join(spec.fields)}; ...'"

@@ -24,6 +24,7 @@ from broadcast.model import Priority
 from broadcast.normalize.numbers import WEEKDAY_NAMES
 from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.calendar import CalendarException, StationCalendar
+from broadcast.text_limits import find_control
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary the officer types
@@ -331,6 +332,12 @@ def read_yaml(text: str, path: str, limits: YamlLimits | None = None) -> Any:
             return None
         check_document(node, limits or YamlLimits(), path)
         return _from_node(node, SafeConstructor())
+    except yaml.reader.ReaderError as exc:     # NUL and other control characters in the file
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character or "?")[:1])
+        raise ScheduleError(f"Tệp có ký tự điều khiển U+{code:04X} không được phép.", path=path, line=line,
+                            hint="Sửa: xóa ký tự này (thường lẫn vào khi chép từ Word, PDF hay bảng "
+                                 "tính), rồi lưu lại tệp") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -502,6 +509,11 @@ class _Loader:
             return default
         if isinstance(raw, (dict, list)) or isinstance(raw, bool):
             self.error(path, m.at(key), f"'{key}' trong {what} phải là một chuỗi chữ, không phải {raw!r}.")
+            return _BAD
+        control = find_control(str(raw))
+        if control is not None:
+            self.error(path, m.at(key), f"'{key}' trong {what} có ký tự điều khiển {control}.",
+                       "Sửa: xóa ký tự này hoặc gõ lại giá trị")
             return _BAD
         return str(raw).strip()
 

@@ -300,7 +300,7 @@ RUNTIME = [
 def test_runtime_limits_name_the_line(tmp_path, body, fragment):
     folder = tmp_path / "scripts_vi"
     write(folder, "x", simple("Dòng năm.\n" + body))
-    lib = TemplateLibrary(folder, GLOBALS)
+    lib = TemplateLibrary(folder, GLOBALS, max_output_chars=20_000)
     message = error_of(lib, "x")
     assert fragment in message, message
     assert message.startswith("scripts_vi/x.j2:6: ") or "nội dung sau khi điền" in message, message
