@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: install today test lint bench check clean
+.PHONY: install today test lint bench bench-voice check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).
+## Search the espeak settings: make bench-voice ARGS=--search
+bench-voice: $(STAMP)
+	$(BIN)/python -c "import vietasr" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	nice -n 10 $(BIN)/python benchmarks/bench_voice.py $(ARGS)
 
 clean:
 	rm -rf .cache var audio_out/20* assets/nhac_hieu.wav

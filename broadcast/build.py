@@ -60,7 +60,10 @@ def normalize_options_for(station: Station) -> NormalizeOptions:
 def engine_options_for(station: Station) -> EngineOptions:
     """The [speech] settings as the engines take them."""
     s = station.speech
-    return EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, slow=s.gtts_slow, tld=s.gtts_tld,
+    return EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, pitch_range=s.pitch_range,
+                         word_gap=s.word_gap, edge_voice=s.edge_voice, edge_rate=s.edge_rate,
+                         piper_voice=s.piper_voice, voices_dir=str(station.path(s.voices_dir)),
+                         slow=s.gtts_slow, tld=s.gtts_tld,
                          timeout_s=s.timeout_s, retries=s.retries, fake_delay_s=s.fake_delay_s)
 
 
@@ -294,8 +297,9 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     reusable = {}
     for c, digest in zip(composed, hashes):
         old = previous.get(c.programme.id)
+        # A programme in the fallback voice is never reused: each build tries the preferred engine again.
         if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
-                and (target / old["file"]).is_file()):
+                and not old.get("fallback") and (target / old["file"]).is_file()):
             reusable[c.programme.id] = old
     unchanged = (published is not None and list(published) == [c.programme.id for c in composed]
                  and len(reusable) == len(composed))
@@ -457,6 +461,7 @@ def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, stag
         "loudness_lufs": round(result.loudness.integrated_lufs, 2),
         "true_peak_dbtp": round(result.loudness.true_peak_dbtp, 2),
         "engine": spoken.engine, "engine_notes": list(spoken.notes), "inputs_hash": digest,
+        "fallback": spoken.engine != toolkit.engine_names[0], "preferred_engine": toolkit.engine_names[0],
         "festive": p.festive, "warnings": list(p.warnings), "items": items,
         **file_fingerprint(result.path),
     }

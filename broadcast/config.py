@@ -50,13 +50,28 @@ class SpeechSection:
                             "máy sau đọc thay cả chương trình khi máy trước lỗi.")
     voice: str = setting("vi", "Giọng espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam).",
                          choices=("vi", "vi-vn-x-central", "vi-vn-x-south"))
-    rate: int = setting(150, "Tốc độ đọc của espeak (từ/phút).", minimum=80, maximum=450)
+    rate: int = setting(130, "Tốc độ đọc của espeak (từ/phút); 130 dễ nghe nhất khi đo (make bench-voice).",
+                        minimum=80, maximum=450)
     pitch: int = setting(50, "Cao độ giọng espeak (0-99).", minimum=0, maximum=99)
+    pitch_range: int = setting(50, "Biên độ lên xuống giọng espeak (0 đều đều - 99 nhiều ngữ điệu).",
+                               minimum=0, maximum=99)
+    word_gap: int = setting(5, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms); 5 dễ nghe hơn 0 khi đo.",
+                            minimum=0, maximum=50)
+    edge_voice: str = setting("vi-VN-HoaiMyNeural", "Giọng edge (mạng): vi-VN-HoaiMyNeural (nữ) "
+                              "hoặc vi-VN-NamMinhNeural (nam).",
+                              choices=("vi-VN-HoaiMyNeural", "vi-VN-NamMinhNeural"))
+    edge_rate: int = setting(0, "Tốc độ đọc edge, phần trăm nhanh (+) hay chậm (-) hơn bình thường.",
+                             minimum=-50, maximum=50)
+    piper_voice: str = setting("", "Tên giọng Piper đã cài (broadcast voices); để trống nếu chỉ cài một giọng.")
+    voices_dir: str = setting("voices", "Thư mục chứa giọng Piper (.onnx và .onnx.json).")
     gtts_slow: bool = setting(False, "gTTS đọc chậm.")
     gtts_tld: str = setting("com.vn", "Tên miền Google dùng cho gTTS.")
-    timeout_s: float = setting(10.0, "Thời gian chờ tối đa mỗi yêu cầu gTTS (giây).",
+    timeout_s: float = setting(10.0, "Thời gian chờ tối đa mỗi yêu cầu gTTS/edge (giây).",
                                minimum=1, maximum=120)
-    retries: int = setting(3, "Số lần thử lại gTTS khi lỗi mạng, 429, 5xx.", minimum=0, maximum=10)
+    retries: int = setting(3, "Số lần thử lại gTTS/edge khi lỗi mạng, 429, 5xx.", minimum=0, maximum=10)
+    preferred_deadline_h: float = setting(2.0, "Khi máy đọc ưu tiên lỗi: trình phát dựng lại (thử lại "
+                                          "giãn dần) đến trước buổi phát bao nhiêu giờ; quá hạn thì "
+                                          "phát bằng giọng dự phòng.", minimum=0, maximum=24)
     cache_dir: str = setting(".cache/tts", "Thư mục lưu giọng đọc đã tổng hợp.")
     fake_delay_s: float = setting(0.0, "Máy đọc giả (fake): chờ bấy nhiêu giây mỗi lần đọc, để thử như máy đọc "
                                   "trực tuyến hay máy đọc nơ-ron (đo hiệu năng).", minimum=0, maximum=10)
@@ -81,7 +96,9 @@ class AudioSection:
     """[audio]: the programme files."""
 
     format: str = setting("mp3", "Định dạng tệp chương trình.", choices=("mp3", "wav"))
-    sample_rate: int = setting(44100, "Tần số lấy mẫu (Hz).", choices=(16000, 22050, 24000, 32000, 44100, 48000))
+    sample_rate: int = setting(22050, "Tần số lấy mẫu (Hz); 22050 là tần số gốc của espeak và dễ nghe hơn "
+                               "44100 qua MP3 64k khi đo (make bench-voice).",
+                               choices=(16000, 22050, 24000, 32000, 44100, 48000))
     bitrate: str = setting("64k", "Tốc độ bit MP3 (loa nén chỉ cần mono 64k).")
     target_lufs: float = setting(-16.0, "Độ to tích hợp mục tiêu (LUFS, EBU R128).", minimum=-30, maximum=-8)
     true_peak_dbtp: float = setting(-1.0, "Đỉnh thực tối đa (dBTP).", minimum=-9, maximum=0)

@@ -76,6 +76,7 @@ class PlayoutSettings:
     reload_poll_s: float = 30.0          # how often the schedule fingerprint is compared
     spool_poll_s: float = 1.0
     catch_up_days: int = 7               # how far back a restart looks for slots missed while off
+    preferred_deadline_h: float = 2.0    # retry the preferred voice until this long before a fallback slot
     relay_connect_timeout_s: float = 10.0  # a live relay that does not answer (or stalls) this long has failed
 
     def __post_init__(self) -> None:
@@ -459,6 +460,7 @@ class Daemon:
         self._build_lock = threading.Lock()
         self._fingerprint = inputs.fingerprint() if inputs else None
         self._stopped = threading.Event()
+        self._preferred_attempts: dict[date, int] = {}
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -595,10 +597,36 @@ class Daemon:
                 try:
                     self.builder(day)
                     self.core.log.event("build", self.core.clock.now(), f"Đã dựng chương trình ngày {day} ({reason})")
+                    self._retry_preferred_voice(day)
                 except Exception as exc:  # noqa: BLE001 - a failed build must not stop what is on air
                     self.core.log.event("build", self.core.clock.now(),
                                         f"Dựng chương trình ngày {day} lỗi ({reason}): {exc}")
         self.reload(f"sau khi dựng: {reason}")
+
+    def _retry_preferred_voice(self, day: date) -> None:
+        """Log each programme of `day` built in the fallback voice; build again with backoff until its deadline."""
+        from broadcast.readiness import fallback_lines, next_retry
+
+        try:
+            manifest = read_day(self.core.audio_out, day)
+        except BroadcastError:
+            return
+        now = self.core.clock.now()
+        for line in fallback_lines(manifest, now, self.settings.preferred_deadline_h):
+            self.core.log.event("build", now, line)
+        attempt = self._preferred_attempts.pop(day, 0)
+        when = next_retry(manifest, now, self.settings.preferred_deadline_h, attempt)
+        if self.scheduler is None:
+            return
+        if when is None:   # the preferred voice is back, or it is too late to wait for it
+            if self.scheduler.get_job(f"preferred-voice:{day}") is not None:
+                self.scheduler.remove_job(f"preferred-voice:{day}")
+            return
+        self._preferred_attempts[day] = attempt + 1
+        self.scheduler.add_job(self._build, DateTrigger(run_date=when, timezone=self.settings.tz),
+                               args=[[day], "thử lại máy đọc ưu tiên"], id=f"preferred-voice:{day}",
+                               replace_existing=True)
+        self.core.log.event("build", now, f"Sẽ dựng lại ngày {day} lúc {when:%H:%M} để thử lại máy đọc ưu tiên")
 
     def _build_tomorrow(self) -> None:
         self._build([self.core.clock.now().date() + timedelta(days=1)], "dựng trước")
@@ -763,6 +791,7 @@ def settings_from_station(station: Any) -> PlayoutSettings:
     return PlayoutSettings(grace_minutes=float(p.grace_minutes), interrupted_policy=p.interrupted_policy,
                            build_ahead=p.build_ahead, heartbeat_s=float(p.heartbeat_s),
                            fallback=getattr(p, "fallback", "silence"), timezone=station.station.timezone,
+                           preferred_deadline_h=float(station.speech.preferred_deadline_h),
                            relay_connect_timeout_s=float(p.relay_connect_timeout_s))
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 
 from broadcast.build import Toolkit, load_plan
 from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.errors import BroadcastError
 from broadcast.plan_view import format_plan
+from broadcast.publish import MANIFEST, day_dir, read_manifest
+from broadcast.readiness import fallback_lines
 
 
 @click.command("plan")
@@ -26,6 +29,20 @@ def command(app, day: str | None, days: int) -> None:
     station = app.station
     first = parse_day(day, station_today(station))
     toolkit = Toolkit.from_station(station)
+    now = datetime.now(station.tz)
     for offset in range(days):
         current = first + timedelta(days=offset)
         click.echo(format_plan(current, load_plan(toolkit, current)))
+        for line in fallback_lines(_published(station, current), now, station.speech.preferred_deadline_h):
+            click.echo(f"  ! Đã dựng: {line}")
+
+
+def _published(station, day):
+    """The day's published manifest, or None when it is not built (or not readable)."""
+    folder = day_dir(station.path(station.paths.audio_out), day)
+    if not (folder / MANIFEST).is_file():
+        return None
+    try:
+        return read_manifest(folder)
+    except BroadcastError:
+        return None

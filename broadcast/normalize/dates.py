@@ -17,7 +17,9 @@ _KEYWORDS = ("lần", "khóa", "đại hội", "quý", "kỳ họp", "kỳ", "ch
              "đoạn", "khoản", "phụ lục")
 _R = r"[IVXL]{1,7}"
 _ROMAN_AFTER_KEYWORD = re.compile(r"(?<![^\W\d_])((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
-                                  + r"(?:(?:, | và | đến | ?- ?)" + _R + r")*)(?:/(\d{4}))?(?![\w/])")
+                                  + r"(?:(?:, | và | đến | ?- ?)" + _R + r")*)(?:/(\d{4}))?(?![^\W\d_]|/)")
+# A digit may follow: the numbers step later parts "V0912" into "V không chín...", and a second pass
+# must read what the first pass left (idempotence).
 _ROMAN_HEADING = re.compile(r"(?m)^([^\w\n]*)(" + _R + r")[ ,;:()\[\]{}/\\-]*\.")
 _ROMAN_ITEM = re.compile(_R + "|, | và | đến | ?- ?")
 

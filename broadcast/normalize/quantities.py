@@ -183,7 +183,8 @@ def units_money(text: str, ctx: Context) -> str:
 
 
 _PER_UNIT = re.compile(r"/ ?([^/]*[^/ ])")
-_MONEY_WORD_UNIT = re.compile(r"(?<![^\W\d_])(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
+# Not after "phần trăm": "%đ" reads "phần trăm đ", and a second pass must leave it so.
+_MONEY_WORD_UNIT = re.compile(r"(?<![^\W\d_])(?<!phần )(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
 
 
 # --- plain numbers --------------------------------------------------------------------------------------

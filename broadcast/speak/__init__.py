@@ -5,12 +5,15 @@ from __future__ import annotations
 from broadcast.errors import InputError
 from broadcast.speak.base import Engine, EngineOptions, Speech
 from broadcast.speak.cache import SpeechCache
+from broadcast.speak.edge import EdgeEngine
 from broadcast.speak.espeak import EspeakEngine
 from broadcast.speak.fake import FakeEngine
 from broadcast.speak.fallback import SpokenSet, engine_report, speak_all
 from broadcast.speak.gtts_engine import GttsEngine
+from broadcast.speak.piper import PiperEngine
 
-ENGINES: dict[str, type[Engine]] = {"espeak": EspeakEngine, "gtts": GttsEngine, "fake": FakeEngine}
+ENGINES: dict[str, type[Engine]] = {"espeak": EspeakEngine, "gtts": GttsEngine, "edge": EdgeEngine,
+                                    "piper": PiperEngine, "fake": FakeEngine}
 
 
 def create_engine(name: str, options: EngineOptions) -> Engine:

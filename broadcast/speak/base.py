@@ -17,12 +17,18 @@ class EngineOptions:
     """Settings from [speech]; each engine reads the ones it understands."""
 
     voice: str = "vi"           # espeak: vi (Bắc), vi-vn-x-central (Trung), vi-vn-x-south (Nam)
-    rate: int = 150             # espeak: words per minute, 80-450
+    rate: int = 130             # espeak: words per minute, 80-450 (130: fewest words misheard, bench_voice)
     pitch: int = 50             # espeak: 0-99
+    pitch_range: int = 50       # espeak: 0 monotone .. 99 lively (espeakRANGE)
+    word_gap: int = 5           # espeak: extra pause between words, in units of 10 ms (espeakWORDGAP)
     slow: bool = False          # gtts
     tld: str = "com.vn"         # gtts: translate.google.<tld>
-    timeout_s: float = 10.0     # gtts: per HTTP request
-    retries: int = 3            # gtts: extra attempts after a connection error, 429 or 5xx
+    edge_voice: str = "vi-VN-HoaiMyNeural"   # edge: vi-VN-HoaiMyNeural or vi-VN-NamMinhNeural
+    edge_rate: int = 0          # edge: speed change in percent, -50..50
+    piper_voice: str = ""       # piper: name of an installed voice ("" = the only one installed)
+    voices_dir: str = "voices"  # piper: folder of installed voices (absolute, or the station's)
+    timeout_s: float = 10.0     # gtts, edge: per request
+    retries: int = 3            # gtts, edge: extra attempts after a connection error, 429 or 5xx
     fake_delay_s: float = 0.0   # fake: seconds each synthesis waits (stands for an online or neural engine)
 
 

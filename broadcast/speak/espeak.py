@@ -27,7 +27,10 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000   # without it a broken data folder calls exit() inside the library
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
-_RATE, _PITCH = 1, 3
+_PHONEMES_IPA = 0x02
+_RATE, _PITCH, _RANGE, _WORDGAP = 1, 3, 4, 7
+PITCH_RANGE_RANGE = (0, 99)
+WORD_GAP_RANGE = (0, 50)      # tens of milliseconds: up to half a second between words
 _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 # libespeak-ng is one global state and not thread-safe: every call goes through this lock.
@@ -48,7 +51,11 @@ class EspeakEngine(Engine):
             valid = ", ".join(f"{v} ({label})" for v, label in VOICES.items())
             raise InputError(f"espeak không có giọng '{options.voice}'. Các giọng có: {valid}.")
         for label, value, (low, high) in (("tốc độ đọc (rate)", options.rate, RATE_RANGE),
-                                          ("cao độ (pitch)", options.pitch, PITCH_RANGE)):
+                                          ("cao độ (pitch)", options.pitch, PITCH_RANGE),
+                                          ("biên độ cao độ (pitch_range)", options.pitch_range,
+                                           PITCH_RANGE_RANGE),
+                                          ("khoảng nghỉ giữa các từ (word_gap)", options.word_gap,
+                                           WORD_GAP_RANGE)):
             if not low <= value <= high:
                 raise InputError(f"espeak: {label} phải từ {low} đến {high}, đang là {value}.")
         self.voice = voice
@@ -72,14 +79,19 @@ class EspeakEngine(Engine):
     def synthesize(self, text: str) -> Speech:
         text = require_text(text)
         with _LOCK:
-            pcm = _synthesize_fresh(text, self.voice, self.options.rate, self.options.pitch)
+            pcm = _synthesize_fresh(text, self.voice, self._parameters())
         if not pcm:
             raise EngineError(f"espeak không tạo ra âm thanh cho đoạn: {text[:60]!r}")
         return Speech(wav_bytes(pcm, SAMPLE_RATE), "wav")
 
     def cache_key_parts(self) -> dict:
         return {"engine": self.name, "voice": self.voice, "rate": self.options.rate,
-                "pitch": self.options.pitch, "library": _loader_version()}
+                "pitch": self.options.pitch, "pitch_range": self.options.pitch_range,
+                "word_gap": self.options.word_gap, "library": _loader_version()}
+
+    def _parameters(self) -> tuple[tuple[int, int], ...]:
+        o = self.options
+        return ((_RATE, o.rate), (_PITCH, o.pitch), (_RANGE, o.pitch_range), (_WORDGAP, o.word_gap))
 
 
 def _library_paths() -> tuple[str, str]:
@@ -98,19 +110,14 @@ def _loader_version() -> str:
         return "?"
 
 
-def _synthesize_fresh(text: str, voice: str, rate: int, pitch: int) -> bytes:
+def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...]) -> bytes:
     """Load the library, speak, unload: raw 16-bit samples at 22050 Hz. Call with _LOCK held.
 
     espeak-ng keeps synthesis state in C statics (pitch flutter phase, gain control, cycle
     count) that espeak_Terminate does not reset, so the same text spoken twice in one process
     gives different samples. Unloading the library after each text resets them, which makes
-    the output depend only on (text, voice, rate, pitch); it costs about 3 ms per text.
+    the output depend only on (text, voice, parameters); it costs about 3 ms per text.
     """
-    lib_path, data_path = _library_paths()
-    try:
-        lib = ctypes.CDLL(lib_path)
-    except OSError as e:
-        raise EngineError(f"không nạp được thư viện libespeak-ng ({e})") from e
     chunks: list[bytes] = []
 
     def collect(samples, count, _events):
@@ -119,32 +126,70 @@ def _synthesize_fresh(text: str, voice: str, rate: int, pitch: int) -> bytes:
         return 0
 
     callback = _SynthCallback(collect)   # must stay referenced until the library is unloaded
+    lib = _initialized(voice)
     try:
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
                                      ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-        rate_hz = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, _c_path(data_path),
-                                        _INITIALIZE_DONT_EXIT)
-        if rate_hz != SAMPLE_RATE:
-            raise EngineError(f"espeak không khởi động được với dữ liệu ở {data_path} (mã {rate_hz})")
-        try:
-            lib.espeak_SetSynthCallback(callback)
-            if lib.espeak_SetVoiceByName(voice.encode("ascii")) != 0:
-                raise EngineError(f"thư viện espeak không nạp được giọng '{voice}'")
-            lib.espeak_SetParameter(_RATE, rate, 0)
-            lib.espeak_SetParameter(_PITCH, pitch, 0)
-            data = unicodedata.normalize("NFC", text).encode("utf-8") + b"\0"
-            status = lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
-            if status != 0:
-                raise EngineError(f"espeak báo lỗi khi đọc (mã {status})")
-            lib.espeak_Synchronize()
-        finally:
-            lib.espeak_Terminate()
+        lib.espeak_SetSynthCallback(callback)
+        for parameter, value in parameters:
+            lib.espeak_SetParameter(parameter, value, 0)
+        data = unicodedata.normalize("NFC", text).encode("utf-8") + b"\0"
+        status = lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        if status != 0:
+            raise EngineError(f"espeak báo lỗi khi đọc (mã {status})")
+        lib.espeak_Synchronize()
     finally:
+        lib.espeak_Terminate()
         _unload(lib)
     return b"".join(chunks)
+
+
+def phonemize(clauses: list[str], voice: str) -> list[str]:
+    """IPA phonemes of each clause (espeak_TextToPhonemes), in one load of the library, under _LOCK.
+
+    For voices that read with espeak's phonemes (Piper): "xin chào" → "sˈin tʃˈaːw"-like IPA.
+    espeak returns one clause per call and drops the punctuation; the caller splits and keeps it.
+    """
+    with _LOCK:
+        lib = _initialized(voice)
+        try:
+            lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+            lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+            out = []
+            for clause in clauses:
+                buffer = ctypes.create_string_buffer(unicodedata.normalize("NFC", clause).encode("utf-8"))
+                pointer = ctypes.c_char_p(ctypes.addressof(buffer))
+                pieces = []
+                while pointer.value:
+                    result = lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA)
+                    if result:
+                        pieces.append(result.decode("utf-8", errors="replace").strip())
+                out.append(" ".join(p for p in pieces if p))
+            return out
+        finally:
+            lib.espeak_Terminate()
+            _unload(lib)
+
+
+def _initialized(voice: str) -> ctypes.CDLL:
+    """The library loaded and initialized with `voice`; the caller terminates and unloads it. Under _LOCK."""
+    lib_path, data_path = _library_paths()
+    try:
+        lib = ctypes.CDLL(lib_path)
+    except OSError as e:
+        raise EngineError(f"không nạp được thư viện libespeak-ng ({e})") from e
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    rate_hz = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, _c_path(data_path), _INITIALIZE_DONT_EXIT)
+    if rate_hz != SAMPLE_RATE:
+        _unload(lib)
+        raise EngineError(f"espeak không khởi động được với dữ liệu ở {data_path} (mã {rate_hz})")
+    if lib.espeak_SetVoiceByName(voice.encode("ascii", errors="replace")) != 0:
+        lib.espeak_Terminate()
+        _unload(lib)
+        raise EngineError(f"thư viện espeak không nạp được giọng '{voice}'")
+    return lib
 
 
 def _c_path(path: str) -> bytes:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 import responses
+from edge_helpers import ScriptedTransport, handshake_error
+from piper_helpers import write_voice
 from speak_helpers import BATCH_URL, audio_seconds
 
 from broadcast.errors import EngineError
 from broadcast.speak import ENGINES, EngineOptions, create_engine
+from broadcast.speak.edge import EdgeEngine
 from broadcast.speak.fake import FakeEngine
 from broadcast.speak.gtts_engine import GttsEngine
 
@@ -16,16 +19,28 @@ LONG = ("Xin chào bà con. Ủy ban nhân dân xã thông báo: sáng thứ Hai
         "trạm y tế xã tổ chức tiêm chủng mở rộng cho trẻ em dưới năm tuổi.")
 
 
+@pytest.fixture
+def piper_options(tmp_path_factory):
+    """The piper engine's contract runs with a tiny Piper-shaped model the test builds (not a real voice)."""
+    folder = tmp_path_factory.mktemp("voices")
+    write_voice(folder)
+    return EngineOptions(voices_dir=str(folder))
+
+
 @pytest.fixture(params=sorted(ENGINES))
 def engine(request):
     if request.param == "gtts":
         request.getfixturevalue("online_google")
         return GttsEngine(EngineOptions(), sleep=lambda _s: None)
+    if request.param == "edge":
+        return EdgeEngine(EngineOptions(), transport=ScriptedTransport(), sleep=lambda _s: None)
+    if request.param == "piper":
+        return create_engine("piper", request.getfixturevalue("piper_options"))
     return create_engine(request.param, EngineOptions())
 
 
 def test_every_registered_engine_is_covered():
-    assert set(ENGINES) == {"espeak", "gtts", "fake"}
+    assert set(ENGINES) == {"espeak", "gtts", "edge", "piper", "fake"}
 
 
 def test_availability_is_bool_and_reason(engine):
@@ -55,19 +70,22 @@ def test_cache_key_parts_name_the_engine(engine):
     assert parts == engine.cache_key_parts()
 
 
-@pytest.mark.parametrize("name", ["fake", "espeak"])
-def test_offline_engines_are_deterministic(name):
-    engine = create_engine(name, EngineOptions())
+@pytest.mark.parametrize("name", ["fake", "espeak", "piper"])
+def test_offline_engines_are_deterministic(name, piper_options):
+    options = piper_options if name == "piper" else EngineOptions()
+    engine = create_engine(name, options)
     first = engine.synthesize(LONG)
     engine.synthesize("Một câu khác ở giữa.")
     assert engine.synthesize(LONG) == first
-    assert create_engine(name, EngineOptions()).synthesize(LONG) == first
+    assert create_engine(name, options).synthesize(LONG) == first
 
 
-def test_failures_are_engine_errors(google):
+def test_failures_are_engine_errors(google, tmp_path):
     google.add(responses.POST, BATCH_URL, status=403)
     failing = [FakeEngine(EngineOptions(), fail_on=("chào",)),
-               GttsEngine(EngineOptions(), sleep=lambda _s: None)]
+               GttsEngine(EngineOptions(), sleep=lambda _s: None),
+               EdgeEngine(EngineOptions(), transport=ScriptedTransport(handshake_error(403))),
+               create_engine("piper", EngineOptions(voices_dir=str(tmp_path)))]   # no voice installed
     for engine in failing:
         with pytest.raises(EngineError):
             engine.synthesize(SHORT)

@@ -66,3 +66,31 @@ def test_concurrent_threads_get_the_same_audio_as_one_thread():
     serial = [speak(text) for text in texts]
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(speak, texts)) == serial
+
+
+def test_pitch_range_changes_the_sound_and_the_cache_key():
+    flat, lively = EspeakEngine(EngineOptions(pitch_range=10)), EspeakEngine(EngineOptions(pitch_range=90))
+    assert flat.synthesize(HELLO).data != lively.synthesize(HELLO).data
+    assert flat.cache_key_parts() != lively.cache_key_parts()
+
+
+def test_word_gap_lengthens_the_speech_and_changes_the_cache_key():
+    assert wav_info(speak(word_gap=10))[3] > wav_info(speak(word_gap=0))[3] + 0.15   # three gaps of 100 ms
+    assert (EspeakEngine(EngineOptions(word_gap=3)).cache_key_parts()
+            != EspeakEngine(EngineOptions()).cache_key_parts())
+
+
+@pytest.mark.parametrize("options", [{"pitch_range": -1}, {"pitch_range": 100}, {"word_gap": -1},
+                                     {"word_gap": 51}])
+def test_range_and_word_gap_out_of_bounds_are_refused(options):
+    with pytest.raises(InputError, match="phải từ"):
+        EspeakEngine(EngineOptions(**options))
+
+
+def test_phonemize_gives_ipa_per_clause():
+    from broadcast.speak.espeak import phonemize
+
+    first, second = phonemize(["Xin chào", "bà con"], "vi")
+    assert first and second and first != second
+    assert "ʃ" in first                # "ch" in IPA
+    assert phonemize(["Xin chào"], "vi") == [first]      # the library's state does not leak between calls

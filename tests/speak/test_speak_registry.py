@@ -19,6 +19,7 @@ def test_registered_classes_declare_what_the_cache_and_report_need(name):
 
 
 @pytest.mark.parametrize("name, cls_name", [("espeak", "EspeakEngine"), (" GTTS ", "GttsEngine"),
+                                            ("edge", "EdgeEngine"), ("piper", "PiperEngine"),
                                             ("fake", "FakeEngine")])
 def test_create_engine_by_name(name, cls_name):
     engine = create_engine(name, EngineOptions())
@@ -29,13 +30,17 @@ def test_unknown_engine_lists_the_valid_names():
     with pytest.raises(InputError) as err:
         create_engine("vbee", EngineOptions())
     assert "'vbee'" in str(err.value)
-    assert "espeak, gtts, fake" in str(err.value)
+    assert "espeak, gtts, edge, piper, fake" in str(err.value)
 
 
-def test_report_lists_configured_first_then_every_other_engine(google):
+def test_report_lists_configured_first_then_every_other_engine(google, tmp_path):
     google.add(responses.HEAD, f"{GOOGLE}/", status=200)
-    rows = engine_report(["gtts", "espeak"], EngineOptions())
-    assert rows == [("gtts", True, ""), ("espeak", True, ""), ("fake", True, "")]
+    rows = engine_report(["gtts", "espeak"], EngineOptions(voices_dir=str(tmp_path)))
+    assert [name for name, _ok, _why in rows] == ["gtts", "espeak", "edge", "piper", "fake"]
+    assert rows[:2] == [("gtts", True, ""), ("espeak", True, "")]
+    assert rows[2][:2] == ("edge", False) and "không có mạng" in rows[2][2]       # tests reach no internet
+    assert rows[3][:2] == ("piper", False) and "chưa cài giọng Piper" in rows[3][2]
+    assert rows[4] == ("fake", True, "")
 
 
 def test_report_explains_what_is_not_available(google):
