@@ -16,11 +16,13 @@ spool polling, SIGHUP reload and a clean SIGTERM. `Simulation` drives the very s
 The rooms: `settings` (PlayoutSettings, reading a day), `core` (StationCore), `watch` (the inputs
 fingerprint), `wallclock` (Daemon, APScheduler), `simulate` (Simulation, `broadcast simulate`),
 `station` (wiring from broadcast.toml), `fakes` (stand-ins for tests and the benchmark).
+`read_day` and `state_paths` live in `broadcast.play.state` (the web console imports them
+from there without loading APScheduler) and are re-exported here.
 """
 
 from broadcast.daemon.core import AFTER_CUT, StationCore
 from broadcast.daemon.fakes import FakeBuilder, fake_entry, measure_start_lateness, write_silence_wav
-from broadcast.daemon.settings import POLICIES, POLICY_ALIASES, Builder, PlayoutSettings, read_day
+from broadcast.daemon.settings import POLICIES, POLICY_ALIASES, Builder, PlayoutSettings
 from broadcast.daemon.simulate import Injection, Simulation, SimulationResult, parse_injection, simulate
 from broadcast.daemon.station import (
     daemon_for_station,
@@ -30,10 +32,10 @@ from broadcast.daemon.station import (
     rehearsal_root,
     settings_from_station,
     simulate_station,
-    state_paths,
 )
 from broadcast.daemon.wallclock import Daemon
 from broadcast.daemon.watch import InputsWatcher
+from broadcast.play.state import read_day, state_paths
 
 __all__ = [
     "AFTER_CUT",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.asrun import FINAL_STATUSES, AsRunLog, iso
-from broadcast.daemon.settings import PlayoutSettings, read_day
+from broadcast.daemon.settings import PlayoutSettings
 from broadcast.errors import BroadcastError
 from broadcast.model import Priority
 from broadcast.play import Clock
@@ -27,6 +27,7 @@ from broadcast.play.player import (
 from broadcast.play.relay import RelayResult
 from broadcast.play.relay import clock_text as relay_clock
 from broadcast.play.spool import Spool, SpoolEntry, announcement_id
+from broadcast.play.state import read_day
 
 # What the log says will happen to a programme cut by a khẩn cấp announcement, by policy.
 AFTER_CUT = {"resume": "; phát tiếp từ mục đang phát sau thông báo", "restart": "; phát lại từ đầu sau thông báo",

@@ -1,4 +1,4 @@
-"""The daemon's settings (`PlayoutSettings`, [playout] in broadcast.toml) and reading a published day."""
+"""The daemon's settings (`PlayoutSettings`, [playout] in broadcast.toml); `read_day` lives in `broadcast.play.state`."""
 
 from __future__ import annotations
 
@@ -64,12 +64,3 @@ class PlayoutSettings:
         path = Path(self.fallback)
         return path if path.is_absolute() or root is None else root / path
 
-
-def read_day(audio_out: Path, day: date) -> dict[str, Any] | None:
-    """The published manifest of `day`, or None when that day was not built."""
-    from broadcast.publish import read_manifest
-
-    directory = Path(audio_out) / day.isoformat()
-    if not (directory / "manifest.json").exists():
-        return None
-    return read_manifest(directory)

@@ -18,6 +18,7 @@ from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles
 from broadcast.play.outputs import Output, make_output
 from broadcast.play.spool import DaemonLock, Spool
+from broadcast.play.state import state_paths
 
 
 def settings_from_station(station: Any) -> PlayoutSettings:
@@ -42,11 +43,6 @@ def output_for_station(station: Any, *, clock: Clock | None = None, name: str | 
                        icecast_url=station.icecast.url, icecast_user=station.icecast.user,
                        icecast_password=station.icecast_password, stream_name=station.station_title,
                        realtime=realtime, pids=player_pids(station))
-
-
-def state_paths(station: Any) -> tuple[Path, Path]:
-    """(as-run log, spool folder) under the station's state folder."""
-    return station.path(station.paths.log_db), station.path(station.paths.spool)
 
 
 def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemon:

@@ -18,13 +18,14 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from broadcast.daemon.core import StationCore
-from broadcast.daemon.settings import Builder, PlayoutSettings, read_day
+from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.daemon.watch import InputsWatcher
 from broadcast.errors import BroadcastError
 from broadcast.play.player import (
     PlayJob,
 )
 from broadcast.play.spool import DaemonLock
+from broadcast.play.state import read_day
 from broadcast.staging import sweep_stale
 
 
