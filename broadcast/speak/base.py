@@ -6,7 +6,7 @@ import io
 import unicodedata
 import wave
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from broadcast.errors import EngineError
@@ -26,7 +26,9 @@ class EngineOptions:
     edge_voice: str = "vi-VN-HoaiMyNeural"   # edge: vi-VN-HoaiMyNeural or vi-VN-NamMinhNeural
     edge_rate: int = 0          # edge: speed change in percent, -50..50
     piper_voice: str = ""       # piper: name of an installed voice ("" = the only one installed)
-    voices_dir: str = "voices"  # piper: folder of installed voices (absolute, or the station's)
+    # piper: folder of installed voices (absolute, or the station's). Left out of repr, which goes into a
+    # programme's inputs hash: where the station folder sits must not change what a build reuses.
+    voices_dir: str = field(default="voices", repr=False)
     timeout_s: float = 10.0     # gtts, edge: per request
     retries: int = 3            # gtts, edge: extra attempts after a connection error, 429 or 5xx
     fake_delay_s: float = 0.0   # fake: seconds each synthesis waits (stands for an online or neural engine)
