@@ -9,8 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from broadcast.bounded_yaml import YamlLimits
 from broadcast.errors import InputError, TemplateError
 from broadcast.model import ItemKind, Priority
@@ -21,7 +19,7 @@ from broadcast.render.types import (
     is_blank,
     parse_value,
 )
-from broadcast.render.yaml_lines import _bounded_load, _yaml_problem
+from broadcast.render.yaml_lines import YAMLError, _bounded_load, _yaml_problem
 
 META_OPEN, META_CLOSE = "{#---", "---#}"
 META_KEYS = ("title", "kind", "tags", "priority", "repeat", "description", "variables")
@@ -61,7 +59,7 @@ def _parse_metadata(path: Path, source: str, fail: Callable[..., TemplateError],
         meta = _bounded_load(source[start:end], str(path), YamlLimits(max_nodes=20_000, max_aliases=100))
     except InputError as exc:
         raise fail(f"phần khai báo: {exc.message}", offset + (exc.line or 1) - 1) from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         message, line = _yaml_problem(exc)
         raise fail(message, None if line is None else offset + line) from None
     if not isinstance(meta, dict):

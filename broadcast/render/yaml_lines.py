@@ -64,6 +64,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LinedDict:
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
+YAMLError = yaml.YAMLError      # what `_bounded_load` raises on bad YAML (PyYAML is imported here only)
+
 
 def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
     """('lỗi cú pháp YAML: ...', 0-based line) from a PyYAML error."""
