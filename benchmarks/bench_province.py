@@ -9,8 +9,12 @@ online or neural voice), in one run and from cold caches: N separate `broadcast 
 processes one after another (each station its own cache: nothing shared), then `province
 build` on 2 and on 1 embedded workers (one shared cache). It prints one Markdown table: wall
 time, speech items against distinct syntheses, the peak memory of client, scheduler and
-worker processes (ffmpeg children counted apart), and whether every province day equals the
-separate build's day (same programmes, same lengths, same bytes).
+worker processes, and whether every province day equals the
+separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
+scheduler runs inside the client process (LocalCluster), so their peak is one figure. Each row
+also shows the 1-minute load average at its start and end: the machine may be shared.
+With `--no-separate`, the separate builds are not run for N above `--separate-max` and the
+table says so (no row is extrapolated by the script).
 """
 
 from __future__ import annotations
@@ -37,7 +41,11 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _peaks() -> tuple[float, float]:
-    """(this process, its finished children) peak resident memory in MB; runs on workers too."""
+    """(this process, its finished children) peak resident memory in MB; runs on workers too.
+
+    The children's figure is no ffmpeg peak: a child forked from a large process counts that
+    process's pages until it execs, so it is kept in the JSON only, not in the table.
+    """
     return peak_mb(resource.RUSAGE_SELF), peak_mb(resource.RUSAGE_CHILDREN)
 
 
@@ -46,22 +54,36 @@ def comparable(station: Path) -> list:
     return [(p["id"], p["file"], p["duration_s"], p["sha256"]) for p in manifest["programmes"]]
 
 
+def load() -> float:
+    return os.getloadavg()[0]
+
+
 def separate(stations: tuple[Path, ...]) -> dict:
     """N `broadcast build` processes, one after another, as N communes each building alone."""
+    load_start = load()
     started = time.perf_counter()
-    calls = 0
+    calls, peak = 0, 0.0
     for station in stations:
-        out = subprocess.run([str(BIN / "broadcast"), "--station", str(station), "build", "--date", DAY.isoformat()],
-                             check=True, capture_output=True, text=True).stdout
+        # wait4: this build's own peak (with its ffmpeg children), not the bench's earlier children.
+        proc = subprocess.Popen([str(BIN / "broadcast"), "--station", str(station), "build", "--date", DAY.isoformat()],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(f"broadcast build failed in {station}:\n{out}")
+        peak = max(peak, usage.ru_maxrss / 1024)
         calls += sum(int(part.split()[0]) for part in out.split("đọc mới ")[1:])
     return {"seconds": time.perf_counter() - started, "synthesized": calls,
-            "children_mb": peak_mb(resource.RUSAGE_CHILDREN)}
+            "children_mb": peak, "load": (load_start, load())}
 
 
 def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
     from broadcast.province.graph import build_province, connect
 
     shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
+    load_start = load()
     started = time.perf_counter()
     with connect(workers=workers) as client:
         ready = time.perf_counter()
@@ -72,7 +94,7 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "cluster_s": ready - started, **result.summary(),
             "client_mb": peak_mb(), "scheduler_mb": scheduler_peak[0],
             "worker_mb": max(p[0] for p in worker_peaks.values()),
-            "ffmpeg_mb": max(p[1] for p in worker_peaks.values())}
+            "worker_children_mb": max(p[1] for p in worker_peaks.values()), "load": (load_start, load())}
 
 
 SMALL_DAY = ("slots.yaml", "calendar.yaml")   # --small: the communes' slots, the province's column and notice
@@ -101,18 +123,20 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tu
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| N | engine | run | wall s | cluster start s | speech items | distinct | synthesized "
-            "| peak MB client / scheduler / worker (ffmpeg) | same days |")
-    lines = [head, "|" + "---|" * 10]
+    head = ("| N | engine | run | wall s | s per commune | cluster start s | speech items | distinct | synthesized "
+            "| peak MB client+scheduler / worker | same days | load 1 min |")
+    lines = [head, "|" + "---|" * 12]
     for r in rows:
+        loads = f"{r['load'][0]:.1f} → {r['load'][1]:.1f}" if "load" in r else "–"
+        per = f"{r['seconds'] / r['n']:.2f}"
         if "speech_items" in r:
-            mem = f"{r['client_mb']:.0f} / {r['scheduler_mb']:.0f} / {r['worker_mb']:.0f} ({r['ffmpeg_mb']:.0f})"
-            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {r['cluster_s']:.1f} "
+            mem = f"{r['client_mb']:.0f} / {r['worker_mb']:.0f}"
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {per} | {r['cluster_s']:.1f} "
                          f"| {r['speech_items']} | {r['distinct_texts']} | {r['synthesized']} | {mem} "
-                         f"| {'–' if r['same'] is None else 'yes' if r['same'] else 'NO'} |")
+                         f"| {'–' if r['same'] is None else 'yes' if r['same'] else 'NO'} | {loads} |")
         else:
-            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | – | – | – "
-                         f"| {r['synthesized']} | one build ≤ {r['children_mb']:.0f} (children) | – |")
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {per} | – | – | – "
+                         f"| {r['synthesized']} | one build ≤ {r['children_mb']:.0f} (children) | – | {loads} |")
     return "\n".join(lines)
 
 
@@ -123,7 +147,10 @@ def main() -> None:
     parser.add_argument("--fake-delay", type=float, default=0.3, help="seconds per fake synthesis")
     parser.add_argument("--engines", nargs="+", default=["espeak", "fake"], choices=["espeak", "fake"])
     parser.add_argument("--workers", type=int, nargs="+", default=[2, 1], help="embedded cluster sizes")
-    parser.add_argument("--no-separate", action="store_true", help="skip the N separate builds (large N)")
+    parser.add_argument("--no-separate", action="store_true",
+                        help="skip the N separate builds for N above --separate-max (large N)")
+    parser.add_argument("--separate-max", type=int, default=0,
+                        help="with --no-separate: still run the separate builds up to this N")
     parser.add_argument("--quick", action="store_true", help="espeak only, 2 workers only")
     parser.add_argument("--small", action="store_true",
                         help="each commune keeps only its slots and calendar (the province's column and "
@@ -138,7 +165,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
         for n in sizes:
             for engine, delay in cases:
-                case = run_case(n, engine, delay, Path(tmp), worker_counts, not args.no_separate, args.small)
+                with_separate = not args.no_separate or n <= args.separate_max
+                case = run_case(n, engine, delay, Path(tmp), worker_counts, with_separate, args.small)
                 rows += case
                 print(table(case), flush=True)
                 if args.json:

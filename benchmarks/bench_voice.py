@@ -8,7 +8,8 @@ spoken form with a Vietnamese-aware tokenisation (NFC, lowercase, punctuation dr
 "raw" rows skip levelling and encoding: what the engine itself says.
 
     python benchmarks/bench_voice.py                 # today's default, the configured defaults, other engines
-    python benchmarks/bench_voice.py --search        # coarse-to-fine search of the espeak settings
+    python benchmarks/bench_voice.py --search        # coarse search of the espeak settings from the old default
+    python benchmarks/bench_voice.py --search fine   # finer search around today's configured default
     python benchmarks/bench_voice.py --setting voice=vi-vn-x-south,rate=130 --subset 12
 
 Transcripts are cached by the hash of the audio heard (`.cache/bench-voice/`), so a rerun only
@@ -27,6 +28,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -129,34 +131,26 @@ def parse_setting(spec: str, base: Setting = TODAY) -> Setting:
 
 
 # --------------------------------------------------------------------------- levelling chains
-# Alternatives to audio.py's volume + limiter, tried inside audio.assemble itself (its gain
-# solver still lands each on the target loudness and true peak). "programme" is whatever
-# audio.py does now; "today" is the chain it had before this benchmark.
+# Alternatives to the product's volume + limiter, tried inside audio.assemble itself: each is a
+# rewrite of the filter string audio builds, applied both to the gain solver's trial passes
+# (`_filter_chain`) and to the encode (`_level_chain`), so the solver still lands each on the
+# target loudness and true peak. "programme" (and "today", the chain of the old defaults, whose
+# limiter the product still uses) is audio's chain as it is.
+
+_PRODUCT_LIMITER = "attack=5:release=50:level=0"
 
 
-def _today_chain(plan) -> str:
-    limit = 10 ** (plan.limit_db / 20)
-    return (f"volume=volume={plan.gain_db:.2f}dB:precision=float,"
-            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
-
-
-def _soft_chain(plan) -> str:
+def _soft(chain: str) -> str:
     """A slower limiter: fewer, longer gain changes inside a syllable."""
-    limit = 10 ** (plan.limit_db / 20)
-    return (f"volume=volume={plan.gain_db:.2f}dB:precision=float,"
-            f"alimiter=limit={limit:.4f}:attack=10:release=200:level=0:latency=1")
+    return chain.replace(_PRODUCT_LIMITER, "attack=10:release=200:level=0")
 
 
-def _comp_chain(plan) -> str:
+def _comp(chain: str) -> str:
     """A gentle compressor takes the peaks down first, so the limiter has little left to do."""
-    limit = 10 ** (plan.limit_db / 20)
-    return ("acompressor=threshold=0.125:ratio=3:attack=5:release=120:knee=4:makeup=1,"
-            f"volume=volume={plan.gain_db:.2f}dB:precision=float,"
-            f"alimiter=limit={limit:.4f}:attack=5:release=50:level=0:latency=1")
+    return "acompressor=threshold=0.125:ratio=3:attack=5:release=120:knee=4:makeup=1," + chain
 
 
-CHAINS: dict[str, Callable | None] = {"programme": None, "today": _today_chain, "soft": _soft_chain,
-                                       "comp": _comp_chain}
+CHAINS: dict[str, Callable[[str], str] | None] = {"programme": None, "today": None, "soft": _soft, "comp": _comp}
 
 
 # --------------------------------------------------------------------------- the path
@@ -192,14 +186,52 @@ class Speaker:
         fmt = audio.AudioFormat(sample_rate=self.setting.sample_rate)
         out = self.work / f"{index:03d}.mp3"
         chain = CHAINS[self.setting.chain]
-        original = audio._filter_chain
-        if chain is not None:
-            audio._filter_chain = chain    # single-threaded producer: no other assemble runs meanwhile
-        try:
+        with _chain_swapped(chain):
             audio.assemble([audio.Clip(clip)], out, fmt)
-        finally:
-            audio._filter_chain = original
         return pcm_16k(out)
+
+
+_CHAIN_BUILDERS = ("_filter_chain", "_level_chain")   # audio's trial chain and its encode chain
+
+
+@contextmanager
+def _chain_swapped(rewrite: Callable[[str], str] | None):
+    """Audio's filter strings pass through `rewrite` meanwhile.
+
+    The audio code may be one module or a package whose modules import the builders by name,
+    so every broadcast module holding one is patched, not only the `audio` attribute (else the
+    swap would be a silent no-op). Fails loudly when the product's limiter is not where the
+    rewrite expects it. Single-threaded producer: no other assemble runs meanwhile.
+    """
+    if rewrite is None:
+        yield
+        return
+    patched = []
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("broadcast"):
+            continue
+        for attr in _CHAIN_BUILDERS:
+            original = getattr(module, attr, None)
+            if callable(original):
+                patched.append((module, attr, original))
+    if {attr for _, attr, _ in patched} != set(_CHAIN_BUILDERS):
+        raise SystemExit(f"the audio code has no {' and '.join(_CHAIN_BUILDERS)}: update bench_voice.py's chains")
+
+    def wrapped(original):
+        def build(*args, **kwargs):
+            chain = original(*args, **kwargs)
+            if _PRODUCT_LIMITER not in chain:
+                raise SystemExit(f"the product's limiter changed ({chain!r}): update bench_voice.py's chains")
+            return rewrite(chain)
+        return build
+
+    for module, attr, original in patched:
+        setattr(module, attr, wrapped(original))
+    try:
+        yield
+    finally:
+        for module, attr, original in patched:
+            setattr(module, attr, original)
 
 
 class Recognizer:
@@ -284,8 +316,21 @@ SEARCH_SPACE: tuple[tuple[str, tuple], ...] = (
 )
 
 
-def search(sentences: Sequence[str], asr: Recognizer, report: Callable[[Score], None]) -> list[Score]:
-    """Coordinate descent from today's default over SEARCH_SPACE: each setting in turn, keeping the best."""
+# Around the configured default (after the coarse search): slower, longer gaps, pitch and range
+# near the best, and the gentler levelling chains (each still lands on −16 LUFS / −1 dBTP).
+FINE_SPACE: tuple[tuple[str, tuple], ...] = (
+    ("rate", (110, 115, 120, 125, 130)),
+    ("word_gap", (5, 6, 8, 10)),
+    ("pitch", (40, 50, 60)),
+    ("pitch_range", (35, 50, 65)),
+    ("chain", ("programme", "soft", "comp")),
+    ("rate", (110, 115, 120, 125, 130)),
+)
+
+
+def search(sentences: Sequence[str], asr: Recognizer, report: Callable[[Score], None],
+           start: Setting = TODAY, space: tuple[tuple[str, tuple], ...] = SEARCH_SPACE) -> list[Score]:
+    """Coordinate descent from `start` over `space`: each setting in turn, keeping the best."""
     seen: dict[Setting, Score] = {}
 
     def score(s: Setting) -> Score:
@@ -294,8 +339,8 @@ def search(sentences: Sequence[str], asr: Recognizer, report: Callable[[Score], 
             report(seen[s])
         return seen[s]
 
-    best = TODAY
-    for name, values in SEARCH_SPACE:
+    best = start
+    for name, values in space:
         for value in values:
             candidate = replace(best, **{name: value})
             if score(candidate).edits < score(best).edits:
@@ -316,7 +361,9 @@ HEADER = f"{'setting':<46} {'sent':>4} {'words':>6} {'edits':>6} {'WER':>7} {'au
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--search", action="store_true", help="search the espeak settings")
+    parser.add_argument("--search", nargs="?", const="coarse", choices=("coarse", "fine"),
+                        help="search the espeak settings: from the old default (coarse) or around "
+                             "the configured one (fine)")
     parser.add_argument("--setting", action="append", default=[],
                         help="evaluate this setting (key=value,...; the rest from today's default)")
     parser.add_argument("--subset", type=int, default=0, help="only the first N sentences")
@@ -336,11 +383,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(HEADER, flush=True)
     if args.search:
         subset = sentences[:args.subset or SUBSET]
-        ranked = search(subset, asr, report)
+        if args.search == "fine":
+            ranked = search(subset, asr, report, configured(), FINE_SPACE)
+        else:
+            ranked = search(subset, asr, report)
         print(f"\nconfirming on all {len(sentences)} sentences", flush=True)
         print(HEADER, flush=True)
         best = ranked[0].setting
-        finalists = [TODAY, replace(TODAY, chain="raw"), best, replace(best, chain="raw")]
+        finalists = [TODAY, replace(TODAY, chain="raw"), replace(configured(), chain="raw"), configured(),
+                     best, replace(best, chain="raw")]
         for setting in dict.fromkeys(finalists):
             report(evaluate(setting, sentences, asr))
     else:

@@ -314,7 +314,9 @@ class FfmpegRuns:
 
     def __init__(self, monkeypatch):
         self.runs: list[list[str]] = []
-        monkeypatch.setattr(audio, "_run", self._recording(audio._run))
+        recording = self._recording(audio._run)
+        for where in (audio, audio.ffmpeg, audio.pcm, audio.measure, audio.encode, audio.baseline):
+            monkeypatch.setattr(where, "_run", recording)   # each module that starts ffmpeg
 
     def _recording(self, real):
         def run(args, **kwargs):
@@ -329,7 +331,7 @@ class FfmpegRuns:
 @pytest.mark.parametrize("loopback", [True, False], ids=["measured-in-the-encode", "measured-after"])
 def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch, loopback):
     if not loopback:  # an ffmpeg older than 7.1: the finished file is decoded and measured
-        monkeypatch.setattr(audio, "_loopback_decoding", lambda exe: False)
+        monkeypatch.setattr(audio.encode, "_loopback_decoding", lambda exe: False)
     tune = tmp_path / "tune.wav"
     audio.generate_signature_tune(tune, seconds=2.5, sample_rate=44100)
     runs = FfmpegRuns(monkeypatch)
@@ -349,7 +351,7 @@ def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch
 def test_a_file_that_comes_out_off_target_is_encoded_again(clips, tmp_path, monkeypatch):
     # Pretend the codec loses 3 LU: the plan aims 3 LU too loud, the check on the encoded file
     # sees it, and the retries (full steps, which cannot overshoot) bring it in.
-    monkeypatch.setattr(audio, "_CODEC_LOSS_LU", {"mp3": 3.0})
+    monkeypatch.setattr(audio.levels, "_CODEC_LOSS_LU", {"mp3": 3.0})
     runs = FfmpegRuns(monkeypatch)
     out = tmp_path / "p.mp3"
     result = audio.assemble([Clip(clips["wav22"]), Silence(0.5), Clip(clips["mp3"])], out, AudioFormat())

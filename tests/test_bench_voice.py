@@ -60,6 +60,24 @@ def test_settings_parse_and_label():
     assert setting.label().startswith("espeak vi-vn-x-south r130")
 
 
+def test_a_levelling_chain_reaches_the_encode_and_is_undone():
+    """The chain under test must change what audio encodes, not only the gain solver's trials."""
+    from broadcast import audio
+
+    holders = [m for name, m in list(sys.modules.items())
+               if name.startswith("broadcast") and callable(getattr(m, "_level_chain", None))]
+    assert holders                                           # audio builds its encode chain somewhere
+    before = [m._level_chain for m in holders]
+    plan = audio._GainPlan(0.0, -2.0)
+    with bench._chain_swapped(bench._soft):
+        assert "release=200" in audio._filter_chain(plan)
+        assert all(m._level_chain is not b for m, b in zip(holders, before))
+    assert "release=200" not in audio._filter_chain(plan)
+    assert [m._level_chain for m in holders] == before
+    with bench._chain_swapped(bench.CHAINS["programme"]):   # the product's chain: nothing swapped
+        assert [m._level_chain for m in holders] == before
+
+
 @pytest.mark.slow
 def test_processed_default_is_as_intelligible_as_the_raw_engine():
     """Through viet-asr (the `bench` extra): levelling and encoding must not cost words."""

@@ -80,7 +80,7 @@ def test_a_failing_write_leaves_nothing_behind(station_dir, tmp_path, monkeypatc
         Path(tmp).write_bytes(b"ID3 half a file")
         raise OSError(code, "refused")
 
-    monkeypatch.setattr(audio, "_encode_levelled", failing)
+    monkeypatch.setattr(audio.assembly, "_encode_levelled", failing)
     out_dir = tmp_path / "ra"
     out_dir.mkdir()
     result = say(station_dir, out_dir / "x.mp3")

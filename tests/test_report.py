@@ -407,7 +407,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(rpt.os, "replace", boom)
+    monkeypatch.setattr("broadcast.atomic.os.replace", boom)
     with pytest.raises(OSError):
         write_bytes_atomic(target, b"new")
     assert target.read_bytes() == b"old"
@@ -585,7 +585,7 @@ def test_station_topic_names_and_a_bad_line():
 def test_xlsx_has_the_csv_rows_as_numbers(report, tmp_path):
     import openpyxl
 
-    from broadcast.report_xlsx import to_xlsx
+    from broadcast.report.xlsx import to_xlsx
     path = tmp_path / "bc.xlsx"
     path.write_bytes(to_xlsx(report, SETTINGS))
     book = openpyxl.load_workbook(path)
@@ -602,7 +602,7 @@ def test_xlsx_has_the_csv_rows_as_numbers(report, tmp_path):
 
 
 def test_chart_is_a_png_in_the_markdown_and_the_docx(report, tmp_path):
-    from broadcast.report_chart import airtime_chart
+    from broadcast.report.chart import airtime_chart
     png = airtime_chart(report)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == airtime_chart(report)
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
@@ -619,7 +619,7 @@ def test_chart_is_a_png_in_the_markdown_and_the_docx(report, tmp_path):
 def test_chart_and_xlsx_modules_load_their_library_only_when_used():
     import subprocess
     import sys
-    code = ("import sys, broadcast.report, broadcast.report_chart, broadcast.report_xlsx, broadcast.cli; "
+    code = ("import sys, broadcast.report, broadcast.report.chart, broadcast.report.xlsx, broadcast.cli; "
             "print(any(m.split('.')[0] in ('matplotlib', 'openpyxl') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -646,7 +646,7 @@ def laid_out(tmp_path_factory):
     missing = [t for t in LAYOUT_TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"no {', '.join(missing)} (Debian: libreoffice-writer-nogui, poppler-utils)")
-    from broadcast.report_chart import airtime_chart
+    from broadcast.report.chart import airtime_chart
     out = tmp_path_factory.mktemp("layout")
     result = compute_report(sample_rows(), PERIOD, generated_on=GENERATED)
     write_docx(result, SETTINGS, out / "bc.docx", airtime_chart(result))

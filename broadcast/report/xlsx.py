@@ -9,14 +9,9 @@ from __future__ import annotations
 import io
 from datetime import datetime, time
 
-from broadcast.report import (
-    CSV_COLUMNS,
-    REHEARSAL_BANNER,
-    Report,
-    ReportSettings,
-    scope_sentence,
-    table_rows,
-)
+from broadcast.report.csv_table import CSV_COLUMNS, table_rows
+from broadcast.report.model import Report, ReportSettings
+from broadcast.report.wording import REHEARSAL_BANNER, scope_sentence
 
 COLUMN_WIDTHS = (22, 12, 12, 6, 34, 70, 12, 12)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import textwrap
 
-from broadcast.report import OTHER_TOPIC, Report
+from broadcast.report.model import OTHER_TOPIC, Report
 
 MAX_TOPICS = 8          # the longest bars; the rest are in the topic table
 WIDTH_IN, HEIGHT_IN, DPI = 6.3, 3.0, 150

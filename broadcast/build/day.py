@@ -1,0 +1,196 @@
+"""Build a day: plan and compose, speak, encode the programmes side by side, publish."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from broadcast import estimate
+from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
+from broadcast.build.programme import _programme_label, _speak_programme, assemble_programme, file_fingerprint
+from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
+from broadcast.config import Station
+from broadcast.errors import AudioError
+from broadcast.model import Programme
+from broadcast.progress import ENCODING, BuildProgress
+from broadcast.publish import (
+    MANIFEST,
+    SCHEMA_VERSION,
+    day_dir,
+    manifest_problems,
+    reuse_file,
+    staged_day,
+    write_manifest,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Building a day
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    day: date
+    directory: Path
+    programmes: tuple[dict, ...]         # manifest entries
+    encoded: int                         # programmes encoded this time
+    reused: int                          # programmes whose file was reused unchanged
+    engine_calls: int                    # texts synthesized this time (0 on a warm rebuild)
+    warnings: tuple[str, ...]
+    unchanged: bool                      # nothing changed: the published day was left as it was
+
+
+def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
+    """Load and validate the schedules, then plan one day with calibrated duration estimates."""
+    from broadcast.plan import plan
+
+    station = toolkit.station
+    if schedule is None:
+        schedule = load_schedule_for(toolkit)
+    return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=toolkit.estimator)
+
+
+def load_schedule_for(toolkit: Toolkit):
+    """The station's schedules, validated against its templates."""
+    from broadcast.schedule import load_schedule
+
+    station = toolkit.station
+    shared = (station.province_dir / "schedules",) if station.province_dir else ()
+    return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
+                         station_root=station.root, require_approval=station.programme.require_approval,
+                         include=shared, limits=station.yaml_limits)
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What building one day takes: every programme composed and hashed, and which files can stay."""
+
+    day: date
+    audio_out: Path
+    target: Path                                  # audio_out/<day>/
+    composed: tuple[ComposedProgramme, ...]
+    hashes: tuple[str, ...]
+    reusable: Mapping[str, dict]                  # programme id -> its unchanged published entry
+    warnings: tuple[str, ...]
+    unchanged: bool                               # the published day already is this day
+
+    @property
+    def todo(self) -> list[tuple[ComposedProgramme, str]]:
+        """Programmes to speak and encode (with their inputs hash), in air order."""
+        return [(c, h) for c, h in zip(self.composed, self.hashes) if c.programme.id not in self.reusable]
+
+
+def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
+    """Stage 1 (render + normalize): plan the day, compose every programme, find what can be reused."""
+    station = toolkit.station
+    composed = [compose(toolkit, p) for p in load_plan(toolkit, day)]
+    audio_out = station.path(station.paths.audio_out)
+    target = day_dir(audio_out, day)
+    published = None if force else _previous_entries(target)   # None: no valid day published yet
+    previous = published or {}
+    hashes = [inputs_hash(toolkit, c) for c in composed]
+    warnings = [w for c in composed for w in c.programme.warnings]
+    warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
+    reusable = {}
+    for c, digest in zip(composed, hashes):
+        old = previous.get(c.programme.id)
+        # A programme in the fallback voice is never reused: each build tries the preferred engine again.
+        if (old and old["inputs_hash"] == digest and old["engine"] == toolkit.engine_names[0]
+                and not old.get("fallback") and (target / old["file"]).is_file()):
+            reusable[c.programme.id] = old
+    unchanged = (published is not None and list(published) == [c.programme.id for c in composed]
+                 and len(reusable) == len(composed))
+    return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged)
+
+
+def unchanged_result(plan: DayPlan) -> BuildResult:
+    """The result of a build that found the published day already up to date."""
+    entries = tuple(plan.reusable[c.programme.id] for c in plan.composed)
+    return BuildResult(plan.day, plan.target, entries, 0, len(entries), 0, plan.warnings, True)
+
+
+def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
+              now: datetime | None = None, progress: BuildProgress | None = None,
+              force: bool = False) -> BuildResult:
+    """Build and publish `audio_out/<day>/`; unchanged programmes are reused, not re-encoded.
+
+    `progress` is told each programme's phase and, in seconds of estimated audio, the work done:
+    its length once as its texts are spoken and once as it is encoded (both at once when reused).
+    The stages (`plan_day`, `Toolkit.speak`, `assemble_programme`, `finish_day`) are the ones a
+    province build runs as Dask tasks, so both produce the same day.
+    """
+    toolkit = toolkit or Toolkit.from_station(station)
+    plan = plan_day(toolkit, day, force=force)
+    share = {c.programme.id: c.programme.est_duration_s for c in plan.composed}
+    if progress is not None:
+        progress.advance(sum(2 * share[pid] for pid in plan.reusable))
+    if plan.unchanged:
+        return unchanged_result(plan)
+    todo = plan.todo
+    # Speech first, one programme at a time (the engines are not thread-safe) ...
+    spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
+    engine_calls = sum(s.engine_calls for s in spoken.values())
+    for c, _ in todo:   # the clips' real lengths calibrate the planner's next estimates
+        said = spoken[c.programme.id]
+        estimate.record(toolkit.cache.root, estimate.voice_key(said.engine, toolkit.engine_options),
+                        zip(c.texts(), said.files))
+
+    def assemble_one(job: tuple[ComposedProgramme, str]) -> dict:
+        c, digest = job
+        if progress is not None:
+            progress.begin(_programme_label(c.programme), ENCODING)
+        entry = assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
+        if progress is not None:
+            progress.advance(share[c.programme.id])
+        return entry
+
+    with staged_day(plan.audio_out, day) as staging:
+        # ... then the encodes side by side: each is an ffmpeg process, one per core.
+        workers = max(1, min(len(todo), os.cpu_count() or 1, MAX_PARALLEL_ENCODES))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            built = dict(zip((c.programme.id for c, _ in todo), pool.map(assemble_one, todo)))
+        entries = finish_day(toolkit, plan, built, staging, now=now)
+    return BuildResult(day, plan.target, entries, len(built), len(entries) - len(built), engine_calls,
+                       plan.warnings, False)
+
+
+def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], staging: Path, *,
+               now: datetime | None = None) -> tuple[dict, ...]:
+    """Last stage before the swap: bring reused files into `staging`, write the manifest and playlist.
+
+    `built` maps programme id to the entry of a file already in `staging`.
+    """
+    station = toolkit.station
+    stamp = (now or datetime.now(station.tz)).isoformat(timespec="seconds")
+    entries: list[dict] = []
+    for c in plan.composed:
+        if c.programme.id in built:
+            entries.append(built[c.programme.id])
+        else:
+            entry = dict(plan.reusable[c.programme.id])
+            reuse_file(plan.target / entry["file"], staging / entry["file"])
+            if "sha256" not in entry:                 # published before manifests carried file hashes
+                entry.update(file_fingerprint(staging / entry["file"]))
+            entries.append(entry)
+    manifest = {"schema": SCHEMA_VERSION, "date": plan.day.isoformat(), "station": station.station.name,
+                "station_title": station.station_title, "timezone": station.station.timezone,
+                "generated_at": stamp, "programmes": entries}
+    problems = manifest_problems(manifest)
+    if problems:
+        raise AudioError(f"manifest không hợp lệ: {problems[0]}")
+    write_manifest(staging, manifest, station.station_title)
+    return tuple(entries)
+
+def _previous_entries(target: Path) -> dict[str, dict] | None:
+    """The published day's programmes by id, in air order; None when no valid day is there."""
+    try:
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest_problems(data):
+        return None
+    return {p["id"]: p for p in data["programmes"]}

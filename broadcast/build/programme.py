@@ -1,0 +1,125 @@
+"""One programme: speak its texts, assemble and encode its file, write its manifest entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from broadcast import audio, clips
+from broadcast.build.compose import ComposedProgramme
+from broadcast.build.toolkit import Toolkit
+from broadcast.model import ItemKind, Programme
+from broadcast.progress import READING, BuildProgress
+from broadcast.speak.fallback import SpokenSet
+
+
+def file_fingerprint(path: Path) -> dict:
+    """What a commune checks a delivered programme file against: its SHA-256 and size."""
+    return {"sha256": clips.file_digest(path), "bytes": path.stat().st_size}
+
+
+def _programme_label(p: Programme) -> str:
+    return f"{p.start:%H:%M} {p.title}"
+
+
+def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
+                     progress: BuildProgress | None) -> SpokenSet:
+    """Speak one programme's texts, telling `progress` a fair part of its length after each one."""
+    texts = c.texts()
+    if progress is None:
+        return toolkit.speak(texts)
+    progress.begin(_programme_label(c.programme), READING)
+    step = share_s / max(1, len(texts))
+    seen = [0]
+
+    def spoken(count: int) -> None:   # counts start again at 1 after a fallback: only new ground moves
+        if count > seen[0]:
+            progress.advance(step * (count - seen[0]))
+            seen[0] = count
+
+    result = toolkit.speak(texts, spoken)
+    progress.advance(step * (len(texts) - seen[0]))
+    return result
+
+
+def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
+                        spoken: SpokenSet) -> dict:
+    """One programme's audio file and its manifest entry, from already spoken texts."""
+    clip_for = dict(zip(c.texts(), spoken.files))
+    gap = toolkit.station.programme.gap_s
+    segments: list[Any] = []
+    owner: list[int] = []           # segment index -> item index (-1 for gaps between items)
+    for index, ci in enumerate(c.items):
+        if index and gap > 0:
+            segments.append(audio.Silence(gap))
+            owner.append(-1)
+        for kind, value in ci.parts:
+            if kind == "speak":
+                segments.append(audio.Clip(clip_for[value], label=ci.item.id))
+            elif kind in ("file", "recording"):
+                segments.append(audio.Clip(Path(value), label=ci.item.id, trim=kind == "recording"))
+            else:
+                segments.append(audio.Silence(float(value)))
+            owner.append(index)
+    fmt = toolkit.audio_format
+    p = c.programme
+    filename = f"{p.file_stem}.{fmt.codec}"
+    tags = {"title": f"{p.title} - {p.date:%d/%m/%Y}", "artist": toolkit.station.station_title,
+            "album": toolkit.station.station_title, "date": p.date.isoformat(),
+            "comment": f"broadcast {p.id}"}
+    result = audio.assemble(segments, staging / filename, fmt, tags, store=toolkit.cache.root)
+    items = []
+    for index, ci in enumerate(c.items):
+        mine = [i for i, o in enumerate(owner) if o == index]
+        start = result.offsets_s[mine[0]]
+        end = result.offsets_s[mine[-1]] + result.durations_s[mine[-1]]
+        items.append({
+            "id": ci.item.id, "kind": ci.item.kind.value, "template": ci.item.template,
+            "title": ci.item.title, "tags": list(ci.item.tags), "priority": ci.item.priority.value,
+            "repeat": ci.item.repeat, "episode": ci.item.episode, "source": ci.item.source,
+            "values": _jsonable(ci.item.values),
+            "offset_s": round(start, 3), "duration_s": round(end - start, 3),
+            "text": ci.text, "spoken": ci.spoken, "warnings": list(ci.warnings),
+            **({"recording": _station_relative(toolkit, ci.item.audio_file)}
+               if ci.item.kind == ItemKind.NOTICE and ci.item.audio_file else {}),
+        })
+    entry = {
+        "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(), "file": filename,
+        "duration_s": round(result.duration_s, 3),
+        "loudness_lufs": round(result.loudness.integrated_lufs, 2),
+        "true_peak_dbtp": round(result.loudness.true_peak_dbtp, 2),
+        "engine": spoken.engine, "engine_notes": list(spoken.notes), "inputs_hash": digest,
+        "fallback": spoken.engine != toolkit.engine_names[0], "preferred_engine": toolkit.engine_names[0],
+        "festive": p.festive, "warnings": list(p.warnings), "items": items,
+        **file_fingerprint(result.path),
+    }
+    if p.live is not None:
+        entry["live"] = p.live.as_manifest(p.start)      # played after the file: play/relay.py
+    return entry
+
+
+def _station_relative(toolkit: Toolkit, path: Path) -> str:
+    """A file inside the station folder as the schedule names it: 'recordings/hop.m4a'."""
+    for root in (toolkit.station.root, toolkit.station.root.resolve()):
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Item values as JSON (typed values by their written form) for the log and the report."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        if isinstance(value, Mapping):
+            return {str(k): convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+    return {str(k): convert(v) for k, v in values.items()}

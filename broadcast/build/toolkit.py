@@ -1,0 +1,128 @@
+"""The station's pipeline parts for a build (templates, reading options, engines, cache), made once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from broadcast import audio
+from broadcast.config import Station
+from broadcast.model import Item
+from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.render import Rendered, TemplateLibrary
+from broadcast.speak import EngineOptions, SpeechCache, create_engine
+from broadcast.speak.fallback import SpokenSet, speak_all
+
+JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
+URGENT_PREROLL_TEMPLATE = "khan_cap_mo_dau"
+DEFAULT_JOINER = "Xin nhắc lại."
+DEFAULT_URGENT_PREROLL = "Thông báo khẩn! Thông báo khẩn!"
+MAX_PARALLEL_ENCODES = 2               # programmes encoded at once (one ffmpeg each)
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """One template filled in and turned into what the engine will read."""
+
+    rendered: Rendered
+    spoken: str
+    warnings: tuple[str, ...]
+
+
+def normalize_options_for(station: Station) -> NormalizeOptions:
+    """The station's reading preferences and its own pronunciation file."""
+    n = station.normalize
+    pron = station.path(n.pronunciations)
+    overrides = load_overrides(pron) if pron.is_file() else {}
+    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
+                            mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
+
+
+def engine_options_for(station: Station) -> EngineOptions:
+    """The [speech] settings as the engines take them."""
+    s = station.speech
+    return EngineOptions(voice=s.voice, rate=s.rate, pitch=s.pitch, pitch_range=s.pitch_range,
+                         word_gap=s.word_gap, edge_voice=s.edge_voice, edge_rate=s.edge_rate,
+                         piper_voice=s.piper_voice, voices_dir=str(station.path(s.voices_dir)),
+                         slow=s.gtts_slow, tld=s.gtts_tld,
+                         timeout_s=s.timeout_s, retries=s.retries, fake_delay_s=s.fake_delay_s)
+
+
+@dataclass
+class Toolkit:
+    """The station's pipeline parts, made once per command or daemon cycle."""
+
+    station: Station
+    library: TemplateLibrary
+    options: NormalizeOptions
+    engine_names: tuple[str, ...]
+    engine_options: EngineOptions
+    cache: SpeechCache
+    _engines: list | None = field(default=None, repr=False)
+    _prepared: dict = field(default_factory=dict, repr=False)
+    _estimator: Any = field(default=None, repr=False)
+
+    @classmethod
+    def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
+                     dry_run: bool = False) -> Toolkit:
+        names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
+        shared = (station.province_dir / "scripts_vi",) if station.province_dir else ()
+        library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
+                                  display_root=station.root, include=shared,
+                                  max_output_chars=station.limits.text_max_chars,
+                                  max_steps=station.limits.render_max_steps)
+        return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
+                   SpeechCache(station.path(station.speech.cache_dir)))
+
+    @property
+    def estimator(self) -> Callable[[Item], float]:
+        """The planner's item lengths, calibrated once per command (every day of a run alike)."""
+        if self._estimator is None:
+            from broadcast.estimate import make_estimator
+
+            self._estimator = make_estimator(self)
+        return self._estimator
+
+    @property
+    def engines(self) -> list:
+        if self._engines is None:
+            self._engines = [create_engine(name, self.engine_options) for name in self.engine_names]
+        return self._engines
+
+    def spoken(self, text: str) -> Normalized:
+        return normalize_report(text, self.options)
+
+    def prepare(self, template: str, values: Mapping[str, Any]) -> PreparedText:
+        """Render and normalize; the planner's estimate and the build ask for the same item twice."""
+        key = (template, json.dumps(values, sort_keys=True, default=repr, ensure_ascii=False))
+        if key not in self._prepared:
+            rendered = self.library.render(template, values)
+            result = self.spoken(rendered.text)
+            self._prepared[key] = PreparedText(rendered, result.text, result.warnings)
+        return self._prepared[key]
+
+    def optional_text(self, template: str, values: Mapping[str, Any], fallback: str) -> str:
+        """Spoken furniture from the station's template when it has one, else a fixed phrase."""
+        if template in self.library.names():
+            return self.prepare(template, values).spoken
+        return self.spoken(fallback).text
+
+    def speak(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> SpokenSet:
+        return speak_all(texts, self.engines, self.cache, progress)
+
+    @property
+    def audio_format(self) -> audio.AudioFormat:
+        a = self.station.audio
+        return audio.AudioFormat(codec=a.format, sample_rate=a.sample_rate, bitrate=a.bitrate,
+                                 target_lufs=a.target_lufs, true_peak_dbtp=a.true_peak_dbtp)
+
+    def signature_tune(self) -> Path:
+        """The station's tune; generated the first time when the configured file is missing."""
+        path = self.station.path(self.station.audio.signature_tune)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            audio.generate_signature_tune(path, sample_rate=self.station.audio.sample_rate)
+        return path
