@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
 from broadcast.model import Item, ItemKind, LiveRelay, Priority, Programme
-from broadcast.schedule.load import SESSIONS, AnnouncementSpec, ColumnSpec, Schedule, SlotSpec
+from broadcast.schedule.model import AnnouncementSpec, ColumnSpec, Schedule, SlotSpec
+from broadcast.schedule.vocabulary import SESSIONS
 
 Estimator = Callable[[Item], float]
 """Seconds an item will last on air. The build passes one that renders and normalizes the text."""

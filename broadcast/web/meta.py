@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from broadcast.model import Priority
-from broadcast.schedule.load import parse_date
+from broadcast.schedule.vocabulary import parse_date
 
 DAYS = (("T2", "Thứ Hai"), ("T3", "Thứ Ba"), ("T4", "Thứ Tư"), ("T5", "Thứ Năm"), ("T6", "Thứ Sáu"),
         ("T7", "Thứ Bảy"), ("CN", "Chủ nhật"))

@@ -21,7 +21,8 @@ import yaml
 from broadcast.atomic import write_bytes_atomic
 from broadcast.errors import InputError
 from broadcast.schedule import load_schedule
-from broadcast.schedule.load import ANNOUNCEMENT_FOLDER, plain, read_yaml
+from broadcast.schedule.files import plain, read_yaml
+from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Key order in the written file: what the officer reads first, the bookkeeping last.

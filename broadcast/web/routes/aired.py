@@ -8,8 +8,8 @@ from starlette.responses import RedirectResponse
 
 from broadcast.asrun import STATUS_LABELS as AIR_LABELS
 from broadcast.asrun import AsRunLog
-from broadcast.daemon import state_paths
 from broadcast.errors import InputError
+from broadcast.play.state import state_paths
 from broadcast.report import ReportSettings, compute_report, parse_period, write_report_files
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import file_in

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from broadcast.errors import InputError
-from broadcast.schedule.load import ANNOUNCEMENT_FOLDER
+from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import page
 from broadcast.web.routes.week import parse_iso_day

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from broadcast.asrun import AsRunLog
 from broadcast.build import engine_options_for, load_plan
 from broadcast.config import SECTIONS
-from broadcast.daemon import read_day, state_paths
 from broadcast.errors import BroadcastError
 from broadcast.play import spool
+from broadcast.play.state import read_day, state_paths
 from broadcast.speak import ENGINES
 from broadcast.speak.fallback import engine_report
 from broadcast.web.auth import EVERYONE, route

@@ -13,10 +13,10 @@ from starlette.responses import RedirectResponse
 
 from broadcast.atomic import write_text_atomic
 from broadcast.build import build_announcement
-from broadcast.daemon import state_paths
 from broadcast.errors import InputError
 from broadcast.model import Priority
 from broadcast.play import spool
+from broadcast.play.state import state_paths
 from broadcast.web.auth import route
 from broadcast.web.files import file_in
 from broadcast.web.forms import fields_for, read_form

@@ -1,0 +1,241 @@
+"""`broadcast run` on the wall clock: `Daemon` drives the core with APScheduler 3.x (the only module importing it).
+
+One-off jobs per slot, build-ahead with readiness checks, heartbeat with clock-jump detection,
+schedule-change polling, spool polling, SIGHUP reload and a clean SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from broadcast.daemon.core import StationCore
+from broadcast.daemon.settings import Builder, PlayoutSettings
+from broadcast.daemon.watch import InputsWatcher
+from broadcast.errors import BroadcastError
+from broadcast.play.player import (
+    PlayJob,
+)
+from broadcast.play.spool import DaemonLock
+from broadcast.play.state import read_day
+from broadcast.staging import sweep_stale
+
+
+class Daemon:
+    """`broadcast run`: the core on the wall clock, with APScheduler in the station timezone."""
+
+    def __init__(self, core: StationCore, *, settings: PlayoutSettings, builder: Builder | None = None,
+                 inputs: InputsWatcher | None = None, lock: DaemonLock | None = None) -> None:
+        self.core = core
+        self.settings = settings
+        self.builder = builder
+        self.inputs = inputs
+        self.lock = lock
+        self.scheduler: BackgroundScheduler | None = None
+        self._slot_jobs: dict[str, PlayJob] = {}
+        self._reload_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._fingerprint = inputs.fingerprint() if inputs else None
+        self._stopped = threading.Event()
+        self._preferred_attempts: dict[date, int] = {}
+
+    # lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the lock, recover, schedule and start (returns at once)."""
+        if self.lock is not None:
+            self.lock.acquire()
+        tz = self.settings.tz
+        self.scheduler = BackgroundScheduler(
+            timezone=tz,
+            # APScheduler drops a job 1 s late by default: our own grace decides instead.
+            job_defaults={"misfire_grace_time": int(self.settings.grace_s) or 1, "coalesce": True,
+                          "max_instances": 1})
+        self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+        self.core.start(f"Bắt đầu chạy (đầu ra {self.core.output.name})")
+        swept = sweep_stale(self.core.audio_out)
+        if swept:
+            self.core.log.event("build", self.core.clock.now(), f"Đã dọn {len(swept)} thư mục dựng dở của lần dựng "
+                                                                f"bị dừng: {', '.join(p.name for p in swept)}")
+        self.scheduler.start()
+        at = self.settings.build_ahead_time
+        self.scheduler.add_job(self._beat, IntervalTrigger(seconds=self.settings.heartbeat_s, timezone=tz),
+                               id="heartbeat")
+        self.scheduler.add_job(self._build_tomorrow, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz),
+                               id="build-ahead")
+        self.scheduler.add_job(self._new_day, CronTrigger(hour=0, minute=0, second=30, timezone=tz), id="new-day")
+        self.scheduler.add_job(self.core.poll_spool, IntervalTrigger(seconds=self.settings.spool_poll_s,
+                                                                     timezone=tz), id="spool")
+        if self.inputs is not None:
+            self.scheduler.add_job(self._poll_inputs, IntervalTrigger(seconds=self.settings.reload_poll_s,
+                                                                      timezone=tz), id="inputs")
+        self.core.poll_spool(include_processing=True)
+        self.reload("khởi động", days=self.core.days_to_catch_up())
+        stale = [d for d in self._days_to_build() if self._needs_build(d)]
+        if stale and self.builder is not None:
+            threading.Thread(target=self._build, args=(stale, "khởi động: chưa dựng hoặc đã cũ"), daemon=True,
+                             name="build-start").start()
+
+    def stop(self, reason: str = "SIGTERM") -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self.core.shutdown(reason)
+        if self.lock is not None:
+            self.lock.release()
+
+    def run(self) -> int:
+        """Run until SIGTERM or Ctrl-C (SIGHUP rebuilds and reloads); call from the main thread."""
+        stop, hup = threading.Event(), threading.Event()
+        names: dict[int, str] = {}
+
+        def on_signal(signum: int, _frame: object) -> None:
+            names[0] = signal.Signals(signum).name
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: hup.set())
+        self.start()
+        try:
+            while not stop.wait(0.5):
+                if hup.is_set():
+                    hup.clear()
+                    self._rebuild("SIGHUP")
+        finally:
+            self.stop(names.get(0, "kết thúc"))
+        return 0
+
+    # jobs ------------------------------------------------------------------------------------
+
+    def reload(self, reason: str, days: Iterable[date] | None = None) -> int:
+        """Re-derive the slot jobs from the published days; returns how many are scheduled."""
+        with self._reload_lock:
+            today = self.core.clock.now().date()
+            days = list(days) if days is not None else [today - timedelta(days=1), today, today + timedelta(days=1)]
+            future = self.core.catch_up(days)
+            wanted = {f"slot:{job.programme_id}": job for job in future}
+            for job_id in list(self._slot_jobs):
+                if job_id not in wanted:
+                    self._remove(job_id)
+            for job_id, job in wanted.items():
+                self._slot_jobs[job_id] = job
+                self.scheduler.add_job(self.core.due, DateTrigger(run_date=job.scheduled_at, timezone=self.settings.tz),
+                                       args=[job], id=job_id, replace_existing=True)
+            self.core.log.event("reload", self.core.clock.now(),
+                                f"Nạp lại lịch ({reason}): {len(wanted)} chương trình sắp phát")
+            return len(wanted)
+
+    def _remove(self, job_id: str) -> None:
+        self._slot_jobs.pop(job_id, None)
+        try:
+            self.scheduler.remove_job(job_id)
+        except Exception:  # noqa: BLE001 - a one-off job that already ran is gone
+            pass
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        job = self._slot_jobs.get(event.job_id)
+        if job is not None:          # the core logs it 'missed' (or 'late' if still within grace)
+            self.core.due(job)
+
+    def _beat(self) -> None:
+        if self.core.heartbeat() is not None:
+            self.reload("đồng hồ máy nhảy")
+
+    def _days_to_build(self) -> list[date]:
+        now = self.core.clock.now()
+        days = [now.date()]
+        if now.time() >= self.settings.build_ahead_time:
+            days.append(now.date() + timedelta(days=1))
+        return days
+
+    def _needs_build(self, day: date) -> bool:
+        try:
+            manifest = read_day(self.core.audio_out, day)
+        except BroadcastError:
+            return True
+        if manifest is None:
+            return True
+        if self.inputs is None:
+            return False
+        changed = self.inputs.latest_change(self.settings.tz)
+        # generated_at may be stamped to the second: a change within that second is not "newer".
+        built = datetime.fromisoformat(manifest["generated_at"]) + timedelta(seconds=1)
+        return changed is not None and changed > built
+
+    def _build(self, days: Sequence[date], reason: str) -> None:
+        if self.builder is None:
+            return
+        with self._build_lock:
+            for day in days:
+                try:
+                    self.builder(day)
+                    self.core.log.event("build", self.core.clock.now(), f"Đã dựng chương trình ngày {day} ({reason})")
+                    self._retry_preferred_voice(day)
+                except Exception as exc:  # noqa: BLE001 - a failed build must not stop what is on air
+                    self.core.log.event("build", self.core.clock.now(),
+                                        f"Dựng chương trình ngày {day} lỗi ({reason}): {exc}")
+        self.reload(f"sau khi dựng: {reason}")
+
+    def _retry_preferred_voice(self, day: date) -> None:
+        """Log each programme of `day` built in the fallback voice; build again with backoff until its deadline."""
+        from broadcast.readiness import fallback_lines, next_retry
+
+        try:
+            manifest = read_day(self.core.audio_out, day)
+        except BroadcastError:
+            return
+        now = self.core.clock.now()
+        for line in fallback_lines(manifest, now, self.settings.preferred_deadline_h):
+            self.core.log.event("build", now, line)
+        attempt = self._preferred_attempts.pop(day, 0)
+        when = next_retry(manifest, now, self.settings.preferred_deadline_h, attempt)
+        if self.scheduler is None:
+            return
+        if when is None:   # the preferred voice is back, or it is too late to wait for it
+            if self.scheduler.get_job(f"preferred-voice:{day}") is not None:
+                self.scheduler.remove_job(f"preferred-voice:{day}")
+            return
+        self._preferred_attempts[day] = attempt + 1
+        self.scheduler.add_job(self._build, DateTrigger(run_date=when, timezone=self.settings.tz),
+                               args=[[day], "thử lại máy đọc ưu tiên"], id=f"preferred-voice:{day}",
+                               replace_existing=True)
+        self.core.log.event("build", now, f"Sẽ dựng lại ngày {day} lúc {when:%H:%M} để thử lại máy đọc ưu tiên")
+
+    def _build_tomorrow(self) -> None:
+        self._build([self.core.clock.now().date() + timedelta(days=1)], "dựng trước")
+
+    def _new_day(self) -> None:
+        today = self.core.clock.now().date()
+        if self._needs_build(today):
+            self._build([today], "sang ngày mới")
+        else:
+            self.reload("sang ngày mới")
+
+    def _rebuild(self, reason: str) -> None:
+        today = self.core.clock.now().date()
+        days = [today]
+        tomorrow = today + timedelta(days=1)
+        if (self.core.audio_out / tomorrow.isoformat()).exists():
+            days.append(tomorrow)
+        if self.builder is not None:
+            self._build(days, reason)
+        else:
+            self.reload(reason)
+
+    def _poll_inputs(self) -> None:
+        current = self.inputs.fingerprint()
+        if current != self._fingerprint:
+            self._fingerprint = current
+            self._rebuild("lịch hoặc mẫu thay đổi")
