@@ -17,6 +17,9 @@ the file and, where there is one, the line.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ from broadcast.errors import ScheduleError
 # sequence's a list of nodes, a mapping's a list of (key, value) node pairs.
 Node = Any
 
-__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped"]
+__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped", "recording_reads"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,28 @@ def _size_text(n_bytes: int) -> str:
     return f"{max(n_bytes // 1024, 1)} KB"
 
 
+_READS: ContextVar[list[Path] | None] = ContextVar("bounded_yaml_reads", default=None)
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[list[Path]]:
+    """Every file `read_capped` opens inside the block, in order (a build's stamp lists them)."""
+    reads: list[Path] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
 def read_capped(path: Path, max_bytes: int, shown: str) -> bytes:
     """The bytes of `path`, or `YamlLimitError` when it holds more than `max_bytes`.
 
     Reads at most `max_bytes + 1` bytes: a huge or endless file (a pipe, /dev/zero) costs nothing.
     """
+    reads = _READS.get()
+    if reads is not None:
+        reads.append(Path(path))
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:

@@ -8,10 +8,10 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from broadcast.audio.ffmpeg import _SAMPLES_RE, _run, ffmpeg_exe
+from broadcast.audio.ffmpeg import _run, ffmpeg_exe
 from broadcast.audio.formats import AudioFormat
 from broadcast.audio.levels import _LIMITER_FLOOR_DB, _GainPlan, _level_chain, _Levels
-from broadcast.audio.measure import _PROXY_RATE, _SILENT_LUFS, Loudness, _measure_output, _parse_ebur128_named
+from broadcast.audio.measure import _SILENT_LUFS, Loudness, _measure_output, _parse_ebur128_named
 from broadcast.errors import AudioError
 
 # The encoded file is measured as it is written. Beyond these tolerances we encode again with
@@ -54,11 +54,13 @@ def _loopback_decoding(exe: str) -> bool:
         return False
 
 
-# What the loopback decoder hears: its loudness at the proxy rate (a 44.1 kHz true-peak meter
-# would cost the encoder a third more time) and its sample peak at the full rate.
-_HEARD = (f"[dec:0]asplit[l][p];[l]aresample={_PROXY_RATE},ebur128@heard=framelog=quiet,anullsink;"
-          "[p]astats=measure_perchannel=none:measure_overall=Peak_level+Number_of_samples[heard]")
-_PEAK_LEVEL_RE = re.compile(r"Peak level dB: (-?inf|-?\d+(?:\.\d+)?)")
+# What the loopback decoder hears, at the output rate: its loudness (ebur128 without the true-peak
+# meter, which would cost the encoder a third more time), then its sample peak and sample count
+# (volumedetect: a histogram, cheaper than resampling for ebur128 and counting with astats).
+_HEARD = "[dec:0]ebur128@heard=framelog=quiet,volumedetect[heard]"
+_PEAK_LEVEL_RE = re.compile(r"max_volume: (-?inf|-?\d+(?:\.\d+)?) dB")
+_HEARD_SAMPLES_RE = re.compile(r"n_samples: (\d+)")
+_S16_SILENCE_DB = -91.0    # volumedetect's max_volume for a stream of zeros (one LSB reads -90.3)
 
 
 def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
@@ -68,7 +70,7 @@ def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
     Where ffmpeg can (7.1 and later), the encoded stream is decoded again in the same process
     (a loopback decoder) and measured there, on other threads: the numbers are those of the
     file itself, without a second pass, and no sample comes back to Python. Integrated loudness
-    reads within 0.1 LU of a full-rate meter; the peak is the decoded sample peak, which on
+    is read at the output rate; the peak is the decoded sample peak (to 0.1 dB), which on
     band-limited speech is the true peak to a tenth of a dB (the limiter's margin covers the
     rest). Older ffmpeg measures the finished file instead, with the full true-peak meter.
     """
@@ -80,12 +82,14 @@ def _encode(inputs: Sequence[str], chain: str, dst: Path, fmt: AudioFormat,
     stderr = _run([*encode, "-dec", "0:0", "-filter_complex", _HEARD, "-map", "[heard]", "-f", "null", "-"],
                   doing=f"xuất {fmt.codec}", loglevel="info")
     heard = _parse_ebur128_named(stderr).get("heard")
-    peak, samples = _PEAK_LEVEL_RE.findall(stderr), _SAMPLES_RE.findall(stderr)
-    if heard is None or not peak or not samples:
+    # ffmpeg may configure the graph once before the real run: that instance reports 0 samples
+    peak, samples = _PEAK_LEVEL_RE.findall(stderr), [int(n) for n in _HEARD_SAMPLES_RE.findall(stderr)]
+    if heard is None or not peak or not samples or not max(samples):
         # A summary lost from a busy ffmpeg's stderr: measure the written file instead, as on old ffmpeg.
         return _measure_output(dst)
-    loudness = Loudness(heard.integrated_lufs, float(peak[-1]), heard.lra)
-    return loudness, int(samples[-1]) / fmt.sample_rate
+    peak_db = float(peak[-1])
+    loudness = Loudness(heard.integrated_lufs, float("-inf") if peak_db <= _S16_SILENCE_DB else peak_db, heard.lra)
+    return loudness, max(samples) / fmt.sample_rate
 
 
 def _off_target(measured: Loudness, fmt: AudioFormat, lu: float, peak_db: float) -> bool:

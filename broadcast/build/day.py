@@ -9,13 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from broadcast import estimate
+from broadcast.bounded_yaml import recording_reads
+from broadcast.build import stamp as stamps
 from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
 from broadcast.build.programme import _programme_label, _speak_programme, assemble_programme, file_fingerprint
 from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
 from broadcast.config import Station
 from broadcast.errors import AudioError
+from broadcast.freshness import BuildResult
 from broadcast.model import Programme
 from broadcast.progress import ENCODING, BuildProgress
 from broadcast.publish import (
@@ -30,18 +34,6 @@ from broadcast.publish import (
 
 # ---------------------------------------------------------------------------------------------
 # Building a day
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    day: date
-    directory: Path
-    programmes: tuple[dict, ...]         # manifest entries
-    encoded: int                         # programmes encoded this time
-    reused: int                          # programmes whose file was reused unchanged
-    engine_calls: int                    # texts synthesized this time (0 on a warm rebuild)
-    warnings: tuple[str, ...]
-    unchanged: bool                      # nothing changed: the published day was left as it was
 
 
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
@@ -77,6 +69,7 @@ class DayPlan:
     reusable: Mapping[str, dict]                  # programme id -> its unchanged published entry
     warnings: tuple[str, ...]
     unchanged: bool                               # the published day already is this day
+    schedule: Any = None                          # the validated schedules it was planned from
 
     @property
     def todo(self) -> list[tuple[ComposedProgramme, str]]:
@@ -87,14 +80,14 @@ class DayPlan:
 def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     """Stage 1 (render + normalize): plan the day, compose every programme, find what can be reused."""
     station = toolkit.station
-    composed = [compose(toolkit, p) for p in load_plan(toolkit, day)]
+    schedule = load_schedule_for(toolkit)
+    composed = [compose(toolkit, p) for p in load_plan(toolkit, day, schedule=schedule)]
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
     published = None if force else _previous_entries(target)   # None: no valid day published yet
     previous = published or {}
     hashes = [inputs_hash(toolkit, c) for c in composed]
-    warnings = [w for c in composed for w in c.programme.warnings]
-    warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
+    warnings = stamps.day_warnings(composed)
     reusable = {}
     for c, digest in zip(composed, hashes):
         old = previous.get(c.programme.id)
@@ -104,7 +97,8 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
             reusable[c.programme.id] = old
     unchanged = (published is not None and list(published) == [c.programme.id for c in composed]
                  and len(reusable) == len(composed))
-    return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged)
+    return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged,
+                   schedule)
 
 
 def unchanged_result(plan: DayPlan) -> BuildResult:
@@ -121,15 +115,21 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     `progress` is told each programme's phase and, in seconds of estimated audio, the work done:
     its length once as its texts are spoken and once as it is encoded (both at once when reused).
     The stages (`plan_day`, `Toolkit.speak`, `assemble_programme`, `finish_day`) are the ones a
-    province build runs as Dask tasks, so both produce the same day.
+    province build runs as Dask tasks, so both produce the same day. The day's stamp
+    (`broadcast.freshness`) lets the next `broadcast build` of an untouched day stop early.
     """
     toolkit = toolkit or Toolkit.from_station(station)
-    plan = plan_day(toolkit, day, force=force)
+    before = stamps.begin(toolkit)
+    with recording_reads() as reads:
+        plan = plan_day(toolkit, day, force=force)
+    planned = stamps.planned_files(toolkit, plan, reads)
     share = {c.programme.id: c.programme.est_duration_s for c in plan.composed}
     if progress is not None:
         progress.advance(sum(2 * share[pid] for pid in plan.reusable))
     if plan.unchanged:
-        return unchanged_result(plan)
+        result = unchanged_result(plan)
+        stamps.leave(toolkit, plan, result.programmes, before, planned)
+        return result
     todo = plan.todo
     # Speech first, one programme at a time (the engines are not thread-safe) ...
     spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
@@ -154,6 +154,7 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         with ThreadPoolExecutor(max_workers=workers) as pool:
             built = dict(zip((c.programme.id for c, _ in todo), pool.map(assemble_one, todo)))
         entries = finish_day(toolkit, plan, built, staging, now=now)
+    stamps.leave(toolkit, plan, entries, before, planned)
     return BuildResult(day, plan.target, entries, len(built), len(entries) - len(built), engine_calls,
                        plan.warnings, False)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.config import Station
+from broadcast.freshness import chosen_engines
 from broadcast.model import Item
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
 from broadcast.render import Rendered, TemplateLibrary
@@ -68,7 +69,7 @@ class Toolkit:
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
                      dry_run: bool = False) -> Toolkit:
-        names = ("fake",) if dry_run else tuple(engines or station.speech.engines)
+        names = chosen_engines(station, engines, dry_run)
         shared = (station.province_dir / "scripts_vi",) if station.province_dir else ()
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
                                   display_root=station.root, include=shared,

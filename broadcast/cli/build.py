@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from broadcast.build import Toolkit, build_day, load_plan
 from broadcast.cli.common import parse_day, pass_app, station_today, terminal
+from broadcast.freshness import chosen_engines, fresh_day
 from broadcast.plan_view import minutes
-from broadcast.progress import BuildProgress
+
+if TYPE_CHECKING:
+    from broadcast.build import Toolkit
+    from broadcast.progress import BuildProgress
 
 
 @click.command("build")
@@ -34,14 +38,21 @@ def command(app, day, days, engine, dry_run, force) -> None:
     """
     station = app.station
     first = parse_day(day, station_today(station))
-    toolkit = Toolkit.from_station(station, engines=[engine] if engine else None, dry_run=dry_run)
+    engines = [engine] if engine else None
     dates = [first + timedelta(days=offset) for offset in range(days)]
-    results = []
-    with build_progress(toolkit, dates) as progress:
-        for index, current in enumerate(dates, 1):
-            if progress is not None:
-                progress.day(index, len(dates), f"{current:%d/%m/%Y}")
-            results.append(build_day(station, current, toolkit=toolkit, force=force, progress=progress))
+    # Days nothing touched since they were built are told by their stamps, without planning.
+    names = chosen_engines(station, engines, dry_run)
+    results = [] if force else [fresh_day(station, current, names) for current in dates]
+    if force or not all(results):
+        from broadcast.build import Toolkit, build_day
+
+        toolkit = Toolkit.from_station(station, engines=engines, dry_run=dry_run)
+        results = []
+        with build_progress(toolkit, dates) as progress:
+            for index, current in enumerate(dates, 1):
+                if progress is not None:
+                    progress.day(index, len(dates), f"{current:%d/%m/%Y}")
+                results.append(build_day(station, current, toolkit=toolkit, force=force, progress=progress))
     for current, result in zip(dates, results):
         state = "không đổi" if result.unchanged else (
             f"dựng {result.encoded}, dùng lại {result.reused}, đọc mới {result.engine_calls} đoạn")
@@ -58,6 +69,9 @@ def command(app, day, days, engine, dry_run, force) -> None:
 @contextmanager
 def build_progress(toolkit: Toolkit, dates: list) -> Iterator[BuildProgress | None]:
     """One bar for the whole run on a terminal (seconds of audio to speak and encode); none otherwise."""
+    from broadcast.build import load_plan
+    from broadcast.progress import BuildProgress
+
     out = terminal()
     if out is None:
         yield None
