@@ -185,17 +185,23 @@ class AsRunLog:
 
         Items whose planned end is not after `ended_at` aired ('played'); the item on air at
         that moment takes `status` ('played' when the programme finished normally); the
-        items after it never started ('skipped').
+        items after it never started ('skipped'). A part still open (`part_started`: no planned
+        length) ends with the programme, in its `status`, at `ended_at`.
         """
         _check_status(status)
         with self._lock, self._transaction():
             self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
                              (status, iso(ended_at), error, row_id))
             items = self._db.execute(
-                "SELECT id, started_at, duration_s FROM airings WHERE parent_id = ? ORDER BY id",
+                "SELECT id, started_at, duration_s, status, item_kind FROM airings WHERE parent_id = ? ORDER BY id",
                 (row_id,)).fetchall()
             for item in items:
                 start = _parse(item["started_at"])
+                if item["status"] == "playing" and item["item_kind"] == "tiep-am" and item["duration_s"] is None:
+                    aired = max(0.0, (ended_at - start).total_seconds()) if start else None
+                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, duration_s = ?, error = ? "
+                                     "WHERE id = ?", (status, iso(ended_at), aired, error, item["id"]))
+                    continue
                 end = start + timedelta(seconds=item["duration_s"] or 0.0) if start else None
                 if status in AIRED_STATUSES or (end is not None and end <= ended_at):
                     self._db.execute("UPDATE airings SET status = 'played', ended_at = ? WHERE id = ?",
@@ -207,30 +213,53 @@ class AsRunLog:
                     self._db.execute("UPDATE airings SET status = 'skipped', started_at = NULL, "
                                      "ended_at = NULL WHERE id = ?", (item["id"],))
 
+    def part_started(self, parent_id: int, part: Mapping[str, Any]) -> int:
+        """An item row 'playing' for a part of a programme beyond its file (the live relay) as it goes on air.
+
+        `part`: item_id, item_kind, title, source, started_at. It has no planned length: `finish()`
+        closes it with the programme (after a crash: 'interrupted' at the last heartbeat), and
+        `add_aired()` with the part's `id` settles it with what really aired.
+        """
+        with self._lock, self._transaction():
+            parent = self._db.execute("SELECT * FROM airings WHERE id = ?", (parent_id,)).fetchone()
+            return self._insert_part(parent, {**part, "status": "playing", "ended_at": None})
+
     def add_aired(self, parent_id: int, parts: Iterable[Mapping[str, Any]], *, note: str | None = None) -> None:
         """Append item rows for what a programme aired beyond its file (a live relay and its fallback).
 
-        Each part: item_id, item_kind, title, source, started_at, ended_at, status, error. The
-        programme's duration becomes its real length from start to end, and `note` is added to it.
+        Each part: item_id, item_kind, title, source, started_at, ended_at, status, error; a part
+        with the `id` of a row `part_started()` opened settles that row instead. The programme's
+        duration becomes its real length from start to end, and `note` is added to it.
         """
         with self._lock, self._transaction():
             parent = self._db.execute("SELECT * FROM airings WHERE id = ?", (parent_id,)).fetchone()
             for part in parts:
+                if part.get("id") is None:
+                    self._insert_part(parent, part)
+                    continue
                 start, end = part.get("started_at"), part.get("ended_at")
-                aired = (end - start).total_seconds() if start and end else None
-                self._insert(
-                    kind="item", parent_id=parent_id, programme_id=parent["programme_id"], date=parent["date"],
-                    slot=parent["slot"], session=parent["session"], scheduled_at=iso(start) if start else None,
-                    started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
-                    item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
-                    tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
-                    error=part.get("error"), output=parent["output"], origin=parent["origin"])
+                self._db.execute(
+                    "UPDATE airings SET status = ?, started_at = ?, ended_at = ?, duration_s = ?, error = ?, "
+                    "title = ?, source = ? WHERE id = ? AND parent_id = ?",
+                    (part["status"], iso(start), iso(end), (end - start).total_seconds() if start and end else None,
+                     part.get("error"), part.get("title") or "", part.get("source"), part["id"], parent_id))
             started = _parse(parent["started_at"])
             row = self._db.execute("SELECT ended_at, note FROM airings WHERE id = ?", (parent_id,)).fetchone()
             ended = _parse(row["ended_at"])
             length = (ended - started).total_seconds() if started and ended else parent["duration_s"]
             notes = "; ".join(n for n in (row["note"], note) if n) or None
             self._db.execute("UPDATE airings SET duration_s = ?, note = ? WHERE id = ?", (length, notes, parent_id))
+
+    def _insert_part(self, parent: sqlite3.Row, part: Mapping[str, Any]) -> int:
+        start, end = part.get("started_at"), part.get("ended_at")
+        aired = (end - start).total_seconds() if start and end else None
+        return self._insert(
+            kind="item", parent_id=parent["id"], programme_id=parent["programme_id"], date=parent["date"],
+            slot=parent["slot"], session=parent["session"], scheduled_at=iso(start) if start else None,
+            started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
+            item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
+            tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
+            error=part.get("error"), output=parent["output"], origin=parent["origin"])
 
     def event(self, kind: str, at: datetime, message: str = "") -> None:
         if kind not in EVENT_KINDS:

@@ -52,6 +52,22 @@ def test_announce_without_daemon_is_logged_manual(station_dir):
     assert {o for _, _, o in origins(station_dir / "var" / "asrun.sqlite")} == {"manual"}
 
 
+def test_announce_refuses_text_over_the_limit_like_say_and_airs_nothing(station_dir):
+    text = "Mất điện đột xuất tại thôn Đông. " * 400             # 13,200 characters
+    result = run(["announce", "--text", text, "--priority", "uu-tien", "--output", "file"], station_dir)
+    assert result.exit_code == 2
+    assert "Văn bản cần đọc dài 13.200 ký tự, quá giới hạn 10.000 ký tự của một mục" in result.output
+    assert "text_max_chars" in result.output and "Traceback" not in result.output
+    assert not (station_dir / "var" / "asrun.sqlite").exists()
+    assert not list((station_dir / "var").glob("announcements/*"))          # nothing was spoken
+
+
+def test_announce_refuses_a_nul_byte(station_dir):
+    result = run(["announce", "--text", "Họp thôn\x00 lúc 19 giờ.", "--output", "file"], station_dir)
+    assert result.exit_code == 2
+    assert "ký tự điều khiển NUL" in result.output and "Traceback" not in result.output
+
+
 def test_readme_rehearsal_airs_the_rest_of_the_programme_and_log_shows_it(station_dir):
     result = run(["simulate", "--date", "2026-12-14", "--inject", "05:40 canh_bao_bao_lu"], station_dir)
     assert result.exit_code == 0, result.output

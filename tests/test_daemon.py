@@ -298,6 +298,85 @@ def test_the_start_is_logged_when_the_player_starts_not_when_the_job_is_admitted
     assert items[0]["started_at"] == row["started_at"]
 
 
+class ReadyingOutput:
+    """The file output (manual) with a `prepare` like the ffmpeg outputs': records what was done when."""
+
+    name = "file"
+
+    def __init__(self, folder, clock):
+        self.file = FileOutput(folder, clock=clock, manual=True)
+        self.clock = clock
+        self.calls = []
+
+    def prepare(self, path, **options):
+        self.calls.append(("prepare", Path(path).name, self.clock.now().strftime("%H:%M:%S")))
+        return SimpleNamespace(start=lambda on_end=None: self._start(path, on_end, "start prepared", options))
+
+    def start(self, path, *, on_end=None, **options):
+        return self._start(path, on_end, "start", options)
+
+    def _start(self, path, on_end, what, options):
+        self.calls.append((what, Path(path).name, self.clock.now().strftime("%H:%M:%S")))
+        return self.file.start(path, on_end=on_end, **options)
+
+
+def counting_check(clock, calls):
+    def check(path):
+        calls.append(clock.now().strftime("%H:%M:%S"))
+        return None
+    return check
+
+
+def test_the_file_is_checked_and_the_player_readied_before_the_slot(tmp_path, log, audio_out):
+    clock = VirtualClock(at("05:29:30"))
+    out, checks = ReadyingOutput(tmp_path / "out", clock), []
+    core = StationCore(log=log, output=out, clock=clock, audio_out=audio_out, settings=PlayoutSettings(),
+                       check=counting_check(clock, checks))
+    job = core.jobs_for(DAY)[0]
+    core.prepare(job)
+    assert checks == ["05:29:30"] and out.calls == [("prepare", "0530-sang.wav", "05:29:30")]
+    assert programmes(log) == []                    # nothing is logged before the slot
+    clock.advance_to(job.scheduled_at)
+    core.due(job)
+    assert checks == ["05:29:30"]                   # the unchanged file is not decoded again at the slot
+    assert out.calls[1:] == [("start prepared", "0530-sang.wav", "05:30:00")]
+    assert programmes(log) == [("2026-12-01-sang", "playing", "05:30:00", None)]
+
+
+def test_a_file_changed_after_its_check_is_checked_again_at_the_slot(tmp_path, log, audio_out):
+    clock = VirtualClock(at("05:29:30"))
+    checks = []
+    core = StationCore(log=log, output=FileOutput(tmp_path / "out", clock=clock, manual=True), clock=clock,
+                       audio_out=audio_out, settings=PlayoutSettings(), check=counting_check(clock, checks))
+    job = core.jobs_for(DAY)[0]
+    core.prepare(job)
+    write_silence_wav(job.path, seconds=0.04)       # rebuilt in between (another file, another size)
+    clock.advance_to(job.scheduled_at)
+    core.due(job)
+    assert checks == ["05:29:30", "05:30:00"]
+    assert programmes(log) == [("2026-12-01-sang", "playing", "05:30:00", None)]
+
+
+def test_a_broken_file_found_before_the_slot_is_logged_failed_at_the_slot(tmp_path, log, audio_out):
+    clock = VirtualClock(at("05:29:30"))
+    checks = []
+
+    def broken(path):
+        checks.append(clock.now().strftime("%H:%M:%S"))
+        return "tệp 0530-sang.wav hỏng, không đọc được"
+
+    out = ReadyingOutput(tmp_path / "out", clock)
+    core = StationCore(log=log, output=out, clock=clock, audio_out=audio_out, settings=PlayoutSettings(),
+                       check=broken)
+    job = core.jobs_for(DAY)[0]
+    core.prepare(job)
+    assert programmes(log) == [] and out.calls == []     # no player readied for a broken file
+    clock.advance_to(job.scheduled_at)
+    core.due(job)
+    assert checks == ["05:29:30"]
+    assert programmes(log) == [("2026-12-01-sang", "failed", None, "05:30:00")]
+
+
 def test_an_output_that_cannot_start_is_logged_failed(tmp_path, log, audio_out):
     clock = VirtualClock(at("05:30"))
 
@@ -424,6 +503,29 @@ def test_daemon_start_sweeps_a_dead_builds_staging_folder(tmp_path, audio_out):
         builds = [e["message"] for e in log.events(today, today, kinds=["build"])]
     assert not stale.exists() and (audio_out / DAY.isoformat()).is_dir()
     assert any("Đã dọn 1 thư mục dựng dở" in m for m in builds)
+
+
+def test_the_daemon_prepares_each_slot_prepare_s_before_it(tmp_path):
+    clock = SystemClock(TZ)
+    tomorrow = clock.now().date() + timedelta(days=1)
+    FakeBuilder(tmp_path / "audio_out", SLOTS)(tomorrow)
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        settings = PlayoutSettings(prepare_s=45)
+        core = StationCore(log=log, output=FileOutput(tmp_path / "out", clock=clock), clock=clock,
+                           audio_out=tmp_path / "audio_out", settings=settings, check=lambda p: None)
+        daemon = Daemon(core, settings=settings)
+        daemon.start()
+        try:
+            slot = daemon.scheduler.get_job(f"slot:{tomorrow}-sang")
+            ready = daemon.scheduler.get_job(f"prepare:{tomorrow}-sang")
+            assert ready.func == core.prepare and ready.args == slot.args
+            assert slot.next_run_time - ready.next_run_time == timedelta(seconds=45)
+            FakeBuilder(tmp_path / "audio_out", {"sang": SLOTS["sang"]})(tomorrow)
+            daemon.reload("thử")           # a slot that is gone takes its preparation with it
+            assert daemon.scheduler.get_job(f"prepare:{tomorrow}-chieu") is None
+            assert daemon.scheduler.get_job(f"prepare:{tomorrow}-sang") is not None
+        finally:
+            daemon.stop("thử xong")
 
 
 def test_a_missed_scheduler_job_is_logged_by_the_core(tmp_path, log, audio_out):

@@ -15,6 +15,7 @@ from broadcast.daemon import output_for_station, state_paths
 from broadcast.model import Priority
 from broadcast.play import spool
 from broadcast.play.player import job_from_announcement, play_file
+from broadcast.text_limits import check_text
 
 PRIORITIES = [p.value for p in Priority]
 
@@ -35,7 +36,8 @@ def command(app, template, pairs, data, text, priority, repeat, engine, output_n
 
     Nếu trình phát (broadcast run) đang chạy, thông báo được chuyển cho nó (nhật ký: 'đột xuất');
     nếu không, phát trực tiếp ra đầu ra đã cấu hình (hoặc --output) và ghi nhật ký là 'thủ công'.
-    Với --output, thông báo luôn phát trực tiếp, không chuyển cho trình phát.
+    Với --output, thông báo luôn phát trực tiếp, không chuyển cho trình phát. Nội dung --text dài
+    tối đa [limits] text_max_chars ký tự (mặc định 10.000), như lệnh say.
 
     \b
     Ví dụ:
@@ -43,6 +45,8 @@ def command(app, template, pairs, data, text, priority, repeat, engine, output_n
       broadcast announce --text "Mất điện đột xuất tại thôn Đông đến 17 giờ." --priority uu-tien
     """
     station = app.station
+    if text is not None:        # capped like `say`: a huge text would take minutes and gigabytes to speak
+        text = check_text(text, station.limits.text_max_chars, what="Văn bản cần đọc")
     toolkit = Toolkit.from_station(station, engines=[engine] if engine else None)
     now = datetime.now(station.tz)
     log_path, spool_dir = state_paths(station)

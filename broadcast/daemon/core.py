@@ -29,6 +29,8 @@ from broadcast.play.relay import clock_text as relay_clock
 from broadcast.play.spool import Spool, SpoolEntry, announcement_id
 from broadcast.play.state import read_day
 
+_KEEP_READY = 64          # prepared file checks kept at most (a day has a handful of slots)
+_CHECK_WAIT_S = 60.0      # the slot waits this long at most for a preparation's file check under way
 # What the log says will happen to a programme cut by a khẩn cấp announcement, by policy.
 AFTER_CUT = {"resume": "; phát tiếp từ mục đang phát sau thông báo", "restart": "; phát lại từ đầu sau thông báo",
              "interrupted": "; không phát lại (interrupted_policy = interrupted)"}
@@ -59,6 +61,10 @@ class StationCore:
                              started=self._started, relay_timeout_s=settings.relay_connect_timeout_s)
         self._lock = threading.RLock()
         self._rows: dict[PlayJob, tuple[int, bool]] = {}
+        self._live_rows: dict[PlayJob, int] = {}      # the open row of a relay's live part while it airs
+        self._checked: dict[Path, tuple[tuple[int, int, int] | None, str | None]] = {}
+        self._checking: dict[Path, threading.Event] = {}     # file checks under way in a preparation
+        self._check_lock = threading.Lock()      # never held while checking: the slot may wait on `_checking`
         self._entries: dict[str, SpoolEntry] = {}
         self._last_beat: tuple[datetime, float] | None = None
         self._stop_reason = "dừng"
@@ -82,6 +88,11 @@ class StationCore:
                     ended = datetime.fromisoformat(last_beat["at"])
                 self.log.finish(row["id"], "interrupted", ended,
                                 "máy hoặc chương trình phát dừng đột ngột khi đang phát")
+                relayed = [i for i in self.log.item_rows(row["id"]) if i["item_kind"] == "tiep-am"]
+                if relayed:        # the relay part that was on air is closed with it: say how long it aired
+                    seconds = sum(i["duration_s"] or 0.0 for i in relayed)
+                    self.log.add_aired(row["id"], [], note=f"tiếp âm trực tiếp {relay_clock(seconds)} (ngắt khi "
+                                                           "máy dừng đột ngột)")
             self.log.event("start", now, message or "Bắt đầu chạy")
             self._last_beat = (now, self.clock.monotonic())
 
@@ -126,6 +137,43 @@ class StationCore:
             self.log.event("stop", self.clock.now(), f"Dừng ({reason})")
 
     # events ----------------------------------------------------------------------------------
+
+    def prepare(self, job: PlayJob) -> None:
+        """Before the slot (`settings.prepare_s` ahead): check the file and make the player ready.
+
+        At the slot only the start remains: the file is checked again only when it changed
+        since (another inode, size or modification time), and a broken one is logged at the slot.
+        """
+        with self._lock:
+            if job.fallback or self.player.holds(job.programme_id) or not self._wanted(job):
+                return
+        key = _file_key(job.path)          # taken first: a file replaced during the check is checked again
+        with self._check_lock:
+            known = self._checked.get(job.path)
+            reuse = known is not None and known[0] is not None and known[0] == key
+            if not reuse:
+                if job.path in self._checking:
+                    return                 # another preparation is checking this file now
+                done = self._checking[job.path] = threading.Event()
+        if reuse:
+            problem = known[1]
+        else:
+            checked = None
+            try:
+                checked = (key, self.check(job.path))
+            except Exception:  # noqa: BLE001 - a preparation is best effort: the slot checks again and says why
+                return
+            finally:
+                with self._check_lock:
+                    if checked is not None:
+                        self._checked[job.path] = checked
+                        while len(self._checked) > _KEEP_READY:     # slots a reload removed never use theirs
+                            self._checked.pop(next(iter(self._checked)))
+                    self._checking.pop(job.path, None)
+                done.set()
+            problem = checked[1]
+        if problem is None:
+            self.player.prepare(job)
 
     def due(self, job: PlayJob) -> None:
         """A slot's start time has come (perhaps late): queue it unless it is settled."""
@@ -201,9 +249,11 @@ class StationCore:
     def _log_relay(self, row: int, job: PlayJob, result: RelayResult) -> None:
         """The relay's parts as item rows (what aired, from when, how long) and a note on the programme."""
         rows, said = [], []
+        opened = self._live_rows.pop(job, None)
         for n, part in enumerate(result.parts):
             aired = part.status in ("played", "interrupted")      # skipped: silence; failed: unreachable
-            rows.append({"item_id": f"{job.programme_id}-tiep-am-{part.kind}-{n}", "item_kind": "tiep-am",
+            rows.append({"id": opened if n == 0 and part.kind == "live" else None,
+                         "item_id": f"{job.programme_id}-tiep-am-{part.kind}-{n}", "item_kind": "tiep-am",
                          "title": part.title, "source": part.source, "status": part.status, "error": part.error,
                          "started_at": part.started_at if aired else None,
                          "ended_at": part.ended_at if aired else None})
@@ -273,7 +323,7 @@ class StationCore:
                 log_not_aired(self.log, job, "missed", now, error, self.output.name, origin=self.origin)
                 self.log.event("missed", now, f"Lỡ {job.programme_id} ({job.title}): {error}")
                 return self._drop(job)
-            problem = self.check(job.path)
+            problem = self._check_now(job.path)
             if problem:
                 log_not_aired(self.log, job, "failed", now, problem, self.output.name, origin=self.origin)
                 if self.fallback is not None and self.fallback.is_file():
@@ -283,15 +333,35 @@ class StationCore:
                 return self._drop(job)
         return True
 
+    def _check_now(self, path: Path) -> str | None:
+        """The file check at the slot: what `prepare` found if the file is unchanged since, else a new check."""
+        with self._check_lock:
+            checking = self._checking.get(path)
+        if checking is not None:          # the preparation is decoding it now: wait for its answer, not a second decode
+            checking.wait(_CHECK_WAIT_S)
+        with self._check_lock:
+            key, problem = self._checked.pop(path, (None, None))
+        if key is not None and key == _file_key(path):
+            return problem
+        return self.check(path)
+
     def _started(self, job: PlayJob, playback: Playback) -> None:
         """The output has started the job: log it at the player's start time (that is the lateness)."""
         started = playback.started_at
         late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
         row = log_start(self.log, job, started, self.output.name, origin=self.origin)
         self._rows[job] = (row, late)
+        if hasattr(playback, "watch_parts"):      # a relay: its live part gets a row as soon as it airs
+            playback.watch_parts(lambda kind, at, title, source: self._part_started(job, row, kind, at, title, source))
         if job.live and getattr(self.output, "manual", False):
             self.log.event("relay", started, f"{job.programme_id}: tiếp âm trực tiếp {job.live.get('url')} không "
                                              "được diễn tập (chỉ phát phần đã dựng)")
+
+    def _part_started(self, job: PlayJob, row: int, kind: str, at: datetime, title: str, source: str) -> None:
+        """The relay's live part is on air: open its item row now (a crash leaves it for the restart to close)."""
+        self._live_rows[job] = self.log.part_started(row, {"item_id": f"{job.programme_id}-tiep-am-{kind}-0",
+                                                           "item_kind": "tiep-am", "title": title, "source": source,
+                                                           "started_at": at})
 
     def _drop(self, job: PlayJob) -> bool:
         entry = self._entries.pop(job.programme_id, None)
@@ -315,8 +385,18 @@ class StationCore:
         self.log.finish(row, status, result.ended_at, error)
         if isinstance(result, RelayResult) and result.parts:
             self._log_relay(row, job, result)
+        self._live_rows.pop(job, None)
         carry_on = self._continuation(job) if reason == "urgent" else None
         if carry_on is not None:
             self.player.submit(carry_on, front=True)
         elif reason != "stop":
             self._drop(job)       # a stopped announcement stays in processing/ for the next start
+
+
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, modification time) of a file, None when it is missing: what tells it changed."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -31,10 +31,13 @@ def write_silence_wav(path: Path, seconds: float = 0.05, rate: int = 8000) -> Pa
 
 def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing_s: float = 0.2,
                            lead_s: float = 1.5, timeout_s: float | None = None,
-                           check: Callable[[Path], str | None] = check_playable) -> list[float]:
+                           check: Callable[[Path], str | None] = check_playable,
+                           prepare_s: float | None = None) -> list[float]:
     """Seconds each of `n` tiny programmes, 0.2 s apart, started after its slot (real clock, APScheduler).
 
-    Measured as the log records it: at the player's start, after the file check the daemon makes.
+    Measured as the log records it: once the player runs. Each slot is prepared (file check,
+    player made ready) `prepare_s` before it, by default half the spacing, so that no slot's
+    preparation runs at another slot's time (in service slots are minutes apart; 30 s ahead).
     """
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     clock = SystemClock(tz)
@@ -59,8 +62,9 @@ def measure_start_lateness(n: int = 50, output: Output | None = None, *, spacing
         for day, manifest in manifests.items():
             (root / "audio_out" / day.isoformat() / "manifest.json").write_text(json.dumps(manifest))
         log = AsRunLog(root / "asrun.sqlite", synchronous="NORMAL")
+        settings = PlayoutSettings(prepare_s=spacing_s / 2 if prepare_s is None else prepare_s)
         core = StationCore(log=log, output=output, clock=clock, audio_out=root / "audio_out",
-                           settings=PlayoutSettings(), check=check)
+                           settings=settings, check=check)
         daemon = Daemon(core, settings=core.settings)
         daemon.start()
         deadline = first + timedelta(seconds=n * spacing_s + (timeout_s or 10.0))

@@ -1,6 +1,7 @@
 """`broadcast run` on the wall clock: `Daemon` drives the core with APScheduler 3.x (the only module importing it).
 
-One-off jobs per slot, build-ahead with readiness checks, heartbeat with clock-jump detection,
+One-off jobs per slot (and one `prepare_s` before it: the file check and the player made ready,
+so that at the slot only the start remains), build-ahead with readiness checks, heartbeat with clock-jump detection,
 schedule-change polling, spool polling, SIGHUP reload and a clean SIGTERM.
 """
 
@@ -129,20 +130,26 @@ class Daemon:
             for job_id in list(self._slot_jobs):
                 if job_id not in wanted:
                     self._remove(job_id)
+            now = self.core.clock.now()
             for job_id, job in wanted.items():
                 self._slot_jobs[job_id] = job
                 self.scheduler.add_job(self.core.due, DateTrigger(run_date=job.scheduled_at, timezone=self.settings.tz),
                                        args=[job], id=job_id, replace_existing=True)
+                if self.settings.prepare_s > 0:     # check the file and ready the player before the slot
+                    ready_at = max(now, job.scheduled_at - timedelta(seconds=self.settings.prepare_s))
+                    self.scheduler.add_job(self.core.prepare, DateTrigger(run_date=ready_at, timezone=self.settings.tz),
+                                           args=[job], id=_prepare_id(job_id), replace_existing=True)
             self.core.log.event("reload", self.core.clock.now(),
                                 f"Nạp lại lịch ({reason}): {len(wanted)} chương trình sắp phát")
             return len(wanted)
 
     def _remove(self, job_id: str) -> None:
         self._slot_jobs.pop(job_id, None)
-        try:
-            self.scheduler.remove_job(job_id)
-        except Exception:  # noqa: BLE001 - a one-off job that already ran is gone
-            pass
+        for scheduled in (job_id, _prepare_id(job_id)):
+            try:
+                self.scheduler.remove_job(scheduled)
+            except Exception:  # noqa: BLE001 - a one-off job that already ran is gone
+                pass
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
         job = self._slot_jobs.get(event.job_id)
@@ -239,3 +246,8 @@ class Daemon:
         if current != self._fingerprint:
             self._fingerprint = current
             self._rebuild("lịch hoặc mẫu thay đổi")
+
+
+def _prepare_id(slot_job_id: str) -> str:
+    """'slot:2026-12-01-sang' -> 'prepare:2026-12-01-sang' (the job readying that slot)."""
+    return "prepare:" + slot_job_id.removeprefix("slot:")

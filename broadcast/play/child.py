@@ -131,13 +131,18 @@ class _Spawner:
         return proc
 
 
-def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
-    """`subprocess.Popen` for a player: the child ends when this process ends, however it ends."""
+def warm() -> _Spawner:
+    """The spawner thread, started now if it is not running yet (a prepared play starts it before its slot)."""
     global _spawner
     with _spawner_lock:
         if _spawner is None:
             _spawner = _Spawner()
-    return _spawner.popen(args, **kwargs)
+        return _spawner
+
+
+def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
+    """`subprocess.Popen` for a player: the child ends when this process ends, however it ends."""
+    return warm().popen(args, **kwargs)
 
 
 # --- PID files -----------------------------------------------------------------------------------

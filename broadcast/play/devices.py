@@ -13,7 +13,7 @@ from broadcast.errors import ConfigError
 from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles
 from broadcast.play.playback import EndCallback, Playback
-from broadcast.play.process import ProcessPlayback, _ffmpeg, _rest, _source, ffmpeg_exe, is_stream, redact
+from broadcast.play.process import PreparedPlay, _ffmpeg, _rest, _source, ffmpeg_exe, is_stream, redact
 
 
 @functools.cache
@@ -75,12 +75,17 @@ class DeviceOutput:
         dev = ["-D", self.device] if self.device else []
         return [_ffmpeg(*src, "-f", "wav", "-"), ["aplay", "-q", *dev, "-"]]
 
+    def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
+                limit_s: float | None = None, timeout_s: float | None = None) -> PreparedPlay:
+        return PreparedPlay(_frozen(self.commands(path, title, offset_s, limit_s, timeout_s)), path, self.clock,
+                            duration_s=_rest(duration_s, offset_s), pids=self.pids,
+                            min_fraction=None if is_stream(path) else 0.5)
+
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
               timeout_s: float | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
-                               duration_s=_rest(duration_s, offset_s), pids=self.pids,
-                               min_fraction=None if is_stream(path) else 0.5)
+        return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
+                            timeout_s=timeout_s).start(on_end)
 
 
 class NullOutput:
@@ -93,13 +98,17 @@ class NullOutput:
         self.clock = clock or SystemClock()
         self.pids = pids
 
+    def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
+                limit_s: float | None = None, timeout_s: float | None = None) -> PreparedPlay:
+        pace = ["-re"] if self.realtime and not is_stream(path) else []      # a live stream paces itself
+        cmd = _ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-f", "null", "-")
+        return PreparedPlay(_frozen([cmd]), path, self.clock, duration_s=_rest(duration_s, offset_s), pids=self.pids)
+
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
               timeout_s: float | None = None) -> Playback:
-        pace = ["-re"] if self.realtime and not is_stream(path) else []      # a live stream paces itself
-        cmd = _ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-f", "null", "-")
-        return ProcessPlayback([cmd], path, self.clock, on_end, duration_s=_rest(duration_s, offset_s),
-                               pids=self.pids)
+        return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
+                            timeout_s=timeout_s).start(on_end)
 
 
 class IcecastOutput:
@@ -150,8 +159,17 @@ class IcecastOutput:
         return [_ffmpeg(*pace, *_source(path, offset_s, limit_s, timeout_s), "-vn", "-c:a", "libmp3lame",
                         "-b:a", self.bitrate, "-content_type", "audio/mpeg", *meta, "-f", "mp3", self._source_url)]
 
+    def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
+                limit_s: float | None = None, timeout_s: float | None = None) -> PreparedPlay:
+        return PreparedPlay(_frozen(self.commands(path, title, offset_s, limit_s, timeout_s)), path, self.clock,
+                            secrets=(self._password,), duration_s=_rest(duration_s, offset_s), pids=self.pids)
+
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
               timeout_s: float | None = None) -> Playback:
-        return ProcessPlayback(self.commands(path, title, offset_s, limit_s, timeout_s), path, self.clock, on_end,
-                               secrets=(self._password,), duration_s=_rest(duration_s, offset_s), pids=self.pids)
+        return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
+                            timeout_s=timeout_s).start(on_end)
+
+
+def _frozen(commands: list[list[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(cmd) for cmd in commands)

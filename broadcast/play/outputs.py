@@ -1,5 +1,9 @@
 """Outputs by name: the `OUTPUTS` registry and `make_output`, over one small interface (`start(path) -> Playback`).
 
+The ffmpeg outputs (device, null, Icecast) also have `prepare(path, ...) -> PreparedPlay`: the
+daemon makes a slot's player ready before its time, and at the slot `PreparedPlay.start()` only
+spawns it (an output without `prepare`, the file output, is simply started at the slot).
+
 The interface lives in `playback`, the ffmpeg machinery in `process`, the device, null and
 Icecast outputs in `devices`, the file output in `fileout`; this module re-exports their names.
 
@@ -18,11 +22,18 @@ from broadcast.play.child import PidFiles
 from broadcast.play.devices import DeviceOutput, IcecastOutput, NullOutput, ffmpeg_devices, resolve_device
 from broadcast.play.fileout import PLAYOUT_FILE, FileOutput, FilePlayback
 from broadcast.play.playback import EndCallback, Output, Playback, PlayResult
-from broadcast.play.process import ProcessPlayback, check_playable, ffmpeg_exe, is_stream, redact
+from broadcast.play.process import (
+    PreparedPlay,
+    ProcessPlayback,
+    check_playable,
+    ffmpeg_exe,
+    is_stream,
+    redact,
+)
 
 __all__ = [
     "OUTPUTS", "PLAYOUT_FILE", "DeviceOutput", "EndCallback", "FileOutput", "FilePlayback", "IcecastOutput",
-    "NullOutput", "Output", "PlayResult", "Playback", "ProcessPlayback", "check_playable", "ffmpeg_devices",
+    "NullOutput", "Output", "PlayResult", "Playback", "PreparedPlay", "ProcessPlayback", "check_playable", "ffmpeg_devices",
     "ffmpeg_exe", "is_stream", "make_output", "redact", "resolve_device",
 ]
 

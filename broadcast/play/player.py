@@ -161,8 +161,10 @@ class Player:
     missed or already aired); `started(job, playback)` is told once the output has started it
     (the core logs it then, at the player's own start time: lateness is measured when audio
     starts, not when the job is admitted); `finished(job, result, reason)` is told how each
-    admitted job ended (without a `started` call when the output could not start it). Khẩn cấp jobs go through `interrupt()`: what is on air stops at once
-    (unless it is itself khẩn cấp) and is reported with reason 'urgent'.
+    admitted job ended (without a `started` call when the output could not start it). Khẩn cấp
+    jobs go through `interrupt()`: what is on air stops at once (unless it is itself khẩn cấp)
+    and is reported with reason 'urgent'. `prepare(job)` before the job's time lets the output
+    make its player ready (`Output.prepare`), so that starting the job only spawns it.
     """
 
     def __init__(self, output: Output, *, admit: Admit, finished: Finished, watch: Watch | None = None,
@@ -177,6 +179,7 @@ class Player:
         self._urgent: deque[PlayJob] = deque()
         self._normal: deque[PlayJob] = deque()
         self._on_air: _OnAir | None = None
+        self._ready: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     @property
     def current(self) -> PlayJob | None:
@@ -197,6 +200,18 @@ class Player:
         with self._lock:
             jobs = self.pending() + ([self._on_air.job] if self._on_air else [])
             return any(j.programme_id == programme_id for j in jobs)
+
+    def prepare(self, job: PlayJob) -> bool:
+        """Make the job's player ready now (before its time); False when the output has nothing to prepare."""
+        prepare = getattr(self.output, "prepare", None)
+        if prepare is None or self._relayed(job):
+            return False        # the file output; a relay prepares nothing (its parts start one after another)
+        ready = prepare(job.path, title=job.title, duration_s=job.duration_s, offset_s=job.offset_s)
+        with self._lock:
+            self._ready[job.programme_id] = (_start_key(job), ready)
+            while len(self._ready) > 64:         # slots removed by a reload never come to start theirs
+                self._ready.pop(next(iter(self._ready)))
+        return True
 
     def submit(self, job: PlayJob, *, front: bool = False) -> None:
         """Queue a job (after what is on air); `front` puts it before other waiting non-urgent jobs."""
@@ -226,6 +241,7 @@ class Player:
         with self._lock:
             self._urgent.clear()
             self._normal.clear()
+            self._ready.clear()
             if self._on_air is None:
                 return None
             job = self._on_air.job
@@ -271,9 +287,14 @@ class Player:
             if self._watch is not None:
                 self._watch(job, playback)
 
+    def _relayed(self, job: PlayJob) -> bool:
+        return bool(job.live) and not job.fallback and not getattr(self.output, "manual", False)
 
     def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None]) -> Playback:
-        if job.live and not job.fallback and not getattr(self.output, "manual", False):
+        key, ready = self._ready.pop(job.programme_id, (None, None))
+        if ready is not None and key == _start_key(job):
+            return ready.start(on_end)          # made ready before the slot: only the spawn is left
+        if self._relayed(job):
             from broadcast.play.relay import RelayedPlayback
 
             return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
@@ -281,6 +302,11 @@ class Player:
                                    connect_timeout_s=self.relay_timeout_s)
         return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
                                  offset_s=job.offset_s)
+
+
+def _start_key(job: PlayJob) -> tuple[Any, ...]:
+    """What a prepared player was made for: a job played differently (resumed, another file) is prepared anew."""
+    return (job.path, job.offset_s, job.duration_s, job.title)
 
 
 # --- manual play -------------------------------------------------------------------------------

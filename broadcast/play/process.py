@@ -1,7 +1,9 @@
 """Playing through ffmpeg: its command lines, password redaction, `ProcessPlayback`, and `check_playable`.
 
 `Playback.stop()` on a `ProcessPlayback` ends a play at once (the ffmpeg process is terminated);
-failure is judged from every process's exit code and stderr.
+failure is judged from every process's exit code and stderr. A `PreparedPlay` is a play made
+ready before its slot (command lines built, ffmpeg found, the spawner thread running): at the
+slot its `start()` only spawns the player.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from broadcast.errors import PlayoutError
 from broadcast.play import Clock
-from broadcast.play.child import PidFiles, popen
+from broadcast.play.child import PidFiles, popen, warm
 from broadcast.play.playback import EndCallback, Playback
 
 _STOP_TIMEOUT_S = 5.0
@@ -75,6 +78,26 @@ def _source(path: Path | str, offset_s: float = 0.0, limit_s: float | None = Non
 
 def _rest(duration_s: float | None, offset_s: float) -> float | None:
     return None if duration_s is None else max(0.0, duration_s - offset_s)
+
+
+@dataclass(frozen=True)
+class PreparedPlay:
+    """A ffmpeg play made ready ahead of its time; `start()` only spawns the player (see the module docstring)."""
+
+    commands: tuple[tuple[str, ...], ...]
+    path: Path | str
+    clock: Clock
+    secrets: tuple[str, ...] = ()
+    duration_s: float | None = None
+    min_fraction: float | None = None
+    pids: PidFiles | None = None
+
+    def __post_init__(self) -> None:
+        warm()          # the spawner thread is up before the slot, not started by the first play
+
+    def start(self, on_end: EndCallback | None = None) -> ProcessPlayback:
+        return ProcessPlayback(self.commands, self.path, self.clock, on_end, secrets=self.secrets,
+                               duration_s=self.duration_s, min_fraction=self.min_fraction, pids=self.pids)
 
 
 class ProcessPlayback(Playback):

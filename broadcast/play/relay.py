@@ -6,7 +6,12 @@ A slot's `relay: {url: http://…/vov1.mp3}` is published as the programme's `li
 `until`) or until the slot's end, through the same output with a connect/read timeout; if the
 stream cannot be reached or drops before its time, the `fallback` recording fills the rest, or
 the rest stays silent. `parts` records what actually aired and for how long; the daemon logs
-each part as an item row (kind 'tiep-am') of the programme.
+each part as an item row (kind 'tiep-am') of the programme. The live part is also told when it
+goes on air (`watch_parts`), so the log holds a row for it while it airs: a crash mid-relay
+leaves that row open, and the restart closes it as interrupted.
+
+The recorded file is started before the constructor returns, so the play's `started_at` is
+its player's own start, as for a plain play.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from broadcast.play import Clock
 from broadcast.play.outputs import Output, Playback, PlayResult
 
+PartWatch = Callable[[str, datetime, str, str], None]      # (kind, started_at, title, source)
 # A stream ending this much before its time has dropped (ffmpeg's -t ends it exactly at its length).
 DROP_TOLERANCE_S = 2.0
 _STOP_WAIT_S = 15.0
@@ -62,6 +68,13 @@ class RelayedPlayback(Playback):
         self._current: Playback | None = None
         self._phase: tuple[str, datetime] | None = None
         self._current_lock = threading.Lock()
+        self._part_watch: PartWatch | None = None
+        self._opened: tuple[str, datetime, str, str] | None = None
+        self._file: tuple[Playback, threading.Event] | None = None
+        if self.duration_s is None or self.offset_s < self.duration_s - 0.5:
+            self._file = self._begin("file", lambda on_end: self.output.start(
+                self.path, title=self.title, duration_s=self.duration_s, offset_s=self.offset_s, on_end=on_end))
+            self.started_at = self._file[0].started_at       # audio starts with the file's player
         threading.Thread(target=self._run, daemon=True, name=f"relay-{path.name}").start()
 
     @property
@@ -69,6 +82,14 @@ class RelayedPlayback(Playback):
         """What is on now ('file', 'live', 'fallback') and since when; None between parts."""
         with self._current_lock:
             return self._phase if self._current is not None else None
+
+    def watch_parts(self, callback: PartWatch) -> None:
+        """`callback(kind, started_at, title, source)` when the live part goes on air (now if it already has)."""
+        with self._current_lock:
+            self._part_watch = callback
+            opened = self._opened
+        if opened is not None:
+            callback(*opened)
 
     def stop(self) -> None:
         super().stop()
@@ -86,9 +107,8 @@ class RelayedPlayback(Playback):
             self._finish("failed", f"tiếp âm lỗi: {exc}")
 
     def _sequence(self) -> None:
-        if self.duration_s is None or self.offset_s < self.duration_s - 0.5:
-            result = self._play("file", lambda on_end: self.output.start(
-                self.path, title=self.title, duration_s=self.duration_s, offset_s=self.offset_s, on_end=on_end))
+        if self._file is not None:
+            result = self._wait(*self._file)
             if self._stopping.is_set() or result.status != "played":
                 self._finish("interrupted" if self._stopping.is_set() else result.status, result.error)
                 return
@@ -101,7 +121,7 @@ class RelayedPlayback(Playback):
         title, source = self.live.get("title") or "Tiếp âm", self.live.get("source") or "vov"
         result = self._play("live", lambda on_end: self.output.start(
             str(self.live["url"]), title=title, duration_s=seconds, limit_s=seconds,
-            timeout_s=self.connect_timeout_s, on_end=on_end))
+            timeout_s=self.connect_timeout_s, on_end=on_end), opened=(title, source))
         rest = (end - self.clock.now()).total_seconds()
         dropped = not self._stopping.is_set() and rest > DROP_TOLERANCE_S
         error, status = None, "played"
@@ -140,14 +160,30 @@ class RelayedPlayback(Playback):
             self.parts.append(RelayPart("skipped", now, end, "không có tệp dự phòng: phần còn lại để im lặng",
                                         kind="silence", title=f"{title} (im lặng)", source="du-phong"))
 
-    def _play(self, phase: str, start: Callable[[Callable[[PlayResult], None]], Playback]) -> PlayResult:
+    def _play(self, phase: str, start: Callable[[Callable[[PlayResult], None]], Playback],
+              opened: tuple[str, str] | None = None) -> PlayResult:
+        """One part: start it, tell the watcher (`opened`: its title and source), wait for its end."""
+        playback, done = self._begin(phase, start, opened)
+        return self._wait(playback, done)
+
+    def _begin(self, phase: str, start: Callable[[Callable[[PlayResult], None]], Playback],
+               opened: tuple[str, str] | None = None) -> tuple[Playback, threading.Event]:
         done = threading.Event()
         playback = start(lambda _result: done.set())
+        watch = None
         with self._current_lock:
             self._current = playback
             self._phase = (phase, playback.started_at)
+            if opened is not None:
+                self._opened = (phase, playback.started_at, *opened)
+                watch = self._part_watch
+        if watch is not None:
+            watch(phase, playback.started_at, *opened)
         if self._stopping.is_set():
             playback.stop()
+        return playback, done
+
+    def _wait(self, playback: Playback, done: threading.Event) -> PlayResult:
         done.wait()
         with self._current_lock:
             self._current = None

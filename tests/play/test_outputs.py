@@ -17,6 +17,7 @@ from broadcast.play.outputs import (
     IcecastOutput,
     NullOutput,
     check_playable,
+    ffmpeg_exe,
     make_output,
     redact,
     resolve_device,
@@ -191,3 +192,12 @@ def test_a_device_that_swallows_the_audio_is_not_trusted(wav):
                             min_fraction=0.5)
     result = quick.wait(30)
     assert result.status == "failed" and "không nhận tiếng" in result.error
+
+
+def test_a_prepared_play_spawns_the_same_player_at_its_start(wav, tmp_path):
+    out = NullOutput()
+    prepared = out.prepare(wav, title="Buổi sáng", duration_s=0.5)
+    assert prepared.commands[0][0] == ffmpeg_exe() and str(wav) in prepared.commands[0]
+    assert out.prepare(wav, duration_s=0.5).commands == prepared.commands      # the same command line each time
+    result = prepared.start().wait(30)
+    assert result.status == "played"

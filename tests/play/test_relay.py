@@ -4,10 +4,12 @@ halfway falls back to the recording, an unreachable stream leaves silence and a 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +20,12 @@ import pytest
 from broadcast.asrun import AsRunLog
 from broadcast.audio import ffmpeg_exe
 from broadcast.daemon import FakeBuilder, PlayoutSettings, StationCore, write_silence_wav
-from broadcast.play import SystemClock
-from broadcast.play.outputs import NullOutput
+from broadcast.play import SystemClock, VirtualClock
+from broadcast.play.outputs import FileOutput, NullOutput
 from broadcast.play.relay import RelayedPlayback, relay_end
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+REPO = Path(__file__).resolve().parents[2]
 needs_icecast = pytest.mark.skipif(shutil.which("icecast2") is None, reason="icecast2 is not installed")
 
 
@@ -116,6 +119,31 @@ def test_an_unreachable_stream_leaves_silence_and_says_so(tmp_path):
     assert "im lặng" in result.parts[1].error
 
 
+def test_a_relayed_programme_starts_when_its_files_player_starts(tmp_path):
+    clock = VirtualClock(datetime(2026, 12, 1, 17, 0, tzinfo=TZ))
+    started = []
+
+    class SlowToStart:
+        """The file output, with a player that takes a quarter of a second to start."""
+
+        name = "file"
+
+        def __init__(self):
+            self.out, self.clock = FileOutput(tmp_path / "out", clock=clock), clock
+
+        def start(self, path, **options):
+            clock.advance(0.25)
+            playback = self.out.start(path, **options)
+            started.append(playback.started_at)
+            return playback
+
+    programme = write_silence_wav(tmp_path / "1700-chieu.wav", seconds=0.3)
+    playback = RelayedPlayback(SlowToStart(), programme, live(f"http://127.0.0.1:{free_port()}/vov1.mp3", 1.0),
+                               clock, None, title="Chiều", duration_s=2.0)
+    assert playback.wait(30) is not None
+    assert playback.started_at == started[0] == datetime(2026, 12, 1, 17, 0, 0, 250000, tzinfo=TZ)
+
+
 def test_the_relay_ends_at_its_minutes_or_the_slot_end():
     start = datetime(2026, 12, 1, 17, 20, tzinfo=TZ)
     until = "2026-12-01T17:45:00+07:00"
@@ -165,3 +193,84 @@ def poll_until(condition, seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# --- a real daemon killed mid-relay ---------------------------------------------------------------
+
+RUNNER = """
+import sys
+from pathlib import Path
+from broadcast.asrun import AsRunLog
+from broadcast.daemon import Daemon, PlayoutSettings, StationCore
+from broadcast.play import SystemClock
+from broadcast.play.child import PidFiles
+from broadcast.play.outputs import NullOutput
+
+root = Path(sys.argv[1])
+clock = SystemClock()
+settings = PlayoutSettings(heartbeat_s=1, relay_connect_timeout_s=5)
+core = StationCore(log=AsRunLog(root / "asrun.sqlite"), output=NullOutput(clock=clock, pids=PidFiles(root / "player")),
+                   clock=clock, audio_out=root / "audio_out", settings=settings, check=lambda p: None)
+sys.exit(Daemon(core, settings=settings).run())
+"""
+
+
+def query(db: Path, sql: str, *args) -> list[tuple]:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db, timeout=10) as conn:
+            return conn.execute(sql, args).fetchall()
+    except sqlite3.OperationalError:        # not created yet by the daemon
+        return []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@needs_icecast
+def test_a_daemon_killed_mid_relay_leaves_the_live_part_in_the_log(tmp_path, icecast, icecast_password, poll):
+    now = datetime.now(TZ)
+    if now.hour == 23 and now.minute >= 58:
+        pytest.skip("too close to midnight for a slot in the current minute")
+    folder = FakeBuilder(tmp_path / "audio_out", {"chieu": (now.strftime("%H:%M"), 0.3)})(now.date())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["programmes"][0]["live"] = live(f"http://127.0.0.1:{icecast}/vov1.mp3", 600.0)
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "runner.py").write_text(RUNNER, encoding="utf-8")
+    db = tmp_path / "asrun.sqlite"
+    source = feed(icecast, icecast_password, 600)
+    daemon = None
+    try:
+        assert poll(lambda: mounted_listeners(icecast) is not None, 30), "the source never mounted"
+        daemon = subprocess.Popen([sys.executable, str(tmp_path / "runner.py"), str(tmp_path)],
+                                  env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        on_air = "SELECT started_at FROM airings WHERE item_kind = 'tiep-am' AND status = 'playing'"
+        assert poll(lambda: query(db, on_air), 60), "the live part never went on air"
+        assert poll(lambda: (mounted_listeners(icecast) or 0) >= 1, 30), "the relay never listened"
+        started = query(db, on_air)[0][0]
+        beat_after = "SELECT at FROM events WHERE kind = 'heartbeat' AND at > ?"
+        assert poll(lambda: query(db, beat_after, started), 30), "no heartbeat while relaying"
+        daemon.send_signal(signal.SIGKILL)              # the daemon dies mid-relay
+        daemon.wait(10)
+        assert poll(lambda: mounted_listeners(icecast) == 0, 30), "the relay player outlived the daemon"
+    finally:
+        if daemon is not None and daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(10)
+        source.kill()
+        source.wait()
+    assert query(db, on_air), "before the restart the live part is still open"
+
+    clock = SystemClock(TZ)
+    with AsRunLog(db) as log:                          # the restart's recovery
+        StationCore(log=log, output=NullOutput(clock=clock), clock=clock, audio_out=tmp_path / "audio_out",
+                    settings=PlayoutSettings()).start()
+        rows = log.rows(now.date(), now.date())
+        last_beat = log.last_event(["heartbeat"])["at"]
+    programme = [r for r in rows if r["kind"] == "programme"]
+    relayed = [r for r in rows if r["item_kind"] == "tiep-am"]
+    assert [r["status"] for r in programme] == ["interrupted"] and "dừng đột ngột" in programme[0]["error"]
+    assert [(r["status"], r["source"], r["started_at"]) for r in relayed] == [("interrupted", "vov", started)]
+    assert relayed[0]["ended_at"] == last_beat > started and relayed[0]["duration_s"] > 0
+    assert "dừng đột ngột" in relayed[0]["error"] and "tiếp âm trực tiếp" in programme[0]["note"]
+    assert not [r for r in rows if r["status"] == "playing"]
