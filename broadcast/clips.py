@@ -13,7 +13,6 @@ one ffmpeg for the whole programme (two short passes at 8 kHz), instead of decod
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from broadcast import audio
 from broadcast.atomic import write_text_atomic
+from broadcast.digest import file_sha256
 from broadcast.errors import AudioError
 
 _SCHEMA = 1
@@ -50,11 +50,7 @@ def file_digest(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _DIGESTS:
-        h = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                h.update(chunk)
-        _DIGESTS[key] = h.hexdigest()
+        _DIGESTS[key] = file_sha256(path)
     return _DIGESTS[key]
 
 

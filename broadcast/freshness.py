@@ -31,6 +31,7 @@ from typing import Any
 
 from broadcast import __version__
 from broadcast.atomic import write_text_atomic
+from broadcast.digest import file_sha256
 
 SCHEMA = 1
 STAMPS = "build"                      # folder under [paths] state
@@ -60,8 +61,7 @@ def chosen_engines(station: Any, engines: Sequence[str] | None = None, dry_run: 
 
 def _file_sha(path: Path) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+        return file_sha256(path)
     except OSError:
         return None
 
