@@ -131,26 +131,16 @@ def parse_setting(spec: str, base: Setting = TODAY) -> Setting:
 
 
 # --------------------------------------------------------------------------- levelling chains
-# Alternatives to the product's volume + limiter, tried inside audio.assemble itself: each is a
-# rewrite of the filter string audio builds, applied both to the gain solver's trial passes
-# (`_filter_chain`) and to the encode (`_level_chain`), so the solver still lands each on the
-# target loudness and true peak. "programme" (and "today", the chain of the old defaults, whose
-# limiter the product still uses) is audio's chain as it is.
+# Alternatives to the product's limiter windows, tried inside audio.assemble itself: the level
+# solver and the render both read `limiter.ATTACK_S` / `RELEASE_S`, so each alternative still
+# lands on the target loudness and peak. "programme" (and "today", the chain of the old
+# defaults, whose limiter the product still uses) is the limiter as it is.
 
-_PRODUCT_LIMITER = "attack=5:release=50:level=0"
-
-
-def _soft(chain: str) -> str:
-    """A slower limiter: fewer, longer gain changes inside a syllable."""
-    return chain.replace(_PRODUCT_LIMITER, "attack=10:release=200:level=0")
-
-
-def _comp(chain: str) -> str:
-    """A gentle compressor takes the peaks down first, so the limiter has little left to do."""
-    return "acompressor=threshold=0.125:ratio=3:attack=5:release=120:knee=4:makeup=1," + chain
-
-
-CHAINS: dict[str, Callable[[str], str] | None] = {"programme": None, "today": None, "soft": _soft, "comp": _comp}
+CHAINS: dict[str, tuple[float, float] | None] = {
+    "programme": None, "today": None,
+    "soft": (0.010, 0.200),   # a slower limiter: fewer, longer gain changes inside a syllable
+    "slow": (0.005, 0.050),   # the release of ffmpeg's alimiter as the product used it before
+}
 
 
 # --------------------------------------------------------------------------- the path
@@ -191,47 +181,20 @@ class Speaker:
         return pcm_16k(out)
 
 
-_CHAIN_BUILDERS = ("_filter_chain", "_level_chain")   # audio's trial chain and its encode chain
-
-
 @contextmanager
-def _chain_swapped(rewrite: Callable[[str], str] | None):
-    """Audio's filter strings pass through `rewrite` meanwhile.
-
-    The audio code may be one module or a package whose modules import the builders by name,
-    so every broadcast module holding one is patched, not only the `audio` attribute (else the
-    swap would be a silent no-op). Fails loudly when the product's limiter is not where the
-    rewrite expects it. Single-threaded producer: no other assemble runs meanwhile.
-    """
-    if rewrite is None:
+def _chain_swapped(windows: tuple[float, float] | None):
+    """The limiter's attack and release are `windows` meanwhile (single-threaded producer)."""
+    if windows is None:
         yield
         return
-    patched = []
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("broadcast"):
-            continue
-        for attr in _CHAIN_BUILDERS:
-            original = getattr(module, attr, None)
-            if callable(original):
-                patched.append((module, attr, original))
-    if {attr for _, attr, _ in patched} != set(_CHAIN_BUILDERS):
-        raise SystemExit(f"the audio code has no {' and '.join(_CHAIN_BUILDERS)}: update bench_voice.py's chains")
+    from broadcast.audio import limiter
 
-    def wrapped(original):
-        def build(*args, **kwargs):
-            chain = original(*args, **kwargs)
-            if _PRODUCT_LIMITER not in chain:
-                raise SystemExit(f"the product's limiter changed ({chain!r}): update bench_voice.py's chains")
-            return rewrite(chain)
-        return build
-
-    for module, attr, original in patched:
-        setattr(module, attr, wrapped(original))
+    before = (limiter.ATTACK_S, limiter.RELEASE_S)
+    limiter.ATTACK_S, limiter.RELEASE_S = windows
     try:
         yield
     finally:
-        for module, attr, original in patched:
-            setattr(module, attr, original)
+        limiter.ATTACK_S, limiter.RELEASE_S = before
 
 
 class Recognizer:
@@ -312,7 +275,7 @@ SEARCH_SPACE: tuple[tuple[str, tuple], ...] = (
     ("pitch_range", (20, 50, 80)),
     ("word_gap", (0, 2, 5)),
     ("sample_rate", (44100, 22050)),
-    ("chain", ("today", "soft", "comp")),
+    ("chain", ("today", "soft", "slow")),
 )
 
 
@@ -323,7 +286,7 @@ FINE_SPACE: tuple[tuple[str, tuple], ...] = (
     ("word_gap", (5, 6, 8, 10)),
     ("pitch", (40, 50, 60)),
     ("pitch_range", (35, 50, 65)),
-    ("chain", ("programme", "soft", "comp")),
+    ("chain", ("programme", "soft", "slow")),
     ("rate", (110, 115, 120, 125, 130)),
 )
 

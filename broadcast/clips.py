@@ -2,42 +2,35 @@
 
 What is derived from a clip is kept for the next build in the speech cache's folder (`store`):
 
-- its loudness and two limiter trials, in `<clip>.level.json` beside a speech-cache entry (or
-  under `_levels/<sha256 of the file>.json` for a file kept elsewhere, like the tune);
+- its level (the gain that brings it through the limiter to the target, `audio.limiter`) per
+  target, in `<clip>.level.json` beside a speech-cache entry (or under
+  `_levels/<sha256 of the file>.json` for a file kept elsewhere, like the tune);
 - a file that is not already 16-bit mono WAV at the working rate (the tune at another rate,
   an MP3 from gTTS, a phone recording) decoded once to `_decoded/<sha256>-<rate>[-trim].wav`.
 
-So a warm build reads headers and small JSON files, and a cold one measures each new clip in
-one ffmpeg for the whole programme (two short passes at 8 kHz), instead of decoding every clip.
+A cold build analyses each new clip once, in numpy, as it is read on its way to the encoder; a
+warm one reads headers, small JSON files and each clip's cell peaks (`.peaks.npy`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
+import threading
 import wave
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from broadcast import audio
 from broadcast.atomic import write_text_atomic
+from broadcast.audio import limiter, loudness
 from broadcast.digest import file_sha256
 from broadcast.errors import AudioError
 
-_SCHEMA = 1
-_BATCH = 48                 # clips measured by one ffmpeg (one input and one null output each)
-
-
-@dataclass(frozen=True)
-class Ready:
-    """One segment as the encoder will read it: a 16-bit mono WAV at the working rate."""
-
-    path: Path
-    samples: int
-    rate: int
-    is_clip: bool           # False for a silence
+_SCHEMA = 2                 # 2: the level (gain through the limiter) per target, no limiter trials
 
 
 # --- digests ----------------------------------------------------------------------------------
@@ -88,52 +81,12 @@ def decoded(src: Path, rate: int, *, trim: bool, store: Path | None, scratch: Pa
     return dst
 
 
-def silence_wav(directory: Path, samples: int, rate: int) -> Path:
-    """A WAV of `samples` zero samples (one file per length in `directory`)."""
-    path = directory / f"silence-{samples}-{rate}.wav"
-    if not path.is_file():
-        with path.open("wb") as fh:
-            fh.write(audio._wav_header(samples, rate))
-            remaining = 2 * samples
-            zeros = bytes(min(remaining, 1 << 20))
-            while remaining:
-                step = min(remaining, len(zeros))
-                fh.write(zeros[:step])
-                remaining -= step
-    return path
-
-
-def ready_clips(segments: Sequence[audio.Segment], out_rate: int, *, store: Path | None,
-                scratch: Path) -> list[Ready]:
-    """Every segment as a WAV of one rate: the rate most of the clips already have (no decode)."""
-    native: dict[int, float] = {}
-    headers: list[tuple[int, int] | None] = []
-    for seg in segments:
-        found = wav_frames(seg.path) if isinstance(seg, audio.Clip) and not seg.trim else None
-        headers.append(found)
-        if found:
-            native[found[0]] = native.get(found[0], 0.0) + found[1] / found[0]
-    rate = max(native, key=lambda r: (native[r], r)) if native else out_rate
-    ready: list[Ready] = []
-    for seg, found in zip(segments, headers):
-        if isinstance(seg, audio.Silence):
-            n = round(seg.seconds * rate)
-            ready.append(Ready(silence_wav(scratch, n, rate) if n else scratch, n, rate, False))
-            continue
-        path = seg.path
-        if found is None or found[0] != rate:
-            path = decoded(seg.path, rate, trim=seg.trim, store=store, scratch=scratch)
-            found = wav_frames(path)
-            assert found is not None
-        if found[1] == 0:
-            raise AudioError("Tệp không có âm thanh nào", path=str(seg.path))
-        ready.append(Ready(path, found[1], rate, True))
-    return ready
-
-
 # --- levels -----------------------------------------------------------------------------------
 
-_MEMO: dict[tuple[str, int, int], dict] = {}
+_MEMO: dict[tuple, dict] = {}
+_CHUNK_CELLS = 8192         # a clip is read in chunks of this many cells (about 13 s at 22050 Hz)
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def _sidecar(path: Path, store: Path | None) -> Path | None:
@@ -155,15 +108,15 @@ def _record(path: Path, store: Path | None) -> dict:
     key = _key(path)
     if key in _MEMO:
         return _MEMO[key]
-    record: dict = {}
+    record: dict = {"schema": _SCHEMA, "levels": {}}
     side = _sidecar(path, store)
     if side is not None and side.is_file():
         try:
             data = json.loads(side.read_text(encoding="utf-8"))
-            if data.get("schema") == _SCHEMA and isinstance(data.get("lufs"), (int, float)):
+            if data.get("schema") == _SCHEMA and isinstance(data.get("levels"), dict):
                 record = data
         except (OSError, ValueError):
-            record = {}
+            pass
     _MEMO[key] = record
     return record
 
@@ -175,81 +128,136 @@ def _save(path: Path, store: Path | None, record: dict) -> None:
         write_text_atomic(side, json.dumps(record, sort_keys=True))
 
 
-def _trial_key(aim: float, limit: float) -> str:
-    return f"{aim:.2f}/{limit:.2f}"
+def _level_key(aim: float, ceiling_db: float) -> str:
+    return f"{aim:.2f}/{ceiling_db:.2f}/{limiter.ATTACK_S:g}/{limiter.RELEASE_S:g}"
 
 
-def _measure(jobs: Sequence[tuple[Path, str]], doing: str) -> list[dict[str, audio.Loudness]]:
-    """Run one graph per clip (a template: `{i}` its index, ebur128 instances named `<kind>{i}`),
-    many clips per ffmpeg; for each job, the summaries heard by kind."""
-    found: list[dict[str, audio.Loudness]] = []
-    for start in range(0, len(jobs), _BATCH):
-        batch = jobs[start:start + _BATCH]
-        inputs: list[str] = []
-        graphs: list[str] = []
-        outputs: list[str] = []
-        for i, (path, graph) in enumerate(batch):
-            inputs += ["-i", str(path)]
-            graphs.append(graph.format(i=i))
-            outputs += ["-map", f"[o{i}]", "-f", "null", "-"]
-        stderr = audio._run([*inputs, "-filter_complex", ";".join(graphs), *outputs], doing=doing,
-                            loglevel="info")
-        named = audio._parse_ebur128_named(stderr)
-        for i in range(len(batch)):
-            found.append({k[0]: v for k, v in named.items() if k[1:] == str(i)})
-    return found
+def _lock(path: Path) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(str(path), threading.Lock())
 
 
-def _heard(jobs: Sequence[tuple[Path, str]], kinds: str, doing: str) -> list[dict[str, audio.Loudness]]:
-    """Like `_measure`, but a summary lost from a busy ffmpeg's stderr is measured again, alone."""
-    found = _measure(jobs, doing)
-    for j, parts in enumerate(found):
-        if not set(kinds) <= set(parts):
-            found[j] = _measure([jobs[j]], doing)[0]
-            if not set(kinds) <= set(found[j]):
-                raise AudioError(f"ffmpeg không trả kết quả đo độ to khi {doing}", path=str(jobs[j][0]))
-    return found
+def read_samples(path: Path, chunk: int) -> Iterator[np.ndarray]:
+    """A 16-bit mono WAV's samples as float32 (full scale 1.0), `chunk` samples at a time."""
+    with wave.open(str(path), "rb") as w:
+        while True:
+            frames = w.readframes(chunk)
+            if not frames:
+                return
+            yield np.frombuffer(frames, "<i2").astype(np.float32) / 32768.0
 
 
-def clip_gains(paths: Sequence[Path], aim: float, limit_db: float, *,
-               store: Path | None) -> dict[Path, float]:
-    """The gain (dB) that brings each clip, through the programme's limiter, to `aim` LUFS.
+def _analyse(path: Path, rate: int) -> loudness.Analysis:
+    return loudness.analyse(read_samples(path, loudness.cell_size(rate) * _CHUNK_CELLS), rate)
 
-    The clip's own loudness gives a first gain; the loudness heard through the limiter at that
-    gain and 2 dB above it gives the slope (`audio._solve_gain`). A clip too short or quiet to
-    measure takes the median gain of the others.
+
+@dataclass
+class Levelled:
+    """A clip as it will be encoded: its level, its loudness per 100 ms and its true peak."""
+
+    path: Path
+    rate: int
+    level: limiter.Level | None          # None: nothing loud enough to level, passed through as it is
+    mean_square: np.ndarray              # the levelled clip's K-weighted mean square per 100 ms
+    peak: np.ndarray | None              # each cell's peak, true peak where it nears the ceiling
+    true_peak: float                     # the levelled clip's (linear)
+
+    def pcm(self) -> Iterator[bytes]:
+        """The levelled clip as 16-bit PCM, a chunk at a time."""
+        chunk = loudness.cell_size(self.rate) * _CHUNK_CELLS
+        if self.level is None or self.peak is None:
+            with wave.open(str(self.path), "rb") as w:
+                while frames := w.readframes(chunk):
+                    yield frames
+            return
+        cells = loudness.Analysis(self.rate, 0, np.zeros(0), self.peak)
+        edges = limiter.edge_gains(limiter.cell_gains(cells, self.level))
+        yield from limiter.render(read_samples(self.path, chunk), edges, cells.cell)
+
+
+def _peaks_file(path: Path, store: Path | None) -> Path | None:
+    side = _sidecar(path, store)
+    return None if side is None else side.with_name(side.name.removesuffix(".json") + ".peaks.npy")
+
+
+def _load_peaks(path: Path, store: Path | None, record: dict, floor: float) -> np.ndarray | None:
+    """The cell peaks kept beside the clip, if their true peaks reach down to `floor`."""
+    kept = _peaks_file(path, store)
+    if kept is None or not kept.is_file() or record.get("true_peaks_from", 1.0) > floor:
+        return None
+    try:
+        peak = np.load(kept, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return peak.astype(np.float32) if peak.ndim == 1 else None
+
+
+def _save_peaks(path: Path, store: Path | None, peak: np.ndarray) -> None:
+    kept = _peaks_file(path, store)
+    if kept is None:
+        return
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, peak.astype(np.float32), allow_pickle=False)
+    os.replace(tmp, kept)
+
+
+def _solve_true(path: Path, analysis: loudness.Analysis, aim: float,
+                ceiling_db: float) -> tuple[limiter.Level | None, loudness.Analysis, float]:
+    """The level that lands on `aim` with the limiter on true peaks (the cells near the ceiling
+    measured between their samples), the analysis with those peaks, and how far down they go."""
+    level = limiter.solve(analysis, aim, ceiling_db)
+    floor = 1.0
+    chunk = analysis.cell * _CHUNK_CELLS
+    for attempt in range(3):  # the true peaks ask for a little more gain, which may bring more cells near
+        if level is None or limiter.candidate_floor(level) >= floor:
+            break
+        floor = limiter.candidate_floor(level)
+        peak = limiter.true_cell_peaks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
+        analysis = replace(analysis, peak=peak)
+        if attempt < 2:
+            level = limiter.solve(analysis, aim, ceiling_db)
+    if level is not None:     # as the next build will read it back: cold and warm give the same file
+        level = limiter.Level(round(level.gain_db, 4), ceiling_db)
+        if limiter.candidate_floor(level) < floor:     # the rounding, or the last solve, went a hair higher
+            floor = limiter.candidate_floor(level)
+            peak = limiter.true_cell_peaks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
+            analysis = replace(analysis, peak=peak)
+    return level, analysis, floor
+
+
+def clip_level(path: Path, rate: int, aim: float, ceiling_db: float, *, store: Path | None) -> Levelled:
+    """How `path` (a 16-bit mono WAV at `rate`) is levelled to `aim` LUFS under `ceiling_db`.
+
+    The level, the levelled loudness and the cells' peaks are kept beside the clip (`store`), so
+    the next build only reads the file. A clip with nothing loud enough to measure passes through
+    unchanged.
     """
-    distinct = list(dict.fromkeys(Path(p) for p in paths))
-    records = {p: _record(p, store) for p in distinct}
-    need_source = [p for p in distinct if "lufs" not in records[p]]
-    if need_source:
-        graph = f"[{{i}}:a]aresample={audio._PROXY_RATE},ebur128@s{{i}}=framelog=quiet[o{{i}}]"
-        heard = _heard([(p, graph) for p in need_source], "s", "đo độ to đoạn âm thanh")
-        for p, parts in zip(need_source, heard):
-            records[p] = {"schema": _SCHEMA, "lufs": parts["s"].integrated_lufs, "trials": {}}
-    tkey = _trial_key(aim, limit_db)
-    firsts = {p: aim - records[p]["lufs"] for p in distinct if records[p]["lufs"] > audio._SILENT_LUFS}
-    need_trials = [p for p in firsts if tkey not in records[p].get("trials", {})]
-    if need_trials:
-        jobs = []
-        for p in need_trials:
-            a = audio._filter_chain(audio._GainPlan(firsts[p], limit_db))
-            b = audio._filter_chain(audio._GainPlan(firsts[p] + audio._TRIAL_STEP_DB, limit_db))
-            jobs.append((p, f"[{{i}}:a]aresample={audio._PROXY_RATE},asplit[x{{i}}][y{{i}}];"
-                            f"[x{{i}}]{a},ebur128@a{{i}}=framelog=quiet[o{{i}}];"
-                            f"[y{{i}}]{b},ebur128@b{{i}}=framelog=quiet,anullsink"))
-        for p, parts in zip(need_trials, _heard(jobs, "ab", "thử mức khuếch đại")):
-            trials = {**records[p].get("trials", {}),
-                      tkey: [parts["a"].integrated_lufs, parts["b"].integrated_lufs]}
-            records[p] = {**records[p], "trials": trials}
-    for p in dict.fromkeys([*need_source, *need_trials]):
-        _save(p, store, records[p])
-    gains: dict[Path, float] = {}
-    for p, first in firsts.items():
-        h0, h1 = records[p]["trials"][tkey]
-        gains[p] = audio._solve_gain(first, h0, h1, aim, limit_db).gain_db
-    fallback = statistics.median(gains.values()) if gains else 0.0
-    return {p: gains.get(p, fallback) for p in distinct}
+    key = _level_key(aim, ceiling_db)
+    with _lock(path):
+        record = _record(path, store)
+        kept = record["levels"].get(key)
+        if isinstance(kept, dict) and {"mean_square", "true_peak"} <= set(kept):
+            gain = kept.get("gain_db")
+            level = None if gain is None else limiter.Level(float(gain), ceiling_db)
+            peak = None if level is None else _load_peaks(path, store, record, limiter.candidate_floor(level))
+            if level is None or peak is not None:
+                return Levelled(path, rate, level, np.asarray(kept["mean_square"], np.float64), peak,
+                                float(kept["true_peak"]))
+        level, analysis, floor = _solve_true(path, _analyse(path, rate), aim, ceiling_db)
+        gains = limiter.cell_gains(analysis, level) if level is not None else np.ones(len(analysis.peak))
+        mean_square = [float(f"{v:.5g}") for v in loudness.sub_energies(analysis.energy * gains * gains, rate)]
+        true_peak = limiter.levelled_true_peak(analysis.peak, gains)
+        entry = {"gain_db": None if level is None else level.gain_db, "mean_square": mean_square,
+                 "true_peak": true_peak}
+        record = {**record, "schema": _SCHEMA, "levels": {**record["levels"], key: entry}}
+        if level is not None:
+            _save_peaks(path, store, analysis.peak)
+            record["true_peaks_from"] = floor
+        _save(path, store, record)
+    return Levelled(path, rate, level, np.asarray(mean_square, np.float64),
+                    analysis.peak if level is not None else None, true_peak)
 
 
 def duration_s(path: Path, *, trim: bool = False, rate: int, store: Path | None, scratch: Path) -> float:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from broadcast.model import ItemKind, Programme
-from broadcast.normalize.numbers import weekday_name
 
 KIND_LABELS = {
     ItemKind.TUNE: "Nhạc hiệu", ItemKind.OPENING: "Mở đầu", ItemKind.NEWS: "Bản tin",
@@ -22,6 +21,8 @@ def minutes(seconds: float) -> str:
 
 def format_plan(day: date, programmes: Sequence[Programme]) -> str:
     """A table per programme: start, kind, priority, repeats, estimated length, title."""
+    from broadcast.normalize.numbers import weekday_name
+
     name = weekday_name(day)
     head = f"{name[0].upper()}{name[1:]}, {day:%d/%m/%Y}"
     if not programmes:

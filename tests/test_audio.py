@@ -56,9 +56,11 @@ def listing(folder: Path) -> set[str]:
 
 
 def assert_reports(reported: audio.Loudness, measured: audio.Loudness) -> None:
-    """What assemble() reports (heard inside the encoder) matches a full meter on the file."""
-    assert reported.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.2)
-    assert reported.true_peak_dbtp == pytest.approx(measured.true_peak_dbtp, abs=0.3)
+    """What assemble() reports (measured on the way to the encoder, less the codec's loss) matches
+    ffmpeg's full meter on the MP3: the loudness closely; the peak within a dB, which the encoder may
+    add (the limiter's margin is there for it) or take away (its low-pass)."""
+    assert reported.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.3)
+    assert reported.true_peak_dbtp == pytest.approx(measured.true_peak_dbtp, abs=1.0)
     assert reported.lra == pytest.approx(measured.lra, abs=1.0)
 
 
@@ -272,26 +274,6 @@ def test_stream_pcm_of_a_corrupt_file_is_an_audio_error(tmp_path):
             list(chunks)
 
 
-@pytest.mark.parametrize("heard_first, heard_second, gain", [
-    (-16.0, -14.0, 4.0),   # the limiter rests: loudness follows the gain
-    (-17.0, -16.0, 6.0),   # it eats half of each extra dB: aim twice as far
-    (-18.0, -17.9, 12.0),  # it eats nearly everything: the slope is bounded (1/4), not zero
-    (-15.0, -12.5, 3.0),   # never read more than one LU per dB
-])
-def test_solve_gain_aims_along_the_line_through_the_two_trials(heard_first, heard_second, gain):
-    plan = audio._solve_gain(4.0, heard_first, heard_second, -16.0, -2.5)
-    assert plan == audio._GainPlan(pytest.approx(gain), -2.5)
-
-
-@pytest.mark.parametrize("heard, plan", [
-    (audio.Loudness(-16.6, -0.7, 3.0), audio._GainPlan(5.6, -2.8)),  # too quiet, peak 0.3 dB over
-    (audio.Loudness(-14.9, -2.0, 3.0), audio._GainPlan(3.9, -2.5)),  # too loud, peak fine
-])
-def test_a_retry_adds_the_missing_loudness_and_lowers_the_limiter_by_the_overshoot(heard, plan):
-    corrected = audio._corrected(audio._GainPlan(5.0, -2.5), heard, AudioFormat())
-    assert corrected == audio._GainPlan(pytest.approx(plan.gain_db), pytest.approx(plan.limit_db))
-
-
 def test_ebur128_summaries_are_told_apart_by_name():
     log = ("[ebur128@h1 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -15.2 LUFS\n"
            "  Loudness range:\n    LRA:         2.0 LU\n"
@@ -310,28 +292,23 @@ def test_scratch_wav_header_reads_back(tmp_path):
 
 
 class FfmpegRuns:
-    """Records the arguments of every ffmpeg run that `audio` starts, then runs it for real."""
+    """Records the arguments of every ffmpeg that `audio` starts (run to the end or fed PCM)."""
 
     def __init__(self, monkeypatch):
         self.runs: list[list[str]] = []
-        recording = self._recording(audio._run)
-        for where in (audio, audio.ffmpeg, audio.pcm, audio.measure, audio.encode, audio.baseline):
-            monkeypatch.setattr(where, "_run", recording)   # each module that starts ffmpeg
+        real = audio.ffmpeg._command
 
-    def _recording(self, real):
-        def run(args, **kwargs):
+        def command(args, loglevel):
             self.runs.append(list(args))
-            return real(args, **kwargs)
-        return run
+            return real(args, loglevel)
+        for where in (audio.ffmpeg, audio.encode):
+            monkeypatch.setattr(where, "_command", command)
 
     def encodes(self, codec_arg: str) -> int:
         return sum(codec_arg in args for args in self.runs)
 
 
-@pytest.mark.parametrize("loopback", [True, False], ids=["measured-in-the-encode", "measured-after"])
-def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch, loopback):
-    if not loopback:  # an ffmpeg older than 7.1: the finished file is decoded and measured
-        monkeypatch.setattr(audio.encode, "_loopback_decoding", lambda exe: False)
+def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch):
     tune = tmp_path / "tune.wav"
     audio.generate_signature_tune(tune, seconds=2.5, sample_rate=44100)
     runs = FfmpegRuns(monkeypatch)
@@ -339,25 +316,22 @@ def test_a_normal_programme_is_encoded_exactly_once(clips, tmp_path, monkeypatch
     result = audio.assemble(programme(clips, tune), out, AudioFormat())
     assert runs.encodes("libmp3lame") == 1
     measured = audio.measure_loudness(out)
-    if loopback:
-        assert_reports(result.loudness, measured)
-    else:
-        assert result.loudness == measured  # the finished file went through the same meter
+    assert_reports(result.loudness, measured)
     assert measured.integrated_lufs == pytest.approx(-16.0, abs=0.5)
     assert measured.true_peak_dbtp <= -1.0
     assert audio.probe(out).duration_s == pytest.approx(result.duration_s, abs=0.010)
 
 
-def test_a_file_that_comes_out_off_target_is_encoded_again(clips, tmp_path, monkeypatch):
-    # Pretend the codec loses 3 LU: the plan aims 3 LU too loud, the check on the encoded file
-    # sees it, and the retries (full steps, which cannot overshoot) bring it in.
-    monkeypatch.setattr(audio.levels, "_CODEC_LOSS_LU", {"mp3": 3.0})
-    runs = FfmpegRuns(monkeypatch)
-    out = tmp_path / "p.mp3"
-    result = audio.assemble([Clip(clips["wav22"]), Silence(0.5), Clip(clips["mp3"])], out, AudioFormat())
-    assert 2 <= runs.encodes("libmp3lame") <= audio._ENCODE_ATTEMPTS
-    assert_reports(result.loudness, audio.measure_loudness(out))
-    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=0.5)
+def test_a_wav_programme_reports_what_ffmpegs_meter_reads_in_the_file(clips, tmp_path):
+    """No codec between: the loudness and true peak measured on the way are the file's own."""
+    fmt = AudioFormat(codec="wav", sample_rate=22050)
+    out = tmp_path / "p.wav"
+    result = audio.assemble([Clip(clips["wav22"]), Silence(0.4), Clip(clips["mp3"]), Clip(clips["wav16"])],
+                            out, fmt)
+    measured = audio.measure_loudness(out)
+    assert result.loudness.integrated_lufs == pytest.approx(measured.integrated_lufs, abs=0.15)
+    assert result.loudness.true_peak_dbtp == pytest.approx(measured.true_peak_dbtp, abs=0.2)
+    assert result.loudness.lra == pytest.approx(measured.lra, abs=1.0)
 
 
 # --- benchmark baselines ------------------------------------------------------------------------
@@ -374,26 +348,6 @@ def test_importing_audio_does_not_import_pydub():
     code = "import sys, broadcast.audio; sys.exit('pydub' in sys.modules)"
     root = Path(audio.__file__).parent.parent
     assert subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=root).returncode == 0
-
-
-def test_lost_trial_summary_is_measured_again_alone(clips, tmp_path, monkeypatch):
-    """ffmpeg sometimes drops one of the summaries of a many-clip pass: that clip is measured again."""
-    real = audio._parse_ebur128_named
-    lost = []
-
-    def lose_b1_once(stderr):
-        heard = real(stderr)
-        if "b1" in heard and not lost:
-            lost.append(heard.pop("b1"))
-        return heard
-
-    monkeypatch.setattr(audio, "_parse_ebur128_named", lose_b1_once)
-    monkeypatch.setattr(clip_prep, "_MEMO", {})   # measure the clips again, not from earlier tests
-    result = audio.assemble([Clip(clips["wav16"]), Silence(0.5), Clip(clips["wav22"])], tmp_path / "f.mp3",
-                            AudioFormat())
-    assert lost
-    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=1.0)
-    assert result.loudness.true_peak_dbtp <= -1.0 + 0.5
 
 
 # --- every clip levelled on its own; the encode is the only pass over the programme ---------------
@@ -418,22 +372,24 @@ def test_the_tune_and_quiet_speech_each_reach_the_target(tmp_path):
     assert audio.measure_loudness(out).true_peak_dbtp <= -1.0 + 0.5
 
 
-def test_a_warm_programme_runs_one_ffmpeg_and_sends_no_audio_to_python(clips, tmp_path, monkeypatch):
+def test_a_warm_programme_runs_one_ffmpeg_and_analyses_nothing(clips, tmp_path, monkeypatch):
     store = tmp_path / "store"
     monkeypatch.setattr(clip_prep, "_MEMO", {})
     segments = [Clip(clips["wav22"]), Silence(0.3), Clip(clips["wav16"]), Clip(clips["mp3"])]
     runs = FfmpegRuns(monkeypatch)
-    audio.assemble(segments, tmp_path / "cold.mp3", AudioFormat(), store=store)
-    cold = list(runs.runs)
-    # cold: the two clips not at the working rate decoded once, two measuring passes, one encode
-    assert sum("-f" in r and "wav" in r and "pcm_s16le" in r for r in cold) == 2
-    assert runs.encodes("libmp3lame") == 1 and len(cold) == 2 + 2 + 1
-    assert not any("pipe:1" in r for r in cold)
+    cold = audio.assemble(segments, tmp_path / "cold.mp3", AudioFormat(), store=store)
+    # cold: the two clips not at the working rate decoded once, then the one encode
+    assert sum("-f" in r and "wav" in r and "pcm_s16le" in r for r in runs.runs) == 2
+    assert runs.encodes("libmp3lame") == 1 and len(runs.runs) == 2 + 1
     monkeypatch.setattr(clip_prep, "_MEMO", {})   # a new process: everything comes from the store
     runs.runs.clear()
-    result = audio.assemble(segments, tmp_path / "warm.mp3", AudioFormat(), store=store)
-    assert len(runs.runs) == 1 and runs.encodes("libmp3lame") == 1
-    assert result.loudness.integrated_lufs == pytest.approx(-16.0, abs=0.5)
-    # the loudness of a clip decoded into the store sits beside it; of a clip kept elsewhere, by its digest
+    analysed = []
+    real = clip_prep._analyse
+    monkeypatch.setattr(clip_prep, "_analyse", lambda *a: analysed.append(a) or real(*a))
+    warm = audio.assemble(segments, tmp_path / "warm.mp3", AudioFormat(), store=store)
+    assert len(runs.runs) == 1 and runs.encodes("libmp3lame") == 1 and not analysed
+    assert warm.loudness.integrated_lufs == pytest.approx(cold.loudness.integrated_lufs, abs=0.001)
+    assert warm.loudness.true_peak_dbtp == pytest.approx(cold.loudness.true_peak_dbtp, abs=0.001)
+    # the level of a clip decoded into the store sits beside it; of a clip kept elsewhere, by its digest
     assert len(list((store / "_decoded").glob("*.wav.level.json"))) == 2
     assert len(list((store / "_levels").glob("*.json"))) == 1

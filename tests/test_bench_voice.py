@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -60,22 +61,24 @@ def test_settings_parse_and_label():
     assert setting.label().startswith("espeak vi-vn-x-south r130")
 
 
-def test_a_levelling_chain_reaches_the_encode_and_is_undone():
-    """The chain under test must change what audio encodes, not only the gain solver's trials."""
+def test_a_levelling_chain_reaches_the_encode_and_is_undone(tmp_path):
+    """The chain under test must change what audio encodes (the level solved and the render)."""
     from broadcast import audio
+    from broadcast.audio import limiter
 
-    holders = [m for name, m in list(sys.modules.items())
-               if name.startswith("broadcast") and callable(getattr(m, "_level_chain", None))]
-    assert holders                                           # audio builds its encode chain somewhere
-    before = [m._level_chain for m in holders]
-    plan = audio._GainPlan(0.0, -2.0)
-    with bench._chain_swapped(bench._soft):
-        assert "release=200" in audio._filter_chain(plan)
-        assert all(m._level_chain is not b for m, b in zip(holders, before))
-    assert "release=200" not in audio._filter_chain(plan)
-    assert [m._level_chain for m in holders] == before
+    tone = tmp_path / "t.wav"
+    subprocess.run([audio.ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "aevalsrc='0.1*sin(2*PI*150*t)*pow(abs(sin(2*PI*3*t)),2)+0.95*lt(mod(t,0.9),0.0002)':s=22050:d=3", str(tone)], check=True)
+    fmt = audio.AudioFormat(codec="wav", sample_rate=22050)
+    before = (limiter.ATTACK_S, limiter.RELEASE_S)
+    plain = audio.assemble([audio.Clip(tone)], tmp_path / "a.wav", fmt).path.read_bytes()
+    with bench._chain_swapped(bench.CHAINS["soft"]):
+        assert (limiter.ATTACK_S, limiter.RELEASE_S) == bench.CHAINS["soft"]
+        soft = audio.assemble([audio.Clip(tone)], tmp_path / "b.wav", fmt).path.read_bytes()
+    assert soft != plain
+    assert (limiter.ATTACK_S, limiter.RELEASE_S) == before
     with bench._chain_swapped(bench.CHAINS["programme"]):   # the product's chain: nothing swapped
-        assert [m._level_chain for m in holders] == before
+        assert (limiter.ATTACK_S, limiter.RELEASE_S) == before
 
 
 @pytest.mark.slow

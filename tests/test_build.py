@@ -175,3 +175,38 @@ def test_build_shows_one_bar_on_a_terminal_and_none_elsewhere(station_dir, monke
     screen = "".join(fake.chunks)
     assert "ngày 1/3" in screen and "ngày 3/3 · 09/12/2026" in screen and "100%" in screen
     assert "07/12/2026: 2 chương trình" in shown.output
+
+
+# --- speech and encoding side by side ------------------------------------------------------------
+
+def test_an_engine_failing_midway_rebuilds_the_programme_in_the_next_voice(tmp_path, make_station, monkeypatch):
+    """The encoder had started on the first engine's clips: that stream is dropped, and the
+    programme comes out exactly as if the next engine had spoken it from the start."""
+    from dataclasses import replace
+
+    from broadcast.build import day as build_stage
+    from broadcast.build import load_plan
+    from broadcast.build.compose import compose
+    from broadcast.speak.fake import FakeEngine
+
+    station = load_station(make_station(tmp_path / "a"))
+    toolkit = Toolkit.from_station(station)
+    texts = compose(toolkit, load_plan(toolkit, DAY)[0]).texts()
+    marker = texts[len(texts) // 2]
+    other = replace(toolkit.engine_options, rate=toolkit.engine_options.rate + 40)
+    toolkit._engines = [FakeEngine(toolkit.engine_options, fail_on=(marker,)), FakeEngine(other)]
+    again = []
+    real = build_stage.assemble_programme
+    monkeypatch.setattr(build_stage, "assemble_programme", lambda *a: again.append(a[1]) or real(*a))
+    result = build_day(station, DAY, toolkit=toolkit)
+    assert [c.programme.slot for c in again][:1] == [load_plan(toolkit, DAY)[0].slot]   # assembled again
+    first = read(result.directory)["programmes"][0]
+    assert first["engine_notes"] and first["engine_notes"][0].startswith("fake:")
+
+    alone = load_station(make_station(tmp_path / "b"))
+    only_next = Toolkit.from_station(alone)
+    only_next._engines = [FakeEngine(other)]
+    expected = build_day(alone, DAY, toolkit=only_next)
+    assert (result.directory / first["file"]).read_bytes() == (expected.directory / first["file"]).read_bytes()
+    assert [i["offset_s"] for i in first["items"]] == [
+        i["offset_s"] for i in read(expected.directory)["programmes"][0]["items"]]

@@ -74,13 +74,13 @@ def test_output_through_a_file_is_one_line(station_dir, tmp_path):
                                             (errno.EROFS, "chỉ cho đọc")])
 def test_a_failing_write_leaves_nothing_behind(station_dir, tmp_path, monkeypatch, code, fragment):
     """The encoder starts writing, then the disk refuses: one line, exit 1, no file left in the folder."""
-    real = audio._encode_levelled
+    real = audio.encode_pcm
 
-    def failing(inputs, levels, offsets, tmp, *args, **kwargs):
+    def failing(pcm, rate, tmp, *args, **kwargs):
         Path(tmp).write_bytes(b"ID3 half a file")
         raise OSError(code, "refused")
 
-    monkeypatch.setattr(audio.assembly, "_encode_levelled", failing)
+    monkeypatch.setattr(audio.assembly, "encode_pcm", failing)
     out_dir = tmp_path / "ra"
     out_dir.mkdir()
     result = say(station_dir, out_dir / "x.mp3")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,15 @@ class Clip:
     trim: bool = False      # a recording: silence at both ends is cut (the tune keeps its fade)
 
 
-Segment = Clip | Silence
+@dataclass(frozen=True)
+class Pending:
+    """A clip still being spoken: `future.result()` is its file (a WAV in the engine's format)."""
+
+    future: Future
+    label: str = ""
+
+
+Segment = Clip | Silence | Pending
 
 
 @dataclass(frozen=True)

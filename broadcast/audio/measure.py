@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from broadcast.audio.ffmpeg import _SAMPLES_RE, StrPath, _existing, _last_line, _run
+from broadcast.audio.ffmpeg import StrPath, _existing, _last_line, _run
 from broadcast.errors import AudioError
 
 # ebur128 reports -70 LUFS (its absolute gate) when nothing is loud enough to measure.
 _SILENT_LUFS = -69.0
-# Clips are measured, and the encoded file is heard, at this rate: the loudness of speech, and
-# what a peak limiter takes from it, read the same there (within 0.1 LU; at 8 kHz a short
-# clip with broadband noise read 0.2 LU off) for a third of the work.
-_PROXY_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -54,7 +49,6 @@ def _parse_ebur128_named(stderr: str) -> dict[str, Loudness]:
 
 
 _EBUR128 = "ebur128=peak=true:framelog=quiet"
-_EBUR128_PLAN = "ebur128=framelog=quiet"  # integrated loudness only: true peak is the costly part
 
 
 def measure_loudness(path: StrPath) -> Loudness:
@@ -63,18 +57,3 @@ def measure_loudness(path: StrPath) -> Loudness:
     stderr = _run(["-i", str(src), "-map", "0:a:0", "-af", _EBUR128, "-f", "null", "-"],
                   doing="đo độ to", path=src, loglevel="info")
     return _parse_ebur128(stderr)
-
-
-def _measure_output(path: Path) -> tuple[Loudness, float]:
-    """Loudness and exact duration of an encoded file, in one decoding pass."""
-    stderr = _run(["-i", str(path), "-map", "0:a:0", "-af",
-                   f"{_EBUR128},aformat=channel_layouts=mono,"
-                   "astats=measure_perchannel=none:measure_overall=Number_of_samples",
-                   "-f", "null", "-"], doing="kiểm tra tệp đã xuất", loglevel="info")
-    match = re.search(r"Stream #0:\d+.*?: Audio: [^\n]*?, (\d+) Hz", stderr)
-    samples = _SAMPLES_RE.findall(stderr)
-    if not match or not samples:
-        raise AudioError(f"ffmpeg không đếm được mẫu của tệp đã xuất: {_last_line(stderr)}", path=str(path))
-    return _parse_ebur128(stderr), int(samples[-1]) / int(match.group(1))
-
-

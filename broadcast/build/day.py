@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast import estimate
+from broadcast import audio, estimate
 from broadcast.bounded_yaml import recording_reads
 from broadcast.build import stamp as stamps
 from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
-from broadcast.build.programme import _programme_label, _speak_programme, assemble_programme, file_fingerprint
+from broadcast.build.programme import (
+    SpeechStream,
+    _programme_label,
+    _speak_programme,
+    assemble_programme,
+    file_fingerprint,
+    programme_audio,
+    programme_entry,
+    programme_segments,
+)
 from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
 from broadcast.config import Station
 from broadcast.errors import AudioError
@@ -31,6 +40,7 @@ from broadcast.publish import (
     staged_day,
     write_manifest,
 )
+from broadcast.speak.fallback import SpokenSet
 
 # ---------------------------------------------------------------------------------------------
 # Building a day
@@ -131,32 +141,74 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
         stamps.leave(toolkit, plan, result.programmes, before, planned)
         return result
     todo = plan.todo
-    # Speech first, one programme at a time (the engines are not thread-safe) ...
-    spoken = {c.programme.id: _speak_programme(toolkit, c, share[c.programme.id], progress) for c, _ in todo}
+    with staged_day(plan.audio_out, day) as staging:
+        built, spoken = _speak_and_encode(toolkit, todo, staging, share, progress)
+        entries = finish_day(toolkit, plan, built, staging, now=now)
     engine_calls = sum(s.engine_calls for s in spoken.values())
     for c, _ in todo:   # the clips' real lengths calibrate the planner's next estimates
         said = spoken[c.programme.id]
         estimate.record(toolkit.cache.root, estimate.voice_key(said.engine, toolkit.engine_options),
                         zip(c.texts(), said.files))
-
-    def assemble_one(job: tuple[ComposedProgramme, str]) -> dict:
-        c, digest = job
-        if progress is not None:
-            progress.begin(_programme_label(c.programme), ENCODING)
-        entry = assemble_programme(toolkit, c, digest, staging, spoken[c.programme.id])
-        if progress is not None:
-            progress.advance(share[c.programme.id])
-        return entry
-
-    with staged_day(plan.audio_out, day) as staging:
-        # ... then the encodes side by side: each is an ffmpeg process, one per core.
-        workers = max(1, min(len(todo), os.cpu_count() or 1, MAX_PARALLEL_ENCODES))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            built = dict(zip((c.programme.id for c, _ in todo), pool.map(assemble_one, todo)))
-        entries = finish_day(toolkit, plan, built, staging, now=now)
     stamps.leave(toolkit, plan, entries, before, planned)
     return BuildResult(day, plan.target, entries, len(built), len(entries) - len(built), engine_calls,
                        plan.warnings, False)
+
+
+def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]], staging: Path,
+                      share: Mapping[str, float], progress: BuildProgress | None,
+                      ) -> tuple[dict[str, dict], dict[str, SpokenSet]]:
+    """Speak the programmes one after another (the engines are not thread-safe) while each is
+    encoded from the moment its first clip is ready: one encoder per programme, side by side.
+
+    A programme whose engine fell back midway is assembled again from the finished speech.
+    """
+    workers = max(1, min(len(todo), os.cpu_count() or 1, MAX_PARALLEL_ENCODES))
+    gap = toolkit.station.programme.gap_s
+    streams: dict[str, SpeechStream] = {}
+    jobs: dict[str, Future] = {}
+    spoken: dict[str, SpokenSet] = {}
+
+    def encode(c: ComposedProgramme, stream: SpeechStream) -> tuple[audio.Assembled, list[int]]:
+        if progress is not None:
+            progress.begin(_programme_label(c.programme), ENCODING)
+        segments, owner = programme_segments(c, gap, stream.clip_for)
+        left = [share[c.programme.id]]
+
+        def fed(seconds: float) -> None:      # the bar follows the encode, within the estimate
+            step = min(left[0], seconds)
+            left[0] -= step
+            if progress is not None:
+                progress.advance(step)
+
+        result = programme_audio(toolkit, c, staging, segments, fed)
+        if progress is not None:
+            progress.advance(left[0])
+        return result, owner
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for c, _ in todo:
+                pid = c.programme.id
+                streams[pid] = SpeechStream(c.texts())
+                jobs[pid] = pool.submit(encode, c, streams[pid])
+            for c, _ in todo:
+                pid = c.programme.id
+                spoken[pid] = _speak_programme(toolkit, c, share[pid], progress, streams[pid])
+                streams[pid].close()
+        except BaseException as e:
+            for stream in streams.values():
+                stream.close(e)
+            raise
+        built: dict[str, dict] = {}
+        for c, digest in todo:
+            pid = c.programme.id
+            if streams[pid].superseded:
+                jobs[pid].exception()          # wait for the stream's encoder to stop
+                built[pid] = assemble_programme(toolkit, c, digest, staging, spoken[pid])
+                continue
+            result, owner = jobs[pid].result()
+            built[pid] = programme_entry(toolkit, c, digest, result, owner, spoken[pid])
+    return built, spoken
 
 
 def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], staging: Path, *,

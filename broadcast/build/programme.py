@@ -1,8 +1,10 @@
-"""One programme: speak its texts, assemble and encode its file, write its manifest entry."""
+"""One programme: speak its texts, assemble and encode its file (while it is spoken), its manifest entry."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from broadcast import audio, clips
 from broadcast.build.compose import ComposedProgramme
 from broadcast.build.toolkit import Toolkit
+from broadcast.errors import AudioError
 from broadcast.model import ItemKind, Programme
 from broadcast.progress import READING, BuildProgress
 from broadcast.speak.fallback import SpokenSet
@@ -24,12 +27,54 @@ def _programme_label(p: Programme) -> str:
     return f"{p.start:%H:%M} {p.title}"
 
 
+class SpeechStream:
+    """Each text's clip as a future, resolved as the engine speaks it, so encoding starts at once.
+
+    After a fallback (the engine starts again from the first text, in another voice) the stream
+    is `superseded`: what it fed so far is in the wrong voice, and the programme is assembled
+    again from the finished speech.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.futures = [Future() for _ in self.texts]
+        self.superseded = False
+        self._lock = threading.Lock()
+
+    def clip_for(self, text: str) -> audio.Pending:
+        return audio.Pending(self.futures[self.texts.index(text)])
+
+    def deliver(self, index: int, path: Path) -> None:
+        with self._lock:
+            if self.superseded:
+                return
+            future = self.futures[index]
+            if future.done():
+                self.superseded = True
+                self._fail_unresolved(AudioError("Máy đọc đã đổi giữa chương trình: ghép lại từ đầu"))
+            else:
+                future.set_result(path)
+
+    def close(self, error: BaseException | None = None) -> None:
+        """No more clips: fail every future still waiting (with `error`, or as superseded)."""
+        with self._lock:
+            if error is None and any(not f.done() for f in self.futures):
+                self.superseded = True
+            self._fail_unresolved(error or AudioError("Chương trình chưa đọc xong"))
+
+    def _fail_unresolved(self, error: BaseException) -> None:
+        for future in self.futures:
+            if not future.done():
+                future.set_exception(error)
+
+
 def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
-                     progress: BuildProgress | None) -> SpokenSet:
+                     progress: BuildProgress | None, stream: SpeechStream | None = None) -> SpokenSet:
     """Speak one programme's texts, telling `progress` a fair part of its length after each one."""
     texts = c.texts()
+    on_file = stream.deliver if stream is not None else None
     if progress is None:
-        return toolkit.speak(texts)
+        return toolkit.speak(texts, on_file=on_file)
     progress.begin(_programme_label(c.programme), READING)
     step = share_s / max(1, len(texts))
     seen = [0]
@@ -39,37 +84,56 @@ def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
             progress.advance(step * (count - seen[0]))
             seen[0] = count
 
-    result = toolkit.speak(texts, spoken)
+    result = toolkit.speak(texts, spoken, on_file)
     progress.advance(step * (len(texts) - seen[0]))
     return result
 
 
-def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
-                        spoken: SpokenSet) -> dict:
-    """One programme's audio file and its manifest entry, from already spoken texts."""
-    clip_for = dict(zip(c.texts(), spoken.files))
-    gap = toolkit.station.programme.gap_s
+def programme_segments(c: ComposedProgramme, gap_s: float,
+                       clip_for: Callable[[str], Any]) -> tuple[list[Any], list[int]]:
+    """The programme's segments in air order, and which item each belongs to (-1: a gap)."""
     segments: list[Any] = []
-    owner: list[int] = []           # segment index -> item index (-1 for gaps between items)
+    owner: list[int] = []
     for index, ci in enumerate(c.items):
-        if index and gap > 0:
-            segments.append(audio.Silence(gap))
+        if index and gap_s > 0:
+            segments.append(audio.Silence(gap_s))
             owner.append(-1)
         for kind, value in ci.parts:
             if kind == "speak":
-                segments.append(audio.Clip(clip_for[value], label=ci.item.id))
+                segments.append(clip_for(value))
             elif kind in ("file", "recording"):
                 segments.append(audio.Clip(Path(value), label=ci.item.id, trim=kind == "recording"))
             else:
                 segments.append(audio.Silence(float(value)))
             owner.append(index)
+    return segments, owner
+
+
+def programme_audio(toolkit: Toolkit, c: ComposedProgramme, staging: Path, segments: Sequence[Any],
+                    fed: Callable[[float], None] | None = None) -> audio.Assembled:
+    """Encode one programme's segments into `staging`, levelled, tagged."""
     fmt = toolkit.audio_format
     p = c.programme
-    filename = f"{p.file_stem}.{fmt.codec}"
     tags = {"title": f"{p.title} - {p.date:%d/%m/%Y}", "artist": toolkit.station.station_title,
             "album": toolkit.station.station_title, "date": p.date.isoformat(),
             "comment": f"broadcast {p.id}"}
-    result = audio.assemble(segments, staging / filename, fmt, tags, store=toolkit.cache.root)
+    return audio.assemble(segments, staging / f"{p.file_stem}.{fmt.codec}", fmt, tags,
+                          store=toolkit.cache.root, fed=fed)
+
+
+def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
+                       spoken: SpokenSet) -> dict:
+    """One programme's audio file and its manifest entry, from already spoken texts."""
+    clip_for = dict(zip(c.texts(), spoken.files))
+    segments, owner = programme_segments(c, toolkit.station.programme.gap_s,
+                                         lambda text: audio.Clip(clip_for[text]))
+    return programme_entry(toolkit, c, digest, programme_audio(toolkit, c, staging, segments), owner, spoken)
+
+
+def programme_entry(toolkit: Toolkit, c: ComposedProgramme, digest: str, result: audio.Assembled,
+                    owner: Sequence[int], spoken: SpokenSet) -> dict:
+    """The manifest entry of an encoded programme."""
+    p = c.programme
     items = []
     for index, ci in enumerate(c.items):
         mine = [i for i, o in enumerate(owner) if o == index]
@@ -86,7 +150,8 @@ def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, stag
                if ci.item.kind == ItemKind.NOTICE and ci.item.audio_file else {}),
         })
     entry = {
-        "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(), "file": filename,
+        "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(),
+        "file": result.path.name,
         "duration_s": round(result.duration_s, 3),
         "loudness_lufs": round(result.loudness.integrated_lufs, 2),
         "true_peak_dbtp": round(result.loudness.true_peak_dbtp, 2),

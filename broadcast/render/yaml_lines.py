@@ -64,6 +64,19 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LinedDict:
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
+
+def _fast_loader() -> type | None:
+    """The same loader on libyaml's parser where PyYAML has it (five times faster on headers)."""
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        return None
+    fast = type("_FastLoader", (base,), {"yaml_implicit_resolvers": _Loader.yaml_implicit_resolvers})
+    fast.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    return fast
+
+
+_FAST = _fast_loader()
+
 YAMLError = yaml.YAMLError      # what `_bounded_load` raises on bad YAML (PyYAML is imported here only)
 
 
@@ -77,8 +90,21 @@ def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
 
 
 def _bounded_load(text: str, shown: str, limits: YamlLimits) -> Any:
-    """`yaml.load` with `_Loader`, refusing alias bombs and deep nesting before any value is built."""
-    loader = _Loader(text)
+    """`yaml.load` with `_Loader`, refusing alias bombs and deep nesting before any value is built.
+
+    libyaml parses when it is there; a document it refuses is parsed again by the pure-Python
+    parser, whose messages (and lines) are the ones the officer is shown.
+    """
+    if _FAST is not None:
+        try:
+            return _load_with(_FAST, text, shown, limits)
+        except yaml.YAMLError:
+            pass
+    return _load_with(_Loader, text, shown, limits)
+
+
+def _load_with(loader_class: type, text: str, shown: str, limits: YamlLimits) -> Any:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         check_document(node, limits, shown)

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
+
 from broadcast.errors import InputError
 from broadcast.speak.base import Engine, EngineOptions, Speech
 from broadcast.speak.cache import SpeechCache
-from broadcast.speak.edge import EdgeEngine
-from broadcast.speak.espeak import EspeakEngine
-from broadcast.speak.fake import FakeEngine
 from broadcast.speak.fallback import SpokenSet, engine_report, speak_all
-from broadcast.speak.gtts_engine import GttsEngine
-from broadcast.speak.piper import PiperEngine
 
-ENGINES: dict[str, type[Engine]] = {"espeak": EspeakEngine, "gtts": GttsEngine, "edge": EdgeEngine,
-                                    "piper": PiperEngine, "fake": FakeEngine}
+# name -> (module, class): an engine's module (and its libraries: edge-tts pulls in asyncio and
+# aiohttp, piper onnxruntime) is imported only when that engine is asked for.
+_WHERE = {"espeak": ("broadcast.speak.espeak", "EspeakEngine"),
+          "gtts": ("broadcast.speak.gtts_engine", "GttsEngine"),
+          "edge": ("broadcast.speak.edge", "EdgeEngine"),
+          "piper": ("broadcast.speak.piper", "PiperEngine"),
+          "fake": ("broadcast.speak.fake", "FakeEngine")}
+
+
+class _Registry(Mapping):
+    """The engines by name; iterating gives the names without importing any engine."""
+
+    def __getitem__(self, name: str) -> type[Engine]:
+        module, cls = _WHERE[name]
+        return getattr(importlib.import_module(module), cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+
+ENGINES: Mapping[str, type[Engine]] = _Registry()
+
+
+def __getattr__(name: str) -> type[Engine]:
+    for module, cls in _WHERE.values():
+        if cls == name:
+            return getattr(importlib.import_module(module), cls)
+    raise AttributeError(name)
 
 
 def create_engine(name: str, options: EngineOptions) -> Engine:

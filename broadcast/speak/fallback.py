@@ -22,13 +22,15 @@ class SpokenSet:
 
 
 def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCache,
-              progress: Callable[[int], None] | None = None) -> SpokenSet:
+              progress: Callable[[int], None] | None = None,
+              on_file: Callable[[int, Path], None] | None = None) -> SpokenSet:
     """All texts by the first engine that can speak every one of them; a programme never mixes voices.
 
     An engine is skipped when it is unavailable (unless every text is already in its cache, so
     a warm rebuild needs no network) or when any text fails; its reason goes into `notes`.
     `progress(n)` is called after each text with the count ready so far (from 1 again after a
-    fallback). EngineError, listing each engine's reason, when no engine can do it.
+    fallback), and `on_file(i, path)` with the file of text `i` (from 0 again after a fallback).
+    EngineError, listing each engine's reason, when no engine can do it.
     """
     texts = list(texts)
     empty = [str(i) for i, text in enumerate(texts, 1) if not speakable(text)]
@@ -40,7 +42,7 @@ def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCach
     notes: list[str] = []
     for engine in engines:
         try:
-            files, calls = _speak_with(engine, texts, cache, progress)
+            files, calls = _speak_with(engine, texts, cache, progress, on_file)
         except EngineError as e:
             notes.append(f"{engine.name}: {e}")
             continue
@@ -49,8 +51,8 @@ def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCach
                       hint="Kiểm tra kết nối mạng, hoặc thêm 'espeak' vào cuối danh sách engines.")
 
 
-def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache,
-                progress: Callable[[int], None] | None) -> tuple[list[Path], int]:
+def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache, progress: Callable[[int], None] | None,
+                on_file: Callable[[int, Path], None] | None) -> tuple[list[Path], int]:
     if not all(cache.has(engine, text) for text in texts):
         ok, why = engine.availability()
         if not ok:
@@ -64,6 +66,8 @@ def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache,
             raise EngineError(f"{e} (đoạn {done}: {_excerpt(text)})") from e
         files.append(path)
         calls += not cached
+        if on_file is not None:
+            on_file(done - 1, path)
         if progress is not None:
             progress(done)
     return files, calls

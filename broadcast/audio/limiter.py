@@ -1,0 +1,199 @@
+"""Levelling a clip: a gain and a look-ahead peak limiter, solved so the clip lands on its target.
+
+The limiter works on the clip's cells (`loudness.Analysis`, ~1.6 ms each). Each cell's needed
+gain (the ceiling over its peak) is spread as a minimum over the attack and release windows and
+then smoothed by a moving average over the same windows, so every cell's gain stays at or under
+what its own peak allows: no sample ever passes the ceiling, and the gain moves smoothly. Per
+sample, the gain runs in straight lines between cell edges, each edge taking the lower of its two
+cells, so it never rises above either.
+
+Because the limiter is computed, not run, the solver knows exactly what each trial gain will
+sound like: the levelled clip's loudness is its cells' energy times the square of their gain.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from broadcast.audio.loudness import Analysis, integrated_lufs
+
+# Look-ahead before a peak and recovery after it. Short windows keep the gain changes at the
+# syllable rate (a longer release holds the gain down between syllables and costs loudness);
+# of the settings tried, 3 ms / 10 ms left the MP3 encoder the least overshoot. SMOOTH_S adds
+# a second moving mean over the gain (0: none).
+ATTACK_S, RELEASE_S = 0.003, 0.010
+SMOOTH_S = 0.0
+_MAX_BOOST_DB = 24.0        # the most gain a quiet clip gets on top of what its loudness asks for
+_TOLERANCE_LU = 0.05
+_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Level:
+    """How a clip is levelled: its gain and the limiter's ceiling (both dB)."""
+
+    gain_db: float
+    ceiling_db: float
+
+
+def _windows(rate: int, cell: int) -> tuple[int, int]:
+    """The attack and release in cells (read when used: the voice benchmark tries others)."""
+    return (max(1, round(ATTACK_S * rate / cell)), max(1, round(RELEASE_S * rate / cell)))
+
+
+def _running_min(values: np.ndarray, before: int, after: int) -> np.ndarray:
+    """min of values[k - before .. k + after] for every k (van Herk / Gil-Werman, outside = 1)."""
+    width = before + after + 1
+    n = len(values)
+    size = n + width - 1
+    padded = np.ones(size + (-size) % width, values.dtype)
+    padded[before:before + n] = values
+    rows = padded.reshape(-1, width)
+    forward = np.minimum.accumulate(rows, axis=1).reshape(-1)
+    backward = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    return np.minimum(backward[:n], forward[width - 1:width - 1 + n])
+
+
+def _moving_mean(values: np.ndarray, before: int, after: int) -> np.ndarray:
+    """mean of values[n - before .. n + after] for every n (outside = 1)."""
+    width = before + after + 1
+    padded = np.concatenate((np.ones(before), values, np.ones(after)))
+    running = np.concatenate(([0.0], np.cumsum(padded)))
+    return (running[width:] - running[:-width]) / width
+
+
+def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
+    """The gain (linear, gain and limiter together) of each cell."""
+    gain = 10 ** (level.gain_db / 20)
+    ceiling = 10 ** (level.ceiling_db / 20)
+    with np.errstate(divide="ignore"):
+        allowed = np.minimum(1.0, ceiling / (analysis.peak.astype(np.float64) * gain))
+    attack, release = _windows(analysis.rate, analysis.cell)
+    smooth = max(0, round(SMOOTH_S * analysis.rate / analysis.cell))
+    # a cell's gain averages the spread minimum over [n - release, n + attack], and that again
+    # over [n - smooth, n + smooth]; the minimum at k covers [k - attack - smooth, k + release +
+    # smooth], so every term of those averages already respects cell n
+    spread = _running_min(allowed, attack + smooth, release + smooth)
+    curve = _moving_mean(spread, release, attack)
+    if smooth:
+        curve = _moving_mean(curve, smooth, smooth)
+    return gain * np.minimum(curve, allowed)
+
+
+def levelled_lufs(analysis: Analysis, level: Level) -> float:
+    gains = cell_gains(analysis, level)
+    return integrated_lufs(analysis.energy * gains * gains, analysis.rate)
+
+
+def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float) -> Level | None:
+    """The gain that brings the clip, through the limiter, to `aim_lufs`; None if it is silent."""
+    source = integrated_lufs(analysis.energy, analysis.rate)
+    if not math.isfinite(source):
+        return None
+    first = aim_lufs - source
+    tried = [(first, levelled_lufs(analysis, Level(first, ceiling_db)))]
+    slope = 0.5                               # espeak through this limiter: about 0.4-0.6 LU per dB
+    while abs(tried[-1][1] - aim_lufs) > _TOLERANCE_LU and len(tried) < _ATTEMPTS:
+        if len(tried) > 1:
+            (g0, h0), (g1, h1) = tried[-2], tried[-1]
+            slope = min(1.0, max(0.1, (h1 - h0) / (g1 - g0))) if g1 != g0 else slope
+        gain = tried[-1][0] + (aim_lufs - tried[-1][1]) / slope
+        gain = min(first + _MAX_BOOST_DB, max(first - _MAX_BOOST_DB, gain))
+        if gain == tried[-1][0]:
+            break
+        tried.append((gain, levelled_lufs(analysis, Level(gain, ceiling_db))))
+    best = min(tried, key=lambda t: abs(t[1] - aim_lufs))
+    return Level(best[0], ceiling_db)
+
+
+def edge_gains(gains: np.ndarray) -> np.ndarray:
+    """Gain at each cell edge (len + 1): the lower of the two cells it joins."""
+    if not len(gains):
+        return np.ones(1)
+    inner = np.minimum(gains[:-1], gains[1:])
+    return np.concatenate(([gains[0]], inner, [gains[-1]]))
+
+
+def render(chunks: Iterator[np.ndarray], edges: np.ndarray, cell: int) -> Iterator[bytes]:
+    """The clip's samples (float32 chunks) times the gain, as 16-bit little-endian PCM.
+
+    Each chunk must hold whole cells, except the last. The limiter keeps every sample under the
+    ceiling (under full scale), so nothing is clipped.
+    """
+    ramp = np.arange(cell, dtype=np.float32) / cell
+    edges = edges.astype(np.float32)
+    at = 0                                    # the cell where the chunk starts
+    for chunk in chunks:
+        cells = -(-len(chunk) // cell)
+        start, end = edges[at:at + cells], edges[at + 1:at + cells + 1]
+        gain = (start[:, None] + (end - start)[:, None] * ramp[None, :]).reshape(-1)
+        out = np.multiply(chunk, gain[:len(chunk)])
+        out *= 32768.0
+        yield np.rint(out, out=out).astype("<i2").tobytes()
+        at += cells
+
+
+# --- true peaks ---------------------------------------------------------------------------------
+#
+# Speech from a synthesizer can carry energy close to half the sample rate, where the waveform
+# between two samples rises far above both (a dB or more). The limiter therefore works on each
+# cell's true peak (4x oversampled, as BS.1770-4 measures it) wherever the gain brings the cell
+# within _NEAR_DB of the ceiling; further under it, the sample peak stands in (no real signal
+# overshoots its samples by that much).
+
+_REACH, _OVERSAMPLE, _NEAR_DB = 6, 4, 6.0
+
+
+@functools.cache
+def _interpolator() -> np.ndarray:
+    """(12, 3): windowed-sinc taps over samples i-5 .. i+6 for the points i+1/4, i+1/2, i+3/4."""
+    offsets = np.arange(-_REACH + 1, _REACH + 1)
+    points = np.arange(1, _OVERSAMPLE) / _OVERSAMPLE
+    t = points[None, :] - offsets[:, None]
+    window = np.cos(np.pi * t / (2 * _REACH)) ** 2                     # Hann over +-6 samples
+    return (np.sinc(t) * window).astype(np.float32)
+
+
+def candidate_floor(level: Level) -> float:
+    """Source amplitude above which a cell's true peak must be known at this level."""
+    return 10 ** ((level.ceiling_db - level.gain_db - _NEAR_DB) / 20)
+
+
+def true_cell_peaks(chunks: Iterator[np.ndarray], peak: np.ndarray, cell: int, floor: float) -> np.ndarray:
+    """`peak` with every cell at or above `floor` raised to its true peak (chunks: the samples)."""
+    out = peak.copy()
+    taps = _interpolator()
+    before = np.zeros(_REACH - 1, np.float32)
+    pending: np.ndarray | None = None
+    at = 0
+
+    def settle(chunk: np.ndarray, after: np.ndarray) -> None:
+        nonlocal before, at
+        cells = -(-len(chunk) // cell)
+        mine = np.flatnonzero(out[at:at + cells] >= floor)
+        if len(mine):
+            padded = np.concatenate([before, chunk, after, np.zeros(cells * cell - len(chunk) + _REACH, np.float32)])
+            rows = mine[:, None] * cell + np.arange(cell + 2 * _REACH - 1)[None, :]
+            windows = np.lib.stride_tricks.sliding_window_view(padded[rows], 2 * _REACH, axis=1)
+            between = np.abs(windows.reshape(-1, 2 * _REACH) @ taps).reshape(len(mine), -1).max(axis=1)
+            out[at + mine] = np.maximum(out[at + mine], between)
+        before = np.concatenate([before, chunk])[-(_REACH - 1):]
+        at += cells
+
+    for chunk in chunks:
+        if pending is not None:
+            settle(pending, chunk[:_REACH])
+        pending = np.asarray(chunk, np.float32)
+    if pending is not None:
+        settle(pending, np.zeros(0, np.float32))
+    return out
+
+
+def levelled_true_peak(peak: np.ndarray, gains: np.ndarray) -> float:
+    """The levelled clip's true peak (linear): no sample of a cell gets more than the cell's gain."""
+    return float((peak * gains).max()) if len(peak) else 0.0
