@@ -203,6 +203,9 @@ def _save_peaks(path: Path, store: Path | None, peak: np.ndarray) -> None:
     os.replace(tmp, kept)
 
 
+_TRUE_PEAK_HEADROOM_DB = 1.5  # true peaks cost espeak's speech 0.3-1 dB of gain at the sample station
+
+
 def _solve_true(path: Path, analysis: loudness.Analysis, aim: float,
                 ceiling_db: float) -> tuple[limiter.Level | None, loudness.Analysis, float]:
     """The level that lands on `aim` with the limiter on true peaks (the cells near the ceiling
@@ -213,11 +216,12 @@ def _solve_true(path: Path, analysis: loudness.Analysis, aim: float,
     for attempt in range(3):  # the true peaks ask for a little more gain, which may bring more cells near
         if level is None or limiter.candidate_floor(level) >= floor:
             break
-        floor = limiter.candidate_floor(level)
+        # measure down to where a little more gain would reach, so one pass is nearly always enough
+        floor = limiter.candidate_floor(limiter.Level(level.gain_db + _TRUE_PEAK_HEADROOM_DB, ceiling_db))
         peak = limiter.true_cell_peaks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
         analysis = replace(analysis, peak=peak)
         if attempt < 2:
-            level = limiter.solve(analysis, aim, ceiling_db)
+            level = limiter.solve(analysis, aim, ceiling_db, near_db=level.gain_db)
     if level is not None:     # as the next build will read it back: cold and warm give the same file
         level = limiter.Level(round(level.gain_db, 4), ceiling_db)
         if limiter.candidate_floor(level) < floor:     # the rounding, or the last solve, went a hair higher

@@ -148,14 +148,13 @@ class _Feed:
 
 def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
              tags: Mapping[str, str] | None = None, *, store: Path | None = None,
-             fed: Callable[[float], None] | None = None, nice: int = 0) -> Assembled:
+             fed: Callable[[float], None] | None = None) -> Assembled:
     """Join clips and silences into one mono file at `out_path`, every clip levelled to the target.
 
     Clips may be `Pending` (still being spoken): each is waited for when its turn comes, while
     the encoder works on what came before. `store` (the speech cache's folder) keeps what is
     derived from a clip for the next build: its level beside it, and other files decoded once
-    to the clips' common format. `fed(seconds)` is told each segment's length as it is encoded;
-    `nice` lowers the encoder's priority (`encode_pcm`).
+    to the clips' common format. `fed(seconds)` is told each segment's length as it is encoded.
     The loudness reported is the programme's as it goes to the encoder, less the codec's loss;
     the peak is the true peak of what goes to the encoder.
     """
@@ -171,7 +170,7 @@ def assemble(segments: Sequence[Segment], out_path: Path, fmt: AudioFormat,
         feed = _Feed(segments, rate, fmt.target_lufs + _codec_loss(fmt), _ceiling_db(fmt), store,
                      Path(scratch), fed)
         with _atomic_target(out_path) as tmp:
-            encode_pcm(feed, rate, tmp, fmt, tags, nice=nice)
+            encode_pcm(feed, rate, tmp, fmt, tags)
             integrated = feed.meter.integrated_lufs()
             heard = integrated - _codec_loss(fmt) if integrated > _SILENT_LUFS else _SILENT_LUFS - 1.0
             if heard > _SILENT_LUFS and abs(heard - fmt.target_lufs) > _FINAL_LU:

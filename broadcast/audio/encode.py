@@ -40,13 +40,11 @@ def _tag_args(tags: Mapping[str, str] | None) -> list[str]:
 
 
 def encode_pcm(pcm: Iterable[bytes], rate: int, dst: Path, fmt: AudioFormat,
-               tags: Mapping[str, str] | None, *, nice: int = 0) -> None:
+               tags: Mapping[str, str] | None) -> None:
     """Encode the 16-bit mono PCM that `pcm` yields (at `rate`) into `dst`.
 
     ffmpeg runs while `pcm` is produced, so a programme is encoded while its later clips are
     still being read (or spoken). An error in `pcm` stops the encoder and is raised as it is.
-    `nice` lowers the encoder's CPU priority (where the system has priorities): a day's shorter
-    programmes give way to the longest, which decides when the day is ready.
     """
     args = [*_raw_input_args(Path("pipe:0"), rate), "-ar", str(fmt.sample_rate), "-ac", "1",
             *_codec_args(fmt), *_tag_args(tags), str(dst)]
@@ -56,13 +54,7 @@ def encode_pcm(pcm: Iterable[bytes], rate: int, dst: Path, fmt: AudioFormat,
                                     stdout=subprocess.DEVNULL, stderr=err)
         except OSError as exc:
             raise AudioError(f"Không chạy được ffmpeg: {exc}") from exc
-        if nice and hasattr(os, "setpriority"):
-            try:
-                os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
-            except OSError:
-                pass                           # it only makes the day a little later
         assert proc.stdin is not None
-        _widen_pipe(proc.stdin)
         try:
             for data in pcm:
                 proc.stdin.write(data)
@@ -83,19 +75,6 @@ def encode_pcm(pcm: Iterable[bytes], rate: int, dst: Path, fmt: AudioFormat,
         text = _read_tail(err)
     if code != 0:
         raise _failure(f"xuất {fmt.codec}", text, None)
-
-
-_PIPE_BYTES = 1 << 20
-
-
-def _widen_pipe(pipe) -> None:
-    """A 1 MiB pipe (Linux; 64 KiB by default): 16 times fewer wake-ups of writer and encoder."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
-    except (ImportError, OSError):
-        pass
 
 
 def encoded_samples(path: Path, fmt: AudioFormat) -> int | None:

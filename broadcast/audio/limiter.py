@@ -90,13 +90,18 @@ def levelled_lufs(analysis: Analysis, level: Level) -> float:
     return integrated_lufs(analysis.energy * gains * gains, analysis.rate)
 
 
-def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float) -> Level | None:
-    """The gain that brings the clip, through the limiter, to `aim_lufs`; None if it is silent."""
+def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float, near_db: float | None = None) -> Level | None:
+    """The gain that brings the clip, through the limiter, to `aim_lufs`; None if it is silent.
+
+    The search starts from `near_db` when a gain close to the answer is known (the same clip
+    solved on its sample peaks), else from the gain its loudness alone asks for.
+    """
     source = integrated_lufs(analysis.energy, analysis.rate)
     if not math.isfinite(source):
         return None
     first = aim_lufs - source
-    tried = [(first, levelled_lufs(analysis, Level(first, ceiling_db)))]
+    start = first if near_db is None else near_db
+    tried = [(start, levelled_lufs(analysis, Level(start, ceiling_db)))]
     slope = 0.5                               # espeak through this limiter: about 0.4-0.6 LU per dB
     while abs(tried[-1][1] - aim_lufs) > _TOLERANCE_LU and len(tried) < _ATTEMPTS:
         if len(tried) > 1:

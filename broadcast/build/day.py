@@ -154,9 +154,6 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
                        plan.warnings, False)
 
 
-_GIVE_WAY = 5               # niceness of the encoders of all but the longest programme
-
-
 def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]], staging: Path,
                       share: Mapping[str, float], progress: BuildProgress | None,
                       ) -> tuple[dict[str, dict], dict[str, SpokenSet]]:
@@ -171,8 +168,6 @@ def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]
     jobs: dict[str, Future] = {}
     spoken: dict[str, SpokenSet] = {}
 
-    longest = max((c.programme.est_duration_s for c, _ in todo), default=0.0)
-
     def encode(c: ComposedProgramme, stream: SpeechStream) -> tuple[audio.Assembled, list[int]]:
         if progress is not None:
             progress.begin(_programme_label(c.programme), ENCODING)
@@ -185,9 +180,7 @@ def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]
             if progress is not None:
                 progress.advance(step)
 
-        # the longest programme decides when the day is ready: the others' encoders give way to it
-        nice = 0 if c.programme.est_duration_s >= longest else _GIVE_WAY
-        result = programme_audio(toolkit, c, staging, segments, fed, nice)
+        result = programme_audio(toolkit, c, staging, segments, fed)
         if progress is not None:
             progress.advance(left[0])
         return result, owner

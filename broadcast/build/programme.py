@@ -110,7 +110,7 @@ def programme_segments(c: ComposedProgramme, gap_s: float,
 
 
 def programme_audio(toolkit: Toolkit, c: ComposedProgramme, staging: Path, segments: Sequence[Any],
-                    fed: Callable[[float], None] | None = None, nice: int = 0) -> audio.Assembled:
+                    fed: Callable[[float], None] | None = None) -> audio.Assembled:
     """Encode one programme's segments into `staging`, levelled, tagged."""
     fmt = toolkit.audio_format
     p = c.programme
@@ -118,7 +118,7 @@ def programme_audio(toolkit: Toolkit, c: ComposedProgramme, staging: Path, segme
             "album": toolkit.station.station_title, "date": p.date.isoformat(),
             "comment": f"broadcast {p.id}"}
     return audio.assemble(segments, staging / f"{p.file_stem}.{fmt.codec}", fmt, tags,
-                          store=toolkit.cache.root, fed=fed, nice=nice)
+                          store=toolkit.cache.root, fed=fed)
 
 
 def assemble_programme(toolkit: Toolkit, c: ComposedProgramme, digest: str, staging: Path,
