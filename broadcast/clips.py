@@ -14,6 +14,7 @@ warm one reads headers, small JSON files and each clip's cell peaks (`.peaks.npy
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from broadcast import audio
-from broadcast.atomic import write_text_atomic
+from broadcast.atomic import write_bytes_atomic, write_text_atomic
 from broadcast.audio import limiter, loudness
 from broadcast.digest import file_sha256
 from broadcast.errors import AudioError
@@ -194,13 +195,10 @@ def _load_peaks(path: Path, store: Path | None, record: dict, floor: float) -> n
 
 def _save_peaks(path: Path, store: Path | None, peak: np.ndarray) -> None:
     kept = _peaks_file(path, store)
-    if kept is None:
-        return
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    tmp = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, peak.astype(np.float32), allow_pickle=False)
-    os.replace(tmp, kept)
+    if kept is not None:
+        data = io.BytesIO()
+        np.save(data, peak.astype(np.float32), allow_pickle=False)
+        write_bytes_atomic(kept, data.getvalue())
 
 
 _TRUE_PEAK_HEADROOM_DB = 1.5  # true peaks cost espeak's speech 0.3-1 dB of gain at the sample station
@@ -210,24 +208,20 @@ def _solve_true(path: Path, analysis: loudness.Analysis, aim: float,
                 ceiling_db: float) -> tuple[limiter.Level | None, loudness.Analysis, float]:
     """The level that lands on `aim` with the limiter on true peaks (the cells near the ceiling
     measured between their samples), the analysis with those peaks, and how far down they go."""
-    level = limiter.solve(analysis, aim, ceiling_db)
+    def rounded(level: limiter.Level | None) -> limiter.Level | None:
+        # as the next build will read it back: cold and warm give the same file
+        return None if level is None else limiter.Level(round(level.gain_db, 4), ceiling_db)
+
+    level = rounded(limiter.solve(analysis, aim, ceiling_db))
     floor = 1.0
     chunk = analysis.cell * _CHUNK_CELLS
-    for attempt in range(3):  # the true peaks ask for a little more gain, which may bring more cells near
-        if level is None or limiter.candidate_floor(level) >= floor:
-            break
-        # measure down to where a little more gain would reach, so one pass is nearly always enough
+    # the true peaks ask for a little more gain, which may bring more cells near the ceiling: measure
+    # down to where a little more gain would reach, so that one pass is nearly always enough
+    while level is not None and limiter.candidate_floor(level) < floor:
         floor = limiter.candidate_floor(limiter.Level(level.gain_db + _TRUE_PEAK_HEADROOM_DB, ceiling_db))
         peak = limiter.true_cell_peaks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
         analysis = replace(analysis, peak=peak)
-        if attempt < 2:
-            level = limiter.solve(analysis, aim, ceiling_db, near_db=level.gain_db)
-    if level is not None:     # as the next build will read it back: cold and warm give the same file
-        level = limiter.Level(round(level.gain_db, 4), ceiling_db)
-        if limiter.candidate_floor(level) < floor:     # the rounding, or the last solve, went a hair higher
-            floor = limiter.candidate_floor(level)
-            peak = limiter.true_cell_peaks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
-            analysis = replace(analysis, peak=peak)
+        level = rounded(limiter.solve(analysis, aim, ceiling_db, near_db=level.gain_db))
     return level, analysis, floor
 
 

@@ -274,16 +274,6 @@ def test_stream_pcm_of_a_corrupt_file_is_an_audio_error(tmp_path):
             list(chunks)
 
 
-def test_ebur128_summaries_are_told_apart_by_name():
-    log = ("[ebur128@h1 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -15.2 LUFS\n"
-           "  Loudness range:\n    LRA:         2.0 LU\n"
-           "[ebur128@h0 @ 0x2] Summary:\n\n  Integrated loudness:\n    I:         -17.1 LUFS\n"
-           "  Loudness range:\n    LRA:         2.5 LU\n[out#0/null @ 0x3] video:0KiB\n")
-    heard = audio._parse_ebur128_named(log)
-    assert (heard["h0"].integrated_lufs, heard["h1"].integrated_lufs) == (-17.1, -15.2)
-    assert (heard["h0"].lra, heard["h1"].lra) == (2.5, 2.0)
-
-
 def test_scratch_wav_header_reads_back(tmp_path):
     path = tmp_path / "h.wav"
     path.write_bytes(audio._wav_header(3, 8000) + bytes(6))

@@ -34,7 +34,6 @@ from broadcast.audio.measure import (
     _SILENT_LUFS,
     Loudness,
     _parse_ebur128,
-    _parse_ebur128_named,
     measure_loudness,
 )
 from broadcast.audio.pcm import _TRIM_KEEP_S, _wav_header, decode_to_wav, stream_pcm, wav_from_pcm
@@ -49,5 +48,5 @@ __all__ = [
     "pydub_naive_build", "stream_pcm", "wav_from_pcm",
     # private names that clips.py, the benchmarks and the tests reach for
     "_CODEC_LOSS_LU", "_SILENT_LUFS", "_TRIM_KEEP_S",
-    "_codec_args", "_failure", "_parse_ebur128", "_parse_ebur128_named", "_run", "_wav_header",
+    "_codec_args", "_failure", "_parse_ebur128", "_run", "_wav_header",
 ]

@@ -107,8 +107,7 @@ class _Feed:
                 del self._kept[key]
                 self._kept_bytes -= sum(map(len, chunks))
             return chunks, levelled, sum(map(len, chunks)) // 2
-        path = self._clip_file(seg)
-        found = clips.wav_frames(path)
+        path, found = self._clip_file(seg)
         if found is None or found[1] == 0:
             raise AudioError("Tệp không có âm thanh nào", path=str(path))
         levelled = clips.clip_level(path, self.rate, self.aim, self.ceiling_db, store=self.store)
@@ -119,7 +118,8 @@ class _Feed:
             return chunks, levelled, found[1]
         return levelled.pcm(), levelled, found[1]
 
-    def _clip_file(self, seg: Clip | Pending) -> Path:
+    def _clip_file(self, seg: Clip | Pending) -> tuple[Path, tuple[int, int] | None]:
+        """The segment's file as a WAV at the working rate (decoded once if need be), and its (rate, frames)."""
         from broadcast import clips
 
         path = Path(seg.future.result()) if isinstance(seg, Pending) else seg.path
@@ -127,7 +127,8 @@ class _Feed:
         found = None if trim else clips.wav_frames(path)
         if found is None or found[0] != self.rate:
             path = clips.decoded(path, self.rate, trim=trim, store=self.store, scratch=self.scratch)
-        return path
+            found = clips.wav_frames(path)
+        return path, found
 
     def __iter__(self) -> Iterator[bytes]:
         at = 0

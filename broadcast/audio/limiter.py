@@ -24,10 +24,8 @@ from broadcast.audio.loudness import Analysis, integrated_lufs
 
 # Look-ahead before a peak and recovery after it. Short windows keep the gain changes at the
 # syllable rate (a longer release holds the gain down between syllables and costs loudness);
-# of the settings tried, 3 ms / 10 ms left the MP3 encoder the least overshoot. SMOOTH_S adds
-# a second moving mean over the gain (0: none).
+# of the settings tried, 3 ms / 10 ms left the MP3 encoder the least overshoot.
 ATTACK_S, RELEASE_S = 0.003, 0.010
-SMOOTH_S = 0.0
 _MAX_BOOST_DB = 24.0        # the most gain a quiet clip gets on top of what its loudness asks for
 _TOLERANCE_LU = 0.05
 _ATTEMPTS = 8
@@ -74,15 +72,10 @@ def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
     with np.errstate(divide="ignore"):
         allowed = np.minimum(1.0, ceiling / (analysis.peak.astype(np.float64) * gain))
     attack, release = _windows(analysis.rate, analysis.cell)
-    smooth = max(0, round(SMOOTH_S * analysis.rate / analysis.cell))
-    # a cell's gain averages the spread minimum over [n - release, n + attack], and that again
-    # over [n - smooth, n + smooth]; the minimum at k covers [k - attack - smooth, k + release +
-    # smooth], so every term of those averages already respects cell n
-    spread = _running_min(allowed, attack + smooth, release + smooth)
-    curve = _moving_mean(spread, release, attack)
-    if smooth:
-        curve = _moving_mean(curve, smooth, smooth)
-    return gain * np.minimum(curve, allowed)
+    # a cell's gain averages the spread minimum over [n - release, n + attack]; the minimum at k
+    # covers [k - attack, k + release], so every term of that average already respects cell n
+    spread = _running_min(allowed, attack, release)
+    return gain * np.minimum(_moving_mean(spread, release, attack), allowed)
 
 
 def levelled_lufs(analysis: Analysis, level: Level) -> float:

@@ -199,21 +199,3 @@ class Programme:
         loud = loud[loud > -0.691 + 10 * math.log10(short.mean()) - 20.0]
         low, high = np.percentile(loud, [10, 95])
         return float(high - low)
-
-
-def analyse_peaks(chunks: Iterable[np.ndarray], rate: int) -> Analysis:
-    """Only the cells' peaks (what the limiter needs once the level is known); energy is zero."""
-    cell = cell_size(rate)
-    peaks, total = [], 0
-    carry = np.zeros(0, np.float32)
-    for chunk in chunks:
-        total += len(chunk)
-        data = np.concatenate([carry, np.abs(np.asarray(chunk, np.float32))]) if len(carry) else np.abs(chunk)
-        whole = len(data) // cell * cell
-        if whole:
-            peaks.append(data[:whole].reshape(-1, cell).max(axis=1))
-        carry = data[whole:]
-    if len(carry):
-        peaks.append(np.array([carry.max()], np.float32))
-    peak = np.concatenate(peaks) if peaks else np.zeros(0, np.float32)
-    return Analysis(rate, total, np.zeros(len(peak)), peak)

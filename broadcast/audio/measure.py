@@ -40,14 +40,6 @@ def _parse_ebur128(stderr: str) -> Loudness:
     return _loudness_from(summary)
 
 
-def _parse_ebur128_named(stderr: str) -> dict[str, Loudness]:
-    """Every ebur128 summary in the log, by the instance name each filter was given (`ebur128@name`)."""
-    found = re.findall(r"\[ebur128@(\w+) @[^\]]*\][^\n]*Summary:(.*?)(?=\n\S|\Z)", stderr, flags=re.S)
-    if not found:
-        raise AudioError(f"ffmpeg không trả kết quả đo độ to: {_last_line(stderr)}")
-    return {name: _loudness_from(summary) for name, summary in found}
-
-
 _EBUR128 = "ebur128=peak=true:framelog=quiet"
 
 

@@ -36,13 +36,15 @@ class SpeechStream:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self.texts = list(texts)
-        self.futures = [Future() for _ in self.texts]
+        self.futures = [Future() for _ in texts]
+        self._first: dict[str, int] = {}       # a text read twice is one clip: its first future
+        for index, text in enumerate(texts):
+            self._first.setdefault(text, index)
         self.superseded = False
         self._lock = threading.Lock()
 
     def clip_for(self, text: str) -> audio.Pending:
-        return audio.Pending(self.futures[self.texts.index(text)])
+        return audio.Pending(self.futures[self._first[text]])
 
     def deliver(self, index: int, path: Path) -> None:
         with self._lock:
@@ -72,20 +74,21 @@ def _speak_programme(toolkit: Toolkit, c: ComposedProgramme, share_s: float,
                      progress: BuildProgress | None, stream: SpeechStream | None = None) -> SpokenSet:
     """Speak one programme's texts, telling `progress` a fair part of its length after each one."""
     texts = c.texts()
-    on_file = stream.deliver if stream is not None else None
-    if progress is None:
-        return toolkit.speak(texts, on_file=on_file)
-    progress.begin(_programme_label(c.programme), READING)
+    if progress is not None:
+        progress.begin(_programme_label(c.programme), READING)
     step = share_s / max(1, len(texts))
     seen = [0]
 
-    def spoken(count: int) -> None:   # counts start again at 1 after a fallback: only new ground moves
-        if count > seen[0]:
-            progress.advance(step * (count - seen[0]))
-            seen[0] = count
+    def ready(index: int, path: Path) -> None:   # from text 0 again after a fallback: only new ground moves
+        if stream is not None:
+            stream.deliver(index, path)
+        if progress is not None and index + 1 > seen[0]:
+            progress.advance(step * (index + 1 - seen[0]))
+            seen[0] = index + 1
 
-    result = toolkit.speak(texts, spoken, on_file)
-    progress.advance(step * (len(texts) - seen[0]))
+    result = toolkit.speak(texts, ready)
+    if progress is not None:
+        progress.advance(step * (len(texts) - seen[0]))
     return result
 
 

@@ -111,9 +111,8 @@ class Toolkit:
             return self.prepare(template, values).spoken
         return self.spoken(fallback).text
 
-    def speak(self, texts: Sequence[str], progress: Callable[[int], None] | None = None,
-              on_file: Callable[[int, Path], None] | None = None) -> SpokenSet:
-        return speak_all(texts, self.engines, self.cache, progress, on_file)
+    def speak(self, texts: Sequence[str], on_file: Callable[[int, Path], None] | None = None) -> SpokenSet:
+        return speak_all(texts, self.engines, self.cache, on_file)
 
     @property
     def audio_format(self) -> audio.AudioFormat:

@@ -22,14 +22,12 @@ class SpokenSet:
 
 
 def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCache,
-              progress: Callable[[int], None] | None = None,
               on_file: Callable[[int, Path], None] | None = None) -> SpokenSet:
     """All texts by the first engine that can speak every one of them; a programme never mixes voices.
 
     An engine is skipped when it is unavailable (unless every text is already in its cache, so
     a warm rebuild needs no network) or when any text fails; its reason goes into `notes`.
-    `progress(n)` is called after each text with the count ready so far (from 1 again after a
-    fallback), and `on_file(i, path)` with the file of text `i` (from 0 again after a fallback).
+    `on_file(i, path)` is called as the file of text `i` is ready (from 0 again after a fallback).
     EngineError, listing each engine's reason, when no engine can do it.
     """
     texts = list(texts)
@@ -42,7 +40,7 @@ def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCach
     notes: list[str] = []
     for engine in engines:
         try:
-            files, calls = _speak_with(engine, texts, cache, progress, on_file)
+            files, calls = _speak_with(engine, texts, cache, on_file)
         except EngineError as e:
             notes.append(f"{engine.name}: {e}")
             continue
@@ -51,7 +49,7 @@ def speak_all(texts: Sequence[str], engines: Sequence[Engine], cache: SpeechCach
                       hint="Kiểm tra kết nối mạng, hoặc thêm 'espeak' vào cuối danh sách engines.")
 
 
-def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache, progress: Callable[[int], None] | None,
+def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache,
                 on_file: Callable[[int, Path], None] | None) -> tuple[list[Path], int]:
     if not all(cache.has(engine, text) for text in texts):
         ok, why = engine.availability()
@@ -68,8 +66,6 @@ def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache, progress: 
         calls += not cached
         if on_file is not None:
             on_file(done - 1, path)
-        if progress is not None:
-            progress(done)
     return files, calls
 
 

@@ -75,7 +75,7 @@ def test_every_engine_failing_lists_every_reason(tmp_path):
 def test_progress_counts_ready_texts_and_restarts_after_fallback(tmp_path):
     seen: list[int] = []
     speak_all(TEXTS, [fake(fail_on=("y tế",)), SecondFake(EngineOptions())], SpeechCache(tmp_path),
-              progress=seen.append)
+              on_file=lambda index, path: seen.append(index + 1))
     assert seen == [1, 2, 1, 2, 3, 4]
 
 
