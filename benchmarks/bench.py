@@ -137,7 +137,7 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
     one ffmpeg per programme, all at once. Then what `--help` and `plan` import."""
     from broadcast import audio
     from broadcast.build import Toolkit, compose, load_plan
-    from broadcast.config import load_station
+    from broadcast.station.config import load_station
 
     station_dir = scratch_station(workdir, ("scripts_vi", "schedules", "assets"))
     command = [sys.executable, "-m", "broadcast", "--station", str(station_dir)]
@@ -221,8 +221,8 @@ def case_render10(workdir: Path, minutes: float) -> dict:
     """Ten announcements from the script library, spoken by espeak into one levelled MP3."""
     from broadcast import audio
     from broadcast.build import Toolkit, speak_to_file
-    from broadcast.config import load_station
     from broadcast.render import load_values_file
+    from broadcast.station.config import load_station
 
     station_dir = scratch_station(workdir, ("scripts_vi",))
     station = load_station(station_dir)
@@ -262,7 +262,7 @@ def run_case(case: str, workdir: Path, minutes: float = 0.0) -> dict:
 def prepare_station() -> None:
     """The station's own signature tune is part of its set-up, not of a build: make it once."""
     from broadcast.build import Toolkit
-    from broadcast.config import load_station
+    from broadcast.station.config import load_station
 
     Toolkit.from_station(load_station(ROOT)).signature_tune()
 

@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from broadcast import audio  # noqa: E402
-from broadcast.config import AudioSection, SpeechSection  # noqa: E402
 from broadcast.errors import BroadcastError  # noqa: E402
 from broadcast.normalize import normalize  # noqa: E402
 from broadcast.speak import EngineOptions, SpeechCache, create_engine  # noqa: E402
+from broadcast.station.sections import AudioSection, SpeechSection  # noqa: E402
 
 SENTENCES = ROOT / "benchmarks" / "data" / "voice_sentences.txt"
 CACHE = ROOT / ".cache" / "bench-voice"

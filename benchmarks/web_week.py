@@ -36,7 +36,7 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from broadcast.build import load_plan
-    from broadcast.config import load_station
+    from broadcast.station.config import load_station
     from broadcast.web import Console, create_app
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
 """The SHA-256 of a file's bytes: one helper for the speech cache, the manifest and the build stamps.
 
-Standard library only, so the warm-rebuild check (`broadcast.freshness`) can use it without
+Standard library only, so the warm-rebuild check (`broadcast.publish.freshness`) can use it without
 importing the audio code.
 """
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.asrun import SCHEMA as CURRENT_SCHEMA
-from broadcast.asrun import AsRunLog, format_log
+from broadcast.log.asrun import SCHEMA as CURRENT_SCHEMA
+from broadcast.log.asrun import AsRunLog
+from broadcast.log.table import format_log
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 12, 1)

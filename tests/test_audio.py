@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from broadcast import audio
-from broadcast import clips as clip_prep
 from broadcast.audio import AudioFormat, Clip, Silence
+from broadcast.audio import clips as clip_prep
 from broadcast.errors import AudioError, ConfigError
 
 # Speech-like: a voiced tone with three harmonics, a little breath noise and syllables at 4 Hz.

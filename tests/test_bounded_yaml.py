@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from broadcast.bounded_yaml import YamlLimitError, YamlLimits, check_document, read_capped
+from broadcast.station.bounded_yaml import YamlLimitError, YamlLimits, check_document, read_capped
 
 
 def laughs(levels: int, width: int = 9) -> str:

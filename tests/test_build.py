@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from broadcast.build import Toolkit, build_day
-from broadcast.config import load_station
 from broadcast.errors import InputError
-from broadcast.publish import manifest_problems
+from broadcast.publish.day import manifest_problems
+from broadcast.station.config import load_station
 
 DAY = date(2026, 12, 7)
 

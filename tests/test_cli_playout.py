@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from broadcast.cli import cli
-from broadcast.config import load_station
 from broadcast.daemon import output_for_station, write_silence_wav
+from broadcast.station.config import load_station
 
 
 def run(args, station: Path):

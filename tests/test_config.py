@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from broadcast.config import SECTIONS, describe_settings, load_station
 from broadcast.errors import ConfigError, MultiError
+from broadcast.station.config import load_station
+from broadcast.station.sections import SECTIONS, describe_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

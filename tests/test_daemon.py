@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.asrun import AIRED_STATUSES, AsRunLog
 from broadcast.daemon import (
     Daemon,
     FakeBuilder,
@@ -31,6 +30,7 @@ from broadcast.daemon import (
     write_silence_wav,
 )
 from broadcast.errors import ConfigError
+from broadcast.log.asrun import AIRED_STATUSES, AsRunLog
 from broadcast.play import SystemClock, VirtualClock
 from broadcast.play.outputs import FileOutput
 
@@ -576,7 +576,7 @@ def test_measure_start_lateness_returns_one_value_per_programme():
 RUNNER = """
 import sys
 from pathlib import Path
-from broadcast.asrun import AsRunLog
+from broadcast.log.asrun import AsRunLog
 from broadcast.daemon import Daemon, PlayoutSettings, StationCore
 from broadcast.play import SystemClock
 from broadcast.play.outputs import FileOutput
@@ -680,8 +680,8 @@ def test_sigterm_ends_the_current_play_cleanly(station_now):
 
 
 def test_wiring_from_a_station_directory(tmp_path):
-    from broadcast.config import load_station
     from broadcast.daemon import daemon_for_station, simulate_station, state_paths
+    from broadcast.station.config import load_station
 
     (tmp_path / "broadcast.toml").write_text('[station]\nname = "Hòa An"\n[playout]\noutput = "file"\n'
                                              'grace_minutes = 5\n', encoding="utf-8")

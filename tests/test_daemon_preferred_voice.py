@@ -6,8 +6,8 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon import Daemon, FakeBuilder, PlayoutSettings, StationCore
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import SystemClock
 from broadcast.play.outputs import FileOutput
 

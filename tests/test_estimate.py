@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from broadcast import estimate
 from broadcast.build import Toolkit, build_day, load_plan
-from broadcast.config import load_station
+from broadcast.plan import estimate
+from broadcast.station.config import load_station
 
 DAY, NEXT = date(2026, 12, 7), date(2026, 12, 8)
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 import broadcast.build
-from broadcast import freshness
 from broadcast.build import Toolkit, build_day
 from broadcast.cli import cli
-from broadcast.config import load_station
+from broadcast.publish import freshness
+from broadcast.station.config import load_station
 
 DAY = date(2026, 12, 7)
 ARGS = ["build", "--date", DAY.isoformat()]

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from broadcast.ical import programmes_to_ical, station_slug, write_ical
 from broadcast.model import Item, ItemKind, Priority, Programme
+from broadcast.publish.ical import programmes_to_ical, station_slug, write_ical
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 30, 20, 0, tzinfo=TZ)

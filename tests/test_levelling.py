@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from broadcast import audio
-from broadcast import clips as clip_prep
 from broadcast.audio import AudioFormat, Clip, Pending, Silence, limiter, loudness
+from broadcast.audio import clips as clip_prep
 from broadcast.errors import AudioError
 
 SPEECH = ("(0.5*sin(2*PI*{f0}*t)+0.3*sin(2*PI*2*{f0}*t)+0.2*sin(2*PI*3*{f0}*t)"

@@ -1,4 +1,4 @@
-"""Paths from schedules stay inside the station folder (`broadcast.paths.confined`)."""
+"""Paths from schedules stay inside the station folder (`broadcast.station.paths.confined`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-import broadcast.paths
+import broadcast.station.paths
 from broadcast.errors import ScheduleError
-from broadcast.paths import OutsideStationError, confined
+from broadcast.station.paths import OutsideStationError, confined
 
 
 @pytest.mark.parametrize("rel", ["audio/tiep_am_vov.mp3", "./audio/x.mp3", "audio/../audio/x.mp3",
@@ -70,4 +70,4 @@ def test_at_names_file_and_line(tmp_path):
 
 
 def test_module_doctest():
-    assert doctest.testmod(broadcast.paths).failed == 0
+    assert doctest.testmod(broadcast.station.paths).failed == 0

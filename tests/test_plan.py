@@ -9,7 +9,7 @@ import pytest
 
 from broadcast.errors import TemplateError
 from broadcast.model import ItemKind, Priority
-from broadcast.plan import default_estimate, plan
+from broadcast.plan.planner import default_estimate, plan
 from broadcast.schedule import (
     AnnouncementSpec,
     CalendarException,

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from broadcast.errors import AudioError
-from broadcast.publish import (
+from broadcast.publish.day import (
     PLAYLIST,
     manifest_problems,
     playlist_text,

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from broadcast.build import Toolkit, build_day
-from broadcast.config import load_station
-from broadcast.readiness import fallback_lines, next_retry, retry_delay
+from broadcast.publish.readiness import fallback_lines, next_retry, retry_delay
 from broadcast.speak import EngineOptions
 from broadcast.speak.fake import FakeEngine
+from broadcast.station.config import load_station
 
 DAY = date(2026, 12, 7)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

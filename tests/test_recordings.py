@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from broadcast import audio, clips
+from broadcast import audio
+from broadcast.audio import clips, pcm
 from broadcast.build import Toolkit, build_day, check_station, load_plan
 from broadcast.cli import cli
-from broadcast.config import load_station
 from broadcast.errors import MultiError
 from broadcast.schedule import load_schedule
+from broadcast.station.config import load_station
 
 DAY = date(2026, 12, 7)
 SPEECH_S, LEAD_S, TAIL_S = 2.0, 1.0, 1.5
@@ -92,8 +93,8 @@ def test_a_recorded_notice_is_planned_with_its_real_length_probed_once(station_d
     make_recording(station_dir / "recordings" / "loa-moi-hop.m4a", "m4a")
     add_recorded_notice(station_dir)
     decodes = []
-    real = audio.decode_to_wav
-    monkeypatch.setattr(audio, "decode_to_wav", lambda *a, **k: decodes.append(a) or real(*a, **k))
+    real = pcm.decode_to_wav
+    monkeypatch.setattr(pcm, "decode_to_wav", lambda *a, **k: decodes.append(a) or real(*a, **k))
     toolkit = Toolkit.from_station(load_station(station_dir))
     for _ in range(2):
         (morning, *_) = load_plan(toolkit, DAY)
@@ -161,7 +162,7 @@ def test_check_names_the_file_the_line_and_the_fix_for_a_broken_recording(statio
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"\x00\x00\x00\x18ftypM4A " + os.urandom(3000))
     add_recorded_notice(station_dir, file="recordings/hong.m4a")
-    problems = check_station(Toolkit.from_station(load_station(station_dir)))
+    problems = check_station(Toolkit.from_station(load_station(station_dir))).problems
     (problem,) = [p for p in problems if "hong.m4a" in p]
     assert "schedules/ghi-am.yaml:2" in problem and "Sửa:" in problem
     from click.testing import CliRunner

@@ -415,7 +415,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
 
 
 def test_settings_from_station(tmp_path):
-    from broadcast.config import load_station
+    from broadcast.station.config import load_station
     (tmp_path / "broadcast.toml").write_text(
         '[station]\nname = "Hòa An"\n\n[report]\nrecipient = "Sở Văn hóa tỉnh Quảng Trị"\n'
         'signer_name = "Nguyễn Anh Tuấn"\n', encoding="utf-8")
@@ -426,11 +426,11 @@ def test_settings_from_station(tmp_path):
 
 
 def test_rows_from_the_real_as_run_log(tmp_path):
-    """The contract with broadcast.asrun: rows it writes are counted by the same rules."""
+    """The contract with broadcast.log.asrun: rows it writes are counted by the same rules."""
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from broadcast.asrun import AsRunLog
+    from broadcast.log.asrun import AsRunLog
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     day = D(2026, 12, 7)

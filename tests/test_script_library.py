@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from broadcast.build import Toolkit, load_plan, load_schedule_for
-from broadcast.config import load_station
 from broadcast.model import ItemKind, Priority
 from broadcast.render import load_values_file
+from broadcast.station.config import load_station
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts_vi"

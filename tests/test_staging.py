@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from broadcast.atomic import write_text_atomic
-from broadcast.publish import staged_day
-from broadcast.staging import sweep_stale
+from broadcast.publish.day import staged_day
+from broadcast.publish.staging import sweep_stale
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = date(2026, 12, 1)
@@ -22,7 +22,7 @@ BUILDER = """
 import sys, time
 from datetime import date
 from pathlib import Path
-from broadcast.publish import staged_day
+from broadcast.publish.day import staged_day
 
 with staged_day(Path(sys.argv[1]), date(2026, 12, int(sys.argv[2]))) as staging:
     (staging / "0530-sang.mp3").write_bytes(b"x" * 100_000)

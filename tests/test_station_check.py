@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 import broadcast.cli.check as check_command
 from broadcast.build import Toolkit
+from broadcast.build.checks import check_station
 from broadcast.cli import cli
-from broadcast.config import load_station
-from broadcast.station_check import check_station
+from broadcast.station.config import load_station
 
 DRAFT = """\
 announcements:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from broadcast.errors import InputError
-from broadcast.text_limits import check_text, control_problem, find_control
+from broadcast.station.text_limits import check_text, control_problem, find_control
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from broadcast.audio import loudness
+from broadcast.audio import clips, loudness
 from broadcast.audio.encode import encode_pcm, encoded_samples
 from broadcast.audio.ffmpeg import StrPath, _existing
 from broadcast.audio.formats import Assembled, AudioFormat, Clip, Pending, Segment, Silence
@@ -62,8 +62,6 @@ def _silence(samples: int) -> Iterator[bytes]:
 
 def _working_rate(segments: Sequence[Segment], out_rate: int) -> int:
     """The rate the clips are joined at: the first spoken clip's, else the one most audio has."""
-    from broadcast import clips
-
     for seg in segments:
         if isinstance(seg, Pending):
             found = clips.wav_frames(Path(seg.future.result()))
@@ -97,8 +95,6 @@ class _Feed:
 
     def _levelled(self, seg: Clip | Pending) -> tuple[list[bytes] | Iterator[bytes], Any, int]:
         """(PCM chunks, the levelled clip, samples); rendered once while it is heard again later."""
-        from broadcast import clips
-
         key = self._identity(seg)
         self._uses[key] -= 1
         if key in self._kept:
@@ -120,8 +116,6 @@ class _Feed:
 
     def _clip_file(self, seg: Clip | Pending) -> tuple[Path, tuple[int, int] | None]:
         """The segment's file as a WAV at the working rate (decoded once if need be), and its (rate, frames)."""
-        from broadcast import clips
-
         path = Path(seg.future.result()) if isinstance(seg, Pending) else seg.path
         trim = isinstance(seg, Clip) and seg.trim
         found = None if trim else clips.wav_frames(path)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from broadcast.audio import clips
 from broadcast.audio.encode import _codec_args
 from broadcast.audio.ffmpeg import StrPath, _existing, _raw_input_args, _run, ffmpeg_exe
 from broadcast.audio.formats import AudioFormat, Clip, Segment, Silence
@@ -85,7 +86,6 @@ def silence_wav(directory: Path, samples: int, rate: int) -> Path:
 def ready_clips(segments: Sequence[Segment], out_rate: int, *, store: Path | None,
                 scratch: Path) -> list[Ready]:
     """Every segment as a WAV of one rate: the rate most of the clips already have (no decode)."""
-    from broadcast import clips
     from broadcast.errors import AudioError
 
     native: dict[int, float] = {}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from broadcast import clips
+from broadcast.audio import clips
 from broadcast.build.toolkit import (
     DEFAULT_JOINER,
     DEFAULT_URGENT_PREROLL,

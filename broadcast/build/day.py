@@ -11,8 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast import audio, estimate
-from broadcast.bounded_yaml import recording_reads
+from broadcast import audio
 from broadcast.build import stamp as stamps
 from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
 from broadcast.build.programme import (
@@ -26,12 +25,11 @@ from broadcast.build.programme import (
     programme_segments,
 )
 from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
-from broadcast.config import Station
 from broadcast.errors import AudioError
-from broadcast.freshness import BuildResult
 from broadcast.model import Programme
+from broadcast.plan import estimate
 from broadcast.progress import ENCODING, BuildProgress
-from broadcast.publish import (
+from broadcast.publish.day import (
     MANIFEST,
     SCHEMA_VERSION,
     day_dir,
@@ -40,7 +38,10 @@ from broadcast.publish import (
     staged_day,
     write_manifest,
 )
+from broadcast.publish.freshness import BuildResult
 from broadcast.speak.fallback import SpokenSet
+from broadcast.station.bounded_yaml import recording_reads
+from broadcast.station.config import Station
 
 # ---------------------------------------------------------------------------------------------
 # Building a day
@@ -48,7 +49,7 @@ from broadcast.speak.fallback import SpokenSet
 
 def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
     """Load and validate the schedules, then plan one day with calibrated duration estimates."""
-    from broadcast.plan import plan
+    from broadcast.plan.planner import plan
 
     station = toolkit.station
     if schedule is None:
@@ -126,7 +127,7 @@ def build_day(station: Station, day: date, *, toolkit: Toolkit | None = None,
     its length once as its texts are spoken and once as it is encoded (both at once when reused).
     The stages (`plan_day`, `Toolkit.speak`, `assemble_programme`, `finish_day`) are the ones a
     province build runs as Dask tasks, so both produce the same day. The day's stamp
-    (`broadcast.freshness`) lets the next `broadcast build` of an untouched day stop early.
+    (`broadcast.publish.freshness`) lets the next `broadcast build` of an untouched day stop early.
     """
     toolkit = toolkit or Toolkit.from_station(station)
     before = stamps.begin(toolkit)

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from broadcast import audio, clips
+from broadcast import audio
+from broadcast.audio import clips
 from broadcast.build.compose import ComposedProgramme
 from broadcast.build.toolkit import Toolkit
 from broadcast.errors import AudioError

@@ -1,6 +1,6 @@
 """The stamp a build leaves for the next one: its inputs, when a plan made from them is the published day.
 
-`broadcast.freshness` reads the stamp back (without importing this package). The rule that keeps
+`broadcast.publish.freshness` reads the stamp back (without importing this package). The rule that keeps
 it safe: a stamp is written only if every input read at the start of the build is the same at
 its end, and a plan made now (with the speech calibration this build just extended) gives the
 very programmes published, hash for hash. Otherwise the old stamp is dropped and the next build
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from broadcast import freshness
 from broadcast.build.compose import compose, inputs_hash
 from broadcast.build.toolkit import Toolkit, normalize_options_for
+from broadcast.publish import freshness
 
 
 def day_warnings(composed: Sequence) -> list[str]:
@@ -42,8 +42,8 @@ def leave(toolkit: Toolkit, plan, entries: Sequence[dict], before: dict, planned
     warnings = list(plan.warnings)
     if steady and after["calibration"] != before["calibration"]:
         # This build taught the planner its clips' lengths: the next plan may move a notice.
-        from broadcast.estimate import make_estimator
-        from broadcast.plan import plan as make_plan
+        from broadcast.plan.estimate import make_estimator
+        from broadcast.plan.planner import plan as make_plan
 
         programmes = make_plan(plan.schedule, plan.day, tz=station.tz, library=toolkit.library,
                                estimate=make_estimator(toolkit))

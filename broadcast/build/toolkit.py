@@ -9,18 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from broadcast import audio
-from broadcast.config import Station
-from broadcast.freshness import chosen_engines
 from broadcast.model import Item
 from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.plan.estimate import (  # noqa: F401 (re-exported by broadcast.build)
+    DEFAULT_JOINER,
+    DEFAULT_URGENT_PREROLL,
+    JOINER_TEMPLATE,
+    URGENT_PREROLL_TEMPLATE,
+    make_estimator,
+)
+from broadcast.publish.freshness import chosen_engines
 from broadcast.render import Rendered, TemplateLibrary
 from broadcast.speak import EngineOptions, SpeechCache, create_engine
 from broadcast.speak.fallback import SpokenSet, speak_all
+from broadcast.station.config import Station
 
-JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
-URGENT_PREROLL_TEMPLATE = "khan_cap_mo_dau"
-DEFAULT_JOINER = "Xin nhắc lại."
-DEFAULT_URGENT_PREROLL = "Thông báo khẩn! Thông báo khẩn!"
 MAX_PARALLEL_ENCODES = 2               # programmes encoded at once (one ffmpeg each)
 
 
@@ -82,8 +85,6 @@ class Toolkit:
     def estimator(self) -> Callable[[Item], float]:
         """The planner's item lengths, calibrated once per command (every day of a run alike)."""
         if self._estimator is None:
-            from broadcast.estimate import make_estimator
-
             self._estimator = make_estimator(self)
         return self._estimator
 

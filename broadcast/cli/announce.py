@@ -6,16 +6,16 @@ from datetime import datetime
 
 import click
 
-from broadcast.asrun import AsRunLog
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import pass_app
 from broadcast.cli.play import output_option, progress_printer, realtime_option, settle
 from broadcast.cli.preview import gather_values
 from broadcast.daemon import output_for_station, state_paths
+from broadcast.log.asrun import AsRunLog
 from broadcast.model import Priority
 from broadcast.play import spool
 from broadcast.play.player import job_from_announcement, play_file
-from broadcast.text_limits import check_text
+from broadcast.station.text_limits import check_text
 
 PRIORITIES = [p.value for p in Priority]
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from broadcast.cli.common import parse_day, pass_app, station_today, terminal
-from broadcast.freshness import chosen_engines, fresh_day
-from broadcast.plan_view import minutes
+from broadcast.plan.view import minutes
+from broadcast.publish.freshness import chosen_engines, fresh_day
 
 if TYPE_CHECKING:
     from broadcast.build import Toolkit

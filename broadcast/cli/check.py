@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from broadcast.build import Toolkit
+from broadcast.build.checks import check_station
 from broadcast.cli.common import pass_app, station_today
 from broadcast.errors import MultiError, ScheduleError
-from broadcast.station_check import check_station
 
 
 @click.command("check")

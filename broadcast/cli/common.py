@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from broadcast.config import Station, load_station
 from broadcast.errors import InputError
+from broadcast.station.config import Station, load_station
 
 
 @dataclass

@@ -9,7 +9,7 @@ import click
 from broadcast.atomic import write_text_atomic
 from broadcast.build import Toolkit, load_plan
 from broadcast.cli.common import parse_day, pass_app, station_today
-from broadcast.export import FORMATS, collect, export_day
+from broadcast.publish.export import FORMATS, collect, export_day
 
 
 @click.command("export")

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from broadcast.asrun import AsRunLog, format_log
 from broadcast.cli.common import parse_day, parse_span, pass_app, station_today
 from broadcast.daemon import latest_rehearsal_log, state_paths
 from broadcast.errors import InputError
+from broadcast.log.asrun import AsRunLog
+from broadcast.log.table import format_log
 
 
 @click.command("log")

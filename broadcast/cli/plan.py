@@ -9,9 +9,9 @@ import click
 from broadcast.build import Toolkit, load_plan
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.errors import BroadcastError
-from broadcast.plan_view import format_plan
-from broadcast.publish import MANIFEST, day_dir, read_manifest
-from broadcast.readiness import fallback_lines
+from broadcast.plan.view import format_plan
+from broadcast.publish.day import MANIFEST, day_dir, read_manifest
+from broadcast.publish.readiness import fallback_lines
 
 
 @click.command("plan")

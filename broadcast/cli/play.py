@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from broadcast.asrun import AsRunLog
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import output_for_station, state_paths
 from broadcast.errors import InputError
-from broadcast.plan_view import minutes
+from broadcast.log.asrun import AsRunLog
+from broadcast.plan.view import minutes
 from broadcast.play.failures import playout_failure
 from broadcast.play.outputs import OUTPUTS, PlayResult
 from broadcast.play.player import jobs_from_manifest, play_file
-from broadcast.publish import day_dir, read_manifest
+from broadcast.publish.day import day_dir, read_manifest
 
 # `--output` and `--realtime`, shared by play and announce (a one-off override of [playout] output).
 output_option = click.option("--output", "output_name", type=click.Choice(list(OUTPUTS)),

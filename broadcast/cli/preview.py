@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from broadcast.bounded_yaml import YamlLimits
 from broadcast.build import Toolkit
 from broadcast.cli.common import parse_set_options, pass_app
 from broadcast.render import load_values_file
+from broadcast.station.bounded_yaml import YamlLimits
 
 
 def gather_values(data: str | None, pairs: tuple[str, ...], limits: YamlLimits | None = None) -> dict:

@@ -106,9 +106,9 @@ def serve(folders, more, listing, bind, port) -> None:
       broadcast province serve --stations /srv/tinh/xa-*
       broadcast province serve --stations-from danh-sach-xa.txt --bind 10.0.0.5
     """
-    from broadcast.config import load_station
     from broadcast.province.serve import make_server
     from broadcast.province.stations import station_set
+    from broadcast.station.config import load_station
 
     served: dict[str, Path] = {}
     for folder in station_set([*folders, *more], listing):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from broadcast.asrun import AsRunLog
 from broadcast.cli.common import pass_app, station_today
 from broadcast.errors import InputError
+from broadcast.log.asrun import AsRunLog
 from broadcast.report import (
     CUTOFFS,
     TOPIC_FILE,

@@ -12,7 +12,7 @@ from broadcast.build import Toolkit, speak_to_file
 from broadcast.cli.common import pass_app
 from broadcast.errors import InputError
 from broadcast.io_errors import describe_os_error
-from broadcast.text_limits import check_text
+from broadcast.station.text_limits import check_text
 
 
 @click.command("say")

@@ -10,7 +10,7 @@ import click
 from broadcast.build import Toolkit, load_plan, load_schedule_for
 from broadcast.cli.common import parse_span, pass_app, station_today
 from broadcast.errors import InputError
-from broadcast.ical import programmes_to_ical, write_ical
+from broadcast.publish.ical import programmes_to_ical, write_ical
 
 
 @click.group("schedule")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from broadcast.config import describe_settings
+from broadcast.station.sections import describe_settings
 
 
 @click.command("settings")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from broadcast.asrun import format_log
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import Injection, parse_injection, rehearsal_root, simulate_station
+from broadcast.log.table import format_log
 from broadcast.render import load_values_file
 
 

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from broadcast.asrun import FINAL_STATUSES, AsRunLog, iso
 from broadcast.daemon.settings import PlayoutSettings
 from broadcast.errors import BroadcastError
+from broadcast.log.asrun import FINAL_STATUSES, AsRunLog, iso
 from broadcast.model import Priority
 from broadcast.play import Clock
 from broadcast.play.outputs import Output, Playback, PlayResult, check_playable

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadcast.asrun import AsRunLog, iso
 from broadcast.daemon.core import StationCore
 from broadcast.daemon.settings import PlayoutSettings
 from broadcast.daemon.wallclock import Daemon
+from broadcast.log.asrun import AsRunLog, iso
 from broadcast.play import SystemClock
 from broadcast.play.outputs import FileOutput, Output, check_playable
 

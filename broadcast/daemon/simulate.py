@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon.core import StationCore
 from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.errors import ConfigError
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import VirtualClock
 from broadcast.play.outputs import FileOutput, Playback, check_playable
 from broadcast.play.player import (

@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon.core import StationCore
 from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.daemon.simulate import Injection, SimulationResult, simulate
 from broadcast.daemon.wallclock import Daemon
 from broadcast.daemon.watch import InputsWatcher
 from broadcast.errors import InputError
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles
 from broadcast.play.outputs import Output, make_output

@@ -27,7 +27,7 @@ from broadcast.play.player import (
 )
 from broadcast.play.spool import DaemonLock
 from broadcast.play.state import read_day
-from broadcast.staging import sweep_stale
+from broadcast.publish.staging import sweep_stale
 
 
 class Daemon:
@@ -197,7 +197,7 @@ class Daemon:
 
     def _retry_preferred_voice(self, day: date) -> None:
         """Log each programme of `day` built in the fallback voice; build again with backoff until its deadline."""
-        from broadcast.readiness import fallback_lines, next_retry
+        from broadcast.publish.readiness import fallback_lines, next_retry
 
         try:
             manifest = read_day(self.core.audio_out, day)

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from broadcast.asrun import AsRunLog
+from broadcast.log.asrun import AsRunLog
 from broadcast.model import ItemKind, Priority
 from broadcast.play import Clock, SystemClock
 from broadcast.play.outputs import Output, Playback, PlayResult

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcast.errors import PlayoutError
-from broadcast.staging import try_lock
+from broadcast.publish.staging import try_lock
 
 LOCK_NAME = "daemon.lock"
 INCOMING, PROCESSING, DONE = "incoming", "processing", "done"

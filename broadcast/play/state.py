@@ -19,7 +19,7 @@ def state_paths(station: Any) -> tuple[Path, Path]:
 
 def read_day(audio_out: Path, day: date) -> dict[str, Any] | None:
     """The published manifest of `day`, or None when that day was not built."""
-    from broadcast.publish import read_manifest
+    from broadcast.publish.day import read_manifest
 
     directory = Path(audio_out) / day.isoformat()
     if not (directory / "manifest.json").exists():

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.atomic import write_bytes_atomic, write_text_atomic
-from broadcast.config import Station
 from broadcast.errors import ConfigError, DeliveryError
-from broadcast.publish import (
+from broadcast.publish.day import (
     MANIFEST,
     PLAYLIST,
     SIGNATURE,
@@ -36,6 +35,7 @@ from broadcast.publish import (
     reuse_file,
     swap_in,
 )
+from broadcast.station.config import Station
 
 PARTIAL_PREFIX = ".fetch-"
 MAX_MANIFEST_BYTES = 8 << 20

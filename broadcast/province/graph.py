@@ -33,9 +33,9 @@ from typing import Any
 
 from distributed import Client, LocalCluster, as_completed
 
-from broadcast.config import load_station
 from broadcast.errors import BroadcastError
 from broadcast.province import tasks
+from broadcast.station.config import load_station
 
 CONNECT_TIMEOUT = "20s"
 

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadcast.publish import MANIFEST, PLAYLIST, SIGNATURE
+from broadcast.publish.day import MANIFEST, PLAYLIST, SIGNATURE
 
 FIXED_FILES = (MANIFEST, SIGNATURE, PLAYLIST)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

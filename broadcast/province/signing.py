@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import ConfigError, DeliveryError, InputError
-from broadcast.publish import MANIFEST, SIGNATURE
+from broadcast.publish.day import MANIFEST, SIGNATURE
 
 
 class SignatureError(DeliveryError):

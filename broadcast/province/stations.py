@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from broadcast.config import CONFIG_NAME
 from broadcast.errors import InputError, MultiError
+from broadcast.station.config import CONFIG_NAME
 
 
 def station_set(folders: Iterable[str] = (), listing: str | None = None) -> list[Path]:

@@ -25,10 +25,10 @@ from broadcast.build import (
     finish_day,
     plan_day,
 )
-from broadcast.config import load_station
 from broadcast.errors import BroadcastError, EngineError
-from broadcast.publish import reuse_file, staged_day
+from broadcast.publish.day import reuse_file, staged_day
 from broadcast.speak import EngineOptions, SpeechCache, create_engine, speak_all
+from broadcast.station.config import load_station
 
 WORK_PREFIX = ".province-"          # audio_out/.province-<day>/: programmes waiting for publication
 

@@ -1,6 +1,6 @@
 """Template library: load scripts_vi/*.j2 with their metadata, check them, render in a sandbox.
 
-A template opens with a Jinja comment holding YAML metadata (see docs/ARCHITECTURE.md):
+A template opens with a Jinja comment holding YAML metadata (see docs/formats.md):
 
     {#---
     title: Thông báo tiêm chủng mở rộng
@@ -51,7 +51,7 @@ from broadcast.render.types import (
     parse_value,
 )
 from broadcast.render.yaml_lines import load_values_file
-from broadcast.text_limits import control_problem, find_control
+from broadcast.station.text_limits import control_problem, find_control
 
 __all__ = ["STATION_GLOBALS", "Rendered", "TemplateInfo", "TemplateLibrary", "load_values_file", "tidy_text"]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from broadcast.bounded_yaml import YamlLimits
 from broadcast.errors import InputError, TemplateError
 from broadcast.model import ItemKind, Priority
 from broadcast.render.types import (
@@ -20,6 +19,7 @@ from broadcast.render.types import (
     parse_value,
 )
 from broadcast.render.yaml_lines import YAMLError, _bounded_load, _yaml_problem
+from broadcast.station.bounded_yaml import YamlLimits
 
 META_OPEN, META_CLOSE = "{#---", "---#}"
 META_KEYS = ("title", "kind", "tags", "priority", "repeat", "description", "variables")
@@ -49,7 +49,7 @@ def _parse_metadata(path: Path, source: str, fail: Callable[..., TemplateError],
     stripped = source.lstrip()
     if not stripped.startswith(META_OPEN):
         raise fail(f"mẫu phải mở đầu bằng phần khai báo {META_OPEN} ... {META_CLOSE} "
-                   "(xem docs/ARCHITECTURE.md, mục Templates)", 1)
+                   "(xem docs/formats.md, mục Templates)", 1)
     start = len(source) - len(stripped) + len(META_OPEN)
     end = source.find(META_CLOSE, start)
     if end < 0:

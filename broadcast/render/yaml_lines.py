@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from broadcast.bounded_yaml import YamlLimits, check_document, read_capped
 from broadcast.errors import InputError
+from broadcast.station.bounded_yaml import YamlLimits, check_document, read_capped
 
 
 class _LinedDict(dict):

@@ -107,7 +107,7 @@ class ReportSettings:
 
     @classmethod
     def from_station(cls, station: Any) -> ReportSettings:
-        """Settings from a loaded `broadcast.config.Station`."""
+        """Settings from a loaded `broadcast.station.config.Station`."""
         name = station.station.name
         rep = station.report
         return cls(station_name=name, unit_name=f"ỦY BAN NHÂN DÂN XÃ {name.upper()}",

@@ -98,7 +98,7 @@ class AnnouncementReader(FieldReader):
         """`file:` of a recorded notice: a path inside the station folder to a file that exists.
 
         Whether it really is audio ffmpeg can decode is checked by content at `broadcast check`
-        and at build time (`broadcast.clips`), not here and not by its extension.
+        and at build time (`broadcast.audio.clips`), not here and not by its extension.
         """
         rel = self.text(m, "file", path, what)
         if rel in (None, _BAD):

@@ -9,9 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from broadcast.bounded_yaml import YamlLimits, file_too_big, read_capped
 from broadcast.errors import BroadcastError, ScheduleError
-from broadcast.paths import OutsideStationError, confined
 from broadcast.schedule.files import YMap, plain, read_yaml
 from broadcast.schedule.vocabulary import (
     _DATE_HINT,
@@ -23,7 +21,9 @@ from broadcast.schedule.vocabulary import (
     parse_days,
     parse_time,
 )
-from broadcast.text_limits import find_control
+from broadcast.station.bounded_yaml import YamlLimits, file_too_big, read_capped
+from broadcast.station.paths import OutsideStationError, confined
+from broadcast.station.text_limits import find_control
 
 # ---------------------------------------------------------------------------------------------
 # The loader
@@ -113,7 +113,7 @@ class FieldReader:
 
     def confine(self, rel: str, path: str, line: int, *, base: Path | None = None,
                 root: Path | None = None) -> Any:
-        """`rel` inside the station folder (`broadcast.paths.confined`), or _BAD with the error recorded.
+        """`rel` inside the station folder (`broadcast.station.paths.confined`), or _BAD with the error recorded.
 
         `root`: another folder to stay inside (a province's shared folder, for its own files)."""
         try:

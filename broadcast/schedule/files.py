@@ -8,8 +8,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from broadcast.bounded_yaml import YamlLimits, check_document
 from broadcast.errors import ScheduleError
+from broadcast.station.bounded_yaml import YamlLimits, check_document
 
 # ---------------------------------------------------------------------------------------------
 # YAML with line numbers

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from broadcast.bounded_yaml import YamlLimits
 from broadcast.errors import MultiError, ScheduleError
 from broadcast.schedule.announcements import AnnouncementReader, _read_announcement_files
 from broadcast.schedule.calendar import CalendarException, StationCalendar
@@ -42,6 +41,7 @@ from broadcast.schedule.vocabulary import (
     parse_days,
     parse_time,
 )
+from broadcast.station.bounded_yaml import YamlLimits
 
 __all__ = [
     "ALL_DAYS", "ANNOUNCEMENT_FOLDER", "DAY_NAMES", "DEFAULT_STRUCTURE", "FURNITURE_TEMPLATES",

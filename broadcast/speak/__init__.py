@@ -1,56 +1,15 @@
-"""Text to speech: the engine registry. Adding an engine is one module and one line in ENGINES."""
+"""Text to speech: engines (a registry; adding an engine is one module and one line in `registry.ENGINES`), the cache, the fallback."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator, Mapping
-
-from broadcast.errors import InputError
 from broadcast.speak.base import Engine, EngineOptions, Speech
 from broadcast.speak.cache import SpeechCache
 from broadcast.speak.fallback import SpokenSet, engine_report, speak_all
-
-# name -> (module, class): an engine's module (and its libraries: edge-tts pulls in asyncio and
-# aiohttp, piper onnxruntime) is imported only when that engine is asked for.
-_WHERE = {"espeak": ("broadcast.speak.espeak", "EspeakEngine"),
-          "gtts": ("broadcast.speak.gtts_engine", "GttsEngine"),
-          "edge": ("broadcast.speak.edge", "EdgeEngine"),
-          "piper": ("broadcast.speak.piper", "PiperEngine"),
-          "fake": ("broadcast.speak.fake", "FakeEngine")}
-
-
-class _Registry(Mapping):
-    """The engines by name; iterating gives the names without importing any engine."""
-
-    def __getitem__(self, name: str) -> type[Engine]:
-        module, cls = _WHERE[name]
-        return getattr(importlib.import_module(module), cls)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_WHERE)
-
-    def __len__(self) -> int:
-        return len(_WHERE)
-
-
-ENGINES: Mapping[str, type[Engine]] = _Registry()
+from broadcast.speak.registry import ENGINES, create_engine, engine_class
 
 
 def __getattr__(name: str) -> type[Engine]:
-    for module, cls in _WHERE.values():
-        if cls == name:
-            return getattr(importlib.import_module(module), cls)
-    raise AttributeError(name)
-
-
-def create_engine(name: str, options: EngineOptions) -> Engine:
-    """The engine called `name` with `options`; InputError listing the valid names otherwise."""
-    try:
-        cls = ENGINES[name.strip().lower()]
-    except KeyError:
-        raise InputError(f"Không có máy đọc '{name}'. Các máy đọc có: {', '.join(ENGINES)}.",
-                         hint="Sửa mục engines trong [speech] của broadcast.toml.") from None
-    return cls(options)
+    return engine_class(name)
 
 
 __all__ = ["ENGINES", "Engine", "EngineOptions", "Speech", "SpeechCache", "SpokenSet",

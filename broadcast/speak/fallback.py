@@ -9,6 +9,7 @@ from pathlib import Path
 from broadcast.errors import BroadcastError, EngineError, InputError
 from broadcast.speak.base import Engine, EngineOptions, speakable
 from broadcast.speak.cache import SpeechCache
+from broadcast.speak.registry import ENGINES, create_engine
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,6 @@ def _speak_with(engine: Engine, texts: list[str], cache: SpeechCache,
 def engine_report(names: Iterable[str] | None, options: EngineOptions) -> list[tuple[str, bool, str]]:
     """(name, available here, why not) for `broadcast engines`: `names` first in their order, then
     every other registered engine. Unknown names and invalid options become rows, not errors."""
-    from broadcast.speak import ENGINES, create_engine
-
     order = list(dict.fromkeys([*(names or []), *ENGINES]))
     rows = []
     for name in order:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from broadcast.build import Toolkit, speak_to_file
-from broadcast.config import Station
+from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
 from broadcast.web.security import LoginLimiter, session_secret

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from broadcast import audio
 from broadcast.errors import AudioError, InputError
-from broadcast.paths import OutsideStationError, confined
+from broadcast.station.paths import OutsideStationError, confined
 
 ALLOWED_SUFFIXES = (".m4a", ".mp3", ".wav", ".ogg")
 # Codec found by ffmpeg -> extension of the stored file.

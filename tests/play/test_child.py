@@ -118,8 +118,8 @@ def test_the_daemon_ends_a_leftover_player_at_start_and_says_so(tmp_path):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from broadcast.asrun import AsRunLog
     from broadcast.daemon import PlayoutSettings, StationCore
+    from broadcast.log.asrun import AsRunLog
     from broadcast.play import VirtualClock
     from broadcast.play.outputs import NullOutput
 

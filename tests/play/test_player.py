@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon import FakeBuilder, write_silence_wav
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import VirtualClock
 from broadcast.play.outputs import FileOutput
 from broadcast.play.player import (
@@ -21,7 +21,7 @@ from broadcast.play.player import (
     play_file,
     session_of,
 )
-from broadcast.publish import read_manifest
+from broadcast.publish.day import read_manifest
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY = date(2026, 12, 1)

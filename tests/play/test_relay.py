@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.asrun import AsRunLog
 from broadcast.audio import ffmpeg_exe
 from broadcast.daemon import FakeBuilder, PlayoutSettings, StationCore, write_silence_wav
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import SystemClock, VirtualClock
 from broadcast.play.outputs import FileOutput, NullOutput
 from broadcast.play.relay import RelayedPlayback, relay_end
@@ -200,7 +200,7 @@ def poll_until(condition, seconds: float = 20.0) -> bool:
 RUNNER = """
 import sys
 from pathlib import Path
-from broadcast.asrun import AsRunLog
+from broadcast.log.asrun import AsRunLog
 from broadcast.daemon import Daemon, PlayoutSettings, StationCore
 from broadcast.play import SystemClock
 from broadcast.play.child import PidFiles

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon import FakeBuilder, PlayoutSettings, StationCore, write_silence_wav
 from broadcast.errors import PlayoutError
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import VirtualClock
 from broadcast.play.outputs import FileOutput
 from broadcast.play.spool import DaemonLock, Spool, daemon_alive, prepare, submit

@@ -12,12 +12,12 @@ from datetime import date
 import pytest
 
 from broadcast.build import build_day
-from broadcast.config import load_station
 from broadcast.errors import DeliveryError, InputError
 from broadcast.province.fetch import fetch_day
 from broadcast.province.serve import DayHandler, make_server
 from broadcast.province.signing import SignatureError, generate_key, load_public_key, sign_day, verify
-from broadcast.publish import MANIFEST, SIGNATURE, read_manifest
+from broadcast.publish.day import MANIFEST, SIGNATURE, read_manifest
+from broadcast.station.config import load_station
 
 MONDAY = date(2026, 12, 7)
 

@@ -15,10 +15,10 @@ from datetime import date
 import pytest
 
 from broadcast.build import build_day
-from broadcast.config import load_station
 from broadcast.province.graph import build_province, connect
 from broadcast.province.signing import generate_key, load_public_key, verify
-from broadcast.publish import MANIFEST, SIGNATURE, read_manifest
+from broadcast.publish.day import MANIFEST, SIGNATURE, read_manifest
+from broadcast.station.config import load_station
 
 MONDAY = date(2026, 12, 7)
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from broadcast.build import Toolkit, load_plan, plan_day
-from broadcast.config import load_station
 from broadcast.errors import ConfigError, InputError
+from broadcast.station.config import load_station
 
 MONDAY = date(2026, 12, 7)
 

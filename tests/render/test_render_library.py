@@ -379,7 +379,7 @@ def test_cap_filter_capitalises_the_first_letter_only(tmp_path):
 
 
 def test_service_centre_is_a_station_global(tmp_path):
-    from broadcast.config import Station
+    from broadcast.station.config import Station
 
     folder = tmp_path / "scripts_vi"
     write(folder, "t", simple("Mời bà con đến {{ ten_trung_tam }} {{ ten_xa }}.", "x: {type: text, required: false}"))

@@ -71,7 +71,7 @@ def test_ids_are_unique_across_the_folder_and_the_schedule_files(tmp_path):
 def test_only_approved_airs_when_approval_is_required(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from broadcast.plan import plan
+    from broadcast.plan.planner import plan
     directory = make_station(tmp_path, {
         "slots.yaml": "slots:\n  - {name: sang, start: '05:30', max_minutes: 30, structure: [thong-bao]}\n",
         "thong-bao/a.yaml": one("pending"),

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from broadcast.errors import MultiError
-from broadcast.plan import live_relay
+from broadcast.plan.planner import live_relay
 from broadcast.schedule import load_schedule
 
 
@@ -88,7 +88,7 @@ def test_the_plan_keeps_the_live_relay_out_of_the_recorded_part_and_its_minutes_
     from zoneinfo import ZoneInfo
 
     from broadcast.model import ItemKind
-    from broadcast.plan import plan
+    from broadcast.plan.planner import plan
     from broadcast.schedule import RelaySpec, Schedule, SlotSpec, StationCalendar
 
     relay = RelaySpec(file=None, title="Tiếp âm VOV1", url="http://127.0.0.1:8000/vov1.mp3", minutes=30.0)

@@ -420,7 +420,7 @@ def test_checks_with_the_real_template_library(tmp_path):
 
 
 def test_the_documented_example_loads(tmp_path):
-    doc = (Path(__file__).parents[2] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
     section = doc.split("## Schedules", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     directory = make_station(tmp_path, {"lich.yaml": example},

@@ -92,7 +92,7 @@ def test_alias_bomb_in_a_data_file_is_refused(tmp_path):
 
 
 def test_a_file_over_the_size_limit_is_refused_unparsed(tmp_path):
-    from broadcast.bounded_yaml import YamlLimits
+    from broadcast.station.bounded_yaml import YamlLimits
 
     schedules = write(tmp_path / "station", "slots: []\n")
     (schedules / "to.yaml").write_text("# " + "x" * 20_000 + "\n", encoding="utf-8")

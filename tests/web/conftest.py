@@ -10,7 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from broadcast.config import load_station
+from broadcast.station.config import load_station
 from broadcast.web import Console, create_app
 from broadcast.web import accounts as accounts_module
 

@@ -71,7 +71,7 @@ def test_login_is_rate_limited_per_account_and_address(browser, clock, console):
 
 
 def test_no_default_account_and_private_files(tmp_path, make_station):
-    from broadcast.config import load_station
+    from broadcast.station.config import load_station
     from broadcast.web import Console
 
     station = load_station(make_station(tmp_path / "fresh"))

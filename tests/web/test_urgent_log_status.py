@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import yaml
 from conftest import START
 
-from broadcast.asrun import AsRunLog
 from broadcast.daemon import state_paths
+from broadcast.log.asrun import AsRunLog
 from broadcast.play.spool import INCOMING, DaemonLock
 
 

@@ -6,9 +6,9 @@ import re
 
 from starlette.responses import RedirectResponse
 
-from broadcast.asrun import STATUS_LABELS as AIR_LABELS
-from broadcast.asrun import AsRunLog
 from broadcast.errors import InputError
+from broadcast.log.asrun import STATUS_LABELS as AIR_LABELS
+from broadcast.log.asrun import AsRunLog
 from broadcast.play.state import state_paths
 from broadcast.report import ReportSettings, compute_report, parse_period, write_report_files
 from broadcast.web.auth import EVERYONE, route

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse
 
 from broadcast.errors import InputError, MultiError
-from broadcast.paths import OutsideStationError, confined
+from broadcast.station.paths import OutsideStationError, confined
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
 from broadcast.web.html import flash, page

@@ -6,14 +6,14 @@ import shutil
 from dataclasses import fields
 from datetime import date, timedelta
 
-from broadcast.asrun import AsRunLog
 from broadcast.build import engine_options_for, load_plan
-from broadcast.config import SECTIONS
 from broadcast.errors import BroadcastError
+from broadcast.log.asrun import AsRunLog
 from broadcast.play import spool
 from broadcast.play.state import read_day, state_paths
 from broadcast.speak import ENGINES
 from broadcast.speak.fallback import engine_report
+from broadcast.station.sections import SECTIONS
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import page
 

@@ -8,7 +8,7 @@ from broadcast.build import compose, inputs_hash, load_plan
 from broadcast.errors import BroadcastError, InputError
 from broadcast.model import ItemKind
 from broadcast.normalize.numbers import weekday_name
-from broadcast.plan_view import KIND_LABELS
+from broadcast.plan.view import KIND_LABELS
 from broadcast.play.state import read_day
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found

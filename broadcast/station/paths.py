@@ -11,7 +11,7 @@ True
 >>> confined(root, "../../etc/passwd")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-broadcast.paths.OutsideStationError: Đường dẫn '../../etc/passwd' nằm ngoài thư mục đài. (Sửa: ...)
+broadcast.station.paths.OutsideStationError: Đường dẫn '../../etc/passwd' nằm ngoài thư mục đài. (Sửa: ...)
 
 Rules (the same on Linux and Windows):
 - `rel` is read from `base` (default: `root`); `data:` files are read from `schedules/`.

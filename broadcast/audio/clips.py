@@ -25,9 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from broadcast import audio
 from broadcast.atomic import write_bytes_atomic, write_text_atomic
-from broadcast.audio import limiter, loudness
+from broadcast.audio import limiter, loudness, pcm
 from broadcast.digest import file_sha256
 from broadcast.errors import AudioError
 
@@ -73,7 +72,7 @@ def decoded(src: Path, rate: int, *, trim: bool, store: Path | None, scratch: Pa
         dst = store / "_decoded" / f"{file_digest(src)}-{rate}{suffix}.wav"
     if dst.is_file() and wav_frames(dst) is not None:
         return dst
-    audio.decode_to_wav(src, dst, rate, trim=trim)
+    pcm.decode_to_wav(src, dst, rate, trim=trim)
     found = wav_frames(dst)
     if found is None or found[1] == 0:
         dst.unlink(missing_ok=True)

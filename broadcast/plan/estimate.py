@@ -18,10 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from broadcast import clips
 from broadcast.atomic import write_text_atomic
+from broadcast.audio import clips
 from broadcast.errors import AudioError, TemplateError
 from broadcast.model import Item, ItemKind, Priority
+
+# The spoken furniture between items: their templates, and the words read when a station has none.
+JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
+URGENT_PREROLL_TEMPLATE = "khan_cap_mo_dau"
+DEFAULT_JOINER = "Xin nhắc lại."
+DEFAULT_URGENT_PREROLL = "Thông báo khẩn! Thông báo khẩn!"
 
 if TYPE_CHECKING:
     from broadcast.build import Toolkit
@@ -112,13 +118,6 @@ def record(cache_root: Path, key: str, spoken: Iterable[tuple[str, Path]]) -> No
 
 def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
     """Seconds an item will take: its spoken text at the calibrated speed, files at their length."""
-    from broadcast.build import (
-        DEFAULT_JOINER,
-        DEFAULT_URGENT_PREROLL,
-        JOINER_TEMPLATE,
-        URGENT_PREROLL_TEMPLATE,
-    )
-
     station = toolkit.station
     prog = station.programme
     speed = load_speed(toolkit.cache.root, voice_key(toolkit.engine_names[0], toolkit.engine_options),

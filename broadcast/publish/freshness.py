@@ -35,7 +35,7 @@ from broadcast.digest import file_sha256
 
 SCHEMA = 1
 STAMPS = "build"                      # folder under [paths] state
-CALIBRATION_FILE = "calibration.json"  # in the speech cache (broadcast.estimate writes it)
+CALIBRATION_FILE = "calibration.json"  # in the speech cache (broadcast.plan.estimate writes it)
 MANIFEST = "manifest.json"
 _PACKAGE = Path(__file__).resolve().parent
 

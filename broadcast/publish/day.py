@@ -13,7 +13,7 @@ from typing import Any
 
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import AudioError, BroadcastError
-from broadcast.staging import StagingFolder, publishable, sweep_stale
+from broadcast.publish.staging import StagingFolder, publishable, sweep_stale
 
 MANIFEST = "manifest.json"
 PLAYLIST = "playlist.m3u8"
@@ -85,7 +85,7 @@ def staged_day(audio_out: Path, day: date) -> Iterator[Path]:
 
     The previous good day stays in place until the new one is complete, so a failed build
     leaves it untouched and a reader never finds a half-written day. The folder is locked while
-    the build runs (`broadcast.staging`), so a later build sweeps it only once its build is dead.
+    the build runs (`broadcast.publish.staging`), so a later build sweeps it only once its build is dead.
     """
     audio_out.mkdir(parents=True, exist_ok=True)
     sweep_stale(audio_out)             # folders of builds killed before they could clean up

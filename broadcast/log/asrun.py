@@ -88,7 +88,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds")
 
 
-def _parse(text: str | None) -> datetime | None:
+def parse_moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
@@ -196,7 +196,7 @@ class AsRunLog:
                 "SELECT id, started_at, duration_s, status, item_kind FROM airings WHERE parent_id = ? ORDER BY id",
                 (row_id,)).fetchall()
             for item in items:
-                start = _parse(item["started_at"])
+                start = parse_moment(item["started_at"])
                 if item["status"] == "playing" and item["item_kind"] == "tiep-am" and item["duration_s"] is None:
                     aired = max(0.0, (ended_at - start).total_seconds()) if start else None
                     self._db.execute("UPDATE airings SET status = ?, ended_at = ?, duration_s = ?, error = ? "
@@ -243,9 +243,9 @@ class AsRunLog:
                     "title = ?, source = ? WHERE id = ? AND parent_id = ?",
                     (part["status"], iso(start), iso(end), (end - start).total_seconds() if start and end else None,
                      part.get("error"), part.get("title") or "", part.get("source"), part["id"], parent_id))
-            started = _parse(parent["started_at"])
+            started = parse_moment(parent["started_at"])
             row = self._db.execute("SELECT ended_at, note FROM airings WHERE id = ?", (parent_id,)).fetchone()
-            ended = _parse(row["ended_at"])
+            ended = parse_moment(row["ended_at"])
             length = (ended - started).total_seconds() if started and ended else parent["duration_s"]
             notes = "; ".join(n for n in (row["note"], note) if n) or None
             self._db.execute("UPDATE airings SET duration_s = ?, note = ? WHERE id = ?", (length, notes, parent_id))
@@ -381,46 +381,3 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
     out = dict(row)
     out["tags"] = json.loads(out["tags"]) if out.get("tags") else []
     return out
-
-
-def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
-    """A readable table for `broadcast log`: one line per programme, its items indented.
-
-        Ngày        Giờ       Buổi   Nguồn      Trạng thái  Thời lượng  Nội dung
-        2026-12-01  05:30:00  sang   theo lịch  đã phát          13:32  Chương trình phát thanh buổi sáng
-                    05:31:35                    đã phát           1:01    · Thông báo tiêm chủng
-    """
-    header = (f"{'Ngày':<10}  {'Giờ':<8}  {'Buổi':<8}  {'Nguồn':<9}  {'Trạng thái':<10}  {'Thời lượng':>10}  "
-              "Nội dung")
-    lines = [header, "-" * len(header)]
-    rows = list(rows)
-    if not rows:
-        return "\n".join(lines + ["(chưa có gì trong nhật ký cho khoảng ngày này)"])
-    for row in rows:
-        moment = row.get("started_at") or row.get("scheduled_at") or ""
-        clock = moment[11:19] if len(moment) >= 19 else ""
-        status = STATUS_LABELS.get(row["status"], row["status"])
-        length = _duration_text(row)
-        if row["kind"] == "programme":
-            title = row.get("title") or row.get("programme_id")
-            if row.get("note"):
-                title += f"  ({row['note']})"
-            if row.get("error"):
-                title += f"  [{row['error']}]"
-            origin = ORIGIN_LABELS.get(row.get("origin") or "scheduled", row.get("origin"))
-            lines.append(f"{row['date']:<10}  {clock:<8}  {row.get('session') or '':<8}  {origin:<9}  {status:<10}  "
-                         f"{length:>10}  {title}")
-        else:
-            lines.append(f"{'':<10}  {clock:<8}  {'':<8}  {'':<9}  {status:<10}  {length:>10}    · "
-                         f"{row.get('title') or ''}")
-    return "\n".join(lines)
-
-
-def _duration_text(row: Mapping[str, Any]) -> str:
-    start, end = _parse(row.get("started_at")), _parse(row.get("ended_at"))
-    seconds = (end - start).total_seconds() if start and end else row.get("duration_s")
-    if seconds is None:
-        return ""
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

@@ -1,0 +1,1 @@
+"""The as-run log: what aired when, in SQLite, and its readable table."""
