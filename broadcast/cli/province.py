@@ -95,7 +95,10 @@ def build(folders, more, listing, day, days, scheduler, workers, key_path, force
 @click.option("--bind", default="127.0.0.1", show_default=True,
               help="Địa chỉ lắng nghe; mở cho mạng nội bộ của tỉnh thì ghi địa chỉ của máy chủ.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535))
-def serve(folders, more, listing, bind, port) -> None:
+@click.option("--db", "db_path", envvar="BROADCAST_PROVINCE_DB", metavar="TỆP",
+              help="Cơ sở dữ liệu bản tin và báo cáo của tỉnh (tinh.sqlite): có thì phục vụ cả bản tin "
+                   "(/api/bulletins) và nhận báo cáo của các xã.")
+def serve(folders, more, listing, bind, port, db_path) -> None:
     """Cho các xã tải chương trình đã dựng qua HTTP (chỉ đọc).
 
     Mỗi xã có địa chỉ http://MÁY:CỔNG/<tên thư mục xã>; ghi địa chỉ đó vào [province] source
@@ -105,6 +108,7 @@ def serve(folders, more, listing, bind, port) -> None:
     Ví dụ:
       broadcast province serve --stations /srv/tinh/xa-*
       broadcast province serve --stations-from danh-sach-xa.txt --bind 10.0.0.5
+      broadcast province serve --stations /srv/tinh/xa-* --db /srv/tinh/tinh.sqlite
     """
     from broadcast.province.serve import make_server
     from broadcast.province.stations import station_set
@@ -118,7 +122,11 @@ def serve(folders, more, listing, bind, port) -> None:
                              hint="mỗi xã một tên thư mục riêng (tên đó là địa chỉ tải của xã)")
         served[folder.name] = station.path(station.paths.audio_out)
     try:
-        server = make_server(served, bind, port)
+        if db_path:
+            from broadcast.province.bulletins.server import open_link_server
+            server = open_link_server(served, Path(db_path), bind, port)
+        else:
+            server = make_server(served, bind, port)
     except OSError as exc:
         raise InputError(f"không mở được cổng {bind}:{port}: {exc.strerror}",
                          hint="chọn cổng khác bằng --port") from None
@@ -149,3 +157,7 @@ def keygen(key_file: Path) -> None:
     click.echo("Ghi vào broadcast.toml của mỗi xã:")
     click.echo(f'[province]\npublic_key = "{public}"')
 
+
+from broadcast.cli.bulletin import bulletin  # noqa: E402 - `province bulletin ...` in its own module
+
+command.add_command(bulletin)

@@ -180,6 +180,10 @@ class ProvinceSection:
     source: str = setting("", "Địa chỉ chương trình của xã trên máy chủ tỉnh, ví dụ \"http://10.0.0.5:8790/xa-hoa-an\"; "
                           "có địa chỉ thì 'broadcast run' tải chương trình về thay vì tự dựng.")
     timeout_s: float = setting(30.0, "Thời gian chờ tối đa mỗi yêu cầu tải về (giây).", minimum=1, maximum=600)
+    tags: list = setting([], "Nhãn của xã để tỉnh gửi bản tin theo nhóm, ví dụ [\"ven-bien\", \"huyen-cu-hai-lang\"].")
+    approve_bulletins: bool = setting(False, "Bản tin ưu tiên của tỉnh chờ lãnh đạo xã duyệt trước khi phát "
+                                      "(mặc định phát ngay trong chương trình kế tiếp).")
+    report_every_s: int = setting(300, "Bao lâu gửi báo cáo phát sóng lên tỉnh một lần (giây).", minimum=30, maximum=86400)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,135 @@
+"""The province's link endpoints, served beside the day delivery by `broadcast province serve --db`.
+
+    GET  /api/bulletins?after=N&wait=S   signed documents numbered above N, oldest first (at most 200):
+                                         {"bulletins": [envelope...], "last": highest number}.
+                                         With none yet and S > 0 the request stays open up to S
+                                         seconds (at most 60: long polling) and answers as soon as
+                                         one is signed; S = 0 answers at once (plain polling, proxies)
+    GET  /api/recordings/<sha256>        a bulletin's recording (the commune checks the hash)
+    GET  /api/status                     {"province": ..., "last": N, "time": ISO}
+    POST /api/reports                    a commune's signed report (see `reportstore`); 200 with
+                                         {"stored": true|false} (false: already had it), 4xx refused
+
+Everything else is the day delivery of `province.serve.DayHandler`. A `bulletin add` in another
+process writes the same SQLite file; one watcher thread notices a new number (every 100 ms) and
+wakes every waiting request at once, so a hundred open requests cost one query per tick.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from broadcast.province.bulletins.registry import Registry
+from broadcast.province.serve import DayHandler, make_server
+
+MAX_WAIT_S = 60.0
+MAX_REPORT_BYTES = 1 << 20
+
+
+class Watcher:
+    """Wakes long-polling requests when the registry's highest number grows."""
+
+    def __init__(self, registry: Registry, poll_s: float = 0.1) -> None:
+        self.registry = registry
+        self.poll_s = poll_s
+        self.last = registry.last_seq()
+        self.changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bulletin-watcher", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            try:
+                last = self.registry.last_seq()
+            except Exception:  # noqa: BLE001 - a locked database this tick: try the next
+                continue
+            if last != self.last:
+                with self.changed:
+                    self.last = last
+                    self.changed.notify_all()
+
+    def wait_above(self, seq: int, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.last > seq, timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class LinkHandler(DayHandler):
+    """The day delivery plus `/api/...`: bulletins, recordings, status and reports."""
+
+    def _answer(self, *, body: bool) -> None:
+        url = urlsplit(self.path)
+        if not url.path.startswith("/api/"):
+            return super()._answer(body=body)
+        query = parse_qs(url.query)
+        registry: Registry = self.server.registry            # type: ignore[attr-defined]
+        if url.path == "/api/bulletins":
+            try:
+                after = int(query.get("after", ["0"])[0])
+                wait = min(MAX_WAIT_S, max(0.0, float(query.get("wait", ["0"])[0])))
+            except ValueError:
+                return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và wait phải là số"}, body=body)
+            if wait and registry.last_seq() <= after:
+                self.server.watcher.wait_above(after, wait)  # type: ignore[attr-defined]
+            found = registry.after(after)
+            return self._send_json(HTTPStatus.OK, {"bulletins": found, "last": registry.last_seq()}, body=body)
+        if url.path == "/api/status":
+            return self._send_json(HTTPStatus.OK, {"province": self.server.province,  # type: ignore[attr-defined]
+                                                   "last": registry.last_seq(),
+                                                   "time": datetime.now(UTC).isoformat(timespec="seconds")},
+                                   body=body)
+        if url.path.startswith("/api/recordings/"):
+            path = registry.recording_path(url.path.rsplit("/", 1)[-1])
+            return self._send_file(path, body=body) if path else self._not_found(body)
+        return self._not_found(body)
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+        if urlsplit(self.path).path != "/api/reports" or self.server.reports is None:  # type: ignore[attr-defined]
+            return self._refuse()
+        try:
+            length = int(self.headers.get("Content-Length", "-1"))
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_REPORT_BYTES:
+            return self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
+                                   {"error": f"báo cáo phải có độ dài, tối đa {MAX_REPORT_BYTES} byte"})
+        data = self.rfile.read(length)
+        status, answer = self.server.reports.receive(data)  # type: ignore[attr-defined]
+        self._send_json(status, answer)
+
+
+def make_link_server(stations: Mapping[str, Path], registry: Registry, host: str = "127.0.0.1", port: int = 0, *,
+                     reports: Any = None, province: str = "", poll_s: float = 0.1) -> ThreadingHTTPServer:
+    """The day delivery and the link on one port; `reports` is a `reportstore.ReportStore` (or None)."""
+    server = make_server(stations, host, port, handler=LinkHandler)
+    server.registry = registry                 # type: ignore[attr-defined]
+    server.reports = reports                   # type: ignore[attr-defined]
+    server.province = province                 # type: ignore[attr-defined]
+    server.watcher = Watcher(registry, poll_s)  # type: ignore[attr-defined]
+    return server
+
+
+def stop_link_server(server: ThreadingHTTPServer) -> None:
+    server.watcher.stop()                      # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
+
+
+
+def open_link_server(stations: Mapping[str, Path], db_path: Path, host: str = "127.0.0.1",
+                     port: int = 0) -> ThreadingHTTPServer:
+    """`broadcast province serve --db`: the registry and the report store on `db_path`."""
+    from broadcast.province.bulletins.reportstore import ReportStore
+
+    registry = Registry(db_path)
+    return make_link_server(stations, registry, host, port, reports=ReportStore(db_path))

@@ -1,0 +1,70 @@
+"""Helpers of the bulletin tests: a key pair, a fake clock, a bulletin YAML, a commune with recorded airings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from broadcast.province.bulletins.actions import Commune
+from broadcast.province.bulletins.inbox import Inbox
+from broadcast.province.signing import generate_key, load_private_key, load_public_key
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+T0 = datetime(2026, 12, 7, 14, 0, tzinfo=TZ)
+
+
+class FakeClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+def keys(folder: Path, name: str = "tinh.key"):
+    """(private key, public key text, key path)."""
+    path = folder / name
+    public = generate_key(path)
+    return load_private_key(path), public, path
+
+
+def bulletin_yaml(folder: Path, name: str = "ban-tin.yaml", **fields) -> Path:
+    base = {"id": "bao-so-9", "level": "khẩn cấp", "title": "Bão số 9 đổ bộ",
+            "text": "Bão số 9 đang đổ bộ vào đất liền, bà con ở yên trong nhà.",
+            "from": "2026-12-07 14:00", "expires": "2026-12-08 14:00", "issued": "2026-12-07 14:00",
+            "targets": "all", "repeat_every": "2h"}
+    base.update(fields)
+    lines = [f"{k}: {v}" for k, v in base.items() if v is not None]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Airings:
+    """The `air` callable of a commune in the unit tests: records (id, sentence) and says handed over."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+        self.daemon_running = True
+
+    def __call__(self, document, sentence) -> bool:
+        if not self.daemon_running:
+            return False
+        self.calls.append((document["id"], sentence))
+        return True
+
+
+def make_commune(root: Path, public: str, clock: FakeClock, *, name: str = "xa-001", tags=(), approve=False,
+                 air=None) -> Commune:
+    def speak(text: str, base: Path) -> Path:           # stands in for the TTS in the unit tests only
+        out = base.with_name(base.name + ".wav")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"RIFF")
+        return out
+
+    return Commune(inbox=Inbox(root / "var" / "inbox.sqlite"), public_key=load_public_key(public), name=name,
+                   root=root, now=clock, air=air or Airings(), speak=speak, tags=tuple(tags), approve=approve)
