@@ -20,7 +20,7 @@ COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "voices", "check", "settings",
     "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
-    "fetch", "province",
+    "fetch", "province", "inbox",
     "web", "users",
 )
 

@@ -72,7 +72,7 @@ def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemo
                             *((shared / "schedules", shared / "scripts_vi") if shared else ())])
     daemon = Daemon(core, settings=settings, builder=builder, inputs=inputs, lock=DaemonLock(spool_dir))
     if getattr(station, "province", None) is not None and station.province.public_key and station.province.source:
-        from broadcast.province.bulletins.hook import attach_listener     # province bulletins while running
+        from broadcast.province.bulletins.hook import attach_listener  # province bulletins while running
         attach_listener(daemon, station)
     return daemon
 

@@ -58,6 +58,7 @@ class Commune:
     tags: Sequence[str] = ()
     approve: bool = False                       # ưu tiên waits for the commune's approval
     schedules: str = "schedules"
+    check: Callable[[str, bytes], None] | None = None    # (file name, content): InputError if the schedule refuses it
     events: list[str] = field(default_factory=list)
 
     # -- receiving
@@ -94,7 +95,11 @@ class Commune:
             self._air_urgent(self.inbox.get(document["id"]), now)
         elif level == "uu-tien":
             self.inbox.store(document, "cho-xep-lich", now)
-            self.schedule(document["id"])
+            try:
+                self.schedule(document["id"])
+            except InputError as exc:           # the commune lacks the template...: the officer sees why
+                self.inbox.set_state(document["id"], "cho-xep-lich", note=f"chưa tự xếp lịch được: {exc}")
+                self.events.append(f"Bản tin ưu tiên {document['id']} chưa vào lịch: {exc}")
         else:
             self.inbox.store(document, "cho-xep-lich", now)
         return self.inbox.get(document["id"])["state"]
@@ -121,7 +126,10 @@ class Commune:
         document = row["document"]
         entry = self._announcement(document, list(slots), list(days))
         path = self.root / self.schedules / "thong-bao" / f"{PREFIX}{bulletin_id}.yaml"
-        write_text_atomic(path, _yaml(entry))
+        text = _yaml(entry)
+        if self.check is not None:
+            self.check(path.name, text.encode("utf-8"))
+        write_text_atomic(path, text)
         self.inbox.set_state(bulletin_id, "da-len-lich", schedule_file=str(path.relative_to(self.root)))
         return path
 

@@ -95,6 +95,22 @@ def recording_fetcher(base_url: str, timeout: float):
     return fetch
 
 
+def schedule_checker(station: Any):
+    """The `check(name, content)` callable: the station's schedule loader reads the file before it is written."""
+
+    def check(name: str, content: bytes) -> None:
+        from broadcast.build import Toolkit
+        from broadcast.schedule import load_schedule
+
+        toolkit = Toolkit.from_station(station)
+        shared = (station.province_dir / "schedules",) if station.province_dir else ()
+        load_schedule(station.path(station.paths.schedules), library=toolkit.library, station_root=station.root,
+                      require_approval=station.programme.require_approval, include=shared,
+                      limits=station.yaml_limits, replacing={name: content})
+
+    return check
+
+
 def _spool_dir(station: Any) -> Path:
     from broadcast.play.state import state_paths
 

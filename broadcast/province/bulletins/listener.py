@@ -138,12 +138,21 @@ class Listener:
 
 
 def commune_for_station(station: Any, *, now: Callable[[], datetime] | None = None,
-                        inbox: Inbox | None = None) -> tuple[Commune, str]:
-    """The `Commune` of a station with its real side effects, and the province's base URL."""
-    from broadcast.province.bulletins.airing import recording_fetcher, speaker, urgent_airer
+                        inbox: Inbox | None = None, linked: bool = True) -> tuple[Commune, str]:
+    """The `Commune` of a station with its real side effects, and the province's base URL.
+
+    `linked=False` (the officer scheduling or dismissing what is already in the inbox) needs no
+    province address or key."""
+    from broadcast.province.bulletins.airing import recording_fetcher, schedule_checker, speaker, urgent_airer
     from broadcast.province.signing import load_public_key
 
     p = station.province
+    clock = now or (lambda: datetime.now(station.tz))
+    if not linked:
+        return Commune(inbox=inbox or Inbox(inbox_path(station)), public_key=None, name="", root=station.root,
+                       now=clock, air=urgent_airer(station, clock), speak=speaker(station),
+                       approve=bool(p.approve_bulletins), schedules=str(station.paths.schedules),
+                       check=schedule_checker(station)), ""
     if not p.source:
         raise ConfigError("chưa có [province] source: xã chưa nối với tỉnh",
                           hint="ghi địa chỉ tỉnh cấp vào broadcast.toml, ví dụ "
@@ -152,12 +161,11 @@ def commune_for_station(station: Any, *, now: Callable[[], datetime] | None = No
         raise ConfigError("chưa có khóa công khai của tỉnh ([province] public_key): không nhận bản tin",
                           hint="chép dòng khóa công khai tỉnh gửi vào broadcast.toml")
     base, name = split_source(p.source)
-    clock = now or (lambda: datetime.now(station.tz))
     commune = Commune(inbox=inbox or Inbox(inbox_path(station)), public_key=load_public_key(p.public_key),
                       name=name, root=station.root, now=clock, air=urgent_airer(station, clock),
                       speak=speaker(station), fetch_recording=recording_fetcher(base, float(p.timeout_s)),
                       tags=tuple(p.tags), approve=bool(p.approve_bulletins),
-                      schedules=str(station.paths.schedules))
+                      schedules=str(station.paths.schedules), check=schedule_checker(station))
     return commune, base
 
 
@@ -171,12 +179,9 @@ def start_for_station(station: Any, log: Callable[[str], None] | None = None) ->
     if p is None or not p.source or not p.public_key:
         return None
     commune, base = commune_for_station(station)
-    reporter = None
-    try:
-        from broadcast.province.bulletins.reports import reporter_for_station
-        reporter = reporter_for_station(station, base, commune.inbox)
-    except ImportError:
-        reporter = None
+    from broadcast.province.bulletins.reports import reporter_for_station
+
+    reporter = reporter_for_station(station, base, commune.name, commune.inbox)
     return Listener(commune, base, timeout_s=float(p.timeout_s), reporter=reporter,
                     report_every_s=float(p.report_every_s), log=log).start()
 

@@ -1,0 +1,175 @@
+"""The link on loopback: `broadcast province serve --db` as a process, communes' listeners and `broadcast run`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from bulletin_helpers import bulletin_yaml, keys
+from click.testing import CliRunner
+
+from broadcast.cli import cli
+from broadcast.play.spool import INCOMING, DaemonLock
+from broadcast.province.bulletins.listener import Listener, commune_for_station, fetch_documents
+from broadcast.station.config import load_station
+
+BROADCAST = [sys.executable, "-m", "broadcast"]
+WAIT_S = 60.0                       # generous: the machine is shared and loaded
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout=WAIT_S, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def province(tmp_path, station_copier):
+    """A province server process with three communes: (base URL, db, key path, public key, station folders)."""
+    _, public, key_path = keys(tmp_path)
+    stations = []
+    port = free_port()
+    for n in (1, 2, 3):
+        root = station_copier(tmp_path / f"xa-00{n}")
+        with (root / "broadcast.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f'\n[province]\nsource = "http://127.0.0.1:{port}/xa-00{n}"\npublic_key = "{public}"\n'
+                         'timeout_s = 5\n')
+        stations.append(root)
+    db = tmp_path / "tinh" / "tinh.sqlite"
+    server = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", *map(str, stations), "--db", str(db),
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return urllib.request.urlopen(f"{base}/api/status", timeout=1).status == 200
+        except OSError:
+            return server.poll() is not None
+    wait_for(up)
+    assert server.poll() is None, server.stderr.read()
+    yield base, db, key_path, public, stations
+    server.terminate()
+    server.wait(10)
+
+
+def add(db, key_path, file):
+    result = CliRunner().invoke(cli, ["province", "bulletin", "add", str(file), "--db", str(db), "--key",
+                                      str(key_path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_long_poll_answers_as_soon_as_a_bulletin_is_signed(province, tmp_path):
+    base, db, key_path, _, _ = province
+    assert fetch_documents(base, 0, 0, 5) == []                       # plain polling: at once, empty
+    started = time.monotonic()
+    out = {}
+
+    def later():
+        time.sleep(0.5)
+        out["added"] = add(db, key_path, bulletin_yaml(tmp_path))
+    import threading
+    thread = threading.Thread(target=later)
+    thread.start()
+    documents = fetch_documents(base, 0, 30, 5)
+    thread.join()
+    assert [json.loads(d["document"])["id"] for d in documents] == ["bao-so-9"]
+    assert time.monotonic() - started < 25                           # woken, not timed out
+    assert fetch_documents(base, 1, 0, 5) == []                      # resumes after the last number
+
+
+def test_khan_cap_reaches_three_communes_spools_and_cancel_stops_the_repeats(province, tmp_path):
+    base, db, key_path, _, stations = province
+    listeners, locks = [], []
+    for root in stations:
+        station = load_station(root)
+        lock = DaemonLock(root / "var" / "spool")                   # a running daemon, as far as announce knows
+        lock.acquire()
+        locks.append(lock)
+        commune, _ = commune_for_station(station)
+        listeners.append(Listener(commune, base, wait_s=20, timeout_s=5, tick_s=0.2).start())
+    try:
+        add(db, key_path, bulletin_yaml(tmp_path, issued=None, **{"from": None},
+                                        expires="2099-12-31 23:00"))
+        for root in stations:
+            meta_file = wait_for(lambda root=root: next((root / "var" / "spool" / INCOMING).glob("*.json"), None))
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            assert meta["priority"] == "khan-cap" and meta["bulletin"] == "bao-so-9"
+            assert (root / "var" / "spool" / INCOMING / meta["audio"]).is_file()
+        result = CliRunner().invoke(cli, ["province", "bulletin", "cancel", "bao-so-9", "--db", str(db),
+                                          "--key", str(key_path)])
+        assert result.exit_code == 0, result.output
+        for listener in listeners:
+            wait_for(lambda listener=listener: listener.commune.inbox.get("bao-so-9")["state"] == "da-huy")
+    finally:
+        for listener in listeners:
+            listener.stop()
+        for lock in locks:
+            lock.release()
+
+
+def test_inbox_sync_then_the_officer_schedules_a_thong_thuong_bulletin(province, tmp_path, monkeypatch):
+    base, db, key_path, _, stations = province
+    add(db, key_path, bulletin_yaml(tmp_path, level="thông thường", repeat_every=None,
+                                    expires="2099-12-31 23:00"))
+    monkeypatch.setenv("BROADCAST_STATION", str(stations[0]))
+    result = CliRunner().invoke(cli, ["inbox", "--sync"])
+    assert result.exit_code == 0, result.output
+    assert "chờ xếp lịch" in result.output and "bao-so-9" in result.output
+    again = CliRunner().invoke(cli, ["inbox", "schedule", "bao-so-9", "--slots", "sang", "--days", "T2,T4"])
+    assert again.exit_code == 0, again.output
+    assert (stations[0] / "schedules" / "thong-bao" / "tinh-bao-so-9.yaml").is_file()
+    listing = CliRunner().invoke(cli, ["inbox"])
+    assert "đã lên lịch" in listing.output
+    wrong = CliRunner().invoke(cli, ["inbox", "schedule", "bao-so-9", "--slots", "khuya"])
+    assert wrong.exit_code == 2 and "khuya" in wrong.output
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_broadcast_run_airs_a_khan_cap_bulletin_through_its_listener(province, tmp_path):
+    base, db, key_path, _, stations = province
+    root = stations[0]
+    toml = root / "broadcast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'),
+                    encoding="utf-8")
+    daemon = subprocess.Popen([*BROADCAST, "--station", str(root), "run"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: (root / "var" / "spool" / "daemon.lock").exists() and _locked(root))
+        add(db, key_path, bulletin_yaml(tmp_path, issued=None, **{"from": None}, expires="2099-12-31 23:00"))
+        db_path = root / "var" / "asrun.sqlite"
+        wait_for(lambda: _aired(db_path, "bao-so-9"), timeout=90)
+    finally:
+        daemon.terminate()
+        daemon.wait(20)
+
+
+def _locked(root: Path) -> bool:
+    from broadcast.play.spool import daemon_alive
+    return daemon_alive(root / "var" / "spool")
+
+
+def _aired(db_path: Path, bulletin: str) -> bool:
+    import sqlite3
+    if not db_path.exists():
+        return False
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT title, origin FROM airings").fetchall()
+    return any("Bão số 9" in (title or "") for title, _ in rows)
