@@ -1,4 +1,4 @@
-"""`broadcast province bulletin add | cancel | list | from-cap`: the province's bulletins to its communes."""
+"""`broadcast province bulletin add | cancel | list | from-cap` and `province dashboard`: the province link."""
 
 from __future__ import annotations
 
@@ -113,3 +113,66 @@ def listing(db_path: str) -> None:
         expires = datetime.fromisoformat(row["expires"]).astimezone(PROVINCE_TZ)
         click.echo(f"{row['seq']:>4}  {row['id']:<28} {LEVEL_NAMES[row['level']]:<13} đến {expires:%H:%M %d/%m}"
                    f"  {row['ended']:<8} {row['title']}")
+
+
+@click.command("dashboard")
+@db_option
+@click.option("--month", "month_text", metavar="YYYY-MM", help="Bảng tháng theo từng xã (mặc định: chỉ tình hình hiện tại).")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ghi bảng tháng ra tệp XLSX (cùng --month).")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (tình hình hiện tại).")
+def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_json: bool) -> None:
+    """Tình hình các xã theo báo cáo gửi lên: liên lạc, trạng thái, chương trình, bản tin và độ trễ.
+
+    Trạng thái: đang phát, im lặng (có liên lạc, không phát), mất kết nối (quá 15 phút không
+    báo cáo). Trang web cùng nội dung: http://MÁY:CỔNG/bang-dieu-khien của 'province serve --db'.
+
+    \b
+    Ví dụ:
+      broadcast province dashboard --db tinh.sqlite
+      broadcast province dashboard --db tinh.sqlite --month 2026-12 --xlsx thang-12.xlsx
+    """
+    import json
+    import re
+
+    from broadcast.atomic import write_bytes_atomic
+    from broadcast.province.bulletins.dashboard import ago, communes, deliveries, month, status_document
+    from broadcast.province.bulletins.reportstore import ReportStore
+
+    if not Path(db_path).is_file():
+        raise InputError(f"chưa có cơ sở dữ liệu của tỉnh '{db_path}'", hint="ghi đúng --db (tệp của 'province serve --db')")
+    now = datetime.now(PROVINCE_TZ)
+    store = ReportStore(Path(db_path))
+    try:
+        if month_text:
+            found = re.fullmatch(r"(\d{4})-(\d{2})", month_text)
+            if not found or not 1 <= int(found.group(2)) <= 12:
+                raise InputError(f"tháng '{month_text}' không hợp lệ", hint="ghi dạng 2026-12")
+            year, number = int(found.group(1)), int(found.group(2))
+            if xlsx_path:
+                from broadcast.province.bulletins.dashboard_page import month_xlsx
+                write_bytes_atomic(xlsx_path, month_xlsx(store, year, number))
+                click.echo(f"Đã ghi {xlsx_path}")
+                return
+            for row in month(store, year, number):
+                p50 = "" if row["urgent_delay_p50_s"] is None else f"{row['urgent_delay_p50_s']:.0f}"
+                worst = "" if row["urgent_delay_max_s"] is None else f"{row['urgent_delay_max_s']:.0f}"
+                click.echo(f"{row['commune']:<16} phát {row['minutes_aired']:>7.1f}/{row['minutes_planned']:<7.1f} phút  "
+                           f"bản tin {row['bulletins_aired']:>3}  khẩn {row['urgent']:>2} trễ p50 {p50:>4} s, max {worst:>4} s")
+            return
+        if xlsx_path:
+            raise InputError("--xlsx cần --month", hint="ví dụ: --month 2026-12 --xlsx thang-12.xlsx")
+        if as_json:
+            click.echo(json.dumps(status_document(store, now), ensure_ascii=False, indent=2))
+            return
+        rows = communes(store, now)
+        if not rows:
+            click.echo("Chưa xã nào gửi báo cáo.")
+        for c in rows:
+            planned = "?" if c.planned_today is None else c.planned_today
+            click.echo(f"{c.name:<16} {c.state:<13} {ago(c.last_contact, now):<16} hôm nay {c.aired_today}/{planned}")
+        for d in deliveries(store):
+            delay = "chưa phát" if d["delay_s"] is None else f"trễ {d['delay_s']:.0f} s"
+            click.echo(f"  bản tin {d['bulletin']:<24} {d['commune']:<16} {d['state'] or '':<14} {delay}")
+    finally:
+        store.close()

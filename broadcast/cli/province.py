@@ -115,8 +115,10 @@ def serve(folders, more, listing, bind, port, db_path) -> None:
     from broadcast.station.config import load_station
 
     served: dict[str, Path] = {}
+    province = ""
     for folder in station_set([*folders, *more], listing):
         station = load_station(folder)
+        province = province or station.station.province
         if folder.name in served:
             raise InputError(f"hai thư mục đài cùng tên '{folder.name}'", path=str(folder),
                              hint="mỗi xã một tên thư mục riêng (tên đó là địa chỉ tải của xã)")
@@ -124,7 +126,7 @@ def serve(folders, more, listing, bind, port, db_path) -> None:
     try:
         if db_path:
             from broadcast.province.bulletins.server import open_link_server
-            server = open_link_server(served, Path(db_path), bind, port)
+            server = open_link_server(served, Path(db_path), bind, port, province=province)
         else:
             server = make_server(served, bind, port)
     except OSError as exc:
@@ -158,6 +160,7 @@ def keygen(key_file: Path) -> None:
     click.echo(f'[province]\npublic_key = "{public}"')
 
 
-from broadcast.cli.bulletin import bulletin  # noqa: E402 - `province bulletin ...` in its own module
+from broadcast.cli.bulletin import bulletin, dashboard  # noqa: E402 - the link's commands in their own module
 
 command.add_command(bulletin)
+command.add_command(dashboard)

@@ -7,6 +7,9 @@
                                          one is signed; S = 0 answers at once (plain polling, proxies)
     GET  /api/recordings/<sha256>        a bulletin's recording (the commune checks the hash)
     GET  /api/status                     {"province": ..., "last": N, "time": ISO}
+    GET  /api/dashboard                  the dashboard as JSON (docs/schemas/status.schema.json)
+    GET  /bang-dieu-khien                the dashboard page (read-only HTML, no script), and
+         /bang-dieu-khien/thang-YYYY-MM.xlsx  the month table per commune
     POST /api/reports                    a commune's signed report (see `reportstore`); 200 with
                                          {"stored": true|false} (false: already had it), 4xx refused
 
@@ -17,6 +20,7 @@ wakes every waiting request at once, so a hundred open requests cost one query p
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -25,11 +29,13 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from broadcast.province.bulletins.registry import Registry
 from broadcast.province.serve import DayHandler, make_server
 
 MAX_WAIT_S = 60.0
+PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REPORT_BYTES = 1 << 20
 
 
@@ -69,6 +75,8 @@ class LinkHandler(DayHandler):
 
     def _answer(self, *, body: bool) -> None:
         url = urlsplit(self.path)
+        if url.path.rstrip("/") == "/bang-dieu-khien" or url.path.startswith("/bang-dieu-khien/"):
+            return self._dashboard(url.path, body=body)
         if not url.path.startswith("/api/"):
             return super()._answer(body=body)
         query = parse_qs(url.query)
@@ -88,10 +96,43 @@ class LinkHandler(DayHandler):
                                                    "last": registry.last_seq(),
                                                    "time": datetime.now(UTC).isoformat(timespec="seconds")},
                                    body=body)
+        if url.path == "/api/dashboard" and self.server.reports is not None:  # type: ignore[attr-defined]
+            from broadcast.province.bulletins.dashboard import status_document
+
+            return self._send_json(HTTPStatus.OK, status_document(self.server.reports, _now(),  # type: ignore[attr-defined]
+                                                                  sorted(self.server.stations)), body=body)  # type: ignore[attr-defined]
         if url.path.startswith("/api/recordings/"):
             path = registry.recording_path(url.path.rsplit("/", 1)[-1])
             return self._send_file(path, body=body) if path else self._not_found(body)
         return self._not_found(body)
+
+    def _dashboard(self, path: str, *, body: bool) -> None:
+        """The read-only dashboard page, or a month's XLSX (`/bang-dieu-khien/thang-2026-12.xlsx`)."""
+        from broadcast.province.bulletins.dashboard_page import month_xlsx, page
+
+        reports = self.server.reports                  # type: ignore[attr-defined]
+        if reports is None:
+            return self._not_found(body)
+        match = re.fullmatch(r"/bang-dieu-khien/thang-(\d{4})-(\d{2})\.xlsx", path)
+        if match and 1 <= int(match.group(2)) <= 12:
+            data = month_xlsx(reports, int(match.group(1)), int(match.group(2)))
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            extra = {"Content-Disposition": f"attachment; filename=thang-{match.group(1)}-{match.group(2)}.xlsx"}
+        elif path.rstrip("/") == "/bang-dieu-khien":
+            data = page(reports, _now(), names=sorted(self.server.stations),  # type: ignore[attr-defined]
+                        province=self.server.province).encode("utf-8")  # type: ignore[attr-defined]
+            kind, extra = "text/html; charset=utf-8", {}
+        else:
+            return self._not_found(body)
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server naming
         if urlsplit(self.path).path != "/api/reports" or self.server.reports is None:  # type: ignore[attr-defined]
@@ -101,11 +142,16 @@ class LinkHandler(DayHandler):
         except ValueError:
             length = -1
         if not 0 < length <= MAX_REPORT_BYTES:
+            self.close_connection = True            # the unread body must not be taken for the next request
             return self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > 0 else HTTPStatus.LENGTH_REQUIRED,
                                    {"error": f"báo cáo phải có độ dài, tối đa {MAX_REPORT_BYTES} byte"})
         data = self.rfile.read(length)
         status, answer = self.server.reports.receive(data)  # type: ignore[attr-defined]
         self._send_json(status, answer)
+
+
+def _now() -> datetime:
+    return datetime.now(PROVINCE_TZ)
 
 
 def make_link_server(stations: Mapping[str, Path], registry: Registry, host: str = "127.0.0.1", port: int = 0, *,
@@ -127,9 +173,11 @@ def stop_link_server(server: ThreadingHTTPServer) -> None:
 
 
 def open_link_server(stations: Mapping[str, Path], db_path: Path, host: str = "127.0.0.1",
-                     port: int = 0) -> ThreadingHTTPServer:
-    """`broadcast province serve --db`: the registry and the report store on `db_path`."""
+                     port: int = 0, *, province: str = "") -> ThreadingHTTPServer:
+    """`broadcast province serve --db`: the registry and the report store on `db_path`; reports
+    are taken from the served communes only."""
     from broadcast.province.bulletins.reportstore import ReportStore
 
     registry = Registry(db_path)
-    return make_link_server(stations, registry, host, port, reports=ReportStore(db_path))
+    return make_link_server(stations, registry, host, port, province=province,
+                            reports=ReportStore(db_path, known=stations))
