@@ -37,6 +37,7 @@ def bulletin() -> None:
       broadcast province bulletin add bao-so-9.yaml --key tinh.key
       broadcast province bulletin cancel bao-so-9 --key tinh.key
       broadcast province bulletin list
+      broadcast province bulletin from-cap canh-bao.xml --geocode ISO3166-2=VN-25 -o bao.yaml
     """
 
 
@@ -89,6 +90,66 @@ def cancel(bulletin_id: str, db_path: str, key_path: str | None, reason: str) ->
     with Registry(Path(db_path)) as registry:
         signed = registry.cancel(bulletin_id, key, now=datetime.now(PROVINCE_TZ), reason=reason)
     click.echo(f"Đã ký và gửi lệnh hủy số {signed['seq']} cho bản tin {bulletin_id}.")
+
+
+@bulletin.command("from-cap")
+@click.argument("source", metavar="TỆP|URL")
+@click.option("--geocode", "geocodes", multiple=True, metavar="TÊN=MÃ",
+              help="Mã vùng của tỉnh trong cảnh báo, ví dụ ISO3166-2=VN-25 (ghi nhiều lần được).")
+@click.option("--polygon", "polygons", multiple=True, metavar="'VĨ,KINH ...'",
+              help="Đa giác ranh giới tỉnh: các cặp vĩ độ,kinh độ cách nhau dấu cách, cặp cuối trùng cặp đầu.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ghi bản nháp ra tệp YAML (mặc định in ra màn hình).")
+def from_cap(source: str, geocodes: tuple[str, ...], polygons: tuple[str, ...], output: Path | None) -> None:
+    """Soạn bản nháp bản tin (khẩn cấp hoặc ưu tiên) từ một cảnh báo CAP 1.2.
+
+    Cảnh báo sai cấu trúc, có DTD/thực thể XML, không phải cảnh báo thật (Test, Exercise) hoặc
+    không liên quan đến vùng của tỉnh (--geocode, --polygon) thì bị từ chối kèm lý do. Bản nháp
+    không tự gửi: người có thẩm quyền đọc lại rồi gửi bằng 'bulletin add'.
+
+    \b
+    Ví dụ:
+      broadcast province bulletin from-cap canh-bao.xml --geocode ISO3166-2=VN-25 -o bao.yaml
+      broadcast province bulletin from-cap canh-bao.xml --polygon "17.2,106.5 17.2,107.4 16.1,107.4 16.1,106.5 17.2,106.5"
+    """
+    from broadcast.atomic import write_text_atomic
+    from broadcast.province.bulletins.cap import MAX_BYTES, ProvinceArea, parse_alert, parse_polygon
+    from broadcast.province.bulletins.cap_draft import draft
+
+    codes = set()
+    for item in geocodes:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--geocode '{item}' không đúng dạng TÊN=MÃ", hint="ví dụ --geocode ISO3166-2=VN-25")
+        codes.add((name.strip(), value.strip()))
+    area = ProvinceArea(frozenset(codes), tuple(parse_polygon(p, "--polygon") for p in polygons))
+    data = _read_source(source, MAX_BYTES)
+    text = draft(parse_alert(data, where=source), tz=PROVINCE_TZ, area=area, source=source)
+    if not area.configured:
+        click.echo("Chú ý: chưa ghi vùng của tỉnh (--geocode, --polygon): không kiểm tra cảnh báo có liên quan.",
+                   err=True)
+    if output:
+        write_text_atomic(output, text)
+        click.echo(f"Đã ghi bản nháp {output}: đọc lại rồi gửi bằng 'broadcast province bulletin add {output}'.")
+    else:
+        click.echo(text, nl=False)
+
+
+def _read_source(source: str, limit: int) -> bytes:
+    """A CAP file's bytes (at most `limit` + 1, to tell it is too big), from a path or an http(s) URL."""
+    if source.startswith(("http://", "https://")):
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(source, timeout=30) as response:    # noqa: S310 - scheme checked
+                return response.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"không tải được cảnh báo CAP: {getattr(exc, 'reason', exc)}", path=source) from None
+    try:
+        with open(source, "rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"không đọc được tệp cảnh báo: {exc.strerror}", path=source) from None
 
 
 @bulletin.command("list")

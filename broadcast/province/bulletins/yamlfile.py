@@ -108,6 +108,9 @@ class _Reader:
             self.error("expires", "thiếu hạn 'expires' của bản tin", "ví dụ: expires: 2026-12-08 14:00")
         elif doc["expires"] and doc["valid_from"] and doc["expires"] <= doc["valid_from"]:
             self.error("expires", "hạn 'expires' phải sau thời điểm bắt đầu 'from'")
+        elif doc["expires"] and datetime.fromisoformat(doc["expires"]) <= now:
+            self.error("expires", f"bản tin đã hết hạn lúc {doc['expires']}: các xã sẽ không phát",
+                       "sửa 'expires' thành một thời điểm sắp tới")
         doc["targets"] = self.targets()
         zones = plain(raw.get("zones", []))
         if isinstance(zones, str):
