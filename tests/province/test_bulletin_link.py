@@ -173,3 +173,36 @@ def _aired(db_path: Path, bulletin: str) -> bool:
     with sqlite3.connect(db_path) as db:
         rows = db.execute("SELECT title, origin FROM airings").fetchall()
     return any("Bão số 9" in (title or "") for title, _ in rows)
+
+
+def tone_wav(path: Path, seconds: float = 2.0, rate: int = 16000) -> Path:
+    import math
+    import struct
+    import wave
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / rate)))
+                                 for n in range(int(seconds * rate))))
+    return path
+
+
+def test_a_recorded_khan_cap_bulletin_airs_the_recording_after_its_intro(province, tmp_path):
+    base, db, key_path, _, stations = province
+    root = stations[0]
+    lock = DaemonLock(root / "var" / "spool")
+    lock.acquire()
+    commune, _ = commune_for_station(load_station(root))
+    tone_wav(tmp_path / "ghi-am.wav")
+    add(db, key_path, bulletin_yaml(tmp_path, issued=None, text=None, recording="ghi-am.wav",
+                                    expires="2099-12-31 23:00", **{"from": None}))
+    listener = Listener(commune, base, wait_s=0, timeout_s=5)
+    try:
+        assert listener.poll(0) == 1
+        [meta_file] = (root / "var" / "spool" / INCOMING).glob("*.json")
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        assert meta["bulletin"] == "bao-so-9" and meta["duration_s"] > 2.0
+        assert commune.inbox.get("bao-so-9")["state"] == "dang-lap-lai"
+    finally:
+        lock.release()

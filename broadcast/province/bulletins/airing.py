@@ -23,8 +23,11 @@ from broadcast.model import Priority
 from broadcast.play import spool
 
 
-def urgent_airer(station: Any, now: Any):
-    """The `air(document, sentence)` callable of a station: True once the daemon has the announcement."""
+def urgent_airer(station: Any, now: Any, fetch_recording: Any = None):
+    """The `air(document, sentence)` callable of a station: True once the daemon has the announcement.
+
+    A recorded bulletin airs as the spoken pre-roll (and issue time on a repeat) followed by
+    the recording, fetched once from the province (`fetch_recording`) and kept under var/."""
     spool_dir = _spool_dir(station)
 
     def air(document: Mapping[str, Any], sentence: str | None) -> bool:
@@ -34,16 +37,38 @@ def urgent_airer(station: Any, now: Any):
 
         toolkit = Toolkit.from_station(station)
         when: datetime = now()
-        text = content_text(toolkit, document, station)
-        announcement = build_announcement(
-            toolkit, station.path(station.paths.state) / "announcements",
-            text=f"{sentence} {text}" if sentence else text, priority=Priority.KHAN_CAP, now=when)
-        meta = {**announcement.meta, "title": document["title"], "bulletin": document["id"],
-                "bulletin_seq": document["seq"], "zones": list(document.get("zones") or []), "source": "tinh",
-                "id": f"{when:%Y-%m-%d}-tinh-{document['id']}-{when:%H%M%S}"}
-        return spool.submit(spool_dir, announcement.audio, meta, now=when)
+        out_dir = station.path(station.paths.state) / "announcements"
+        recorded = "recording" in document["content"]
+        text = f"Bản tin của tỉnh: {document['title']}." if recorded else content_text(toolkit, document, station)
+        announcement = build_announcement(toolkit, out_dir, text=f"{sentence} {text}" if sentence else text,
+                                          priority=Priority.KHAN_CAP, repeat=1 if recorded else None, now=when)
+        audio_path, meta = announcement.audio, dict(announcement.meta)
+        if recorded:
+            audio_path, meta["duration_s"] = _with_recording(toolkit, announcement.audio, document, out_dir,
+                                                             fetch_recording)
+        meta.update({"title": document["title"], "bulletin": document["id"], "bulletin_seq": document["seq"],
+                     "zones": list(document.get("zones") or []), "source": "tinh",
+                     "id": f"{when:%Y-%m-%d}-tinh-{document['id']}-{when:%H%M%S}"})
+        return spool.submit(spool_dir, audio_path, meta, now=when)
 
     return air
+
+
+def _with_recording(toolkit: Any, intro: Path, document: Mapping[str, Any], out_dir: Path,
+                    fetch_recording: Any) -> tuple[Path, float]:
+    """The spoken intro, a gap, then the bulletin's recording, in one levelled file."""
+    from broadcast import audio
+
+    if fetch_recording is None:
+        raise DeliveryError("không tải được tệp ghi âm của bản tin (chưa nối với tỉnh)")
+    kept = sorted(out_dir.glob(f"tinh-{document['id']}.*"))
+    recording = kept[0] if kept else fetch_recording(document, out_dir / f"tinh-{document['id']}")
+    out = intro.with_name(f"{intro.stem}-ghi-am{intro.suffix}")
+    result = audio.assemble([audio.Clip(intro), audio.Silence(toolkit.station.programme.gap_s),
+                             audio.Clip(recording, trim=True)], out, toolkit.audio_format,
+                            {"title": document["title"], "artist": toolkit.station.station_title},
+                            store=toolkit.cache.root)
+    return out, round(result.duration_s, 3)
 
 
 def content_text(toolkit: Any, document: Mapping[str, Any], station: Any) -> str:

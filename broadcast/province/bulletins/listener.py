@@ -161,9 +161,10 @@ def commune_for_station(station: Any, *, now: Callable[[], datetime] | None = No
         raise ConfigError("chưa có khóa công khai của tỉnh ([province] public_key): không nhận bản tin",
                           hint="chép dòng khóa công khai tỉnh gửi vào broadcast.toml")
     base, name = split_source(p.source)
+    fetch = recording_fetcher(base, float(p.timeout_s))
     commune = Commune(inbox=inbox or Inbox(inbox_path(station)), public_key=load_public_key(p.public_key),
-                      name=name, root=station.root, now=clock, air=urgent_airer(station, clock),
-                      speak=speaker(station), fetch_recording=recording_fetcher(base, float(p.timeout_s)),
+                      name=name, root=station.root, now=clock, air=urgent_airer(station, clock, fetch),
+                      speak=speaker(station), fetch_recording=fetch,
                       tags=tuple(p.tags), approve=bool(p.approve_bulletins),
                       schedules=str(station.paths.schedules), check=schedule_checker(station))
     return commune, base
