@@ -155,10 +155,16 @@ def _content_type(name: str) -> str:
             ".mp3": "audio/mpeg", ".wav": "audio/wav"}.get(Path(name).suffix, "application/octet-stream")
 
 
+class _Server(ThreadingHTTPServer):
+    """A backlog for a province's communes connecting at once (socketserver's default is 5)."""
+
+    request_queue_size = 256
+
+
 def make_server(stations: Mapping[str, Path], host: str = "127.0.0.1", port: int = 0, *,
                 handler: type[DayHandler] = DayHandler, verbose: bool = False) -> ThreadingHTTPServer:
     """A server for `stations` (URL name -> that station's audio_out folder); port 0 picks a free one."""
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     server.stations = dict(stations)            # type: ignore[attr-defined]
     server.verbose = verbose                    # type: ignore[attr-defined]

@@ -206,3 +206,25 @@ def test_a_recorded_khan_cap_bulletin_airs_the_recording_after_its_intro(provinc
         assert commune.inbox.get("bao-so-9")["state"] == "dang-lap-lai"
     finally:
         lock.release()
+
+
+def test_a_commune_offline_through_two_bulletins_catches_up_without_the_expired_one(province, tmp_path):
+    from broadcast.province.bulletins.registry import Registry
+    from broadcast.province.bulletins.yamlfile import read_bulletin
+    from broadcast.province.signing import load_private_key
+    from bulletin_helpers import T0, TZ, Airings, FakeClock
+
+    base, db, key_path, _, stations = province
+    key = load_private_key(key_path)
+    with Registry(db) as registry:                   # signed while the commune was away, at 14:00
+        for file in (bulletin_yaml(tmp_path, id="het-roi", expires="2026-12-07 16:00"),
+                     bulletin_yaml(tmp_path, "b.yaml", id="con-han")):
+            registry.add(read_bulletin(file, tz=TZ, now=T0)[0], key, now=T0)
+    clock = FakeClock(T0.replace(hour=19))           # back on line at 19:00
+    commune, _ = commune_for_station(load_station(stations[1]), now=clock)
+    commune.air = Airings()
+    listener = Listener(commune, base, timeout_s=5)
+    assert listener.poll(0) == 2
+    assert commune.air.calls == [("con-han", None)]
+    assert {b["id"]: b["state"] for b in commune.inbox.all()} == {"het-roi": "het-han", "con-han": "dang-lap-lai"}
+    assert listener.poll(0) == 0                     # resumes after the last number: nothing twice
