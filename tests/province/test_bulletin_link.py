@@ -209,10 +209,11 @@ def test_a_recorded_khan_cap_bulletin_airs_the_recording_after_its_intro(provinc
 
 
 def test_a_commune_offline_through_two_bulletins_catches_up_without_the_expired_one(province, tmp_path):
+    from bulletin_helpers import T0, TZ, Airings, FakeClock
+
     from broadcast.province.bulletins.registry import Registry
     from broadcast.province.bulletins.yamlfile import read_bulletin
     from broadcast.province.signing import load_private_key
-    from bulletin_helpers import T0, TZ, Airings, FakeClock
 
     base, db, key_path, _, stations = province
     key = load_private_key(key_path)
