@@ -229,3 +229,33 @@ def test_a_commune_offline_through_two_bulletins_catches_up_without_the_expired_
     assert commune.air.calls == [("con-han", None)]
     assert {b["id"]: b["state"] for b in commune.inbox.all()} == {"het-roi": "het-han", "con-han": "dang-lap-lai"}
     assert listener.poll(0) == 0                     # resumes after the last number: nothing twice
+
+
+def test_a_rogue_server_at_the_province_address_gets_nothing_aired(tmp_path, station_copier):
+    """Someone else's server answering at the province's address, signing with its own key."""
+    import threading
+
+    from bulletin_helpers import T0, TZ, Airings, FakeClock
+
+    from broadcast.province.bulletins.registry import Registry
+    from broadcast.province.bulletins.server import make_link_server, stop_link_server
+    from broadcast.province.bulletins.yamlfile import read_bulletin
+
+    _, public, _ = keys(tmp_path, "tinh-that.key")
+    rogue_key = keys(tmp_path, "ke-gia.key")[0]
+    registry = Registry(tmp_path / "gia.sqlite")
+    registry.add(read_bulletin(bulletin_yaml(tmp_path), tz=TZ, now=T0)[0], rogue_key, now=T0)
+    server = make_link_server({}, registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    root = station_copier(tmp_path / "xa-001")
+    with (root / "broadcast.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[province]\nsource = "http://127.0.0.1:{port}/xa-001"\npublic_key = "{public}"\n')
+    try:
+        commune, base = commune_for_station(load_station(root), now=FakeClock())
+        commune.air = Airings()
+        assert Listener(commune, base, timeout_s=5).poll(0) == 1
+        assert commune.air.calls == [] and commune.inbox.all() == [] and commune.inbox.last_seq() == 0
+        assert [r["reason"] for r in commune.inbox.refusals()] == ["bad-signature"]
+    finally:
+        stop_link_server(server)

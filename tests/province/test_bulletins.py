@@ -264,3 +264,31 @@ def test_the_station_may_require_approval_of_uu_tien(tmp_path, station_dir):
 
 def test_issue_sentence_with_minutes():
     assert issue_sentence(T0.replace(hour=6, minute=5)) == "Bản tin phát hành lúc 6 giờ 5 phút ngày 7 tháng 12 năm 2026."
+
+
+@pytest.mark.parametrize("content", [
+    {"text": '"Tỉnh cấp gạo cứu trợ tại nhà văn hóa các thôn từ 7 giờ sáng mai."'},
+    {"text": None, "template": "thong_bao_chung", "values": "{noi_dung: Tỉnh cấp gạo cứu trợ.}"},
+])
+def test_an_uu_tien_bulletin_is_in_the_next_programme_ahead_of_ordinary_notices(tmp_path, station_dir, content):
+    """The real commune (its speaker and the station's schedule check) and `broadcast plan` on the result."""
+    from click.testing import CliRunner
+
+    from broadcast.cli import cli
+    from broadcast.province.bulletins.listener import commune_for_station
+    from broadcast.station.config import load_station
+
+    key, public, _ = keys(tmp_path)
+    with (station_dir / "broadcast.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[province]\nsource = "http://127.0.0.1:9/xa-001"\npublic_key = "{public}"\n')
+    [envelope] = signed(tmp_path, bulletin_yaml(tmp_path, level="ưu tiên", repeat_every=None,
+                                                title="Cấp gạo cứu trợ của tỉnh", **content), key=key)
+    commune, _ = commune_for_station(load_station(station_dir), now=FakeClock())
+    assert commune.receive(envelope) == "da-len-lich"
+    plan = CliRunner().invoke(cli, ["--station", str(station_dir), "plan", "--date", "2026-12-07"])
+    assert plan.exit_code == 0, plan.output
+    morning = plan.output.split("17:00")[0].splitlines()
+    notices = [line for line in morning if "Thông báo" in line]
+    mine = next(n for n, line in enumerate(notices) if "Cấp gạo cứu trợ của tỉnh" in line)
+    assert "ưu tiên" in notices[mine]
+    assert all("thường" in line for line in notices[mine + 1:]) and all("ưu tiên" in line for line in notices[:mine])
