@@ -82,7 +82,11 @@ class Inbox:
                 self.set_meta("last_seq", str(seq))
 
     def refuse(self, at: datetime, refusal: BulletinRefused) -> None:
+        """Record a refusal once: the same number refused for the same reason again is not a new row."""
         with self.lock:
+            if self.db.execute("SELECT 1 FROM refusals WHERE seq IS ? AND reason = ?",
+                               (refusal.seq, refusal.reason)).fetchone():
+                return
             self.db.execute("INSERT INTO refusals VALUES (?, ?, ?, ?)",
                             (at.isoformat(timespec="seconds"), refusal.seq, refusal.reason, str(refusal)))
 

@@ -82,10 +82,15 @@ class Listener:
         """Ask once; act on what came. Returns how many documents came."""
         documents = fetch_documents(self.base_url, self.commune.inbox.last_seq(), wait_s, self.timeout_s)
         self.connected.set()
+        refused = 0
         for envelope in sorted(documents, key=lambda e: e.get("seq", 0) if isinstance(e, dict) else 0):
             with self.lock:
-                self.commune.receive(envelope)
+                refused += self.commune.receive(envelope) == "refused"
         self._drain()
+        if documents and refused == len(documents):
+            # Nothing accepted, so the next request would get the same answer at once: wait first.
+            raise DeliveryError(f"máy chủ tỉnh gửi {refused} bản tin đều bị từ chối (xem 'broadcast inbox')",
+                                path=self.base_url, hint="kiểm tra [province] public_key và địa chỉ source")
         return len(documents)
 
     def tick(self) -> None:
