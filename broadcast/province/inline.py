@@ -1,7 +1,8 @@
 """The province graph run in this process, without a cluster: for a few communes the graph does not pay.
 
 `InlineClient` offers the part of `distributed.Client` that `graph.build_province` uses
-(`submit`, `gather`, `as_completed`, `scheduler_info`, `scheduler.address`) and runs each task
+(`submit`, `gather`, `as_completed`, `run`, `run_on_scheduler`, `scheduler_info`,
+`scheduler.address`) and runs each task
 at once, in this process, when it is submitted. A task given a failed future fails with the same
 error, as a Dask dependent does. Speech keys are still submitted once per distinct text, so
 communes share their common speech exactly as on a cluster; what is saved is the cluster's
@@ -73,6 +74,13 @@ class InlineClient:
 
     def as_completed(self, futures: Iterable[InlineFuture]) -> _Completed:
         return _Completed(futures)
+
+    def run(self, fn: Callable[[], Any]) -> dict[str, Any]:
+        """`Client.run`: `fn` on every worker, here the one process."""
+        return {"inline": fn()}
+
+    def run_on_scheduler(self, fn: Callable[[], Any]) -> Any:
+        return fn()
 
     def close(self) -> None:
         pass
