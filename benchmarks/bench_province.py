@@ -86,6 +86,14 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
     shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
     load_start = load()
     started = time.perf_counter()
+    if workers == 0:                                     # no cluster: each commune's build_day, one shared cache
+        from broadcast.province.inline import build_in_process
+
+        result = build_in_process(stations, [DAY], force=True)
+        assert not result.failures, result.failures
+        return {"seconds": time.perf_counter() - started, "cluster_s": 0.0, **result.summary(),
+                "client_mb": peak_mb(), "scheduler_mb": 0.0, "worker_mb": peak_mb(),
+                "worker_children_mb": peak_mb(resource.RUSAGE_CHILDREN), "load": (load_start, load())}
     with connect(workers=workers) as client:
         ready = time.perf_counter()
         result = build_province(stations, [DAY], client=client, force=True)

@@ -74,9 +74,14 @@ def build(folders, more, listing, day, days, scheduler, workers, key_path, force
         else:
             click.echo(f"{outcome.day:%d/%m/%Y} {name}: KHÔNG DỰNG ĐƯỢC: {outcome.message}", err=True)
 
-    with connect(scheduler, workers) as client:
-        result = build_province(stations, wanted, client=client, signing_key=key_path, force=force,
-                                on_outcome=show)
+    if workers == 0 and not scheduler:
+        from broadcast.province.inline import build_in_process
+
+        result = build_in_process(stations, wanted, signing_key=key_path, force=force, on_outcome=show)
+    else:
+        with connect(scheduler, workers or None) as client:
+            result = build_province(stations, wanted, client=client, signing_key=key_path, force=force,
+                                    on_outcome=show)
     summary = result.summary()
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -98,7 +98,7 @@ def connect(scheduler: str | None = None, workers: int | None = None):
     """A Dask client: to `scheduler` (tcp://host:8786) or to an embedded LocalCluster on loopback.
 
     Embedded workers are processes with one thread each (libespeak-ng is not thread-safe).
-    `workers=0`: no cluster, every task in this process (`province.inline.InlineClient`).
+    No cluster at all (`--workers 0`) is `province.inline.build_in_process`, not a client.
     """
     if scheduler:
         try:
@@ -110,11 +110,6 @@ def connect(scheduler: str | None = None, workers: int | None = None):
             yield client
         finally:
             client.close()
-        return
-    if workers == 0:                                   # in this process: no cluster to start
-        from broadcast.province.inline import InlineClient
-
-        yield InlineClient()
         return
     n = workers or os.cpu_count() or 1
     with warnings.catch_warnings():
@@ -157,7 +152,7 @@ def build_province(stations: Sequence[str | os.PathLike], days: Sequence[date], 
 
     speak: dict[str, Any] = {}                        # speech key -> its one future
     final: dict[Any, tuple[str, Any, date, Any]] = {}    # publish/sign future -> (folder, station, day, prepared)
-    waiting = client.as_completed(list(jobs)) if hasattr(client, "as_completed") else as_completed(list(jobs))
+    waiting = as_completed(list(jobs))
     for future in waiting:
         if future in jobs:
             folder, station, day = jobs.pop(future)

@@ -1,86 +1,67 @@
-"""The province graph run in this process, without a cluster: for a few communes the graph does not pay.
+"""The province build without a cluster (`province build --workers 0`): each commune's `build_day`, one shared cache.
 
-`InlineClient` offers the part of `distributed.Client` that `graph.build_province` uses
-(`submit`, `gather`, `as_completed`, `run`, `run_on_scheduler`, `scheduler_info`,
-`scheduler.address`) and runs each task
-at once, in this process, when it is submitted. A task given a failed future fails with the same
-error, as a Dask dependent does. Speech keys are still submitted once per distinct text, so
-communes share their common speech exactly as on a cluster; what is saved is the cluster's
-start-up (worker processes importing the pipeline), task transfers and pickling.
-`broadcast province build --workers 0` chooses it.
+For a few communes the Dask graph does not pay: worker processes start and import the pipeline,
+tasks are pickled, and the graph speaks every text before assembling, where `build_day` encodes
+each programme while it is still being spoken. Here every commune is built by `build_day` itself
+(the pipelined path of `broadcast build`), one after another, each with the province's shared
+speech cache (`[province] cache`): the first commune speaks the province's common texts, the
+next ones find them in the cache. The days are the ones `broadcast build` publishes; a key signs
+them as the graph does; a commune that fails fails alone.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from types import SimpleNamespace
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-
-class InlineFuture:
-    """A finished task: its value or its error."""
-
-    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
-        self.value, self.error = value, error
-
-    def result(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.value
+from broadcast.errors import BroadcastError
 
 
-class _Completed:
-    """`as_completed` over futures that are all finished: in order, `add` appends."""
+def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date], *,
+                     signing_key: str | os.PathLike | None = None, force: bool = False,
+                     on_outcome: Callable[[Any], None] | None = None) -> Any:
+    """Build and publish every station's `days` here; a `graph.ProvinceResult`."""
+    from broadcast.build import Toolkit, build_day
+    from broadcast.province.graph import Outcome, ProvinceResult, _signing_key
+    from broadcast.province.signing import ensure_signed
+    from broadcast.speak import SpeechCache
+    from broadcast.station.config import load_station
 
-    def __init__(self, futures: Iterable[InlineFuture]) -> None:
-        self.queue = deque(futures)
+    started = time.perf_counter()
+    result = ProvinceResult(workers=1, scheduler="trong tiến trình")
 
-    def add(self, future: InlineFuture) -> None:
-        self.queue.append(future)
+    def record(outcome: Outcome) -> None:
+        result.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
 
-    def __iter__(self) -> Iterator[InlineFuture]:
-        while self.queue:
-            yield self.queue.popleft()
-
-
-class InlineClient:
-    """Runs submitted tasks at once, in this process."""
-
-    scheduler = SimpleNamespace(address="trong tiến trình")
-
-    def __init__(self) -> None:
-        self.tasks = 0
-
-    def scheduler_info(self) -> dict[str, Any]:
-        return {"workers": {"inline": {}}}
-
-    def submit(self, fn: Callable[..., Any], *args: Any, key: str | None = None, pure: bool = False) -> InlineFuture:
-        self.tasks += 1
+    for folder in map(str, stations):
         try:
-            resolved = [a.result() if isinstance(a, InlineFuture) else a for a in args]
-            return InlineFuture(fn(*resolved))
-        except Exception as exc:  # noqa: BLE001 - a task's failure is its future's, as on a cluster
-            return InlineFuture(error=exc)
-
-    def gather(self, futures: Iterable[InlineFuture], errors: str = "raise") -> list[Any]:
-        out = []
-        for future in futures:
-            if future.error is None:
-                out.append(future.value)
-            elif errors != "skip":
-                raise future.error
-        return out
-
-    def as_completed(self, futures: Iterable[InlineFuture]) -> _Completed:
-        return _Completed(futures)
-
-    def run(self, fn: Callable[[], Any]) -> dict[str, Any]:
-        """`Client.run`: `fn` on every worker, here the one process."""
-        return {"inline": fn()}
-
-    def run_on_scheduler(self, fn: Callable[[], Any]) -> Any:
-        return fn()
-
-    def close(self) -> None:
-        pass
+            station = load_station(folder)
+            toolkit = Toolkit.from_station(station)
+        except BroadcastError as exc:
+            for day in days:
+                record(Outcome(folder, "", day, False, str(exc), exc.exit_code))
+            continue
+        if station.province.cache:
+            toolkit.cache = SpeechCache(station.path(station.province.cache))
+        key_path = _signing_key(station, signing_key)
+        for day in days:
+            try:
+                built = build_day(station, day, toolkit=toolkit, force=force)
+                if key_path:
+                    ensure_signed(built.directory, Path(key_path))
+            except BroadcastError as exc:
+                record(Outcome(folder, station.station.name, day, False, str(exc), exc.exit_code))
+                continue
+            result.synthesized += built.engine_calls
+            result.speech_items += sum(1 for p in built.programmes for i in p.get("items", ()) if i.get("spoken"))
+            record(Outcome(folder, station.station.name, day, True, programmes=len(built.programmes),
+                           encoded=built.encoded, reused=built.reused, unchanged=built.unchanged))
+    result.distinct_texts = result.synthesized
+    result.seconds = time.perf_counter() - started
+    return result
