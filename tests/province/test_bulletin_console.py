@@ -77,3 +77,30 @@ def test_roles_and_csrf_are_checked_on_the_server(console, station_dir):
     anonymous = TestClient(app, base_url="http://127.0.0.1")
     assert anonymous.get("/hop-thu-tinh", follow_redirects=False).status_code == 303
     assert not (station_dir / "schedules" / "thong-bao" / "tinh-hop-dan.yaml").exists()
+
+
+def test_a_pending_uu_tien_bulletin_is_approved_in_the_review_queue(station_dir, tmp_path, monkeypatch):
+    """[province] approve_bulletins: the bulletin waits in Duyệt like a commune notice, and is approved there."""
+    monkeypatch.setattr(accounts_module, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    station = load_station(station_dir)
+    accounts_module.Accounts(station.path(station.paths.state)).add("chu-tich", "duyet", PASSWORD)
+    key, public, _ = keys(tmp_path)
+    clock = FakeClock(T0)
+    commune = make_commune(station_dir, public, clock, approve=True)
+    with Registry(tmp_path / "tinh.sqlite") as registry:
+        registry.add(read_bulletin(bulletin_yaml(tmp_path, level="ưu tiên", repeat_every=None, text=None,
+                                                 template="thong_bao_chung",
+                                                 values="{noi_dung: Tỉnh cấp gạo cứu trợ.}"),
+                                   tz=clock().tzinfo, now=T0)[0], key, now=T0)
+        assert commune.receive(registry.after(0)[0]) == "da-len-lich"
+    app = create_app(Console.for_station(station, now=clock))
+    client, _, _ = signed_in(app, "chu-tich")
+    queue = client.get("/duyet")
+    assert queue.status_code == 200 and "Bão số 9 đổ bộ" in queue.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', queue.text).group(1)
+    version = re.search(r'name="version" value="(\d+)"', queue.text).group(1)
+    answer = client.post("/duyet/tinh-bao-so-9", data={"csrf": csrf, "version": version, "action": "approve"},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    text = (station_dir / "schedules" / "thong-bao" / "tinh-bao-so-9.yaml").read_text(encoding="utf-8")
+    assert "approved" in text and "chu-tich" in text

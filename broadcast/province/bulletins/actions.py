@@ -184,7 +184,9 @@ class Commune:
         entry.update({"from": start.date().isoformat(), "until": last.date().isoformat(),
                       "priority": LEVEL_PRIORITY[document["level"]].value,
                       "status": "pending" if self.approve and document["level"] == "uu-tien" else "approved",
-                      "tags": ["tinh"]})
+                      "tags": ["tinh"],
+                      # the console's review fields: a pending bulletin shows in Duyệt like a notice
+                      "author": "Tỉnh", "submitted_at": self.now().isoformat(timespec="seconds"), "version": 1})
         if slots:
             entry["slots"] = slots
         if days:
