@@ -80,7 +80,7 @@ def test_reports_are_counted_once_and_a_playing_row_is_updated(tmp_path, clock, 
     kept = next((reporter.queue).glob("*.json")).read_bytes()
     assert reporter.send_queued() == 1
     again = urllib.request.Request(f"{province.base}/api/reports", data=kept, method="POST")
-    with urllib.request.urlopen(again, timeout=5) as response:          # the same report resent
+    with urllib.request.urlopen(again, timeout=30) as response:          # the same report resent
         assert json.loads(response.read()) == {"stored": False}
     rows = province.store.query("SELECT row, status FROM airings WHERE kind = 'programme' ORDER BY row")
     assert [r["status"] for r in rows] == ["played", "played"]
@@ -115,7 +115,7 @@ def test_offline_reports_wait_on_disk_and_go_in_order(tmp_path, clock):
 def post(base, data: bytes):
     request = urllib.request.Request(f"{base}/api/reports", data=data, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -126,7 +126,7 @@ def oversized(base):
     import http.client
 
     host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
     connection.putrequest("POST", "/api/reports")
     connection.putheader("Content-Length", str((1 << 20) + 1))
     connection.endheaders(b"{}")
@@ -173,14 +173,14 @@ def test_dashboard_states_bulletin_delays_month_page_and_xlsx(tmp_path, clock, p
     assert names == {"xa-001": "im lặng", "xa-002": "mất kết nối"}
     clock.advance(minutes=16)
     assert communes(province.store, clock())[0].state == "mất kết nối"
-    with urllib.request.urlopen(f"{province.base}/bang-dieu-khien", timeout=5) as response:
+    with urllib.request.urlopen(f"{province.base}/bang-dieu-khien", timeout=30) as response:
         html = response.read().decode("utf-8")
     assert "bao-so-9" in html and "xa-001" in html and "<script" not in html
-    with urllib.request.urlopen(f"{province.base}/bang-dieu-khien/thang-2026-12.xlsx", timeout=5) as response:
+    with urllib.request.urlopen(f"{province.base}/bang-dieu-khien/thang-2026-12.xlsx", timeout=30) as response:
         data = response.read()
     from openpyxl import load_workbook
     sheet = load_workbook(io.BytesIO(data)).active
     assert [c.value for c in sheet[2]][:2] == ["xa-001", 10]
-    with urllib.request.urlopen(f"{province.base}/api/dashboard", timeout=5) as response:
+    with urllib.request.urlopen(f"{province.base}/api/dashboard", timeout=30) as response:
         status = json.loads(response.read())
     assert status["deliveries"][0]["bulletin"] == "bao-so-9"
