@@ -15,18 +15,26 @@ from typing import Any
 
 from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
 from broadcast.build.toolkit import Toolkit
+from broadcast.model import Programme
 from broadcast.plan.planner import Estimator
 from broadcast.plan.zones import plan_zones
+from broadcast.schedule.model import ZoneSpec
 from broadcast.schedule.zones import effective_zones
+
+
+def zone_plans(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
+               ) -> tuple[tuple[ZoneSpec, ...], dict[str, list[Programme]]]:
+    """The station's zones and each one's programmes of `day` (calibrated estimates)."""
+    station = toolkit.station
+    zones = effective_zones(schedule, station)
+    return zones, plan_zones(schedule, zones, day, tz=station.tz, library=toolkit.library,
+                             estimate=estimate or toolkit.estimator)
 
 
 def compose_zones(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
                   ) -> tuple[list[ComposedProgramme], list[str]]:
     """The day's distinct programmes (each with the zones that air it) in air order, and their hashes."""
-    station = toolkit.station
-    zones = effective_zones(schedule, station)
-    per_zone = plan_zones(schedule, zones, day, tz=station.tz, library=toolkit.library,
-                          estimate=estimate or toolkit.estimator)
+    zones, per_zone = zone_plans(toolkit, schedule, day, estimate=estimate)
     slots: dict[tuple, dict[str, tuple[ComposedProgramme, list[str]]]] = {}
     for zone in zones:
         for programme in per_zone[zone.name]:
