@@ -9,7 +9,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-
 AUDIENCE_VARIABLE = "vung_nghe"
 """The template variable holding the titles of the zones a targeted notice is for ("thôn Đông và thôn Trung")."""
 

@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from zoned import ZONES, add_zones
 
 from broadcast import audio
 from broadcast.build import Toolkit, build_day
 from broadcast.cli import cli
 from broadcast.publish.day import manifest_problems, playlist_text
 from broadcast.station.config import load_station
-from zoned import ZONES, add_zones
 
 DAY = date(2026, 12, 7)
 
