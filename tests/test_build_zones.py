@@ -75,6 +75,8 @@ def test_two_zones_alike_share_and_the_odd_one_has_its_own(station_dir, encodes)
     assert sang == [("2026-12-07-sang-thon-dong", ["thon-dong", "thon-trung", "xom-bai"]),
                     ("2026-12-07-sang-thon-tay", ["thon-tay"])]
     assert len(encodes) == 4
+    notice = next(i for e in entries for i in e["items"] if i["id"] == "hop-tay")
+    assert notice["text"].startswith("Ủy ban nhân dân xã Hòa An thông báo tới bà con thôn Tây: họp thôn")
 
 
 def test_a_rebuild_reuses_every_file_and_a_quiet_zone_drops_out_of_the_manifest(station_dir, encodes):
