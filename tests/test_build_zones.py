@@ -176,3 +176,19 @@ def test_check_says_which_slots_quiet_hours_skip_and_which_cards_are_missing(sta
     assert result.exit_code == 0, result.output
     assert "schedules/vung.yaml:11: Buổi 05:30 (sang) không phát ở Xóm Bãi (giờ yên lặng 21:00-06:00)" in result.output
     assert "Vùng Xóm Bãi (xom-bai): đầu ra 'device:hw:7' không dùng được trên máy này" in result.output
+
+
+def test_the_progress_bar_counts_each_distinct_programme_once(station_dir):
+    from broadcast.build import load_schedule_for
+    from broadcast.build.zoning import zone_plans
+    from broadcast.plan.zones import distinct
+    from broadcast.progress import BuildProgress
+
+    station = load_station(add_zones(station_dir))
+    toolkit = Toolkit.from_station(station)
+    programmes = distinct(zone_plans(toolkit, load_schedule_for(toolkit), DAY)[1])
+    assert len(programmes) == 8
+    seen: list[float] = []
+    run = BuildProgress(sum(2 * p.est_duration_s for p in programmes), lambda done, label: seen.append(done))
+    build_day(station, DAY, toolkit=toolkit, progress=run)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)

@@ -99,6 +99,15 @@ def plan_zones(schedule: Schedule, zones: Sequence[ZoneSpec], day: date, *, tz: 
                               carry_over=carry_over) for z in zones}
 
 
+def distinct(per_zone: Mapping[str, Sequence[Programme]]) -> list[Programme]:
+    """One programme per slot and content (zones hearing the same items share it), in air order."""
+    seen: dict[tuple, Programme] = {}
+    for programmes in per_zone.values():
+        for p in programmes:
+            seen.setdefault((p.start, p.slot, tuple(i.id for i in p.items)), p)
+    return sorted(seen.values(), key=lambda p: (p.start, p.slot))
+
+
 def quiet_skips(schedule: Schedule, zones: Sequence[ZoneSpec]) -> list[str]:
     """'file:line: ...' for each slot some zone skips in its quiet hours (`broadcast check` prints them)."""
     out = []
