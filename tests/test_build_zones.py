@@ -192,3 +192,12 @@ def test_the_progress_bar_counts_each_distinct_programme_once(station_dir):
     run = BuildProgress(sum(2 * p.est_duration_s for p in programmes), lambda done, label: seen.append(done))
     build_day(station, DAY, toolkit=toolkit, progress=run)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+
+
+def test_plan_zone_says_which_slot_its_quiet_hours_skip(station_dir):
+    text = ZONES.replace("title: Xóm Bãi\n", 'title: Xóm Bãi\n    quiet_hours: "21:00-06:00"\n')
+    result = run(["plan", "--date", "2026-12-07", "--zone", "xom-bai"], add_zones(station_dir, zones=text))
+    assert result.exit_code == 0, result.output
+    assert "05:30 Chương trình phát thanh buổi sáng" not in result.output
+    assert "17:00 Chương trình phát thanh buổi chiều" in result.output
+    assert "! Buổi 05:30 (sang) không phát ở Xóm Bãi (giờ yên lặng 21:00-06:00)." in result.output

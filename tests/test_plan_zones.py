@@ -12,7 +12,7 @@ import pytest
 
 from broadcast.model import AUDIENCE_VARIABLE, ItemKind
 from broadcast.plan.planner import plan
-from broadcast.plan.zones import audience_titles, differences, plan_zones, quiet_skips
+from broadcast.plan.zones import audience_titles, differences, plan_zones, quiet_skips, skipped_on
 from broadcast.schedule import load_schedule
 from broadcast.schedule.model import ZoneSpec
 
@@ -90,6 +90,12 @@ def test_a_slot_in_quiet_hours_is_skipped_there_only(planned):
     (note,) = quiet_skips(schedule, schedule.zones)
     assert note.startswith("schedules/lich.yaml:") and "05:30 (sang) không phát ở Xóm Bãi" in note
     assert "21:00-06:00" in note
+    xom_bai = schedule.zones[2]
+    assert skipped_on(schedule, xom_bai, DAY, per_zone["xom-bai"]) == [
+        "Buổi 05:30 (sang) không phát ở Xóm Bãi (giờ yên lặng 21:00-06:00)."]
+    assert skipped_on(schedule, xom_bai, date(2026, 12, 6), []) == [     # a Sunday: sang airs too (days: all)
+        "Buổi 05:30 (sang) không phát ở Xóm Bãi (giờ yên lặng 21:00-06:00)."]
+    assert skipped_on(schedule, schedule.zones[0], DAY, per_zone["thon-dong"]) == []
 
 
 def test_khan_cap_airs_through_quiet_hours_and_nothing_else_does(tmp_path):

@@ -11,7 +11,7 @@ from broadcast.build.zoning import zone_plans
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.errors import BroadcastError, InputError
 from broadcast.plan.view import format_plan
-from broadcast.plan.zones import differences
+from broadcast.plan.zones import differences, skipped_on
 from broadcast.publish.day import MANIFEST, day_dir, read_manifest
 from broadcast.publish.readiness import fallback_lines
 from broadcast.schedule.vocabulary import _did_you_mean
@@ -50,6 +50,8 @@ def command(app, day: str | None, days: int, zone: str | None) -> None:
         if len(zones) > 1:
             click.echo(f"Vùng {shown.title} ({shown.name}):")
         click.echo(format_plan(current, per_zone[shown.name]))
+        for note in skipped_on(schedule, shown, current, per_zone[shown.name]):
+            click.echo(f"  ! {note}")
         if zone is None and len(zones) > 1:
             click.echo(f"Các vùng khác so với {shown.title}:")
             for line in differences(per_zone, zones):

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadcast.model import AUDIENCE_VARIABLE, Item, ItemKind, Priority, Programme
-from broadcast.plan.planner import Estimator, _Templates, plan
+from broadcast.plan.planner import MODE_OFF, Estimator, _Templates, plan, slot_mode
 from broadcast.schedule.model import AnnouncementSpec, Schedule, SlotSpec, ZoneSpec
 
 
@@ -106,6 +106,13 @@ def distinct(per_zone: Mapping[str, Sequence[Programme]]) -> list[Programme]:
         for p in programmes:
             seen.setdefault((p.start, p.slot, tuple(i.id for i in p.items)), p)
     return sorted(seen.values(), key=lambda p: (p.start, p.slot))
+
+
+def skipped_on(schedule: Schedule, zone: ZoneSpec, day: date, programmes: Sequence[Programme]) -> list[str]:
+    """The notes for the slots of `day` that `zone` skips in its quiet hours (`plan --zone` prints them)."""
+    aired = {p.slot for p in programmes}
+    return [quiet_note(zone, s).split(";")[0] + "." for s in schedule.slots
+            if is_quiet(zone, s) and s.name not in aired and slot_mode(schedule, s, day) != MODE_OFF]
 
 
 def quiet_skips(schedule: Schedule, zones: Sequence[ZoneSpec]) -> list[str]:
