@@ -37,8 +37,15 @@ def encodes(monkeypatch):
 
 
 def test_four_zones_three_with_their_own_notice_make_four_files_per_slot(station_dir, encodes):
+    from broadcast.build import load_schedule_for
+    from broadcast.build.zoning import compose_zones
+
     station = load_station(add_zones(station_dir))
-    result = build_day(station, DAY, toolkit=Toolkit.from_station(station))
+    toolkit = Toolkit.from_station(station)
+    composed, _ = compose_zones(toolkit, load_schedule_for(toolkit), DAY)
+    texts = {t for c in composed for t in c.texts()}
+    result = build_day(station, DAY, toolkit=toolkit)
+    assert result.engine_calls == len(texts) < sum(len(c.texts()) for c in composed)   # each text spoken once
     manifest = read(result.directory)
     assert manifest_problems(manifest) == []
     entries = manifest["programmes"]
