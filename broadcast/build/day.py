@@ -227,7 +227,9 @@ def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], stagi
         if c.programme.id in built:
             entries.append(built[c.programme.id])
         else:
-            entry = {**plan.reusable[c.programme.id], "zones": list(c.programme.zones)}
+            entry = dict(plan.reusable[c.programme.id])
+            if c.programme.zones:                     # the zones airing it now, not when it was encoded
+                entry["zones"] = list(c.programme.zones)
             reuse_file(plan.target / entry["file"], staging / entry["file"])
             if "sha256" not in entry:                 # published before manifests carried file hashes
                 entry.update(file_fingerprint(staging / entry["file"]))
