@@ -30,7 +30,8 @@ from broadcast.schedule.vocabulary import (
     _did_you_mean,
 )
 
-_SPAN = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*$")
+_CLOCK = r"(\d{1,2})\s*(?:(?::|h|g|giờ)\s*(\d{2})?)?\s*(?:p|phút)?"
+_SPAN = re.compile(rf"^\s*{_CLOCK}\s*(?:-|–|đến)\s*{_CLOCK}\s*$", re.IGNORECASE)
 _SPAN_HINT = 'Sửa: ghi "GIỜ:PHÚT-GIỜ:PHÚT" trong dấu ngoặc kép, ví dụ quiet_hours: "21:00-06:00" (qua nửa đêm được)'
 _OUTPUT_HINT = ('Sửa: dùng file, "null" (có ngoặc kép), device, "device:hw:1" hoặc "icecast:/thon-dong", '
                 'ví dụ outputs: [device]')
@@ -45,7 +46,7 @@ def effective_zones(schedule: Schedule, station: Any) -> tuple[ZoneSpec, ...]:
 
 
 def parse_quiet_hours(raw: Any) -> QuietHours:
-    """'21:00-06:00' → QuietHours; '24:00' ends at midnight; ValueError with a Vietnamese reason."""
+    """'21:00-06:00', '21h-6h', '21h30 đến 5h' → QuietHours; '24:00' ends at midnight; ValueError with a reason."""
     match = _SPAN.match(str(raw)) if isinstance(raw, str) else None
     if match is None:
         raise ValueError("không đọc được")

@@ -93,6 +93,9 @@ def test_a_station_without_zones_is_one_zone_on_its_output(tmp_path):
     ("22-5", time(22), time(5)),
     ("20:00-24:00", time(20), time(0)),
     (" 21:00 - 06:00 ", time(21), time(6)),
+    ("21h-6h", time(21), time(6)),
+    ("21h30 đến 5h", time(21, 30), time(5)),
+    ("21:00–06:00", time(21), time(6)),
 ])
 def test_quiet_hours_read(raw, start, end):
     assert parse_quiet_hours(raw) == QuietHours(start, end)
