@@ -100,3 +100,16 @@ def test_the_documents_show_the_zone_table(report):
     assert "| 4 | Xóm Bãi | 1 | 10 | 1 | 1 | 0 | 1 |" in md
     csv_text = to_csv(report)
     assert "vung.thon-dong.luot,Vùng Thôn Đông: số lượt phát,lượt,4" in csv_text
+
+
+def test_the_docx_has_the_zone_table(report, tmp_path):
+    import docx
+
+    from broadcast.report import write_docx
+
+    path = tmp_path / "bao-cao.docx"
+    write_docx(report, ReportSettings(), path)
+    document = docx.Document(str(path))
+    cells = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    assert ["4", "Xóm Bãi", "1", "10", "1", "1", "0", "1"] in cells
+    assert any("Phân theo vùng phát" in p.text for p in document.paragraphs)
