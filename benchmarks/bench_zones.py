@@ -6,7 +6,8 @@ cache, espeak, MP3) runs as a whole process; beside it, the floor: the finished 
 decoded beforehand (untimed), encoded alone, one ffmpeg each, all at once. Target: cold ≤ 1.3×
 the floor. Then the same station with four identical zones: how many files it encodes (one per
 slot) and its cold build against the zone-less sample station's. Best of three rounds (the
-machine is shared); prints the load average with the figures.
+machine is shared); prints the load average with the figures, and the zone-less sample day's
+own ratio measured in the same rounds, so a loaded machine's figures can still be compared.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ def one_round(work: Path) -> dict:
     alone = _alone(four, manifest, work / "four")
     same = _station(work / "same", zones=True, targeted=False)
     same_cold, same_manifest = _cold(same)
-    plain_cold, plain_manifest = _cold(_station(work / "plain", zones=False, targeted=False))
-    return {"cold": cold, "alone": alone, "programmes": len(manifest["programmes"]),
+    plain = _station(work / "plain", zones=False, targeted=False)
+    plain_cold, plain_manifest = _cold(plain)
+    plain_alone = _alone(plain, plain_manifest, work / "plain")
+    return {"plain_ratio": plain_cold / plain_alone, "cold": cold, "alone": alone, "programmes": len(manifest["programmes"]),
             "audio_s": sum(p["duration_s"] for p in manifest["programmes"]),
             "same_cold": same_cold, "same_files": len({p["file"] for p in same_manifest["programmes"]}),
             "same_zones": sorted({len(p["zones"]) for p in same_manifest["programmes"]}),
@@ -94,6 +97,8 @@ def main() -> None:
           f"(each entry airs in {first['same_zones']} zones), cold build {best['same_cold']:.2f} s; "
           f"zone-less sample station {best['plain_cold']:.2f} s ({first['plain_files']} files) → "
           f"{best['same_cold'] / best['plain_cold']:.2f}×")
+    print(f"  for reference, in the same rounds: the zone-less sample day's cold / encoding = "
+          f"{', '.join(f'{r["plain_ratio"]:.2f}×' for r in results)}")
     print(f"load average {' '.join(load)} (2 cores, shared)")
 
 
