@@ -97,7 +97,7 @@ def main() -> None:
           f"(each entry airs in {first['same_zones']} zones), cold build {best['same_cold']:.2f} s; "
           f"zone-less sample station {best['plain_cold']:.2f} s ({first['plain_files']} files) → "
           f"{best['same_cold'] / best['plain_cold']:.2f}×")
-    print(f"  for reference, in the same rounds: the zone-less sample day's cold / encoding = "
+    print("  for reference, in the same rounds: the zone-less sample day's cold / encoding = "
           + ", ".join(f"{r['plain_ratio']:.2f}×" for r in results))
     print(f"load average {' '.join(load)} (2 cores, shared)")
 
