@@ -180,3 +180,18 @@ def test_zones_in_two_files_are_refused_naming_both(tmp_path):
     (error,) = [e for e in errors if e.path == "schedules/vung2.yaml"]
     assert error.line == 1
     assert "schedules/vung.yaml:1" in str(error) and "chỉ một tệp" in str(error)
+
+
+def test_a_zone_with_a_mistake_is_still_known_to_targets(tmp_path):
+    zones = 'zones:\n  - {name: thon-dong, title: Thôn Đông, outputs: [file], quiet_hours: "25:00-06:00"}\n'
+    text = "announcements:\n  - {id: a, template: t, from: 2026-12-01, zones: [thon-dong]}\n"
+    errors = problems(station(tmp_path, {"lich.yaml": SLOTS.replace(", zones: [thon-dong]", ""),
+                                         "vung.yaml": zones, "tb.yaml": text}))
+    assert [e.path for e in errors] == ["schedules/vung.yaml"]       # one mistake, one message
+
+
+def test_targets_in_a_console_announcement_file(tmp_path):
+    folder = station(tmp_path, {"lich.yaml": SLOTS, "vung.yaml": ZONES,
+                                "thong-bao/hop.yaml": "id: hop\ntemplate: t\nfrom: 2026-12-01\nzones: [thon-trung]\n"})
+    (spec,) = load_schedule(folder).announcements
+    assert spec.zones == ("thon-trung",)
