@@ -9,6 +9,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+AUDIENCE_VARIABLE = "vung_nghe"
+"""The template variable holding the titles of the zones a targeted notice is for ("thôn Đông và thôn Trung")."""
+
 
 class Priority(str, Enum):
     """The three bulletin levels of Thông tư 39/2020/TT-BTTTT, most urgent first."""
@@ -113,15 +116,17 @@ class Programme:
     festive: bool = False
     session: str = "sang"               # sang | trua | chieu | dot-xuat (the report counts sessions)
     live: LiveRelay | None = None       # a live relay after the recorded part (published in the manifest)
+    zones: tuple[str, ...] = ()         # the zones that air it (broadcast.plan.zones); () before zoning
+    variant: str = ""                   # one of several programmes of a slot: the suffix of its id and file
 
     @property
     def id(self) -> str:
-        return f"{self.date.isoformat()}-{self.slot}"
+        return f"{self.date.isoformat()}-{self.slot}" + (f"-{self.variant}" if self.variant else "")
 
     @property
     def file_stem(self) -> str:
-        """ASCII slug of the programme's audio file: '0530-sang'."""
-        return f"{self.start:%H%M}-{self.slot}"
+        """ASCII slug of the programme's audio file: '0530-sang', '0530-sang-thon-dong' for a zone's own."""
+        return f"{self.start:%H%M}-{self.slot}" + (f"-{self.variant}" if self.variant else "")
 
     @property
     def est_duration_s(self) -> float:

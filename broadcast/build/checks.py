@@ -11,6 +11,8 @@ from broadcast.build.day import load_schedule_for
 from broadcast.build.programme import _station_relative
 from broadcast.build.toolkit import Toolkit
 from broadcast.errors import AudioError, InputError, MultiError, ScheduleError
+from broadcast.plan.zones import quiet_skips
+from broadcast.schedule.zones import effective_zones
 
 
 @dataclass
@@ -19,6 +21,7 @@ class CheckReport:
 
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    zones: tuple = ()                     # the station's zones (the CLI checks their outputs on this machine)
 
 
 DRAFT_HORIZON_DAYS = 7
@@ -41,6 +44,8 @@ def check_station(toolkit: Toolkit, today: date | None = None) -> CheckReport:
         report.problems.append(str(exc))
     else:
         report.warnings.extend(schedule.warnings)
+        report.zones = effective_zones(schedule, toolkit.station)
+        report.warnings.extend(quiet_skips(schedule, report.zones))
         report.problems.extend(recording_problems(toolkit, schedule))
         if today is not None:
             report.warnings.extend(unapproved_soon(schedule, today))

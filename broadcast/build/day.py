@@ -13,7 +13,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.build import stamp as stamps
-from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
+from broadcast.build.compose import ComposedProgramme
 from broadcast.build.programme import (
     SpeechStream,
     _programme_label,
@@ -25,6 +25,7 @@ from broadcast.build.programme import (
     programme_segments,
 )
 from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
+from broadcast.build.zoning import compose_zones
 from broadcast.errors import AudioError
 from broadcast.model import Programme
 from broadcast.plan import estimate
@@ -92,12 +93,12 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     """Stage 1 (render + normalize): plan the day, compose every programme, find what can be reused."""
     station = toolkit.station
     schedule = load_schedule_for(toolkit)
-    composed = [compose(toolkit, p) for p in load_plan(toolkit, day, schedule=schedule)]
+    # One programme per zone and slot; zones with identical programmes share one (no second encode).
+    composed, hashes = compose_zones(toolkit, schedule, day)
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
     published = None if force else _previous_entries(target)   # None: no valid day published yet
     previous = published or {}
-    hashes = [inputs_hash(toolkit, c) for c in composed]
     warnings = stamps.day_warnings(composed)
     reusable = {}
     for c, digest in zip(composed, hashes):
@@ -107,7 +108,8 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
                 and not old.get("fallback") and (target / old["file"]).is_file()):
             reusable[c.programme.id] = old
     unchanged = (published is not None and list(published) == [c.programme.id for c in composed]
-                 and len(reusable) == len(composed))
+                 and len(reusable) == len(composed)
+                 and all(previous[c.programme.id].get("zones") == list(c.programme.zones) for c in composed))
     return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged,
                    schedule)
 
@@ -226,6 +228,8 @@ def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], stagi
             entries.append(built[c.programme.id])
         else:
             entry = dict(plan.reusable[c.programme.id])
+            if c.programme.zones:                     # the zones airing it now, not when it was encoded
+                entry["zones"] = list(c.programme.zones)
             reuse_file(plan.target / entry["file"], staging / entry["file"])
             if "sha256" not in entry:                 # published before manifests carried file hashes
                 entry.update(file_fingerprint(staging / entry["file"]))

@@ -154,7 +154,8 @@ def programme_entry(toolkit: Toolkit, c: ComposedProgramme, digest: str, result:
                if ci.item.kind == ItemKind.NOTICE and ci.item.audio_file else {}),
         })
     entry = {
-        "id": p.id, "slot": p.slot, "session": p.session, "title": p.title, "start": p.start.isoformat(),
+        "id": p.id, "slot": p.slot, **({"zones": list(p.zones)} if p.zones else {}), "session": p.session,
+        "title": p.title, "start": p.start.isoformat(),
         "file": result.path.name,
         "duration_s": round(result.duration_s, 3),
         "loudness_lufs": round(result.loudness.integrated_lufs, 2),

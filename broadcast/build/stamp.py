@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from broadcast.build.compose import compose, inputs_hash
 from broadcast.build.toolkit import Toolkit, normalize_options_for
 from broadcast.publish import freshness
 
@@ -21,7 +20,7 @@ def day_warnings(composed: Sequence) -> list[str]:
     """A day's plan warnings as the build prints them: the programmes' own, then each item's."""
     warnings = [w for c in composed for w in c.programme.warnings]
     warnings += [f"{ci.item.id}: {w}" for c in composed for ci in c.items for w in ci.warnings]
-    return warnings
+    return list(dict.fromkeys(warnings))      # zones' programmes of one slot share most warnings
 
 
 def begin(toolkit: Toolkit) -> dict:
@@ -42,14 +41,12 @@ def leave(toolkit: Toolkit, plan, entries: Sequence[dict], before: dict, planned
     warnings = list(plan.warnings)
     if steady and after["calibration"] != before["calibration"]:
         # This build taught the planner its clips' lengths: the next plan may move a notice.
+        from broadcast.build.zoning import compose_zones
         from broadcast.plan.estimate import make_estimator
-        from broadcast.plan.planner import plan as make_plan
 
-        programmes = make_plan(plan.schedule, plan.day, tz=station.tz, library=toolkit.library,
-                               estimate=make_estimator(toolkit))
-        composed = [compose(toolkit, p) for p in programmes]
+        composed, hashes = compose_zones(toolkit, plan.schedule, plan.day, estimate=make_estimator(toolkit))
         steady = ([c.programme.id for c in composed] == [e["id"] for e in entries]
-                  and [inputs_hash(toolkit, c) for c in composed] == [e["inputs_hash"] for e in entries])
+                  and hashes == [e["inputs_hash"] for e in entries])
         warnings = day_warnings(composed)
     if steady:
         freshness.write_stamp(station, plan.day, after, warnings)

@@ -18,7 +18,7 @@ from broadcast.io_errors import describe_os_error
 # One module per command (broadcast/cli/<name>.py, each defining `command`); order is the help order.
 COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "voices", "check", "settings",
-    "plan", "build", "export",
+    "zones", "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
     "fetch", "province", "inbox",
     "web", "users",

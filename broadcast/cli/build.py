@@ -58,8 +58,10 @@ def command(app, day, days, engine, dry_run, force) -> None:
             f"dựng {result.encoded}, dùng lại {result.reused}, đọc mới {result.engine_calls} đoạn")
         click.echo(f"{current:%d/%m/%Y}: {len(result.programmes)} chương trình ({state}) → {result.directory}")
         for entry in result.programmes:
+            zones = entry.get("zones") or []
+            heard = f"  vùng {', '.join(zones)}" if zones and zones != ["toan-xa"] else ""
             click.echo(f"  {entry['start'][11:16]} {entry['file']:<16} {minutes(entry['duration_s']):>6}"
-                       f"  {entry['loudness_lufs']:.1f} LUFS  máy đọc {entry['engine']}")
+                       f"  {entry['loudness_lufs']:.1f} LUFS  máy đọc {entry['engine']}{heard}")
             for note in entry["engine_notes"]:
                 click.echo(f"    ({note})")
         for warning in result.warnings:
@@ -69,14 +71,17 @@ def command(app, day, days, engine, dry_run, force) -> None:
 @contextmanager
 def build_progress(toolkit: Toolkit, dates: list) -> Iterator[BuildProgress | None]:
     """One bar for the whole run on a terminal (seconds of audio to speak and encode); none otherwise."""
-    from broadcast.build import load_plan
+    from broadcast.build import load_schedule_for
+    from broadcast.build.zoning import zone_plans
+    from broadcast.plan.zones import distinct
     from broadcast.progress import BuildProgress
 
     out = terminal()
     if out is None:
         yield None
         return
-    total = sum(2 * p.est_duration_s for d in dates for p in load_plan(toolkit, d))
+    schedule = load_schedule_for(toolkit)
+    total = sum(2 * p.est_duration_s for d in dates for p in distinct(zone_plans(toolkit, schedule, d)[1]))
     with click.progressbar(length=_STEPS, label="Dựng", file=out, show_eta=False) as bar:
         def show(fraction: float, label: str) -> None:
             bar.label = label

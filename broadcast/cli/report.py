@@ -53,7 +53,7 @@ def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
     covered = {r["date"] for r in rows} | {e["at"][:10] for e in events}
     report = compute_report(rows, period, generated_on=station_today(station),
                             covered_days={_day(d) for d in covered if _day(d)},
-                            topic_labels=_station_topics(station))
+                            topic_labels=_station_topics(station), zone_titles=_zone_titles(station))
     settings = ReportSettings.from_station(station)
     directory = Path(out_dir) if out_dir else station.path(station.report.out_dir)
     files = write_report_files(report, settings, directory)
@@ -68,6 +68,17 @@ def _day(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _zone_titles(station) -> dict[str, str]:
+    """The zones' titles from the schedules ('thon-dong' -> 'Thôn Đông'); none when they do not load."""
+    from broadcast.build import Toolkit, load_schedule_for
+    from broadcast.errors import BroadcastError
+
+    try:
+        return {z.name: z.title for z in load_schedule_for(Toolkit.from_station(station)).zones}
+    except BroadcastError:
+        return {}
 
 
 def _station_topics(station) -> dict[str, str]:

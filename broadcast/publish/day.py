@@ -32,12 +32,17 @@ def day_dir(audio_out: Path, day: date) -> Path:
 
 
 def playlist_text(manifest: Mapping[str, Any], station_title: str) -> str:
-    """Extended M3U in air order: '#EXTINF:<seconds>,<title>' then the file name."""
+    """Extended M3U in air order: '#EXTINF:<seconds>,<title>' then the file name.
+
+    A station of several zones names each programme's zones: '... (05:30) [thon-dong, thon-trung]'.
+    """
     lines = ["#EXTM3U", f"#PLAYLIST:{station_title} {manifest['date']}"]
+    zoned = len({z for p in manifest["programmes"] for z in p.get("zones") or ()}) > 1
     for programme in manifest["programmes"]:
         start = programme["start"][11:16]
+        zones = f" [{', '.join(programme.get('zones') or ())}]" if zoned else ""
         lines.append(f"#EXTINF:{round(programme['duration_s'])},{station_title} - "
-                     f"{programme['title']} ({start})")
+                     f"{programme['title']} ({start}){zones}")
         lines.append(programme["file"])
     return "\n".join(lines) + "\n"
 
@@ -72,8 +77,18 @@ def manifest_problems(data: Any) -> list[str]:
     problems = [f"missing '{k}'" for k in ("schema", "date", "station", "programmes") if k not in data]
     if data.get("schema") not in (None, SCHEMA_VERSION):
         problems.append(f"schema {data.get('schema')} is not {SCHEMA_VERSION}")
+    heard: dict[tuple[Any, str], int] = {}       # (start, zone) -> the programme airing it
     for i, programme in enumerate(data.get("programmes") or []):
         problems += [f"programme {i}: missing '{k}'" for k in PROGRAMME_KEYS if k not in programme]
+        zones = programme.get("zones", [])          # absent (older days): every zone
+        if not isinstance(zones, list) or not all(isinstance(z, str) and z for z in zones) or (
+                "zones" in programme and not zones):
+            problems.append(f"programme {i}: 'zones' must be a non-empty list of zone names")
+            zones = []
+        for zone in zones:
+            twin = heard.setdefault((programme.get("start"), zone), i)
+            if twin != i:
+                problems.append(f"programme {i}: zone '{zone}' already airs programme {twin} at that time")
         for j, item in enumerate(programme.get("items") or []):
             problems += [f"programme {i} item {j}: missing '{k}'" for k in ITEM_KEYS if k not in item]
     return problems

@@ -32,6 +32,7 @@ from jinja2 import nodes
 from jinja2.meta import find_undeclared_variables
 
 from broadcast.errors import TemplateError
+from broadcast.model import AUDIENCE_VARIABLE
 from broadcast.render.budget import (
     count_loops,
     work_budget,
@@ -44,6 +45,7 @@ from broadcast.render.sandbox import (
     _Sandbox,
     _template_line,
 )
+from broadcast.render.text import TextList
 from broadcast.render.types import (
     VAR_TYPES,
     did_you_mean,
@@ -56,6 +58,8 @@ from broadcast.station.text_limits import control_problem, find_control
 __all__ = ["STATION_GLOBALS", "Rendered", "TemplateInfo", "TemplateLibrary", "load_values_file", "tidy_text"]
 
 STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh", "ten_trung_tam")
+# Set per notice by the build (broadcast.plan.zones): the titles of the zones it targets; empty for all.
+ITEM_GLOBALS = (AUDIENCE_VARIABLE,)
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 10_000                # default of [limits] text_max_chars
 MAX_STEPS = 200_000                     # default of [limits] render_max_steps
@@ -125,7 +129,7 @@ class TemplateLibrary:
             lines = [p.message + (f" ({p.hint})" if p.hint else "") for p in problems]
             raise TemplateError(f"có {len(problems)} giá trị cần sửa:\n" + "\n".join(f"  - {x}" for x in lines),
                                 path=self._shown(loaded.info.path))
-        context = {**self.globals, **typed}
+        context = {**self.globals, AUDIENCE_VARIABLE: _audience(values.get(AUDIENCE_VARIABLE)), **typed}
         limit = 2 * self.max_output_chars              # raw text still has template indentation
         chunks: list[str] = []
         size = 0
@@ -217,7 +221,8 @@ class TemplateLibrary:
             source = unicodedata.normalize("NFC", raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise fail("mẫu phải được lưu bằng mã UTF-8") from None
-        info = _parse_metadata(path, source, fail, reserved=set(STATION_GLOBALS) | set(self.globals))
+        info = _parse_metadata(path, source, fail, reserved=set(STATION_GLOBALS) | set(ITEM_GLOBALS)
+                                                               | set(self.globals))
 
         filename = str(path)
         try:
@@ -238,7 +243,8 @@ class TemplateLibrary:
                     fail: Callable[..., TemplateError]) -> None:
         """Refuse at load time what would fail at render time: unknown names, private attributes,
         attributes a typed value does not have."""
-        allowed = set(info.variables) | set(STATION_GLOBALS) | set(self.globals) | set(self._env.globals)
+        allowed = (set(info.variables) | set(STATION_GLOBALS) | set(ITEM_GLOBALS) | set(self.globals)
+                   | set(self._env.globals))
         unknown = find_undeclared_variables(ast) - allowed
         if unknown:
             uses = sorted((n.lineno, n.name) for n in ast.find_all(nodes.Name)
@@ -285,7 +291,7 @@ class TemplateLibrary:
         shown = self._shown(info.path)
         problems: list[TemplateError] = []
         for key in values:
-            if key in info.variables:
+            if key in info.variables or key in ITEM_GLOBALS:
                 continue
             if key in STATION_GLOBALS or key in self.globals:
                 problems.append(TemplateError(
@@ -312,6 +318,12 @@ class TemplateLibrary:
                 problems.append(TemplateError(str(exc), path=shown,
                                               line=spec.line if missing_value else None))
         return typed, problems
+
+
+def _audience(raw: Any) -> TextList:
+    """`vung_nghe`: the targeted zones' titles (a list from the planner); empty for the whole commune."""
+    items = raw if isinstance(raw, (list, tuple)) else () if raw is None else (raw,)
+    return TextList(tuple(unicodedata.normalize("NFC", str(x)) for x in items))
 
 
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?…)\]])")

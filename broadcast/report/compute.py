@@ -39,6 +39,8 @@ Counting rules (DOMAIN.md §4.2, groups A–C):
   ``scripts_vi/chu-de.tsv``); a tag without a name goes under "Chủ đề khác", never shown raw.
 - **Notices** (printed in the document, section 5): a period not begun or not ended, nothing aired,
   or days of the period the log has no record for (neither airings nor daemon events).
+- **Zones**: rows naming a ``zone`` count once per slot for the commune and apart per zone
+  (``broadcast.report.zones``): a notice heard in three villages is one airing of the commune.
 - **Group D** (records received at the one-stop desk, loudspeaker clusters) is not in the log:
   the documents carry those rows blank for the officer to fill in.
 """
@@ -89,16 +91,19 @@ from broadcast.report.rows import (
     _row_date,
     _tags,
 )
+from broadcast.report.zones import commune_rows, zone_rows
 
 
 def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: date,
                    covered_days: Iterable[date] | None = None,
-                   topic_labels: Mapping[str, str] | None = None) -> Report:
+                   topic_labels: Mapping[str, str] | None = None,
+                   zone_titles: Mapping[str, str] | None = None) -> Report:
     """Aggregate as-run rows into the indicators of groups A–C (pure; rules in the module docstring).
 
     `covered_days`: the days the log holds any record for (airings or daemon events); days of the
     period before `generated_on` outside it make a notice that the log covers the period in part.
-    `topic_labels`: the station's own names for its tags, over `TOPIC_LABELS`.
+    `topic_labels`: the station's own names for its tags, over `TOPIC_LABELS`. Rows naming a
+    `zone` are counted per zone too (`broadcast.report.zones`; `zone_titles`: name -> title).
     """
     warnings: list[str] = []
     in_period = [r for r in rows if _row_date(r, warnings) in period]
@@ -111,6 +116,8 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
             excluded[_origin(r)] += 1
     selected = [r for r in in_period if _origin(r) in counted]
     selected.sort(key=lambda r: (str(r.get("date")), str(r.get("scheduled_at") or ""), _int(r.get("id"))))
+    zones = zone_rows(selected, zone_titles)
+    selected = commune_rows(selected)         # a slot aired in several zones is one for the commune
     programmes = [r for r in selected if r.get("kind") == "programme"]
     items = [r for r in selected if r.get("kind") == "item"]
 
@@ -144,7 +151,7 @@ def compute_report(rows: Iterable[Mapping], period: Period, *, generated_on: dat
                   warnings=tuple(dict.fromkeys(warnings)),
                   notices=tuple(coverage_notices(period, generated_on, days, bool(aired_progs))),
                   rehearsal=rehearsal, excluded=tuple(sorted(excluded.items())),
-                  weeks=_weeks(aired_progs, period))
+                  weeks=_weeks(aired_progs, period), zones=zones)
 
 
 def coverage_notices(period: Period, today: date, covered: set[date], any_aired: bool) -> list[str]:

@@ -25,7 +25,7 @@ def to_csv(report: Report) -> str:
 
 
 def table_rows(report: Report) -> list[list[Any]]:
-    """The rows under CSV_COLUMNS (shared by the CSV and the XLSX): indicators, then topics."""
+    """The rows under CSV_COLUMNS (shared by the CSV and the XLSX): indicators, topics, then zones."""
     p = report.period
     head = [p.label, p.start.isoformat(), p.end.isoformat()]
     rows = [head + [ind.group, ind.code, " – ".join(_label_chain(report, ind)), ind.unit, ind.value]
@@ -37,6 +37,14 @@ def table_rows(report: Report) -> list[list[Any]]:
                             t.airings])
         rows.append(head + ["B", f"chu_de.{t.tag}.phut", f"Chủ đề {t.label}: thời lượng", "phút",
                             t.minutes])
+    for z in report.zones:
+        key = f"vung.{z.zone or 'toan-xa'}"
+        rows += [head + ["A", f"{key}.{code}", f"Vùng {z.title}: {label}", unit, value]
+                 for code, label, unit, value in (
+                     ("buoi", "số buổi phát", "buổi", z.sessions), ("phut", "thời lượng", "phút", z.minutes),
+                     ("tin_bai", "số tin, bài", "tin, bài", z.items), ("luot", "số lượt phát", "lượt", z.airings),
+                     ("khan_cap", "số lượt phát khẩn cấp", "lượt", z.urgent),
+                     ("khong_phat", "số chương trình không phát được", "chương trình", z.not_aired))]
     return rows
 
 

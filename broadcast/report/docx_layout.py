@@ -13,6 +13,7 @@ from broadcast.report.wording import (
     _DOTS,
     CHART_CAPTION,
     REHEARSAL_BANNER,
+    ZONES_CAPTION,
     _closing,
     _intro,
     _manual_rows,
@@ -213,6 +214,12 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
             document.add_picture(io.BytesIO(chart_png), width=Mm(TEXT_WIDTH_MM - 10))
             document.paragraphs[-1].alignment = center
             para(document, CHART_CAPTION, italic=True, align=center)
+        if group == "A" and report.zones:
+            para(document, f"{ZONES_CAPTION}:", italic=True)
+            grid(["STT", "Vùng phát", "Số buổi", "Thời lượng (phút)", "Số tin, bài", "Số lượt phát",
+                  "Lượt khẩn cấp", "Không phát được"],
+                 [[str(k), z.title, str(z.sessions), format_number(z.minutes), str(z.items), str(z.airings),
+                   str(z.urgent), str(z.not_aired)] for k, z in enumerate(report.zones, start=1)])
         if group == "B":
             para(document, "Phân theo chủ đề:", italic=True)
             if report.topics:

@@ -8,6 +8,7 @@ from broadcast.report.wording import (
     _DOTS,
     CHART_CAPTION,
     REHEARSAL_BANNER,
+    ZONES_CAPTION,
     _closing,
     _intro,
     _manual_rows,
@@ -56,6 +57,8 @@ def to_markdown(report: Report, settings: ReportSettings, chart: str | None = No
                for stt, i in _numbered(report.group(group))]
         if group == "A" and chart:
             md += ["", f"![{CHART_CAPTION}]({chart})", "", f"*{CHART_CAPTION}*"]
+        if group == "A" and report.zones:
+            md += ["", f"{ZONES_CAPTION}:", ""] + _md_zones(report)
         if group == "B":
             md += ["", "Phân theo chủ đề:", ""]
             md += _md_topics(report)
@@ -77,6 +80,14 @@ def to_markdown(report: Report, settings: ReportSettings, chart: str | None = No
         md += [f"- {_md(w)}" for w in report.warnings]
         md.append("")
     return _nfc("\n".join(md))
+
+
+def _md_zones(report: Report) -> list[str]:
+    rows = ["| STT | Vùng phát | Số buổi phát | Thời lượng (phút) | Số tin, bài | Số lượt phát | "
+            "Lượt khẩn cấp | Chương trình không phát được |", "|---|---|---|---|---|---|---|---|"]
+    rows += [f"| {n} | {_md(z.title)} | {z.sessions} | {format_number(z.minutes)} | {z.items} | {z.airings} | "
+             f"{z.urgent} | {z.not_aired} |" for n, z in enumerate(report.zones, start=1)]
+    return rows
 
 
 def _md_topics(report: Report) -> list[str]:

@@ -182,6 +182,20 @@ class WeekRow:
 
 
 @dataclass(frozen=True)
+class ZoneRow:
+    """What one zone (thôn, area) heard in the period (`broadcast.report.zones`)."""
+
+    zone: str           # its name; "" for rows logged without a zone (the whole commune)
+    title: str
+    sessions: int       # buổi phát
+    minutes: float
+    items: int          # distinct tin, bài, thông báo, kỳ
+    airings: int        # lượt phát
+    urgent: int         # lượt phát khẩn cấp
+    not_aired: int      # chương trình lỡ giờ, lỗi
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     indicators: tuple[Indicator, ...]
@@ -195,6 +209,7 @@ class Report:
     rehearsal: bool = False              # made from a rehearsal log: says so on its first line
     excluded: tuple[tuple[str, int], ...] = ()   # (origin, programmes) not counted as broadcasts
     weeks: tuple[WeekRow, ...] = ()
+    zones: tuple[ZoneRow, ...] = ()      # per zone, when the log names zones (a station of several)
 
     def value(self, code: str) -> int | float:
         """The value of one indicator by code, e.g. report.value('ngay_phat_song')."""

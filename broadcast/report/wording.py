@@ -90,6 +90,7 @@ def _issue_text(issue: ProgrammeIssue) -> str:
 
 REHEARSAL_BANNER = ("BẢN DIỄN TẬP: số liệu lấy từ nhật ký diễn tập (broadcast simulate), "
                     "không phải các buổi phát thật trên loa; không gửi cấp trên.")
+ZONES_CAPTION = "Phân theo vùng phát (mỗi thôn, khu vực nghe chương trình của mình)"
 CHART_CAPTION = "Thời lượng phát sóng theo tuần và theo chủ đề (phút)"
 
 

@@ -22,9 +22,10 @@ from broadcast.schedule.vocabulary import (
     _did_you_mean,
     ascii_key,
 )
+from broadcast.schedule.zones import ZoneReader
 
 
-class AnnouncementReader(FieldReader):
+class AnnouncementReader(ZoneReader):
     """Reads `announcements:` entries (template or recorded file)."""
 
     def read_announcement(self, m: Any, path: str, line: int,
@@ -80,10 +81,11 @@ class AnnouncementReader(FieldReader):
         status = self.read_status(m, path, what)
         tags = self.str_list(m, "tags", path, what)
         review = self.read_review(m, path, what)
+        zones = self.zone_refs(m, path, what)
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags, review, file)
+                   status, title, tags, review, file, zones)
         if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
@@ -92,7 +94,8 @@ class AnnouncementReader(FieldReader):
             id=ann_id, template=template, values=values, valid_from=valid_from, valid_until=valid_until,
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
             repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
-            path=path, line=m.line, title=title, tags=tags, review=review, file=file)
+            path=path, line=m.line, title=title, tags=tags, review=review, file=file,
+            zones=zones)
 
     def read_recording(self, m: YMap, path: str, what: str) -> Any:
         """`file:` of a recorded notice: a path inside the station folder to a file that exists.

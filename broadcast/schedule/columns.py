@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from broadcast.schedule.fields import _BAD, FieldReader, _cap
+from broadcast.schedule.fields import _BAD, _cap
 from broadcast.schedule.files import YMap, plain
 from broadcast.schedule.model import ColumnSpec, EpisodeSpec, SlotSpec
 from broadcast.schedule.vocabulary import _COLUMN_KEYS, _EPISODE_KEYS
+from broadcast.schedule.zones import ZoneReader
 
 
-class ColumnReader(FieldReader):
+class ColumnReader(ZoneReader):
     """Reads `columns:` entries and their episodes."""
 
     def read_column(self, m: Any, path: str, line: int, slots: tuple[SlotSpec, ...]) -> ColumnSpec | None:
@@ -47,12 +48,15 @@ class ColumnReader(FieldReader):
                               maximum=100, default=1)
         start = self.date_of(m, "start", path, what)
         episodes = self.read_episodes(m, path, what)
+        zones = self.zone_refs(m, path, what)
         values = (column_id, title, tags, chosen, days, days_of_month, airings, start, episodes)
+        if zones is _BAD:
+            return None
         if any(v is _BAD or v is None for v in values):
             return None
         return ColumnSpec(id=column_id, title=title, tags=tags, slots=chosen, days=days,
                           days_of_month=days_of_month, airings_per_episode=airings, start=start,
-                          episodes=episodes, path=path, line=m.line)
+                          episodes=episodes, path=path, line=m.line, zones=zones)
 
     def read_days_of_month(self, m: YMap, path: str, what: str) -> Any:
         raw = m.get("days_of_month")

@@ -18,7 +18,15 @@ from broadcast.schedule.calendar_section import CalendarReader
 from broadcast.schedule.columns import ColumnReader
 from broadcast.schedule.fields import _BAD, FieldReader, _read_document
 from broadcast.schedule.files import YList, YMap, plain, read_yaml
-from broadcast.schedule.model import AnnouncementSpec, ColumnSpec, EpisodeSpec, RelaySpec, Schedule, SlotSpec
+from broadcast.schedule.model import (
+    AnnouncementSpec,
+    ColumnSpec,
+    EpisodeSpec,
+    RelaySpec,
+    Schedule,
+    SlotSpec,
+    ZoneSpec,
+)
 from broadcast.schedule.slots import SlotReader
 from broadcast.schedule.vocabulary import (
     _ANNOUNCEMENT_KEYS,
@@ -125,10 +133,13 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
             if key == "calendar":
                 out.append((shown, raw, doc.at(key)))
             elif not isinstance(raw, list):
-                loader.error(shown, doc.at(key), f"'{key}' phải là một danh sách (mỗi mục bắt đầu bằng '- ').")
+                loader.error(shown, doc.at(key), f"'{key}' phải là một danh sách (mỗi mục bắt đầu bằng '- ').",
+                             f"Sửa: xuống dòng sau '{key}:' rồi viết mỗi mục trên một dòng bắt đầu bằng '- '")
             else:
                 out.extend((shown, item, line) for item, line in zip(raw, raw.item_lines, strict=True))
         return out
+
+    zones = _read_zones(loader, documents, section)
 
     slots: list[SlotSpec] = []
     seen_slots: dict[str, SlotSpec] = {}
@@ -144,6 +155,7 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         seen_slots[slot.name] = slot
         slots.append(slot)
     loader.check_overlaps(slots)
+    loader.check_zone_slots(zones, tuple(seen_slots))
     # Names of slots that failed validation still count as known, so one mistake in a slot
     # does not cascade into "unknown slot" errors everywhere.
     slot_names = tuple(seen_slots) + tuple(
@@ -183,4 +195,37 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
                     announcements=tuple(announcements), calendar=calendar,
                     source_files=tuple(files) + tuple(file for file, _, _ in singles),
                     require_approval=require_approval, data_files=tuple(loader.data_files),
-                    digest=loader.hasher.hexdigest(), warnings=tuple(loader.warnings))
+                    digest=loader.hasher.hexdigest(), warnings=tuple(loader.warnings), zones=tuple(zones))
+
+
+def _read_zones(loader: _Loader, documents: list[tuple[str, YMap]], section: Any) -> list[ZoneSpec]:
+    """`zones:` from the one file that declares them; sets the names targets may use."""
+    declaring = [(shown, doc) for shown, doc in documents if "zones" in doc]
+    for shown, doc in declaring[1:]:
+        first, first_doc = declaring[0]
+        loader.error(shown, doc.key_lines["zones"], f"Mục 'zones:' đã khai báo ở {first}:"
+                                                    f"{first_doc.key_lines['zones']}; chỉ một tệp được khai báo vùng.",
+                     f"Sửa: chuyển các vùng ở đây sang {first} rồi xóa mục 'zones:' trong tệp này")
+    for shown, doc in declaring[:1]:
+        if doc["zones"] is None or doc["zones"] == []:
+            loader.error(shown, doc.key_lines["zones"], "Mục 'zones:' đang trống.",
+                         "Sửa: khai báo ít nhất một vùng (name, title, outputs) hoặc xóa dòng 'zones:'")
+    zones: list[ZoneSpec] = []
+    names: list[str] = []
+    for shown, raw, line in section("zones"):
+        if shown != declaring[0][0]:
+            continue
+        zone = loader.read_zone(raw, shown, line)
+        if isinstance(raw, dict) and raw.get("name") is not None:
+            names.append(str(raw["name"]))     # a zone with a mistake still counts as known
+        if zone is None:
+            continue
+        twin = next((z for z in zones if z.name == zone.name), None)
+        if twin is not None:
+            loader.error(shown, zone.line, f"Tên vùng '{zone.name}' đã dùng ở {shown}:{twin.line}.",
+                         "Sửa: đặt tên khác, ví dụ 'thon-dong-2'")
+            continue
+        zones.append(zone)
+    if declaring:
+        loader.zone_names = tuple(dict.fromkeys(names))
+    return zones

@@ -1,4 +1,4 @@
-"""The validated schedule: frozen `SlotSpec`, `ColumnSpec`, `AnnouncementSpec`, `RelaySpec`, `Schedule`."""
+"""The validated schedule: frozen `SlotSpec`, `ColumnSpec`, `AnnouncementSpec`, `RelaySpec`, `ZoneSpec`, `Schedule`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,41 @@ from broadcast.schedule.calendar import StationCalendar
 
 # ---------------------------------------------------------------------------------------------
 # The validated schedule
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily span with no programme in a zone ("21:00-06:00"); it may cross midnight."""
+
+    start: time
+    end: time
+
+    def contains(self, t: time) -> bool:
+        """True when `t` falls in [start, end): 21:00-06:00 contains 23:00 and 05:30, not 06:00."""
+        if self.start <= self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """A group of loudspeakers that hears one programme: a thôn, a former commune's area."""
+
+    name: str
+    title: str
+    outputs: tuple[str, ...]        # "file", "null", "device", "device:hw:1", "icecast:/mount"
+    quiet_hours: QuietHours | None = None
+    gain_db: float = 0.0
+    path: Path | None = None
+    line: int | None = None
+    slot_gain_db: Mapping[str, float] = field(default_factory=dict)   # slot name -> gain there
+
+    def gain_for(self, slot: str) -> float:
+        """The gain at `slot`: the slot's own when `gains:` names it, else the zone's."""
+        return float(self.slot_gain_db.get(slot, self.gain_db))
+
 
 @dataclass(frozen=True)
 class RelaySpec:
@@ -30,6 +65,7 @@ class RelaySpec:
     url: str | None = None
     minutes: float | None = None
     fallback: Path | None = None
+    zones: tuple[str, ...] | None = None     # None: every zone
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,7 @@ class ColumnSpec:
     episodes: tuple[EpisodeSpec, ...]
     path: str = ""
     line: int = 0
+    zones: tuple[str, ...] | None = None     # None: every zone
 
     def airs_on(self, d: date) -> bool:
         """True when `d` is one of the column's airing days (on or after the anchor)."""
@@ -152,6 +189,7 @@ class AnnouncementSpec:
     tags: tuple[str, ...] | None = None     # None: the template's
     file: Path | None = None        # a recorded notice: the audio file, inside the station folder
     review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
+    zones: tuple[str, ...] | None = None     # None: every zone
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d and (self.valid_until is None or d <= self.valid_until)
@@ -163,7 +201,11 @@ class AnnouncementSpec:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Everything in schedules/: slots, columns, announcements and the station calendar."""
+    """Everything in schedules/: slots, columns, announcements, zones and the station calendar.
+
+    `zones` is empty when no file declares `zones:`: the station is one zone
+    (`broadcast.schedule.zones.effective_zones`).
+    """
 
     slots: tuple[SlotSpec, ...]
     columns: tuple[ColumnSpec, ...]
@@ -174,6 +216,7 @@ class Schedule:
     data_files: tuple[Path, ...] = ()
     digest: str = field(default="", repr=False, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)     # "file: message" lines
+    zones: tuple[ZoneSpec, ...] = ()
 
     def fingerprint(self) -> str:
         """sha256 of every schedule and data file as loaded (plus relay files' size and mtime)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from broadcast.schedule.fields import _BAD, FieldReader
+from broadcast.schedule.fields import _BAD
 from broadcast.schedule.files import YMap
 from broadcast.schedule.model import RelaySpec
 from broadcast.schedule.vocabulary import _RELAY_KEYS, LIVE_SCHEMES, SOURCES
+from broadcast.schedule.zones import ZoneReader
 
 
-class RelayReader(FieldReader):
+class RelayReader(ZoneReader):
     """Reads `relay:` mappings (file or live url)."""
 
     def read_relay(self, m: YMap, path: str, what: str) -> Any:
@@ -29,8 +31,12 @@ class RelayReader(FieldReader):
         self.check_keys(raw, path, _RELAY_KEYS, (), f"'relay' của {what}")
         title = self.text(raw, "title", path, what, default="Tiếp âm")
         source = self.choice(raw, "source", path, what, SOURCES, "vov")
+        zones = self.zone_refs(raw, path, f"'relay' của {what}")
+        if zones is _BAD:
+            return _BAD
         if "url" in raw or "file" not in raw:
-            return self.read_live_relay(raw, path, what, title, source)
+            live = self.read_live_relay(raw, path, what, title, source)
+            return live if live is _BAD else replace(live, zones=zones)
         rel = self.text(raw, "file", path, what)
         if rel is None or rel is _BAD or title is _BAD or source is _BAD:
             return _BAD
@@ -42,7 +48,7 @@ class RelayReader(FieldReader):
                        f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)")
             return _BAD
         self.relay_files.append(file)
-        return RelaySpec(file=file, title=title, source=source, line=raw.line)
+        return RelaySpec(file=file, title=title, source=source, line=raw.line, zones=zones)
 
     def read_live_relay(self, raw: YMap, path: str, what: str, title: Any, source: Any) -> Any:
         """`relay: {url: http://..., minutes: 30, fallback: audio/tiep_am.mp3}`: a live stream."""

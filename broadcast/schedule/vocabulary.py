@@ -43,20 +43,23 @@ SOURCES = ("vov", "tinh", "huyen", "tu-san-xuat")
 FURNITURE_TEMPLATES = {"mo-dau": "mo_dau", "loi-ket": "loi_ket", "chuyen-muc": "chuyen_tiep",
                        "thong-bao": "chuyen_tiep"}
 
-_TOP_KEYS = ("slots", "columns", "announcements", "calendar")
+_TOP_KEYS = ("slots", "columns", "announcements", "calendar", "zones")
 _SLOT_KEYS = ("name", "title", "session", "start", "days", "max_minutes", "on_holiday", "structure",
               "relay")
-_RELAY_KEYS = ("file", "url", "title", "source", "minutes", "fallback")
+_RELAY_KEYS = ("file", "url", "title", "source", "minutes", "fallback", "zones")
 LIVE_SCHEMES = ("http", "https", "rtsp")       # a live relay: Icecast/HTTP or RTSP
 _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airings_per_episode",
-                "start", "episodes")
+                "start", "episodes", "zones")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
 _ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from", "until", "slots", "days",
-                      "priority", "repeat", "status", "tags")
+                      "priority", "repeat", "status", "tags", "zones")
 RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
 RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
 # Who wrote and approved an announcement, and its edit version (kept by the web console).
 _REVIEW_KEYS = ("author", "submitted_at", "approved_by", "approved_at", "comment", "version")
+_ZONE_KEYS = ("name", "title", "outputs", "quiet_hours", "gain_db", "gains")
+OUTPUT_KINDS = ("file", "null", "device", "icecast")     # a zone output: kind, or kind:detail
+IMPLICIT_ZONE, IMPLICIT_ZONE_TITLE = "toan-xa", "Toàn xã"   # the one zone of a station without `zones:`
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")
 _DATED_KEYS = ("date", "name")
 _EXCEPTION_KEYS = ("date", "slots", "on_air", "reason")
