@@ -168,19 +168,24 @@ class Sink:
 
 
 class Position:
-    """The position file: {programme_id, zone, started_at, position_s, at}, rewritten at most every second."""
+    """The position file: {programme_id, zone, started_at, aired_s, position_s, at}, rewritten at most every second.
+
+    `started_at` and `at` are Unix times; `aired_s` is the audio handed to the outputs since the
+    start, `position_s` the same counted from the file's beginning (a resumed play adds its offset).
+    """
 
     def __init__(self, path: str | None, meta: dict[str, Any]) -> None:
         self.path = Path(path) if path else None
         self.meta = meta
         self._last = 0.0
 
-    def write(self, position_s: float, started: float, *, force: bool = False) -> None:
+    def write(self, aired_s: float, offset_s: float, started: float, *, force: bool = False) -> None:
         now = time.monotonic()
         if self.path is None or (not force and now - self._last < 1.0):
             return
         self._last = now
-        record = {**self.meta, "started_at": started, "position_s": round(position_s, 3), "at": time.time()}
+        record = {**self.meta, "started_at": started, "aired_s": round(aired_s, 3),
+                  "position_s": round(offset_s + aired_s, 3), "at": time.time()}
         part = self.path.with_name(f".{self.path.name}.part")
         try:
             part.write_text(json.dumps(record), encoding="utf-8")
@@ -241,7 +246,7 @@ def run(config: dict[str, Any]) -> int:
     say(f"started {started:.6f}")
     offset = float(config.get("offset_s") or 0.0)
     handed = len(prefill)
-    position.write(offset, started, force=True)
+    position.write(0.0, offset, started, force=True)
     pace = bool(config.get("pace")) and not any(s.kind == "pipe" for s in sinks)
     begin = time.monotonic()
     while not _stopping.is_set():
@@ -259,8 +264,8 @@ def run(config: dict[str, Any]) -> int:
         if all(s.failed for s in sinks):
             break
         live = [s.written for s in sinks if not s.failed] or [handed]
-        position.write(offset + min(live) / per_s, started)
-    position.write(offset + handed / per_s, started, force=True)
+        position.write(min(live) / per_s, offset, started)
+    position.write(handed / per_s, offset, started, force=True)
     return _finish(sinks, decoder, derr, "interrupted" if _stopping.is_set() else "played")
 
 
