@@ -80,8 +80,6 @@ def check_spec(spec: str) -> str:
     kind = spec.split(":", 1)[0].strip()
     if kind not in OUTPUT_KINDS:
         raise ConfigError(f"không có đầu ra '{spec}'", hint="dùng file, null, device, device:TÊN hoặc icecast:/điểm-gắn")
-    if kind == "icecast" and not spec.partition(":")[2].strip("/ "):
-        raise ConfigError(f"đầu ra '{spec}' thiếu điểm gắn", hint='ví dụ "icecast:/thon-dong"')
     return kind
 
 
@@ -113,6 +111,7 @@ class GatedOutput:
 
     def __init__(self, specs: tuple[str, ...] | list[str], *, zone: str = "toan-xa", clock: Clock | None = None,
                  pids: PidFiles | None = None, positions: Path | None = None, file_dir: Path | None = None,
+                 file_subdir: str | None = None,
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                  stream_name: str = "", realtime: bool = True, pace_files: bool = False) -> None:
         self.specs = tuple(specs)
@@ -125,7 +124,7 @@ class GatedOutput:
         self.clock = clock or SystemClock()
         self.pids = pids
         self.positions = Path(positions) if positions else None
-        self.file_dir = Path(file_dir) if file_dir else None
+        self.file_dir = (Path(file_dir) / file_subdir if file_subdir else Path(file_dir)) if file_dir else None
         self.icecast = (icecast_url, icecast_user, icecast_password)
         self.stream_name = stream_name
         self.realtime = realtime
@@ -139,8 +138,8 @@ class GatedOutput:
             if kind == "file":
                 if self.file_dir is None:
                     raise ConfigError("đầu ra 'file' cần thư mục", hint="đặt [playout] file_dir")
-                target = self.file_dir / self.zone / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-" \
-                                                     f"{Path(str(path)).stem}.wav"
+                stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+                target = self.file_dir / f"{stamp}-{Path(str(path)).stem}.wav"
                 sinks.append({"kind": "file", "path": str(target), "label": spec})
             elif kind == "null":
                 sinks.append({"kind": "null", "label": spec})
@@ -163,7 +162,10 @@ class GatedOutput:
             raise ConfigError("chưa có mật khẩu nguồn Icecast",
                               hint="đặt biến môi trường BROADCAST_ICECAST_PASSWORD (hoặc [icecast] password_env)")
         netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parts.netloc}"
-        target = urlunsplit(("icecast", netloc, "/" + mount.strip("/"), "", ""))
+        mount = "/" + mount.strip("/") if mount.strip("/ ") else parts.path     # bare 'icecast': [icecast] url's mount
+        if not mount or mount == "/":
+            raise ConfigError("địa chỉ Icecast thiếu điểm gắn (mount)", hint='ví dụ "icecast:/thon-dong"')
+        target = urlunsplit(("icecast", netloc, mount, "", ""))
         meta = ["-ice_name", self.stream_name] if self.stream_name else []
         return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-re", "-probesize", "32",
                 "-analyzeduration", "0", "-f", "s16le", "-ar", str(RATE), "-ac", str(CHANNELS), "-i", "pipe:0",
