@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -246,10 +246,10 @@ class GatedPlayback(Playback):
         deadline = time.monotonic() + START_WAIT_S
         while not self._started.wait(0.05) and not self.done and time.monotonic() < deadline:
             pass
-        if self._started_unix is not None:
-            self.started_at = self.clock.now() - timedelta(seconds=max(0.0, time.time() - self._started_unix))
+        if self._started_unix is not None and isinstance(self.clock, SystemClock):
+            self.started_at = datetime.fromtimestamp(self._started_unix, self.clock.tz)    # the first write
         else:
-            self.started_at = self.clock.now()
+            self.started_at = self.clock.now()        # a virtual clock: the release is its start
         return self
 
     def cancel(self) -> None:
