@@ -191,9 +191,10 @@ class GatedOutput:
 
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
-              timeout_s: float | None = None) -> Playback:
+              timeout_s: float | None = None, programme_id: str | None = None) -> Playback:
+        """Prepare and release at once (no slot to wait for: the spawn is paid now)."""
         return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
-                            timeout_s=timeout_s).start(on_end)
+                            timeout_s=timeout_s, programme_id=programme_id).start(on_end)
 
 
 def position_name(programme_id: str, zone: str | None) -> str:
