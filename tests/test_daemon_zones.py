@@ -160,7 +160,9 @@ def test_two_zones_play_different_entries_released_by_one_gate(tmp_path):
         assert sorted(airings(log)) == [("thon-dong", "2026-12-01-sang", "played", "05:30"),
                                         ("thon-tay", "2026-12-01-sang-thon-tay", "played", "05:30")]
     for zone, name in (("thon-dong", "0530-sang.wav"), ("thon-tay", "0530-sang-thon-tay.wav")):
-        [wav] = (tmp_path / "out" / zone).glob("*.wav")
+        wavs = sorted((tmp_path / "out" / zone).glob("*.wav"))
+        assert len(wavs) == 1, [(w.name, w.stat().st_size) for w in wavs]
+        wav = wavs[0]
         assert wav.read_bytes()[44:] == pcm(folder / name)
 
 

@@ -188,6 +188,8 @@ class StationCore:
         with self._lock:
             if problem is not None or player.holds(job.programme_id) or not self._wanted(job):
                 return
+            if player.is_ready(job) and any(job is m for m in self._gates.get(job.scheduled_at, (None, []))[1]):
+                return                   # armed already (a reload re-adds the arm job): keep the waiting player
             now = self.clock.now()
             for when in [w for w in self._gates if w < now - timedelta(hours=1)]:     # slots a reload removed
                 gate, members = self._gates.pop(when)

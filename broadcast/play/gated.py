@@ -236,22 +236,23 @@ class GatedPlayback(Playback):
 
     def start(self, on_end: EndCallback | None = None) -> GatedPlayback:
         """Release this play (its own gate; a shared one the caller has opened) and return once audio started."""
-        with self._lock:
-            self._on_end = on_end
-            settled = self._result
-        if settled is not None and on_end is not None:      # ended before its release: say so from another thread
-            threading.Thread(target=on_end, args=(settled,), daemon=True).start()
-            return self
         if self._own_gate:
             self._gate.open()
         deadline = time.monotonic() + START_WAIT_S
         while not self._started.wait(0.05) and not self.done and time.monotonic() < deadline:
             pass
-        if self._started_unix is not None and isinstance(self.clock, SystemClock):
-            self.started_at = datetime.fromtimestamp(self._started_unix, self.clock.tz)    # the first write
-        else:
-            self.started_at = self.clock.now()        # a virtual clock: the release is its start
+        with self._lock:
+            self.started_at = self._start_time()
+            self._on_end = on_end
+            settled = self._result
+        if settled is not None and on_end is not None:      # it ended already (a short file): say so from a thread
+            threading.Thread(target=on_end, args=(settled,), daemon=True).start()
         return self
+
+    def _start_time(self) -> datetime:
+        if self._started_unix is not None and isinstance(self.clock, SystemClock):
+            return datetime.fromtimestamp(self._started_unix, self.clock.tz)     # the first write to the outputs
+        return self.clock.now()          # a virtual clock (tests, rehearsal): the release is its start
 
     def cancel(self) -> None:
         """Never to be released: end the player (its outputs close, nothing aired)."""
@@ -317,6 +318,8 @@ class GatedPlayback(Playback):
         with self._lock:
             if self._result is not None:
                 return
+            if self._started.is_set() and self._on_end is None:      # ended before `start()` returned
+                self.started_at = self._start_time()
             self._result = GatedResult(status, self.started_at, self.clock.now(), error, tuple(self.failures))
             on_end = self._on_end
         self._done.set()

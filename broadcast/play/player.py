@@ -190,7 +190,8 @@ class Player:
     def _start_next(self) -> None:
         while self._on_air is None and (self._urgent or self._normal):
             job = self._urgent.popleft() if self._urgent else self._normal.popleft()
-            if id(job) in self._admitted:
+            released = id(job) in self._admitted       # its gate is open: its player may even have finished
+            if released:
                 self._admitted.discard(id(job))
             elif not self._admit(job):
                 self.discard(job)
@@ -198,7 +199,7 @@ class Player:
             on_air = _OnAir(job, None)  # type: ignore[arg-type]
             token = on_air.token
             try:
-                playback = self._start(job, lambda result, t=token: self._ended(t, result))
+                playback = self._start(job, lambda result, t=token: self._ended(t, result), released)
             except Exception as exc:    # a broken output must not stop the queue
                 from broadcast.play.outputs import redact
                 clock = getattr(self.output, "clock", SystemClock())
@@ -215,9 +216,9 @@ class Player:
     def _relayed(self, job: PlayJob) -> bool:
         return bool(job.live) and not job.fallback and not getattr(self.output, "manual", False)
 
-    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None]) -> Playback:
+    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None], released: bool = False) -> Playback:
         key, ready = self._ready.pop(job.programme_id, (None, None))
-        if ready is not None and key == _start_key(job) and getattr(ready, "usable", True):
+        if ready is not None and key == _start_key(job) and (released or getattr(ready, "usable", True)):
             return ready.start(on_end)          # made ready before the slot: only the spawn (or the gate) is left
         _cancel(ready)
         if self._relayed(job):
