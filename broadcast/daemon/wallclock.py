@@ -48,6 +48,7 @@ class Daemon:
         self._fingerprint = inputs.fingerprint() if inputs else None
         self._stopped = threading.Event()
         self._preferred_attempts: dict[date, int] = {}
+        self._releases: dict[datetime, threading.Timer] = {}
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -91,6 +92,8 @@ class Daemon:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        for timer in self._releases.values():
+            timer.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         self.core.shutdown(reason)
@@ -143,11 +146,34 @@ class Daemon:
                                            args=[job], id=_prepare_id(job_id), replace_existing=True)
                 if self.settings.arm_s > 0:         # a gated output's player waits on the slot's gate
                     arm_at = max(now, job.scheduled_at - timedelta(seconds=self.settings.arm_s))
-                    self.scheduler.add_job(self.core.arm, DateTrigger(run_date=arm_at, timezone=self.settings.tz),
+                    self.scheduler.add_job(self._arm, DateTrigger(run_date=arm_at, timezone=self.settings.tz),
                                            args=[job], id=_prepare_id(job_id, "arm:"), replace_existing=True)
             self.core.log.event("reload", self.core.clock.now(),
                                 f"Nạp lại lịch ({reason}): {len(wanted)} chương trình sắp phát")
             return len(wanted)
+
+    def _arm(self, job: PlayJob) -> None:
+        """Arm the job's gated player, and release the slot's gate from a timer of our own at the slot.
+
+        The timer calls `core.due` straight from its thread at the slot; APScheduler's slot job
+        (run through its thread pool, a hop that costs tens of milliseconds on a loaded machine)
+        comes after it and finds the slot on air.
+        """
+        self.core.arm(job)
+        with self._reload_lock:
+            if job.scheduled_at in self._releases or self._stopped.is_set():
+                return
+            delay = max(0.0, (job.scheduled_at - self.core.clock.now()).total_seconds())
+            timer = threading.Timer(delay, self._release, args=[job])
+            timer.daemon = True
+            self._releases[job.scheduled_at] = timer
+            for when in [w for w in self._releases if w < job.scheduled_at - timedelta(hours=1)]:
+                self._releases.pop(when).cancel()
+        timer.start()
+
+    def _release(self, job: PlayJob) -> None:
+        if not self._stopped.is_set() and slot_id(job) in self._slot_jobs:     # a reload may have removed it
+            self.core.due(job)
 
     def _remove(self, job_id: str) -> None:
         self._slot_jobs.pop(job_id, None)
