@@ -62,6 +62,7 @@ class Sink:
         self.failed: str | None = None
         self.written = 0                      # bytes of programme audio handed to the output
         self.keepalive = bool(spec.get("keepalive"))
+        self.closing = False
         self._file = None
         self._proc: subprocess.Popen | None = None
         self._err = None
@@ -88,6 +89,8 @@ class Sink:
             self.fail(f"không mở được: {exc}")
 
     def fail(self, why: str) -> None:
+        if self.closing or _stopping.is_set():
+            return                       # a sink ended on purpose (stop, cancel) has not failed
         if self.failed is None:
             self.failed = why
             say(f"sink-failed {self.index} {why}")
@@ -146,10 +149,13 @@ class Sink:
                 self._file.seek(0)
                 self._file.write(wav_header(self.rate, self.channels, self.written))
                 self._file.close()
+                if abort and self.written == 0:
+                    Path(self.spec["path"]).unlink(missing_ok=True)     # cancelled before the gate: nothing aired
             except OSError as exc:
                 self.fail(f"không ghi được: {exc}")
         elif self.kind == "pipe" and self._proc is not None:
             if abort:
+                self.closing = True
                 self._proc.terminate()
             if self._thread is not None and self.failed is None and not abort:
                 self._queue.put((None, False))
