@@ -158,8 +158,14 @@ class Sink:
                 self.closing = True
                 self._proc.terminate()
             if self._thread is not None and self.failed is None and not abort:
-                self._queue.put((None, False))
-                self._thread.join()
+                try:
+                    self._queue.put((None, False), timeout=STALL_S)
+                except queue.Full:
+                    pass
+                self._thread.join(STALL_S + 30.0)
+                if self._thread.is_alive():      # the output takes no more audio: end it
+                    self.fail(f"đầu ra không nhận tiếng trong {STALL_S:.0f} giây")
+                    self._proc.kill()
             try:
                 self._proc.stdin.close()
             except OSError:
@@ -268,7 +274,8 @@ def run(config: dict[str, Any]) -> int:
             sink.write(data)
         handed += len(data)
         if all(s.failed for s in sinks):
-            break
+            decoder.kill()               # nothing takes the audio: stop decoding (it would block on a full pipe)
+            return _finish(sinks, decoder, derr, "failed")
         live = [s.written for s in sinks if not s.failed] or [handed]
         position.write(min(live) / per_s, offset, started)
     position.write(handed / per_s, offset, started, force=True)
@@ -282,6 +289,9 @@ def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str
     for sink in sinks:
         sink.close(abort=aborted)
     code = decoder.wait()
+    if status == "failed":
+        say("done failed " + "; ".join(f"{s.label}: {s.failed}" for s in sinks))
+        return 0
     if status == "played" and code != 0:
         derr.seek(0)
         tail = derr.read()[-2000:].decode("utf-8", "replace").strip().splitlines()

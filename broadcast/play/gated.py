@@ -186,8 +186,10 @@ class GatedOutput:
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone}
         gate.members += 1
+        record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
-                             secrets=secrets, labels=[s["label"] for s in sinks], position=position)
+                             secrets=secrets, labels=[s["label"] for s in sinks], position=position,
+                             record=(record, title) if record else None)
 
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
@@ -207,8 +209,10 @@ class GatedPlayback(Playback):
     """One gated play: its player process runs from `prepare`; `start()` releases it (see the module docstring)."""
 
     def __init__(self, config: dict[str, Any], path: Path, clock: Clock, *, gate: Gate, own_gate: bool,
-                 pids: PidFiles | None, secrets: tuple[str, ...], labels: list[str], position: Path | None) -> None:
+                 pids: PidFiles | None, secrets: tuple[str, ...], labels: list[str], position: Path | None,
+                 record: tuple[Path, str] | None = None) -> None:
         super().__init__(path, clock, None)
+        self._record = record            # the file output's playout.txt and the title: one line per play
         self._gate, self._own_gate = gate, own_gate
         self._pids, self._secrets, self.labels, self.position = pids, secrets, labels, position
         self.failures: list[tuple[str, str]] = []
@@ -300,6 +304,17 @@ class GatedPlayback(Playback):
         status, error = self._judge(code)
         self._settle_gated(status, error)
 
+    def _write_record(self, result: PlayResult) -> None:
+        """`start end status file title` in the file output's playout.txt, like the rehearsal's."""
+        path, title = self._record
+        line = (f"{result.started_at.isoformat(timespec='milliseconds')} {result.ended_at.isoformat(timespec='milliseconds')} "
+                f"{result.status} {self.path.name} {' '.join(title.split())}\n")
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(line)
+        except OSError:
+            pass             # the WAV itself is the record; a line that cannot be added is no reason to fail
+
     def _judge(self, code: int) -> tuple[str, str | None]:
         done = self._done_line
         if self._stopping.is_set() or (done and done[0] in ("interrupted", "cancelled")):
@@ -322,6 +337,8 @@ class GatedPlayback(Playback):
                 self.started_at = self._start_time()
             self._result = GatedResult(status, self.started_at, self.clock.now(), error, tuple(self.failures))
             on_end = self._on_end
+        if self._record is not None and self._started.is_set():
+            self._write_record(self._result)
         self._done.set()
         if on_end is not None:
             on_end(self._result)

@@ -70,6 +70,8 @@ def test_released_at_the_gate_not_before_and_the_audio_written_is_the_programme(
     assert result.status == "played" and result.failures == ()
     assert target.read_bytes()[44:] == pcm(programme)
     wait_until(lambda: ended)
+    [line] = (tmp_path / "out" / "playout.txt").read_text(encoding="utf-8").splitlines()
+    assert line.split(" ")[2:] == ["played", "sang.wav", "Sáng"] and line.startswith("2026-12-01T05:30:00.000")
 
 
 def test_a_resumed_play_starts_at_its_offset(tmp_path, clock):
