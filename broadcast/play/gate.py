@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
+FIRST_BYTES = 16384       # at the gate, this much (85 ms at 48 kHz stereo) goes to a process sink at once
 STALL_S = 5.0             # a sink that takes no audio for this long has failed
 _stopping = threading.Event()
 
@@ -68,6 +69,8 @@ class Sink:
         self._err = None
         self._queue: queue.Queue = queue.Queue(maxsize=max(4, int(2.0 / CHUNK_S)))
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()        # one writer to the process at a time, in order
+        self._pending = 0                    # buffers queued and not yet written
 
     def open(self) -> None:
         try:
@@ -106,30 +109,56 @@ class Sink:
                 self.fail(f"không ghi được: {exc}")
                 return
         elif self.kind == "pipe":
+            with self._lock:
+                self._pending += 1
             try:
                 self._queue.put((data, programme), timeout=STALL_S)
             except queue.Full:
+                with self._lock:
+                    self._pending -= 1
                 self.fail(f"đầu ra không nhận tiếng trong {STALL_S:.0f} giây")
             return
         if programme:
             self.written += len(data)
+
+    def first(self, data: bytes) -> None:
+        """The gate's first buffer: its head written to the process from this thread at once (no hand-over
+        to the feeder thread when nothing is queued before it), the rest queued."""
+        if self.kind == "pipe" and self.failed is None:
+            head = data[:FIRST_BYTES]
+            with self._lock:
+                if self._pending == 0:
+                    try:
+                        self._proc.stdin.write(head)
+                        self._proc.stdin.flush()
+                        self.written += len(head)
+                        data = data[len(head):]
+                    except OSError:
+                        pass             # the feeder finds the failure and says why
+        if data:
+            self.write(data)
 
     def _feed(self) -> None:
         while True:
             data, programme = self._queue.get()
             if data is None:
                 break
-            if self._proc.poll() is not None:
+            with self._lock:
+                self._pending -= 1
+                if self._proc.poll() is not None:
+                    failed = True
+                else:
+                    try:
+                        self._proc.stdin.write(data)
+                        self._proc.stdin.flush()
+                        failed = False
+                    except (BrokenPipeError, OSError):
+                        failed = True
+                    if programme and not failed:
+                        self.written += len(data)
+            if failed:
                 self.fail(self._why())
                 break
-            try:
-                self._proc.stdin.write(data)
-                self._proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                self.fail(self._why())
-                break
-            if programme:
-                self.written += len(data)
         while not self._queue.empty():          # unblock a writer after a failure
             self._queue.get_nowait()
 
@@ -254,7 +283,7 @@ def run(config: dict[str, Any]) -> int:
         return _finish(sinks, decoder, derr, "interrupted")
     started = time.time()
     for sink in sinks:                           # the pre-filled audio, handed to every output at once
-        sink.write(prefill)
+        sink.first(prefill)
     say(f"started {started:.6f}")
     offset = float(config.get("offset_s") or 0.0)
     handed = len(prefill)
