@@ -284,3 +284,33 @@ def test_the_missed_event_is_written_once_however_often_the_daemon_restarts(tmp_
         missed = log.events(DAY, DAY, ["missed"])
         assert len(missed) == 1 and "Không phát tiếp 2026-12-01-sang" in missed[0]["message"]
         assert [r["status"] for r in log.rows(DAY, DAY) if r["kind"] == "programme"] == ["interrupted"]
+
+
+def test_a_khan_cap_for_one_zone_stops_only_that_zones_gated_player(tmp_path):
+    folder = zoned_day(tmp_path / "audio_out")
+    tone(folder / "0530-sang.wav", 440, 30.0)
+    tone(folder / "0530-sang-thon-tay.wav", 660, 30.0)
+    clock = VirtualClock(at("05:29") + timedelta(seconds=55))
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        outputs = {zone: GatedOutput(["null"], zone=zone, clock=clock, realtime=True) for zone in ZONES}
+        core = StationCore(log=log, outputs=outputs, zone_titles=TITLES, clock=clock,
+                           audio_out=tmp_path / "audio_out", settings=PlayoutSettings(interrupted_policy="interrupted"),
+                           check=lambda path: None)
+        sang = [j for j in core.jobs_for(DAY) if j.scheduled_at == at("05:30")]
+        for job in sang:
+            core.arm(job)
+        clock.advance_to(at("05:30"))
+        core.due(sang[0])
+        assert sorted(r[0] for r in airings(log) if r[2] == "playing") == ZONES
+        clock.advance(60)
+        meta = {"id": "2026-12-01-dot-xuat-053100-0001", "title": "Cháy rừng", "priority": "khan-cap",
+                "duration_s": 0.2, "zones": ["thon-dong"]}
+        core.announce(tone(tmp_path / "khan.wav", 880, 0.2), meta)
+        wait_until(lambda: ("thon-dong", meta["id"], "played", "05:31") in airings(log))
+        rows = airings(log)
+        assert ("thon-dong", "2026-12-01-sang", "interrupted", "05:30") in rows
+        assert ("thon-tay", "2026-12-01-sang-thon-tay", "playing", "05:30") in rows     # never cut
+        assert core.players["thon-tay"].current is not None
+        assert log.events(DAY, DAY, ["output"]) == []          # a player stopped on purpose has not failed
+        core.shutdown("thử xong")
+        assert ("thon-tay", "2026-12-01-sang-thon-tay", "interrupted", "05:30") in airings(log)
