@@ -314,3 +314,25 @@ def test_a_khan_cap_for_one_zone_stops_only_that_zones_gated_player(tmp_path):
         assert log.events(DAY, DAY, ["output"]) == []          # a player stopped on purpose has not failed
         core.shutdown("thử xong")
         assert ("thon-tay", "2026-12-01-sang-thon-tay", "interrupted", "05:30") in airings(log)
+
+
+@pytest.mark.parametrize(("posix", "expected"), [(True, "GatedOutput"), (False, "FileOutput")])
+def test_zone_outputs_from_a_station_gated_on_posix_else_the_ungated_outputs(station_dir, monkeypatch, posix, expected):
+    from types import SimpleNamespace
+
+    from broadcast.daemon import player_pids
+    from broadcast.daemon import zones as playout_zones
+    from broadcast.station.config import load_station
+
+    station = load_station(station_dir)
+    zones = (SimpleNamespace(name="thon-dong", title="Thôn Đông", outputs=("file",)),
+             SimpleNamespace(name="thon-tay", title="Thôn Tây", outputs=("null",)))
+    if not posix:
+        monkeypatch.setattr(playout_zones, "os", SimpleNamespace(name="nt"))
+    outputs = playout_zones.zone_outputs(station, zones, clock=VirtualClock(at("05:00")), pids=player_pids(station),
+                                         positions=None)
+    assert list(outputs) == ["thon-dong", "thon-tay"]
+    assert type(outputs["thon-dong"]).__name__ == expected
+    assert [o.name for o in outputs.values()] == ["file", "null"]
+    implicit = playout_zones.effective_zones(None, station)
+    assert [(z.name, z.title, z.outputs) for z in implicit] == [("toan-xa", "Toàn xã", (station.playout.output,))]

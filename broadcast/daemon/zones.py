@@ -8,6 +8,7 @@ reading only `schedule.zones`, until the two meet.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from broadcast.play import Clock
 from broadcast.play.child import PidFiles
 from broadcast.play.gated import GatedOutput
+from broadcast.play.outputs import Output, make_output
 
 IMPLICIT_ZONE, IMPLICIT_TITLE = "toan-xa", "Toàn xã"
 
@@ -39,14 +41,26 @@ def station_zones(station: Any) -> tuple[Any, ...]:
 
 
 def zone_outputs(station: Any, zones: tuple[Any, ...], *, clock: Clock, pids: PidFiles,
-                 positions: Path | None) -> dict[str, GatedOutput]:
-    """One `GatedOutput` per zone, all its outputs fed by one player (files under file_dir/<zone>/ when several)."""
+                 positions: Path | None) -> dict[str, Output]:
+    """One `GatedOutput` per zone, all its outputs fed by one player (files under file_dir/<zone>/ when several).
+
+    Without POSIX pipes to pass to a child (Windows), each zone plays on its first output through
+    the ungated outputs of `broadcast.play.outputs` (started at the slot, as before gating).
+    """
     p = station.playout
     file_dir = station.path(p.file_dir)
     several = len(zones) > 1
-    outputs = {}
+    outputs: dict[str, Output] = {}
     for zone in zones:
         specs = tuple(_spec(s, p.device) for s in zone.outputs)
+        if os.name != "posix":
+            kind, _, rest = specs[0].partition(":")
+            outputs[zone.name] = make_output(
+                kind, device=rest or p.device, file_dir=file_dir / zone.name if several else file_dir, clock=clock,
+                icecast_url=station.icecast.url, icecast_user=station.icecast.user,
+                icecast_password=station.icecast_password if kind == "icecast" else "", icecast_mount=rest or None,
+                stream_name=station.station_title, realtime=True, pids=pids)
+            continue
         outputs[zone.name] = GatedOutput(
             specs, zone=zone.name, clock=clock, pids=pids, positions=positions,
             file_dir=file_dir, file_subdir=zone.name if several else None,
