@@ -115,7 +115,8 @@ def submit(spool_dir: Path, audio_path: Path, meta: Mapping[str, Any], *, now: d
     """Hand an announcement to the running daemon; False (and nothing written) when none runs.
 
     `meta`: title, priority ('khan-cap' interrupts at once), template, values, tags, repeat,
-    duration_s, text. `id` and `submitted_at` are added when absent.
+    duration_s, text, zones (the zones that hear it; absent: every zone). `id` and
+    `submitted_at` are added when absent.
     """
     spool_dir = Path(spool_dir)
     if not daemon_alive(spool_dir):
