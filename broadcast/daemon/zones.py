@@ -1,32 +1,32 @@
 """A station's zones as playout sees them: names, titles, and one gated output per zone from its output specs.
 
-`effective_zones(schedule, station)` follows the zones contract (docs: ZONES-CONTRACT): the
-schedule's `zones:`, or one implicit zone `toan-xa` ("Toàn xã") on `[playout] output`. The
-schedule package owns the real one (`broadcast.schedule.zones`); this is playout's small copy,
-reading only `schedule.zones`, until the two meet.
+The zones themselves are the schedule's (`broadcast.schedule.zones.effective_zones`: the declared
+`zones:`, or one implicit zone `toan-xa` ("Toàn xã") on `[playout] output`); a schedule that
+cannot be read plays as that implicit zone, and `broadcast check` says why.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from broadcast.play import Clock
 from broadcast.play.child import PidFiles
 from broadcast.play.gated import GatedOutput
 from broadcast.play.outputs import Output, make_output
+from broadcast.schedule.model import ZoneSpec
+from broadcast.schedule.vocabulary import IMPLICIT_ZONE, IMPLICIT_ZONE_TITLE
+from broadcast.schedule.zones import effective_zones as schedule_zones
 
-IMPLICIT_ZONE, IMPLICIT_TITLE = "toan-xa", "Toàn xã"
+IMPLICIT_TITLE = IMPLICIT_ZONE_TITLE
 
 
 def effective_zones(schedule: Any, station: Any) -> tuple[Any, ...]:
-    """The station's zones (each with name, title, outputs); without `zones:`, one zone on `[playout] output`."""
-    declared = tuple(getattr(schedule, "zones", ()) or ()) if schedule is not None else ()
-    if declared:
-        return declared
-    return (SimpleNamespace(name=IMPLICIT_ZONE, title=IMPLICIT_TITLE, outputs=(station.playout.output,)),)
+    """The station's zones (each with name, title, outputs); without a readable schedule, the implicit zone."""
+    if schedule is not None and getattr(schedule, "zones", None) is not None:
+        return schedule_zones(schedule, station)
+    return (ZoneSpec(name=IMPLICIT_ZONE, title=IMPLICIT_ZONE_TITLE, outputs=(station.playout.output,)),)
 
 
 def station_zones(station: Any) -> tuple[Any, ...]:
