@@ -113,6 +113,7 @@ class Programme:
     festive: bool = False
     session: str = "sang"               # sang | trua | chieu | dot-xuat (the report counts sessions)
     live: LiveRelay | None = None       # a live relay after the recorded part (published in the manifest)
+    deferred: tuple[Item, ...] = ()     # notices moved to a later slot (the warning names the first few)
 
     @property
     def id(self) -> str:

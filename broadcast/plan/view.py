@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from broadcast.model import ItemKind, Programme
+from broadcast.plan.planner import NAMES_SHOWN
 
 KIND_LABELS = {
     ItemKind.TUNE: "Nhạc hiệu", ItemKind.OPENING: "Mở đầu", ItemKind.NEWS: "Bản tin",
@@ -20,7 +21,7 @@ def minutes(seconds: float) -> str:
 
 
 def format_plan(day: date, programmes: Sequence[Programme]) -> str:
-    """A table per programme: start, kind, priority, repeats, estimated length, title."""
+    """A table per programme: start, kind, priority, repeats, estimated length, title; then every deferred notice."""
     from broadcast.normalize.numbers import weekday_name
 
     name = weekday_name(day)
@@ -41,4 +42,7 @@ def format_plan(day: date, programmes: Sequence[Programme]) -> str:
             elapsed += item.est_duration_s
         for warning in p.warnings:
             lines.append(f"    ! {warning}")
+        if len(p.deferred) > NAMES_SHOWN:     # the warning named only the first few: here is every one
+            lines.append(f"    Hoãn {len(p.deferred)} thông báo sang buổi sau:")
+            lines += [f"      - {item.title} ({item.id})" for item in p.deferred]
     return "\n".join(lines) + "\n"
