@@ -6,8 +6,9 @@ written, that assembles the programme once per deferred notice, and every assemb
 opening again with a new table of contents: quadratic in the notices waiting. Here the order
 of deferral is found once (`drop_order`), and a cut is assembled only when it could fit: the
 items that do not change with the cut (tunes, columns, relays) plus the notices kept already
-give a floor, since no item lasts less than nothing. The result is the same programme, the
-same deferred notices in the same order.
+give a floor, since no item lasts less than nothing; and a notice is estimated (rendered and
+read) only when it could air. The result is the same programme, the same deferred notices in
+the same order, as dropping them one by one.
 
     >>> drop_order([3, 1, 2, 2], key=lambda n: n, movable=lambda n: n != 1)
     [0, 2, 3]
@@ -35,39 +36,38 @@ def drop_order(ordered: Sequence[T], *, key: Callable[[T], Any],
 
 def fit_notices(ordered: Sequence[Any], drops: Sequence[int], limit: float,
                 assemble: Callable[[list[Any]], tuple[list[Any], float]],
-                varies: Callable[[Any], bool]) -> tuple[list[Any], list[Any], float, list[Any]]:
+                varies: Callable[[Any], bool],
+                timed: Callable[[Any], Any]) -> tuple[list[Any], list[Any], float, list[Any]]:
     """(kept, items, total, deferred) of the first cut along `drops` whose programme fits `limit`.
 
+    `ordered` are the notices in air order, not yet estimated: `timed(notice)` estimates one,
+    and is asked only for the notices that could air (the rest are deferred unestimated).
     `assemble(kept)` gives the programme's items and their total seconds; `varies(item)` says
     which of its items may change with the notices kept (the spoken furniture). When every
     cut overruns, the last one (only what cannot move) is returned, as the rule ends there.
+    Estimates are durations: never negative (the floor relies on it).
     """
     def cut(count: int) -> list[Any]:
         gone = set(drops[:count])
-        return [n for p, n in enumerate(ordered) if p not in gone]
+        return [timed(n) for p, n in enumerate(ordered) if p not in gone]
 
-    kept = list(ordered)
-    items, total = assemble(kept)
-    if total <= limit or not drops:
-        return kept, items, total, []
-    notice_ids = {id(n) for n in ordered}
-    in_items = sum(1 for i in items if id(i) in notice_ids)
-    # The floor holds only if the notices are items and no item is negative (an injected estimator).
-    floored = in_items == len(ordered) and all(i.est_duration_s >= 0 for i in items)
-    fixed = sum(i.est_duration_s for i in items if id(i) not in notice_ids and not varies(i))
-    dropped = set(drops)
-    stay = sum(n.est_duration_s for p, n in enumerate(ordered) if p not in dropped)
-    # movable[count]: seconds of the movable notices still kept after `count` drops, summed from the
-    # end so that the small sums near the fitting cut carry no error from the large ones
-    movable = [0.0] * (len(drops) + 1)
-    for count in range(len(drops) - 1, -1, -1):
-        movable[count] = movable[count + 1] + ordered[drops[count]].est_duration_s
-    for count in range(1, len(drops) + 1):
-        last = count == len(drops)
-        if floored and not last and fixed + stay + movable[count] > limit + SLACK_S:
-            continue                                  # cannot fit, whatever the furniture says
+    last = len(drops)
+    least = cut(last)
+    items, total = assemble(least)          # what no cut moves: the floor's fixed part
+    if not drops:
+        return least, items, total, []
+    # Every cut keeps `least` and adds notices back; only the spoken furniture may change with
+    # them. So once the fixed items and the notices added back overrun, no larger cut can fit.
+    first = 0
+    running = sum(i.est_duration_s for i in items if not varies(i))
+    for count in range(last - 1, -1, -1):
+        running += timed(ordered[drops[count]]).est_duration_s
+        if running > limit + SLACK_S:
+            first = count + 1
+            break
+    for count in range(first, last):
         kept = cut(count)
-        items, total = assemble(kept)
-        if total <= limit or last:
-            return kept, items, total, [ordered[p] for p in drops[:count]]
-    raise AssertionError("unreachable: the last cut returns")
+        fitted, seconds = assemble(kept)
+        if seconds <= limit:
+            return kept, fitted, seconds, [ordered[p] for p in drops[:count]]
+    return least, items, total, [ordered[p] for p in drops]

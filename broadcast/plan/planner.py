@@ -15,7 +15,8 @@ from broadcast.schedule.model import AnnouncementSpec, ColumnSpec, Schedule, Slo
 from broadcast.schedule.vocabulary import SESSIONS
 
 Estimator = Callable[[Item], float]
-"""Seconds an item will last on air. The build passes one that renders and normalizes the text."""
+"""Seconds an item will last on air, never negative. The build passes one that renders and normalizes
+the text; a notice that cannot air on the day (deferred whatever it lasts) is not estimated."""
 
 # Rough seconds per item when nothing better is known (DOMAIN.md §1.2 programme skeleton).
 DEFAULT_SECONDS = {
@@ -160,9 +161,19 @@ class _Planner:
         self.estimate = estimate
         self.carry_over = carry_over
         self.by_id = {a.id: a for a in schedule.announcements}
+        # Each announcement as an Item, untimed and timed, made once for every slot and day planned.
+        self._notices: dict[int, Item] = {}
+        self._timed_notices: dict[int, tuple[Item, Item]] = {}   # id(untimed) -> (untimed, timed)
 
     def timed(self, item: Item) -> Item:
         return replace(item, est_duration_s=float(self.estimate(item)))
+
+    def timed_notice(self, item: Item) -> Item:
+        """A notice with its estimate, made once however many slots and days it waits for."""
+        found = self._timed_notices.get(id(item))
+        if found is None:
+            found = self._timed_notices[id(item)] = (item, self.timed(item))
+        return found[1]
 
     # -- one day -------------------------------------------------------------------------------
 
@@ -230,15 +241,18 @@ class _Planner:
 
     def notices_for(self, slot: SlotSpec, day: date,
                     festive: bool) -> tuple[list[Item], list[AnnouncementSpec]]:
-        """Notices due in this slot (as timed Items) and the announcements waiting for approval."""
+        """Notices due in this slot (not yet estimated: `fit` times those that could air) and the
+        announcements waiting for approval."""
         if "thong-bao" not in slot.structure:
             return [], []
         notices, waiting = [], []
         weekday = day.isoweekday()
-        for spec in self.schedule.announcements:
+        for index, spec in enumerate(self.schedule.announcements):
             if not spec.valid_on(day):
                 continue
-            item = self.notice_item(spec)
+            item = self._notices.get(index)
+            if item is None:
+                item = self._notices[index] = self.notice_item(spec)
             urgent = item.priority is Priority.KHAN_CAP
             # khẩn cấp airs in every slot of its window, whatever its slot/day filters say.
             if not urgent and (slot.name not in spec.slots or weekday not in spec.days):
@@ -248,7 +262,7 @@ class _Planner:
             if self.schedule.require_approval and not spec.approved:
                 waiting.append(spec)
                 continue
-            notices.append(self.timed(item))
+            notices.append(item)
         notices.sort(key=_notice_key)
         return notices, waiting
 
@@ -294,7 +308,7 @@ class _Planner:
             warnings: list[str]) -> tuple[Programme, list[Item]]:
         """Drop the lowest-priority notices until the programme fits; return it and the dropped.
 
-        The notices go in the order `drop_order` gives, and the first cut that fits wins. Only the
+        The notices go in the order `drop_order` gives, and the first cut that fits wins; a notice is estimated only when it could air. Only the
         opening (its table of contents) changes with the cut, so a cut whose fixed items and kept
         notices already overrun the slot is passed over without being assembled: a few assemblies
         per slot, however many notices wait (`broadcast.plan.fitting`).
@@ -310,7 +324,8 @@ class _Planner:
             return items, sum(i.est_duration_s for i in items)
 
         drops = drop_order(ordered, key=_notice_key, movable=lambda n: n.priority is not Priority.KHAN_CAP)
-        kept, items, total, deferred = fit_notices(ordered, drops, limit, assemble, _is_furniture)
+        kept, items, total, deferred = fit_notices(ordered, drops, limit, assemble, _is_furniture,
+                                                   self.timed_notice)
         if total > limit:
             urgent = [n for n in kept if n.priority is Priority.KHAN_CAP]
             why = (f"; thông báo khẩn cấp không được hoãn: {names_summary(urgent)}" if urgent else "")
