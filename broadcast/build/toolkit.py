@@ -70,6 +70,7 @@ class Toolkit:
     _engines: list | None = field(default=None, repr=False)
     _prepared: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _estimator: Any = field(default=None, repr=False)
+    _plans: Any = field(default=None, repr=False)
 
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
@@ -89,6 +90,14 @@ class Toolkit:
         if self._estimator is None:
             self._estimator = make_estimator(self)
         return self._estimator
+
+    @property
+    def plan_cache(self):
+        """Day plans kept while their inputs' digest holds (`broadcast.build.plans`), for a long-lived toolkit."""
+        if self._plans is None:
+            from broadcast.build.plans import PlanCache
+            self._plans = PlanCache()
+        return self._plans
 
     @property
     def engines(self) -> list:
