@@ -27,8 +27,11 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(BIN)/broadcast check
 
+## The day's build against the encoding floor, then planning at scale (1,000 and 10,000 notices).
+## Before and after side by side: make bench SCALE_ARGS="--before /path/to/other/.venv/bin/python"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 
 ## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).
 ## Search the espeak settings: make bench-voice ARGS=--search

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from broadcast.model import ItemKind, Programme
-from broadcast.plan.planner import NAMES_SHOWN
 
 KIND_LABELS = {
     ItemKind.TUNE: "Nhạc hiệu", ItemKind.OPENING: "Mở đầu", ItemKind.NEWS: "Bản tin",
@@ -23,6 +22,7 @@ def minutes(seconds: float) -> str:
 def format_plan(day: date, programmes: Sequence[Programme]) -> str:
     """A table per programme: start, kind, priority, repeats, estimated length, title; then every deferred notice."""
     from broadcast.normalize.numbers import weekday_name
+    from broadcast.plan.planner import NAMES_SHOWN  # not at the top: `build`'s fast path prints minutes()
 
     name = weekday_name(day)
     head = f"{name[0].upper()}{name[1:]}, {day:%d/%m/%Y}"

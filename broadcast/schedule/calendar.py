@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
-
-# The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
-# calendar (meridian 105°E), labels substitute days "nghỉ bù" and knows the government's
-# swapped working Saturdays (`weekend_workdays`). A Chinese-calendar library would put
-# Tết 2030 on 3 February instead of 2 February.
 import importlib
 import importlib.util
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 WEEKEND = frozenset({6, 7})        # ISO weekday: Saturday, Sunday
 _SEARCH_LIMIT_DAYS = 366
 
 
+# The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
+# calendar (meridian 105°E), labels substitute days "nghỉ bù" and knows the government's
+# swapped working Saturdays (`weekend_workdays`). A Chinese-calendar library would put
+# Tết 2030 on 3 February instead of 2 February.
 def vietnam_holidays() -> type:
     """The package's Vietnam class, without the 250 other countries `holidays.countries` imports.
 
