@@ -34,11 +34,9 @@ class PlanCache:
         self._days: OrderedDict[date, list[Programme]] = OrderedDict()
         self.planned = 0                          # days planned (not answered from the cache)
 
-    def plans(self, toolkit: Any, days: Sequence[date],
-              load_schedule: Callable[[], Any]) -> list[list[Programme]]:
-        """The programmes of each day in `days`, planned as `load_plan` plans them."""
-        from broadcast.build.day import load_plan
-
+    def plans(self, toolkit: Any, days: Sequence[date], load_schedule: Callable[[], Any],
+              plan_day: Callable[[date, Any], list[Programme]]) -> list[list[Programme]]:
+        """The programmes of each day in `days`: `plan_day(day, schedule)` (`build.load_plan`) when not kept."""
         engines = toolkit.engine_names
         with self._lock:
             now = freshness.inputs(toolkit.station, engines, self._files)
@@ -51,7 +49,7 @@ class PlanCache:
                 return [self._days[d] for d in days]
         with recording_reads() as reads:
             schedule = load_schedule()
-        made = {d: load_plan(toolkit, d, schedule=schedule) for d in missing}
+        made = {d: plan_day(d, schedule) for d in missing}
         files = tuple(sorted(str(p) for p in reads))
         after = freshness.inputs(toolkit.station, engines, files)
         with self._lock:

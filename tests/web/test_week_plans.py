@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import broadcast.build.day as day_module
+import broadcast.web.routes.week as week_module
 
 WEEK = "/tuan?tu=2026-12-07"
 
 
 def counting_plans(monkeypatch):
     calls = []
-    real = day_module.load_plan
+    real = week_module.load_plan
 
     def counted(toolkit, day, **kw):
         calls.append(day)
         return real(toolkit, day, **kw)
 
-    monkeypatch.setattr(day_module, "load_plan", counted)
+    monkeypatch.setattr(week_module, "load_plan", counted)
     return calls
 
 

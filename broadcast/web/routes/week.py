@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from broadcast.build import compose, inputs_hash
+from broadcast.build import compose, inputs_hash, load_plan
 from broadcast.errors import BroadcastError, InputError
 from broadcast.model import ItemKind
 from broadcast.normalize.numbers import weekday_name
@@ -45,7 +45,8 @@ def week_view(console, first: date) -> dict:
     audio_out = console.station.path(console.station.paths.audio_out)
     week = [first + timedelta(days=offset) for offset in range(7)]
     # planned once per change of the inputs (`broadcast.build.plans`), not on every request
-    plans = toolkit.plan_cache.plans(toolkit, week, console.store.schedule)
+    plans = toolkit.plan_cache.plans(toolkit, week, console.store.schedule,
+                                     lambda day, schedule: load_plan(toolkit, day, schedule=schedule))
     days = []
     for day, planned in zip(week, plans):
         manifest = read_day(audio_out, day)
