@@ -118,6 +118,7 @@ class Programme:
     live: LiveRelay | None = None       # a live relay after the recorded part (published in the manifest)
     zones: tuple[str, ...] = ()         # the zones that air it (broadcast.plan.zones); () before zoning
     variant: str = ""                   # one of several programmes of a slot: the suffix of its id and file
+    deferred: tuple[Item, ...] = ()     # notices moved to a later slot (the warning names the first few)
 
     @property
     def id(self) -> str:

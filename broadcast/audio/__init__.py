@@ -4,6 +4,7 @@ The rooms, in pipeline order (callers import from here; the names below are the 
 
 - `ffmpeg`   find ffmpeg, run it, probe a file
 - `pcm`      WAV and raw PCM: headers, atomic writes, decoding to WAV, streaming to the player
+- `wavfiles` a file's digest, WAV header, decoded copy and length (what planning needs; no numpy)
 - `measure`  loudness measurement of files (ffmpeg's EBU R128 meter)
 - `loudness` loudness of PCM in numpy (BS.1770), in cells, for levelling clips
 - `limiter`  a clip's gain and look-ahead limiter, solved to land on the target
@@ -12,33 +13,42 @@ The rooms, in pipeline order (callers import from here; the names below are the 
 - `assembly` a programme assembled from levelled clips and silences, with its retries
 - `tune`     the station's generated signature tune
 - `baseline` benchmark baselines (the only place pydub is imported)
+
+Each name is imported from its room on first use (`__getattr__`), so a command that plans
+never loads numpy or ffmpeg's rooms.
 """
 
 from __future__ import annotations
 
-from broadcast.audio.assembly import _CODEC_LOSS_LU, assemble, concat_files, convert
-from broadcast.audio.baseline import ffmpeg_floor_encode, pydub_naive_build
-from broadcast.audio.encode import _codec_args, encode_pcm, encoded_samples
-from broadcast.audio.ffmpeg import AudioInfo, StrPath, _failure, _run, ffmpeg_exe, probe
-from broadcast.audio.formats import (
-    CODECS,
-    SAMPLE_RATES,
-    Assembled,
-    AudioFormat,
-    Clip,
-    Pending,
-    Segment,
-    Silence,
-)
-from broadcast.audio.measure import (
-    _SILENT_LUFS,
-    Loudness,
-    _parse_ebur128,
-    measure_loudness,
-)
-from broadcast.audio.pcm import _TRIM_KEEP_S, _wav_header, decode_to_wav, stream_pcm, wav_from_pcm
-from broadcast.audio.tune import generate_signature_tune
+import importlib
+
 from broadcast.errors import AudioError, ConfigError
+
+ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "loudness", "limiter", "formats", "encode", "clips",
+         "assembly", "tune", "baseline")
+
+_HOMES = {   # name -> the room it lives in (imported on first use)
+    **dict.fromkeys(('_CODEC_LOSS_LU', 'assemble', 'concat_files', 'convert'), 'assembly'),
+    **dict.fromkeys(('ffmpeg_floor_encode', 'pydub_naive_build'), 'baseline'),
+    **dict.fromkeys(('_codec_args', 'encode_pcm', 'encoded_samples'), 'encode'),
+    **dict.fromkeys(('AudioInfo', 'StrPath', '_failure', '_run', 'ffmpeg_exe', 'probe'), 'ffmpeg'),
+    **dict.fromkeys(('CODECS', 'SAMPLE_RATES', 'Assembled', 'AudioFormat', 'Clip', 'Pending', 'Segment', 'Silence'), 'formats'),
+    **dict.fromkeys(('_SILENT_LUFS', 'Loudness', '_parse_ebur128', 'measure_loudness'), 'measure'),
+    **dict.fromkeys(('_TRIM_KEEP_S', '_wav_header', 'decode_to_wav', 'stream_pcm', 'wav_from_pcm'), 'pcm'),
+    **dict.fromkeys(('generate_signature_tune',), 'tune'),
+}
+
+
+def __getattr__(name: str):
+    """Import a name's room on first use: `plan` and `check` never load numpy (`clips`, `limiter`)."""
+    if name in ROOMS:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AudioError", "ConfigError",  # importable from here before the split

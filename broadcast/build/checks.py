@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from broadcast.audio import clips
+from broadcast.audio import wavfiles
 from broadcast.build.day import load_schedule_for
 from broadcast.build.programme import _station_relative
 from broadcast.build.toolkit import Toolkit
@@ -117,7 +117,7 @@ def recording_problems(toolkit: Toolkit, schedule) -> list[str]:
         if spec.file is None:
             continue
         try:
-            clips.duration_s(spec.file, trim=True, rate=toolkit.station.audio.sample_rate, store=root,
+            wavfiles.duration_s(spec.file, trim=True, rate=toolkit.station.audio.sample_rate, store=root,
                              scratch=root)
         except AudioError as exc:
             shown = _station_relative(toolkit, spec.file)

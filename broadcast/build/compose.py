@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from broadcast.audio import clips
+from broadcast.audio import wavfiles
 from broadcast.build.toolkit import (
     DEFAULT_JOINER,
     DEFAULT_URGENT_PREROLL,
@@ -96,7 +96,7 @@ def inputs_hash(toolkit: Toolkit, composed: ComposedProgramme) -> str:
         digest.update(repr((ci.item.id, ci.item.kind.value, ci.item.title)).encode())
         for kind, value in ci.parts:
             if kind in ("file", "recording"):
-                digest.update(f"{kind}:{clips.file_digest(Path(value))}".encode())
+                digest.update(f"{kind}:{wavfiles.file_digest(Path(value))}".encode())
             else:
                 digest.update(repr((kind, value)).encode())
     return digest.hexdigest()

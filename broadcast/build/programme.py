@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast import audio
-from broadcast.audio import clips
+from broadcast.audio import wavfiles
 from broadcast.build.compose import ComposedProgramme
 from broadcast.build.toolkit import Toolkit
 from broadcast.errors import AudioError
@@ -21,7 +21,7 @@ from broadcast.speak.fallback import SpokenSet
 
 def file_fingerprint(path: Path) -> dict:
     """What a commune checks a delivered programme file against: its SHA-256 and size."""
-    return {"sha256": clips.file_digest(path), "bytes": path.stat().st_size}
+    return {"sha256": wavfiles.file_digest(path), "bytes": path.stat().st_size}
 
 
 def _programme_label(p: Programme) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from broadcast.speak.fallback import SpokenSet, speak_all
 from broadcast.station.config import Station
 
 MAX_PARALLEL_ENCODES = 2               # programmes encoded at once (one ffmpeg each)
+PREPARED_KEPT = 4096                   # rendered texts a toolkit keeps (least recently used go first)
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ class Toolkit:
     engine_options: EngineOptions
     cache: SpeechCache
     _engines: list | None = field(default=None, repr=False)
-    _prepared: dict = field(default_factory=dict, repr=False)
+    _prepared: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _estimator: Any = field(default=None, repr=False)
+    _plans: Any = field(default=None, repr=False)
 
     @classmethod
     def from_station(cls, station: Station, *, engines: Sequence[str] | None = None,
@@ -89,6 +92,14 @@ class Toolkit:
         return self._estimator
 
     @property
+    def plan_cache(self):
+        """Day plans kept while their inputs' digest holds (`broadcast.build.plans`), for a long-lived toolkit."""
+        if self._plans is None:
+            from broadcast.build.plans import PlanCache
+            self._plans = PlanCache()
+        return self._plans
+
+    @property
     def engines(self) -> list:
         if self._engines is None:
             self._engines = [create_engine(name, self.engine_options) for name in self.engine_names]
@@ -98,13 +109,22 @@ class Toolkit:
         return normalize_report(text, self.options)
 
     def prepare(self, template: str, values: Mapping[str, Any]) -> PreparedText:
-        """Render and normalize; the planner's estimate and the build ask for the same item twice."""
+        """Render and normalize; the planner's estimate and the build ask for the same item twice.
+
+        The texts are kept for the `PREPARED_KEPT` most recently asked (a console or daemon lives
+        long, and a notice edited a hundred times must not be kept a hundred times).
+        """
         key = (template, json.dumps(values, sort_keys=True, default=repr, ensure_ascii=False))
-        if key not in self._prepared:
-            rendered = self.library.render(template, values)
-            result = self.spoken(rendered.text)
-            self._prepared[key] = PreparedText(rendered, result.text, result.warnings)
-        return self._prepared[key]
+        found = self._prepared.get(key)
+        if found is not None:
+            self._prepared.move_to_end(key)
+            return found
+        rendered = self.library.render(template, values)
+        result = self.spoken(rendered.text)
+        found = self._prepared[key] = PreparedText(rendered, result.text, result.warnings)
+        while len(self._prepared) > PREPARED_KEPT:
+            self._prepared.popitem(last=False)
+        return found
 
     def optional_text(self, template: str, values: Mapping[str, Any], fallback: str) -> str:
         """Spoken furniture from the station's template when it has one, else a fixed phrase."""

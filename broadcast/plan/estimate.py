@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from broadcast.atomic import write_text_atomic
-from broadcast.audio import clips
+from broadcast.audio import wavfiles
 from broadcast.errors import AudioError, TemplateError
 from broadcast.model import Item, ItemKind, Priority
 
@@ -106,7 +106,7 @@ def record(cache_root: Path, key: str, spoken: Iterable[tuple[str, Path]]) -> No
     for text, clip in spoken:
         if clip.name in entries:
             continue
-        found = clips.wav_frames(clip)
+        found = wavfiles.wav_frames(clip)
         if found is None or not syllables(text):
             continue
         entries[clip.name] = [syllables(text), round(found[1] / found[0], 4)]
@@ -128,7 +128,7 @@ def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
     def file_seconds(path: Path, trim: bool) -> float:
         if (path, trim) not in durations:
             try:
-                durations[path, trim] = clips.duration_s(path, trim=trim, rate=station.audio.sample_rate,
+                durations[path, trim] = wavfiles.duration_s(path, trim=trim, rate=station.audio.sample_rate,
                                                          store=toolkit.cache.root, scratch=toolkit.cache.root)
             except AudioError:
                 durations[path, trim] = UNKNOWN_FILE_S

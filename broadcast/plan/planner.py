@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
 from broadcast.model import Item, ItemKind, LiveRelay, Priority, Programme
+from broadcast.plan.fitting import drop_order, fit_notices
 from broadcast.schedule.model import AnnouncementSpec, ColumnSpec, Schedule, SlotSpec
 from broadcast.schedule.vocabulary import SESSIONS
 
 Estimator = Callable[[Item], float]
-"""Seconds an item will last on air. The build passes one that renders and normalizes the text."""
+"""Seconds an item will last on air, never negative. The build passes one that renders and normalizes
+the text; a notice that cannot air on the day (deferred whatever it lasts) is not estimated."""
 
 # Rough seconds per item when nothing better is known (DOMAIN.md §1.2 programme skeleton).
 DEFAULT_SECONDS = {
@@ -122,8 +124,22 @@ def _notice_key(item: Item) -> tuple:
     return (item.priority.rank, item.valid_from or date.min, item.id)
 
 
-def _names(items: Iterable[Item]) -> str:
-    return ", ".join(f"“{i.title}” ({i.id})" for i in items)
+NAMES_SHOWN = 5      # a warning names this many notices, then counts the rest
+
+
+def names_summary(items: Sequence[Item], shown: int = NAMES_SHOWN) -> str:
+    """The first few notices by title and id, then how many more: a warning stays one short line.
+
+        >>> names_summary([Item(id=f"tb-{n}", kind=ItemKind.NOTICE, title=f"Số {n}") for n in range(7)], 2)
+        '“Số 0” (tb-0), “Số 1” (tb-1) và 5 thông báo khác'
+    """
+    named = ", ".join(f"“{i.title}” ({i.id})" for i in items[:shown])
+    return named if len(items) <= shown else f"{named} và {len(items) - shown} thông báo khác"
+
+
+def _is_furniture(item: Item) -> bool:
+    """Items whose words may change with the notices kept (the opening's table of contents)."""
+    return item.kind in (ItemKind.OPENING, ItemKind.CLOSING, ItemKind.TRANSITION)
 
 
 def _minutes(seconds: float) -> str:
@@ -145,9 +161,19 @@ class _Planner:
         self.estimate = estimate
         self.carry_over = carry_over
         self.by_id = {a.id: a for a in schedule.announcements}
+        # Each announcement as an Item, untimed and timed, made once for every slot and day planned.
+        self._notices: dict[int, Item] = {}
+        self._timed_notices: dict[int, tuple[Item, Item]] = {}   # id(untimed) -> (untimed, timed)
 
     def timed(self, item: Item) -> Item:
         return replace(item, est_duration_s=float(self.estimate(item)))
+
+    def timed_notice(self, item: Item) -> Item:
+        """A notice with its estimate, made once however many slots and days it waits for."""
+        found = self._timed_notices.get(id(item))
+        if found is None:
+            found = self._timed_notices[id(item)] = (item, self.timed(item))
+        return found[1]
 
     # -- one day -------------------------------------------------------------------------------
 
@@ -175,7 +201,7 @@ class _Planner:
             warnings: list[str] = []
             if index == 0 and expired:
                 warnings.append(f"Không phát bù {len(expired)} thông báo hoãn từ hôm trước vì đã hết hạn: "
-                                f"{_names(expired)}.")
+                                f"{names_summary(expired)}.")
             notices, waiting = self.notices_for(slot, day, festive)
             if waiting:
                 warnings.append(f"{len(waiting)} thông báo chưa được duyệt nên chưa phát: "
@@ -187,15 +213,17 @@ class _Planner:
                 incoming = [(item, origin) for item, origin in pending if item.id not in own]
                 for origin in dict.fromkeys(o for _, o in incoming):
                     group = [item for item, o in incoming if o == origin]
-                    warnings.append(f"Phát bù {len(group)} thông báo hoãn từ {origin}: {_names(group)}.")
+                    warnings.append(f"Phát bù {len(group)} thông báo hoãn từ {origin}: {names_summary(group)}.")
                 notices = notices + [item for item, _ in incoming]
                 pending = []
             programme, deferred = self.fit(slot, day, festive, notices, warnings)
             if deferred:
                 destination = self.destination(airing[index + 1:], day)
-                programme = replace(programme, warnings=programme.warnings + (
+                every = (f" Xem đủ danh sách: broadcast plan --date {day.isoformat()}."
+                         if len(deferred) > NAMES_SHOWN else "")
+                programme = replace(programme, deferred=tuple(deferred), warnings=programme.warnings + (
                     f"Chương trình {slot.label} dài hơn thời lượng tối đa {slot.max_minutes:g} phút: "
-                    f"hoãn {len(deferred)} thông báo {_names(deferred)} sang {destination}.",))
+                    f"hoãn {len(deferred)} thông báo {names_summary(deferred)} sang {destination}.{every}",))
                 origin = f"chương trình {slot.label}"
                 pending.extend((item, origin) for item in deferred)
             programmes.append(programme)
@@ -213,15 +241,18 @@ class _Planner:
 
     def notices_for(self, slot: SlotSpec, day: date,
                     festive: bool) -> tuple[list[Item], list[AnnouncementSpec]]:
-        """Notices due in this slot (as timed Items) and the announcements waiting for approval."""
+        """Notices due in this slot (not yet estimated: `fit` times those that could air) and the
+        announcements waiting for approval."""
         if "thong-bao" not in slot.structure:
             return [], []
         notices, waiting = [], []
         weekday = day.isoweekday()
-        for spec in self.schedule.announcements:
+        for index, spec in enumerate(self.schedule.announcements):
             if not spec.valid_on(day):
                 continue
-            item = self.notice_item(spec)
+            item = self._notices.get(index)
+            if item is None:
+                item = self._notices[index] = self.notice_item(spec)
             urgent = item.priority is Priority.KHAN_CAP
             # khẩn cấp airs in every slot of its window, whatever its slot/day filters say.
             if not urgent and (slot.name not in spec.slots or weekday not in spec.days):
@@ -231,7 +262,7 @@ class _Planner:
             if self.schedule.require_approval and not spec.approved:
                 waiting.append(spec)
                 continue
-            notices.append(self.timed(item))
+            notices.append(item)
         notices.sort(key=_notice_key)
         return notices, waiting
 
@@ -275,29 +306,32 @@ class _Planner:
 
     def fit(self, slot: SlotSpec, day: date, festive: bool, notices: list[Item],
             warnings: list[str]) -> tuple[Programme, list[Item]]:
-        """Drop the lowest-priority notices until the programme fits; return it and the dropped."""
+        """Drop the lowest-priority notices until the programme fits; return it and the dropped.
+
+        The notices go in the order `drop_order` gives, and the first cut that fits wins; a notice is estimated only when it could air. Only the
+        opening (its table of contents) changes with the cut, so a cut whose fixed items and kept
+        notices already overrun the slot is passed over without being assembled: a few assemblies
+        per slot, however many notices wait (`broadcast.plan.fitting`).
+        """
         columns = self.columns_for(slot, day, festive)
-        kept = sorted(notices, key=_notice_key)
+        ordered = sorted(notices, key=_notice_key)
         limit = slot.max_minutes * 60
         if slot.relay is not None and slot.relay.url and slot.relay.minutes and not festive:
             limit -= slot.relay.minutes * 60       # the live relay's minutes come out of the slot
-        deferred: list[Item] = []
-        while True:
+
+        def assemble(kept: list[Item]) -> tuple[list[Item], float]:
             items = self.assemble(slot, day, festive, columns, kept)
-            total = sum(i.est_duration_s for i in items)
-            if total <= limit:
-                break
-            movable = [n for n in kept if n.priority is not Priority.KHAN_CAP]
-            if not movable:
-                urgent = [n for n in kept if n.priority is Priority.KHAN_CAP]
-                why = (f"; thông báo khẩn cấp không được hoãn: {_names(urgent)}" if urgent else "")
-                warnings.append(f"Chương trình {slot.label} ước tính {_minutes(total)}, dài hơn thời lượng "
-                                f"tối đa {slot.max_minutes:g} phút{why}. Sửa: tăng 'max_minutes' hoặc bớt "
-                                "nội dung.")
-                break
-            victim = max(movable, key=_notice_key)
-            kept.remove(victim)
-            deferred.append(victim)
+            return items, sum(i.est_duration_s for i in items)
+
+        drops = drop_order(ordered, key=_notice_key, movable=lambda n: n.priority is not Priority.KHAN_CAP)
+        kept, items, total, deferred = fit_notices(ordered, drops, limit, assemble, _is_furniture,
+                                                   self.timed_notice)
+        if total > limit:
+            urgent = [n for n in kept if n.priority is Priority.KHAN_CAP]
+            why = (f"; thông báo khẩn cấp không được hoãn: {names_summary(urgent)}" if urgent else "")
+            warnings.append(f"Chương trình {slot.label} ước tính {_minutes(total)}, dài hơn thời lượng "
+                            f"tối đa {slot.max_minutes:g} phút{why}. Sửa: tăng 'max_minutes' hoặc bớt "
+                            "nội dung.")
         programme = Programme(
             date=day, slot=slot.name, title=slot.title,
             start=datetime.combine(day, slot.start, tzinfo=self.tz),

@@ -20,8 +20,9 @@ def minutes(seconds: float) -> str:
 
 
 def format_plan(day: date, programmes: Sequence[Programme]) -> str:
-    """A table per programme: start, kind, priority, repeats, estimated length, title."""
+    """A table per programme: start, kind, priority, repeats, estimated length, title; then every deferred notice."""
     from broadcast.normalize.numbers import weekday_name
+    from broadcast.plan.planner import NAMES_SHOWN  # not at the top: `build`'s fast path prints minutes()
 
     name = weekday_name(day)
     head = f"{name[0].upper()}{name[1:]}, {day:%d/%m/%Y}"
@@ -41,4 +42,7 @@ def format_plan(day: date, programmes: Sequence[Programme]) -> str:
             elapsed += item.est_duration_s
         for warning in p.warnings:
             lines.append(f"    ! {warning}")
+        if len(p.deferred) > NAMES_SHOWN:     # the warning named only the first few: here is every one
+            lines.append(f"    Hoãn {len(p.deferred)} thông báo sang buổi sau:")
+            lines += [f"      - {item.title} ({item.id})" for item in p.deferred]
     return "\n".join(lines) + "\n"

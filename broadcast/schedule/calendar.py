@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+WEEKEND = frozenset({6, 7})        # ISO weekday: Saturday, Sunday
+_SEARCH_LIMIT_DAYS = 366
+
 
 # The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
 # calendar (meridian 105°E), labels substitute days "nghỉ bù" and knows the government's
 # swapped working Saturdays (`weekend_workdays`). A Chinese-calendar library would put
 # Tết 2030 on 3 February instead of 2 February.
-import holidays
+def vietnam_holidays() -> type:
+    """The package's Vietnam class, without the 250 other countries `holidays.countries` imports.
 
-WEEKEND = frozenset({6, 7})        # ISO weekday: Saturday, Sunday
-_SEARCH_LIMIT_DAYS = 366
+    `holidays.Vietnam` and `holidays.country_holidays("VN")` both import the package
+    `holidays.countries`, whose `__init__` imports every country (0.1–0.2 s for each command
+    that loads schedules). Its submodule alone needs only the package's folder: the package is
+    made (not run) just long enough to import `vietnam`, then taken away again, so a later
+    `import holidays.countries` still runs the real one.
+    """
+    import holidays  # noqa: F401 (the package itself: constants, calendars, the base class)
+
+    if "holidays.countries" not in sys.modules:
+        spec = importlib.util.find_spec("holidays.countries")
+        if spec is not None and spec.submodule_search_locations:
+            sys.modules["holidays.countries"] = importlib.util.module_from_spec(spec)
+            try:
+                return importlib.import_module("holidays.countries.vietnam").Vietnam
+            finally:
+                del sys.modules["holidays.countries"]
+    return importlib.import_module("holidays.countries.vietnam").Vietnam
 
 
 @dataclass(frozen=True)
@@ -49,7 +72,7 @@ class StationCalendar:
         self.working_days: Mapping[date, str] = dict(working_days or {})
         self.exceptions: tuple[CalendarException, ...] = tuple(exceptions)
         # Years are filled in lazily by the package on first lookup.
-        self._public = holidays.Vietnam(language="vi") if public_holidays else None
+        self._public = vietnam_holidays()(language="vi") if public_holidays else None
 
     def __repr__(self) -> str:
         return (f"StationCalendar(public_holidays={self.public_holidays}, "

@@ -43,14 +43,16 @@ def build_state(toolkit, programme, published: dict | None) -> dict:
 def week_view(console, first: date) -> dict:
     toolkit = console.toolkit
     audio_out = console.station.path(console.station.paths.audio_out)
-    schedule = console.store.schedule()
+    week = [first + timedelta(days=offset) for offset in range(7)]
+    # planned once per change of the inputs (`broadcast.build.plans`), not on every request
+    plans = toolkit.plan_cache.plans(toolkit, week, console.store.schedule,
+                                     lambda day, schedule: load_plan(toolkit, day, schedule=schedule))
     days = []
-    for offset in range(7):
-        day = first + timedelta(days=offset)
+    for day, planned in zip(week, plans):
         manifest = read_day(audio_out, day)
         published = {p["id"]: p for p in manifest["programmes"]} if manifest else None
         programmes = []
-        for p in load_plan(toolkit, day, schedule=schedule):
+        for p in planned:
             items = [{"kind": KIND_LABELS[i.kind], "title": i.title, "id": i.id,
                       "priority": i.priority.label if i.kind in (ItemKind.NOTICE, ItemKind.URGENT) else "",
                       "repeat": i.repeat, "seconds": i.est_duration_s} for i in p.items]
