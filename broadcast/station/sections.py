@@ -207,8 +207,11 @@ class WebSection:
     host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
     port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
     session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
-    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép trong một khoảng thời gian.",
-                                  minimum=1, maximum=100)
+    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép với một tài khoản trong một khoảng "
+                                  "thời gian; quá thì riêng tài khoản đó phải chờ.", minimum=1, maximum=100)
+    login_attempts_per_address: int = setting(50, "Số lần đăng nhập sai cho phép từ một địa chỉ máy (mọi tài "
+                                              "khoản cộng lại) trong cùng khoảng thời gian; cao hơn nhiều vì "
+                                              "cả trụ sở xã thường chung một địa chỉ.", minimum=1, maximum=10000)
     login_window_minutes: float = setting(15.0, "Khoảng thời gian đếm số lần đăng nhập sai (phút).",
                                           minimum=1, maximum=1440)
     upload_max_mb: float = setting(20.0, "Dung lượng tối đa một tệp ghi âm tải lên (MB).", minimum=1, maximum=500)
