@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def setting(default: Any, doc: str, *, choices: tuple[Any, ...] | None = None,
@@ -206,6 +207,15 @@ class WebSection:
 
     host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
     port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
+    public_url: str = setting("", "Địa chỉ công khai khi chạy sau reverse proxy có TLS (Caddy, nginx), ví dụ "
+                              "\"https://dai.xa-hoa-an.vn\": cookie đăng nhập chỉ gửi qua https và chỉ nhận tên "
+                              "máy này (cùng 127.0.0.1, localhost). Để trống: chỉ nhận 127.0.0.1, localhost, "
+                              "địa chỉ IP trong mạng LAN và các tên trong hosts.")
+    hosts: list = setting([], "Tên máy khác được phép gõ trên trình duyệt, ví dụ [\"may-dai.local\"]; "
+                          "tên lạ bị từ chối (400).")
+    trusted_proxies: str = setting("127.0.0.1", "Địa chỉ IP của reverse proxy (cách nhau dấu phẩy): chỉ với "
+                                   "'broadcast web --proxy-headers', và chỉ từ các địa chỉ này, mới tin tiêu đề "
+                                   "X-Forwarded-For/-Proto (địa chỉ thật của người dùng, https).")
     session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
     login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép với một tài khoản trong một khoảng "
                                   "thời gian; quá thì riêng tài khoản đó phải chờ.", minimum=1, maximum=100)
@@ -218,6 +228,19 @@ class WebSection:
     allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
     recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
     listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the console's public address, or None when it can ('' is no address)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"'{url}' không phải địa chỉ web (cần dạng https://ten-may.vn)"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return f"'{url}' chỉ được gồm giao thức và tên máy (không có đường dẫn, ?, # hay tài khoản)"
+    return None
+
 
 
 SECTIONS: dict[str, type] = {
