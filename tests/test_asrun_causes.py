@@ -36,6 +36,8 @@ RAW = [
     ("device", "tiếp âm lỗi: [Errno 111] Connection refused", "luồng tiếp âm"),
     ("device", "không chạy được ffmpeg: [Errno 2] No such file or directory: 'ffmpeg'", ""),
     (None, "OSError: [Errno 5] Input/output error", ""),
+    ("device", "tệp 0530-sang.mp3 hỏng, không đọc được (Invalid data found when processing input)",
+     "tệp 0530-sang.mp3 hỏng, không đọc được"),
     ("device", "Broken pipe while writing the stream", ""),
 ]
 OURS = ["bị ngắt để phát thông báo khẩn; phát tiếp phần còn lại", "máy hoặc chương trình phát dừng đột ngột khi đang phát",

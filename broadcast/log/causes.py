@@ -11,6 +11,9 @@ raw text in `error`: `shown_error` translates them the same way when they are di
     'không mở được thiết bị âm thanh (máy không có card âm thanh, hoặc dịch vụ âm thanh PulseAudio/ALSA chưa chạy)'
     >>> split_error("device", "bị ngắt để phát thông báo khẩn")
     ('bị ngắt để phát thông báo khẩn', None)
+    >>> split_error("file", "tệp 0530-sang.mp3 hỏng, không đọc được (Invalid data found when processing input)")[0]
+    'tệp 0530-sang.mp3 hỏng, không đọc được'
+
 """
 
 from __future__ import annotations
@@ -43,12 +46,27 @@ def is_raw(text: str) -> bool:
     return len({m.group(0).lower() for m in _ENGLISH.finditer(text)}) >= 2
 
 
+_TOOL_HEAD = re.compile(r"thoát với mã -?\d+|lỗi$")
+_SPLIT = re.compile(r" \(|: ")
+
+
+def _vietnamese_head(text: str) -> str | None:
+    """'tệp 0530-sang.mp3 hỏng, không đọc được (Invalid data …)' -> the part before the tool's words."""
+    for match in _SPLIT.finditer(text):
+        head = text[:match.start()].strip()
+        if head and not is_raw(head) and not _TOOL_HEAD.search(head) and is_raw(text[match.start():]):
+            return head
+    return None
+
+
 def plain_cause(output: str | None, text: str | None) -> str | None:
     """The Vietnamese cause for `text` (None stays None; our own Vietnamese stays as it is)."""
     if not text:
         return text or None
     if not is_raw(text):
         return text
+    if head := _vietnamese_head(text):
+        return head
     if text.lower().startswith("tiếp âm"):
         return _RELAY_CAUSE
     return explain(output or "device", text)[0]
