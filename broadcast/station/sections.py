@@ -228,6 +228,15 @@ class WebSection:
     allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
     recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
     listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+    listen_page: bool = setting(True, "Trang nghe lại /nghe-lai và podcast /nghe-lai/podcast.xml cho bà con "
+                                "(không cần đăng nhập, chỉ xem và nghe); false để tắt.")
+    listen_days: int = setting(7, "Trang nghe lại có hôm nay và bấy nhiêu ngày trước.", minimum=0, maximum=60)
+    listen_with_names: bool = setting(False, "Đăng cả thông báo có danh sách công dân (họ tên, thôn...) lên "
+                                      "trang nghe lại; mặc định không đăng (và cắt khỏi bản nghe lại).")
+    listen_exclude_tags: list = setting([], "Thông báo có một trong các nhãn này không lên trang nghe lại, ví dụ "
+                                        "[\"an-ninh\"]. Từng thông báo: ghi public: false.")
+    listen_rate_per_minute: int = setting(120, "Số yêu cầu tối đa mỗi phút từ một địa chỉ vào trang nghe lại.",
+                                          minimum=10, maximum=100000)
 
 
 def public_url_problem(url: str) -> str | None:

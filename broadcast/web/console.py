@@ -14,7 +14,7 @@ from broadcast.build import Toolkit, speak_to_file
 from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
-from broadcast.web.security import LoginLimiter, session_secret
+from broadcast.web.security import LoginLimiter, RateLimit, session_secret
 from broadcast.web.sessions import Sessions
 from broadcast.web.store import NoticeStore
 
@@ -34,6 +34,8 @@ class Console:
     limiter: LoginLimiter
     secret: str
     sessions: Sessions
+    public_limit: RateLimit = field(default_factory=lambda: RateLimit(120))
+    replay_cache: dict = field(default_factory=dict, repr=False)
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -55,6 +57,7 @@ class Console:
                                  web.login_attempts_per_address),
             secret=session_secret(state),
             sessions=Sessions(state),
+            public_limit=RateLimit(web.listen_rate_per_minute),
         )
 
     @property

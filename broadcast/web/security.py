@@ -99,6 +99,26 @@ class LoginLimiter:
         self._failures.pop(f"user:{account}", None)
 
 
+class RateLimit:
+    """At most `per_minute` requests per address in any minute (the public listening page)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[datetime]] = {}
+
+    def allow(self, address: str, now: datetime) -> bool:
+        q = self._hits.setdefault(address, deque())
+        while q and now - q[0] >= timedelta(minutes=1):
+            q.popleft()
+        if len(q) >= self.per_minute:
+            return False
+        q.append(now)
+        if len(self._hits) > 10_000:              # bounded memory under many addresses
+            for key in [k for k, v in self._hits.items() if not v or now - v[-1] >= timedelta(minutes=1)]:
+                del self._hits[key]
+        return True
+
+
 class SecurityHeaders:
     """ASGI middleware adding CSP, nosniff and frame denial to every response; HTML is not cached."""
 
