@@ -262,3 +262,59 @@ def test_no_module_writes_people_text_without_the_rule():
                    "report/docx_layout.py", "report/csv_table.py", "report/xlsx.py", "province/serve.py"):
         source = (root / module).read_text(encoding="utf-8")
         assert "plaintext" in source or "json_text" in source, module
+
+
+# -- the listening page and its podcast feed ------------------------------------------------------
+
+def public_programme(typed: str, tmp_path: Path):
+    """The programme as the listening page reads it: from a published manifest, through replay."""
+    from broadcast.web.replay import Policy, public_programmes
+
+    folder = tmp_path / "audio_out" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    (folder / "1700-chieu.mp3").write_bytes(b"ID3")
+    item = {"id": "n", "kind": "thong-bao", "template": "hop_thon", "title": typed, "tags": [],
+            "offset_s": 0.0, "duration_s": 30.0, "text": f"{typed}\n{READABLE}"}
+    manifest = {"programmes": [{"id": "p", "title": f"{typed} buổi chiều", "start": "2026-12-07T17:00:00+07:00",
+                                "file": "1700-chieu.mp3", "duration_s": 60.0, "items": [item]}]}
+    (folder / "manifest.json").write_text(json_text(manifest), encoding="utf-8")
+    policy = Policy(with_names=True, exclude_tags=frozenset(), private_ids=frozenset(), known_ids=frozenset({"n"}),
+                    records_templates=frozenset())
+    (programme,) = public_programmes(tmp_path / "audio_out", DAY, policy)
+    return programme
+
+
+@pytest.mark.parametrize(("name", "typed", "survives"), PAYLOADS, ids=IDS)
+def test_the_podcast_feed_carries_text_only(name, typed, survives, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+
+    from broadcast.web.podcast import feed_xml
+
+    p = public_programme(typed, tmp_path)
+    body = feed_xml(base="https://dai.xa-hoa-an.vn", station_title="Đài <b>xã</b> Hòa An", programmes=[(p, 1000)],
+                    built=p.start)
+    assert not feedparser.parse(body).bozo
+    texts = [e.text or "" for e in ET.fromstring(body).iter()]
+    joined = "\n".join(texts)
+    assert not re.search(r"<[A-Za-z/!?]", joined), joined
+    assert survives in joined and READABLE in joined
+
+
+@pytest.mark.parametrize(("name", "typed", "survives"), PAYLOADS, ids=IDS)
+def test_the_listening_page_shows_text_only(name, typed, survives, tmp_path):
+    from broadcast.web.html import public_page
+    from broadcast.web.podcast import audio_url
+
+    p = public_programme(typed, tmp_path)
+    page = public_page("listen.html", {"station_title": "Hòa An", "base": "", "audio_url": audio_url,
+                                       "feed": "/nghe-lai/podcast.xml", "days_back": 7,
+                                       "days": [{"id": "2026-12-07", "label": "Hôm nay", "programmes": [p]}]})
+    html = page.body.decode()
+    parsed = Html(html)
+    assert {t for t, _ in parsed.tags} <= {"html", "head", "meta", "title", "link", "body", "header", "h1", "p",
+                                            "a", "main", "section", "h2", "article", "h3", "span", "audio",
+                                            "div", "details", "summary", "footer"}
+    assert not any(k.startswith("on") for _, attrs in parsed.tags for k in attrs)
+    assert survives in parsed.visible and READABLE in parsed.visible
