@@ -37,7 +37,7 @@ def create_app(console: Console) -> Starlette:
         routes=[*ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[
             Middleware(HostCheck, origin=origin),
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, hsts=origin.secure),
             Middleware(SessionMiddleware, secret_key=console.secret, session_cookie=SESSION_COOKIE,
                        max_age=int(web.session_hours * 3600), same_site="lax", https_only=origin.secure),
         ],

@@ -120,10 +120,14 @@ class RateLimit:
 
 
 class SecurityHeaders:
-    """ASGI middleware adding CSP, nosniff and frame denial to every response; HTML is not cached."""
+    """ASGI middleware adding CSP, nosniff and frame denial to every response; HTML is not cached.
 
-    def __init__(self, app) -> None:
+    With an https `[web] public_url` (`hsts`), browsers are also told to use https only (HSTS).
+    """
+
+    def __init__(self, app, hsts: bool = False) -> None:
         self.app = app
+        self.headers = HEADERS + (((b"strict-transport-security", b"max-age=31536000"),) if hsts else ())
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -134,7 +138,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in HEADERS if k not in present]
+                headers += [(k, v) for k, v in self.headers if k not in present]
                 if not scope["path"].startswith("/static/") and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}

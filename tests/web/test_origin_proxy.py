@@ -81,6 +81,7 @@ def test_public_url_makes_the_cookie_secure_and_refuses_lan_addresses(station_di
     assert r.status_code == 303
     cookie = r.headers["set-cookie"].lower()
     assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert r.headers["strict-transport-security"] == "max-age=31536000"
     assert client.get("/tuan").status_code == 200
     assert TestClient(app, base_url="http://192.168.1.10:8080").get("/login").status_code == 400
     assert TestClient(app, base_url="http://127.0.0.1:8080").get("/login").status_code == 200
@@ -89,6 +90,7 @@ def test_public_url_makes_the_cookie_secure_and_refuses_lan_addresses(station_di
 def test_without_public_url_the_cookie_is_not_secure(app):
     r = login(TestClient(app, base_url="http://127.0.0.1"))
     assert r.status_code == 303 and "secure" not in r.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in r.headers
 
 
 @pytest.mark.parametrize("url", ["dai.xa-hoa-an.vn", "ftp://dai.vn", "https://", "https://dai.vn/bang-dieu-khien",
