@@ -93,6 +93,9 @@ def test_the_page_is_cacheable_and_answers_304(site):
     again = client.get("/nghe-lai", headers={"if-none-match": r.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert client.get("/nghe-lai", headers={"if-none-match": '"khac"'}).status_code == 200
+    assert client.get("/nghe-lai", headers={"if-modified-since": r.headers["last-modified"]}).status_code == 304
+    assert client.get("/nghe-lai", headers={"if-modified-since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
+    assert client.get("/nghe-lai", headers={"if-modified-since": "yesterday"}).status_code == 200
     head = client.head("/nghe-lai")
     assert head.status_code == 200 and head.headers["etag"] == r.headers["etag"]
 

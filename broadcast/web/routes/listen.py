@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import UTC, date, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.responses import FileResponse, Response
 
@@ -93,9 +93,16 @@ def _validators(request, parts: list[str], modified: float | None, max_age: int)
     headers = {"etag": tag, "cache-control": f"public, max-age={max_age}"}
     if modified is not None:
         headers["last-modified"] = format_datetime(datetime.fromtimestamp(modified, UTC), usegmt=True)
-    sent = request.headers.get("if-none-match", "")
-    fresh = tag in [t.strip().removeprefix("W/") for t in sent.split(",")] or sent.strip() == "*"
-    return headers, fresh
+    sent = request.headers.get("if-none-match")
+    if sent is not None:                   # an ETag, when sent, decides (RFC 9110 13.2.2)
+        return headers, tag in [t.strip().removeprefix("W/") for t in sent.split(",")] or sent.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since and modified is not None:
+        try:
+            return headers, int(modified) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            pass
+    return headers, False
 
 
 def _newest(programmes: list[PublicProgramme]) -> float | None:
