@@ -142,12 +142,19 @@ def public_programmes(audio_out: Path, day: date, policy: Policy) -> list[Public
     return sorted(out, key=lambda x: x.start)
 
 
-def audio_path(programme: PublicProgramme, station_root: Path, bitrate: str) -> Path:
-    """The file to serve: the published one, or its public cut (made on first use, then kept)."""
+def served_path(programme: PublicProgramme, station_root: Path) -> Path:
+    """Where the served audio is (the public cut may not be made yet)."""
     if not programme.hidden:
         return programme.source
-    folder = station_root / CUT_DIR / programme.day.isoformat()
-    target = folder / f"{Path(programme.file).stem}-{programme.digest}.mp3"
+    return station_root / CUT_DIR / programme.day.isoformat() / f"{Path(programme.file).stem}-{programme.digest}.mp3"
+
+
+def audio_path(programme: PublicProgramme, station_root: Path, bitrate: str) -> Path:
+    """The file to serve: the published one, or its public cut (made on first use, then kept)."""
+    target = served_path(programme, station_root)
+    if not programme.hidden:
+        return target
+    folder = target.parent
     with _cut_lock:
         if not target.is_file():
             folder.mkdir(parents=True, exist_ok=True)

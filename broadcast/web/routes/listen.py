@@ -26,13 +26,13 @@ from broadcast.web.html import public_page
 from broadcast.web.podcast import audio_url, enclosure_length, feed_xml
 from broadcast.web.replay import (
     AUDIO_NAME,
-    CUT_DIR,
     DAY_NAME,
     Policy,
     PublicProgramme,
     audio_path,
     policy_for,
     public_programmes,
+    served_path,
     window,
 )
 
@@ -152,9 +152,7 @@ def podcast(request, form):
     base = _base(request)
     pairs = []
     for p in programmes:
-        cut = None if not p.hidden else (station.root / CUT_DIR / p.day.isoformat()
-                                         / f"{p.file.rsplit('.', 1)[0]}-{p.digest}.mp3")
-        pairs.append((p, enclosure_length(p, cut if p.hidden else p.source, station.audio.bitrate)))
+        pairs.append((p, enclosure_length(p, served_path(p, station.root), station.audio.bitrate)))
     headers, fresh = _validators(request, ["feed", base, *(f"{p.digest}:{n}" for p, n in pairs)],
                                  _newest(programmes), PAGE_MAX_AGE)
     if fresh:
