@@ -19,7 +19,7 @@ AT = datetime(2026, 12, 1, 5, 30, tzinfo=TZ)
 AIRINGS_COLUMNS = ["id", "kind", "parent_id", "programme_id", "date", "slot", "session", "scheduled_at",
                    "started_at", "ended_at", "item_id", "item_kind", "template", "title", "tags", "priority",
                    "episode", "source", "repeat", "duration_s", "status", "error", "output", "file",
-                   "values_json", "origin", "note", "zone"]
+                   "values_json", "origin", "note", "zone", "error_raw"]
 
 ENTRY = {"id": "2026-12-01-sang", "items": [
     {"id": "mo-dau", "kind": "mo-dau", "template": "mo_dau", "title": "Mở đầu", "tags": [], "offset_s": 0.0,

@@ -26,12 +26,15 @@ def command(app, day, start, end, db, rehearsal) -> None:
 
     Nguồn: 'theo lịch' và 'đột xuất' là phát thật ra loa; 'thủ công' là phát bằng tay (broadcast
     play/announce khi trình phát không chạy); 'diễn tập' chỉ có trong nhật ký diễn tập.
+    Lỗi được ghi bằng nguyên nhân tiếng Việt; thêm -v (broadcast -v log) để xem nguyên văn lỗi
+    của ffmpeg.
 
     \b
     Ví dụ:
       broadcast log --date 2026-12-07
       broadcast log --from 2026-12-01 --to 2026-12-31
       broadcast log --rehearsal                 nhật ký của lần diễn tập gần nhất
+      broadcast -v log --date 2026-12-07        kèm nguyên văn lỗi của ffmpeg (gỡ rối)
     """
     station = app.station
     today = station_today(station)
@@ -51,4 +54,4 @@ def command(app, day, start, end, db, rehearsal) -> None:
         span = span or log.span()
         rows = log.rows(*span) if span else []
     titles = {z.name: z.title for z in station_zones(station)} if len({r.get("zone") for r in rows}) > 1 else {}
-    click.echo(format_log(rows, titles) if rows else "Chưa có gì trong nhật ký cho khoảng ngày này.")
+    click.echo(format_log(rows, titles, verbose=app.verbose) if rows else "Chưa có gì trong nhật ký cho khoảng ngày này.")

@@ -1,4 +1,8 @@
-"""The as-run log: what aired when, one SQLite row per programme and per item, committed at once."""
+"""The as-run log: what aired when, one SQLite row per programme and per item, committed at once.
+
+A failure's `error` is the Vietnamese cause the officer reads; the tool's own words go to
+`error_raw` (`broadcast log -v`): `broadcast.log.causes`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from broadcast.log.causes import split_error
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS airings (
@@ -42,7 +48,8 @@ CREATE TABLE IF NOT EXISTS airings (
     origin TEXT NOT NULL DEFAULT 'scheduled'
         CHECK (origin IN ('scheduled', 'urgent', 'manual', 'rehearsal')),
     note TEXT NULL,
-    zone TEXT NULL
+    zone TEXT NULL,
+    error_raw TEXT NULL
 );
 CREATE INDEX IF NOT EXISTS airings_programme ON airings (programme_id, kind);
 CREATE INDEX IF NOT EXISTS airings_origin ON airings (origin);
@@ -64,6 +71,7 @@ MIGRATIONS = (
     ("note", "ALTER TABLE airings ADD COLUMN note TEXT NULL"),
     # The zone (group of loudspeakers) a row aired in; NULL on older rows: the whole commune.
     ("zone", "ALTER TABLE airings ADD COLUMN zone TEXT NULL"),
+    ("error_raw", "ALTER TABLE airings ADD COLUMN error_raw TEXT NULL"),
 )
 # Who put a row on air: the daemon by the schedule, the daemon for an announcement (đột xuất),
 # an officer by hand (play / announce without the daemon), or a rehearsal (simulate, its own log).
@@ -166,13 +174,14 @@ class AsRunLog:
         _check_status(status)
         if origin not in ORIGINS:
             raise ValueError(f"unknown origin {origin!r}; one of {', '.join(ORIGINS)}")
+        error, error_raw = split_error(output, error)
         with self._lock, self._transaction():
             row_id = self._insert(
                 kind="programme", parent_id=None, programme_id=programme_id, date=day.isoformat(),
                 slot=slot, session=session, scheduled_at=iso(scheduled_at), started_at=iso(started_at),
                 ended_at=iso(ended_at), title=title, tags=json.dumps(list(tags), ensure_ascii=False),
                 priority=priority, source=source, duration_s=duration_s, status=status, error=error,
-                output=output, file=file, origin=origin, note=note, zone=zone)
+                error_raw=error_raw, output=output, file=file, origin=origin, note=note, zone=zone)
             if entry is not None:
                 self._insert_items(row_id, entry, programme_id=programme_id, day=day, slot=slot,
                                    session=session, scheduled_at=scheduled_at, started_at=started_at,
@@ -195,8 +204,10 @@ class AsRunLog:
         """
         _check_status(status)
         with self._lock, self._transaction():
-            self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
-                             (status, iso(ended_at), error, row_id))
+            output = self._db.execute("SELECT output FROM airings WHERE id = ?", (row_id,)).fetchone()
+            error, error_raw = split_error(output["output"] if output else None, error)
+            self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ?, error_raw = ? WHERE id = ?",
+                             (status, iso(ended_at), error, error_raw, row_id))
             items = self._db.execute(
                 "SELECT id, started_at, duration_s, status, item_kind FROM airings WHERE parent_id = ? ORDER BY id",
                 (row_id,)).fetchall()
@@ -204,16 +215,17 @@ class AsRunLog:
                 start = parse_moment(item["started_at"])
                 if item["status"] == "playing" and item["item_kind"] == "tiep-am" and item["duration_s"] is None:
                     aired = max(0.0, (ended_at - start).total_seconds()) if start else None
-                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, duration_s = ?, error = ? "
-                                     "WHERE id = ?", (status, iso(ended_at), aired, error, item["id"]))
+                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, duration_s = ?, error = ?, "
+                                     "error_raw = ? WHERE id = ?",
+                                     (status, iso(ended_at), aired, error, error_raw, item["id"]))
                     continue
                 end = start + timedelta(seconds=item["duration_s"] or 0.0) if start else None
                 if status in AIRED_STATUSES or (end is not None and end <= ended_at):
                     self._db.execute("UPDATE airings SET status = 'played', ended_at = ? WHERE id = ?",
                                      (iso(end), item["id"]))
                 elif start is not None and start <= ended_at:
-                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ? WHERE id = ?",
-                                     (status, iso(ended_at), error, item["id"]))
+                    self._db.execute("UPDATE airings SET status = ?, ended_at = ?, error = ?, error_raw = ? "
+                                     "WHERE id = ?", (status, iso(ended_at), error, error_raw, item["id"]))
                 else:
                     self._db.execute("UPDATE airings SET status = 'skipped', started_at = NULL, "
                                      "ended_at = NULL WHERE id = ?", (item["id"],))
@@ -243,11 +255,12 @@ class AsRunLog:
                     self._insert_part(parent, part)
                     continue
                 start, end = part.get("started_at"), part.get("ended_at")
+                error, error_raw = split_error(parent["output"], part.get("error"))
                 self._db.execute(
                     "UPDATE airings SET status = ?, started_at = ?, ended_at = ?, duration_s = ?, error = ?, "
-                    "title = ?, source = ? WHERE id = ? AND parent_id = ?",
+                    "error_raw = ?, title = ?, source = ? WHERE id = ? AND parent_id = ?",
                     (part["status"], iso(start), iso(end), (end - start).total_seconds() if start and end else None,
-                     part.get("error"), part.get("title") or "", part.get("source"), part["id"], parent_id))
+                     error, error_raw, part.get("title") or "", part.get("source"), part["id"], parent_id))
             started = parse_moment(parent["started_at"])
             row = self._db.execute("SELECT ended_at, note FROM airings WHERE id = ?", (parent_id,)).fetchone()
             ended = parse_moment(row["ended_at"])
@@ -258,13 +271,14 @@ class AsRunLog:
     def _insert_part(self, parent: sqlite3.Row, part: Mapping[str, Any]) -> int:
         start, end = part.get("started_at"), part.get("ended_at")
         aired = (end - start).total_seconds() if start and end else None
+        error, error_raw = split_error(parent["output"], part.get("error"))
         return self._insert(
             kind="item", parent_id=parent["id"], programme_id=parent["programme_id"], date=parent["date"],
             slot=parent["slot"], session=parent["session"], scheduled_at=iso(start) if start else None,
             started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
             item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
             tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
-            error=part.get("error"), output=parent["output"], origin=parent["origin"], zone=parent["zone"])
+            error=error, error_raw=error_raw, output=parent["output"], origin=parent["origin"], zone=parent["zone"])
 
     def event(self, kind: str, at: datetime, message: str = "") -> None:
         if kind not in EVENT_KINDS:

@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from broadcast.log.asrun import ORIGIN_LABELS, STATUS_LABELS, parse_moment
+from broadcast.log.causes import raw_error, shown_error
 
 
-def format_log(rows: Iterable[Mapping[str, Any]], zone_titles: Mapping[str, str] | None = None) -> str:
+def format_log(rows: Iterable[Mapping[str, Any]], zone_titles: Mapping[str, str] | None = None, *,
+               verbose: bool = False) -> str:
     """A readable table for `broadcast log`: one line per programme, its items indented.
 
         Ngày        Giờ       Buổi   Nguồn      Trạng thái  Thời lượng  Nội dung
@@ -17,6 +19,7 @@ def format_log(rows: Iterable[Mapping[str, Any]], zone_titles: Mapping[str, str]
 
     When the rows come from more than one zone, a 'Vùng' column (the zone's title from
     `zone_titles`, else its name; an old row of no zone: 'Toàn xã') follows the time.
+    A failure shows its Vietnamese cause; `verbose` adds the tool's own words on the line below.
     """
     rows = list(rows)
     zones = {r.get("zone") for r in rows}
@@ -43,14 +46,17 @@ def format_log(rows: Iterable[Mapping[str, Any]], zone_titles: Mapping[str, str]
             title = row.get("title") or row.get("programme_id")
             if row.get("note"):
                 title += f"  ({row['note']})"
-            if row.get("error"):
-                title += f"  [{row['error']}]"
+            if shown_error(row):
+                title += f"  [{shown_error(row)}]"
             origin = ORIGIN_LABELS.get(row.get("origin") or "scheduled", row.get("origin"))
             lines.append(f"{row['date']:<10}  {clock:<8}  {zone_cell(row)}{row.get('session') or '':<8}  "
                          f"{origin:<9}  {status:<10}  {length:>10}  {title}")
         else:
             lines.append(f"{'':<10}  {clock:<8}  {zone_cell(row, False)}{'':<8}  {'':<9}  {status:<10}  {length:>10}"
                          f"    · {row.get('title') or ''}")
+        if verbose and raw_error(row):
+            lines.append(f"{'':<10}  {'':<8}  {zone_cell(row, False)}{'':<8}  {'':<9}  {'':<10}  {'':>10}    "
+                         f"chi tiết: {raw_error(row)}")
     return "\n".join(lines)
 
 

@@ -9,6 +9,11 @@ GET and HEAD only (any other method: 405); byte ranges (`Range: bytes=A-` or `A-
 so an interrupted download resumes. A request path never reaches the file system unchecked:
 the station is looked up in the configured set, the day must be a date, and a file name must be
 one the day's manifest lists.
+
+Everything it sends is data, never a page: every answer carries `X-Content-Type-Options: nosniff`
+and a `Content-Security-Policy` of `default-src 'none'; sandbox`, so a title typed with markup in a
+commune's console cannot run in a browser that opens the feed; its JSON writes < > & as \\u escapes
+(as the published manifest does: `broadcast.publish.day.json_text`).
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadcast.publish.day import MANIFEST, PLAYLIST, SIGNATURE
+from broadcast.publish.day import MANIFEST, PLAYLIST, SIGNATURE, json_text
 
 FIXED_FILES = (MANIFEST, SIGNATURE, PLAYLIST)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 1 << 16
+DATA_ONLY = (("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", "default-src 'none'; sandbox"))
 
 
 def published_files(day_folder: Path) -> set[str]:
@@ -46,6 +52,11 @@ class DayHandler(BaseHTTPRequestHandler):
 
     server_version = "broadcast-province"
     protocol_version = "HTTP/1.1"
+
+    def end_headers(self) -> None:
+        for name, value in DATA_ONLY:
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server naming
         self._answer(body=True)
@@ -89,7 +100,7 @@ class DayHandler(BaseHTTPRequestHandler):
 
     def _send_json(self, status: HTTPStatus, data: dict, *, body: bool = True,
                    extra: Mapping[str, str] | None = None) -> None:
-        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        payload = json_text(data).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))

@@ -13,6 +13,7 @@ from typing import Any
 
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import AudioError, BroadcastError
+from broadcast.publish.plaintext import plain
 from broadcast.publish.staging import StagingFolder, publishable, sweep_stale
 
 MANIFEST = "manifest.json"
@@ -35,20 +36,30 @@ def playlist_text(manifest: Mapping[str, Any], station_title: str) -> str:
     """Extended M3U in air order: '#EXTINF:<seconds>,<title>' then the file name.
 
     A station of several zones names each programme's zones: '... (05:30) [thon-dong, thon-trung]'.
+    Titles are one line of plain text: a line break typed in a title cannot add an entry.
     """
-    lines = ["#EXTM3U", f"#PLAYLIST:{station_title} {manifest['date']}"]
+    def line(text: Any) -> str:
+        return " ".join(plain(text).split())
+
+    lines = ["#EXTM3U", f"#PLAYLIST:{line(station_title)} {manifest['date']}"]
     zoned = len({z for p in manifest["programmes"] for z in p.get("zones") or ()}) > 1
     for programme in manifest["programmes"]:
         start = programme["start"][11:16]
         zones = f" [{', '.join(programme.get('zones') or ())}]" if zoned else ""
-        lines.append(f"#EXTINF:{round(programme['duration_s'])},{station_title} - "
-                     f"{programme['title']} ({start}){zones}")
+        lines.append(f"#EXTINF:{round(programme['duration_s'])},{line(station_title)} - "
+                     f"{line(programme['title'])} ({start}){zones}")
         lines.append(programme["file"])
     return "\n".join(lines) + "\n"
 
 
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    """JSON with < > & written as \\u escapes: the same data, and no markup for a page that embeds it."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def write_manifest(directory: Path, manifest: Mapping[str, Any], station_title: str) -> None:
-    write_text_atomic(directory / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(directory / MANIFEST, json_text(manifest, indent=2) + "\n")
     write_text_atomic(directory / PLAYLIST, playlist_text(manifest, station_title))
 
 

@@ -1,4 +1,8 @@
-"""Announcements of a day as text for the commune website or social page (pure)."""
+"""Announcements of a day as text for the commune website or social page (pure).
+
+What people typed stays text: Markdown gets `plaintext.markdown` (no tag, no link survives a
+website's renderer), plain text gets `plaintext.plain` (tags removed).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from broadcast.model import ItemKind, Priority, Programme
+from broadcast.publish.plaintext import markdown, markdown_line, plain
 
 EXPORTED_KINDS = (ItemKind.URGENT, ItemKind.NOTICE, ItemKind.COLUMN, ItemKind.NEWS)
 FORMATS = ("md", "txt")
@@ -39,18 +44,19 @@ def collect(programmes: Sequence[Programme], texts: dict[str, str]) -> list[Expo
 
 def export_day(day: date, station_title: str, entries: Sequence[ExportEntry], fmt: str) -> str:
     """Markdown or plain text, newest notices first by priority."""
-    heading = f"{station_title}: thông tin phát ngày {day:%d/%m/%Y}"
+    heading = f"{plain(station_title)}: thông tin phát ngày {day:%d/%m/%Y}"
     if fmt == "md":
-        out = [f"# {heading}", ""]
+        out = [f"# {markdown_line(heading)}", ""]
         for e in entries:
             badge = f" ({e.priority.label.upper()})" if e.priority != Priority.THUONG else ""
-            out += [f"## {e.title}{badge}", "", e.text.strip(), "",
+            out += [f"## {markdown_line(e.title)}{badge}", "", markdown(e.text).strip(), "",
                     f"*Phát lúc {', '.join(e.slots)}.*", ""]
     else:
         out = [heading.upper(), "=" * len(heading), ""]
         for e in entries:
             badge = f" [{e.priority.label.upper()}]" if e.priority != Priority.THUONG else ""
-            out += [f"{e.title}{badge}", "-" * len(e.title), e.text.strip(), f"(Phát lúc {', '.join(e.slots)}.)", ""]
+            title = " ".join(plain(e.title).split())
+            out += [f"{title}{badge}", "-" * len(title), plain(e.text).strip(), f"(Phát lúc {', '.join(e.slots)}.)", ""]
     if not entries:
         out.append("Không có thông báo nào trong ngày." if fmt == "txt" else "_Không có thông báo nào trong ngày._")
     return "\n".join(out).rstrip() + "\n"

@@ -5,6 +5,7 @@ across exports so calendar apps update events instead of duplicating them), DTST
 timezone with its VTIMEZONE, DTEND = start + estimated duration (the slot's maximum when there is no
 estimate), SUMMARY = programme title, DESCRIPTION = the items in air order with kind and priority,
 CATEGORIES = the items' tags, PRIORITY 1 when an urgent item is on (5 for ưu tiên).
+Every text is `plaintext.plain` (some calendar apps render a DESCRIPTION as HTML): tags removed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from icalendar import Calendar, Event
 
 from broadcast.atomic import write_bytes_atomic
 from broadcast.model import Item, ItemKind, Priority, Programme
+from broadcast.publish.plaintext import plain
 
 STATION_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MIN_EVENT = timedelta(minutes=1)
@@ -79,7 +81,7 @@ def _event(programme: Programme, slug: str, station: str, now: datetime, tz: Zon
     event.add("description", _description(programme))
     tags = list(dict.fromkeys(tag for item in programme.items for tag in item.tags))
     if tags:
-        event.add("categories", tags)
+        event.add("categories", [_nfc(tag) for tag in tags])
     urgency = min((item.priority for item in programme.items), key=lambda p: p.rank, default=None)
     if urgency in ICAL_PRIORITY:
         event.add("priority", ICAL_PRIORITY[urgency])
@@ -94,7 +96,7 @@ def _description(programme: Programme) -> str:
     if programme.est_duration_s > 0:
         lines.append(f"Thời lượng dự kiến: {_mmss(programme.est_duration_s)} "
                      f"(tối đa {_mmss(programme.max_duration_s)}).")
-    lines += [f"Lưu ý: {w}" for w in programme.warnings]
+    lines += [f"Lưu ý: {_nfc(w)}" for w in programme.warnings]
     return _nfc("\n".join(lines) or "Chưa có nội dung.")
 
 
@@ -108,7 +110,7 @@ def _item_line(item: Item) -> str:
         parts.append(f"đọc {item.repeat} lần")
     if item.est_duration_s > 0:
         parts.append(f"~{_mmss(item.est_duration_s)}")
-    return f"{item.title} ({', '.join(parts)})"
+    return f"{_nfc(item.title)} ({', '.join(parts)})"
 
 
 def _mmss(seconds: float) -> str:
@@ -117,7 +119,8 @@ def _mmss(seconds: float) -> str:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """NFC text without markup (`plaintext.plain`)."""
+    return plain(text)
 
 
 def write_ical(data: bytes, path: str | os.PathLike) -> None:

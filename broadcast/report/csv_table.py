@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from broadcast.publish.plaintext import plain, spreadsheet_cell
 from broadcast.report.model import Indicator, Report
 from broadcast.report.rows import _nfc
 
@@ -15,7 +16,8 @@ CSV_COLUMNS = ("ky_bao_cao", "tu_ngay", "den_ngay", "nhom", "ma", "chi_tieu", "d
 def to_csv(report: Report) -> str:
     """One row per indicator and per topic; dot decimals so spreadsheets and scripts can sum them.
 
-    Every row carries the period, so the files of several periods can be concatenated.
+    Every row carries the period, so the files of several periods can be concatenated. Text cells
+    never start as a formula (`plaintext.spreadsheet_cell`).
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -28,18 +30,17 @@ def table_rows(report: Report) -> list[list[Any]]:
     """The rows under CSV_COLUMNS (shared by the CSV and the XLSX): indicators, topics, then zones."""
     p = report.period
     head = [p.label, p.start.isoformat(), p.end.isoformat()]
-    rows = [head + [ind.group, ind.code, " – ".join(_label_chain(report, ind)), ind.unit, ind.value]
-            for ind in report.indicators]
+    rows = [head + [ind.group, ind.code, spreadsheet_cell(" – ".join(_label_chain(report, ind))), ind.unit,
+                    ind.value] for ind in report.indicators]
     for t in report.topics:
-        rows.append(head + ["B", f"chu_de.{t.tag}.tin_bai", f"Chủ đề {t.label}: số tin, bài",
-                            "tin, bài", t.items])
-        rows.append(head + ["B", f"chu_de.{t.tag}.luot", f"Chủ đề {t.label}: số lượt phát", "lượt",
-                            t.airings])
-        rows.append(head + ["B", f"chu_de.{t.tag}.phut", f"Chủ đề {t.label}: thời lượng", "phút",
-                            t.minutes])
+        tag, label = plain(t.tag), plain(t.label)
+        rows.append(head + ["B", f"chu_de.{tag}.tin_bai", f"Chủ đề {label}: số tin, bài", "tin, bài", t.items])
+        rows.append(head + ["B", f"chu_de.{tag}.luot", f"Chủ đề {label}: số lượt phát", "lượt", t.airings])
+        rows.append(head + ["B", f"chu_de.{tag}.phut", f"Chủ đề {label}: thời lượng", "phút", t.minutes])
     for z in report.zones:
-        key = f"vung.{z.zone or 'toan-xa'}"
-        rows += [head + ["A", f"{key}.{code}", f"Vùng {z.title}: {label}", unit, value]
+        key = f"vung.{plain(z.zone or 'toan-xa')}"
+        title = plain(z.title)
+        rows += [head + ["A", f"{key}.{code}", f"Vùng {title}: {label}", unit, value]
                  for code, label, unit, value in (
                      ("buoi", "số buổi phát", "buổi", z.sessions), ("phut", "thời lượng", "phút", z.minutes),
                      ("tin_bai", "số tin, bài", "tin, bài", z.items), ("luot", "số lượt phát", "lượt", z.airings),

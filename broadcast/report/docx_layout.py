@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from broadcast.atomic import write_bytes_atomic
+from broadcast.publish.plaintext import plain as _nfc  # every run: NFC, no markup, XML-safe
 from broadcast.report.model import GROUP_TITLES, Report, ReportSettings
-from broadcast.report.rows import _nfc
 from broadcast.report.wording import (
     _DOTS,
     CHART_CAPTION,

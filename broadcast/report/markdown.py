@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from broadcast.publish.plaintext import markdown_line
 from broadcast.report.model import GROUP_TITLES, Report, ReportSettings
 from broadcast.report.rows import _nfc
 from broadcast.report.wording import (
@@ -113,4 +114,5 @@ def _md_cchc(report: Report) -> list[str]:
 
 
 def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from the log (titles, procedures, tags) as Markdown text on one line: no tag, link or '|'."""
+    return markdown_line(text)

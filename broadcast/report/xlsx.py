@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, time
 
+from broadcast.publish.plaintext import spreadsheet_cell
 from broadcast.report.csv_table import CSV_COLUMNS, table_rows
 from broadcast.report.model import Report, ReportSettings
 from broadcast.report.wording import REHEARSAL_BANNER, scope_sentence
@@ -27,6 +28,10 @@ def to_xlsx(report: Report, settings: ReportSettings) -> bytes:
     sheet.append(list(CSV_COLUMNS))
     for row in table_rows(report):
         sheet.append(row)
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if cell.data_type == "f":           # openpyxl takes any '=…' string for a formula
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for n, width in enumerate(COLUMN_WIDTHS, start=1):
@@ -47,7 +52,7 @@ def to_xlsx(report: Report, settings: ReportSettings) -> bytes:
     lines += [settings.unit_name, f"Kỳ báo cáo: {report.period.label}", scope_sentence(report)]
     lines += [f"Lưu ý: {n}" for n in report.notices]
     for line in lines:
-        about.append([line])
+        about.append([spreadsheet_cell(line)])
     about.column_dimensions["A"].width = 120
 
     stamp = datetime.combine(report.generated_on, time())

@@ -82,10 +82,15 @@ class AnnouncementReader(ZoneReader):
         tags = self.str_list(m, "tags", path, what)
         review = self.read_review(m, path, what)
         zones = self.zone_refs(m, path, what)
+        public = m.get("public", True)
+        if not isinstance(public, bool):          # `public: false` keeps it off the listening page
+            self.error(path, m.at("public"), f"'public' của {what} phải là true hoặc false.",
+                       "Sửa: public: false để không đăng lên trang nghe lại; bỏ dòng này để đăng")
+            public = _BAD
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags, review, file, zones)
+                   status, title, tags, review, file, zones, public)
         if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
@@ -95,7 +100,7 @@ class AnnouncementReader(ZoneReader):
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
             repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
             path=path, line=m.line, title=title, tags=tags, review=review, file=file,
-            zones=zones)
+            zones=zones, public=public)
 
     def read_recording(self, m: YMap, path: str, what: str) -> Any:
         """`file:` of a recorded notice: a path inside the station folder to a file that exists.

@@ -190,6 +190,7 @@ class AnnouncementSpec:
     file: Path | None = None        # a recorded notice: the audio file, inside the station folder
     review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
     zones: tuple[str, ...] | None = None     # None: every zone
+    public: bool = True             # false: never on the listening page (/nghe-lai) or its podcast feed
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d and (self.valid_until is None or d <= self.valid_until)

@@ -27,6 +27,7 @@ from broadcast.station.sections import (  # noqa: F401 (the sections are part of
     SpeechSection,
     StationSection,
     WebSection,
+    public_url_problem,
 )
 
 CONFIG_NAME = "broadcast.toml"
@@ -203,6 +204,10 @@ def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[
         errors.append(ConfigError(f"[playout] build_ahead: giờ '{playout.build_ahead}' không hợp lệ",
                                   path=str(path), line=_line_of(text, "build_ahead"),
                                   hint="viết theo dạng HH:MM, ví dụ \"20:00\""))
+    web = sections.get("web", WebSection())
+    if problem := public_url_problem(web.public_url):
+        errors.append(ConfigError(f"[web] public_url: {problem}", path=str(path),
+                                  line=_line_of(text, "public_url"), hint="ví dụ \"https://dai.xa-hoa-an.vn\""))
 
 
 def _unknown(path: Path, text: str, key: str, valid: list[str], shown: str, what: str) -> ConfigError:

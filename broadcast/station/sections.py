@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def setting(default: Any, doc: str, *, choices: tuple[Any, ...] | None = None,
@@ -210,15 +211,49 @@ class WebSection:
 
     host: str = setting("127.0.0.1", "Địa chỉ lắng nghe; 127.0.0.1 chỉ máy này. 0.0.0.0 mở cho mạng LAN của xã.")
     port: int = setting(8080, "Cổng của bảng điều khiển.", minimum=1, maximum=65535)
+    public_url: str = setting("", "Địa chỉ công khai khi chạy sau reverse proxy có TLS (Caddy, nginx), ví dụ "
+                              "\"https://dai.xa-hoa-an.vn\": cookie đăng nhập chỉ gửi qua https và chỉ nhận tên "
+                              "máy này (cùng 127.0.0.1, localhost). Để trống: chỉ nhận 127.0.0.1, localhost, "
+                              "địa chỉ IP trong mạng LAN và các tên trong hosts.")
+    hosts: list = setting([], "Tên máy khác được phép gõ trên trình duyệt, ví dụ [\"may-dai.local\"]; "
+                          "tên lạ bị từ chối (400).")
+    trusted_proxies: str = setting("127.0.0.1", "Địa chỉ IP của reverse proxy (cách nhau dấu phẩy): chỉ với "
+                                   "'broadcast web --proxy-headers', và chỉ từ các địa chỉ này, mới tin tiêu đề "
+                                   "X-Forwarded-For/-Proto (địa chỉ thật của người dùng, https).")
     session_hours: float = setting(8.0, "Phiên đăng nhập hết hạn sau số giờ này.", minimum=0.25, maximum=168)
-    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép trong một khoảng thời gian.",
-                                  minimum=1, maximum=100)
+    login_attempts: int = setting(5, "Số lần đăng nhập sai cho phép với một tài khoản trong một khoảng "
+                                  "thời gian; quá thì riêng tài khoản đó phải chờ.", minimum=1, maximum=100)
+    login_attempts_per_address: int = setting(50, "Số lần đăng nhập sai cho phép từ một địa chỉ máy (mọi tài "
+                                              "khoản cộng lại) trong cùng khoảng thời gian; cao hơn nhiều vì "
+                                              "cả trụ sở xã thường chung một địa chỉ.", minimum=1, maximum=10000)
     login_window_minutes: float = setting(15.0, "Khoảng thời gian đếm số lần đăng nhập sai (phút).",
                                           minimum=1, maximum=1440)
     upload_max_mb: float = setting(20.0, "Dung lượng tối đa một tệp ghi âm tải lên (MB).", minimum=1, maximum=500)
     allow_self_approval: bool = setting(False, "Cho phép người viết tự duyệt thông báo của mình.")
     recordings: str = setting("recordings", "Thư mục lưu tệp ghi âm tải lên (trong thư mục của đài).")
     listen_cache: str = setting("var/web/nghe-thu", "Thư mục lưu bản nghe thử.")
+    listen_page: bool = setting(True, "Trang nghe lại /nghe-lai và podcast /nghe-lai/podcast.xml cho bà con "
+                                "(không cần đăng nhập, chỉ xem và nghe); false để tắt.")
+    listen_days: int = setting(7, "Trang nghe lại có hôm nay và bấy nhiêu ngày trước.", minimum=0, maximum=60)
+    listen_with_names: bool = setting(False, "Đăng cả thông báo có danh sách công dân (họ tên, thôn...) lên "
+                                      "trang nghe lại; mặc định không đăng (và cắt khỏi bản nghe lại).")
+    listen_exclude_tags: list = setting([], "Thông báo có một trong các nhãn này không lên trang nghe lại, ví dụ "
+                                        "[\"an-ninh\"]. Từng thông báo: ghi public: false.")
+    listen_rate_per_minute: int = setting(120, "Số yêu cầu tối đa mỗi phút từ một địa chỉ vào trang nghe lại.",
+                                          minimum=10, maximum=100000)
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the console's public address, or None when it can ('' is no address)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"'{url}' không phải địa chỉ web (cần dạng https://ten-may.vn)"
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return f"'{url}' chỉ được gồm giao thức và tên máy (không có đường dẫn, ?, # hay tài khoản)"
+    return None
+
 
 
 SECTIONS: dict[str, type] = {

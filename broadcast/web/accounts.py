@@ -2,7 +2,8 @@
 
 There is no default account: `broadcast users add NAME --role ROLE` makes the first one.
 Each account carries an `epoch` that a password change or a role change bumps, so sessions
-signed before the change stop working at once.
+signed before the change stop working at once; a password change or a removal also deletes the
+account's sessions from the server's table (`broadcast.web.sessions`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import BroadcastError, InputError
+from broadcast.web.sessions import Sessions
 
 ROLES = {"bien-tap": "Biên tập", "duyet": "Duyệt", "quan-tri": "Quản trị"}
 USERS_FILE = "users.json"
@@ -106,6 +108,7 @@ class Accounts:
         record["hash"] = _HASHER.hash(password)
         record["epoch"] = int(record.get("epoch", 1)) + 1
         self._write(users)
+        Sessions(self.path.parent).close_all(name)
         return Account(name, record["role"], record["epoch"])
 
     def remove(self, name: str) -> None:
@@ -113,6 +116,7 @@ class Accounts:
         self._existing(users, name)
         del users[name]
         self._write(users)
+        Sessions(self.path.parent).close_all(name)      # a new account of the same name starts clean
 
     def _existing(self, users: dict, name: str) -> dict:
         if name not in users:

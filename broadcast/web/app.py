@@ -1,4 +1,4 @@
-"""The console's ASGI application: routes by page, signed sessions, security headers, static files."""
+"""The console's ASGI application: Host check, routes by page, signed sessions, security headers, static files."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from broadcast.web.console import Console
 from broadcast.web.html import page
+from broadcast.web.origin import HostCheck, origin_of
 from broadcast.web.routes import ROUTES
 from broadcast.web.security import SecurityHeaders
 
@@ -31,12 +32,14 @@ async def _http_error(request, exc: HTTPException):
 def create_app(console: Console) -> Starlette:
     """The console over one station; `console.now` is the only clock the pages read."""
     web = console.station.web
+    origin = origin_of(web.public_url, web.hosts)
     app = Starlette(
         routes=[*ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(HostCheck, origin=origin),
+            Middleware(SecurityHeaders, hsts=origin.secure),
             Middleware(SessionMiddleware, secret_key=console.secret, session_cookie=SESSION_COOKIE,
-                       max_age=int(web.session_hours * 3600), same_site="lax", https_only=False),
+                       max_age=int(web.session_hours * 3600), same_site="lax", https_only=origin.secure),
         ],
         exception_handlers={HTTPException: _http_error},
     )

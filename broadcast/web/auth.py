@@ -1,8 +1,8 @@
 """Sessions and roles: every route is declared with the roles it admits and checked on the server.
 
 `route(path, handler, roles=...)` wraps a plain (synchronous) handler `handler(request, form)`:
-it finds the signed-in account (the session names it, its epoch still matches and the session
-is younger than `[web] session_hours` by the console's clock), refuses other roles with 403,
+it finds the signed-in account (the cookie names a session the server still holds, its epoch
+still matches and the session is younger than `[web] session_hours` by the console's clock), refuses other roles with 403,
 checks the CSRF token of every unsafe request, caps the request body, and runs the handler in
 a worker thread (the pipeline it calls is blocking). Expected errors become a Vietnamese page.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -32,31 +32,47 @@ log = logging.getLogger("broadcast.web")
 
 
 def signed_in(request: Request) -> Account | None:
-    """The account of a valid session, else None (the session is then emptied)."""
+    """The account of a live session, else None (the cookie's session is then emptied).
+
+    Live: the server's session table still holds the cookie's session id for this account (logout
+    deletes it), the account's epoch matches, and the session began within `[web] session_hours`.
+    """
     console = request.app.state.console
     session = request.session
     name = session.get("user")
     if not name:
         return None
     account = console.accounts.get(name)
-    try:
-        issued = datetime.fromisoformat(session.get("since", ""))
-    except ValueError:
-        issued = None
-    max_age = console.station.web.session_hours * 3600
-    now = console.now()
-    if (account is None or account.epoch != session.get("epoch") or issued is None
-            or not 0 <= (now - issued).total_seconds() <= max_age):
-        session.pop("user", None)
+    max_age = timedelta(hours=console.station.web.session_hours)
+    if (account is None or account.epoch != session.get("epoch")
+            or not console.sessions.valid(session.get("sid"), name, console.now(), max_age)):
+        for key in ("user", "sid", "epoch"):
+            session.pop(key, None)
         return None
     return account
 
 
 def start_session(request: Request, account: Account) -> None:
     """A fresh session for this account (a new CSRF token, so a pre-login token is useless)."""
+    console = request.app.state.console
+    now = console.now()
+    sid = console.sessions.open(account.name, now, timedelta(hours=console.station.web.session_hours))
     request.session.clear()
-    request.session.update(user=account.name, epoch=account.epoch,
-                           since=request.app.state.console.now().isoformat())
+    request.session.update(user=account.name, epoch=account.epoch, sid=sid)
+
+
+def end_session(request: Request, *, everywhere: bool = False) -> int:
+    """Revoke this request's session on the server (or every session of its account); how many ended."""
+    console = request.app.state.console
+    name = request.session.get("user")
+    ended = 0
+    if everywhere and name:
+        ended = console.sessions.close_all(name)
+    else:
+        console.sessions.close(request.session.get("sid"))
+        ended = 1
+    request.session.clear()
+    return ended
 
 
 def route(path: str, handler: Callable[[Request, FormData | None], Response], *, roles: tuple[str, ...],

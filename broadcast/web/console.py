@@ -14,7 +14,8 @@ from broadcast.build import Toolkit, speak_to_file
 from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
-from broadcast.web.security import LoginLimiter, session_secret
+from broadcast.web.security import LoginLimiter, RateLimit, session_secret
+from broadcast.web.sessions import Sessions
 from broadcast.web.store import NoticeStore
 
 _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -32,6 +33,9 @@ class Console:
     store: NoticeStore
     limiter: LoginLimiter
     secret: str
+    sessions: Sessions
+    public_limit: RateLimit = field(default_factory=lambda: RateLimit(120))
+    replay_cache: dict = field(default_factory=dict, repr=False)
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -49,8 +53,11 @@ class Console:
             audit=AuditLog(state),
             store=NoticeStore(station.path(station.paths.schedules), library=toolkit.library,
                               station_root=station.root, require_approval=station.programme.require_approval),
-            limiter=LoginLimiter(web.login_attempts, timedelta(minutes=web.login_window_minutes)),
+            limiter=LoginLimiter(web.login_attempts, timedelta(minutes=web.login_window_minutes),
+                                 web.login_attempts_per_address),
             secret=session_secret(state),
+            sessions=Sessions(state),
+            public_limit=RateLimit(web.listen_rate_per_minute),
         )
 
     @property

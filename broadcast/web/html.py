@@ -26,6 +26,7 @@ NAV = (
     ("/bao-cao", "Báo cáo", ("bien-tap", "duyet", "quan-tri")),
     ("/trang-thai", "Trạng thái", ("bien-tap", "duyet", "quan-tri")),
     ("/hop-thu-tinh", "Hộp thư tỉnh", ("bien-tap", "duyet", "quan-tri")),
+    ("/nghe-lai", "Nghe lại", ("bien-tap", "duyet", "quan-tri")),
     ("/quan-tri", "Tài khoản", ("quan-tri",)),
 )
 
@@ -61,6 +62,12 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
     }
     ctx.update(context or {})
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
+
+
+def public_page(name: str, context: dict[str, Any], *, status: int = 200,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A page for anyone (no session touched, no CSRF token, no navigation): the listening page."""
+    return HTMLResponse(_ENV.get_template(name).render(context), status_code=status, headers=headers)
 
 
 def flash(request: Request, message: str) -> None:

@@ -58,10 +58,17 @@ def csrf_ok(session: dict, sent: str | None) -> bool:
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per key (client address, account name) in `window`."""
+    """Failed logins counted per account and per client address, each against its own limit.
 
-    def __init__(self, attempts: int, window: timedelta) -> None:
+    An account is locked after `attempts` failures in `window` (from any address: guessing one
+    password from many machines is stopped too); an address after `address_attempts` failures
+    (much higher: one office shares one address, and one mistyping chairman must not lock out the
+    officer beside him). A locked account locks nobody else.
+    """
+
+    def __init__(self, attempts: int, window: timedelta, address_attempts: int | None = None) -> None:
         self.attempts = attempts
+        self.address_attempts = address_attempts if address_attempts is not None else attempts * 10
         self.window = window
         self._failures: dict[str, deque[datetime]] = {}
 
@@ -71,29 +78,56 @@ class LoginLimiter:
             q.popleft()
         return q
 
-    def blocked(self, keys: tuple[str, ...], now: datetime) -> timedelta | None:
-        """How long until a try is allowed again, or None when it is allowed now."""
-        waits = [self.window - (now - q[0]) for key in keys
-                 if len(q := self._recent(key, now)) >= self.attempts]
+    def _keys(self, account: str, address: str) -> tuple[tuple[str, int], ...]:
+        return ((f"user:{account}", self.attempts), (f"ip:{address}", self.address_attempts))
+
+    def blocked(self, account: str, address: str, now: datetime) -> timedelta | None:
+        """How long until this account may try again from this address, or None when it may now."""
+        waits = [self.window - (now - q[0]) for key, limit in self._keys(account, address)
+                 if len(q := self._recent(key, now)) >= limit]
         return max(waits) if waits else None
 
-    def failed(self, keys: tuple[str, ...], now: datetime) -> None:
-        for key in keys:
+    def failed(self, account: str, address: str, now: datetime) -> None:
+        for key, _limit in self._keys(account, address):
             self._recent(key, now).append(now)
         if len(self._failures) > 10_000:          # bounded memory under a flood of names
-            for key in [k for k, q in self._failures.items() if not q]:
+            for key in [k for k, q in self._failures.items() if not self._recent(k, now)]:
                 del self._failures[key]
 
-    def succeeded(self, keys: tuple[str, ...]) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
+    def succeeded(self, account: str) -> None:
+        """A right password clears the account's count (not the address's: others may be guessing)."""
+        self._failures.pop(f"user:{account}", None)
+
+
+class RateLimit:
+    """At most `per_minute` requests per address in any minute (the public listening page)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[datetime]] = {}
+
+    def allow(self, address: str, now: datetime) -> bool:
+        q = self._hits.setdefault(address, deque())
+        while q and now - q[0] >= timedelta(minutes=1):
+            q.popleft()
+        if len(q) >= self.per_minute:
+            return False
+        q.append(now)
+        if len(self._hits) > 10_000:              # bounded memory under many addresses
+            for key in [k for k, v in self._hits.items() if not v or now - v[-1] >= timedelta(minutes=1)]:
+                del self._hits[key]
+        return True
 
 
 class SecurityHeaders:
-    """ASGI middleware adding CSP, nosniff and frame denial to every response; HTML is not cached."""
+    """ASGI middleware adding CSP, nosniff and frame denial to every response; HTML is not cached.
 
-    def __init__(self, app) -> None:
+    With an https `[web] public_url` (`hsts`), browsers are also told to use https only (HSTS).
+    """
+
+    def __init__(self, app, hsts: bool = False) -> None:
         self.app = app
+        self.headers = HEADERS + (((b"strict-transport-security", b"max-age=31536000"),) if hsts else ())
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -104,7 +138,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
-                headers += [(k, v) for k, v in HEADERS if k not in present]
+                headers += [(k, v) for k, v in self.headers if k not in present]
                 if not scope["path"].startswith("/static/") and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}

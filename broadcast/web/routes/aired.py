@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse
 from broadcast.errors import InputError
 from broadcast.log.asrun import STATUS_LABELS as AIR_LABELS
 from broadcast.log.asrun import AsRunLog
+from broadcast.log.causes import shown_error
 from broadcast.play.state import state_paths
 from broadcast.report import ReportSettings, compute_report, parse_period, write_report_files
 from broadcast.web.auth import EVERYONE, route
@@ -35,6 +36,7 @@ def aired(request, form):
         rows = [r for r in rows if r["id"] in keep or r.get("parent_id") in keep]
     for r in rows:
         r["status_label"] = AIR_LABELS.get(r["status"], r["status"])
+        r["error"] = shown_error(r)             # an old row may still hold ffmpeg's English
     return page(request, "aired.html", {"day": day, "rows": rows, "status": status, "labels": AIR_LABELS})
 
 

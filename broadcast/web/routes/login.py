@@ -1,4 +1,4 @@
-"""Đăng nhập / đăng xuất, with rate limiting per address and per account name."""
+"""Đăng nhập / đăng xuất, with failed logins limited per account and, higher, per address."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from starlette.responses import RedirectResponse
 
-from broadcast.web.auth import EVERYONE, PUBLIC, route, signed_in, start_session
+from broadcast.web.auth import EVERYONE, PUBLIC, end_session, route, signed_in, start_session
 from broadcast.web.html import page
 
 
@@ -28,9 +28,8 @@ def login(request, form):
     name = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
     client = request.client.host if request.client else "?"
-    keys = (f"ip:{client}", f"user:{name}")
     now = console.now()
-    wait = console.limiter.blocked(keys, now)
+    wait = console.limiter.blocked(name, client, now)
     if wait is not None:
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         return page(request, "login.html", {
@@ -38,20 +37,23 @@ def login(request, form):
             "error": f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."}, status=429)
     account = console.accounts.verify(name, password) if name else None
     if account is None:
-        console.limiter.failed(keys, now)
+        console.limiter.failed(name, client, now)
         console.audit.record(now, name or "?", "login-failed", detail=client)
         return page(request, "login.html", {"next": _next(form.get("next")),
                                             "error": "Sai tên đăng nhập hoặc mật khẩu."}, status=400)
-    console.limiter.succeeded(keys)
+    console.limiter.succeeded(name)
     start_session(request, account)
     console.audit.record(now, account.name, "login", detail=client)
     return RedirectResponse(_next(form.get("next")), status_code=303)
 
 
 def logout(request, form):
+    """Đăng xuất: the session is revoked on the server; "mọi nơi" revokes every session of the account."""
     console = request.app.state.console
-    console.audit.record(console.now(), request.scope["user"].name, "logout")
-    request.session.clear()
+    everywhere = form.get("everywhere") == "1"
+    ended = end_session(request, everywhere=everywhere)
+    console.audit.record(console.now(), request.scope["user"].name, "logout",
+                         detail=f"mọi nơi ({ended} phiên)" if everywhere else "")
     return RedirectResponse("/login", status_code=303)
 
 
