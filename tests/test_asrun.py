@@ -196,7 +196,7 @@ def test_the_log_is_private_whatever_the_umask(tmp_path):
 
 def test_a_log_before_zones_gets_the_zone_column_and_its_rows_are_the_whole_commune(tmp_path):
     path = tmp_path / "truoc-vung.sqlite"
-    before = CURRENT_SCHEMA.replace("    note TEXT NULL,\n    zone TEXT NULL\n", "    note TEXT NULL\n")
+    before = CURRENT_SCHEMA.replace("    note TEXT NULL,\n    zone TEXT NULL,\n    error_raw TEXT NULL\n", "    note TEXT NULL\n")
     assert "zone" not in before
     with sqlite3.connect(path) as db:
         db.executescript(before.split("CREATE INDEX")[0])
