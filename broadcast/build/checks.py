@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -86,8 +87,9 @@ def render_examples(toolkit: Any, report: CheckReport) -> None:
             continue                                    # already reported by check_all
         example = examples / f"{name}.yaml"
         try:
-            if example.is_file():
-                library.render(name, load_values_file(example, station.yaml_limits))
+            if os.path.lexists(example):                # a FIFO or folder so named is refused, not skipped
+                library.render(name, load_values_file(example, station.yaml_limits, inside=(station.root,),
+                                                      shown=_shown(example, station.root)))
             elif library.check_values(name, {}):
                 report.warnings.append(f"Mẫu '{name}' chưa có tệp ví dụ "
                                        f"{_shown(example, station.root)} nên chưa được thử điền.")

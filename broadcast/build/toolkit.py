@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,8 @@ def normalize_options_for(station: Station) -> NormalizeOptions:
     """The station's reading preferences and its own pronunciation file."""
     n = station.normalize
     pron = station.path(n.pronunciations)
-    overrides = load_overrides(pron) if pron.is_file() else {}
+    # A file that is there but not a regular one (a FIFO, a link to /dev/zero) is refused, not skipped.
+    overrides = load_overrides(pron, inside=(station.root,)) if os.path.lexists(pron) else {}
     return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
                             mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
 

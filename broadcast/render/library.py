@@ -51,6 +51,7 @@ from broadcast.render.types import (
     parse_value,
 )
 from broadcast.render.yaml_lines import load_values_file
+from broadcast.station import files as station_files
 from broadcast.station.text_limits import control_problem, find_control
 
 __all__ = ["STATION_GLOBALS", "Rendered", "TemplateInfo", "TemplateLibrary", "load_values_file", "tidy_text"]
@@ -97,13 +98,18 @@ class TemplateLibrary:
         self.max_output_chars = max_output_chars
         self.max_steps = max_steps
         self._env = _Sandbox(size_limit=max_output_chars)
-        self._cache: dict[str, tuple[tuple[int, int], _Loaded | TemplateError]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int] | None, _Loaded | TemplateError]] = {}
+        # Where a template may really lie (links followed): the template folders (wherever a link
+        # to the folder itself leads), the station's folder and the shared ones'.
+        self.inside = (*self.roots, self.display_root, *(r.parent for r in self.roots))
 
     # -- public
 
     def names(self) -> list[str]:
+        # Every entry so named, not only regular files: a folder, FIFO or device called x.j2 is
+        # listed and refused when loaded (broadcast.station.files), so `check` names it.
         return sorted({p.stem for root in self.roots if root.is_dir() for p in root.glob("*.j2")
-                       if p.is_file() and _TEMPLATE_NAME.fullmatch(p.stem)})
+                       if _TEMPLATE_NAME.fullmatch(p.stem)})
 
     def get(self, name: str) -> TemplateInfo:
         return self._load(name).info
@@ -178,7 +184,7 @@ class TemplateLibrary:
     def _path_of(self, name: str) -> Path:
         stem = name[:-3] if name.endswith(".j2") else name
         for root in self.roots if _TEMPLATE_NAME.fullmatch(stem) else ():
-            if (root / f"{stem}.j2").is_file():
+            if os.path.lexists(root / f"{stem}.j2"):
                 return root / f"{stem}.j2"
         known = self.names()
         where = self._shown(self.root)
@@ -189,8 +195,11 @@ class TemplateLibrary:
 
     def _load(self, name: str) -> _Loaded:
         path = self._path_of(name)
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        try:
+            stat = path.stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_mode)
+        except OSError:                                # a broken link: _compile says so
+            stamp = None
         cached = self._cache.get(path.stem)
         if cached is None or cached[0] != stamp:
             try:
@@ -209,9 +218,16 @@ class TemplateLibrary:
         def fail(message: str, line: int | None = None, hint: str | None = None) -> TemplateError:
             return TemplateError(message, path=shown, line=line, hint=hint)
 
-        raw = path.read_bytes()
+        try:
+            with station_files.open_file(path, max_bytes=None, inside=self.inside, shown=shown) as handle:
+                raw = handle.read(self.max_template_bytes + 1)
+                size = max(len(raw), os.fstat(handle.fileno()).st_size)
+        except station_files.StationFileError as exc:
+            raise fail(f"không đọc mẫu này vì nó {exc.reason}", hint=station_files.HINT) from None
+        except OSError as exc:
+            raise fail(f"không đọc được mẫu ({exc.strerror or exc})") from None
         if len(raw) > self.max_template_bytes:
-            raise fail(f"mẫu quá lớn ({len(raw) // 1024} KiB, tối đa "
+            raise fail(f"mẫu quá lớn ({size // 1024} KiB, tối đa "
                        f"{self.max_template_bytes // 1024} KiB)")
         try:
             source = unicodedata.normalize("NFC", raw.decode("utf-8-sig"))

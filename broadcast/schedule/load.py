@@ -81,13 +81,13 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     if not directory.is_dir():
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
-    files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    files = sorted(directory.glob("*.yaml"))       # a folder, FIFO or device so named is refused when read
     shared: list[Path] = []
     for folder in map(Path, include):
         if not folder.is_dir():
             raise ScheduleError(f"Không tìm thấy thư mục lịch phát chung '{loader.display(folder)}'.",
                                 hint="Sửa: kiểm tra [province] include trong broadcast.toml")
-        for file in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
+        for file in sorted(folder.glob("*.yaml")):
             shared.append(file)
             loader.roots[loader.display(file)] = folder.parent
     if not files:
