@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import check_days, parse_day, pass_app, station_today
 from broadcast.errors import DeliveryError
 
 
@@ -36,6 +36,7 @@ def command(app, source, day, days, allow_older) -> None:
 
     station = app.station
     first = parse_day(day, station_today(station))
+    check_days(first, days)
     failed: DeliveryError | None = None
     for offset in range(days):
         current = first + timedelta(days=offset)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import click
 
 from broadcast.build import Toolkit, load_plan
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import check_days, parse_day, pass_app, station_today
 from broadcast.errors import BroadcastError
 from broadcast.plan.view import format_plan
 from broadcast.publish.day import MANIFEST, day_dir, read_manifest
@@ -28,6 +28,7 @@ def command(app, day: str | None, days: int) -> None:
     """
     station = app.station
     first = parse_day(day, station_today(station))
+    check_days(first, days)
     toolkit = Toolkit.from_station(station)
     now = datetime.now(station.tz)
     for offset in range(days):
