@@ -98,7 +98,7 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     published = None if force else _previous_entries(target)   # None: no valid day published yet
     previous = published or {}
     hashes = [inputs_hash(toolkit, c) for c in composed]
-    warnings = stamps.day_warnings(composed)
+    warnings = [*schedule.warnings, *stamps.day_warnings(composed)]    # an empty schedule file too: stamped
     reusable = {}
     for c, digest in zip(composed, hashes):
         old = previous.get(c.programme.id)

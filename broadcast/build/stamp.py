@@ -50,7 +50,7 @@ def leave(toolkit: Toolkit, plan, entries: Sequence[dict], before: dict, planned
         composed = [compose(toolkit, p) for p in programmes]
         steady = ([c.programme.id for c in composed] == [e["id"] for e in entries]
                   and [inputs_hash(toolkit, c) for c in composed] == [e["inputs_hash"] for e in entries])
-        warnings = day_warnings(composed)
+        warnings = [*getattr(plan.schedule, "warnings", ()), *day_warnings(composed)]
     if steady:
         freshness.write_stamp(station, plan.day, after, warnings)
     else:

@@ -63,8 +63,8 @@ def command(app, day, days, engine, dry_run, force) -> None:
                        f"  {entry['loudness_lufs']:.1f} LUFS  máy đọc {entry['engine']}")
             for note in entry["engine_notes"]:
                 click.echo(f"    ({note})")
-        for warning in result.warnings:
-            click.echo(f"  Cảnh báo: {warning}", err=True)
+        for warning in result.warnings:          # a warning of every day (an empty schedule file) once
+            app.warn(warning, indent="  ")
 
 
 @contextmanager

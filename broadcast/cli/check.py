@@ -20,7 +20,7 @@ def command(app) -> None:
     """
     report = check_station(Toolkit.from_station(app.station), today=station_today(app.station))
     for warning in report.warnings:
-        click.echo(f"Cảnh báo: {warning}", err=True)
+        app.warn(warning)
     if report.problems:
         raise MultiError([ScheduleError(p) for p in report.problems], summary="Có lỗi cần sửa:")
     click.echo("Cấu hình, mẫu kịch bản và lịch phát đều hợp lệ.")

@@ -20,6 +20,16 @@ class AppContext:
     station_dir: str | None = None
     verbose: bool = False
     _station: Station | None = field(default=None, repr=False)
+    warned: set[str] = field(default_factory=set, repr=False)
+
+    def warn(self, text: str, indent: str = "") -> None:
+        """'Cảnh báo: text' on stderr, once per command run (a warning from the schedules, raised as
+        a `StationWarning` where it is found, reaches here through `broadcast.cli`, whichever
+        command loaded them, and again in a command's own list: it is said once)."""
+        if text in self.warned:
+            return
+        self.warned.add(text)
+        click.echo(f"{indent}Cảnh báo: {text}", err=True)
 
     @property
     def station(self) -> Station:
