@@ -43,6 +43,7 @@ from broadcast.render.sandbox import (
     _runtime_message,
     _Sandbox,
     _template_line,
+    syntax_message,
 )
 from broadcast.render.types import (
     VAR_TYPES,
@@ -60,6 +61,8 @@ STATION_GLOBALS = ("ten_xa", "ten_dai", "ten_huyen", "ten_tinh", "ten_trung_tam"
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 10_000                # default of [limits] text_max_chars
 MAX_STEPS = 200_000                     # default of [limits] render_max_steps
+_PULLS = {nodes.Include: "{% include %}", nodes.Extends: "{% extends %}", nodes.Import: "{% import %}",
+          nodes.FromImport: "{% from ... import %}"}
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -239,13 +242,13 @@ class TemplateLibrary:
         try:
             ast = self._env.parse(source, path.stem, filename)
         except _JinjaSyntaxError as exc:
-            raise fail(f"lỗi cú pháp Jinja: {exc.message}", exc.lineno) from None
+            raise fail(syntax_message(exc.message), exc.lineno) from None
         self._check_body(ast, info, fail)
         count_loops(ast)
         try:
             code = self._env.compile(ast, path.stem, filename)
         except _JinjaSyntaxError as exc:
-            raise fail(f"lỗi cú pháp Jinja: {exc.message}", exc.lineno) from None
+            raise fail(syntax_message(exc.message), exc.lineno) from None
         template = self._env.template_class.from_code(
             self._env, code, self._env.make_globals(None), None)
         return _Loaded(info=info, template=template, filename=filename)
@@ -254,6 +257,15 @@ class TemplateLibrary:
                     fail: Callable[..., TemplateError]) -> None:
         """Refuse at load time what would fail at render time: unknown names, private attributes,
         attributes a typed value does not have."""
+        # A template is whole in itself: another template pulled in would bring variables its header
+        # does not declare, and files this check never read. Refused where it is written, whatever
+        # the other template is (missing, itself, broken), so no Jinja English reaches the officer.
+        for node in ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+            tag = _PULLS[type(node)]
+            target = f" '{node.template.value}'" if isinstance(node.template, nodes.Const) else ""
+            raise fail(f"mẫu không được gọi mẫu khác{target} bằng {tag}: mỗi mẫu phải tự đủ nội dung và "
+                       "khai báo biến của mình", node.lineno,
+                       "Sửa: chép phần cần dùng vào mẫu này, hoặc viết {% macro %} ngay trong mẫu")
         allowed = set(info.variables) | set(STATION_GLOBALS) | set(self.globals) | set(self._env.globals)
         unknown = find_undeclared_variables(ast) - allowed
         if unknown:
