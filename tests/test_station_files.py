@@ -103,6 +103,7 @@ def station_with(make_station, tmp_path: Path, where: str, kind: str) -> tuple[P
         "vi-du": "scripts_vi/examples/tiem_chung.yaml",
         "ghi-am": "recordings/hop.m4a",
         "doc-rieng": "pronunciations.tsv",
+        "nhac-hieu": "assets/nhac_hieu.wav",           # [audio] signature_tune
     }[where]
     if where in ("du-lieu", "ghi-am"):
         (station / "schedules" / "them.yaml").write_text(EXTRA, encoding="utf-8")
@@ -135,7 +136,8 @@ def named(entry: str) -> str:
 # -- check: every place the station reads, every kind of file that is not a regular one -----------
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-@pytest.mark.parametrize("where", ["lich", "thong-bao", "du-lieu", "mau", "vi-du", "ghi-am", "doc-rieng"])
+@pytest.mark.parametrize("where", ["lich", "thong-bao", "du-lieu", "mau", "vi-du", "ghi-am", "doc-rieng",
+                                   "nhac-hieu"])
 def test_check_refuses_what_is_not_a_regular_station_file(make_station, tmp_path, where, kind):
     station, entry = station_with(make_station, tmp_path, where, kind)
     result = invoke(station, "check")
@@ -148,7 +150,7 @@ def test_check_refuses_what_is_not_a_regular_station_file(make_station, tmp_path
 # -- build and plan: refused before any audio, with the same words ----------------------------------
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "thu-muc"])
-@pytest.mark.parametrize("where", ["lich", "thong-bao", "du-lieu", "mau", "ghi-am", "doc-rieng"])
+@pytest.mark.parametrize("where", ["lich", "thong-bao", "du-lieu", "mau", "ghi-am", "doc-rieng", "nhac-hieu"])
 def test_build_refuses_it_without_hanging_and_publishes_nothing(make_station, tmp_path, where, kind):
     station, entry = station_with(make_station, tmp_path, where, kind)
     result = invoke(station, "build", "--date", "2026-12-07")

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from broadcast.schedule.fields import _BAD, FieldReader
 from broadcast.schedule.files import YMap
 from broadcast.schedule.model import RelaySpec
-from broadcast.schedule.vocabulary import _RELAY_KEYS, AUDIO_FILE_MAX_BYTES, LIVE_SCHEMES, SOURCES
+from broadcast.schedule.vocabulary import _RELAY_KEYS, LIVE_SCHEMES, SOURCES
+from broadcast.station.files import AUDIO_MAX_BYTES
 
 
 class RelayReader(FieldReader):
@@ -39,7 +40,7 @@ class RelayReader(FieldReader):
             return _BAD
         if not self.usable(file, path, raw.at("file"), f"Không tìm thấy tệp âm thanh '{rel}' (tiếp âm của {what}).",
                            f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)",
-                           max_bytes=AUDIO_FILE_MAX_BYTES):
+                           max_bytes=AUDIO_MAX_BYTES):
             return _BAD
         self.relay_files.append(file)
         return RelaySpec(file=file, title=title, source=source, line=raw.line)
@@ -74,7 +75,7 @@ class RelayReader(FieldReader):
             if not self.usable(fallback, path, raw.at("fallback"),
                                f"Không tìm thấy tệp dự phòng '{fallback_rel}' (tiếp âm của {what}).",
                                f"Sửa: chép tệp vào {self.display(fallback)} hoặc sửa đường dẫn (tính từ thư mục đài)",
-                               max_bytes=AUDIO_FILE_MAX_BYTES):
+                               max_bytes=AUDIO_MAX_BYTES):
                 return _BAD
             self.relay_files.append(fallback)
         return RelaySpec(file=None, title=title, source=source, line=raw.line, url=url,

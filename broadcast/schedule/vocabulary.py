@@ -55,7 +55,6 @@ _ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from
                       "priority", "repeat", "status", "tags")
 RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
 RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
-AUDIO_FILE_MAX_BYTES = 2 << 30      # a relay file: ten hours of 128 kbit/s MP3 is 576 MB; 2 GB bounds the hash
 # Who wrote and approved an announcement, and its edit version (kept by the web console).
 _REVIEW_KEYS = ("author", "submitted_at", "approved_by", "approved_at", "comment", "version")
 _CALENDAR_KEYS = ("public_holidays", "days_off", "working_days", "exceptions")

@@ -40,12 +40,13 @@ from typing import BinaryIO
 
 from broadcast.errors import InputError
 
-__all__ = ["HINT", "MISSING", "StationFileError", "check", "open_file", "problem", "read_bytes", "sha256", "size_text", "special"]
+__all__ = ["AUDIO_MAX_BYTES", "HINT", "MISSING", "StationFileError", "check", "open_file", "problem", "read_bytes", "sha256", "size_text", "special"]
 
 HINT = ("Sửa: thay bằng một tệp thường nằm trong thư mục đài; không dùng liên kết tới thiết bị, "
         "ống dẫn, thư mục hay tệp ở ngoài thư mục đài")
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 _CHUNK = 1 << 20
+AUDIO_MAX_BYTES = 2 << 30               # a relay file or tune: ten hours of 128 kbit/s MP3 is 576 MB
 MISSING = "không có"                     # `problem` of a file that is not there (callers word it)
 
 
