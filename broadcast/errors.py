@@ -74,3 +74,8 @@ class PlayoutError(BroadcastError):
 
 class DeliveryError(BroadcastError):
     """A day from the province was refused (bad signature, wrong hash, cut download, server down)."""
+
+
+class StationWarning(UserWarning):
+    """Allowed but probably wrong (an empty schedule file): raised with `warnings.warn` where it is
+    found, printed once per command as 'Cảnh báo: ...' by the CLI (`broadcast.cli`)."""

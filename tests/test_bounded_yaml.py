@@ -70,8 +70,10 @@ def test_read_capped_reads_no_more_than_the_limit(tmp_path):
     assert info.value.path == "schedules/b.yaml" and "schedule_max_kb" in info.value.hint
 
 
-def test_read_capped_stops_on_an_endless_file():
-    with pytest.raises(YamlLimitError, match="hơn"):
+def test_read_capped_refuses_an_endless_device_without_reading_it():
+    from broadcast.station.files import StationFileError
+
+    with pytest.raises(StationFileError, match="thiết bị /dev/zero"):
         read_capped("/dev/zero", 4096, "/dev/zero")
 
 

@@ -630,6 +630,24 @@ def test_no_district_station_row(report):
     assert "huyen" not in dict(rpt.RELAY_SOURCES)
 
 
+
+def test_docx_names_times_new_roman_then_faces_with_vietnamese_letters(tmp_path):
+    """Word finds Times New Roman; other readers get metric-compatible faces that hold Vietnamese."""
+    import zipfile
+    write_docx(compute_report(sample_rows(), PERIOD, generated_on=GENERATED), SETTINGS, tmp_path / "bc.docx")
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    normal = docx.Document(str(tmp_path / "bc.docx")).styles["Normal"].element.rPr
+    fonts = normal.find(f"{w}rFonts")
+    assert {slot: fonts.get(f"{w}{slot}") for slot in ("ascii", "hAnsi", "cs", "eastAsia")} == \
+        dict.fromkeys(("ascii", "hAnsi", "cs", "eastAsia"), "Times New Roman")
+    assert normal.find(f"{w}lang").get(f"{w}val") == "vi-VN"
+    import xml.etree.ElementTree as ET
+    table = ET.fromstring(zipfile.ZipFile(tmp_path / "bc.docx").read("word/fontTable.xml"))
+    entry = next(f for f in table.iter(f"{w}font") if f.get(f"{w}name") == "Times New Roman")
+    alternates = entry.find(f"{w}altName").get(f"{w}val").split(",")
+    assert alternates == ["Liberation Serif", "Tinos"]
+    assert list(entry)[0].tag == f"{w}altName"                  # first, as CT_Font orders it
+
 # ---------------------------------------------------------------------------------------- layout
 # The DOCX as LibreOffice lays it out: converted to PDF, words located with pdftotext -bbox-layout,
 # page 1 rendered with pdftoppm. Set UPDATE_REPORT_PAGE=1 to refresh the committed page image.
@@ -746,6 +764,13 @@ def test_layout_signature_block_stays_together_with_room_to_sign(laid_out):
 def test_layout_font_and_page_image(laid_out):
     assert "Liberation Serif" in laid_out["fonts"].replace("LiberationSerif", "Liberation Serif") or \
         "Times" in laid_out["fonts"]
+    # One face for every letter: a face for Times New Roman without Vietnamese (Debian's
+    # fonts-liberation 1.07) makes LibreOffice take each accented letter from DejaVu, and words split.
+    faces = {line.split()[0].split("+")[-1].split("-")[0] for line in laid_out["fonts"].splitlines()[2:]
+             if line.strip()}
+    assert len(faces) == 1, (f"the report is drawn in {sorted(faces)}: the face fontconfig gives for "
+                             "Times New Roman lacks Vietnamese letters; install fonts-liberation2 "
+                             "(docs/huong-dan/cai-dat.md, .ci/system-packages)")
     png = (laid_out["dir"] / "trang-1.png").read_bytes()
     size = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert abs(size[0] - 620) <= 1 and abs(size[1] - 877) <= 1, size                 # A4 at 75 dpi

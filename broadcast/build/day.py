@@ -99,7 +99,7 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     target = day_dir(audio_out, day)
     published = None if force else _previous_entries(target)   # None: no valid day published yet
     previous = published or {}
-    warnings = stamps.day_warnings(composed)
+    warnings = [*schedule.warnings, *stamps.day_warnings(composed)]    # an empty schedule file too: stamped
     reusable = {}
     for c, digest in zip(composed, hashes):
         old = previous.get(c.programme.id)

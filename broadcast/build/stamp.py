@@ -47,7 +47,7 @@ def leave(toolkit: Toolkit, plan, entries: Sequence[dict], before: dict, planned
         composed, hashes = compose_zones(toolkit, plan.schedule, plan.day, estimate=make_estimator(toolkit))
         steady = ([c.programme.id for c in composed] == [e["id"] for e in entries]
                   and hashes == [e["inputs_hash"] for e in entries])
-        warnings = day_warnings(composed)
+        warnings = [*getattr(plan.schedule, "warnings", ()), *day_warnings(composed)]
     if steady:
         freshness.write_stamp(station, plan.day, after, warnings)
     else:

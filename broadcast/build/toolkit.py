@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from broadcast.publish.freshness import chosen_engines
 from broadcast.render import Rendered, TemplateLibrary
 from broadcast.speak import EngineOptions, SpeechCache, create_engine
 from broadcast.speak.fallback import SpokenSet, speak_all
+from broadcast.station import files as station_files
 from broadcast.station.config import Station
 
 MAX_PARALLEL_ENCODES = 2               # programmes encoded at once (one ffmpeg each)
@@ -42,7 +44,8 @@ def normalize_options_for(station: Station) -> NormalizeOptions:
     """The station's reading preferences and its own pronunciation file."""
     n = station.normalize
     pron = station.path(n.pronunciations)
-    overrides = load_overrides(pron) if pron.is_file() else {}
+    # A file that is there but not a regular one (a FIFO, a link to /dev/zero) is refused, not skipped.
+    overrides = load_overrides(pron, inside=(station.root,)) if os.path.lexists(pron) else {}
     return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
                             mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
 
@@ -144,7 +147,9 @@ class Toolkit:
     def signature_tune(self) -> Path:
         """The station's tune; generated the first time when the configured file is missing."""
         path = self.station.path(self.station.audio.signature_tune)
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            audio.generate_signature_tune(path, sample_rate=self.station.audio.sample_rate)
+        if os.path.lexists(path):       # a FIFO, a link to /dev/zero or out of the station: refused, exit 2
+            return station_files.check(path, inside=(self.station.root,), max_bytes=station_files.AUDIO_MAX_BYTES,
+                               shown=self.station.audio.signature_tune)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        audio.generate_signature_tune(path, sample_rate=self.station.audio.sample_rate)
         return path

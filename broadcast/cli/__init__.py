@@ -6,13 +6,14 @@ import ast
 import importlib
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import click
 
 from broadcast import __version__
 from broadcast.cli.common import AppContext
-from broadcast.errors import BroadcastError
+from broadcast.errors import BroadcastError, StationWarning
 from broadcast.io_errors import describe_os_error
 
 # One module per command (broadcast/cli/<name>.py, each defining `command`); order is the help order.
@@ -96,7 +97,19 @@ class BroadcastGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", StationWarning)
+                shown = warnings.showwarning
+
+                def say(message, category, filename, lineno, file=None, line=None):
+                    app = ctx.find_object(AppContext)
+                    if issubclass(category, StationWarning) and app is not None:
+                        app.warn(str(message))
+                    else:
+                        shown(message, category, filename, lineno, file, line)
+
+                warnings.showwarning = say
+                return super().invoke(ctx)
         except BroadcastError as exc:
             app = ctx.find_object(AppContext)
             if app is not None and app.verbose:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from broadcast.cli.common import parse_day, pass_app, station_today, terminal
+from broadcast.cli.common import check_days, parse_day, pass_app, station_today, terminal
 from broadcast.plan.view import minutes
 from broadcast.publish.freshness import chosen_engines, fresh_day
 
@@ -38,6 +38,7 @@ def command(app, day, days, engine, dry_run, force) -> None:
     """
     station = app.station
     first = parse_day(day, station_today(station))
+    check_days(first, days)
     engines = [engine] if engine else None
     dates = [first + timedelta(days=offset) for offset in range(days)]
     # Days nothing touched since they were built are told by their stamps, without planning.
@@ -64,8 +65,8 @@ def command(app, day, days, engine, dry_run, force) -> None:
                        f"  {entry['loudness_lufs']:.1f} LUFS  máy đọc {entry['engine']}{heard}")
             for note in entry["engine_notes"]:
                 click.echo(f"    ({note})")
-        for warning in result.warnings:
-            click.echo(f"  Cảnh báo: {warning}", err=True)
+        for warning in result.warnings:          # a warning of every day (an empty schedule file) once
+            app.warn(warning, indent="  ")
 
 
 @contextmanager

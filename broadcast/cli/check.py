@@ -29,7 +29,7 @@ def command(app) -> None:
                     report.warnings.append(f"Vùng {zone.title} ({zone.name}): đầu ra '{spec}' không dùng được "
                                            f"trên máy này: {why}.")
     for warning in report.warnings:
-        click.echo(f"Cảnh báo: {warning}", err=True)
+        app.warn(warning)
     if report.problems:
         raise MultiError([ScheduleError(p) for p in report.problems], summary="Có lỗi cần sửa:")
     click.echo("Cấu hình, mẫu kịch bản và lịch phát đều hợp lệ.")

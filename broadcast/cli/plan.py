@@ -8,7 +8,7 @@ import click
 
 from broadcast.build import Toolkit, load_schedule_for
 from broadcast.build.zoning import zone_plans
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import check_days, parse_day, pass_app, station_today
 from broadcast.errors import BroadcastError, InputError
 from broadcast.plan.view import format_plan
 from broadcast.plan.zones import differences, skipped_on
@@ -37,6 +37,7 @@ def command(app, day: str | None, days: int, zone: str | None) -> None:
     """
     station = app.station
     first = parse_day(day, station_today(station))
+    check_days(first, days)
     toolkit = Toolkit.from_station(station)
     schedule = load_schedule_for(toolkit)
     now = datetime.now(station.tz)

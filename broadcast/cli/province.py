@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from broadcast.cli.common import parse_day
+from broadcast.cli.common import check_days, parse_day
 from broadcast.errors import InputError
 
 PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -61,7 +61,8 @@ def build(folders, more, listing, day, days, scheduler, workers, key_path, force
 
     stations = station_set([*folders, *more], listing)
     today = datetime.now(PROVINCE_TZ).date()
-    first = parse_day(day, today) if day else today + timedelta(days=1)
+    first = parse_day(day or "ngay-mai", today)
+    check_days(first, days)
     wanted = [first + timedelta(days=n) for n in range(days)]
 
     def show(outcome) -> None:

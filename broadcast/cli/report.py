@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 import click
 
-from broadcast.cli.common import pass_app, station_today
+from broadcast.cli.common import check_year, parse_day, pass_app, station_today
 from broadcast.errors import InputError
 from broadcast.log.asrun import AsRunLog
 from broadcast.report import (
@@ -46,6 +47,12 @@ def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
       broadcast report --from 2026-12-01 --to 2026-12-14 -o bao-cao
     """
     station = app.station
+    for option, raw in (("--month", month), ("--quarter", quarter)):
+        if raw and (year := re.match(r"\s*(\d{4})", raw)):
+            check_year(int(year.group(1)), option)
+    for option, raw in (("--from", start), ("--to", end)):
+        if raw:
+            parse_day(raw, station_today(station), option)
     period = parse_period(month, quarter, start, end, cutoff or station.report.cutoff)
     with AsRunLog(db or station.path(station.paths.log_db)) as log:
         rows = log.rows(period.start, period.end)

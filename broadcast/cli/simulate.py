@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from broadcast.build import Toolkit, build_announcement
-from broadcast.cli.common import parse_day, pass_app, station_today
+from broadcast.cli.common import check_days, parse_day, pass_app, station_today
 from broadcast.daemon import Injection, parse_injection, rehearsal_root, simulate_station
 from broadcast.daemon.zones import station_zones
 from broadcast.log.table import format_log
@@ -35,7 +35,8 @@ def command(app, day, days, output_dir, injections) -> None:
     """
     station = app.station
     today = station_today(station)
-    first = parse_day(day, today) if day else today + timedelta(days=1)
+    first = parse_day(day or "ngay-mai", today)
+    check_days(first, days)
     out = Path(output_dir) if output_dir else rehearsal_root(station) / first.isoformat()
     toolkit = Toolkit.from_station(station)
     injected = []

@@ -27,12 +27,13 @@ The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) ->
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import ConfigError
+from ..station import files as station_files
 from . import dates, quantities, text, words
 from .numbers import read_digits, read_number, weekday_name
 from .options import Context, NormalizeOptions
@@ -97,14 +98,21 @@ def normalize(text: str, options: NormalizeOptions | None = None) -> str:
     return normalize_report(text, options).text
 
 
-def load_overrides(path: str | Path) -> dict[str, str]:
+OVERRIDES_MAX_BYTES = 4 << 20           # a pronunciation file of 4 MB is some 100,000 lines
+
+
+def load_overrides(path: str | Path, *, inside: Sequence[Path] = ()) -> dict[str, str]:
     """Read the station's pronunciations.tsv: ``token<TAB>spoken`` per line, ``#`` starts a comment.
 
-    Raises ConfigError naming file:line for a line without exactly two non-empty fields.
+    Raises ConfigError naming file:line for a line without exactly two non-empty fields, and
+    for a file that is not a regular one (within `inside`) or is over OVERRIDES_MAX_BYTES.
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = station_files.read_bytes(path, max_bytes=OVERRIDES_MAX_BYTES, inside=inside).decode("utf-8-sig").splitlines()
+    except station_files.StationFileError as exc:
+        raise ConfigError(f"Không đọc từ điển riêng của đài vì nó {exc.reason}.", path=str(path),
+                          hint=station_files.HINT) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Không đọc được từ điển riêng của đài: {exc}", path=str(path)) from exc
     table: dict[str, str] = {}

@@ -8,7 +8,8 @@ public key is 32 bytes written in base64, the form a commune puts in its broadca
 
 A day's signature is `manifest.json.sig` beside `manifest.json`: the base64 Ed25519 signature
 of the manifest file's exact bytes. The manifest names every programme file with its SHA-256
-and size, so one signature covers the whole day.
+and size, so one signature covers the whole day, its `generated_at` included: `fetch` orders two
+builds of a day by it and refuses the older (no rollback).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import ConfigError, DeliveryError, InputError
 from broadcast.publish.day import MANIFEST, SIGNATURE
+from broadcast.publish.staging import current_umask
 
 
 class SignatureError(DeliveryError):
@@ -108,4 +110,6 @@ def ensure_signed(directory: Path, key_path: Path) -> bool:
         return False
     except (OSError, SignatureError):
         write_text_atomic(Path(directory) / SIGNATURE, sign(manifest, key) + "\n")
+        if os.name == "posix":                      # in a published day: readable as its other files are
+            os.chmod(Path(directory) / SIGNATURE, 0o666 & ~current_umask())
         return True

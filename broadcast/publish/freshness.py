@@ -31,13 +31,14 @@ from typing import Any
 
 from broadcast import __version__
 from broadcast.atomic import write_text_atomic
-from broadcast.digest import file_sha256
+from broadcast.station import files as station_files
 
 SCHEMA = 1
 STAMPS = "build"                      # folder under [paths] state
 CALIBRATION_FILE = "calibration.json"  # in the speech cache (broadcast.plan.estimate writes it)
 MANIFEST = "manifest.json"
 _PACKAGE = Path(__file__).resolve().parent
+HASH_MAX_BYTES = 2 << 30              # no input is read past this to hash it (a relay file is the largest)
 
 
 @dataclass(frozen=True)
@@ -59,21 +60,30 @@ def chosen_engines(station: Any, engines: Sequence[str] | None = None, dry_run: 
 
 # --- digests ----------------------------------------------------------------------------------
 
-def _file_sha(path: Path) -> str | None:
+def _file_sha(path: Path, inside: Sequence[Path] = ()) -> str | None:
+    """sha256 of a regular file (inside `inside`), None when it is gone, '!reason' when it may not be read.
+
+    Through `broadcast.station.files`: a FIFO, a device (/dev/zero) or a folder is never opened
+    or hashed, and no file past HASH_MAX_BYTES is read. A '!' entry never equals a digest, so the
+    build takes the slow path, whose loader says what is wrong with the file."""
     try:
-        return file_sha256(path)
+        return station_files.sha256(path, max_bytes=HASH_MAX_BYTES, inside=inside)
+    except station_files.StationFileError as exc:
+        return f"!{exc.reason}"
     except OSError:
         return None
 
 
-def _tree(root: Path) -> list[list[str | None]]:
-    """(relative path, sha256) of every file under `root`, in a fixed order; [] when it is absent."""
+def _tree(root: Path, inside: Sequence[Path]) -> list[list[str | None]]:
+    """(relative path, sha256) of every file under `root`, in a fixed order; [] when it is absent.
+
+    Links to folders are listed, not followed (`os.walk`): a link loop cannot make it endless."""
     found: list[list[str | None]] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             path = Path(folder) / name
-            found.append([path.relative_to(root).as_posix(), _file_sha(path)])
+            found.append([path.relative_to(root).as_posix(), _file_sha(path, inside)])
     return found
 
 
@@ -103,18 +113,25 @@ def _distributions() -> str:
     return h.hexdigest()
 
 
+def _inside(station: Any) -> tuple[Path, ...]:
+    """The folders the station's inputs may really lie in: its own, its schedule and template
+    folders (wherever a link to the folder leads), and its province's shared one."""
+    return (station.root, station.path(station.paths.schedules), station.path(station.paths.scripts),
+            *((station.province_dir,) if station.province_dir is not None else ()))
+
+
 def _trees(station: Any) -> dict[str, list]:
     roots = {"scripts": station.path(station.paths.scripts), "schedules": station.path(station.paths.schedules)}
     if station.province_dir is not None:
         roots["province_scripts"] = station.province_dir / "scripts_vi"
         roots["province_schedules"] = station.province_dir / "schedules"
-    return {key: _tree(root) for key, root in roots.items()}
+    return {key: _tree(root, _inside(station)) for key, root in roots.items()}
 
 
 def file_digests(station: Any, files: Iterable[Path | str]) -> dict[str, str | None]:
     """sha256 of each file (None when it is gone), the pronunciation file always among them."""
     listed = sorted({str(Path(f)) for f in files} | {str(station.path(station.normalize.pronunciations))})
-    return {f: _file_sha(Path(f)) for f in listed}
+    return {f: _file_sha(Path(f), _inside(station)) for f in listed}
 
 
 def inputs(station: Any, engines: Sequence[str], files: Iterable[Path | str]) -> dict:

@@ -44,6 +44,7 @@ from broadcast.render.sandbox import (
     _runtime_message,
     _Sandbox,
     _template_line,
+    syntax_message,
 )
 from broadcast.render.text import TextList
 from broadcast.render.types import (
@@ -53,6 +54,7 @@ from broadcast.render.types import (
     parse_value,
 )
 from broadcast.render.yaml_lines import load_values_file
+from broadcast.station import files as station_files
 from broadcast.station.text_limits import control_problem, find_control
 
 __all__ = ["STATION_GLOBALS", "Rendered", "TemplateInfo", "TemplateLibrary", "load_values_file", "tidy_text"]
@@ -63,6 +65,8 @@ ITEM_GLOBALS = (AUDIENCE_VARIABLE,)
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 10_000                # default of [limits] text_max_chars
 MAX_STEPS = 200_000                     # default of [limits] render_max_steps
+_PULLS = {nodes.Include: "{% include %}", nodes.Extends: "{% extends %}", nodes.Import: "{% import %}",
+          nodes.FromImport: "{% from ... import %}"}
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -101,13 +105,18 @@ class TemplateLibrary:
         self.max_output_chars = max_output_chars
         self.max_steps = max_steps
         self._env = _Sandbox(size_limit=max_output_chars)
-        self._cache: dict[str, tuple[tuple[int, int], _Loaded | TemplateError]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int] | None, _Loaded | TemplateError]] = {}
+        # Where a template may really lie (links followed): the template folders (wherever a link
+        # to the folder itself leads), the station's folder and the shared ones'.
+        self.inside = (*self.roots, self.display_root, *(r.parent for r in self.roots))
 
     # -- public
 
     def names(self) -> list[str]:
+        # Every entry so named, not only regular files: a folder, FIFO or device called x.j2 is
+        # listed and refused when loaded (broadcast.station.files), so `check` names it.
         return sorted({p.stem for root in self.roots if root.is_dir() for p in root.glob("*.j2")
-                       if p.is_file() and _TEMPLATE_NAME.fullmatch(p.stem)})
+                       if _TEMPLATE_NAME.fullmatch(p.stem)})
 
     def get(self, name: str) -> TemplateInfo:
         return self._load(name).info
@@ -182,7 +191,7 @@ class TemplateLibrary:
     def _path_of(self, name: str) -> Path:
         stem = name[:-3] if name.endswith(".j2") else name
         for root in self.roots if _TEMPLATE_NAME.fullmatch(stem) else ():
-            if (root / f"{stem}.j2").is_file():
+            if os.path.lexists(root / f"{stem}.j2"):
                 return root / f"{stem}.j2"
         known = self.names()
         where = self._shown(self.root)
@@ -193,8 +202,11 @@ class TemplateLibrary:
 
     def _load(self, name: str) -> _Loaded:
         path = self._path_of(name)
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        try:
+            stat = path.stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_mode)
+        except OSError:                                # a broken link: _compile says so
+            stamp = None
         cached = self._cache.get(path.stem)
         if cached is None or cached[0] != stamp:
             try:
@@ -213,9 +225,16 @@ class TemplateLibrary:
         def fail(message: str, line: int | None = None, hint: str | None = None) -> TemplateError:
             return TemplateError(message, path=shown, line=line, hint=hint)
 
-        raw = path.read_bytes()
+        try:
+            with station_files.open_file(path, max_bytes=None, inside=self.inside, shown=shown) as handle:
+                raw = handle.read(self.max_template_bytes + 1)
+                size = max(len(raw), os.fstat(handle.fileno()).st_size)
+        except station_files.StationFileError as exc:
+            raise fail(f"không đọc mẫu này vì nó {exc.reason}", hint=station_files.HINT) from None
+        except OSError as exc:
+            raise fail(f"không đọc được mẫu ({exc.strerror or exc})") from None
         if len(raw) > self.max_template_bytes:
-            raise fail(f"mẫu quá lớn ({len(raw) // 1024} KiB, tối đa "
+            raise fail(f"mẫu quá lớn ({size // 1024} KiB, tối đa "
                        f"{self.max_template_bytes // 1024} KiB)")
         try:
             source = unicodedata.normalize("NFC", raw.decode("utf-8-sig"))
@@ -228,13 +247,13 @@ class TemplateLibrary:
         try:
             ast = self._env.parse(source, path.stem, filename)
         except _JinjaSyntaxError as exc:
-            raise fail(f"lỗi cú pháp Jinja: {exc.message}", exc.lineno) from None
+            raise fail(syntax_message(exc.message), exc.lineno) from None
         self._check_body(ast, info, fail)
         count_loops(ast)
         try:
             code = self._env.compile(ast, path.stem, filename)
         except _JinjaSyntaxError as exc:
-            raise fail(f"lỗi cú pháp Jinja: {exc.message}", exc.lineno) from None
+            raise fail(syntax_message(exc.message), exc.lineno) from None
         template = self._env.template_class.from_code(
             self._env, code, self._env.make_globals(None), None)
         return _Loaded(info=info, template=template, filename=filename)
@@ -243,6 +262,15 @@ class TemplateLibrary:
                     fail: Callable[..., TemplateError]) -> None:
         """Refuse at load time what would fail at render time: unknown names, private attributes,
         attributes a typed value does not have."""
+        # A template is whole in itself: another template pulled in would bring variables its header
+        # does not declare, and files this check never read. Refused where it is written, whatever
+        # the other template is (missing, itself, broken), so no Jinja English reaches the officer.
+        for node in ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+            tag = _PULLS[type(node)]
+            target = f" '{node.template.value}'" if isinstance(node.template, nodes.Const) else ""
+            raise fail(f"mẫu không được gọi mẫu khác{target} bằng {tag}: mỗi mẫu phải tự đủ nội dung và "
+                       "khai báo biến của mình", node.lineno,
+                       "Sửa: chép phần cần dùng vào mẫu này, hoặc viết {% macro %} ngay trong mẫu")
         allowed = (set(info.variables) | set(STATION_GLOBALS) | set(ITEM_GLOBALS) | set(self.globals)
                    | set(self._env.globals))
         unknown = find_undeclared_variables(ast) - allowed

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator
-from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
@@ -221,6 +221,41 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return None
 
 
+# Jinja's own words for a syntax error, in Vietnamese: (pattern, message with the groups).
+_TOKENS = {"end of print statement": "'}}'", "end of statement block": "'%}'", "end of template": "cuối mẫu",
+           "name": "một tên", "in": "'in'"}
+_SYNTAX = (   # (Jinja's message, ours; {q0} is group 0 as the officer reads it, {0} as written)
+    (r"Unexpected end of template\. Jinja was looking for the following tags: (.+?)\. The innermost block "
+     r"that needs to be closed is '(\w+)'\.", "mẫu hết mà khối '{{% {1} %}}' chưa đóng (cần {q0})"),
+    (r"Encountered unknown tag '(\w+)'\. Jinja was looking for the following tags: (.+?)\. The innermost "
+     r"block that needs to be closed is '(\w+)'\.", "gặp '{{% {0} %}}' trong khi khối '{{% {2} %}}' chưa đóng (cần {q1})"),
+    (r"Encountered unknown tag '(\w+)'\.", "thẻ '{{% {0} %}}' không có, hoặc không có khối nào đang mở để đóng"),
+    (r"unexpected char (.+) at \d+", "ký tự {0} không đúng chỗ (thiếu dấu nháy đóng?)"),
+    (r"unexpected '(.+)'", "không chờ {q0} ở đây"),
+    (r"expected token '(.+)', got '(.+)'", "cần {q0} nhưng gặp {q1}"),
+    (r"Expected an expression, got '(.+)'", "cần một giá trị hay biểu thức nhưng gặp {q0}"),
+)
+
+
+def _words(text: str) -> str:
+    """'endfor' or 'else' → {% endfor %} hoặc {% else %}; a token by the name the officer sees."""
+    tags = re.findall(r"'(\w+)'", text)
+    if " or " in text and tags:
+        return " hoặc ".join(f"{{% {t} %}}" for t in tags)
+    return _TOKENS.get(text, f"'{text}'")
+
+
+def syntax_message(message: str | None) -> str:
+    """A Jinja syntax error in Vietnamese ('lỗi cú pháp mẫu: ...'); never Jinja's English."""
+    for pattern, words in _SYNTAX:
+        found = re.fullmatch(pattern, (message or "").strip())
+        if found:
+            groups = found.groups()
+            return "lỗi cú pháp mẫu: " + words.format(*groups, **{f"q{i}": _words(g) for i, g in enumerate(groups)})
+    return ("lỗi cú pháp mẫu ở dòng này (kiểm tra các cặp {{ }} và {% %}, dấu nháy, và các cặp "
+            "for/endfor, if/endif)")
+
+
 def _runtime_message(exc: BaseException) -> str:
     if isinstance(exc, (_TooBig, OverBudget)):
         return str(exc)
@@ -230,7 +265,18 @@ def _runtime_message(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, RecursionError):
         return "mẫu gọi lại chính nó quá nhiều lần (macro đệ quy?)"
-    return f"lỗi khi điền mẫu: {type(exc).__name__}: {exc}"
+    if isinstance(exc, TemplateNotFound) or "no loader" in str(exc):
+        return "mẫu gọi một mẫu khác ({% include %}, {% extends %}, {% import %}), điều mà mẫu của đài không dùng"
+    if isinstance(exc, ZeroDivisionError):
+        return "mẫu chia một số cho 0"
+    if isinstance(exc, (IndexError, KeyError)):
+        return "mẫu lấy một phần tử không có trong danh sách hay bảng"
+    if isinstance(exc, TypeError):
+        return "mẫu tính toán trên giá trị sai kiểu (ví dụ cộng chữ với số)"
+    if isinstance(exc, ValueError):
+        return "mẫu dùng một giá trị không hợp lệ cho phép tính này"
+    # The exception itself (English) stays chained for -v.
+    return "lỗi khi điền mẫu (chạy lại với -v để xem chi tiết)"
 
 
 def _runtime_hint(exc: BaseException) -> str | None:

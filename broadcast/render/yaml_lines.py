@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,17 +115,19 @@ def _load_with(loader_class: type, text: str, shown: str, limits: YamlLimits) ->
         loader.dispose()
 
 
-def load_values_file(path: Path, limits: YamlLimits | None = None) -> dict:
+def load_values_file(path: Path, limits: YamlLimits | None = None, *, inside: Sequence[Path] = (),
+                     shown: str | None = None) -> dict:
     """Read a data file of variable values (YAML, or JSON by suffix); InputError names file:line.
 
     `limits` (default `YamlLimits()`) caps the file's size before it is read and a YAML
-    document's expanded size before any value is built.
+    document's expanded size before any value is built. Only a regular file is read
+    (`broadcast.station.files`), and with `inside` only one within those folders.
     """
     path = Path(path)
-    shown = str(path)
+    shown = shown or str(path)
     limits = limits or YamlLimits()
     try:
-        text = read_capped(path, limits.max_bytes, shown).decode("utf-8-sig")
+        text = read_capped(path, limits.max_bytes, shown, inside).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("không tìm thấy tệp dữ liệu", path=shown) from None
     except UnicodeDecodeError:

@@ -43,6 +43,15 @@ FOOTER_COLUMNS_MM = (75, 90)
 SIGNATURE_LINES = 5                 # empty 13 pt lines between the signer's title and name: ~30 mm
 CELL_PADDING_MM = 1.9               # Word's and LibreOffice's default left/right cell margin
 EM_MM = TABLE_PT * 25.4 / 72       # 4.6 mm at 13 pt
+# The face every run names (Word on Windows and macOS has it, with Vietnamese), then the faces with
+# its metrics that hold every Vietnamese letter (U+1EA0..U+1EF9): Liberation Serif 2.x (Debian/Ubuntu
+# `fonts-liberation2`; 1.07 in `fonts-liberation` has none) and Tinos (`fonts-croscore`). They go in
+# the font table's `altName` for the readers that honour it; LibreOffice does not (checked: 7.4), it
+# asks fontconfig for Times New Roman, whose metric aliases give the same faces. DejaVu Serif holds
+# Vietnamese too but is wider: the national motto would wrap. docs/huong-dan/cai-dat.md says so.
+FONT = "Times New Roman"
+FONT_ALTERNATES = ("Liberation Serif", "Tinos")
+LANGUAGE = "vi-VN"                  # proofing and hyphenation in Word and LibreOffice
 
 
 def text_width_mm(text: str, bold: bool = False) -> float:
@@ -71,6 +80,25 @@ def column_widths(headers: list[str], rows: list[list[str]], *, flexible: int = 
     return [round(w * scale, 1) for w in widths]
 
 
+def _name_font_alternates(document, qn) -> None:
+    """Give FONT's entry in the font table its metric-compatible Vietnamese alternates."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from lxml import etree
+
+    part = document.part.part_related_by(RELATIONSHIP_TYPE.FONT_TABLE)
+    fonts = etree.fromstring(part.blob)
+    entry = next((f for f in fonts.iter(qn("w:font")) if f.get(qn("w:name")) == FONT), None)
+    if entry is None:
+        entry = etree.SubElement(fonts, qn("w:font"))
+        entry.set(qn("w:name"), FONT)
+    for old in entry.findall(qn("w:altName")):
+        entry.remove(old)
+    alternates = etree.Element(qn("w:altName"))
+    alternates.set(qn("w:val"), ",".join(FONT_ALTERNATES))
+    entry.insert(0, alternates)                 # CT_Font: altName comes first
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike,
                chart_png: bytes | None = None) -> None:
     """An A4 administrative report (NĐ 30/2020 layout, Times New Roman) the office can edit and sign."""
@@ -89,9 +117,15 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
         setattr(section, f"{side}_margin", Mm(mm))
     section.header_distance = Mm(10)
     normal = document.styles["Normal"]
-    normal.font.name = "Times New Roman"
+    normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "Times New Roman")
+    normal_rpr = normal.element.get_or_add_rPr()
+    for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        normal_rpr.get_or_add_rFonts().set(qn(slot), FONT)
+    language = OxmlElement("w:lang")
+    language.set(qn("w:val"), LANGUAGE)
+    normal_rpr.append(language)
+    _name_font_alternates(document, qn)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.0
 

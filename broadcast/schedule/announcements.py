@@ -115,8 +115,7 @@ class AnnouncementReader(ZoneReader):
         file = self.confine(rel, path, m.at("file"))
         if file is _BAD:
             return _BAD
-        if not file.is_file():
-            self.error(path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint)
+        if not self.usable(file, path, m.at("file"), f"Không tìm thấy tệp ghi âm '{rel}' của {what}.", hint):
             return _BAD
         if file.stat().st_size > RECORDING_MAX_BYTES:
             self.error(path, m.at("file"), f"Tệp ghi âm '{rel}' của {what} quá lớn "
@@ -175,7 +174,7 @@ def _read_announcement_files(loader: FieldReader, folder: Path,
     """
     contents: dict[Path, bytes | None] = {}
     if folder.is_dir():
-        contents = {p: None for p in folder.glob("*.yaml") if p.is_file()}
+        contents = {p: None for p in folder.glob("*.yaml")}     # a folder, FIFO... is refused when read
     for name, content in replacing.items():
         contents[folder / name] = content
     out: list[tuple[Path, str, YMap]] = []

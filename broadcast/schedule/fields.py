@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from broadcast.errors import BroadcastError, ScheduleError
+from broadcast.errors import BroadcastError, InputError, ScheduleError
 from broadcast.schedule.files import YMap, plain, read_yaml
 from broadcast.schedule.vocabulary import (
     _DATE_HINT,
@@ -21,6 +21,7 @@ from broadcast.schedule.vocabulary import (
     parse_days,
     parse_time,
 )
+from broadcast.station import files
 from broadcast.station.bounded_yaml import YamlLimits, file_too_big, read_capped
 from broadcast.station.paths import OutsideStationError, confined
 from broadcast.station.text_limits import find_control
@@ -100,16 +101,37 @@ class FieldReader:
         except ValueError:
             return str(p)
 
+    def inside(self) -> tuple[Path, ...]:
+        """The folders a file the schedules name may really lie in: the station's, the shared ones',
+        and the schedule folders themselves (wherever a link to the folder leads)."""
+        return (self.station_root, self.directory, *dict.fromkeys([*self.roots.values(), *self.folders.values()]))
+
     def read_file(self, file: Path, shown: str) -> Any:
-        """The bytes of a schedule or data file within the size limit, or _BAD (error recorded)."""
+        """The bytes of a schedule or data file within the size limit, or _BAD (error recorded).
+
+        Only a regular file inside the station (or its shared folder) is read: a folder, a
+        device, a FIFO or a link leading out is refused (`broadcast.station.files`)."""
         try:
-            return read_capped(file, self.limits.max_bytes, shown)
-        except ScheduleError as exc:
+            return read_capped(file, self.limits.max_bytes, shown, self.inside())
+        except InputError as exc:                # too large, or not a regular file of the station
             self.errors.append(exc)
         except OSError as exc:
             self.error(shown, None, f"Không đọc được tệp ({exc.strerror or exc}).",
                        "Sửa: kiểm tra quyền đọc của tệp")
         return _BAD
+
+    def usable(self, file: Path, path: str, line: int | None, missing: str, hint: str, *,
+               max_bytes: int | None = None) -> bool:
+        """Whether a file a schedule names is a regular file inside the station, within `max_bytes`;
+        else the problem is recorded at `path:line` (`missing` when it is not there at all)."""
+        reason = files.problem(file, inside=self.inside(), max_bytes=max_bytes)
+        if reason is None:
+            return True
+        if reason == files.MISSING:
+            self.error(path, line, missing, hint)
+        else:
+            self.error(path, line, f"Tệp '{self.display(file)}' {reason}.", files.HINT)
+        return False
 
     def confine(self, rel: str, path: str, line: int, *, base: Path | None = None,
                 root: Path | None = None) -> Any:
@@ -265,10 +287,9 @@ class FieldReader:
                                 root=self.roots.get(path))
             if file is _BAD:
                 return _BAD, path, m.line
-            if not file.is_file():
-                self.error(path, m.at("data"), f"Không tìm thấy tệp dữ liệu '{rel}' của {what}.",
-                           f"Sửa: tạo tệp {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục "
-                           f"{self.display(self.directory)})")
+            if not self.usable(file, path, m.at("data"), f"Không tìm thấy tệp dữ liệu '{rel}' của {what}.",
+                               f"Sửa: tạo tệp {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục "
+                               f"{self.display(self.directory)})", max_bytes=self.limits.max_bytes):
                 return _BAD, path, m.line
             data_path = self.display(file)
             self.data_files.append(file)
@@ -315,7 +336,8 @@ class FieldReader:
         try:
             self.library.get(template)
         except BroadcastError as exc:
-            self.error(path, line, f"Phần '{part}' trong 'structure' cần mẫu '{template}': {exc.message}",
+            where = f" ({exc.path}{f':{exc.line}' if exc.line else ''})" if exc.path else ""
+            self.error(path, line, f"Phần '{part}' trong 'structure' cần mẫu '{template}'{where}: {exc.message}",
                        exc.hint or f"Sửa: tạo tệp scripts_vi/{template}.j2 hoặc bỏ '{part}' khỏi 'structure'")
 
     def claim_id(self, item_id: str, path: str, line: int, what: str) -> bool:

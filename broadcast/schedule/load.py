@@ -7,11 +7,12 @@ YAML with line numbers in `files`. The names other modules import from here are 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from broadcast.errors import MultiError, ScheduleError
+from broadcast.errors import MultiError, ScheduleError, StationWarning
 from broadcast.schedule.announcements import AnnouncementReader, _read_announcement_files
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 from broadcast.schedule.calendar_section import CalendarReader
@@ -89,13 +90,13 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     if not directory.is_dir():
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
-    files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    files = sorted(directory.glob("*.yaml"))       # a folder, FIFO or device so named is refused when read
     shared: list[Path] = []
     for folder in map(Path, include):
         if not folder.is_dir():
             raise ScheduleError(f"Không tìm thấy thư mục lịch phát chung '{loader.display(folder)}'.",
                                 hint="Sửa: kiểm tra [province] include trong broadcast.toml")
-        for file in sorted(p for p in folder.glob("*.yaml") if p.is_file()):
+        for file in sorted(folder.glob("*.yaml")):
             shared.append(file)
             loader.roots[loader.display(file)] = folder.parent
     if not files:
@@ -191,6 +192,8 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
         stat = file.stat()
         loader.hasher.update(f"relay\0{file}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     loader.hasher.update(f"approval\0{require_approval}".encode())
+    for text in loader.warnings:       # every command that loads schedules says it (broadcast.cli prints it once)
+        warnings.warn(StationWarning(text), stacklevel=2)
     return Schedule(slots=tuple(sorted(slots, key=lambda s: (s.start, s.name))), columns=tuple(columns),
                     announcements=tuple(announcements), calendar=calendar,
                     source_files=tuple(files) + tuple(file for file, _, _ in singles),

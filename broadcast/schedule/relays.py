@@ -11,6 +11,7 @@ from broadcast.schedule.files import YMap
 from broadcast.schedule.model import RelaySpec
 from broadcast.schedule.vocabulary import _RELAY_KEYS, LIVE_SCHEMES, SOURCES
 from broadcast.schedule.zones import ZoneReader
+from broadcast.station.files import AUDIO_MAX_BYTES
 
 
 class RelayReader(ZoneReader):
@@ -43,9 +44,9 @@ class RelayReader(ZoneReader):
         file = self.confine(rel, path, raw.at("file"))
         if file is _BAD:
             return _BAD
-        if not file.is_file():
-            self.error(path, raw.at("file"), f"Không tìm thấy tệp âm thanh '{rel}' (tiếp âm của {what}).",
-                       f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)")
+        if not self.usable(file, path, raw.at("file"), f"Không tìm thấy tệp âm thanh '{rel}' (tiếp âm của {what}).",
+                           f"Sửa: chép tệp vào {self.display(file)} hoặc sửa đường dẫn (tính từ thư mục đài)",
+                           max_bytes=AUDIO_MAX_BYTES):
             return _BAD
         self.relay_files.append(file)
         return RelaySpec(file=file, title=title, source=source, line=raw.line, zones=zones)
@@ -77,10 +78,10 @@ class RelayReader(ZoneReader):
             fallback = self.confine(fallback_rel, path, raw.at("fallback"))
             if fallback is _BAD:
                 return _BAD
-            if not fallback.is_file():
-                self.error(path, raw.at("fallback"), f"Không tìm thấy tệp dự phòng '{fallback_rel}' (tiếp âm của "
-                                                     f"{what}).",
-                           f"Sửa: chép tệp vào {self.display(fallback)} hoặc sửa đường dẫn (tính từ thư mục đài)")
+            if not self.usable(fallback, path, raw.at("fallback"),
+                               f"Không tìm thấy tệp dự phòng '{fallback_rel}' (tiếp âm của {what}).",
+                               f"Sửa: chép tệp vào {self.display(fallback)} hoặc sửa đường dẫn (tính từ thư mục đài)",
+                               max_bytes=AUDIO_MAX_BYTES):
                 return _BAD
             self.relay_files.append(fallback)
         return RelaySpec(file=None, title=title, source=source, line=raw.line, url=url,

@@ -18,13 +18,14 @@ the file and, where there is one, the line.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from broadcast.errors import ScheduleError
+from broadcast.station import files
 
 # PyYAML's composed nodes are walked by shape, without importing yaml here (this module is
 # imported by the configuration, which every command loads): a scalar's `value` is a str, a
@@ -73,15 +74,16 @@ def recording_reads() -> Iterator[list[Path]]:
         _READS.reset(token)
 
 
-def read_capped(path: Path, max_bytes: int, shown: str) -> bytes:
+def read_capped(path: Path, max_bytes: int, shown: str, inside: Sequence[Path] = ()) -> bytes:
     """The bytes of `path`, or `YamlLimitError` when it holds more than `max_bytes`.
 
-    Reads at most `max_bytes + 1` bytes: a huge or endless file (a pipe, /dev/zero) costs nothing.
+    Opened through `broadcast.station.files`: a folder, a device (/dev/zero), a FIFO, or a link
+    out of `inside` is `StationFileError`, without blocking; at most `max_bytes + 1` bytes are read.
     """
     reads = _READS.get()
     if reads is not None:
         reads.append(Path(path))
-    with open(path, "rb") as handle:
+    with files.open_file(path, max_bytes=None, inside=inside, shown=shown) as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         try:

@@ -32,6 +32,7 @@ import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from broadcast.errors import ScheduleError
+from broadcast.station import files
 
 __all__ = ["OutsideStationError", "confined"]
 
@@ -72,6 +73,10 @@ def confined(root: Path, rel: str | os.PathLike[str], *, base: Path | None = Non
         raise OutsideStationError(f"Đường dẫn '{shown}' không đọc được (vòng liên kết?).",
                                   hint=_HINT) from None
     if resolved != top and not resolved.is_relative_to(top):
+        device = files.special(resolved)
+        if device is not None:              # say what it is: a link to /dev/zero is worse than "outside"
+            raise OutsideStationError(f"Đường dẫn '{shown}' trỏ tới {device}, không phải tệp thường, và nằm "
+                                      "ngoài thư mục đài.", hint=_HINT)
         raise OutsideStationError(f"Đường dẫn '{shown}' nằm ngoài thư mục đài.", hint=_HINT)
     # Spelled from the caller's `root`, so messages can show it relative to the station folder.
     return Path(root) / resolved.relative_to(top)

@@ -201,7 +201,7 @@ BROKEN = [
     (simple("Xin chào {{ ngya }}.", "ngay: date"),
      "biến 'ngya' được dùng trong mẫu nhưng chưa khai báo trong phần variables (có phải ý bạn là 'ngay'?)",
      ":7:"),
-    (simple("dòng 7\n{{ ngay }\ndòng 9", "ngay: date"), "lỗi cú pháp Jinja", ":8:"),
+    (simple("dòng 7\n{{ ngay }\ndòng 9", "ngay: date"), "lỗi cú pháp mẫu: không chờ '}' ở đây", ":8:"),
     (simple("{{ ''.__class__ }}"), "mẫu không được truy cập '__class__' (bị chặn vì lý do an toàn)", ":5:"),
     (simple("{{ x['__globals__'] }}", "x: text"), "không được truy cập '__globals__'", ":7:"),
     (simple("{{ x|attr('__class__') }}", "x: text"), "không được truy cập '__class__'", ":7:"),
@@ -292,7 +292,7 @@ RUNTIME = [
     ("{% for i in range(5000) %}{{ 'xin chào ' }}{% endfor %}", "nội dung sau khi điền vượt quá giới hạn"),
     ("{{ [1].append(2) }}", "bị chặn vì lý do an toàn"),
     ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "mẫu gọi lại chính nó"),
-    ("{{ 1 // 0 }}", "lỗi khi điền mẫu: ZeroDivisionError"),
+    ("{{ 1 // 0 }}", "mẫu chia một số cho 0"),
 ]
 
 
