@@ -14,10 +14,17 @@ from broadcast.build import Toolkit, speak_to_file
 from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
+from broadcast.web.direct import DirectPlayer
 from broadcast.web.security import LoginLimiter, session_secret
 from broadcast.web.store import NoticeStore
 
 _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _play_directly(station, audio, meta, *, now):
+    from broadcast.daemon.announce import play_directly   # APScheduler loads only when it is needed
+
+    return play_directly(station, audio, meta, now=now)
 
 
 @dataclass
@@ -32,6 +39,7 @@ class Console:
     store: NoticeStore
     limiter: LoginLimiter
     secret: str
+    direct: DirectPlayer = field(default_factory=lambda: DirectPlayer(_play_directly))
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

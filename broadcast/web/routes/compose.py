@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from starlette.responses import RedirectResponse, Response
 
+from broadcast.build.toolkit import JOINER_TEMPLATE, URGENT_PREROLL_TEMPLATE
 from broadcast.errors import BroadcastError, InputError, MultiError
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
@@ -20,6 +21,8 @@ from broadcast.web.workflow import edited
 WRITERS = ("bien-tap",)
 # Templates of programme furniture are not announcements the officer writes.
 NOTICE_KINDS = ("thong-bao", "khan-cap", "ban-tin")
+# The urgent opening ("Thông báo khẩn! Thông báo khẩn!") and the joiner are read by the build itself.
+FURNITURE = (URGENT_PREROLL_TEMPLATE, JOINER_TEMPLATE)
 
 
 def announcement_templates(console) -> list:
@@ -30,7 +33,7 @@ def announcement_templates(console) -> list:
             info = library.get(name)
         except BroadcastError:
             continue
-        if info.kind in NOTICE_KINDS:
+        if info.kind in NOTICE_KINDS and name not in FURNITURE:
             infos.append(info)
     return sorted(infos, key=lambda i: i.title)
 
