@@ -22,7 +22,7 @@ _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _play_directly(station, audio, meta, *, now):
-    from broadcast.daemon.announce import play_directly   # APScheduler loads only when it is needed
+    from broadcast.daemon.announce import play_directly  # APScheduler loads only when it is needed
 
     return play_directly(station, audio, meta, now=now)
 
