@@ -60,8 +60,7 @@ def status(request, form):
     return page(request, "status.html", status_view(request.app.state.console))
 
 
-def admin(request, form):
-    console = request.app.state.console
+def admin_context(console) -> dict:
     settings = []
     for section, cls in SECTIONS.items():
         current = getattr(console.station, section)
@@ -70,8 +69,12 @@ def admin(request, form):
             if "password" in f.name and value:
                 value = "••••••"                       # never show a secret
             settings.append({"key": f"[{section}] {f.name}", "value": value, "doc": f.metadata["doc"]})
-    return page(request, "admin.html", {"accounts": console.accounts.list(), "settings": settings,
-                                        "audit": console.audit.recent(limit=100)})
+    return {"accounts": console.accounts.list(), "settings": settings, "audit": console.audit.recent(limit=100),
+            "message": "", "draft": {"name": "", "role": ""}}
+
+
+def admin(request, form):
+    return page(request, "admin.html", admin_context(request.app.state.console))
 
 
 ROUTES = [

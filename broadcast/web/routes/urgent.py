@@ -76,7 +76,7 @@ def urgent_form(request, form):
     console = request.app.state.console
     info = template_info(console, request.path_params["template"])
     values, note = prefill(console, info.name)
-    return page(request, "urgent_form.html", {"info": info, "fields": fields_for(info.variables, values),
+    return page(request, "urgent_form.html", {"info": info, "fields": fields_for(info.variables, values, labels=info.field_labels),
                                               "message": "", "note": note})
 
 
@@ -115,7 +115,14 @@ def _prepared(console, name):
 def prepare(request, form):
     console = request.app.state.console
     info = template_info(console, request.path_params["template"])
-    values, fields = read_form(info.variables, form)
+    values, fields = read_form(info.variables, form, info.field_labels)
+    action = str(form.get("action", ""))
+    if action == "add-row" or action.startswith("remove-row:"):      # still typing
+        for f in fields:
+            f.error = ""
+            if f.kind == "records" and action == "add-row":
+                f.rows.append({name: "" for name in f.spec.fields})
+        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "", "message": ""})
     if any(f.error for f in fields):
         return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "",
                                                   "message": "Sửa các ô được đánh dấu."}, status=400)

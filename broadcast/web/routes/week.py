@@ -10,6 +10,7 @@ from broadcast.model import ItemKind
 from broadcast.normalize.numbers import weekday_name
 from broadcast.plan.view import KIND_LABELS
 from broadcast.play.state import read_day
+from broadcast.schedule.vocabulary import parse_date
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
 from broadcast.web.html import page
@@ -18,12 +19,13 @@ BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing"
 
 
 def parse_iso_day(raw: str | None, default: date) -> date:
+    """A day typed as DD/MM/YYYY (or ISO, in the page's own links); the default when empty."""
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
-        raise InputError(f"ngày '{raw[:20]}' không hợp lệ", hint="viết YYYY-MM-DD, ví dụ 2026-12-07") from None
+        raise InputError(f"Ngày '{raw[:20]}' không hợp lệ", hint="viết DD/MM/YYYY, ví dụ 07/12/2026") from None
 
 
 def build_state(toolkit, programme, published: dict | None) -> dict:
