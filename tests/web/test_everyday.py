@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 from conftest import PASSWORD, USERS
-from test_workflow_pages import FORM, notice_files
+from test_workflow_pages import FORM
 
 
 def _saved(officer, action="draft", **changes):
