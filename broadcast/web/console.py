@@ -15,6 +15,7 @@ from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
 from broadcast.web.direct import DirectPlayer
+from broadcast.web.rebuild import Rebuilder
 from broadcast.web.security import LoginLimiter, session_secret
 from broadcast.web.store import NoticeStore
 
@@ -40,6 +41,7 @@ class Console:
     limiter: LoginLimiter
     secret: str
     direct: DirectPlayer = field(default_factory=lambda: DirectPlayer(_play_directly))
+    rebuilder: Rebuilder = field(default_factory=Rebuilder)
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

@@ -71,7 +71,9 @@ def test_send_for_approval_then_approve_then_it_airs(browser, console, clock):
     assert notice_id in listing.text and "Chờ duyệt" in listing.text
 
     week = officer.get("/tuan?tu=2026-12-07")
-    assert "Mời nhận kết quả thủ tục" not in week.text and "chưa được duyệt" in week.text
+    aired = "".join(part.split("</ol>")[0] for part in week.text.split('<ol class="items">')[1:])
+    assert "Mời nhận kết quả thủ tục" not in aired and "chưa được duyệt" in week.text
+    assert "status: approved" not in week.text and notice_id not in week.text      # the page's words
 
     approver = browser("duyet")
     queue = approver.get("/duyet")
