@@ -2,7 +2,8 @@
 
 Compared with what was built (the day's manifest entry and its `generated_at`): items added or
 dropped since (an announcement approved at 08:57), templates or schedule files changed after the
-build, otherwise the voice or sound settings. The old length is the built file's; the new one is
+build (file times against the manifest file's own time: both from the file system's clock),
+otherwise the voice or sound settings. The old length is the built file's; the new one is
 the plan's estimate.
 """
 
@@ -17,20 +18,22 @@ def _at(moment: datetime, day: date) -> str:
     return f"{moment:%H:%M}" if moment.date() == day else f"{moment:%H:%M %d/%m}"
 
 
-def _changed_after(path: Path, built: datetime) -> datetime | None:
+def _changed_after(path: Path, written: float | None, tz: Any) -> datetime | None:
     try:
-        changed = datetime.fromtimestamp(path.stat().st_mtime, built.tzinfo)
+        mtime = path.stat().st_mtime
     except OSError:
         return None
-    return changed if changed > built else None
+    return datetime.fromtimestamp(mtime, tz) if written is not None and mtime > written else None
 
 
-def stale_reasons(console: Any, programme: Any, entry: dict, generated_at: str, schedule: Any) -> list[str]:
+def stale_reasons(console: Any, programme: Any, entry: dict, generated_at: str, schedule: Any,
+                  manifest_mtime: float | None = None) -> list[str]:
     """Sentences saying what changed since `entry` was built; never empty for a stale programme."""
     try:
         built = datetime.fromisoformat(generated_at)
     except (TypeError, ValueError):
         return ["Có thay đổi sau lần dựng trước."]
+    tz = console.station.tz
     today = console.now().date()
     old = {i.get("id"): i.get("title") or "" for i in entry.get("items") or []}
     new = {i.id: i.title for i in programme.items}
@@ -59,12 +62,13 @@ def stale_reasons(console: Any, programme: Any, entry: dict, generated_at: str, 
             info = library.get(template)
         except Exception:                  # a broken template is the week page's own error
             continue
-        changed = _changed_after(info.path, built)
+        changed = _changed_after(info.path, manifest_mtime, tz)
         if changed:
             reasons.append(f"Mẫu \"{info.title}\" được sửa lúc {_at(changed, today)}.")
     if not reasons:
         schedules = console.station.path(console.station.paths.schedules)
-        latest = max((c for p in schedules.rglob("*.yaml") if (c := _changed_after(p, built))), default=None)
+        latest = max((c for p in schedules.rglob("*.yaml") if (c := _changed_after(p, manifest_mtime, tz))),
+                     default=None)
         if latest:
             reasons.append(f"Lịch phát được sửa lúc {_at(latest, today)}, sau lần dựng lúc {_at(built, today)}.")
     return reasons or ["Giọng đọc hoặc cài đặt âm thanh của đài đã đổi sau lần dựng."]

@@ -42,13 +42,13 @@ def decorate(console: Any, days: list[dict], *, role: str, daemon_alive: bool, s
     """Add `warnings` (page words) and, for a stale programme, `why`, `old_s`, `new_s`, `when`."""
     titles = {a.id: a.title or a.id for a in schedule.announcements}
     for d in days:
-        generated_at = d.get("generated_at", "")
+        generated_at, written = d.get("generated_at", ""), d.get("manifest_mtime")
         for prog in d["programmes"]:
             p = prog["p"]
             prog["warnings"] = [page_warning(w, titles, role) for w in p.warnings]
             build = prog["build"]
             if build["state"] == "stale" and build["entry"]:
-                build["why"] = stale_reasons(console, p, build["entry"], generated_at, schedule)
+                build["why"] = stale_reasons(console, p, build["entry"], generated_at, schedule, written)
                 build["old_s"] = build["entry"].get("duration_s")
                 build["new_s"] = p.est_duration_s
                 build["when"] = rebuild_when(console, p.date, daemon_alive)

@@ -13,6 +13,7 @@ from broadcast.normalize.numbers import weekday_name
 from broadcast.plan.view import KIND_LABELS
 from broadcast.play import spool
 from broadcast.play.state import read_day, state_paths
+from broadcast.publish.day import MANIFEST
 from broadcast.schedule.vocabulary import parse_date
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
@@ -93,6 +94,8 @@ def _decorate(request, console, days) -> None:
     for d in days:
         manifest = read_day(audio_out, d["day"])
         d["generated_at"] = manifest.get("generated_at", "") if manifest else ""
+        stamp = audio_out / d["day"].isoformat() / MANIFEST
+        d["manifest_mtime"] = stamp.stat().st_mtime if manifest and stamp.is_file() else None
     alive = spool.daemon_alive(state_paths(console.station)[1])
     decorate(console, days, role=request.scope["user"].role, daemon_alive=alive, schedule=console.store.schedule())
 
