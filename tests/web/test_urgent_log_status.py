@@ -87,6 +87,8 @@ def test_status_page_names_daemon_next_slot_disk_and_engines(browser, console, c
     page = browser("quan-tri").get("/trang-thai").text
     assert "không chạy" in page and "chưa có nhịp nào" in page
     assert "17:00 03/12/2026" in page                      # the next slot after 09:00 on 3 December
-    assert "GB" in page and "fake" in page and "espeak" in page
+    assert "GB" in page and "Giọng thử" in page and "eSpeak" in page
+    assert "fake" not in page and "Error" not in page and "gaierror" not in page and "/tmp/" not in page
+    assert "nhờ người quản trị máy" in page and "systemctl" not in page
     clock.now = START + timedelta(hours=10)
     assert "05:30 04/12/2026" in browser("duyet").get("/trang-thai").text
