@@ -18,7 +18,6 @@ from broadcast.station.sections import SECTIONS
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import page
 
-
 ENGINE_LABELS = {"espeak": "eSpeak (giọng máy, không cần mạng)", "gtts": "Google (cần mạng)",
                  "edge": "Microsoft Edge (cần mạng)", "piper": "Piper (giọng tự nhiên, không cần mạng)",
                  "fake": "Giọng thử (chỉ để kiểm tra, không phải giọng đọc thật)"}
