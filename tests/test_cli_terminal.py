@@ -111,3 +111,22 @@ def test_the_start_line_names_station_output_and_next_programme(station_dir):
     station = load_station(station_dir)
     line = start_line(station, datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     assert station.station_title in line and "loa máy" in line and "sẽ dựng ngay" in line
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_the_build_line_fits_the_terminal_and_says_time_left(width):
+    import io
+
+    from broadcast.cli.build import ProgressLine
+
+    ticks = iter([0.0, 30.0, 60.0])
+    out = io.StringIO()
+    line = ProgressLine(out, width=width, clock=lambda: next(ticks))
+    label = "ngày 1/2 · 07/12/2026 · 05:30 Chương trình phát thanh buổi sáng: mã hóa"
+    line.show(0.25, label)                   # 30 s for a quarter: 90 s left
+    line.show(0.5, label)                    # 60 s for a half: 60 s left
+    line.close()
+    shown = out.getvalue().split("\r")[1:]
+    assert all(len(s.rstrip("\n")) <= width - 1 for s in shown)
+    assert "\n" not in "".join(shown[:-1])                       # one line rewritten, never wrapped
+    assert shown[0].startswith("Dựng  25% còn ~2 phút") and shown[1].startswith("Dựng  50% còn ~60 giây")
