@@ -131,3 +131,16 @@ def test_the_admin_adds_disables_and_resets_an_account(browser, console):
     assert browser().login("can-bo-moi", temporary).status_code == 303
     assert admin.post(f"/quan-tri/tai-khoan/{USERS['quan-tri']}/khoa", {"action": "disable"}).status_code == 400
     assert browser("bien-tap").post("/quan-tri/tai-khoan", {"name": "x-y", "role": "duyet"}).status_code == 403
+
+
+def test_pages_name_notices_by_title_not_by_file_id(browser, console):
+    officer = browser("bien-tap")
+    notice_id, _ = _saved(officer, action="submit", title="Mời nhận kết quả đợt hai")
+    assert notice_id not in officer.get("/soan").text
+    listing = officer.get("/thong-bao").text.split("<tbody>")[1]
+    shown = re.sub(r'(id|href|action)="[^"]*"', "", listing)
+    assert notice_id not in shown and "Mời nhận kết quả đợt hai" in shown
+    audit = browser("quan-tri").get("/quan-tri").text.split("Ai làm gì")[1]
+    assert notice_id not in audit and "Mời nhận kết quả đợt hai" in audit
+    assert "tra_ket_qua" not in officer.get("/soan").text.replace('href="/soan/tra_ket_qua"', "").replace(
+        'id="mau-tra_ket_qua"', "")

@@ -84,7 +84,14 @@ def admin_context(console) -> dict:
                 value = "••••••"                       # never show a secret
             doc = f.metadata["doc"].replace(" (status: approved)", " trên trang Duyệt")   # the page's words
             settings.append({"key": f"[{section}] {f.name}", "value": value, "doc": doc})
-    return {"accounts": console.accounts.list(), "settings": settings, "audit": console.audit.recent(limit=100),
+    audit = console.audit.recent(limit=100)
+    try:                                   # notices by title, not by file id
+        titles = {a.id: a.title or a.id for a in console.store.schedule().announcements}
+    except BroadcastError:
+        titles = {}
+    for row in audit:
+        row["target"] = titles.get(row["target"], row["target"])
+    return {"accounts": console.accounts.list(), "settings": settings, "audit": audit,
             "message": "", "draft": {"name": "", "role": ""}}
 
 
