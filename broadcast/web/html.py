@@ -111,6 +111,19 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
 
 
+def page_text(exc: BaseException) -> str:
+    """An error as a page says it: each problem's own sentence, without file names and line numbers."""
+    problems = getattr(exc, "errors", None) or [exc]
+    lines = []
+    for problem in problems:
+        text = getattr(problem, "message", None) or str(problem)
+        hint = getattr(problem, "hint", None)
+        if hint and ".yaml" not in hint and "broadcast " not in hint:
+            text += f" ({hint})"
+        lines.append(text[:1].upper() + text[1:])
+    return " ".join(lines)
+
+
 def flash(request: Request, message: str) -> None:
     """A one-line message shown on the next page (after a redirect)."""
     request.session["flash"] = message

@@ -144,3 +144,12 @@ def test_pages_name_notices_by_title_not_by_file_id(browser, console):
     assert notice_id not in audit and "Mời nhận kết quả đợt hai" in audit
     assert "tra_ket_qua" not in officer.get("/soan").text.replace('href="/soan/tra_ket_qua"', "").replace(
         'id="mau-tra_ket_qua"', "")
+
+
+def test_a_schedule_problem_is_said_without_file_names(browser, console):
+    broken = console.station.path(console.station.paths.schedules) / "slots.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("max_minutes: 30", "max_minutes: ba mươi"),
+                      encoding="utf-8")
+    for path in ("/tuan", "/thong-bao"):
+        page = browser("duyet").get(path).text
+        assert "error-box" in page and "slots.yaml" not in page and "schedules/" not in page, path

@@ -12,7 +12,7 @@ from broadcast.errors import BroadcastError, InputError, MultiError
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
 from broadcast.web.forms import fields_for, read_form
-from broadcast.web.html import flash, page
+from broadcast.web.html import flash, page, page_text
 from broadcast.web.meta import DAYS, PRIORITIES, meta_from_entry, read_meta
 from broadcast.web.store import VersionConflict
 from broadcast.web.uploads import store_upload, upload_body_cap
@@ -165,9 +165,9 @@ def compose_save(request, form):
     try:
         saved = console.store.save(entry, expected_version=int(version) if version.isdigit() else None)
     except VersionConflict as exc:
-        return again(f"Chưa lưu: {exc}", status=409, preview=preview)
+        return again(f"Chưa lưu: {page_text(exc)}", status=409, preview=preview)
     except MultiError as exc:
-        return again(f"Chưa lưu: lịch phát sẽ có lỗi. {exc}", preview=preview)
+        return again(f"Chưa lưu: lịch phát sẽ có lỗi. {page_text(exc)}", preview=preview)
     console.audit.record(console.now(), user.name, "submit" if saved["status"] == "pending" else "save-draft",
                          notice_id, f"phiên bản {saved['version']}")
     flash(request, "Đã gửi duyệt." if saved["status"] == "pending" else "Đã lưu nháp.")
@@ -242,7 +242,7 @@ def upload_save(request, form):
         saved = console.store.save(entry, expected_version=None)
     except MultiError as exc:
         recording.path.unlink(missing_ok=True)
-        return again(f"Chưa lưu: lịch phát sẽ có lỗi. {exc}")
+        return again(f"Chưa lưu: lịch phát sẽ có lỗi. {page_text(exc)}")
     console.audit.record(now, user.name, "upload", notice_id,
                          f"{recording.relative}, {recording.duration_s:.0f} giây, {saved['status']}")
     flash(request, f"Đã lưu bản ghi âm ({recording.duration_s:.0f} giây).")

@@ -14,7 +14,7 @@ from broadcast.atomic import write_text_atomic
 from broadcast.errors import InputError, MultiError
 from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 from broadcast.web.auth import EVERYONE, route
-from broadcast.web.html import flash, page
+from broadcast.web.html import flash, page, page_text
 from broadcast.web.routes.week import parse_iso_day
 from broadcast.web.store import VersionConflict, dump_entry
 from broadcast.web.workflow import STATUS_LABELS
@@ -74,7 +74,7 @@ def notices(request, form):
     try:
         context["rows"] = notice_rows(console, status=status, day=day, query=query, template=template)
     except InputError as exc:
-        context["errors"] = str(exc)
+        context["errors"] = page_text(exc)
     return page(request, "notices.html", context)
 
 
@@ -108,7 +108,7 @@ def delete_draft(request, form):
     try:
         console.store.remove(notice_id, expected_version=version)
     except (VersionConflict, MultiError) as exc:
-        flash(request, f"Chưa xóa: {exc}")
+        flash(request, f"Chưa xóa: {page_text(exc)}")
         return RedirectResponse("/thong-bao", status_code=303)
     title = entry.get("title") or notice_id
     console.audit.record(console.now(), request.scope["user"].name, "delete", title, "")
@@ -131,7 +131,7 @@ def withdraw(request, form):
     try:
         console.store.remove(notice_id, expected_version=version)
     except (VersionConflict, MultiError) as exc:
-        flash(request, f"Chưa rút: {exc}")
+        flash(request, f"Chưa rút: {page_text(exc)}")
         return RedirectResponse("/thong-bao", status_code=303)
     title = entry.get("title") or notice_id
     console.audit.record(now, user.name, "withdraw", title, reason)

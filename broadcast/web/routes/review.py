@@ -8,7 +8,7 @@ from broadcast.errors import InputError, MultiError
 from broadcast.station.paths import OutsideStationError, confined
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
-from broadcast.web.html import flash, page
+from broadcast.web.html import flash, page, page_text
 from broadcast.web.store import VersionConflict
 from broadcast.web.workflow import approve, send_back
 
@@ -42,7 +42,7 @@ def review(request, form, *, card_error: tuple[str, str] | None = None, status: 
     try:
         context["items"] = queue(console)
     except InputError as exc:
-        context["errors"] = str(exc)
+        context["errors"] = page_text(exc)
     return page(request, "review.html", context, status=status)
 
 
@@ -67,7 +67,7 @@ def decide(request, form):
     try:
         saved = console.store.save(decided, expected_version=int(version) if version.isdigit() else -1)
     except (VersionConflict, MultiError) as exc:
-        flash(request, f"Chưa ghi: {exc}")
+        flash(request, f"Chưa ghi: {page_text(exc)}")
         return RedirectResponse("/duyet", status_code=303)
     console.audit.record(now, user.name, action, notice_id, saved.get("comment", ""))
     flash(request, "Đã duyệt: thông báo sẽ được phát." if action == "approve" else "Đã trả lại cho người viết.")

@@ -17,7 +17,7 @@ from broadcast.publish.day import MANIFEST
 from broadcast.schedule.vocabulary import parse_date
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
-from broadcast.web.html import flash, page
+from broadcast.web.html import flash, page, page_text
 from broadcast.web.weekpage import decorate, shown_day
 
 BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing": "Chưa dựng"}
@@ -78,7 +78,7 @@ def week(request, form):
         context.update(week_view(console, first))
         _decorate(request, console, context["days"])
     except InputError as exc:
-        context["errors"] = str(exc)
+        context["errors"] = page_text(exc)
     wanted = None
     try:
         wanted = parse_iso_day(request.query_params.get("ngay"), today) if request.query_params.get("ngay") else None
