@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from broadcast import __version__
+from broadcast.cli import vietnamese
 from broadcast.cli.common import AppContext
 from broadcast.errors import BroadcastError, StationWarning
 from broadcast.io_errors import describe_os_error
@@ -31,7 +32,9 @@ class _LazyCommands(dict):
 
     def _load(self, name: str) -> click.Command | None:
         if not dict.__contains__(self, name) and name in COMMAND_MODULES:
-            dict.__setitem__(self, name, importlib.import_module(f"broadcast.cli.{name}").command)
+            command = importlib.import_module(f"broadcast.cli.{name}").command
+            vietnamese.metavars(command)
+            dict.__setitem__(self, name, command)
         return dict.get(self, name)
 
     def _load_all(self) -> None:
@@ -80,9 +83,20 @@ class BroadcastGroup(click.Group):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _LazyCommands(self.commands)
+        vietnamese.metavars(self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, vietnamese.station_first(args, COMMAND_MODULES))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            ctx.fail(f"Không có lệnh '{name}'.{vietnamese.did_you_mean(name, list(COMMAND_MODULES))} "
+                     "Các lệnh: broadcast --help.")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self.commands.get(name)
@@ -92,7 +106,7 @@ class BroadcastGroup(click.Group):
         limit = formatter.width - 6 - max(len(name) for name in COMMAND_MODULES)
         rows = [(name, click.utils.make_default_short_help(_command_doc(name), limit))
                 for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
+        with formatter.section("Lệnh"):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
@@ -116,6 +130,9 @@ class BroadcastGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"Lỗi: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:                 # `broadcast plan | head`: the reader left, end quietly
+            _quiet_stdout()
+            ctx.exit(0)
         except OSError as exc:                  # disk full, read-only folder, -o through a file...
             app = ctx.find_object(AppContext)
             if app is not None and app.verbose:
@@ -128,11 +145,23 @@ class BroadcastGroup(click.Group):
             ctx.exit(130)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not complain about the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 @click.group(cls=BroadcastGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--station", "station_dir", envvar="BROADCAST_STATION", metavar="DIR",
               help="Thư mục của đài (chứa broadcast.toml). Mặc định: thư mục hiện tại.")
 @click.option("-v", "--verbose", is_flag=True, help="In chi tiết lỗi (traceback) để gỡ rối.")
-@click.version_option(__version__, prog_name="broadcast")
+@click.version_option(__version__, prog_name="broadcast", message="%(prog)s, phiên bản %(version)s",
+                      help="Hiện phiên bản rồi thoát.")
 @click.pass_context
 def cli(ctx: click.Context, station_dir: str | None, verbose: bool) -> None:
     """Đài truyền thanh xã: từ kịch bản tiếng Việt đến loa.
@@ -162,4 +191,11 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    cli(prog_name="broadcast")
+    try:
+        cli(prog_name="broadcast")
+    except BrokenPipeError:                     # the pipe closed while Click itself was printing
+        _quiet_stdout()
+        sys.exit(0)
+
+
+vietnamese.install()

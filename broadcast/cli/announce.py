@@ -10,13 +10,10 @@ from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import pass_app
 from broadcast.cli.play import output_option, progress_printer, realtime_option, settle
 from broadcast.cli.preview import gather_values
-from broadcast.daemon import output_for_station, state_paths
-from broadcast.daemon.zones import station_zones, zones_output
+from broadcast.daemon.announce import hand_to_daemon, play_directly
+from broadcast.daemon.zones import station_zones
 from broadcast.errors import InputError
-from broadcast.log.asrun import AsRunLog
 from broadcast.model import Priority
-from broadcast.play import spool
-from broadcast.play.player import job_from_announcement, play_file
 from broadcast.station.text_limits import check_text
 
 
@@ -70,7 +67,6 @@ def command(app, template, pairs, data, text, priority, repeat, engine, zones, o
         text = check_text(text, station.limits.text_max_chars, what="Văn bản cần đọc")
     toolkit = Toolkit.from_station(station, engines=[engine] if engine else None)
     now = datetime.now(station.tz)
-    log_path, spool_dir = state_paths(station)
     announcement = build_announcement(
         toolkit, station.path(station.paths.state) / "announcements", template=template,
         values=gather_values(data, pairs) if template else None, text=text,
@@ -78,16 +74,12 @@ def command(app, template, pairs, data, text, priority, repeat, engine, zones, o
     meta = announcement.meta
     if targets:
         meta["zones"] = [z.name for z in targets]
-    if output_name is None and spool.submit(spool_dir, announcement.audio, meta, now=now):
+    if output_name is None and hand_to_daemon(station, announcement.audio, meta, now=now):
         click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")
         return
     click.echo(f"Không có trình phát đang chạy: phát trực tiếp {meta['title']} ({meta['duration_s']:.0f} giây).")
-    output = (output_for_station(station, name=output_name, realtime=realtime) if output_name or not targets else
-              zones_output(station, targets))
     if targets:
         click.echo(f"Chỉ phát ở: {', '.join(z.title for z in targets)}.")
-    with AsRunLog(log_path) as log:
-        result = play_file(announcement.audio, output, log=log,
-                           job=job_from_announcement(announcement.audio, meta, tz=station.tz, now=now),
-                           on_progress=progress_printer())
-    settle(result, output.name, meta["title"])
+    result = play_directly(station, announcement.audio, meta, now=now, output_name=output_name,
+                           realtime=realtime, on_progress=progress_printer(), zones=targets)
+    settle(result, output_name or station.playout.output, meta["title"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -71,7 +73,7 @@ def command(app, day, days, engine, dry_run, force) -> None:
 
 @contextmanager
 def build_progress(toolkit: Toolkit, dates: list) -> Iterator[BuildProgress | None]:
-    """One bar for the whole run on a terminal (seconds of audio to speak and encode); none otherwise."""
+    """One self-rewriting line for the whole run on a terminal (percent, time left, what is done); none otherwise."""
     from broadcast.build import load_schedule_for
     from broadcast.build.zoning import zone_plans
     from broadcast.plan.zones import distinct
@@ -83,14 +85,45 @@ def build_progress(toolkit: Toolkit, dates: list) -> Iterator[BuildProgress | No
         return
     schedule = load_schedule_for(toolkit)
     total = sum(2 * p.est_duration_s for d in dates for p in distinct(zone_plans(toolkit, schedule, d)[1]))
-    with click.progressbar(length=_STEPS, label="Dựng", file=out, show_eta=False) as bar:
-        def show(fraction: float, label: str) -> None:
-            bar.label = label
-            bar.update(round(fraction * _STEPS) - bar.pos)
-
-        progress = BuildProgress(total, show)
-        yield progress
-        progress.finish()
+    line = ProgressLine(out)
+    progress = BuildProgress(total, line.show)
+    yield progress
+    progress.finish()
+    line.close()
 
 
-_STEPS = 1000   # the bar's resolution: tenths of a percent
+class ProgressLine:
+    """'Dựng  42% còn ~1 phút · ngày 1/2 · 07/12/2026 · 05:30 sang: đọc', cut to the terminal's width.
+
+    An 80-column terminal gets one line rewritten in place, never a wrapped one per step.
+    """
+
+    def __init__(self, out, *, width: int | None = None, clock=time.monotonic) -> None:
+        self.out, self._width, self.clock = out, width, clock
+        self.started = clock()
+        self.last = ""
+
+    @property
+    def width(self) -> int:
+        return self._width or shutil.get_terminal_size((80, 24)).columns
+
+    def text(self, fraction: float, label: str) -> str:
+        left = ""
+        spent = self.clock() - self.started
+        if 0.02 <= fraction < 1:
+            rest = spent / fraction * (1 - fraction)
+            left = f" còn ~{round(rest / 60)} phút" if rest >= 90 else f" còn ~{max(1, round(rest))} giây"
+        head = f"Dựng {fraction * 100:3.0f}%{left}"
+        line = f"{head} · {label}" if label else head
+        room = max(10, self.width - 1)
+        return line if len(line) <= room else line[:room - 1] + "…"
+
+    def show(self, fraction: float, label: str) -> None:
+        line = self.text(fraction, label)
+        if line != self.last:
+            pad = " " * max(0, len(self.last) - len(line))
+            click.echo(f"\r{line}{pad}", nl=False, file=self.out)
+            self.last = line
+
+    def close(self) -> None:
+        click.echo("", file=self.out)

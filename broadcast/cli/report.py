@@ -18,16 +18,16 @@ from broadcast.report import (
     compute_report,
     parse_period,
     parse_topic_labels,
-    to_markdown,
     write_report_files,
 )
+from broadcast.report.markdown import display_value
 
 
 @click.command("report")
-@click.option("--month", metavar="YYYY-MM", help="Báo cáo tháng, ví dụ 2026-12.")
-@click.option("--quarter", metavar="YYYY-Qn", help="Báo cáo quý, ví dụ 2026-Q4.")
-@click.option("--from", "start", metavar="NGÀY", help="Từ ngày (YYYY-MM-DD), dùng với --to.")
-@click.option("--to", "end", metavar="NGÀY", help="Đến ngày (YYYY-MM-DD).")
+@click.option("--month", metavar="THÁNG", help="Báo cáo tháng, ví dụ 12/2026 (hoặc 2026-12).")
+@click.option("--quarter", metavar="QUÝ", help="Báo cáo quý, ví dụ Q4/2026 (hoặc 2026-Q4).")
+@click.option("--from", "start", metavar="NGÀY", help="Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD), dùng với --to.")
+@click.option("--to", "end", metavar="NGÀY", help="Đến ngày (DD/MM/YYYY hoặc YYYY-MM-DD).")
 @click.option("--cutoff", type=click.Choice(CUTOFFS), help="Cách tính kỳ (mặc định theo broadcast.toml).")
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), help="Thư mục ghi báo cáo.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Tệp nhật ký khác (ví dụ của một lần diễn tập).")
@@ -42,7 +42,7 @@ def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
 
     \b
     Ví dụ:
-      broadcast report --month 2026-12
+      broadcast report --month 12/2026
       broadcast report --quarter 2026-Q4 --cutoff nd09
       broadcast report --from 2026-12-01 --to 2026-12-14 -o bao-cao
     """
@@ -64,10 +64,20 @@ def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
     settings = ReportSettings.from_station(station)
     directory = Path(out_dir) if out_dir else station.path(station.report.out_dir)
     files = write_report_files(report, settings, directory)
-    click.echo(to_markdown(report, settings))
+    # The figures in a few lines and where the files are: the whole text is in the .md and .docx.
+    click.echo(f"Báo cáo {period.label}:")
+    for group in "ABC":
+        for item in report.group(group):
+            click.echo(f"  {item.label}: {display_value(item)} {item.unit}".rstrip())
     for warning in report.notices + report.warnings:
         click.echo(f"Cảnh báo: {warning}", err=True)
-    click.echo("Đã ghi: " + ", ".join(str(f) for f in files))
+    click.echo(f"Đã ghi vào {directory}:")
+    for f in files:
+        click.echo(f"  {Path(f).name}  ({_KINDS.get(Path(f).suffix, '')})")
+
+
+_KINDS = {".docx": "văn bản để ký, mở bằng Word/LibreOffice", ".md": "bản xem nhanh", ".csv": "bảng số liệu",
+          ".xlsx": "bảng tính", ".png": "biểu đồ thời lượng"}
 
 
 def _day(text: str) -> date | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,7 +23,7 @@ from broadcast.station.bounded_yaml import YamlLimits
 
 META_OPEN, META_CLOSE = "{#---", "---#}"
 META_KEYS = ("title", "kind", "tags", "priority", "repeat", "description", "variables")
-SPEC_KEYS = ("type", "label", "required", "default", "fields")
+SPEC_KEYS = ("type", "label", "required", "default", "fields", "labels")
 TEMPLATE_KINDS = tuple(k.value for k in ItemKind if k not in (ItemKind.TUNE, ItemKind.RELAY))
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TAG = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -42,6 +42,8 @@ class TemplateInfo:
     repeat: int
     variables: Mapping[str, VarSpec]
     description: str = ""
+    # Column headings of a records variable, as the page shows them: {"nguoi_nhan": {"ho_ten": "Họ tên"}}.
+    field_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _parse_metadata(path: Path, source: str, fail: Callable[..., TemplateError],
@@ -115,13 +117,32 @@ def _parse_metadata(path: Path, source: str, fail: Callable[..., TemplateError],
     if not isinstance(variables_meta, dict):
         raise fail("variables phải là các dòng 'tên_biến: {type: ...}'", line_of(meta, "variables"))
     variables = {}
+    field_labels = {}
     for name, raw_spec in variables_meta.items():
         line = line_of(variables_meta, name)
         variables[name] = _parse_spec(name, raw_spec, line, line_of, fail, reserved)
+        if isinstance(raw_spec, dict) and raw_spec.get("labels") is not None:
+            field_labels[name] = _field_labels(variables[name], raw_spec, line_of(raw_spec, "labels", line), fail)
 
     return TemplateInfo(name=path.stem, path=path, title=title.strip(), kind=kind,
                         tags=tuple(tags), priority=priority, repeat=repeat,
-                        variables=MappingProxyType(variables), description=description.strip())
+                        variables=MappingProxyType(variables), description=description.strip(),
+                        field_labels=MappingProxyType(field_labels))
+
+
+def _field_labels(spec: VarSpec, raw_spec: dict, line: int, fail: Callable[..., TemplateError]) -> Mapping[str, str]:
+    """`labels: {ho_ten: Họ tên, thon: Thôn}`: a heading for each field of a records variable."""
+    labels = raw_spec["labels"]
+    if spec.type != "records":
+        raise fail(f"'labels' chỉ dùng cho kiểu records, biến '{spec.name}' là {spec.type}", line)
+    if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
+        raise fail(f"'labels' của biến '{spec.name}' phải là các dòng 'trường: Tên cột', "
+                   "ví dụ {ho_ten: Họ tên, thon: Thôn}", line)
+    for key in labels:
+        if key not in spec.fields:
+            raise fail(f"'labels' của biến '{spec.name}' có trường lạ '{key}'", line,
+                       did_you_mean(str(key), spec.fields) or f"các trường: {', '.join(spec.fields)}")
+    return MappingProxyType({str(k): str(v).strip() for k, v in labels.items()})
 
 
 def _parse_spec(name: Any, raw_spec: Any, line: int, line_of: Callable[..., int],

@@ -88,15 +88,20 @@ def parse_period(month: str | None, quarter: str | None, start: str | None, end:
         raise InputError(f"chỉ chọn một kỳ báo cáo, đang có: {', '.join(chosen)}", hint=example)
     if month:
         m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", month)
-        if not m or not 1 <= int(m.group(2)) <= 12:
+        officer = re.fullmatch(r"\s*[Tt]?(\d{1,2})[/-](\d{4})\s*", month)      # 12/2026, T12/2026
+        year, number = (m.group(1), m.group(2)) if m else (officer.group(2), officer.group(1)) if officer else (0, 0)
+        if not 1 <= int(number) <= 12:
             raise InputError(f"tháng '{month}' không hợp lệ",
-                             hint="viết NĂM-THÁNG với tháng từ 1 đến 12, ví dụ 2026-12")
-        return period_for_month(int(m.group(1)), int(m.group(2)), cutoff)
+                             hint="viết THÁNG/NĂM với tháng từ 1 đến 12, ví dụ 12/2026 hoặc 2026-12")
+        return period_for_month(int(year), int(number), cutoff)
     if quarter:
-        q = re.fullmatch(r"\s*(\d{4})-[Qq]([1-9])\s*", quarter)
+        q = re.fullmatch(r"\s*(\d{4})-[Qq]([1-9])\s*", quarter) or re.fullmatch(
+            r"\s*()[Qq]?([1-9])[/-](\d{4})\s*", quarter)                          # Q4/2026, 4/2026
+        if q and not q.group(1):
+            q = re.fullmatch(r"(\d{4})-[Qq]([1-9])", f"{q.group(3)}-Q{q.group(2)}")
         if not q or not 1 <= int(q.group(2)) <= 4:
             raise InputError(f"quý '{quarter}' không hợp lệ",
-                             hint="viết NĂM-Qn với n từ 1 đến 4, ví dụ 2026-Q4")
+                             hint="viết Qn/NĂM với n từ 1 đến 4, ví dụ Q4/2026 hoặc 2026-Q4")
         return period_for_quarter(int(q.group(1)), int(q.group(2)), cutoff)
     if not (start and end):
         raise InputError("cần cả --from và --to", hint="ví dụ --from 2026-12-01 --to 2026-12-31")

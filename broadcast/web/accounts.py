@@ -3,7 +3,9 @@
 There is no default account: `broadcast users add NAME --role ROLE` makes the first one.
 Each account carries an `epoch` that a password change or a role change bumps, so sessions
 signed before the change stop working at once; a password change or a removal also deletes the
-account's sessions from the server's table (`broadcast.web.sessions`).
+account's sessions from the server's table (`broadcast.web.sessions`). A disabled account
+(`disabled: true`, set from the console's Tài khoản page) cannot sign in, and disabling bumps the
+epoch so its open sessions end; it stays listed and can be enabled again.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Account:
     name: str
     role: str
     epoch: int = 1
+    disabled: bool = False
 
     @property
     def role_label(self) -> str:
@@ -67,11 +70,12 @@ class Accounts:
         return users if isinstance(users, dict) else {}
 
     def list(self) -> list[Account]:
-        return [Account(name, u["role"], int(u.get("epoch", 1))) for name, u in sorted(self._read().items())]
+        return [Account(name, u["role"], int(u.get("epoch", 1)), bool(u.get("disabled")))
+                for name, u in sorted(self._read().items())]
 
     def get(self, name: str) -> Account | None:
         u = self._read().get(name)
-        return Account(name, u["role"], int(u.get("epoch", 1))) if u else None
+        return Account(name, u["role"], int(u.get("epoch", 1)), bool(u.get("disabled"))) if u else None
 
     def verify(self, name: str, password: str) -> Account | None:
         """The account when the password is right, else None (same work either way)."""
@@ -81,7 +85,7 @@ class Accounts:
             _HASHER.verify(record["hash"] if record else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
-        if record is None:
+        if record is None or record.get("disabled"):
             return None
         if _HASHER.check_needs_rehash(record["hash"]):
             record["hash"] = _HASHER.hash(password)
@@ -110,6 +114,18 @@ class Accounts:
         self._write(users)
         Sessions(self.path.parent).close_all(name)
         return Account(name, record["role"], record["epoch"])
+
+    def set_disabled(self, name: str, disabled: bool) -> Account:
+        """Disable (sessions end at once) or enable an account; its password is kept."""
+        users = self._read()
+        record = self._existing(users, name)
+        if disabled:
+            record["disabled"] = True
+        else:
+            record.pop("disabled", None)
+        record["epoch"] = int(record.get("epoch", 1)) + 1
+        self._write(users)
+        return Account(name, record["role"], record["epoch"], disabled)
 
     def remove(self, name: str) -> None:
         users = self._read()

@@ -12,6 +12,9 @@ ACTION_LABELS = {
     "login": "Đăng nhập", "login-failed": "Đăng nhập sai", "logout": "Đăng xuất",
     "save-draft": "Lưu nháp", "submit": "Gửi duyệt", "approve": "Duyệt", "return": "Trả lại",
     "upload": "Tải lên ghi âm", "urgent": "Phát khẩn cấp", "report": "Lập báo cáo",
+    "urgent-direct": "Phát khẩn cấp trực tiếp (trình phát không chạy)", "delete": "Xóa nháp",
+    "withdraw": "Rút thông báo", "rebuild": "Dựng lại", "user-add": "Thêm tài khoản",
+    "user-disable": "Khóa tài khoản", "user-enable": "Mở khóa tài khoản", "user-reset": "Đặt lại mật khẩu",
 }
 
 _SCHEMA = """

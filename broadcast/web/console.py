@@ -14,11 +14,19 @@ from broadcast.build import Toolkit, speak_to_file
 from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
+from broadcast.web.direct import DirectPlayer
+from broadcast.web.rebuild import Rebuilder
 from broadcast.web.security import LoginLimiter, RateLimit, session_secret
 from broadcast.web.sessions import Sessions
 from broadcast.web.store import NoticeStore
 
 _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _play_directly(station, audio, meta, *, now):
+    from broadcast.daemon.announce import play_directly  # APScheduler loads only when it is needed
+
+    return play_directly(station, audio, meta, now=now)
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Console:
     sessions: Sessions
     public_limit: RateLimit = field(default_factory=lambda: RateLimit(120))
     replay_cache: dict = field(default_factory=dict, repr=False)
+    direct: DirectPlayer = field(default_factory=lambda: DirectPlayer(_play_directly))
+    rebuilder: Rebuilder = field(default_factory=Rebuilder)
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

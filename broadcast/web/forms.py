@@ -7,6 +7,7 @@ function the CLI and the schedule loader use, so the message beside a field is t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,12 @@ class Field:
     value: str = ""                                  # text-like fields; text_list: lines
     rows: list[dict[str, str]] = field(default_factory=list)      # records
     error: str = ""
+    column_labels: Mapping[str, str] = field(default_factory=dict)   # records: the template's `labels`
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(field, heading) of a records variable: the template's label, else the field name spelled out."""
+        return [(f, self.column_labels.get(f) or f.replace("_", " ").capitalize()) for f in self.spec.fields]
 
     @property
     def name(self) -> str:
@@ -37,7 +44,12 @@ class Field:
 
     @property
     def label(self) -> str:
-        return self.spec.label or self.spec.name.replace("_", " ")
+        return self.spec.label or self.spec.name.replace("_", " ").capitalize()
+
+    @property
+    def short_label(self) -> str:
+        """'Danh sách công dân' of 'Danh sách công dân: họ tên, thôn, ...' (for messages)."""
+        return self.label.split(":")[0].strip()
 
     @property
     def kind(self) -> str:
@@ -73,10 +85,25 @@ def _row(item: Any, fields: tuple[str, ...]) -> dict[str, str]:
     return {f: parts[i] if i < len(parts) else "" for i, f in enumerate(fields)}
 
 
+def page_words(item: Field, message: str) -> str:
+    """The parser's message in the page's words: the field's label, not the variable's name.
+
+    'thiếu giá trị cho biến 'nguoi_nhan' (...)' → 'Chưa điền danh sách công dân'.
+    """
+    if message.startswith("thiếu giá trị"):
+        short = item.short_label
+        return f"Chưa điền {short[:1].lower() + short[1:]}"
+    text = message.replace(f"biến '{item.spec.name}'", item.short_label)
+    for name, heading in item.columns:
+        text = re.sub(rf"\b{re.escape(name)}\b", heading.lower(), text)
+    return text[:1].upper() + text[1:]
+
+
 def fields_for(variables: Mapping[str, VarSpec], values: Mapping[str, Any] | None = None,
-               *, extra_rows: int = 1) -> list[Field]:
+               *, extra_rows: int = 1, labels: Mapping[str, Mapping[str, str]] | None = None) -> list[Field]:
     """Fields filled from saved values (an entry being edited), plus empty rows to add to."""
     values = values or {}
+    labels = labels or {}
     out = []
     for spec in variables.values():
         raw = values.get(spec.name)
@@ -84,27 +111,33 @@ def fields_for(variables: Mapping[str, VarSpec], values: Mapping[str, Any] | Non
             items = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
             rows = [_row(item, spec.fields) for item in items]
             rows += [{f: "" for f in spec.fields} for _ in range(extra_rows)]
-            out.append(Field(spec, rows=rows[:MAX_ROWS]))
+            out.append(Field(spec, rows=rows[:MAX_ROWS], column_labels=labels.get(spec.name, {})))
         else:
             out.append(Field(spec, value=_text(raw)))
     return out
 
 
-def read_form(variables: Mapping[str, VarSpec], form: Mapping[str, str]) -> tuple[dict[str, Any], list[Field]]:
+def read_form(variables: Mapping[str, VarSpec], form: Mapping[str, str],
+              labels: Mapping[str, Mapping[str, str]] | None = None) -> tuple[dict[str, Any], list[Field]]:
     """Values for the template (blank ones left out, so defaults apply) and the fields with errors.
 
-    Form names: `v.NAME` for a variable, `v.NAME.ROW.FIELD` for one cell of a records row.
+    Form names: `v.NAME` for a variable, `v.NAME.ROW.FIELD` for one cell of a records row. An
+    `action` of `remove-row:NAME:ROW` leaves that row out (the page's "Xóa dòng").
     """
+    labels = labels or {}
+    removed = str(form.get("action", ""))
     values: dict[str, Any] = {}
     shown: list[Field] = []
     for spec in variables.values():
         if spec.type == "records":
             rows = []
             for i in range(MAX_ROWS):
+                if removed == f"remove-row:{spec.name}:{i}":
+                    continue
                 cells = {f: " ".join(str(form.get(f"v.{spec.name}.{i}.{f}", "")).split()) for f in spec.fields}
                 if any(cells.values()):
                     rows.append(cells)
-            item = Field(spec, rows=rows + [{f: "" for f in spec.fields}])
+            item = Field(spec, rows=rows + [{f: "" for f in spec.fields}], column_labels=labels.get(spec.name, {}))
             raw: Any = rows
         elif spec.type == "text_list":
             lines = [" ".join(line.split()) for line in str(form.get(f"v.{spec.name}", "")).splitlines()]
@@ -118,6 +151,6 @@ def read_form(variables: Mapping[str, VarSpec], form: Mapping[str, str]) -> tupl
         try:
             parse_value(spec, values.get(spec.name))
         except ValueError as exc:
-            item.error = str(exc)
+            item.error = page_words(item, str(exc))
         shown.append(item)
     return values, shown

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from broadcast.errors import BroadcastError
 from broadcast.web.accounts import ROLES
 from broadcast.web.security import csrf_token
 from broadcast.web.workflow import STATUS_LABELS
@@ -46,8 +50,52 @@ def _duration(seconds: Any) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
+def _when(stamp: Any) -> str:
+    """An ISO timestamp as the officer reads it: DD/MM/YYYY HH:MM (ISO stays in the files)."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
+def _capital(text: Any) -> str:
+    text = str(text or "")
+    return text[:1].upper() + text[1:]
+
+
 _ENV.filters["mmss"] = _duration
+_ENV.filters["when"] = _when
+_ENV.filters["cap"] = _capital
 _ENV.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+
+
+_SESSION_WORD = re.compile(r"\bbuổi (sáng|trưa|chiều|tối)\b", re.IGNORECASE)
+
+
+def slot_label(slot: Any) -> str:
+    """A slot as the officer names it: 'Buổi sáng 05:30' (its title shortened), never its file name."""
+    found = _SESSION_WORD.search(slot.title or "")
+    short = f"Buổi {found.group(1).lower()}" if found else (slot.title or "Buổi phát")
+    return f"{short} {slot.start:%H:%M}"
+
+
+def slot_labels(console: Any) -> Callable[[Any], str]:
+    """For templates: slot names (one or a list) to their labels, the schedule read once per page."""
+    cache: dict[str, str] = {}
+
+    def labels(names: Any) -> str:
+        if not cache:
+            try:
+                cache.update({s.name: slot_label(s) for s in console.store.schedule().slots})
+            except BroadcastError:
+                cache["\0"] = ""
+        names = [names] if isinstance(names, str) else list(names or ())
+        return ", ".join(cache.get(n, n) for n in names) if names else "mọi buổi"
+
+    return labels
 
 
 def page(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
@@ -59,6 +107,7 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
         "nav": [(path, label) for path, label, roles in NAV if user is not None and user.role in roles],
         "station_title": console.station.station_title, "path": request.url.path,
         "notice": request.session.pop("flash", None) if user is not None else None,
+        "slot_titles": slot_labels(console),
     }
     ctx.update(context or {})
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
@@ -68,6 +117,19 @@ def public_page(name: str, context: dict[str, Any], *, status: int = 200,
                 headers: dict[str, str] | None = None) -> HTMLResponse:
     """A page for anyone (no session touched, no CSRF token, no navigation): the listening page."""
     return HTMLResponse(_ENV.get_template(name).render(context), status_code=status, headers=headers)
+
+
+def page_text(exc: BaseException) -> str:
+    """An error as a page says it: each problem's own sentence, without file names and line numbers."""
+    problems = getattr(exc, "errors", None) or [exc]
+    lines = []
+    for problem in problems:
+        text = getattr(problem, "message", None) or str(problem)
+        hint = getattr(problem, "hint", None)
+        if hint and ".yaml" not in hint and "broadcast " not in hint:
+            text += f" ({hint})"
+        lines.append(text[:1].upper() + text[1:])
+    return " ".join(lines)
 
 
 def flash(request: Request, message: str) -> None:

@@ -15,7 +15,7 @@ from broadcast.schedule.vocabulary import parse_date
 
 DAYS = (("T2", "Thứ Hai"), ("T3", "Thứ Ba"), ("T4", "Thứ Tư"), ("T5", "Thứ Năm"), ("T6", "Thứ Sáu"),
         ("T7", "Thứ Bảy"), ("CN", "Chủ nhật"))
-PRIORITIES = tuple((p.value, p.label) for p in Priority)
+PRIORITIES = tuple((p.value, p.label[:1].upper() + p.label[1:]) for p in Priority)
 MAX_TITLE = 200
 
 

@@ -70,4 +70,4 @@ def _check_reviewable(entry: Mapping[str, Any], approver: str, allow_self: bool)
         raise InputError(f"thông báo đang ở trạng thái '{STATUS_LABELS.get(status, status)}', không phải chờ duyệt")
     if entry.get("author") == approver and not allow_self:
         raise InputError("không tự duyệt thông báo của chính mình",
-                         hint="nhờ một lãnh đạo khác duyệt, hoặc đặt [web] allow_self_approval = true")
+                         hint="nhờ một lãnh đạo khác duyệt")

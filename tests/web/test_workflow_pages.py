@@ -30,11 +30,15 @@ def test_preview_shows_written_and_spoken_text(browser):
     assert "không hai ba bốn, ba tám bảy sáu" in spoken and "0234" not in spoken
 
 
-def test_field_errors_are_the_cli_messages_beside_the_field(browser, console):
+def test_field_errors_are_the_cli_messages_in_the_pages_words_beside_the_field(browser, console):
     officer = browser("bien-tap")
     r = officer.post("/soan/tra_ket_qua", {**FORM, "v.thoi_gian": "32/13/2026", "action": "submit"})
     assert r.status_code == 400
-    assert "biến &#39;thoi_gian&#39; phải là" in r.text and 'id="f-thoi_gian"' in r.text
+    assert "Thời gian nhận kết quả phải là" in r.text and 'id="f-thoi_gian"' in r.text
+    assert "thoi_gian" not in r.text.split('id="f-thoi_gian"')[1].split("</div>")[0].split("field-error")[1]
+    empty = {k: v for k, v in FORM.items() if not k.startswith("v.nguoi_nhan")}
+    r = officer.post("/soan/tra_ket_qua", {**empty, "action": "submit"})
+    assert "Chưa điền danh sách công dân" in r.text and "thiếu giá trị" not in r.text
     assert notice_files(console) == []
 
 
@@ -67,7 +71,9 @@ def test_send_for_approval_then_approve_then_it_airs(browser, console, clock):
     assert notice_id in listing.text and "Chờ duyệt" in listing.text
 
     week = officer.get("/tuan?tu=2026-12-07")
-    assert "Mời nhận kết quả thủ tục" not in week.text and "chưa được duyệt" in week.text
+    aired = "".join(part.split("</ol>")[0] for part in week.text.split('<ol class="items">')[1:])
+    assert "Mời nhận kết quả thủ tục" not in aired and "chưa được duyệt" in week.text
+    assert "status: approved" not in week.text and notice_id not in week.text      # the page's words
 
     approver = browser("duyet")
     queue = approver.get("/duyet")
@@ -117,7 +123,8 @@ def test_return_needs_a_comment_and_nobody_approves_their_own(browser, console, 
     entry = yaml.safe_load(path.read_text(encoding="utf-8"))
     approver = browser("duyet")
     r = approver.post(f"/duyet/{entry['id']}", {"action": "return", "version": "1", "comment": "  "})
-    assert r.status_code == 400 and "cần ghi lý do" in r.text
+    assert r.status_code == 400 and "Trả lại cần ghi lý do" in r.text      # said on the card, still on Duyệt
+    assert f'id="loi-{entry["id"]}"' in r.text and "Duyệt thông báo" in r.text
     r = approver.post(f"/duyet/{entry['id']}", {"action": "return", "version": "1", "comment": "Sai số điện thoại"})
     assert r.status_code == 303
     entry = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -127,4 +134,4 @@ def test_return_needs_a_comment_and_nobody_approves_their_own(browser, console, 
     entry = {**entry, "status": "pending", "author": "chu-tich"}
     saved = console.store.save(entry, expected_version=entry["version"])
     r = approver.post(f"/duyet/{entry['id']}", {"action": "approve", "version": str(saved["version"])})
-    assert r.status_code == 400 and "không tự duyệt" in r.text
+    assert r.status_code == 400 and "Không tự duyệt" in r.text

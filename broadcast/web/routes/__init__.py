@@ -1,6 +1,18 @@
 """The console's pages, one module per page; each exports ROUTES (paths with the roles they admit)."""
 
-from broadcast.web.routes import aired, compose, inbox, listen, login, notices, review, status, urgent, week
+from broadcast.web.routes import (
+          admin,
+          aired,
+          compose,
+          inbox,
+          listen,
+          login,
+          notices,
+          review,
+          status,
+          urgent,
+          week,
+)
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
-          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES]
+          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES]

@@ -8,7 +8,7 @@ from broadcast.errors import InputError, MultiError
 from broadcast.station.paths import OutsideStationError, confined
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
-from broadcast.web.html import flash, page
+from broadcast.web.html import flash, page, page_text
 from broadcast.web.store import VersionConflict
 from broadcast.web.workflow import approve, send_back
 
@@ -34,15 +34,16 @@ def queue(console) -> list[dict]:
     return sorted(items, key=lambda i: str(i["entry"].get("submitted_at", "")))
 
 
-def review(request, form):
+def review(request, form, *, card_error: tuple[str, str] | None = None, status: int = 200):
+    """The queue; `card_error` (notice id, message) shows a refused decision on its own card."""
     console = request.app.state.console
     context = {"items": [], "errors": None, "me": request.scope["user"].name,
-               "allow_self": console.station.web.allow_self_approval}
+               "allow_self": console.station.web.allow_self_approval, "card_error": card_error or ("", "")}
     try:
         context["items"] = queue(console)
     except InputError as exc:
-        context["errors"] = str(exc)
-    return page(request, "review.html", context)
+        context["errors"] = page_text(exc)
+    return page(request, "review.html", context, status=status)
 
 
 def decide(request, form):
@@ -53,16 +54,20 @@ def decide(request, form):
     version = str(form.get("version", ""))
     allow_self = console.station.web.allow_self_approval
     now = console.now()
-    if form.get("action") == "approve":
-        decided, action = approve(entry, approver=user.name, now=now, allow_self=allow_self), "approve"
-    else:
-        decided = send_back(entry, approver=user.name, now=now, comment=str(form.get("comment", "")),
-                            allow_self=allow_self)
-        action = "return"
+    try:
+        if form.get("action") == "approve":
+            decided, action = approve(entry, approver=user.name, now=now, allow_self=allow_self), "approve"
+        else:
+            decided = send_back(entry, approver=user.name, now=now, comment=str(form.get("comment", "")),
+                                allow_self=allow_self)
+            action = "return"
+    except InputError as exc:                 # said on the card, the approver stays on Duyệt
+        message = exc.message[:1].upper() + exc.message[1:] + (f": {exc.hint}." if exc.hint else ".")
+        return review(request, form, card_error=(notice_id, message), status=400)
     try:
         saved = console.store.save(decided, expected_version=int(version) if version.isdigit() else -1)
     except (VersionConflict, MultiError) as exc:
-        flash(request, f"Chưa ghi: {exc}")
+        flash(request, f"Chưa ghi: {page_text(exc)}")
         return RedirectResponse("/duyet", status_code=303)
     console.audit.record(now, user.name, action, notice_id, saved.get("comment", ""))
     flash(request, "Đã duyệt: thông báo sẽ được phát." if action == "approve" else "Đã trả lại cho người viết.")

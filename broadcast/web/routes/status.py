@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import fields
 from datetime import date, timedelta
@@ -16,6 +17,18 @@ from broadcast.speak.fallback import engine_report
 from broadcast.station.sections import SECTIONS
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import page
+
+ENGINE_LABELS = {"espeak": "eSpeak (giọng máy, không cần mạng)", "gtts": "Google (cần mạng)",
+                 "edge": "Microsoft Edge (cần mạng)", "piper": "Piper (giọng tự nhiên, không cần mạng)",
+                 "fake": "Giọng thử (chỉ để kiểm tra, không phải giọng đọc thật)"}
+_TECHNICAL = re.compile(r"\s*\((?:không kết nối được|[A-Za-z]+Error)[^)]*\)|:\s*[A-Za-z]+(?:Error|error)\b.*$")
+_PATH = re.compile(r"\s(?:trong|ở|tại)\s/\S+")
+
+
+def engine_reason(reason: str) -> str:
+    """An engine's note without exception names or file paths: 'không có mạng', not '...: gaierror'."""
+    text = _PATH.sub(" trong thư mục giọng đọc của đài", _TECHNICAL.sub("", reason or "")).strip()
+    return text[:1].upper() + text[1:]
 
 
 def status_view(console) -> dict:
@@ -49,7 +62,8 @@ def status_view(console) -> dict:
                 last_build = manifest
     disk = shutil.disk_usage(station.root)
     order = list(station.speech.engines)
-    engines = [{"name": name, "ok": ok, "reason": reason, "order": order.index(name) + 1 if name in order else None}
+    engines = [{"name": ENGINE_LABELS.get(name, name), "ok": ok, "reason": engine_reason(reason),
+                "order": order.index(name) + 1 if name in order else None}
                for name, ok, reason in engine_report(list(ENGINES), engine_options_for(station))]
     return {"daemon": spool.daemon_alive(spool_dir), "beat": beat, "upcoming": upcoming,
             "plan_error": plan_error, "last_build": last_build, "free_gb": disk.free / 1e9,
@@ -60,8 +74,7 @@ def status(request, form):
     return page(request, "status.html", status_view(request.app.state.console))
 
 
-def admin(request, form):
-    console = request.app.state.console
+def admin_context(console) -> dict:
     settings = []
     for section, cls in SECTIONS.items():
         current = getattr(console.station, section)
@@ -69,9 +82,21 @@ def admin(request, form):
             value = getattr(current, f.name)
             if "password" in f.name and value:
                 value = "••••••"                       # never show a secret
-            settings.append({"key": f"[{section}] {f.name}", "value": value, "doc": f.metadata["doc"]})
-    return page(request, "admin.html", {"accounts": console.accounts.list(), "settings": settings,
-                                        "audit": console.audit.recent(limit=100)})
+            doc = f.metadata["doc"].replace(" (status: approved)", " trên trang Duyệt")   # the page's words
+            settings.append({"key": f"[{section}] {f.name}", "value": value, "doc": doc})
+    audit = console.audit.recent(limit=100)
+    try:                                   # notices by title, not by file id
+        titles = {a.id: a.title or a.id for a in console.store.schedule().announcements}
+    except BroadcastError:
+        titles = {}
+    for row in audit:
+        row["target"] = titles.get(row["target"], row["target"])
+    return {"accounts": console.accounts.list(), "settings": settings, "audit": audit,
+            "message": "", "draft": {"name": "", "role": ""}}
+
+
+def admin(request, form):
+    return page(request, "admin.html", admin_context(request.app.state.console))
 
 
 ROUTES = [

@@ -1,7 +1,9 @@
-"""Phát khẩn cấp: an urgent announcement now (template or recording), confirmed, then handed to the daemon.
+"""Phát khẩn cấp: an urgent announcement now (template, free text or recording), confirmed, then aired.
 
 Step 1 prepares the audio exactly as `broadcast announce` does (`build_announcement`); step 2,
-after the officer has heard it and confirmed, hands it to the running daemon through the spool.
+after the officer has heard it and confirmed, hands it to the running daemon through the spool,
+or, when no daemon runs, plays it from the console process as `broadcast announce` does
+(`broadcast.web.direct`); the prepared file stays, so a failed play can be retried.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from broadcast.errors import InputError
 from broadcast.model import Priority
 from broadcast.play import spool
 from broadcast.play.state import state_paths
+from broadcast.render import load_values_file
+from broadcast.station.text_limits import check_text
 from broadcast.web.auth import route
 from broadcast.web.files import file_in
 from broadcast.web.forms import fields_for, read_form
@@ -32,35 +36,95 @@ def _prepared_dir(console):
     return console.station.path(console.station.paths.state) / "web" / "khan-cap"
 
 
-def choose(request, form):
-    console = request.app.state.console
+def _choose_context(console) -> dict:
     templates = announcement_templates(console)
     templates.sort(key=lambda i: (i.priority is not Priority.KHAN_CAP, i.title))
-    return page(request, "urgent.html", {"templates": templates, "daemon": _daemon_alive(console)})
+    return {"templates": templates, "daemon": _daemon_alive(console), "text_error": ""}
+
+
+def choose(request, form):
+    return page(request, "urgent.html", _choose_context(request.app.state.console))
 
 
 def _daemon_alive(console) -> bool:
     return spool.daemon_alive(state_paths(console.station)[1])
 
 
+def prefill(console, template: str) -> tuple[dict, str]:
+    """Values to start from: the last urgent announcement of this template, or the template's example."""
+    folder = _prepared_dir(console)
+    sidecars = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
+    for sidecar in sidecars[:200]:                      # newest first: names start with the time
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("template") == template and isinstance(meta.get("values"), dict):
+            return meta["values"], f"Đã điền sẵn theo lần phát khẩn gần nhất ({sidecar.name[6:8]}/" \
+                                   f"{sidecar.name[4:6]}/{sidecar.name[:4]}): sửa cho đúng lần này."
+    example = console.station.path(console.station.paths.scripts) / "examples" / f"{template}.yaml"
+    if example.is_file():
+        try:
+            return load_values_file(example, console.station.yaml_limits), \
+                "Đã điền sẵn giá trị ví dụ của mẫu: sửa cho đúng tình hình thực tế."
+        except InputError:
+            pass
+    return {}, ""
+
+
 def urgent_form(request, form):
     console = request.app.state.console
     info = template_info(console, request.path_params["template"])
-    return page(request, "urgent_form.html", {"info": info, "fields": fields_for(info.variables), "message": ""})
+    values, note = prefill(console, info.name)
+    return page(request, "urgent_form.html", {"info": info, "fields": fields_for(info.variables, values, labels=info.field_labels),
+                                              "message": "", "note": note})
+
+
+def prepare_text(request, form):
+    """A free-text urgent announcement, as `broadcast announce --text`."""
+    console = request.app.state.console
+    text = str(form.get("text", "")).strip()
+    if not text:
+        return page(request, "urgent.html", {**_choose_context(console), "text_error": "Viết nội dung cần phát."},
+                    status=400)
+    text = check_text(text, console.station.limits.text_max_chars, what="Nội dung thông báo")
+    announcement = build_announcement(console.toolkit, _prepared_dir(console), text=text,
+                                      priority=Priority.KHAN_CAP, now=console.now())
+    return _confirm(request, console, announcement.audio, announcement.meta)
 
 
 def _confirm(request, console, audio, meta):
     write_text_atomic(audio.with_suffix(audio.suffix + ".json"), json.dumps(meta, ensure_ascii=False))
-    return page(request, "urgent_confirm.html", {"name": audio.name, "meta": meta,
-                                                 "daemon": _daemon_alive(console)})
+    return _confirm_page(request, console, audio.name, meta)
+
+
+def _confirm_page(request, console, name, meta, *, message="", status=200):
+    return page(request, "urgent_confirm.html", {"name": name, "meta": meta, "message": message,
+                                                 "daemon": _daemon_alive(console)}, status=status)
+
+
+def _prepared(console, name):
+    """The prepared file and its meta, or an error that sends the officer back to prepare again."""
+    path = _prepared_dir(console) / name
+    sidecar = path.with_suffix(path.suffix + ".json")
+    if not _PREPARED.fullmatch(name) or not path.is_file() or not sidecar.is_file():
+        raise InputError("Bản thông báo khẩn đã chuẩn bị không còn", hint="chuẩn bị lại từ trang Phát khẩn cấp")
+    return path, json.loads(sidecar.read_text(encoding="utf-8"))
 
 
 def prepare(request, form):
     console = request.app.state.console
     info = template_info(console, request.path_params["template"])
-    values, fields = read_form(info.variables, form)
+    values, fields = read_form(info.variables, form, info.field_labels)
+    action = str(form.get("action", ""))
+    if action == "add-row" or action.startswith("remove-row:"):      # still typing
+        for f in fields:
+            f.error = ""
+            if f.kind == "records" and action == "add-row":
+                f.rows.append({name: "" for name in f.spec.fields})
+        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "", "message": ""})
     if any(f.error for f in fields):
-        return page(request, "urgent_form.html", {"info": info, "fields": fields,
+        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "",
                                                   "message": "Sửa các ô được đánh dấu."}, status=400)
     announcement = build_announcement(console.toolkit, _prepared_dir(console), template=info.name,
                                       values=values, priority=Priority.KHAN_CAP, now=console.now())
@@ -72,7 +136,7 @@ def prepare_recording(request, form):
     upload = form.get("recording")
     title = " ".join(str(form.get("title", "")).split())[:200]
     if upload is None or isinstance(upload, str) or not upload.filename or not title:
-        raise InputError("cần tiêu đề và tệp ghi âm")
+        raise InputError("Cần tiêu đề và tệp ghi âm", hint="quay lại trang Phát khẩn cấp, điền tiêu đề và chọn tệp")
     web = console.station.web
     recording = store_upload(upload.file, upload.filename, station_root=console.station.root,
                              folder=str(_prepared_dir(console).relative_to(console.station.root)),
@@ -90,28 +154,42 @@ def prepared_audio(request, form):
 def send(request, form):
     console = request.app.state.console
     name = str(form.get("prepared", ""))
-    path = _prepared_dir(console) / name
-    sidecar = path.with_suffix(path.suffix + ".json")
-    if not _PREPARED.fullmatch(name) or not path.is_file() or not sidecar.is_file():
-        raise InputError("bản thông báo khẩn đã chuẩn bị không còn", hint="chuẩn bị lại từ trang Phát khẩn cấp")
+    path, meta = _prepared(console, name)
     if form.get("confirm") != "yes":
-        raise InputError("chưa xác nhận phát", hint="đánh dấu ô xác nhận rồi bấm Phát ngay")
-    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        return _confirm_page(request, console, name, meta, status=400,
+                             message="Chưa xác nhận: đánh dấu ô \"Tôi đã nghe lại\" rồi bấm Phát ngay.")
     now = console.now()
     user = request.scope["user"]
-    if not spool.submit(state_paths(console.station)[1], path, meta, now=now):
-        raise InputError("trình phát (broadcast run) không chạy nên chưa phát được",
-                         hint="khởi động dịch vụ phát (systemctl start broadcast) rồi bấm Phát ngay lần nữa")
-    console.audit.record(now, user.name, "urgent", meta.get("title", ""), name)
-    flash(request, f"Đã chuyển cho trình phát: {meta.get('title', '')}. Xem ở trang Đã phát khi phát xong.")
-    return RedirectResponse("/da-phat", status_code=303)
+    if spool.submit(state_paths(console.station)[1], path, meta, now=now):
+        console.audit.record(now, user.name, "urgent", meta.get("title", ""), name)
+        flash(request, f"Đã chuyển cho trình phát: {meta.get('title', '')}. Xem ở trang Đã phát khi phát xong.")
+        return RedirectResponse("/da-phat", status_code=303)
+    # No player runs: play it from here, exactly as `broadcast announce` does without one.
+    if console.direct.start(console.station, path, meta, now=now) is None:
+        busy = console.direct.busy()
+        return _confirm_page(request, console, name, meta, status=409,
+                             message=f"Đang phát trực tiếp \"{busy.title if busy else ''}\": chờ phát xong "
+                                     "rồi bấm Phát ngay lần nữa.")
+    console.audit.record(now, user.name, "urgent-direct", meta.get("title", ""), name)
+    return RedirectResponse(f"/khan-cap/dang-phat/{name}", status_code=303)
 
+
+def on_air(request, form):
+    """Where a direct play stands; polled by the page while it plays, with a retry after a failure."""
+    console = request.app.state.console
+    name = request.path_params["name"]
+    path, meta = _prepared(console, name)
+    play = console.direct.get(name)
+    template = "_on_air.html" if request.headers.get("HX-Request") else "urgent_on_air.html"
+    return page(request, template, {"name": name, "meta": meta, "play": play})
 
 
 
 ROUTES = [
     route("/khan-cap", choose, roles=SENDERS),
     route("/khan-cap/phat", send, roles=SENDERS, methods=("POST",)),
+    route("/khan-cap/dang-phat/{name}", on_air, roles=SENDERS),
+    route("/khan-cap/van-ban", prepare_text, roles=SENDERS, methods=("POST",)),
     route("/khan-cap/ghi-am", prepare_recording, roles=SENDERS, methods=("POST",), max_body=upload_body_cap),
     route("/khan-cap/nghe/{name}", prepared_audio, roles=SENDERS),
     route("/khan-cap/mau/{template}", urgent_form, roles=SENDERS),

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from starlette.responses import RedirectResponse
+
 from broadcast.build import compose, inputs_hash, load_plan
 from broadcast.errors import BroadcastError, InputError
 from broadcast.model import ItemKind
 from broadcast.normalize.numbers import weekday_name
 from broadcast.plan.view import KIND_LABELS
-from broadcast.play.state import read_day
+from broadcast.play import spool
+from broadcast.play.state import read_day, state_paths
+from broadcast.publish.day import MANIFEST
+from broadcast.schedule.vocabulary import parse_date
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
-from broadcast.web.html import page
+from broadcast.web.html import flash, page, page_text
+from broadcast.web.weekpage import decorate, shown_day
 
 BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing": "Chưa dựng"}
 
 
 def parse_iso_day(raw: str | None, default: date) -> date:
+    """A day typed as DD/MM/YYYY (or ISO, in the page's own links); the default when empty."""
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
-        raise InputError(f"ngày '{raw[:20]}' không hợp lệ", hint="viết YYYY-MM-DD, ví dụ 2026-12-07") from None
+        raise InputError(f"Ngày '{raw[:20]}' không hợp lệ", hint="viết DD/MM/YYYY, ví dụ 07/12/2026") from None
 
 
 def build_state(toolkit, programme, published: dict | None) -> dict:
@@ -68,12 +75,46 @@ def week(request, form):
     start = parse_iso_day(request.query_params.get("tu"), today)
     first = start - timedelta(days=start.isoweekday() - 1)
     context = {"first": first, "prev": first - timedelta(days=7), "next": first + timedelta(days=7),
-               "today": today, "errors": None, "days": []}
+               "today": today, "errors": None, "days": [], "shown": today, "rebuild": console.rebuilder.current}
     try:
         context.update(week_view(console, first))
+        _decorate(request, console, context["days"])
     except InputError as exc:
-        context["errors"] = str(exc)
+        context["errors"] = page_text(exc)
+    wanted = None
+    try:
+        wanted = parse_iso_day(request.query_params.get("ngay"), today) if request.query_params.get("ngay") else None
+    except InputError:
+        pass
+    context["shown"] = shown_day(context["days"], today, wanted)
     return page(request, "week.html", context)
+
+
+def _decorate(request, console, days) -> None:
+    """The page's words for the planner's warnings, and why a built programme is out of date."""
+    audio_out = console.station.path(console.station.paths.audio_out)
+    for d in days:
+        manifest = read_day(audio_out, d["day"])
+        d["generated_at"] = manifest.get("generated_at", "") if manifest else ""
+        stamp = audio_out / d["day"].isoformat() / MANIFEST
+        d["manifest_mtime"] = stamp.stat().st_mtime if manifest and stamp.is_file() else None
+    alive = spool.daemon_alive(state_paths(console.station)[1])
+    decorate(console, days, role=request.scope["user"].role, daemon_alive=alive, schedule=console.store.schedule())
+
+
+def rebuild(request, form):
+    """'Dựng lại': build one day in the background; the page then shows its progress."""
+    console = request.app.state.console
+    day = parse_iso_day(str(form.get("ngay", "")), console.now().date())
+    if console.rebuilder.start(console, day) is None:
+        flash(request, "Đang dựng một ngày khác: chờ xong rồi bấm Dựng lại.")
+    else:
+        console.audit.record(console.now(), request.scope["user"].name, "rebuild", f"{day:%d/%m/%Y}", "")
+    return RedirectResponse(f"/tuan?tu={day.isoformat()}&ngay={day.isoformat()}#dung-lai", status_code=303)
+
+
+def rebuild_status(request, form):
+    return page(request, "_rebuild.html", {"rebuild": request.app.state.console.rebuilder.current})
 
 
 def programme_audio(request, form):
@@ -90,5 +131,7 @@ def programme_audio(request, form):
 
 ROUTES = [
     route("/tuan", week, roles=EVERYONE),
+    route("/tuan/dung-lai", rebuild, roles=EVERYONE, methods=("POST",)),
+    route("/tuan/dung-lai", rebuild_status, roles=EVERYONE),
     route("/audio/{day}/{name}", programme_audio, roles=EVERYONE),
 ]
