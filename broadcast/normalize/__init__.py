@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import ConfigError
-from . import dates, quantities, text, words
+from . import codes, dates, quantities, text, web, words
 from .numbers import read_digits, read_number, weekday_name
 from .options import Context, NormalizeOptions
 from .tables import canonical
@@ -51,9 +51,12 @@ STEPS: tuple[Step, ...] = (
     Step("unicode", text.unicode_nfc),                 # NFKC/NFC, tone placement, spaces
     Step("join_lines", text.join_lines),               # option: 'các hộ\ngia đình' pasted mid-sentence
     Step("overrides", words.overrides),                # station's own words win over everything
-    Step("web", words.web),                            # dichvucong.gov.vn, e-mail
+    Step("web", web.web),                              # dichvucong.gov.vn, e-mail
+    Step("coordinates", codes.coordinates),       # 17,5°N - 108,2°E, 15°30'B (before quotes go)
     Step("symbols", text.symbols),                     # quotes, bullets, stray symbols (all deletions)
     Step("acronym_echo", words.acronym_echo),          # thủ tục hành chính (TTHC): read once
+    Step("accounts", codes.accounts),                  # STK: 1234 5678 9012, digit by digit
+    Step("plates", codes.plates),                      # BKS 29A-123.45
     Step("documents", words.document_numbers),         # 39/2020/TT-BTTTT before any date or fraction
     Step("acronym_groups", words.acronym_groups),      # NN&PTNT, VH,TT&DL, KH-CN before CN = Chủ nhật
     Step("addresses", words.addresses),                # X. Hòa An, H. Phong Điền, P., Q., Km 27

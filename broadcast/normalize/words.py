@@ -1,4 +1,4 @@
-"""Word-level steps: station overrides, web addresses, document numbers, road codes, abbreviations."""
+"""Word-level steps: station overrides, document numbers, road codes, addresses, abbreviations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
-from .tables import abbreviations, address_words, canonical, documents, roads, spell, web_words
+from .tables import abbreviations, address_words, canonical, documents, roads, spell
 
 # --- station overrides ---------------------------------------------------------------------------
 
@@ -36,51 +36,6 @@ def overrides(text: str, ctx: Context) -> str:
     return pattern.sub(lambda m: table[m.group(0)], text) if pattern else text
 
 
-# --- web addresses and e-mail ---------------------------------------------------------------------
-
-_TLDS = {"vn", "com", "net", "org", "gov", "edu", "info", "int", "io", "biz", "asia", "app"}
-_WEB = re.compile(r"(?<![\w.@/-])(?:(https?)://)?([A-Za-z0-9._+-]+@)?([A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)++)"
-                  r"((?:/[A-Za-z0-9._~%=&?+-]*)*+)(?![^\W_])")
-_WEB_PIECE = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
-_WEB_SEPARATORS = {".": "chấm", "-": "gạch ngang", "_": "gạch dưới", "/": "gạch chéo", "@": "a còng",
-                   "?": "hỏi chấm", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm",
-                   "~": "ngã", ":": "hai chấm"}
-_PRONOUNCEABLE = re.compile(r"[b-df-hj-np-tv-z]{0,3}[aeiouy]+(?:[b-df-hj-np-tv-z]{1,3}[aeiouy]+)*"
-                            r"[b-df-hj-np-tv-z]{0,2}")
-
-
-def _read_web_piece(piece: str, style: str) -> str:
-    if piece.isdigit():
-        return read_digits(piece)
-    if not piece.isalpha():
-        return _WEB_SEPARATORS.get(piece, "")
-    word = piece.lower()
-    if style == "spell":
-        return spell(word)
-    known = web_words().get(word)
-    if known:
-        return known
-    if _SYLLABLE.fullmatch(word) or len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word):
-        return word                                    # "xa", "hoaan": say it, do not spell it
-    return spell(word)
-
-
-def web(text: str, ctx: Context) -> str:
-    """'dichvucong.gov.vn' → 'dịch vụ công chấm gov chấm vê en'; e-mail says 'a còng'."""
-    style = ctx.options.url_style
-
-    def replace(m: re.Match) -> str:
-        scheme, mailbox, host, path = m.groups()
-        last = host.rsplit(".", 1)[-1].lower()
-        if not (scheme or mailbox or host.lower().startswith("www.") or last in _TLDS):
-            return m.group(0)
-        body = (mailbox or "") + host + (path.rstrip("/") if path else "")
-        words = (_read_web_piece(p, style) for p in _WEB_PIECE.findall(body))
-        return " " + " ".join(w for w in words if w) + " "
-
-    return _WEB.sub(replace, text)
-
-
 # --- document numbers --------------------------------------------------------------------------------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ]*\d*"
@@ -93,7 +48,7 @@ _SO_BEFORE = re.compile(r"(?i)\bsố:? ?$")
 def _body(code: str, ctx: Context) -> str:
     name, digits = re.fullmatch(r"(\D+)(\d*)", code).groups()
     _, bodies = documents()
-    spoken = bodies.get(name) or _unconditional(name)
+    spoken = bodies.get(name) or unconditional(name)
     if not spoken:
         ctx.warn(_unknown_warning(name))
         spoken = spell(name)
@@ -113,7 +68,7 @@ def _issuer_follows(text: str, end: int, codes: list[str]) -> bool:
         return False
     named = text[m.start(1):m.start(1) + 40]
     first = re.sub(r"\d+$", "", codes[0])
-    spoken = documents()[1].get(first) or _unconditional(first)
+    spoken = documents()[1].get(first) or unconditional(first)
     return named.startswith(first) or bool(spoken) and named.lower().startswith(spoken.lower())
 
 
@@ -138,7 +93,7 @@ def document_numbers(text: str, ctx: Context) -> str:
         kind = kinds.get(codes[0])
         body_codes = codes[1:] if kind else codes
         first = re.sub(r"\d+$", "", body_codes[0]) if body_codes else ""
-        if not kind and first not in bodies and not _unconditional(first):
+        if not kind and first not in bodies and not unconditional(first):
             return m.group(0)
         before = m.string[max(0, m.start() - 30):m.start()]
         said = _SAID_BEFORE.search(before)
@@ -205,7 +160,7 @@ _GROUP_TOKEN = re.compile(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*
 
 @lru_cache(maxsize=1)
 def _groups() -> dict[str, str]:
-    groups = {k: _unconditional(k) for k in abbreviations() if _GROUP_KEY.search(k)}
+    groups = {k: unconditional(k) for k in abbreviations() if _GROUP_KEY.search(k)}
     return {k: v for k, v in groups.items() if v}
 
 
@@ -235,7 +190,7 @@ def acronym_echo(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         token = m.group(1)
         before = m.string[max(0, m.start() - 80):m.start()]
-        spoken = _unconditional(token)
+        spoken = unconditional(token)
         if spoken and canonical(before).lower().endswith(spoken.lower()):
             return ""
         letters = token.replace("&", "").replace("-", "")
@@ -253,14 +208,14 @@ def acronym_echo(text: str, ctx: Context) -> str:
 _VOWEL_MARKED = set("ăâêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 _VI_LETTERS = set("abcdefghijklmnopqrstuvwxyzđ") | _VOWEL_MARKED
 _UPPER = "A-ZĐ" + "".join(sorted({ch.upper() for ch in _VOWEL_MARKED}))
-_SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
+SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
                        r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
                        r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
 _NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,]*$")
 _NEIGHBOUR_RIGHT = re.compile(r"[ ,]*([^\W\d_]+)")
 
 
-def _unconditional(token: str) -> str:
+def unconditional(token: str) -> str:
     readings = abbreviations().get(token, ())
     return next((r.spoken for r in readings if not (r.before or r.after)), "")
 
@@ -286,7 +241,7 @@ def _is_caps_word(word: str) -> bool:
     if len(word) < 2 or not word.isupper() or word in abbreviations():
         return False
     low = word.lower()
-    return any(ch in _VOWEL_MARKED for ch in low) or bool(_SYLLABLE.fullmatch(low))
+    return any(ch in _VOWEL_MARKED for ch in low) or bool(SYLLABLE.fullmatch(low))
 
 
 def _in_caps_run(text: str, start: int, end: int) -> bool:
@@ -319,7 +274,7 @@ def abbreviations_step(text: str, ctx: Context) -> str:
         if not set(low) <= _VI_LETTERS:
             return token
         if token.isupper() and (any(ch in _VOWEL_MARKED for ch in low)
-                                or _SYLLABLE.fullmatch(low)
+                                or SYLLABLE.fullmatch(low)
                                 and (len(token) >= 4 or _in_caps_run(text, m.start(), m.end()))):
             return low
         ctx.warn(_unknown_warning(token))
