@@ -67,6 +67,7 @@ STEPS: tuple[Step, ...] = (
     Step("digit_names", quantities.digit_names),       # Đề án 06, phòng 05
     Step("fractions", quantities.fractions),           # 2/3 diện tích, chiếm 1/4 (not dates)
     Step("dates", dates.dates),                        # 05/02/2024, 18-22/3, ngày 5 tháng 4
+    Step("spans", quantities.spans),                   # 50mm/24h: "trong" before a span of time
     Step("hours_g", dates.hours_g),                    # 9g sáng, lúc 7g
     Step("times", dates.times),                        # 7h30, 07:30, 7:30 giờ, 7h-11h
     Step("weekdays", dates.weekdays),                  # thứ 2, lần thứ 4, T2-T6, CN

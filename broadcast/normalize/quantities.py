@@ -17,6 +17,13 @@ _PHONE_CONTEXT = re.compile(r"(?i)gọi|đường dây nóng|tổng đài|hotlin
 # A service named right before its number: 'báo cháy 114, cấp cứu 115, công an 113'.
 _SERVICE_BEFORE = re.compile(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
                              r"khẩn cấp|bảo vệ trẻ em|đường dây|tổng đài)[ :]{1,2}$")
+# A short code in brackets or after a colon, or opening a line before 'là', a dash or a colon, is a
+# service number; a counted noun after it or a count word before it makes it a quantity.
+_ALONE_AFTER = re.compile(r"(?:$|\n|[).,;:!?]| ?-| (?:là|hoặc)\b)")
+_NAMED_AFTER = re.compile(r"(?: ?[-:(]| (?:là|hoặc)\b)")
+_COUNTED_AFTER = re.compile(r" (?i:vụ|hộ|người|lượt|ca|trường hợp|cuộc|lần|em|học sinh|xã|thôn|ngày|tháng|năm|"
+                            r"đồng|triệu|nghìn|tỷ|tấn|con|cái|chiếc|căn|nhà|km|ha|kg|m)(?![^\W\d_])")
+_COUNT_BEFORE = re.compile(r"(?i)(?:tổng số|tổng cộng|số lượng|gồm|có|đạt|còn|thêm)[ :]{0,2}$")
 _AREA_CODE = re.compile(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
 
 
@@ -60,8 +67,14 @@ def phones(text: str, ctx: Context) -> str:
                 rest = code[4:]
                 groups = [code[:4]] + ([rest] if len(rest) <= 4 else [rest[:3], rest[3:]])
             return _read_groups(groups)
+        if _COUNTED_AFTER.match(m.string, m.end()) or _COUNT_BEFORE.search(sentence):
+            return code                                # 'xử lý 113 vụ', 'Tổng số: 115'
         if _PHONE_CONTEXT.search(sentence) or _SERVICE_BEFORE.search(sentence):
             return read_digits(code)
+        before = m.string[max(0, m.start() - 2):m.start()]
+        if before.endswith(("(", ": ", ":")) and _ALONE_AFTER.match(m.string, m.end()) \
+                or (m.start() == 0 or before.endswith("\n")) and _NAMED_AFTER.match(m.string, m.end()):
+            return read_digits(code)                   # '(113)', '114 là số cứu hỏa', '111 - tổng đài'
         return code
 
     def area_code(m: re.Match) -> str:
@@ -145,7 +158,17 @@ _PER_WORDS = ("ngày|tháng|năm|giờ|người|hộ|lần|suất|buổi|tuần|
               "héc ta|ki lô gam|ki lô mét|mét vuông|mét|lít")
 # "đồng/tháng" is read "đồng một tháng" only after a money or measure word, never "hộ tịch/hộ khẩu".
 _PER_LEFT = ("đồng|đô la|ơ rô|gam|mét|lít|tấn|tạ|yến|héc ta|vuông|khối|giờ|độ xê|oát|người|lần|lượt|suất|"
-             "con|chiếc")
+             "con|chiếc|triệu|nghìn|ngàn|tỷ|tỉ|phần trăm")
+# After an amount or a percentage the slash reads "mỗi" ("hai triệu mỗi hộ": "hai triệu một hộ" would
+# sound like 2,1 million); after a unit "một" ("đồng một ki lô gam").
+_PER_EACH = {"triệu", "nghìn", "ngàn", "tỷ", "tỉ", "phần trăm"}
+# A slash before a span of time is "trong": "50mm/24h" → "trong hai mươi tư giờ" (before the times step).
+_SPAN = re.compile(r"(?<=[^\W\d_%]|%) ?/ ?(?=\d{1,3} ?(?:h|giờ|ngày|tuần|tháng|năm|phút)(?![^\W\d_]))")
+
+
+def spans(text: str, ctx: Context) -> str:
+    """'mưa 50mm/24h' → 'mưa 50mm trong 24h', '30 mm/3 giờ' → '30 mm trong 3 giờ' (a unit, then a span)."""
+    return _SPAN.sub(" trong ", text)
 
 
 @lru_cache(maxsize=1)
@@ -178,8 +201,11 @@ def units_money(text: str, ctx: Context) -> str:
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
     text = unit_dash.sub(r"\1 đến ", text)             # 3kg-6kg, 50.000đ-100.000đ
     text = _MONEY_WORD_UNIT.sub(r"\1 đồng", text)       # 2,5 triệu đ → 2,5 triệu đồng
-    return per.sub(lambda m: m.group(1) + "".join(f" một {spoken(u)}" for u in _PER_UNIT.findall(m.group(2))),
-                   text)
+    def per_unit(m: re.Match) -> str:
+        each = "mỗi" if m.group(1) in _PER_EACH else "một"
+        return m.group(1) + "".join(f" {each} {spoken(u)}" for u in _PER_UNIT.findall(m.group(2)))
+
+    return per.sub(per_unit, text)
 
 
 _PER_UNIT = re.compile(r"/ ?([^/]*[^/ ])")

@@ -53,7 +53,7 @@ def _body(code: str, ctx: Context) -> str:
         ctx.warn(_unknown_warning(name))
         spoken = spell(name)
     if digits:
-        spoken += (" khóa " if name == "QH" else " ") + ctx.number(int(digits))
+        spoken += (" khóa " if spoken.endswith(_TERM_BODIES) else " ") + ctx.number(int(digits))
     return spoken
 
 
@@ -100,7 +100,8 @@ def document_numbers(text: str, ctx: Context) -> str:
         say_kind = bool(kind) and not (said and _names_a_document(said.group(1)))
         after_so = bool(_SO_BEFORE.search(before))        # "Số: 15/BC-UBND": the kind goes after
         words = [kind, "số"] if say_kind and not after_so else []
-        words.append(ctx.number(int(number)))
+        # 'số 05/UBND': the leading zero the document writes is read ('không năm').
+        words.append(read_digits(number) if number.startswith("0") and len(number) > 1 else ctx.number(int(number)))
         if year:
             words += ["năm", ctx.number(int(year))]
         if say_kind and after_so:
@@ -128,23 +129,24 @@ def road_codes(text: str, ctx: Context) -> str:
 
 # --- addresses ---------------------------------------------------------------------------------------
 
-_ADDRESS = re.compile(r"(?<![\w.])(P|Q|H|X)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-                      + r"][^\W\d_])")
+_ADDRESS = re.compile(r"(?<![\w.])(?:([PpQq])\. ?(?=\d{1,2}(?![\d/-]|[.,]\d))|(P|Q|H|X|p|q)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+                      + r"][^\W\d_]))")
 _NAME_BEFORE = re.compile(r"[A-ZĐ][^\W\d_]* $")
 _KM = re.compile(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
 
 
 def addresses(text: str, ctx: Context) -> str:
     """'thôn Đông, X. Hòa An, H. Phong Điền' → 'thôn Đông, xã Hòa An, huyện Phong Điền'; 'P.' phường,
-    'Q.' quận; 'Km 27' (a road marker) → 'ki lô mét 27'. A letter after a name ('Nguyễn Văn H.')
+    'Q.' quận, before a name or a number ('P.5', 'q.Bình Thạnh'); 'Km 27' (a road marker) → 'ki lô mét 27'. A letter after a name ('Nguyễn Văn H.')
     is an initial and stays; 'X.' opening a line is a Roman heading."""
     def replace(m: re.Match) -> str:
         start = m.start()
-        if _NAME_BEFORE.search(m.string, max(0, start - 20), start):
+        letter = m.group(1) or m.group(2)
+        if m.group(2) and _NAME_BEFORE.search(m.string, max(0, start - 20), start):
+            return m.group(0)                         # 'Nguyễn Văn H. Ông' (not 'đường Lê Lợi P.5')
+        if letter == "X" and (start == 0 or m.string[start - 1] == "\n"):
             return m.group(0)
-        if m.group(1) == "X" and (start == 0 or m.string[start - 1] == "\n"):
-            return m.group(0)
-        return address_words()[m.group(1)] + " "
+        return address_words()[letter.upper()] + " "
 
     text = _ADDRESS.sub(replace, text)
     return _KM.sub("ki lô mét ", text)
@@ -153,7 +155,7 @@ def addresses(text: str, ctx: Context) -> str:
 # --- acronyms written in parts, and an acronym right after its expansion ------------------------------
 
 
-_GROUP_KEY = re.compile(r"[A-ZĐ][&,-][A-ZĐ]")
+_GROUP_KEY = re.compile(r"[^\W\d_][&,-][A-ZĐ]")
 # One token of capitals joined by & , - ; looked up whole (an alternation of every key is slow).
 _GROUP_TOKEN = re.compile(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
 
@@ -170,10 +172,23 @@ def acronym_groups(text: str, ctx: Context) -> str:
     groups = _groups()
 
     def replace(m: re.Match) -> str:
-        spoken = groups.get(m.group(0))
+        spoken = groups.get(m.group(0)) or _paired(m.group(0))
         return _join(spoken, text, m.end()) if spoken else m.group(0)
 
     return _GROUP_TOKEN.sub(replace, text)
+
+
+_PAIR_SEPARATOR = re.compile(r"([&,-])")
+
+
+def _paired(token: str) -> str:
+    """Fields joined by a hyphen that the table has one by one: 'KT-XH' → 'kinh tế xã hội',
+    'ANTT&ATGT' → '... và ...'; nothing unless every part is a known unambiguous abbreviation."""
+    parts = _PAIR_SEPARATOR.split(token)
+    spoken = [unconditional(p) if i % 2 == 0 else {"&": " và ", ",": ", "}.get(p, " ") for i, p in enumerate(parts)]
+    if not all(spoken) or any(len(p) < 2 for p in parts[::2]):
+        return ""
+    return "".join(spoken)
 
 
 _ECHO = re.compile(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
@@ -208,6 +223,8 @@ def acronym_echo(text: str, ctx: Context) -> str:
 _VOWEL_MARKED = set("ăâêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 _VI_LETTERS = set("abcdefghijklmnopqrstuvwxyzđ") | _VOWEL_MARKED
 _UPPER = "A-ZĐ" + "".join(sorted({ch.upper() for ch in _VOWEL_MARKED}))
+# A one-letter word with a tone mark ('Ý', 'Ở') is a syllable, never an initial.
+_TONED_UPPER = "".join(sorted({ch.upper() for ch in _VOWEL_MARKED} - set("ĂÂÊÔƠƯ")))
 SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
                        r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
                        r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
@@ -233,7 +250,8 @@ def _token_pattern() -> re.Pattern:
     specials = sorted((k for k in abbreviations() if (not k.isalpha() or sum(map(str.isupper, k)) < 2)
                        and k not in _groups()), key=len, reverse=True)
     return re.compile("|".join(_bounded(k) for k in specials) +
-                      r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++")
+                      r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++"
+                      r"|(?<![^\W\d_])[" + _TONED_UPPER + r"](?![^\W\d_])")
 
 
 def _is_caps_word(word: str) -> bool:
@@ -268,6 +286,8 @@ def abbreviations_step(text: str, ctx: Context) -> str:
                      + " / ".join(r.spoken for r in readings)
                      + ") nên được đánh vần; thêm nghĩa đúng vào từ điển riêng của đài (pronunciations.tsv)")
             return spell(token)
+        if len(token) == 1:                            # 'BÀ CON CHÚ Ý': a word of the heading
+            return token.lower() if _in_caps_run(text, m.start(), m.end()) else token
         if sum(ch.isupper() for ch in token) < 2:
             return token
         low = token.lower()
@@ -283,6 +303,11 @@ def abbreviations_step(text: str, ctx: Context) -> str:
     return _token_pattern().sub(replace, text)
 
 
+_TERM_BODIES = ("Quốc hội",)     # a number glued to them is the term: 'QH15' → 'Quốc hội khóa 15'
+
+
 def _join(spoken: str, text: str, end: int) -> str:
-    """Keep a space between an expansion and a letter glued to it ('TP.HCM')."""
+    """Keep a space between an expansion and a letter glued to it ('TP.HCM'); 'QH15' says 'khóa'."""
+    if end < len(text) and text[end].isdigit() and spoken.endswith(_TERM_BODIES):
+        return spoken + " khóa "
     return spoken + " " if end < len(text) and text[end].isalnum() else spoken
