@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .numbers import read_day, read_month, read_ordinal
 from .options import Context
+from .tables import date_words
 
 # --- Roman numerals ---------------------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ _MONTH_YEAR = re.compile(_B + r"(\d{1,2})/(\d{4})" + _E)
 # The list look-ahead is bounded ({0,8}) so that a long "ngày 1, ngày 1, ..." stays linear.
 _DAY_WORD = re.compile(r"(?<!\w)((?i:ngày)) (\d{1,2})(?=(?:(?:, | và | đến | ?- ?)(?:ngày )?\d{1,2}){0,8} (?i:tháng) )")
 _MONTH_WORD = re.compile(r"(?<!\w)((?i:tháng)) (\d{1,2})(?![\w/]|[.,]\d| (?:lần|kỳ|đợt|buổi|ngày|người|hộ|lượt|tuần)\b)")
-_DAY_PREFIX = re.compile(r"(?i)(ngày|mùng|mồng)\s*$")
+_DAY_PREFIX = re.compile(r"(?i)(ngày|mùng|mồng|hôm)\s*$")
 _COUNTERS = re.compile(r"(?i)(?:quý|đợt|kỳ|số|lần|khóa|giai đoạn|phần|chương|điều|khoản|mục|tập) ?$")
 _LUNAR = re.compile(r"(?i)[^.!?\n]{0,25}âm lịch")
 
@@ -114,6 +116,36 @@ def _valid(day: int, month: int) -> bool:
 def _month_year(month: int, year: str | None, ctx: Context, lunar: bool = False) -> str:
     words = f"tháng {read_month(month, lunar=lunar)}"
     return words + (f" năm {ctx.number(int(year))}" if year else "")
+
+
+_DASH_DAY_MONTH = re.compile(_B + r"(\d{1,2})-(\d{1,2})(?![\w/-]|[.,]\d| (?i:tháng)\b)")
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_LIST_JOIN = re.compile(r"(?:,| và| hoặc|;)? $")
+
+
+@lru_cache(maxsize=1)
+def _date_cue() -> re.Pattern:
+    words = "|".join(sorted(map(re.escape, date_words()), key=len, reverse=True))
+    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})? $")
+
+
+def _dash_dates(text: str) -> str:
+    """'Lễ Quốc khánh 2-9' → 'Lễ Quốc khánh 2/9' (read as a date next): 'd-m' right after a word of
+    date_words.tsv (a capitalised name may come between), or right after such a date in a list."""
+    last_end = -1
+
+    def replace(m: re.Match) -> str:
+        nonlocal last_end
+        if not _valid(int(m.group(1)), int(m.group(2))):
+            return m.group(0)
+        before = m.string[max(0, m.start() - 50):m.start()]
+        listed = last_end >= 0 and _LIST_JOIN.fullmatch(m.string, last_end, m.start())
+        if not (listed or _date_cue().search(before)):
+            return m.group(0)
+        last_end = m.end()
+        return f"{m.group(1)}/{m.group(2)}"
+
+    return _DASH_DAY_MONTH.sub(replace, text) if "-" in text else text
 
 
 def dates(text: str, ctx: Context) -> str:
@@ -164,6 +196,7 @@ def dates(text: str, ctx: Context) -> str:
             return m.group(0)
         return f"{m.group(1)} {read_month(month, lunar=bool(_LUNAR.match(m.string, m.end())))}"
 
+    text = _dash_dates(text)                            # Quốc khánh 2-9, dịp 30-4 và 1-5
     text = _DATE_DASH.sub(r"\1 đến ", text)            # 01/3 - 15/3/2024: two dates, one range
     text = _DATE_RANGE.sub(date_range, text)
     text = _FULL_DATE.sub(full_date, text)
@@ -176,7 +209,7 @@ def dates(text: str, ctx: Context) -> str:
 # --- times of day -------------------------------------------------------------------------------------
 
 _T = (r"\d{1,2} ?[hH](?: ?\d{2}(?!\d))?(?: ?(?:phút|ph|p)(?![^\W\d_]))?|\d{1,2}g\d{2}"
-      r"|\d{1,2}:\d{2}(?::\d{2})?(?: ?(?:h|giờ)(?![^\W\d_]))?")
+      r"|\d{1,2}:\d{2}(?::\d{2})?(?: ?(?:h|giờ|phút)(?![^\W\d_]))?")
 _TIME_PARTS = re.compile(r"(\d{1,2}) ?(?:[hHg:]) ?(\d{2})?(?::(\d{2}))?")
 _TIME = re.compile(r"(?<![\w.,:])(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
 _TIME_RANGE = re.compile(r"(?<![\w.,:])(" + _T + r"|\d{1,2}) ?- ?(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
@@ -235,7 +268,7 @@ _SHORT_DAY = re.compile(r"(?<!\w)(?:T([2-7])|(CN))(?: ?- ?(?:T([2-7])|(CN)))?(?!
 
 def weekdays(text: str, ctx: Context) -> str:
     """'thứ 2' → 'thứ hai', 'thứ 1' → 'thứ nhất', 'lần thứ 4' → 'lần thứ tư', 'T2-T6' → 'thứ hai đến
-    thứ sáu', 'CN' → 'Chủ nhật'."""
+    thứ sáu', 'CN' → 'Chủ nhật', 'giải 1' → 'giải nhất'."""
     def ordinal(n: int) -> str:
         return read_ordinal(n, **ctx.number_options)
 
@@ -252,4 +285,10 @@ def weekdays(text: str, ctx: Context) -> str:
             return f"{first} đến {short(m.group(3))}"
         return first
 
-    return _SHORT_DAY.sub(short_days, text)
+    text = _SHORT_DAY.sub(short_days, text)
+    return _PRIZE.sub(lambda m: f"{m.group(1)} {_PRIZES.get(int(m.group(2))) or ordinal(int(m.group(2)))}", text)
+
+
+# 'giải 1' → 'giải nhất', 'giải 2' → 'giải nhì', 'giải 4' → 'giải tư'.
+_PRIZE = re.compile(r"(?<!\w)((?i:giải)) (\d{1,2})(?![\w/]|[.,:]\d)")
+_PRIZES = {1: "nhất", 2: "nhì"}

@@ -103,30 +103,40 @@ def digit_names(text: str, ctx: Context) -> str:
     return _digit_name_pattern().sub(lambda m: f"{m.group(1)} {m.group(2)}{read_digits(m.group(3))}", text)
 
 
-_FRACTION = re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)")
 _WORD_AFTER = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
 
 
+@lru_cache(maxsize=1)
+def _fraction_pattern() -> re.Pattern:
+    """d/d, then a unit of units.tsv when one follows (a fraction of a unit: '1/2 lít', '1/4 kg')."""
+    alternation = "|".join(re.escape(k) for k in sorted(units(), key=len, reverse=True))
+    return re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)(?: ?(" + alternation
+                      + r")(?![^\W\d_]|/))?")
+
+
 def fractions(text: str, ctx: Context) -> str:
-    """'2/3 diện tích' → 'hai phần ba diện tích', 'chiếm 1/4' → 'chiếm một phần tư': a quantity word
-    next to it (quantity_words.tsv) makes a fraction of what could be a date; 'ngày 2/3' stays a date."""
+    """'2/3 diện tích' → 'hai phần ba diện tích', 'chiếm 1/4' → 'chiếm một phần tư', '1/2 lít' → 'một
+    phần hai lít': a quantity word next to it (quantity_words.tsv) or a unit after it makes a fraction
+    of what could be a date; 'ngày 2/3' stays a date."""
     before_words, after_words = quantity_words()
+    table = units()
 
     def replace(m: re.Match) -> str:
-        top, bottom = int(m.group(1)), int(m.group(2))
+        top, bottom, unit = int(m.group(1)), int(m.group(2)), m.group(3)
         if not 0 < top < bottom:
             return m.group(0)
         left = _WORD_BEFORE.search(m.string, max(0, m.start() - 20), m.start())
-        right = _WORD_AFTER.match(m.string, m.end(), m.end() + 30)
+        right = _WORD_AFTER.match(m.string, m.end(2), m.end(2) + 30)
         said_before = bool(left) and left.group(1).lower() in before_words
         said_after = bool(right) and (right.group(1).lower() in after_words
                                       or right.group(1).split()[0].lower() in after_words)
-        if not (said_before or said_after):
+        if not (said_before or said_after or unit and unit.isalpha() and len(unit) > 1):
             return m.group(0)
-        return f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
+        words = f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
+        return f"{words} {table[unit]}" if unit else words
 
-    return _FRACTION.sub(replace, text)
+    return _fraction_pattern().sub(replace, text)
 
 
 # --- ranges -------------------------------------------------------------------------------------------
@@ -183,6 +193,17 @@ def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return after_number, per, unit_dash
 
 
+_TIMES = re.compile(r"(?<=\d) ?[x×] ?(?=\d)")
+
+
+@lru_cache(maxsize=1)
+def _standalone_units() -> re.Pattern:
+    """A unit with no number, where only a unit can stand: '(m2)', 'mỗi kg', 'theo ha', 'ĐVT: tấn'."""
+    keys = sorted((k for k in units() if len(k) > 1 and k not in ("tr", "lít")), key=len, reverse=True)
+    return re.compile(r"((?<![^\W\d_])(?:(?i:mỗi|theo|đơn vị tính|đơn vị)|ĐVT)(?: ?: ?| )|\()("
+                      + "|".join(map(re.escape, keys)) + r")(?=[).,;:!?\n]|$| [^\W\d_])")
+
+
 _CURRENCY_FIRST = re.compile(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
 _CURRENCY_WORDS = {"$": "đô la", "€": "ơ rô", "£": "bảng Anh"}
 
@@ -197,6 +218,8 @@ def units_money(text: str, ctx: Context) -> str:
         return table.get(key, key).replace("nghìn", thousand)
 
     after_number, per, unit_dash = _unit_patterns()
+    text = _TIMES.sub(" nhân ", text)                    # 2x3 m, 1,2 × 2,4 m
+    text = _standalone_units().sub(lambda m: m.group(1) + spoken(m.group(2)), text)
     text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
     text = unit_dash.sub(r"\1 đến ", text)             # 3kg-6kg, 50.000đ-100.000đ
@@ -219,6 +242,9 @@ _NUMBER = re.compile(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,
                      r"(?:([,.])(\d++))?(?:/(\d++))?")
 
 
+_SAID_MINUS = re.compile(r"(?<![^\W\d_])(?i:âm) $")
+
+
 def _fraction_part(digits: str, ctx: Context) -> str:
     if digits.startswith("0") or len(digits) > 2:        # 7,25 bảy phẩy hai mươi lăm; 3,141 digits
         return read_digits(digits)
@@ -238,8 +264,8 @@ def numbers(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         minus, whole, mark, part, denominator = m.groups()
         words = _integer(whole, ctx)
-        if minus:
-            words = "âm " + words
+        if minus and not _SAID_MINUS.search(text, max(0, m.start() - 4), m.start()):
+            words = "âm " + words                      # not after the word: 'âm -5 độ' says it once
         if part:
             words += (" phẩy " if mark == "," else " chấm ") + _fraction_part(part, ctx)
         if denominator:                                # what dates left: 1/2kg, 45/50 xã

@@ -70,7 +70,7 @@ _MINUTE_MARK = re.compile(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
 _QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
 _BULLET = re.compile(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
 _LIST_LETTER = re.compile(r"(?m)^([a-zđ])\)[ ]+")
-_KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°")
+_KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°×±")
 
 
 def _minute(m: re.Match) -> str:
@@ -102,7 +102,7 @@ def symbols(text: str, ctx: Context) -> str:
 
 _WORD_SYMBOLS = {"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "#": "số", "$": "đô la",
                  "€": "ơ rô", "£": "bảng Anh", "₫": "đồng", "@": "a còng", "°": "độ", "%": "phần trăm",
-                 "‰": "phần nghìn"}
+                 "‰": "phần nghìn", "±": "cộng trừ", "×": "nhân"}
 _WORD_SYMBOL = re.compile("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
 
 
