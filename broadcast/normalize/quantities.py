@@ -172,13 +172,17 @@ _PER_LEFT = ("đồng|đô la|ơ rô|gam|mét|lít|tấn|tạ|yến|héc ta|vuô
 # After an amount or a percentage the slash reads "mỗi" ("hai triệu mỗi hộ": "hai triệu một hộ" would
 # sound like 2,1 million); after a unit "một" ("đồng một ki lô gam").
 _PER_EACH = {"triệu", "nghìn", "ngàn", "tỷ", "tỉ", "phần trăm"}
-# A slash before a span of time is "trong": "50mm/24h" → "trong hai mươi tư giờ" (before the times step).
-_SPAN = re.compile(r"(?<=[^\W\d_%]|%) ?/ ?(?=\d{1,3} ?(?:h|giờ|ngày|tuần|tháng|năm|phút)(?![^\W\d_]))")
+# A slash between a unit and a span of time is "trong": "50mm/24h" → "trong hai mươi tư giờ".
+@lru_cache(maxsize=1)
+def _span_pattern() -> re.Pattern:
+    keys = "|".join(re.escape(k) for k in sorted(units(), key=len, reverse=True))
+    return re.compile(r"(?<=\d)( ?(?:" + keys + r")) ?/ ?(?=\d{1,3} ?(?:h|giờ|ngày|tuần|tháng|năm|phút)(?![^\W\d_]))")
 
 
 def spans(text: str, ctx: Context) -> str:
-    """'mưa 50mm/24h' → 'mưa 50mm trong 24h', '30 mm/3 giờ' → '30 mm trong 3 giờ' (a unit, then a span)."""
-    return _SPAN.sub(" trong ", text)
+    """'mưa 50mm/24h' → 'mưa 50mm trong 24h', '30 mm/3 giờ' → '30 mm trong 3 giờ': a number with its
+    unit, then a span of time (before the times step reads '24h')."""
+    return _span_pattern().sub(r"\1 trong ", text) if "/" in text else text
 
 
 @lru_cache(maxsize=1)
@@ -193,7 +197,8 @@ def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return after_number, per, unit_dash
 
 
-_TIMES = re.compile(r"(?<=\d) ?[x×] ?(?=\d)")
+_TIMES = re.compile(r"(?<=\d) ?[x×] ?(?=\d)|× ?(?=\d)")
+_TIMES_AFTER = re.compile(r"(?<=\d) ?×")
 
 
 @lru_cache(maxsize=1)
@@ -219,6 +224,7 @@ def units_money(text: str, ctx: Context) -> str:
 
     after_number, per, unit_dash = _unit_patterns()
     text = _TIMES.sub(" nhân ", text)                    # 2x3 m, 1,2 × 2,4 m
+    text = _TIMES_AFTER.sub(" lần", text) if "×" in text else text     # nhanh 10×: mười lần
     text = _standalone_units().sub(lambda m: m.group(1) + spoken(m.group(2)), text)
     text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)

@@ -107,7 +107,8 @@ _WORD_SYMBOL = re.compile("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
 
 
 def symbol_words(text: str, ctx: Context) -> str:
-    """Symbols that are words when read aloud: & và, + cộng, = bằng, ~ khoảng, @ a còng."""
+    """Symbols that are words when read aloud: & và, + cộng, = bằng, ~ khoảng, @ a còng, ± cộng trừ,
+    × nhân (after a number the units step has said 'lần': 'nhanh 10×')."""
     return _WORD_SYMBOL.sub(lambda m: f" {_WORD_SYMBOLS[m.group(0)]} ", text)
 
 
