@@ -120,18 +120,19 @@ def _month_year(month: int, year: str | None, ctx: Context, lunar: bool = False)
 
 _DASH_DAY_MONTH = re.compile(_B + r"(\d{1,2})-(\d{1,2})(?![\w/-]|[.,]\d| (?i:tháng)\b)")
 _UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-_LIST_JOIN = re.compile(r"(?:,| và| hoặc|;)? $")
+_LIST_JOIN = re.compile(r"(?:,| và| hoặc|;| đến| tới)? ")
 
 
 @lru_cache(maxsize=1)
 def _date_cue() -> re.Pattern:
     words = "|".join(sorted(map(re.escape, date_words()), key=len, reverse=True))
-    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})? $")
+    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})?(?: (?i:từ))? $")
 
 
 def _dash_dates(text: str) -> str:
     """'Lễ Quốc khánh 2-9' → 'Lễ Quốc khánh 2/9' (read as a date next): 'd-m' right after a word of
-    date_words.tsv (a capitalised name may come between), or right after such a date in a list."""
+    date_words.tsv (a capitalised name or 'từ' may come between), or after such a date in a list or
+    a span ('dịp 30-4 và 1-5', 'nghỉ lễ từ 30-4 đến 1-5')."""
     last_end = -1
 
     def replace(m: re.Match) -> str:

@@ -142,7 +142,8 @@ def addresses(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         start = m.start()
         letter = m.group(1) or m.group(2)
-        if m.group(2) and _NAME_BEFORE.search(m.string, max(0, start - 20), start):
+        name = m.group(2) and _NAME_BEFORE.search(m.string, max(0, start - 20), start)
+        if name and not name.group(0).strip().isupper():     # 'UBND P.Phú Hội' is not an initial
             return m.group(0)                         # 'Nguyễn Văn H. Ông' (not 'đường Lê Lợi P.5')
         if letter == "X" and (start == 0 or m.string[start - 1] == "\n"):
             return m.group(0)
