@@ -10,7 +10,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.model import Item
-from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.normalize import Normalized, NormalizeOptions, normalize_report, options_for
 from broadcast.plan.estimate import (  # noqa: F401 (re-exported by broadcast.build)
     DEFAULT_JOINER,
     DEFAULT_URGENT_PREROLL,
@@ -38,11 +38,7 @@ class PreparedText:
 
 def normalize_options_for(station: Station) -> NormalizeOptions:
     """The station's reading preferences and its own pronunciation file."""
-    n = station.normalize
-    pron = station.path(n.pronunciations)
-    overrides = load_overrides(pron) if pron.is_file() else {}
-    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
-                            mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
+    return options_for(station)
 
 
 def engine_options_for(station: Station) -> EngineOptions:

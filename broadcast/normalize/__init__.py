@@ -27,10 +27,11 @@ The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) ->
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ConfigError
 from . import codes, dates, quantities, text, web, words
@@ -38,16 +39,36 @@ from .numbers import read_digits, read_number, weekday_name
 from .options import Context, NormalizeOptions
 from .tables import canonical
 
+if TYPE_CHECKING:
+    from ..station.config import Station
+
 __all__ = ["STEPS", "NormalizeOptions", "Normalized", "Step", "load_overrides", "normalize",
-           "normalize_report", "read_digits", "read_number", "weekday_name"]
+           "normalize_report", "options_for", "read_digits", "read_number", "weekday_name"]
 
 
 class Step(NamedTuple):
     name: str
     run: Callable[[str, Context], str]
+    needs: re.Pattern | None = None    # skipped when this finds nothing (it could not change the text)
 
 
-STEPS: tuple[Step, ...] = (
+# What a step's patterns cannot match without: a cheap search skips most steps on most lines.
+_DIGIT = re.compile(r"\d")
+_NEEDS = {
+    "web": re.compile(r"[A-Za-z0-9]\.[A-Za-z0-9]|@"),
+    "coordinates": re.compile("°"),
+    "acronym_echo": re.compile(r"\("),
+    "acronym_groups": re.compile(r"[&,-][A-ZĐ]"),
+    "addresses": re.compile(r"[PQHXpq]\.|K[mM]"),
+    "roman": re.compile("[IVXL]"),
+    "weekdays": re.compile(r"\d|CN"),
+    "units": re.compile(r"[\d/(]|(?i:mỗi|theo|đơn vị|ĐVT|triệu|nghìn|ngàn|tỷ|tỉ|trăm)"),
+    "symbol_words": re.compile("[&+=~#$€£₫@°%‰±×]"),
+    **dict.fromkeys(("accounts", "plates", "documents", "quarters", "roads", "phones", "digit_names",
+                     "fractions", "dates", "spans", "hours_g", "times", "ranges", "numbers"), _DIGIT),
+}
+
+_PIPELINE: tuple[Step, ...] = (
     Step("unicode", text.unicode_nfc),                 # NFKC/NFC, tone placement, spaces
     Step("join_lines", text.join_lines),               # option: 'các hộ\ngia đình' pasted mid-sentence
     Step("overrides", words.overrides),                # station's own words win over everything
@@ -79,6 +100,8 @@ STEPS: tuple[Step, ...] = (
     Step("punctuation", text.punctuation),             # pauses only; final guard
     Step("sentence_lines", text.sentence_lines),       # option: a kept line break ends a sentence
 )
+STEPS: tuple[Step, ...] = tuple(Step(s.name, s.run, _NEEDS.get(s.name)) for s in _PIPELINE)
+
 
 
 @dataclass(frozen=True)
@@ -92,7 +115,8 @@ def normalize_report(text: str, options: NormalizeOptions | None = None) -> Norm
     ctx = Context(options or NormalizeOptions())
     out = text if isinstance(text, str) else str(text)
     for step in STEPS:
-        out = step.run(out, ctx)
+        if step.needs is None or step.needs.search(out):
+            out = step.run(out, ctx)
     return Normalized(out, tuple(ctx.warnings))
 
 
@@ -122,3 +146,13 @@ def load_overrides(path: str | Path) -> dict[str, str]:
                               hint="Sửa: ví dụ 'HTX\\thợp tác xã'")
         table[canonical(fields[0])] = canonical(fields[1])
     return table
+
+
+def options_for(station: Station) -> NormalizeOptions:
+    """The station's reading preferences ([normalize]) and its own pronunciation file; text to be
+    spoken, so lines are joined. Here, not in the build, so `broadcast normalize` loads nothing else."""
+    n = station.normalize
+    pron = station.path(n.pronunciations)
+    overrides = load_overrides(pron) if pron.is_file() else {}
+    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
+                            mung=n.mung, overrides=overrides, join_lines=True)
