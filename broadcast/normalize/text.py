@@ -16,14 +16,18 @@ _SPACES = re.compile(r" {2,}")
 
 def unicode_nfc(text: str, ctx: Context) -> str:
     """NFKC (so ² ½ ３ ℃ become plain), traditional tone placement (hoá → hóa), one kind of space."""
-    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFKC", text))
-    text = text.translate(_OTHER_BREAKS)
-    # Format characters (zero-width space, soft hyphen, BOM) are invisible inside words: drop them.
-    invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
-    if invisible:
-        text = text.translate(invisible)
-    text = _SPACES.sub(" ", _INVISIBLE.sub(" ", canonical(text)))
-    return "\n".join(line.strip() for line in text.split("\n"))
+    text = unicodedata.normalize("NFKC", text)
+    if "\r" in text:
+        text = _LINE_BREAKS.sub("\n", text)
+    if not text.isascii():
+        text = text.translate(_OTHER_BREAKS)
+        # Format characters (zero-width space, soft hyphen, BOM) are invisible inside words: drop them.
+        invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
+        if invisible:
+            text = text.translate(invisible)
+        text = canonical(text)
+    text = _SPACES.sub(" ", _INVISIBLE.sub(" ", text))
+    return "\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip()
 
 
 _BREAK = re.compile(r"\n(?:[ ]*\n)*")
@@ -71,6 +75,10 @@ _QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
 _BULLET = re.compile(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
 _LIST_LETTER = re.compile(r"(?m)^([a-zđ])\)[ ]+")
 _KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°×±")
+_VI_LETTERS = "ĂÂĐÊÔƠƯăâđêôơư" + "".join(
+    ch + ch.upper() for ch in "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+# Anything else needs the slow path of symbols(): dashes, quotes, marks, other scripts' symbols.
+_NOT_PLAIN = re.compile("[^A-Za-z0-9 \n" + re.escape("".join(sorted(_KNOWN))) + _VI_LETTERS + "]")
 
 
 def _minute(m: re.Match) -> str:
@@ -88,16 +96,21 @@ def symbols(text: str, ctx: Context) -> str:
     Everything that deletes characters happens here, before any pattern step, so that a later
     deletion can never join two pieces into something a second pass would read differently.
     """
-    text = _DASHES.sub("-", text).replace("\u2044", "/")      # ½ arrives from NFKC as 1⁄2
-    text = _MINUTE_MARK.sub(_minute, text)
-    text = _QUOTES.sub(" ", text)
+    plain = not _NOT_PLAIN.search(text)        # Vietnamese letters, digits, spaces, known symbols only
+    if not plain:
+        text = _DASHES.sub("-", text).replace("\u2044", "/")      # ½ arrives from NFKC as 1⁄2
+        text = _MINUTE_MARK.sub(_minute, text)
+        text = _QUOTES.sub(" ", text)
     text = _BULLET.sub("", text)
     text = _LIST_LETTER.sub(lambda m: spell(m.group(1)) + ". ", text)
-    # Stray combining marks vanish; any other unknown character becomes a space.
-    table = {ord(ch): None if unicodedata.category(ch)[0] == "M" else " "
-             for ch in set(text) if not _keep(ch)}
-    text = _SPACES.sub(" ", text.translate(table) if table else text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    if not plain:
+        # Stray combining marks vanish; any other unknown character becomes a space.
+        table = {ord(ch): None if unicodedata.category(ch)[0] == "M" else " "
+                 for ch in set(text) if not _keep(ch)}
+        text = text.translate(table) if table else text
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip()
 
 
 _WORD_SYMBOLS = {"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "#": "số", "$": "đô la",
@@ -113,7 +126,7 @@ def symbol_words(text: str, ctx: Context) -> str:
 
 
 _SPACED_DASH = re.compile(r"(?m) -+|-+ |^-+|-+$")
-_TO_COMMA = re.compile(r"[:;()\[\]{}/\\]")
+_COMMAS = str.maketrans(dict.fromkeys(":;()[]{}/\\", ","))
 _NOT_ALLOWED = re.compile(r"[^\w \n,.?!]|[\d_]")
 _BEFORE_PAUSE = re.compile(r" +(?=[,.?!])")
 _PAUSE_RUN = re.compile(r"[,.?!](?:[ ]*[,.?!])+")
@@ -131,14 +144,16 @@ def punctuation(text: str, ctx: Context) -> str:
 
     Output keeps letters, spaces, newlines and , . ? ! — never a digit or another symbol.
     """
-    text = _SPACED_DASH.sub(",", text)
-    text = text.replace("-", " ")
-    text = _TO_COMMA.sub(",", text)
+    if "-" in text:
+        text = _SPACED_DASH.sub(",", text).replace("-", " ")
+    text = text.translate(_COMMAS)
     text = _NOT_ALLOWED.sub(" ", text)
-    text = _SPACES.sub(" ", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
     text = _BEFORE_PAUSE.sub("", text)
     text = _PAUSE_RUN.sub(_strongest, text)
     text = _AFTER_PAUSE.sub(r"\1 ", text)
     text = _LINE_HEAD.sub("", text)
-    text = _SPACES.sub(" ", text)
-    return canonical("\n".join(line.strip() for line in text.split("\n")))
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return canonical("\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip())

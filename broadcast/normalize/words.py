@@ -229,8 +229,9 @@ _TONED_UPPER = "".join(sorted({ch.upper() for ch in _VOWEL_MARKED} - set("ĂÂÊ
 SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
                        r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
                        r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
-_NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,]*$")
-_NEIGHBOUR_RIGHT = re.compile(r"[ ,]*([^\W\d_]+)")
+# Between two words of a heading: what the punctuation step leaves as a space or a comma.
+_NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,:;()\[\]{}/\\_-]*$")
+_NEIGHBOUR_RIGHT = re.compile(r"[ ,:;()\[\]{}/\\_-]*([^\W\d_]+)")
 
 
 def unconditional(token: str) -> str:
