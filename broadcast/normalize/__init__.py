@@ -37,6 +37,7 @@ from ..errors import ConfigError
 from . import codes, dates, quantities, text, web, words
 from .numbers import read_digits, read_number, weekday_name
 from .options import Context, NormalizeOptions
+from .patterns import lazy
 from .tables import canonical
 
 if TYPE_CHECKING:
@@ -53,17 +54,17 @@ class Step(NamedTuple):
 
 
 # What a step's patterns cannot match without: a cheap search skips most steps on most lines.
-_DIGIT = re.compile(r"\d")
+_DIGIT = lazy(r"\d")
 _NEEDS = {
-    "web": re.compile(r"[A-Za-z0-9]\.[A-Za-z0-9]|@"),
-    "coordinates": re.compile("°"),
-    "acronym_echo": re.compile(r"\("),
-    "acronym_groups": re.compile(r"[&,-][A-ZĐ]"),
-    "addresses": re.compile(r"[PQHXpq]\.|K[mM]"),
-    "roman": re.compile("[IVXL]"),
-    "weekdays": re.compile(r"\d|CN"),
-    "units": re.compile(r"[\d/(]|(?i:mỗi|theo|đơn vị|ĐVT|triệu|nghìn|ngàn|tỷ|tỉ|trăm)"),
-    "symbol_words": re.compile("[&+=~#$€£₫@°%‰±×]"),
+    "web": lazy(r"[A-Za-z0-9]\.[A-Za-z0-9]|@"),
+    "coordinates": lazy("°"),
+    "acronym_echo": lazy(r"\("),
+    "acronym_groups": lazy(r"[&,-][A-ZĐ]"),
+    "addresses": lazy(r"[PQHXpq]\.|K[mM]"),
+    "roman": lazy("[IVXL]"),
+    "weekdays": lazy(r"\d|CN"),
+    "units": lazy(r"[\d/(]|(?i:mỗi|theo|đơn vị|ĐVT|triệu|nghìn|ngàn|tỷ|tỉ|trăm)"),
+    "symbol_words": lazy("[&+=~#$€£₫@°%‰±×]"),
     **dict.fromkeys(("accounts", "plates", "documents", "quarters", "roads", "phones", "digit_names",
                      "fractions", "dates", "spans", "hours_g", "times", "ranges", "numbers"), _DIGIT),
 }

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
+from .patterns import lazy
 from .tables import abbreviations, spell
 
 # --- account numbers -------------------------------------------------------------------------------
@@ -55,8 +56,8 @@ def accounts(text: str, ctx: Context) -> str:
 
 # --- vehicle plates ---------------------------------------------------------------------------------
 
-_PLATE = re.compile(r"(?<![\w.,/-])(\d{2}) ?-? ?([A-ZĐ]{1,2}\d?)(?: ?- ?| )(\d{3}\.\d{2}|\d{4,5})(?![\w]|[.,]\d)")
-_PLATE_CONTEXT = re.compile(r"(?i)(?:bks|biển số|biển kiểm soát|xe)\W{0,3}$")
+_PLATE = lazy(r"(?<![\w.,/-])(\d{2}) ?-? ?([A-ZĐ]{1,2}\d?)(?: ?- ?| )(\d{3}\.\d{2}|\d{4,5})(?![\w]|[.,]\d)")
+_PLATE_CONTEXT = lazy(r"(?i)(?:bks|biển số|biển kiểm soát|xe)\W{0,3}$")
 
 
 def plates(text: str, ctx: Context) -> str:
@@ -79,7 +80,7 @@ def plates(text: str, ctx: Context) -> str:
 _HEMISPHERES = {"N": "vĩ bắc", "B": "vĩ bắc", "S": "vĩ nam", "E": "kinh đông", "Đ": "kinh đông",
                 "W": "kinh tây", "T": "kinh tây"}
 _DEGREES = r"(\d{1,3}(?:[.,]\d{1,4})?)"
-_COORDINATE = re.compile(r"(?<![\w.,])" + _DEGREES + r" ?° ?(?:(\d{1,2}(?:[.,]\d{1,3})?) ?['’′] ?)?"
+_COORDINATE = lazy(r"(?<![\w.,])" + _DEGREES + r" ?° ?(?:(\d{1,2}(?:[.,]\d{1,3})?) ?['’′] ?)?"
                          r"(?:(\d{1,2}(?:[.,]\d{1,3})?) ?(?:″|′′|''|\") ?)?([NSEWBĐT])(?![^\W\d_])((?:-| )(?=\d))?")
 
 

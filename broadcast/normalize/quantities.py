@@ -7,24 +7,25 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
+from .patterns import lazy
 from .tables import digit_name_words, quantity_words, units
 
 # --- phone numbers --------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
-_SHORT_CODE = re.compile(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
-_PHONE_CONTEXT = re.compile(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
+_PHONE = lazy(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
+_SHORT_CODE = lazy(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
+_PHONE_CONTEXT = lazy(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
 # A service named right before its number: 'báo cháy 114, cấp cứu 115, công an 113'.
-_SERVICE_BEFORE = re.compile(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
+_SERVICE_BEFORE = lazy(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
                              r"khẩn cấp|bảo vệ trẻ em|đường dây|tổng đài)[ :]{1,2}$")
 # A short code in brackets or after a colon, or opening a line before 'là', a dash or a colon, is a
 # service number; a counted noun after it or a count word before it makes it a quantity.
-_ALONE_AFTER = re.compile(r"(?:$|\n|[).,;:!?]| ?-| (?:là|hoặc)\b)")
-_NAMED_AFTER = re.compile(r"(?: ?[-:(]| (?:là|hoặc)\b)")
-_COUNTED_AFTER = re.compile(r" (?i:vụ|hộ|người|lượt|ca|trường hợp|cuộc|lần|em|học sinh|xã|thôn|ngày|tháng|năm|"
+_ALONE_AFTER = lazy(r"(?:$|\n|[).,;:!?]| ?-| (?:là|hoặc)\b)")
+_NAMED_AFTER = lazy(r"(?: ?[-:(]| (?:là|hoặc)\b)")
+_COUNTED_AFTER = lazy(r" (?i:vụ|hộ|người|lượt|ca|trường hợp|cuộc|lần|em|học sinh|xã|thôn|ngày|tháng|năm|"
                             r"đồng|triệu|nghìn|tỷ|tấn|con|cái|chiếc|căn|nhà|km|ha|kg|m)(?![^\W\d_])")
-_COUNT_BEFORE = re.compile(r"(?i)(?:tổng số|tổng cộng|số lượng|gồm|có|đạt|còn|thêm)[ :]{0,2}$")
-_AREA_CODE = re.compile(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
+_COUNT_BEFORE = lazy(r"(?i)(?:tổng số|tổng cộng|số lượng|gồm|có|đạt|còn|thêm)[ :]{0,2}$")
+_AREA_CODE = lazy(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
 
 
 def _group(digits: str) -> list[str]:
@@ -103,8 +104,8 @@ def digit_names(text: str, ctx: Context) -> str:
     return _digit_name_pattern().sub(lambda m: f"{m.group(1)} {m.group(2)}{read_digits(m.group(3))}", text)
 
 
-_WORD_AFTER = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+_WORD_AFTER = lazy(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
+_WORD_BEFORE = lazy(r"([^\W\d_]+) $")
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +143,7 @@ def fractions(text: str, ctx: Context) -> str:
 # --- ranges -------------------------------------------------------------------------------------------
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_RANGE = re.compile(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\d/-]|[.,]\d)")   # 100-200mm too
+_RANGE = lazy(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\d/-]|[.,]\d)")   # 100-200mm too
 
 
 def _value(raw: str) -> float:
@@ -197,8 +198,8 @@ def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return after_number, per, unit_dash
 
 
-_TIMES = re.compile(r"(?<=\d) ?[x×] ?(?=\d)|× ?(?=\d)")
-_TIMES_AFTER = re.compile(r"(?<=\d) ?×")
+_TIMES = lazy(r"(?<=\d) ?[x×] ?(?=\d)|× ?(?=\d)")
+_TIMES_AFTER = lazy(r"(?<=\d) ?×")
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +210,7 @@ def _standalone_units() -> re.Pattern:
                       + "|".join(map(re.escape, keys)) + r")(?=[).,;:!?\n]|$| [^\W\d_])")
 
 
-_CURRENCY_FIRST = re.compile(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
+_CURRENCY_FIRST = lazy(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
 _CURRENCY_WORDS = {"$": "đô la", "€": "ơ rô", "£": "bảng Anh"}
 
 
@@ -237,18 +238,18 @@ def units_money(text: str, ctx: Context) -> str:
     return per.sub(per_unit, text)
 
 
-_PER_UNIT = re.compile(r"/ ?([^/]*[^/ ])")
+_PER_UNIT = lazy(r"/ ?([^/]*[^/ ])")
 # Not after "phần trăm": "%đ" reads "phần trăm đ", and a second pass must leave it so.
-_MONEY_WORD_UNIT = re.compile(r"(?<![^\W\d_])(?<!phần )(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
+_MONEY_WORD_UNIT = lazy(r"(?<![^\W\d_])(?<!phần )(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
 
 
 # --- plain numbers --------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,\d{3}){2,}+(?!\d)|\d++)"
+_NUMBER = lazy(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,\d{3}){2,}+(?!\d)|\d++)"
                      r"(?:([,.])(\d++))?(?:/(\d++))?")
 
 
-_SAID_MINUS = re.compile(r"(?<![^\W\d_])(?i:âm) $")
+_SAID_MINUS = lazy(r"(?<![^\W\d_])(?i:âm) $")
 
 
 def _fraction_part(digits: str, ctx: Context) -> str:

@@ -6,12 +6,13 @@ import re
 import unicodedata
 
 from .options import Context
+from .patterns import lazy
 from .tables import canonical, spell
 
-_LINE_BREAKS = re.compile(r"\r\n?")                # universal newlines; other separators are spaces
+_LINE_BREAKS = lazy(r"\r\n?")                # universal newlines; other separators are spaces
 _OTHER_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), " ")
-_INVISIBLE = re.compile(r"[^\S\n ]+")            # tabs and other spaces (NFKC leaves a few)
-_SPACES = re.compile(r" {2,}")
+_INVISIBLE = lazy(r"[^\S\n ]+")            # tabs and other spaces (NFKC leaves a few)
+_SPACES = lazy(r" {2,}")
 
 
 def unicode_nfc(text: str, ctx: Context) -> str:
@@ -30,7 +31,7 @@ def unicode_nfc(text: str, ctx: Context) -> str:
     return "\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip()
 
 
-_BREAK = re.compile(r"\n(?:[ ]*\n)*")
+_BREAK = lazy(r"\n(?:[ ]*\n)*")
 _SENTENCE_END = ".?!"
 
 
@@ -69,16 +70,16 @@ def sentence_lines(text: str, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
-_MINUTE_MARK = re.compile(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
-_QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
-_BULLET = re.compile(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
-_LIST_LETTER = re.compile(r"(?m)^([a-zđ])\)[ ]+")
+_DASHES = lazy(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+_MINUTE_MARK = lazy(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
+_QUOTES = lazy(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
+_BULLET = lazy(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
+_LIST_LETTER = lazy(r"(?m)^([a-zđ])\)[ ]+")
 _KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°×±")
 _VI_LETTERS = "ĂÂĐÊÔƠƯăâđêôơư" + "".join(
     ch + ch.upper() for ch in "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 # Anything else needs the slow path of symbols(): dashes, quotes, marks, other scripts' symbols.
-_NOT_PLAIN = re.compile("[^A-Za-z0-9 \n" + re.escape("".join(sorted(_KNOWN))) + _VI_LETTERS + "]")
+_NOT_PLAIN = lazy("[^A-Za-z0-9 \n" + re.escape("".join(sorted(_KNOWN))) + _VI_LETTERS + "]")
 
 
 def _minute(m: re.Match) -> str:
@@ -116,7 +117,7 @@ def symbols(text: str, ctx: Context) -> str:
 _WORD_SYMBOLS = {"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "#": "số", "$": "đô la",
                  "€": "ơ rô", "£": "bảng Anh", "₫": "đồng", "@": "a còng", "°": "độ", "%": "phần trăm",
                  "‰": "phần nghìn", "±": "cộng trừ", "×": "nhân"}
-_WORD_SYMBOL = re.compile("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
+_WORD_SYMBOL = lazy("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
 
 
 def symbol_words(text: str, ctx: Context) -> str:
@@ -125,13 +126,13 @@ def symbol_words(text: str, ctx: Context) -> str:
     return _WORD_SYMBOL.sub(lambda m: f" {_WORD_SYMBOLS[m.group(0)]} ", text)
 
 
-_SPACED_DASH = re.compile(r"(?m) -+|-+ |^-+|-+$")
+_SPACED_DASH = lazy(r"(?m) -+|-+ |^-+|-+$")
 _COMMAS = str.maketrans(dict.fromkeys(":;()[]{}/\\", ","))
-_NOT_ALLOWED = re.compile(r"[^\w \n,.?!]|[\d_]")
-_BEFORE_PAUSE = re.compile(r" +(?=[,.?!])")
-_PAUSE_RUN = re.compile(r"[,.?!](?:[ ]*[,.?!])+")
-_AFTER_PAUSE = re.compile(r"([,.?!])(?=[^\s,.?!])")
-_LINE_HEAD = re.compile(r"(?m)^[ ,.?!]+")
+_NOT_ALLOWED = lazy(r"[^\w \n,.?!]|[\d_]")
+_BEFORE_PAUSE = lazy(r" +(?=[,.?!])")
+_PAUSE_RUN = lazy(r"[,.?!](?:[ ]*[,.?!])+")
+_AFTER_PAUSE = lazy(r"([,.?!])(?=[^\s,.?!])")
+_LINE_HEAD = lazy(r"(?m)^[ ,.?!]+")
 
 
 def _strongest(m: re.Match) -> str:

@@ -7,18 +7,19 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
+from .patterns import lazy
 from .tables import spell, web_words
 from .words import SYLLABLE, unconditional
 
 _TLDS = {"vn", "com", "net", "org", "gov", "edu", "info", "int", "io", "biz", "asia", "app"}
-_WEB = re.compile(r"(?<![\w.@/-])(?:((?i:https?))://)?([A-Za-z0-9._+-]+@)?"
+_WEB = lazy(r"(?<![\w.@/-])(?:((?i:https?))://)?([A-Za-z0-9._+-]+@)?"
                   r"([A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)++)"
                   r"((?:/[A-Za-z0-9._~%=&?+-]*)*+)(?![^\W_])")
-_WEB_PIECE = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
+_WEB_PIECE = lazy(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
 _WEB_SEPARATORS = {".": "chấm", "-": "gạch ngang", "_": "gạch dưới", "/": "gạch chéo", "@": "a còng",
                    "?": "hỏi chấm", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm",
                    "~": "ngã", ":": "hai chấm"}
-_PRONOUNCEABLE = re.compile(r"[b-df-hj-np-tv-z]{0,3}[aeiouy]+(?:[b-df-hj-np-tv-z]{1,3}[aeiouy]+)*"
+_PRONOUNCEABLE = lazy(r"[b-df-hj-np-tv-z]{0,3}[aeiouy]+(?:[b-df-hj-np-tv-z]{1,3}[aeiouy]+)*"
                             r"[b-df-hj-np-tv-z]{0,2}")
 _AMBIGUOUS = "?"                                   # web.tsv marks a key with two readings so
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
+from .patterns import lazy
 from .tables import abbreviations, address_words, canonical, documents, roads, spell
 
 # --- station overrides ---------------------------------------------------------------------------
@@ -39,10 +40,10 @@ def overrides(text: str, ctx: Context) -> str:
 # --- document numbers --------------------------------------------------------------------------------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ]*\d*"
-_DOCUMENT = re.compile(r"(?<![\w./-])(\d{1,5})(?: ?[-/] ?(\d{4}))? ?[-/] ?(" + _CODE + r"(?:[-/&]" + _CODE
+_DOCUMENT = lazy(r"(?<![\w./-])(\d{1,5})(?: ?[-/] ?(\d{4}))? ?[-/] ?(" + _CODE + r"(?:[-/&]" + _CODE
                        + r")*)(?![\w])")
-_SAID_BEFORE = re.compile(r"([^\W\d_]+(?: [^\W\d_]+)?)(?: số)?:? ?$")
-_SO_BEFORE = re.compile(r"(?i)\bsố:? ?$")
+_SAID_BEFORE = lazy(r"([^\W\d_]+(?: [^\W\d_]+)?)(?: số)?:? ?$")
+_SO_BEFORE = lazy(r"(?i)\bsố:? ?$")
 
 
 def _body(code: str, ctx: Context) -> str:
@@ -57,7 +58,7 @@ def _body(code: str, ctx: Context) -> str:
     return spoken
 
 
-_ISSUER_AFTER = re.compile(r"(?:,? (?:ngày|ngay) [\d/.-]+(?: tháng \d{1,2} năm \d{4})?)?,? (?:của|do) ([^\W\d_]+)")
+_ISSUER_AFTER = lazy(r"(?:,? (?:ngày|ngay) [\d/.-]+(?: tháng \d{1,2} năm \d{4})?)?,? (?:của|do) ([^\W\d_]+)")
 
 
 def _issuer_follows(text: str, end: int, codes: list[str]) -> bool:
@@ -115,7 +116,7 @@ def document_numbers(text: str, ctx: Context) -> str:
 
 # --- road codes ------------------------------------------------------------------------------------
 
-_ROAD = re.compile(r"(?<![\w])(QL|ĐT|TL|ĐH|HL|ĐX|CT)\.? ?([1-9]\d{0,3})([A-Z]{0,2})(?![\w])")
+_ROAD = lazy(r"(?<![\w])(QL|ĐT|TL|ĐH|HL|ĐX|CT)\.? ?([1-9]\d{0,3})([A-Z]{0,2})(?![\w])")
 
 
 def road_codes(text: str, ctx: Context) -> str:
@@ -129,10 +130,10 @@ def road_codes(text: str, ctx: Context) -> str:
 
 # --- addresses ---------------------------------------------------------------------------------------
 
-_ADDRESS = re.compile(r"(?<![\w.])(?:([PpQq])\. ?(?=\d{1,2}(?![\d/-]|[.,]\d))|(P|Q|H|X|p|q)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_ADDRESS = lazy(r"(?<![\w.])(?:([PpQq])\. ?(?=\d{1,2}(?![\d/-]|[.,]\d))|(P|Q|H|X|p|q)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
                       + r"][^\W\d_]))")
-_NAME_BEFORE = re.compile(r"[A-ZĐ][^\W\d_]* $")
-_KM = re.compile(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
+_NAME_BEFORE = lazy(r"[A-ZĐ][^\W\d_]* $")
+_KM = lazy(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
 
 
 def addresses(text: str, ctx: Context) -> str:
@@ -156,9 +157,9 @@ def addresses(text: str, ctx: Context) -> str:
 # --- acronyms written in parts, and an acronym right after its expansion ------------------------------
 
 
-_GROUP_KEY = re.compile(r"[^\W\d_][&,-][A-ZĐ]")
+_GROUP_KEY = lazy(r"[^\W\d_][&,-][A-ZĐ]")
 # One token of capitals joined by & , - ; looked up whole (an alternation of every key is slow).
-_GROUP_TOKEN = re.compile(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
+_GROUP_TOKEN = lazy(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
 
 
 @lru_cache(maxsize=1)
@@ -179,7 +180,7 @@ def acronym_groups(text: str, ctx: Context) -> str:
     return _GROUP_TOKEN.sub(replace, text)
 
 
-_PAIR_SEPARATOR = re.compile(r"([&,-])")
+_PAIR_SEPARATOR = lazy(r"([&,-])")
 
 
 def _paired(token: str) -> str:
@@ -192,8 +193,8 @@ def _paired(token: str) -> str:
     return "".join(spoken)
 
 
-_ECHO = re.compile(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
-_WORDS_BEFORE = re.compile(r"[^\W\d_]+")
+_ECHO = lazy(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
+_WORDS_BEFORE = lazy(r"[^\W\d_]+")
 
 
 def _initials(words: list[str]) -> str:
@@ -226,12 +227,12 @@ _VI_LETTERS = set("abcdefghijklmnopqrstuvwxyzđ") | _VOWEL_MARKED
 _UPPER = "A-ZĐ" + "".join(sorted({ch.upper() for ch in _VOWEL_MARKED}))
 # A one-letter word with a tone mark ('Ý', 'Ở') is a syllable, never an initial.
 _TONED_UPPER = "".join(sorted({ch.upper() for ch in _VOWEL_MARKED} - set("ĂÂÊÔƠƯ")))
-SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
+SYLLABLE = lazy(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
                        r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
                        r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
 # Between two words of a heading: what the punctuation step leaves as a space or a comma.
-_NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,:;()\[\]{}/\\_-]*$")
-_NEIGHBOUR_RIGHT = re.compile(r"[ ,:;()\[\]{}/\\_-]*([^\W\d_]+)")
+_NEIGHBOUR_LEFT = lazy(r"([^\W\d_]+)[ ,:;()\[\]{}/\\_-]*$")
+_NEIGHBOUR_RIGHT = lazy(r"[ ,:;()\[\]{}/\\_-]*([^\W\d_]+)")
 
 
 def unconditional(token: str) -> str:
