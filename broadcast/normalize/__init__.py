@@ -19,6 +19,13 @@ Conventions of the output (what every engine can rely on):
 * A service number is read digit by digit (``gọi 114``, ``1900 1234``, ``(0234) 3822 345``), as is
   a number written with its leading zero after a naming word (``Đề án 06`` → ``Đề án không sáu``).
 * An acronym in brackets right after its own expansion is dropped (``thủ tục hành chính (TTHC)``).
+* Codes by their own rule: an account number after its label digit by digit in its groups
+  (``STK: 1234 5678`` → ``số tài khoản, một hai ba bốn, năm sáu bảy tám``), a plate by its parts
+  (``29A-123.45`` → ``hai mươi chín a, một hai ba bốn năm``), a coordinate in words
+  (``15°30'B`` → ``mười lăm độ ba mươi phút vĩ bắc``), a web address by its known words
+  (``tracuu.quangngai.gov.vn`` → ``tra cứu chấm quảng ngãi chấm gốp chấm vê en``).
+* A rate's slash says ``mỗi`` after an amount or a percentage (``2tr/hộ`` → ``hai triệu mỗi hộ``),
+  ``một`` after a unit (``đồng một ki lô gam``), ``trong`` before a span (``50mm/24h``).
 * ``normalize(normalize(x)) == normalize(x)`` (with any options); it never raises and runs in
   linear time (``benchmarks/bench_normalize.py --linearity``).
 

@@ -108,6 +108,9 @@ _WORD_AFTER = lazy(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
 _WORD_BEFORE = lazy(r"([^\W\d_]+) $")
 
 
+_DATE_BEFORE = frozenset(("ngày", "hôm", "mùng", "mồng", "sáng", "trưa", "chiều", "tối", "đêm", "từ", "đến"))
+
+
 @lru_cache(maxsize=1)
 def _fraction_pattern() -> re.Pattern:
     """d/d, then a unit of units.tsv when one follows (a fraction of a unit: '1/2 lít', '1/4 kg')."""
@@ -134,6 +137,8 @@ def fractions(text: str, ctx: Context) -> str:
                                       or right.group(1).split()[0].lower() in after_words)
         if not (said_before or said_after or unit and unit.isalpha() and len(unit) > 1):
             return m.group(0)
+        if not said_before and left and left.group(1).lower() in _DATE_BEFORE:
+            return m.group(0)                          # 'ngày 1/2 tháng ...', 'sáng 2/3 giờ ...': a date
         words = f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
         return f"{words} {table[unit]}" if unit else words
 

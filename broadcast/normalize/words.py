@@ -8,7 +8,7 @@ from functools import lru_cache
 from .numbers import read_digits
 from .options import Context
 from .patterns import lazy
-from .tables import abbreviations, address_words, canonical, documents, roads, spell
+from .tables import abbreviations, address_words, canonical, documents, roads, spell, titles
 
 # --- station overrides ---------------------------------------------------------------------------
 
@@ -143,6 +143,8 @@ def addresses(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         start = m.start()
         letter = m.group(1) or m.group(2)
+        if m.group(2) and letter in "PpQq" and m.string[m.end():m.end() + 30].lower().startswith(titles()):
+            return ("phó " if letter in "Pp" else "quyền ")      # 'P.Giám đốc', 'Q. Trưởng phòng'
         name = m.group(2) and _NAME_BEFORE.search(m.string, max(0, start - 20), start)
         if name and not name.group(0).strip().isupper():     # 'UBND P.Phú Hội' is not an initial
             return m.group(0)                         # 'Nguyễn Văn H. Ông' (not 'đường Lê Lợi P.5')
