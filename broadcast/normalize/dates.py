@@ -127,7 +127,7 @@ _LIST_JOIN = lazy(r"(?:,| và| hoặc|;| đến| tới)? ")
 @lru_cache(maxsize=1)
 def _date_cue() -> re.Pattern:
     words = "|".join(sorted(map(re.escape, date_words()), key=len, reverse=True))
-    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})?(?: (?i:từ))? $")
+    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})?(?: (?i:từ))?(?: | \(|: )$")
 
 
 def _dash_dates(text: str) -> str:
