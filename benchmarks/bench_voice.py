@@ -10,6 +10,7 @@ spoken form with a Vietnamese-aware tokenisation (NFC, lowercase, punctuation dr
     python benchmarks/bench_voice.py                 # today's default, the configured defaults, other engines
     python benchmarks/bench_voice.py --search        # coarse search of the espeak settings from the old default
     python benchmarks/bench_voice.py --search fine   # finer search around today's configured default
+    python benchmarks/bench_voice.py --search range  # pitch range with rate and word gap, whole set
     python benchmarks/bench_voice.py --setting voice=vi-vn-x-south,rate=130 --subset 12
 
 Transcripts are cached by the hash of the audio heard (`.cache/bench-voice/`), so a rerun only
@@ -165,6 +166,7 @@ class Speaker:
         self.engine = create_engine(setting.engine, setting.options())
         self.cache = SpeechCache(CACHE / "tts")
         self.work = work
+        self.levels: list[audio.Loudness] = []    # each programme file as ffmpeg's meter reads it
 
     def available(self) -> tuple[bool, str]:
         return self.engine.availability()
@@ -178,6 +180,7 @@ class Speaker:
         chain = CHAINS[self.setting.chain]
         with _chain_swapped(chain):
             audio.assemble([audio.Clip(clip)], out, fmt)
+        self.levels.append(audio.measure_loudness(out))
         return pcm_16k(out)
 
 
@@ -246,7 +249,8 @@ class Score:
     edits: int
     words: int
     audio_s: float
-
+    lufs: tuple[float, float] = (float("nan"), float("nan"))   # quietest and loudest file (programme path)
+    peak_dbtp: float = float("nan")                            # highest true peak of any file
 
 def evaluate(setting: Setting, sentences: Sequence[str], asr: Recognizer) -> Score:
     """Speak every sentence (next ones prepared while the recognizer works) and score the lot."""
@@ -262,7 +266,12 @@ def evaluate(setting: Setting, sentences: Sequence[str], asr: Recognizer) -> Sco
                 seconds += len(pcm) / 2 / ASR_RATE
                 heard.append(asr(pcm))
     rate, edits, total = wer(spoken, heard)
-    return Score(setting, len(sentences), rate, edits, total, seconds)
+    levels = speaker.levels
+    if not levels:
+        return Score(setting, len(sentences), rate, edits, total, seconds)
+    lufs = [level.integrated_lufs for level in levels]
+    return Score(setting, len(sentences), rate, edits, total, seconds, (min(lufs), max(lufs)),
+                 max(level.true_peak_dbtp for level in levels))
 
 
 # --------------------------------------------------------------------------- search
@@ -291,6 +300,17 @@ FINE_SPACE: tuple[tuple[str, tuple], ...] = (
 )
 
 
+# Intonation jointly with speed and gaps (issue 25): on held-out sentences a wider pitch range was
+# the one lever that moved intelligibility steadily. Run on the whole set (the subset is too small
+# to rank settings a word or two apart); the LUFS / dBTP columns show the levelling still holds.
+RANGE_SPACE: tuple[tuple[str, tuple], ...] = (
+    ("pitch_range", (50, 65, 80, 99)),
+    ("rate", (110, 120, 130)),
+    ("word_gap", (4, 6, 8)),
+    ("pitch_range", (65, 80, 99)),
+)
+
+
 def search(sentences: Sequence[str], asr: Recognizer, report: Callable[[Score], None],
            start: Setting = TODAY, space: tuple[tuple[str, tuple], ...] = SEARCH_SPACE) -> list[Score]:
     """Coordinate descent from `start` over `space`: each setting in turn, keeping the best."""
@@ -315,18 +335,22 @@ def search(sentences: Sequence[str], asr: Recognizer, report: Callable[[Score], 
 
 
 def row(score: Score) -> str:
+    low, high = score.lufs
+    level = "" if low != low else f" {low:6.1f} {high:6.1f} {score.peak_dbtp:6.1f}"
     return (f"{score.setting.label():<46} {score.sentences:>4} {score.words:>6} {score.edits:>6} "
-            f"{100 * score.wer:>6.1f}% {score.audio_s:>7.1f}")
+            f"{100 * score.wer:>6.1f}% {score.audio_s:>7.1f}{level}")
 
 
-HEADER = f"{'setting':<46} {'sent':>4} {'words':>6} {'edits':>6} {'WER':>7} {'audio s':>7}"
+HEADER = (f"{'setting':<46} {'sent':>4} {'words':>6} {'edits':>6} {'WER':>7} {'audio s':>7}"
+          f" {'LUFS':>6} {'..':>6} {'dBTP':>6}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--search", nargs="?", const="coarse", choices=("coarse", "fine"),
-                        help="search the espeak settings: from the old default (coarse) or around "
-                             "the configured one (fine)")
+    parser.add_argument("--search", nargs="?", const="coarse", choices=("coarse", "fine", "range"),
+                        help="search the espeak settings: from the old default (coarse), around "
+                             "the configured one (fine), or pitch range with rate and word gap from "
+                             "the configured one on the whole set (range)")
     parser.add_argument("--setting", action="append", default=[],
                         help="evaluate this setting (key=value,...; the rest from today's default)")
     parser.add_argument("--subset", type=int, default=0, help="only the first N sentences")
@@ -344,7 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"{len(sentences)} sentences in {SENTENCES.relative_to(ROOT)}", flush=True)
     print(HEADER, flush=True)
-    if args.search:
+    if args.search == "range":
+        chosen = sentences[:args.subset] if args.subset else sentences
+        ranked = search(chosen, asr, report, configured(), RANGE_SPACE)
+        old = next(s for s in ranked if s.setting == configured())
+        print(f"\nconfigured {old.setting.label()}: {100 * old.wer:.1f}% ({old.edits}/{old.words}); "
+              f"best {ranked[0].setting.label()}: {100 * ranked[0].wer:.1f}% ({ranked[0].edits}/{ranked[0].words})",
+              flush=True)
+    elif args.search:
         subset = sentences[:args.subset or SUBSET]
         if args.search == "fine":
             ranked = search(subset, asr, report, configured(), FINE_SPACE)

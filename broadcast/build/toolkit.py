@@ -12,7 +12,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.model import Item
-from broadcast.normalize import Normalized, NormalizeOptions, load_overrides, normalize_report
+from broadcast.normalize import Normalized, NormalizeOptions, normalize_report, options_for
 from broadcast.plan.estimate import (  # noqa: F401 (re-exported by broadcast.build)
     DEFAULT_JOINER,
     DEFAULT_URGENT_PREROLL,
@@ -42,12 +42,7 @@ class PreparedText:
 
 def normalize_options_for(station: Station) -> NormalizeOptions:
     """The station's reading preferences and its own pronunciation file."""
-    n = station.normalize
-    pron = station.path(n.pronunciations)
-    # A file that is there but not a regular one (a FIFO, a link to /dev/zero) is refused, not skipped.
-    overrides = load_overrides(pron, inside=(station.root,)) if os.path.lexists(pron) else {}
-    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
-                            mung=n.mung, overrides=overrides, join_lines=True)   # text to be spoken
+    return options_for(station)
 
 
 def engine_options_for(station: Station) -> EngineOptions:

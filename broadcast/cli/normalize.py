@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from broadcast.build import normalize_options_for
 from broadcast.cli.common import pass_app
-from broadcast.normalize import NormalizeOptions, normalize_report
+from broadcast.normalize import NormalizeOptions, normalize_report, options_for
 
 
 @click.command("normalize")
@@ -26,7 +25,7 @@ def command(app, warnings: bool) -> None:
       echo "UBND xã" | broadcast normalize
     """
     station = app.station_or_none()
-    options = normalize_options_for(station) if station else NormalizeOptions()
+    options = options_for(station) if station else NormalizeOptions()
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline=None) \
         if hasattr(sys.stdin, "buffer") else sys.stdin
     for line in stdin:

@@ -19,6 +19,13 @@ Conventions of the output (what every engine can rely on):
 * A service number is read digit by digit (``gọi 114``, ``1900 1234``, ``(0234) 3822 345``), as is
   a number written with its leading zero after a naming word (``Đề án 06`` → ``Đề án không sáu``).
 * An acronym in brackets right after its own expansion is dropped (``thủ tục hành chính (TTHC)``).
+* Codes by their own rule: an account number after its label digit by digit in its groups
+  (``STK: 1234 5678`` → ``số tài khoản, một hai ba bốn, năm sáu bảy tám``), a plate by its parts
+  (``29A-123.45`` → ``hai mươi chín a, một hai ba bốn năm``), a coordinate in words
+  (``15°30'B`` → ``mười lăm độ ba mươi phút vĩ bắc``), a web address by its known words
+  (``tracuu.quangngai.gov.vn`` → ``tra cứu chấm quảng ngãi chấm gốp chấm vê en``).
+* A rate's slash says ``mỗi`` after an amount or a percentage (``2tr/hộ`` → ``hai triệu mỗi hộ``),
+  ``một`` after a unit (``đồng một ki lô gam``), ``trong`` before a span (``50mm/24h``).
 * ``normalize(normalize(x)) == normalize(x)`` (with any options); it never raises and runs in
   linear time (``benchmarks/bench_normalize.py --linearity``).
 
@@ -27,34 +34,60 @@ The pipeline is STEPS below, run in order; each step is a small ``(text, ctx) ->
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ConfigError
 from ..station import files as station_files
-from . import dates, quantities, text, words
+from . import codes, dates, quantities, text, web, words
 from .numbers import read_digits, read_number, weekday_name
 from .options import Context, NormalizeOptions
+from .patterns import lazy
 from .tables import canonical
 
+if TYPE_CHECKING:
+    from ..station.config import Station
+
 __all__ = ["STEPS", "NormalizeOptions", "Normalized", "Step", "load_overrides", "normalize",
-           "normalize_report", "read_digits", "read_number", "weekday_name"]
+           "normalize_report", "options_for", "read_digits", "read_number", "weekday_name"]
 
 
 class Step(NamedTuple):
     name: str
     run: Callable[[str, Context], str]
+    needs: re.Pattern | None = None    # skipped when this finds nothing (it could not change the text)
 
 
-STEPS: tuple[Step, ...] = (
+# What a step's patterns cannot match without: a cheap search skips most steps on most lines.
+_DIGIT = lazy(r"\d")
+_NEEDS = {
+    "web": lazy(r"[A-Za-z0-9]\.[A-Za-z0-9]|@"),
+    "coordinates": lazy("°"),
+    "acronym_echo": lazy(r"\("),
+    "acronym_groups": lazy(r"[&,-][A-ZĐ]"),
+    "addresses": lazy(r"[PQHXpq]\.|K[mM]"),
+    "roman": lazy("[IVXL]"),
+    "weekdays": lazy(r"\d|CN"),
+    "units": lazy(r"[\d/(]|(?i:mỗi|theo|đơn vị|ĐVT|triệu|nghìn|ngàn|tỷ|tỉ|trăm)"),
+    "symbol_words": lazy("[&+=~#$€£₫@°%‰±×]"),
+    **dict.fromkeys(("accounts", "plates", "documents", "quarters", "roads", "phones", "digit_names",
+                     "fractions", "dates", "spans", "hours_g", "times", "ranges", "numbers"), _DIGIT),
+}
+
+_PIPELINE: tuple[Step, ...] = (
     Step("unicode", text.unicode_nfc),                 # NFKC/NFC, tone placement, spaces
     Step("join_lines", text.join_lines),               # option: 'các hộ\ngia đình' pasted mid-sentence
     Step("overrides", words.overrides),                # station's own words win over everything
-    Step("web", words.web),                            # dichvucong.gov.vn, e-mail
+    Step("web", web.web),                              # dichvucong.gov.vn, e-mail
+    Step("coordinates", codes.coordinates),       # 17,5°N - 108,2°E, 15°30'B (before quotes go)
     Step("symbols", text.symbols),                     # quotes, bullets, stray symbols (all deletions)
     Step("acronym_echo", words.acronym_echo),          # thủ tục hành chính (TTHC): read once
+    Step("accounts", codes.accounts),                  # STK: 1234 5678 9012, digit by digit
+    Step("plates", codes.plates),                      # BKS 29A-123.45
     Step("documents", words.document_numbers),         # 39/2020/TT-BTTTT before any date or fraction
     Step("acronym_groups", words.acronym_groups),      # NN&PTNT, VH,TT&DL, KH-CN before CN = Chủ nhật
     Step("addresses", words.addresses),                # X. Hòa An, H. Phong Điền, P., Q., Km 27
@@ -65,6 +98,7 @@ STEPS: tuple[Step, ...] = (
     Step("digit_names", quantities.digit_names),       # Đề án 06, phòng 05
     Step("fractions", quantities.fractions),           # 2/3 diện tích, chiếm 1/4 (not dates)
     Step("dates", dates.dates),                        # 05/02/2024, 18-22/3, ngày 5 tháng 4
+    Step("spans", quantities.spans),                   # 50mm/24h: "trong" before a span of time
     Step("hours_g", dates.hours_g),                    # 9g sáng, lúc 7g
     Step("times", dates.times),                        # 7h30, 07:30, 7:30 giờ, 7h-11h
     Step("weekdays", dates.weekdays),                  # thứ 2, lần thứ 4, T2-T6, CN
@@ -76,6 +110,8 @@ STEPS: tuple[Step, ...] = (
     Step("punctuation", text.punctuation),             # pauses only; final guard
     Step("sentence_lines", text.sentence_lines),       # option: a kept line break ends a sentence
 )
+STEPS: tuple[Step, ...] = tuple(Step(s.name, s.run, _NEEDS.get(s.name)) for s in _PIPELINE)
+
 
 
 @dataclass(frozen=True)
@@ -89,7 +125,8 @@ def normalize_report(text: str, options: NormalizeOptions | None = None) -> Norm
     ctx = Context(options or NormalizeOptions())
     out = text if isinstance(text, str) else str(text)
     for step in STEPS:
-        out = step.run(out, ctx)
+        if step.needs is None or step.needs.search(out):
+            out = step.run(out, ctx)
     return Normalized(out, tuple(ctx.warnings))
 
 
@@ -126,3 +163,14 @@ def load_overrides(path: str | Path, *, inside: Sequence[Path] = ()) -> dict[str
                               hint="Sửa: ví dụ 'HTX\\thợp tác xã'")
         table[canonical(fields[0])] = canonical(fields[1])
     return table
+
+
+def options_for(station: Station) -> NormalizeOptions:
+    """The station's reading preferences ([normalize]) and its own pronunciation file; text to be
+    spoken, so lines are joined. Here, not in the build, so `broadcast normalize` loads nothing else."""
+    n = station.normalize
+    pron = station.path(n.pronunciations)
+    # A file that is there but not a regular one (a FIFO, a link to /dev/zero) is refused, not skipped.
+    overrides = load_overrides(pron, inside=(station.root,)) if os.path.lexists(pron) else {}
+    return NormalizeOptions(zero_tens=n.zero_tens, thousand=n.thousand, four_after_tens=n.four_after_tens,
+                            mung=n.mung, overrides=overrides, join_lines=True)

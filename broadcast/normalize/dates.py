@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .numbers import read_day, read_month, read_ordinal
 from .options import Context
+from .patterns import lazy
+from .tables import date_words
 
 # --- Roman numerals ---------------------------------------------------------------------------------
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
-_ROMAN_OK = re.compile(r"(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_OK = lazy(r"(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 # C, D and M are left out on purpose: "hạng C", "nhóm D" are licence classes and groups, not 100, 500.
 _KEYWORDS = ("lần", "khóa", "đại hội", "quý", "kỳ họp", "kỳ", "chương", "phần", "thế kỷ", "thế kỉ", "mục", "tập",
              "hạng", "cấp", "giai đoạn", "đợt", "vùng", "khu vực", "nhóm", "loại", "bậc", "hội nghị", "thứ",
              "đoạn", "khoản", "phụ lục")
 _R = r"[IVXL]{1,7}"
-_ROMAN_AFTER_KEYWORD = re.compile(r"(?<![^\W\d_])((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
+_ROMAN_AFTER_KEYWORD = lazy(r"(?<![^\W\d_])((?i:" + "|".join(_KEYWORDS) + r")) (" + _R
                                   + r"(?:(?:, | và | đến | ?- ?)" + _R + r")*)(?:/(\d{4}))?(?![^\W\d_]|/)")
 # A digit may follow: the numbers step later parts "V0912" into "V không chín...", and a second pass
 # must read what the first pass left (idempotence).
-_ROMAN_HEADING = re.compile(r"(?m)^([^\w\n]*)(" + _R + r")[ ,;:()\[\]{}/\\-]*\.")
-_ROMAN_ITEM = re.compile(_R + "|, | và | đến | ?- ?")
+_ROMAN_HEADING = lazy(r"(?m)^([^\w\n]*)(" + _R + r")[ ,;:()\[\]{}/\\-]*\.")
+_ROMAN_ITEM = lazy(_R + "|, | và | đến | ?- ?")
 
 
 def roman_value(numeral: str) -> int | None:
@@ -65,7 +68,7 @@ def roman_numerals(text: str, ctx: Context) -> str:
 
 # --- quarters ---------------------------------------------------------------------------------------
 
-_QUARTER = re.compile(r"(?<![\w./-])Q ?([1-4]) ?[/-] ?(\d{4})(?![\w/]|[.,]\d)")
+_QUARTER = lazy(r"(?<![\w./-])Q ?([1-4]) ?[/-] ?(\d{4})(?![\w/]|[.,]\d)")
 
 
 def quarters(text: str, ctx: Context) -> str:
@@ -77,17 +80,17 @@ def quarters(text: str, ctx: Context) -> str:
 
 _B = r"(?<![\w./,-])"                 # a number starts here, not inside another number or code
 _E = r"(?![\w/]|[.,-]\d)"            # and ends here
-_DATE_RANGE = re.compile(_B + r"(\d{1,2})( ?- ?| đến (?:hết )?(?:ngày )?)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?" + _E)
-_DATE_DASH = re.compile(_B + r"(\d{1,2}/\d{1,2}(?:/\d{4})?) ?- ?(?=\d{1,2}/\d{1,2}(?![\d.,]))")
-_FULL_DATE = re.compile(_B + r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})" + _E)
-_DAY_MONTH = re.compile(_B + r"(\d{1,2})/(\d{1,2})" + _E)
-_MONTH_YEAR = re.compile(_B + r"(\d{1,2})/(\d{4})" + _E)
+_DATE_RANGE = lazy(_B + r"(\d{1,2})( ?- ?| đến (?:hết )?(?:ngày )?)(\d{1,2})/(\d{1,2})(?:/(\d{4}))?" + _E)
+_DATE_DASH = lazy(_B + r"(\d{1,2}/\d{1,2}(?:/\d{4})?) ?- ?(?=\d{1,2}/\d{1,2}(?![\d.,]))")
+_FULL_DATE = lazy(_B + r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})" + _E)
+_DAY_MONTH = lazy(_B + r"(\d{1,2})/(\d{1,2})" + _E)
+_MONTH_YEAR = lazy(_B + r"(\d{1,2})/(\d{4})" + _E)
 # The list look-ahead is bounded ({0,8}) so that a long "ngày 1, ngày 1, ..." stays linear.
-_DAY_WORD = re.compile(r"(?<!\w)((?i:ngày)) (\d{1,2})(?=(?:(?:, | và | đến | ?- ?)(?:ngày )?\d{1,2}){0,8} (?i:tháng) )")
-_MONTH_WORD = re.compile(r"(?<!\w)((?i:tháng)) (\d{1,2})(?![\w/]|[.,]\d| (?:lần|kỳ|đợt|buổi|ngày|người|hộ|lượt|tuần)\b)")
-_DAY_PREFIX = re.compile(r"(?i)(ngày|mùng|mồng)\s*$")
-_COUNTERS = re.compile(r"(?i)(?:quý|đợt|kỳ|số|lần|khóa|giai đoạn|phần|chương|điều|khoản|mục|tập) ?$")
-_LUNAR = re.compile(r"(?i)[^.!?\n]{0,25}âm lịch")
+_DAY_WORD = lazy(r"(?<!\w)((?i:ngày)) (\d{1,2})(?=(?:(?:, | và | đến | ?- ?)(?:ngày )?\d{1,2}){0,8} (?i:tháng) )")
+_MONTH_WORD = lazy(r"(?<!\w)((?i:tháng)) (\d{1,2})(?![\w/]|[.,]\d| (?:lần|kỳ|đợt|buổi|ngày|người|hộ|lượt|tuần)\b)")
+_DAY_PREFIX = lazy(r"(?i)(ngày|mùng|mồng|hôm)\s*$")
+_COUNTERS = lazy(r"(?i)(?:quý|đợt|kỳ|số|lần|khóa|giai đoạn|phần|chương|điều|khoản|mục|tập) ?$")
+_LUNAR = lazy(r"(?i)[^.!?\n]{0,25}âm lịch")
 
 
 def _prefix(text: str, start: int) -> str:
@@ -114,6 +117,37 @@ def _valid(day: int, month: int) -> bool:
 def _month_year(month: int, year: str | None, ctx: Context, lunar: bool = False) -> str:
     words = f"tháng {read_month(month, lunar=lunar)}"
     return words + (f" năm {ctx.number(int(year))}" if year else "")
+
+
+_DASH_DAY_MONTH = lazy(_B + r"(\d{1,2})-(\d{1,2})(?![\w/-]|[.,]\d| (?i:tháng)\b)")
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_LIST_JOIN = lazy(r"(?:,| và| hoặc|;| đến| tới)? ")
+
+
+@lru_cache(maxsize=1)
+def _date_cue() -> re.Pattern:
+    words = "|".join(sorted(map(re.escape, date_words()), key=len, reverse=True))
+    return re.compile(r"(?<![^\W\d_])(?i:" + words + r")(?: [" + _UPPER + r"][^\W\d_]*(?: [^\W\d_]+){0,4})?(?: (?i:từ))?(?: | \(|: )$")
+
+
+def _dash_dates(text: str) -> str:
+    """'Lễ Quốc khánh 2-9' → 'Lễ Quốc khánh 2/9' (read as a date next): 'd-m' right after a word of
+    date_words.tsv (a capitalised name or 'từ' may come between), or after such a date in a list or
+    a span ('dịp 30-4 và 1-5', 'nghỉ lễ từ 30-4 đến 1-5')."""
+    last_end = -1
+
+    def replace(m: re.Match) -> str:
+        nonlocal last_end
+        if not _valid(int(m.group(1)), int(m.group(2))):
+            return m.group(0)
+        before = m.string[max(0, m.start() - 50):m.start()]
+        listed = last_end >= 0 and _LIST_JOIN.fullmatch(m.string, last_end, m.start())
+        if not (listed or _date_cue().search(before)):
+            return m.group(0)
+        last_end = m.end()
+        return f"{m.group(1)}/{m.group(2)}"
+
+    return _DASH_DAY_MONTH.sub(replace, text) if "-" in text else text
 
 
 def dates(text: str, ctx: Context) -> str:
@@ -164,6 +198,7 @@ def dates(text: str, ctx: Context) -> str:
             return m.group(0)
         return f"{m.group(1)} {read_month(month, lunar=bool(_LUNAR.match(m.string, m.end())))}"
 
+    text = _dash_dates(text)                            # Quốc khánh 2-9, dịp 30-4 và 1-5
     text = _DATE_DASH.sub(r"\1 đến ", text)            # 01/3 - 15/3/2024: two dates, one range
     text = _DATE_RANGE.sub(date_range, text)
     text = _FULL_DATE.sub(full_date, text)
@@ -176,10 +211,10 @@ def dates(text: str, ctx: Context) -> str:
 # --- times of day -------------------------------------------------------------------------------------
 
 _T = (r"\d{1,2} ?[hH](?: ?\d{2}(?!\d))?(?: ?(?:phút|ph|p)(?![^\W\d_]))?|\d{1,2}g\d{2}"
-      r"|\d{1,2}:\d{2}(?::\d{2})?(?: ?(?:h|giờ)(?![^\W\d_]))?")
-_TIME_PARTS = re.compile(r"(\d{1,2}) ?(?:[hHg:]) ?(\d{2})?(?::(\d{2}))?")
-_TIME = re.compile(r"(?<![\w.,:])(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
-_TIME_RANGE = re.compile(r"(?<![\w.,:])(" + _T + r"|\d{1,2}) ?- ?(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
+      r"|\d{1,2}:\d{2}(?::\d{2})?(?: ?(?:h|giờ|phút)(?![^\W\d_]))?")
+_TIME_PARTS = lazy(r"(\d{1,2}) ?(?:[hHg:]) ?(\d{2})?(?::(\d{2}))?")
+_TIME = lazy(r"(?<![\w.,:])(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
+_TIME_RANGE = lazy(r"(?<![\w.,:])(" + _T + r"|\d{1,2}) ?- ?(" + _T + r")(?![^\W\d_]|[:.,]?\d)")
 
 
 def _clock(raw: str, ctx: Context) -> str | None:
@@ -197,9 +232,9 @@ def _clock(raw: str, ctx: Context) -> str | None:
     return words
 
 
-_HOUR_G = re.compile(r"(?<![\w.,:])(\d{1,2})g(?: ?- ?(\d{1,2})g)?(?![\w])")
-_HOUR_G_BEFORE = re.compile(r"(?i)(?:lúc|từ|đến|vào|trước|sau|khoảng|tới) $")
-_HOUR_G_AFTER = re.compile(r" (?i:sáng|trưa|chiều|tối|đêm|hôm nay|hằng ngày|hàng ngày|ngày)(?![^\W\d_])")
+_HOUR_G = lazy(r"(?<![\w.,:])(\d{1,2})g(?: ?- ?(\d{1,2})g)?(?![\w])")
+_HOUR_G_BEFORE = lazy(r"(?i)(?:lúc|từ|đến|vào|trước|sau|khoảng|tới) $")
+_HOUR_G_AFTER = lazy(r" (?i:sáng|trưa|chiều|tối|đêm|hôm nay|hằng ngày|hàng ngày|ngày)(?![^\W\d_])")
 
 
 def hours_g(text: str, ctx: Context) -> str:
@@ -228,14 +263,14 @@ def times(text: str, ctx: Context) -> str:
 
 # --- weekdays and ordinals -----------------------------------------------------------------------------
 
-_THU_RANGE = re.compile(r"(?<!\w)((?i:thứ)) (\d) ?- ?(?:thứ )?(\d)(?![\w.,]|[.,]\d)")
-_THU = re.compile(r"(?<!\w)((?i:thứ)) (\d{1,3})(?!\d|[.,]\d)")
-_SHORT_DAY = re.compile(r"(?<!\w)(?:T([2-7])|(CN))(?: ?- ?(?:T([2-7])|(CN)))?(?!\w)")
+_THU_RANGE = lazy(r"(?<!\w)((?i:thứ)) (\d) ?- ?(?:thứ )?(\d)(?![\w.,]|[.,]\d)")
+_THU = lazy(r"(?<!\w)((?i:thứ)) (\d{1,3})(?!\d|[.,]\d)")
+_SHORT_DAY = lazy(r"(?<!\w)(?:T([2-7])|(CN))(?: ?- ?(?:T([2-7])|(CN)))?(?!\w)")
 
 
 def weekdays(text: str, ctx: Context) -> str:
     """'thứ 2' → 'thứ hai', 'thứ 1' → 'thứ nhất', 'lần thứ 4' → 'lần thứ tư', 'T2-T6' → 'thứ hai đến
-    thứ sáu', 'CN' → 'Chủ nhật'."""
+    thứ sáu', 'CN' → 'Chủ nhật', 'giải 1' → 'giải nhất'."""
     def ordinal(n: int) -> str:
         return read_ordinal(n, **ctx.number_options)
 
@@ -252,4 +287,10 @@ def weekdays(text: str, ctx: Context) -> str:
             return f"{first} đến {short(m.group(3))}"
         return first
 
-    return _SHORT_DAY.sub(short_days, text)
+    text = _SHORT_DAY.sub(short_days, text)
+    return _PRIZE.sub(lambda m: f"{m.group(1)} {_PRIZES.get(int(m.group(2))) or ordinal(int(m.group(2)))}", text)
+
+
+# 'giải 1' → 'giải nhất', 'giải 2' → 'giải nhì', 'giải 4' → 'giải tư'.
+_PRIZE = lazy(r"(?<!\w)((?i:giải)) (\d{1,2})(?![\w/]|[.,:]\d)")
+_PRIZES = {1: "nhất", 2: "nhì"}

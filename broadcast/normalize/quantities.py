@@ -7,17 +7,25 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
+from .patterns import lazy
 from .tables import digit_name_words, quantity_words, units
 
 # --- phone numbers --------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
-_SHORT_CODE = re.compile(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
-_PHONE_CONTEXT = re.compile(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
+_PHONE = lazy(r"(?<![\w.,/+])(\+84|0)((?:[ .-]?\d)++)")
+_SHORT_CODE = lazy(r"(?<![\w.,/])(1(?:1[1-9]|022)|1[89]00(?:[ .]?\d){4,6})(?![\w]|[.,]\d)")
+_PHONE_CONTEXT = lazy(r"(?i)gọi|đường dây nóng|tổng đài|hotline|điện thoại|sđt|liên hệ|báo ngay|\bsố:? ?$")
 # A service named right before its number: 'báo cháy 114, cấp cứu 115, công an 113'.
-_SERVICE_BEFORE = re.compile(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
+_SERVICE_BEFORE = lazy(r"(?i)(?:báo cháy|cứu hỏa|chữa cháy|cấp cứu|công an|cảnh sát|cứu nạn|cứu hộ|"
                              r"khẩn cấp|bảo vệ trẻ em|đường dây|tổng đài)[ :]{1,2}$")
-_AREA_CODE = re.compile(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
+# A short code in brackets or after a colon, or opening a line before 'là', a dash or a colon, is a
+# service number; a counted noun after it or a count word before it makes it a quantity.
+_ALONE_AFTER = lazy(r"(?:$|\n|[).,;:!?]| ?-| (?:là|hoặc)\b)")
+_NAMED_AFTER = lazy(r"(?: ?[-:(]| (?:là|hoặc)\b)")
+_COUNTED_AFTER = lazy(r" (?i:vụ|hộ|người|lượt|ca|trường hợp|cuộc|lần|em|học sinh|xã|thôn|ngày|tháng|năm|"
+                            r"đồng|triệu|nghìn|tỷ|tấn|con|cái|chiếc|căn|nhà|km|ha|kg|m)(?![^\W\d_])")
+_COUNT_BEFORE = lazy(r"(?i)(?:tổng số|tổng cộng|số lượng|gồm|có|đạt|còn|thêm)[ :]{0,2}$")
+_AREA_CODE = lazy(r"(?<![\w.,/+])\((0\d{2,3})\) ?((?:\d[ .-]?){6,7}\d)(?![\w]|[.,]\d)")
 
 
 def _group(digits: str) -> list[str]:
@@ -60,8 +68,14 @@ def phones(text: str, ctx: Context) -> str:
                 rest = code[4:]
                 groups = [code[:4]] + ([rest] if len(rest) <= 4 else [rest[:3], rest[3:]])
             return _read_groups(groups)
+        if _COUNTED_AFTER.match(m.string, m.end()) or _COUNT_BEFORE.search(sentence):
+            return code                                # 'xử lý 113 vụ', 'Tổng số: 115'
         if _PHONE_CONTEXT.search(sentence) or _SERVICE_BEFORE.search(sentence):
             return read_digits(code)
+        before = m.string[max(0, m.start() - 2):m.start()]
+        if before.endswith(("(", ": ", ":")) and _ALONE_AFTER.match(m.string, m.end()) \
+                or (m.start() == 0 or before.endswith("\n")) and _NAMED_AFTER.match(m.string, m.end()):
+            return read_digits(code)                   # '(113)', '114 là số cứu hỏa', '111 - tổng đài'
         return code
 
     def area_code(m: re.Match) -> str:
@@ -90,36 +104,51 @@ def digit_names(text: str, ctx: Context) -> str:
     return _digit_name_pattern().sub(lambda m: f"{m.group(1)} {m.group(2)}{read_digits(m.group(3))}", text)
 
 
-_FRACTION = re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)")
-_WORD_AFTER = re.compile(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+) $")
+_WORD_AFTER = lazy(r" ([^\W\d_]+(?: [^\W\d_]+)?)")
+_WORD_BEFORE = lazy(r"([^\W\d_]+) $")
+
+
+_DATE_BEFORE = frozenset(("ngày", "hôm", "mùng", "mồng", "sáng", "trưa", "chiều", "tối", "đêm", "từ", "đến"))
+
+
+@lru_cache(maxsize=1)
+def _fraction_pattern() -> re.Pattern:
+    """d/d, then a unit of units.tsv when one follows (a fraction of a unit: '1/2 lít', '1/4 kg')."""
+    alternation = "|".join(re.escape(k) for k in sorted(units(), key=len, reverse=True))
+    return re.compile(r"(?<![\w./,-])(\d{1,2})/(\d{1,2})(?![\w/]|[.,]\d)(?: ?(" + alternation
+                      + r")(?![^\W\d_]|/))?")
 
 
 def fractions(text: str, ctx: Context) -> str:
-    """'2/3 diện tích' → 'hai phần ba diện tích', 'chiếm 1/4' → 'chiếm một phần tư': a quantity word
-    next to it (quantity_words.tsv) makes a fraction of what could be a date; 'ngày 2/3' stays a date."""
+    """'2/3 diện tích' → 'hai phần ba diện tích', 'chiếm 1/4' → 'chiếm một phần tư', '1/2 lít' → 'một
+    phần hai lít': a quantity word next to it (quantity_words.tsv) or a unit after it makes a fraction
+    of what could be a date; 'ngày 2/3' stays a date."""
     before_words, after_words = quantity_words()
+    table = units()
 
     def replace(m: re.Match) -> str:
-        top, bottom = int(m.group(1)), int(m.group(2))
+        top, bottom, unit = int(m.group(1)), int(m.group(2)), m.group(3)
         if not 0 < top < bottom:
             return m.group(0)
         left = _WORD_BEFORE.search(m.string, max(0, m.start() - 20), m.start())
-        right = _WORD_AFTER.match(m.string, m.end(), m.end() + 30)
+        right = _WORD_AFTER.match(m.string, m.end(2), m.end(2) + 30)
         said_before = bool(left) and left.group(1).lower() in before_words
         said_after = bool(right) and (right.group(1).lower() in after_words
                                       or right.group(1).split()[0].lower() in after_words)
-        if not (said_before or said_after):
+        if not (said_before or said_after or unit and unit.isalpha() and len(unit) > 1):
             return m.group(0)
-        return f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
+        if not said_before and left and left.group(1).lower() in _DATE_BEFORE:
+            return m.group(0)                          # 'ngày 1/2 tháng ...', 'sáng 2/3 giờ ...': a date
+        words = f"{ctx.number(top)} phần {'tư' if bottom == 4 else ctx.number(bottom)}"
+        return f"{words} {table[unit]}" if unit else words
 
-    return _FRACTION.sub(replace, text)
+    return _fraction_pattern().sub(replace, text)
 
 
 # --- ranges -------------------------------------------------------------------------------------------
 
 _NUM = r"\d+(?:[.,]\d+)*"
-_RANGE = re.compile(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\d/-]|[.,]\d)")   # 100-200mm too
+_RANGE = lazy(r"(?<![\w.,/-])(" + _NUM + r") ?- ?(" + _NUM + r")(?![\d/-]|[.,]\d)")   # 100-200mm too
 
 
 def _value(raw: str) -> float:
@@ -145,7 +174,21 @@ _PER_WORDS = ("ngày|tháng|năm|giờ|người|hộ|lần|suất|buổi|tuần|
               "héc ta|ki lô gam|ki lô mét|mét vuông|mét|lít")
 # "đồng/tháng" is read "đồng một tháng" only after a money or measure word, never "hộ tịch/hộ khẩu".
 _PER_LEFT = ("đồng|đô la|ơ rô|gam|mét|lít|tấn|tạ|yến|héc ta|vuông|khối|giờ|độ xê|oát|người|lần|lượt|suất|"
-             "con|chiếc")
+             "con|chiếc|triệu|nghìn|ngàn|tỷ|tỉ|phần trăm")
+# After an amount or a percentage the slash reads "mỗi" ("hai triệu mỗi hộ": "hai triệu một hộ" would
+# sound like 2,1 million); after a unit "một" ("đồng một ki lô gam").
+_PER_EACH = {"triệu", "nghìn", "ngàn", "tỷ", "tỉ", "phần trăm"}
+# A slash between a unit and a span of time is "trong": "50mm/24h" → "trong hai mươi tư giờ".
+@lru_cache(maxsize=1)
+def _span_pattern() -> re.Pattern:
+    keys = "|".join(re.escape(k) for k in sorted(units(), key=len, reverse=True))
+    return re.compile(r"(?<=\d)( ?(?:" + keys + r")) ?/ ?(?=\d{1,3} ?(?:h|giờ|ngày|tuần|tháng|năm|phút)(?![^\W\d_]))")
+
+
+def spans(text: str, ctx: Context) -> str:
+    """'mưa 50mm/24h' → 'mưa 50mm trong 24h', '30 mm/3 giờ' → '30 mm trong 3 giờ': a number with its
+    unit, then a span of time (before the times step reads '24h')."""
+    return _span_pattern().sub(r"\1 trong ", text) if "/" in text else text
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +203,19 @@ def _unit_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     return after_number, per, unit_dash
 
 
-_CURRENCY_FIRST = re.compile(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
+_TIMES = lazy(r"(?<=\d) ?[x×] ?(?=\d)|× ?(?=\d)")
+_TIMES_AFTER = lazy(r"(?<=\d) ?×")
+
+
+@lru_cache(maxsize=1)
+def _standalone_units() -> re.Pattern:
+    """A unit with no number, where only a unit can stand: '(m2)', 'mỗi kg', 'theo ha', 'ĐVT: tấn'."""
+    keys = sorted((k for k in units() if len(k) > 1 and k not in ("tr", "lít")), key=len, reverse=True)
+    return re.compile(r"((?<![^\W\d_])(?:(?i:mỗi|theo|đơn vị tính|đơn vị)|ĐVT)(?: ?: ?| )|\()("
+                      + "|".join(map(re.escape, keys)) + r")(?=[).,;:!?\n]|$| [^\W\d_])")
+
+
+_CURRENCY_FIRST = lazy(r"([$€£]) ?(\d+(?:[.,]\d+)*)")
 _CURRENCY_WORDS = {"$": "đô la", "€": "ơ rô", "£": "bảng Anh"}
 
 
@@ -174,23 +229,32 @@ def units_money(text: str, ctx: Context) -> str:
         return table.get(key, key).replace("nghìn", thousand)
 
     after_number, per, unit_dash = _unit_patterns()
+    text = _TIMES.sub(" nhân ", text)                    # 2x3 m, 1,2 × 2,4 m
+    text = _TIMES_AFTER.sub(" lần", text) if "×" in text else text     # nhanh 10×: mười lần
+    text = _standalone_units().sub(lambda m: m.group(1) + spoken(m.group(2)), text)
     text = _CURRENCY_FIRST.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
     text = after_number.sub(lambda m: " " + spoken(m.group(1)), text)
     text = unit_dash.sub(r"\1 đến ", text)             # 3kg-6kg, 50.000đ-100.000đ
     text = _MONEY_WORD_UNIT.sub(r"\1 đồng", text)       # 2,5 triệu đ → 2,5 triệu đồng
-    return per.sub(lambda m: m.group(1) + "".join(f" một {spoken(u)}" for u in _PER_UNIT.findall(m.group(2))),
-                   text)
+    def per_unit(m: re.Match) -> str:
+        each = "mỗi" if m.group(1) in _PER_EACH else "một"
+        return m.group(1) + "".join(f" {each} {spoken(u)}" for u in _PER_UNIT.findall(m.group(2)))
+
+    return per.sub(per_unit, text)
 
 
-_PER_UNIT = re.compile(r"/ ?([^/]*[^/ ])")
+_PER_UNIT = lazy(r"/ ?([^/]*[^/ ])")
 # Not after "phần trăm": "%đ" reads "phần trăm đ", and a second pass must leave it so.
-_MONEY_WORD_UNIT = re.compile(r"(?<![^\W\d_])(?<!phần )(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
+_MONEY_WORD_UNIT = lazy(r"(?<![^\W\d_])(?<!phần )(nghìn|ngàn|triệu|tỷ|tỉ|trăm) ?(?:đ|VNĐ|VND|vnđ)(?![^\W\d_])")
 
 
 # --- plain numbers --------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,\d{3}){2,}+(?!\d)|\d++)"
+_NUMBER = lazy(r"((?<![\w.,)%-])-)?(\d{1,3}(?:\.\d{3})++(?!\d)|\d{1,3}(?:,\d{3}){2,}+(?!\d)|\d++)"
                      r"(?:([,.])(\d++))?(?:/(\d++))?")
+
+
+_SAID_MINUS = lazy(r"(?<![^\W\d_])(?i:âm) $")
 
 
 def _fraction_part(digits: str, ctx: Context) -> str:
@@ -212,8 +276,8 @@ def numbers(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         minus, whole, mark, part, denominator = m.groups()
         words = _integer(whole, ctx)
-        if minus:
-            words = "âm " + words
+        if minus and not _SAID_MINUS.search(text, max(0, m.start() - 4), m.start()):
+            words = "âm " + words                      # not after the word: 'âm -5 độ' says it once
         if part:
             words += (" phẩy " if mark == "," else " chấm ") + _fraction_part(part, ctx)
         if denominator:                                # what dates left: 1/2kg, 45/50 xã

@@ -124,6 +124,18 @@ def digit_name_words() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def titles() -> tuple[str, ...]:
+    """Titles after which 'P.' is 'phó' and 'Q.' 'quyền' (titles.tsv), lower case."""
+    return tuple(row[0].lower() for row in _rows("titles.tsv", 1) if row[0])
+
+
+@lru_cache(maxsize=1)
+def date_words() -> tuple[str, ...]:
+    """Words after which 'd-m' is a date (date_words.tsv), lower case."""
+    return tuple(row[0].lower() for row in _rows("date_words.tsv", 1) if row[0])
+
+
+@lru_cache(maxsize=1)
 def quantity_words() -> tuple[frozenset[str], frozenset[str]]:
     """(words before a fraction, words after it) from quantity_words.tsv."""
     rows = _rows("quantity_words.tsv", 2)

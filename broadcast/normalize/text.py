@@ -6,27 +6,32 @@ import re
 import unicodedata
 
 from .options import Context
+from .patterns import lazy
 from .tables import canonical, spell
 
-_LINE_BREAKS = re.compile(r"\r\n?")                # universal newlines; other separators are spaces
+_LINE_BREAKS = lazy(r"\r\n?")                # universal newlines; other separators are spaces
 _OTHER_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), " ")
-_INVISIBLE = re.compile(r"[^\S\n ]+")            # tabs and other spaces (NFKC leaves a few)
-_SPACES = re.compile(r" {2,}")
+_INVISIBLE = lazy(r"[^\S\n ]+")            # tabs and other spaces (NFKC leaves a few)
+_SPACES = lazy(r" {2,}")
 
 
 def unicode_nfc(text: str, ctx: Context) -> str:
     """NFKC (so ² ½ ３ ℃ become plain), traditional tone placement (hoá → hóa), one kind of space."""
-    text = _LINE_BREAKS.sub("\n", unicodedata.normalize("NFKC", text))
-    text = text.translate(_OTHER_BREAKS)
-    # Format characters (zero-width space, soft hyphen, BOM) are invisible inside words: drop them.
-    invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
-    if invisible:
-        text = text.translate(invisible)
-    text = _SPACES.sub(" ", _INVISIBLE.sub(" ", canonical(text)))
-    return "\n".join(line.strip() for line in text.split("\n"))
+    text = unicodedata.normalize("NFKC", text)
+    if "\r" in text:
+        text = _LINE_BREAKS.sub("\n", text)
+    if not text.isascii():
+        text = text.translate(_OTHER_BREAKS)
+        # Format characters (zero-width space, soft hyphen, BOM) are invisible inside words: drop them.
+        invisible = {ord(ch): None for ch in set(text) if unicodedata.category(ch) == "Cf"}
+        if invisible:
+            text = text.translate(invisible)
+        text = canonical(text)
+    text = _SPACES.sub(" ", _INVISIBLE.sub(" ", text))
+    return "\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip()
 
 
-_BREAK = re.compile(r"\n(?:[ ]*\n)*")
+_BREAK = lazy(r"\n(?:[ ]*\n)*")
 _SENTENCE_END = ".?!"
 
 
@@ -65,12 +70,16 @@ def sentence_lines(text: str, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
-_MINUTE_MARK = re.compile(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
-_QUOTES = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
-_BULLET = re.compile(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
-_LIST_LETTER = re.compile(r"(?m)^([a-zđ])\)[ ]+")
-_KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°")
+_DASHES = lazy(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+_MINUTE_MARK = lazy(r"(\d)h(\d\d)['’′]|(\d)['’′](?!\w)")
+_QUOTES = lazy(r"[\"'`´‘’‚‛“”„‟«»‹›′″]")
+_BULLET = lazy(r"(?m)^(?:[-+*•·●○◦▪■□➢➤►>]+|\d{1,2}\))[ ]+")
+_LIST_LETTER = lazy(r"(?m)^([a-zđ])\)[ ]+")
+_KNOWN = set(".,;:!?%‰/-()[]{}@&+=~#$€£₫°×±")
+_VI_LETTERS = "ĂÂĐÊÔƠƯăâđêôơư" + "".join(
+    ch + ch.upper() for ch in "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+# Anything else needs the slow path of symbols(): dashes, quotes, marks, other scripts' symbols.
+_NOT_PLAIN = lazy("[^A-Za-z0-9 \n" + re.escape("".join(sorted(_KNOWN))) + _VI_LETTERS + "]")
 
 
 def _minute(m: re.Match) -> str:
@@ -88,36 +97,42 @@ def symbols(text: str, ctx: Context) -> str:
     Everything that deletes characters happens here, before any pattern step, so that a later
     deletion can never join two pieces into something a second pass would read differently.
     """
-    text = _DASHES.sub("-", text).replace("\u2044", "/")      # ½ arrives from NFKC as 1⁄2
-    text = _MINUTE_MARK.sub(_minute, text)
-    text = _QUOTES.sub(" ", text)
+    plain = not _NOT_PLAIN.search(text)        # Vietnamese letters, digits, spaces, known symbols only
+    if not plain:
+        text = _DASHES.sub("-", text).replace("\u2044", "/")      # ½ arrives from NFKC as 1⁄2
+        text = _MINUTE_MARK.sub(_minute, text)
+        text = _QUOTES.sub(" ", text)
     text = _BULLET.sub("", text)
     text = _LIST_LETTER.sub(lambda m: spell(m.group(1)) + ". ", text)
-    # Stray combining marks vanish; any other unknown character becomes a space.
-    table = {ord(ch): None if unicodedata.category(ch)[0] == "M" else " "
-             for ch in set(text) if not _keep(ch)}
-    text = _SPACES.sub(" ", text.translate(table) if table else text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    if not plain:
+        # Stray combining marks vanish; any other unknown character becomes a space.
+        table = {ord(ch): None if unicodedata.category(ch)[0] == "M" else " "
+                 for ch in set(text) if not _keep(ch)}
+        text = text.translate(table) if table else text
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip()
 
 
 _WORD_SYMBOLS = {"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "#": "số", "$": "đô la",
                  "€": "ơ rô", "£": "bảng Anh", "₫": "đồng", "@": "a còng", "°": "độ", "%": "phần trăm",
-                 "‰": "phần nghìn"}
-_WORD_SYMBOL = re.compile("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
+                 "‰": "phần nghìn", "±": "cộng trừ", "×": "nhân"}
+_WORD_SYMBOL = lazy("[" + re.escape("".join(_WORD_SYMBOLS)) + "]")
 
 
 def symbol_words(text: str, ctx: Context) -> str:
-    """Symbols that are words when read aloud: & và, + cộng, = bằng, ~ khoảng, @ a còng."""
+    """Symbols that are words when read aloud: & và, + cộng, = bằng, ~ khoảng, @ a còng, ± cộng trừ,
+    × nhân (after a number the units step has said 'lần': 'nhanh 10×')."""
     return _WORD_SYMBOL.sub(lambda m: f" {_WORD_SYMBOLS[m.group(0)]} ", text)
 
 
-_SPACED_DASH = re.compile(r"(?m) -+|-+ |^-+|-+$")
-_TO_COMMA = re.compile(r"[:;()\[\]{}/\\]")
-_NOT_ALLOWED = re.compile(r"[^\w \n,.?!]|[\d_]")
-_BEFORE_PAUSE = re.compile(r" +(?=[,.?!])")
-_PAUSE_RUN = re.compile(r"[,.?!](?:[ ]*[,.?!])+")
-_AFTER_PAUSE = re.compile(r"([,.?!])(?=[^\s,.?!])")
-_LINE_HEAD = re.compile(r"(?m)^[ ,.?!]+")
+_SPACED_DASH = lazy(r"(?m) -+|-+ |^-+|-+$")
+_COMMAS = str.maketrans(dict.fromkeys(":;()[]{}/\\", ","))
+_NOT_ALLOWED = lazy(r"[^\w \n,.?!]|[\d_]")
+_BEFORE_PAUSE = lazy(r" +(?=[,.?!])")
+_PAUSE_RUN = lazy(r"[,.?!](?:[ ]*[,.?!])+")
+_AFTER_PAUSE = lazy(r"([,.?!])(?=[^\s,.?!])")
+_LINE_HEAD = lazy(r"(?m)^[ ,.?!]+")
 
 
 def _strongest(m: re.Match) -> str:
@@ -130,14 +145,16 @@ def punctuation(text: str, ctx: Context) -> str:
 
     Output keeps letters, spaces, newlines and , . ? ! — never a digit or another symbol.
     """
-    text = _SPACED_DASH.sub(",", text)
-    text = text.replace("-", " ")
-    text = _TO_COMMA.sub(",", text)
+    if "-" in text:
+        text = _SPACED_DASH.sub(",", text).replace("-", " ")
+    text = text.translate(_COMMAS)
     text = _NOT_ALLOWED.sub(" ", text)
-    text = _SPACES.sub(" ", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
     text = _BEFORE_PAUSE.sub("", text)
     text = _PAUSE_RUN.sub(_strongest, text)
     text = _AFTER_PAUSE.sub(r"\1 ", text)
     text = _LINE_HEAD.sub("", text)
-    text = _SPACES.sub(" ", text)
-    return canonical("\n".join(line.strip() for line in text.split("\n")))
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return canonical("\n".join(line.strip() for line in text.split("\n")) if "\n" in text else text.strip())

@@ -1,4 +1,4 @@
-"""Word-level steps: station overrides, web addresses, document numbers, road codes, abbreviations."""
+"""Word-level steps: station overrides, document numbers, road codes, addresses, abbreviations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from functools import lru_cache
 
 from .numbers import read_digits
 from .options import Context
-from .tables import abbreviations, address_words, canonical, documents, roads, spell, web_words
+from .patterns import lazy
+from .tables import abbreviations, address_words, canonical, documents, roads, spell, titles
 
 # --- station overrides ---------------------------------------------------------------------------
 
@@ -36,73 +37,28 @@ def overrides(text: str, ctx: Context) -> str:
     return pattern.sub(lambda m: table[m.group(0)], text) if pattern else text
 
 
-# --- web addresses and e-mail ---------------------------------------------------------------------
-
-_TLDS = {"vn", "com", "net", "org", "gov", "edu", "info", "int", "io", "biz", "asia", "app"}
-_WEB = re.compile(r"(?<![\w.@/-])(?:(https?)://)?([A-Za-z0-9._+-]+@)?([A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)++)"
-                  r"((?:/[A-Za-z0-9._~%=&?+-]*)*+)(?![^\W_])")
-_WEB_PIECE = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]")
-_WEB_SEPARATORS = {".": "chấm", "-": "gạch ngang", "_": "gạch dưới", "/": "gạch chéo", "@": "a còng",
-                   "?": "hỏi chấm", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm",
-                   "~": "ngã", ":": "hai chấm"}
-_PRONOUNCEABLE = re.compile(r"[b-df-hj-np-tv-z]{0,3}[aeiouy]+(?:[b-df-hj-np-tv-z]{1,3}[aeiouy]+)*"
-                            r"[b-df-hj-np-tv-z]{0,2}")
-
-
-def _read_web_piece(piece: str, style: str) -> str:
-    if piece.isdigit():
-        return read_digits(piece)
-    if not piece.isalpha():
-        return _WEB_SEPARATORS.get(piece, "")
-    word = piece.lower()
-    if style == "spell":
-        return spell(word)
-    known = web_words().get(word)
-    if known:
-        return known
-    if _SYLLABLE.fullmatch(word) or len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word):
-        return word                                    # "xa", "hoaan": say it, do not spell it
-    return spell(word)
-
-
-def web(text: str, ctx: Context) -> str:
-    """'dichvucong.gov.vn' → 'dịch vụ công chấm gov chấm vê en'; e-mail says 'a còng'."""
-    style = ctx.options.url_style
-
-    def replace(m: re.Match) -> str:
-        scheme, mailbox, host, path = m.groups()
-        last = host.rsplit(".", 1)[-1].lower()
-        if not (scheme or mailbox or host.lower().startswith("www.") or last in _TLDS):
-            return m.group(0)
-        body = (mailbox or "") + host + (path.rstrip("/") if path else "")
-        words = (_read_web_piece(p, style) for p in _WEB_PIECE.findall(body))
-        return " " + " ".join(w for w in words if w) + " "
-
-    return _WEB.sub(replace, text)
-
-
 # --- document numbers --------------------------------------------------------------------------------
 
 _CODE = r"[A-ZĐ][A-Za-zĐđ]*\d*"
-_DOCUMENT = re.compile(r"(?<![\w./-])(\d{1,5})(?: ?[-/] ?(\d{4}))? ?[-/] ?(" + _CODE + r"(?:[-/&]" + _CODE
+_DOCUMENT = lazy(r"(?<![\w./-])(\d{1,5})(?: ?[-/] ?(\d{4}))? ?[-/] ?(" + _CODE + r"(?:[-/&]" + _CODE
                        + r")*)(?![\w])")
-_SAID_BEFORE = re.compile(r"([^\W\d_]+(?: [^\W\d_]+)?)(?: số)?:? ?$")
-_SO_BEFORE = re.compile(r"(?i)\bsố:? ?$")
+_SAID_BEFORE = lazy(r"([^\W\d_]+(?: [^\W\d_]+)?)(?: số)?:? ?$")
+_SO_BEFORE = lazy(r"(?i)\bsố:? ?$")
 
 
 def _body(code: str, ctx: Context) -> str:
     name, digits = re.fullmatch(r"(\D+)(\d*)", code).groups()
     _, bodies = documents()
-    spoken = bodies.get(name) or _unconditional(name)
+    spoken = bodies.get(name) or unconditional(name)
     if not spoken:
         ctx.warn(_unknown_warning(name))
         spoken = spell(name)
     if digits:
-        spoken += (" khóa " if name == "QH" else " ") + ctx.number(int(digits))
+        spoken += (" khóa " if spoken.endswith(_TERM_BODIES) else " ") + ctx.number(int(digits))
     return spoken
 
 
-_ISSUER_AFTER = re.compile(r"(?:,? (?:ngày|ngay) [\d/.-]+(?: tháng \d{1,2} năm \d{4})?)?,? (?:của|do) ([^\W\d_]+)")
+_ISSUER_AFTER = lazy(r"(?:,? (?:ngày|ngay) [\d/.-]+(?: tháng \d{1,2} năm \d{4})?)?,? (?:của|do) ([^\W\d_]+)")
 
 
 def _issuer_follows(text: str, end: int, codes: list[str]) -> bool:
@@ -113,7 +69,7 @@ def _issuer_follows(text: str, end: int, codes: list[str]) -> bool:
         return False
     named = text[m.start(1):m.start(1) + 40]
     first = re.sub(r"\d+$", "", codes[0])
-    spoken = documents()[1].get(first) or _unconditional(first)
+    spoken = documents()[1].get(first) or unconditional(first)
     return named.startswith(first) or bool(spoken) and named.lower().startswith(spoken.lower())
 
 
@@ -138,14 +94,15 @@ def document_numbers(text: str, ctx: Context) -> str:
         kind = kinds.get(codes[0])
         body_codes = codes[1:] if kind else codes
         first = re.sub(r"\d+$", "", body_codes[0]) if body_codes else ""
-        if not kind and first not in bodies and not _unconditional(first):
+        if not kind and first not in bodies and not unconditional(first):
             return m.group(0)
         before = m.string[max(0, m.start() - 30):m.start()]
         said = _SAID_BEFORE.search(before)
         say_kind = bool(kind) and not (said and _names_a_document(said.group(1)))
         after_so = bool(_SO_BEFORE.search(before))        # "Số: 15/BC-UBND": the kind goes after
         words = [kind, "số"] if say_kind and not after_so else []
-        words.append(ctx.number(int(number)))
+        # 'số 05/UBND': the leading zero the document writes is read ('không năm').
+        words.append(read_digits(number) if number.startswith("0") and len(number) > 1 else ctx.number(int(number)))
         if year:
             words += ["năm", ctx.number(int(year))]
         if say_kind and after_so:
@@ -159,7 +116,7 @@ def document_numbers(text: str, ctx: Context) -> str:
 
 # --- road codes ------------------------------------------------------------------------------------
 
-_ROAD = re.compile(r"(?<![\w])(QL|ĐT|TL|ĐH|HL|ĐX|CT)\.? ?([1-9]\d{0,3})([A-Z]{0,2})(?![\w])")
+_ROAD = lazy(r"(?<![\w])(QL|ĐT|TL|ĐH|HL|ĐX|CT)\.? ?([1-9]\d{0,3})([A-Z]{0,2})(?![\w])")
 
 
 def road_codes(text: str, ctx: Context) -> str:
@@ -173,23 +130,27 @@ def road_codes(text: str, ctx: Context) -> str:
 
 # --- addresses ---------------------------------------------------------------------------------------
 
-_ADDRESS = re.compile(r"(?<![\w.])(P|Q|H|X)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-                      + r"][^\W\d_])")
-_NAME_BEFORE = re.compile(r"[A-ZĐ][^\W\d_]* $")
-_KM = re.compile(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
+_ADDRESS = lazy(r"(?<![\w.])(?:([PpQq])\. ?(?=\d{1,2}(?![\d/-]|[.,]\d))|(P|Q|H|X|p|q)\. ?(?=[" + "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+                      + r"][^\W\d_]))")
+_NAME_BEFORE = lazy(r"[A-ZĐ][^\W\d_]* $")
+_KM = lazy(r"(?<![\w.,])(?<!\d )(?:Km|KM) ?(?=\d)")     # not '20 Km' (a distance)
 
 
 def addresses(text: str, ctx: Context) -> str:
     """'thôn Đông, X. Hòa An, H. Phong Điền' → 'thôn Đông, xã Hòa An, huyện Phong Điền'; 'P.' phường,
-    'Q.' quận; 'Km 27' (a road marker) → 'ki lô mét 27'. A letter after a name ('Nguyễn Văn H.')
+    'Q.' quận, before a name or a number ('P.5', 'q.Bình Thạnh'); 'Km 27' (a road marker) → 'ki lô mét 27'. A letter after a name ('Nguyễn Văn H.')
     is an initial and stays; 'X.' opening a line is a Roman heading."""
     def replace(m: re.Match) -> str:
         start = m.start()
-        if _NAME_BEFORE.search(m.string, max(0, start - 20), start):
+        letter = m.group(1) or m.group(2)
+        if m.group(2) and letter in "PpQq" and m.string[m.end():m.end() + 30].lower().startswith(titles()):
+            return ("phó " if letter in "Pp" else "quyền ")      # 'P.Giám đốc', 'Q. Trưởng phòng'
+        name = m.group(2) and _NAME_BEFORE.search(m.string, max(0, start - 20), start)
+        if name and not name.group(0).strip().isupper():     # 'UBND P.Phú Hội' is not an initial
+            return m.group(0)                         # 'Nguyễn Văn H. Ông' (not 'đường Lê Lợi P.5')
+        if letter == "X" and (start == 0 or m.string[start - 1] == "\n"):
             return m.group(0)
-        if m.group(1) == "X" and (start == 0 or m.string[start - 1] == "\n"):
-            return m.group(0)
-        return address_words()[m.group(1)] + " "
+        return address_words()[letter.upper()] + " "
 
     text = _ADDRESS.sub(replace, text)
     return _KM.sub("ki lô mét ", text)
@@ -198,14 +159,14 @@ def addresses(text: str, ctx: Context) -> str:
 # --- acronyms written in parts, and an acronym right after its expansion ------------------------------
 
 
-_GROUP_KEY = re.compile(r"[A-ZĐ][&,-][A-ZĐ]")
+_GROUP_KEY = lazy(r"[^\W\d_][&,-][A-ZĐ]")
 # One token of capitals joined by & , - ; looked up whole (an alternation of every key is slow).
-_GROUP_TOKEN = re.compile(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
+_GROUP_TOKEN = lazy(r"(?<![^\W_])[A-ZĐ][^\W\d_]*+(?:[&,-][A-ZĐ][^\W\d_]*+)++(?![^\W_])")
 
 
 @lru_cache(maxsize=1)
 def _groups() -> dict[str, str]:
-    groups = {k: _unconditional(k) for k in abbreviations() if _GROUP_KEY.search(k)}
+    groups = {k: unconditional(k) for k in abbreviations() if _GROUP_KEY.search(k)}
     return {k: v for k, v in groups.items() if v}
 
 
@@ -215,14 +176,27 @@ def acronym_groups(text: str, ctx: Context) -> str:
     groups = _groups()
 
     def replace(m: re.Match) -> str:
-        spoken = groups.get(m.group(0))
+        spoken = groups.get(m.group(0)) or _paired(m.group(0))
         return _join(spoken, text, m.end()) if spoken else m.group(0)
 
     return _GROUP_TOKEN.sub(replace, text)
 
 
-_ECHO = re.compile(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
-_WORDS_BEFORE = re.compile(r"[^\W\d_]+")
+_PAIR_SEPARATOR = lazy(r"([&,-])")
+
+
+def _paired(token: str) -> str:
+    """Fields joined by a hyphen that the table has one by one: 'KT-XH' → 'kinh tế xã hội',
+    'ANTT&ATGT' → '... và ...'; nothing unless every part is a known unambiguous abbreviation."""
+    parts = _PAIR_SEPARATOR.split(token)
+    spoken = [unconditional(p) if i % 2 == 0 else {"&": " và ", ",": ", "}.get(p, " ") for i, p in enumerate(parts)]
+    if not all(spoken) or any(len(p) < 2 for p in parts[::2]):
+        return ""
+    return "".join(spoken)
+
+
+_ECHO = lazy(r" ?\(([A-ZĐ][A-Za-zĐđ&-]{1,11})\)")
+_WORDS_BEFORE = lazy(r"[^\W\d_]+")
 
 
 def _initials(words: list[str]) -> str:
@@ -235,7 +209,7 @@ def acronym_echo(text: str, ctx: Context) -> str:
     def replace(m: re.Match) -> str:
         token = m.group(1)
         before = m.string[max(0, m.start() - 80):m.start()]
-        spoken = _unconditional(token)
+        spoken = unconditional(token)
         if spoken and canonical(before).lower().endswith(spoken.lower()):
             return ""
         letters = token.replace("&", "").replace("-", "")
@@ -253,14 +227,17 @@ def acronym_echo(text: str, ctx: Context) -> str:
 _VOWEL_MARKED = set("ăâêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 _VI_LETTERS = set("abcdefghijklmnopqrstuvwxyzđ") | _VOWEL_MARKED
 _UPPER = "A-ZĐ" + "".join(sorted({ch.upper() for ch in _VOWEL_MARKED}))
-_SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
+# A one-letter word with a tone mark ('Ý', 'Ở') is a syllable, never an initial.
+_TONED_UPPER = "".join(sorted({ch.upper() for ch in _VOWEL_MARKED} - set("ĂÂÊÔƠƯ")))
+SYLLABLE = lazy(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdđghklmnprstvx])?"
                        r"(?:uye|uya|uyu|oai|oay|uoi|ieu|yeu|uou|ai|ao|au|ay|eo|ia|iu|oa|oe|oi|ua|ui|uy|"
                        r"ie|uo|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?")
-_NEIGHBOUR_LEFT = re.compile(r"([^\W\d_]+)[ ,]*$")
-_NEIGHBOUR_RIGHT = re.compile(r"[ ,]*([^\W\d_]+)")
+# Between two words of a heading: what the punctuation step leaves as a space or a comma.
+_NEIGHBOUR_LEFT = lazy(r"([^\W\d_]+)[ ,:;()\[\]{}/\\_-]*$")
+_NEIGHBOUR_RIGHT = lazy(r"[ ,:;()\[\]{}/\\_-]*([^\W\d_]+)")
 
 
-def _unconditional(token: str) -> str:
+def unconditional(token: str) -> str:
     readings = abbreviations().get(token, ())
     return next((r.spoken for r in readings if not (r.before or r.after)), "")
 
@@ -278,7 +255,8 @@ def _token_pattern() -> re.Pattern:
     specials = sorted((k for k in abbreviations() if (not k.isalpha() or sum(map(str.isupper, k)) < 2)
                        and k not in _groups()), key=len, reverse=True)
     return re.compile("|".join(_bounded(k) for k in specials) +
-                      r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++")
+                      r"|(?<![^\W\d_])(?=[^\W\d_]*?[" + _UPPER + r"][^\W\d_]*?[" + _UPPER + r"])[^\W\d_]++"
+                      r"|(?<![^\W\d_])[" + _TONED_UPPER + r"](?![^\W\d_])")
 
 
 def _is_caps_word(word: str) -> bool:
@@ -286,7 +264,7 @@ def _is_caps_word(word: str) -> bool:
     if len(word) < 2 or not word.isupper() or word in abbreviations():
         return False
     low = word.lower()
-    return any(ch in _VOWEL_MARKED for ch in low) or bool(_SYLLABLE.fullmatch(low))
+    return any(ch in _VOWEL_MARKED for ch in low) or bool(SYLLABLE.fullmatch(low))
 
 
 def _in_caps_run(text: str, start: int, end: int) -> bool:
@@ -313,13 +291,15 @@ def abbreviations_step(text: str, ctx: Context) -> str:
                      + " / ".join(r.spoken for r in readings)
                      + ") nên được đánh vần; thêm nghĩa đúng vào từ điển riêng của đài (pronunciations.tsv)")
             return spell(token)
+        if len(token) == 1:                            # 'BÀ CON CHÚ Ý': a word of the heading
+            return token.lower() if _in_caps_run(text, m.start(), m.end()) else token
         if sum(ch.isupper() for ch in token) < 2:
             return token
         low = token.lower()
         if not set(low) <= _VI_LETTERS:
             return token
         if token.isupper() and (any(ch in _VOWEL_MARKED for ch in low)
-                                or _SYLLABLE.fullmatch(low)
+                                or SYLLABLE.fullmatch(low)
                                 and (len(token) >= 4 or _in_caps_run(text, m.start(), m.end()))):
             return low
         ctx.warn(_unknown_warning(token))
@@ -328,6 +308,11 @@ def abbreviations_step(text: str, ctx: Context) -> str:
     return _token_pattern().sub(replace, text)
 
 
+_TERM_BODIES = ("Quốc hội",)     # a number glued to them is the term: 'QH15' → 'Quốc hội khóa 15'
+
+
 def _join(spoken: str, text: str, end: int) -> str:
-    """Keep a space between an expansion and a letter glued to it ('TP.HCM')."""
+    """Keep a space between an expansion and a letter glued to it ('TP.HCM'); 'QH15' says 'khóa'."""
+    if end < len(text) and text[end].isdigit() and spoken.endswith(_TERM_BODIES):
+        return spoken + " khóa "
     return spoken + " " if end < len(text) and text[end].isalnum() else spoken

@@ -27,6 +27,9 @@ class _Registry(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(_WHERE)
 
+    def __contains__(self, name: object) -> bool:    # a name check imports no engine (the station check)
+        return name in _WHERE
+
     def __len__(self) -> int:
         return len(_WHERE)
 

@@ -42,8 +42,8 @@ class SpeechSection:
     rate: int = setting(120, "Tốc độ đọc của espeak (từ/phút); 120 dễ nghe nhất khi đo (make bench-voice).",
                         minimum=80, maximum=450)
     pitch: int = setting(50, "Cao độ giọng espeak (0-99).", minimum=0, maximum=99)
-    pitch_range: int = setting(50, "Biên độ lên xuống giọng espeak (0 đều đều - 99 nhiều ngữ điệu).",
-                               minimum=0, maximum=99)
+    pitch_range: int = setting(99, "Biên độ lên xuống giọng espeak (0 đều đều - 99 nhiều ngữ điệu); "
+                               "99 dễ nghe nhất khi đo (make bench-voice).", minimum=0, maximum=99)
     word_gap: int = setting(6, "Khoảng nghỉ thêm giữa các từ của espeak (đơn vị 10 ms); 6 dễ nghe nhất khi đo.",
                             minimum=0, maximum=50)
     edge_voice: str = setting("vi-VN-HoaiMyNeural", "Giọng edge (mạng): vi-VN-HoaiMyNeural (nữ) "

@@ -19,6 +19,7 @@ from broadcast.normalize import (
     quantities,
     tables,
     text,
+    web,
     words,
 )
 from broadcast.normalize.numbers import read_day, read_digits, read_month, read_number, weekday_name
@@ -89,9 +90,9 @@ def test_symbols_step_deletes_early():
 
 
 def test_web_step():
-    assert run(words.web, "dichvucong.gov.vn") == " dịch vụ công chấm gov chấm vê en "
-    assert run(words.web, "TP.HCM") == "TP.HCM"
-    assert run(words.web, "1.000.000") == "1.000.000"
+    assert run(web.web, "dichvucong.gov.vn") == " dịch vụ công chấm gốp chấm vê en "
+    assert run(web.web, "TP.HCM") == "TP.HCM"
+    assert run(web.web, "1.000.000") == "1.000.000"
 
 
 def test_documents_step():
