@@ -30,6 +30,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	nice -n 10 $(BIN)/python benchmarks/bench_zones.py
+	nice -n 10 $(BIN)/python benchmarks/bench_first_audio.py
 
 ## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).
 ## Search the espeak settings: make bench-voice ARGS=--search

@@ -19,7 +19,7 @@ AT = datetime(2026, 12, 1, 5, 30, tzinfo=TZ)
 AIRINGS_COLUMNS = ["id", "kind", "parent_id", "programme_id", "date", "slot", "session", "scheduled_at",
                    "started_at", "ended_at", "item_id", "item_kind", "template", "title", "tags", "priority",
                    "episode", "source", "repeat", "duration_s", "status", "error", "output", "file",
-                   "values_json", "origin", "note"]
+                   "values_json", "origin", "note", "zone"]
 
 ENTRY = {"id": "2026-12-01-sang", "items": [
     {"id": "mo-dau", "kind": "mo-dau", "template": "mo_dau", "title": "Mở đầu", "tags": [], "offset_s": 0.0,
@@ -190,3 +190,39 @@ def test_the_log_is_private_whatever_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "a.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+# --- zones -------------------------------------------------------------------------------------
+
+def test_a_log_before_zones_gets_the_zone_column_and_its_rows_are_the_whole_commune(tmp_path):
+    path = tmp_path / "truoc-vung.sqlite"
+    before = CURRENT_SCHEMA.replace("    note TEXT NULL,\n    zone TEXT NULL\n", "    note TEXT NULL\n")
+    assert "zone" not in before
+    with sqlite3.connect(path) as db:
+        db.executescript(before.split("CREATE INDEX")[0])
+        db.execute("INSERT INTO airings (kind, programme_id, date, status) VALUES ('programme', '2026-12-01-sang', "
+                   "'2026-12-01', 'played')")
+    with AsRunLog(path) as log:
+        assert [r[1] for r in log._db.execute("PRAGMA table_info(airings)")] == AIRINGS_COLUMNS
+        assert [r["zone"] for r in log.rows(DAY, DAY)] == [None]
+        # an old row is the whole commune: every zone counts it as aired (it never airs twice)
+        assert log.status_of("2026-12-01-sang", "thon-dong") == "played"
+        assert log.status_of("2026-12-01-sang") == "played"
+
+
+@pytest.mark.parametrize(("zone", "other", "expected"), [
+    ("thon-dong", "thon-tay", None), ("thon-dong", "thon-dong", "interrupted"), (None, "thon-tay", "interrupted")])
+def test_status_and_latest_row_are_per_zone(log, zone, other, expected):
+    row = start(log, zone=zone)
+    log.finish(row, "interrupted", AT + timedelta(seconds=45))
+    assert log.status_of("2026-12-01-sang", other) == expected
+    assert all(r["zone"] == zone for r in log.rows(DAY, DAY))          # items carry the programme's zone
+
+
+def test_the_log_table_shows_the_zone_when_there_is_more_than_one(log):
+    start(log, zone="thon-dong")
+    assert "Vùng" not in format_log(log.rows(DAY, DAY))               # one zone: nothing to tell apart
+    start(log, zone="thon-tay", entry=None)
+    lines = format_log(log.rows(DAY, DAY), zone_titles={"thon-dong": "Thôn Đông"}).splitlines()
+    assert "Vùng" in lines[0]
+    assert "Thôn Đông" in lines[2] and "thon-tay" in lines[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from broadcast.cli import cli
@@ -117,3 +118,22 @@ def test_a_live_relay_is_published_in_the_manifest(station_dir):
                              "source": "vov", "minutes": 10.0, "fallback": None,
                              "until": "2026-12-07T17:25:00+07:00"}
     assert "tiep-am" not in {i["kind"] for i in chieu["items"]} and "live" not in sang
+
+
+
+@pytest.mark.parametrize(("zone", "words"), [("toan-xaa", "có phải 'toan-xa'"), ("khong-co", "các vùng của đài")])
+def test_announce_for_an_unknown_zone_is_one_vietnamese_line_and_airs_nothing(station_dir, zone, words):
+    result = run(["announce", "--text", "Mất điện thôn Đông.", "--zone", zone, "--output", "null"], station_dir)
+    assert result.exit_code == 2 and f"không có vùng '{zone}'" in result.output and words in result.output
+    assert "Traceback" not in result.output
+    assert not (station_dir / "var" / "asrun.sqlite").exists() or origins(station_dir / "var" / "asrun.sqlite") == []
+
+
+def test_announce_for_a_zone_plays_on_that_zones_outputs_and_says_where(station_dir):
+    toml = station_dir / "broadcast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'), encoding="utf-8")
+    result = run(["announce", "--text", "Họp thôn lúc 19 giờ.", "--priority", "uu-tien", "--zone", "toan-xa"],
+                 station_dir)
+    assert result.exit_code == 0, result.output
+    assert "Chỉ phát ở: Toàn xã." in result.output and "Đã phát xong" in result.output
+    assert origins(station_dir / "var" / "asrun.sqlite")[0] == ("programme", "played", "manual")

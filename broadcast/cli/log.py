@@ -8,6 +8,7 @@ import click
 
 from broadcast.cli.common import parse_day, parse_span, pass_app, station_today
 from broadcast.daemon import latest_rehearsal_log, state_paths
+from broadcast.daemon.zones import station_zones
 from broadcast.errors import InputError
 from broadcast.log.asrun import AsRunLog
 from broadcast.log.table import format_log
@@ -49,4 +50,5 @@ def command(app, day, start, end, db, rehearsal) -> None:
     with AsRunLog(path) as log:
         span = span or log.span()
         rows = log.rows(*span) if span else []
-    click.echo(format_log(rows) if rows else "Chưa có gì trong nhật ký cho khoảng ngày này.")
+    titles = {z.name: z.title for z in station_zones(station)} if len({r.get("zone") for r in rows}) > 1 else {}
+    click.echo(format_log(rows, titles) if rows else "Chưa có gì trong nhật ký cho khoảng ngày này.")

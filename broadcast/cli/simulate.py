@@ -10,6 +10,7 @@ import click
 from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import parse_day, pass_app, station_today
 from broadcast.daemon import Injection, parse_injection, rehearsal_root, simulate_station
+from broadcast.daemon.zones import station_zones
 from broadcast.log.table import format_log
 from broadcast.render import load_values_file
 
@@ -46,7 +47,7 @@ def command(app, day, days, output_dir, injections) -> None:
                                           values={**base, **values}, now=at)
         injected.append(Injection(at, announcement.audio, announcement.meta))
     result = simulate_station(station, start=first, days=days, output_dir=out, injections=injected)
-    click.echo(format_log(result.rows))
+    click.echo(format_log(result.rows, {z.name: z.title for z in station_zones(station)}))
     click.echo(f"\nNhật ký diễn tập: {result.log_path} (xem lại: broadcast log --rehearsal)\n"
                f"Danh sách đã phát: {result.playout_path}")
     click.echo(f"(Diễn tập lúc {datetime.now(station.tz):%H:%M %d/%m/%Y}; nhật ký thật của đài không bị thay đổi.)")

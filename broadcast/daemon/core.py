@@ -1,4 +1,9 @@
-"""The station core: what plays when, on an injected clock (`StationCore`); the rules are in `broadcast.daemon`."""
+"""The station core: what plays when, in every zone, on an injected clock (`StationCore`); the rules are in `broadcast.daemon`.
+
+One `Player` (queue, one thing on air) per zone, each on its zone's output. Gated outputs
+(`broadcast.play.gated`) are armed `arm_s` before a slot: every zone's player of that slot
+waits on one `Gate`, and the first `due()` of the slot opens it for all of them at once.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from broadcast.daemon.carry import continuation, log_relay, missed_once, recover
+from broadcast.daemon.checks import FileChecks
 from broadcast.daemon.settings import PlayoutSettings
 from broadcast.errors import BroadcastError
 from broadcast.log.asrun import FINAL_STATUSES, AsRunLog, iso
 from broadcast.model import Priority
 from broadcast.play import Clock
+from broadcast.play.failures import playout_failure
+from broadcast.play.gated import Gate
 from broadcast.play.outputs import Output, Playback, PlayResult, check_playable
 from broadcast.play.player import (
     Player,
@@ -25,12 +34,9 @@ from broadcast.play.player import (
     log_start,
 )
 from broadcast.play.relay import RelayResult
-from broadcast.play.relay import clock_text as relay_clock
 from broadcast.play.spool import Spool, SpoolEntry, announcement_id
 from broadcast.play.state import read_day
 
-_KEEP_READY = 64          # prepared file checks kept at most (a day has a handful of slots)
-_CHECK_WAIT_S = 60.0      # the slot waits this long at most for a preparation's file check under way
 # What the log says will happen to a programme cut by a khẩn cấp announcement, by policy.
 AFTER_CUT = {"resume": "; phát tiếp từ mục đang phát sau thông báo", "restart": "; phát lại từ đầu sau thông báo",
              "interrupted": "; không phát lại (interrupted_policy = interrupted)"}
@@ -42,57 +48,74 @@ class StationCore:
     plays run on the output and come back through the player's end callback.
     """
 
-    def __init__(self, *, log: AsRunLog, output: Output, clock: Clock, audio_out: Path,
+    def __init__(self, *, log: AsRunLog, output: Output | None = None, clock: Clock, audio_out: Path,
                  settings: PlayoutSettings, spool: Spool | None = None,
                  check: Callable[[Path], str | None] = check_playable,
                  fallback: Path | None = None,
                  watch: Callable[[PlayJob, Playback], None] | None = None,
-                 origin: str | None = None) -> None:
+                 origin: str | None = None, outputs: Mapping[str, Output] | None = None,
+                 zone_titles: Mapping[str, str] | None = None, positions: Path | None = None) -> None:
+        """`outputs` maps each zone to its output; a lone `output` is a station without zones (rows of no zone)."""
         self.log = log
         self.origin = origin          # 'rehearsal' for a simulation: every row it writes says so
-        self.output = output
+        if not outputs and output is None:
+            raise ValueError("StationCore needs an output or outputs per zone")
+        self.outputs: dict[str | None, Output] = dict(outputs) if outputs else {None: output}
+        self.zone_titles = dict(zone_titles or {})
+        self.positions = positions      # where the players write their position (crash recovery)
         self.clock = clock
         self.audio_out = Path(audio_out)
         self.settings = settings
         self.spool = spool
         self.check = check
         self.fallback = fallback
-        self.player = Player(output, admit=self._admit, finished=self._finished, watch=watch,
-                             started=self._started, relay_timeout_s=settings.relay_connect_timeout_s)
+        self.players = {zone: Player(out, admit=self._admit, finished=self._finished, watch=watch,
+                                     started=self._started, relay_timeout_s=settings.relay_connect_timeout_s)
+                        for zone, out in self.outputs.items()}
+        self._gates: dict[datetime, tuple[Gate, list[PlayJob]]] = {}
         self._lock = threading.RLock()
         self._rows: dict[PlayJob, tuple[int, bool]] = {}
         self._live_rows: dict[PlayJob, int] = {}      # the open row of a relay's live part while it airs
-        self._checked: dict[Path, tuple[tuple[int, int, int] | None, str | None]] = {}
-        self._checking: dict[Path, threading.Event] = {}     # file checks under way in a preparation
-        self._check_lock = threading.Lock()      # never held while checking: the slot may wait on `_checking`
-        self._entries: dict[str, SpoolEntry] = {}
+        self.checks = FileChecks(check)
+        self._entries: dict[str, list[Any]] = {}      # announcement id -> [spool entry, zones still to settle]
         self._last_beat: tuple[datetime, float] | None = None
         self._stop_reason = "dừng"
+
+    @property
+    def output(self) -> Output:
+        """The first zone's output (the only one of a station without zones)."""
+        return next(iter(self.outputs.values()))
+
+    @property
+    def player(self) -> Player:
+        """The first zone's player (the only one of a station without zones)."""
+        return next(iter(self.players.values()))
+
+    @property
+    def zones(self) -> list[str] | None:
+        """The zone names, or None for a station without zones."""
+        return None if list(self.outputs) == [None] else [z for z in self.outputs if z is not None]
+
+    def _player(self, job: PlayJob) -> Player | None:
+        return self.players.get(job.zone)
+
+    def _output_name(self, job: PlayJob) -> str:
+        out = self.outputs.get(job.zone)
+        return out.name if out is not None else ""
 
     # lifecycle -------------------------------------------------------------------------------
 
     def start(self, message: str = "") -> None:
-        """End a player a dead run left, close plays it left 'playing', then log the start."""
+        """End a player a dead run left, close plays it left 'playing' (at its last position), then log the start."""
         now = self.clock.now()
-        pids = getattr(self.output, "pids", None)
-        ended = pids.end_leftovers() if pids is not None else []
+        ended: list[int] = []
+        for pids in {id(p): p for p in (getattr(o, "pids", None) for o in self.outputs.values()) if p}.values():
+            ended += pids.end_leftovers()
         if ended:
             message = (message or "Bắt đầu chạy") + (f"; đã dừng {len(ended)} trình phát còn sót từ lần chạy "
                                                       f"trước (pid {', '.join(map(str, ended))})")
         with self._lock:
-            last_beat = self.log.last_event(["heartbeat"])
-            for row in self.log.open_programmes():
-                started = datetime.fromisoformat(row["started_at"] or row["scheduled_at"])
-                ended = started
-                if last_beat and datetime.fromisoformat(last_beat["at"]) > started:
-                    ended = datetime.fromisoformat(last_beat["at"])
-                self.log.finish(row["id"], "interrupted", ended,
-                                "máy hoặc chương trình phát dừng đột ngột khi đang phát")
-                relayed = [i for i in self.log.item_rows(row["id"]) if i["item_kind"] == "tiep-am"]
-                if relayed:        # the relay part that was on air is closed with it: say how long it aired
-                    seconds = sum(i["duration_s"] or 0.0 for i in relayed)
-                    self.log.add_aired(row["id"], [], note=f"tiếp âm trực tiếp {relay_clock(seconds)} (ngắt khi "
-                                                           "máy dừng đột ngột)")
+            recover(self.log, self.positions)
             self.log.event("start", now, message or "Bắt đầu chạy")
             self._last_beat = (now, self.clock.monotonic())
 
@@ -108,7 +131,7 @@ class StationCore:
 
     def jobs_for(self, day: date) -> list[PlayJob]:
         manifest = self._manifest(day)
-        return jobs_from_manifest(manifest, self.audio_out / day.isoformat()) if manifest else []
+        return jobs_from_manifest(manifest, self.audio_out / day.isoformat(), self.zones) if manifest else []
 
     def _manifest(self, day: date) -> dict[str, Any] | None:
         try:
@@ -133,7 +156,11 @@ class StationCore:
         """Stop what is on air (logged 'interrupted' with the reason) and log the stop."""
         with self._lock:
             self._stop_reason = f"dừng phát: {reason}"
-            self.player.stop()
+            for gate, _jobs in self._gates.values():
+                gate.discard()
+            self._gates.clear()
+            for player in self.players.values():
+                player.stop()
             self.log.event("stop", self.clock.now(), f"Dừng ({reason})")
 
     # events ----------------------------------------------------------------------------------
@@ -144,47 +171,72 @@ class StationCore:
         At the slot only the start remains: the file is checked again only when it changed
         since (another inode, size or modification time), and a broken one is logged at the slot.
         """
+        player = self._player(job)
         with self._lock:
-            if job.fallback or self.player.holds(job.programme_id) or not self._wanted(job):
+            if player is None or job.fallback or player.holds(job.programme_id) or not self._wanted(job):
                 return
-        key = _file_key(job.path)          # taken first: a file replaced during the check is checked again
-        with self._check_lock:
-            known = self._checked.get(job.path)
-            reuse = known is not None and known[0] is not None and known[0] == key
-            if not reuse:
-                if job.path in self._checking:
-                    return                 # another preparation is checking this file now
-                done = self._checking[job.path] = threading.Event()
-        if reuse:
-            problem = known[1]
-        else:
-            checked = None
-            try:
-                checked = (key, self.check(job.path))
-            except Exception:  # noqa: BLE001 - a preparation is best effort: the slot checks again and says why
+        problem = self.checks.ahead(job.path)
+        if problem is None and not getattr(player.output, "gated", False):
+            player.prepare(job)          # a gated output is armed later (`arm`): its player holds the device
+
+    def arm(self, job: PlayJob) -> None:
+        """`arm_s` before the slot: start the gated player of this job's zone, waiting on the slot's gate."""
+        player = self._player(job)
+        if player is None or not getattr(player.output, "gated", False):
+            return
+        problem = self.checks.ahead(job.path)    # known already when `prepare` ran: not decoded again
+        with self._lock:
+            if problem is not None or player.holds(job.programme_id) or not self._wanted(job):
                 return
-            finally:
-                with self._check_lock:
-                    if checked is not None:
-                        self._checked[job.path] = checked
-                        while len(self._checked) > _KEEP_READY:     # slots a reload removed never use theirs
-                            self._checked.pop(next(iter(self._checked)))
-                    self._checking.pop(job.path, None)
-                done.set()
-            problem = checked[1]
-        if problem is None:
-            self.player.prepare(job)
+            if player.is_ready(job) and any(job is m for m in self._gates.get(job.scheduled_at, (None, []))[1]):
+                return                   # armed already (a reload re-adds the arm job): keep the waiting player
+            now = self.clock.now()
+            for when in [w for w in self._gates if w < now - timedelta(hours=1)]:     # slots a reload removed
+                gate, members = self._gates.pop(when)
+                for member in members:
+                    self.players[member.zone].discard(member)
+                gate.discard()
+            gate, members = self._gates.setdefault(job.scheduled_at, (Gate(), []))
+            members[:] = [m for m in members if m.zone != job.zone]
+            if player.prepare(job, gate):
+                members.append(job)
 
     def due(self, job: PlayJob) -> None:
-        """A slot's start time has come (perhaps late): queue it unless it is settled."""
+        """A slot's start time has come (perhaps late): queue it unless it is settled.
+
+        The first job of a slot whose zones were armed opens the slot's gate for every zone
+        that can start now (idle, admitted); a zone busy (khẩn cấp on air) has its armed
+        player ended and queues the job as usual.
+        """
         with self._lock:
-            if self.player.holds(job.programme_id) or not self._wanted(job):
-                return
-            if not job.fallback and self.log.status_of(job.programme_id) == "interrupted":
-                job = self._continuation(job)        # cut off by a crash: carry on by policy
-                if job is None:
-                    return
-            self.player.submit(job)
+            gate, members = self._gates.pop(job.scheduled_at, (None, []))
+            jobs = members + [job] if all(m is not job for m in members) else members
+            go = []
+            for one in jobs:
+                player, armed = self._player(one), any(one is m for m in members)
+                if player is not None and armed and not (player.idle and player.is_ready(one)):
+                    player.discard(one)          # before the gate opens: this zone cannot start now
+                    armed = False
+                if player is None or player.holds(one.programme_id) or not self._wanted(one):
+                    continue
+                if not one.fallback and self.log.status_of(one.programme_id, one.zone) == "interrupted":
+                    if armed:
+                        player.discard(one)
+                        armed = False
+                    one = continuation(self.log, self.settings, one, self.clock.now())   # after a crash: by policy
+                    if one is None:
+                        continue
+                if armed:
+                    if self._admit(one):
+                        go.append(one)
+                    else:
+                        player.discard(one)
+                    continue
+                player.submit(one)
+            if gate is not None:
+                gate.open() if go else gate.discard()
+            for one in go:               # released together; each start returns once its audio started
+                self.players[one.zone].submit(one, admitted=True)
 
     def announce(self, audio: Path, meta: Mapping[str, Any], entry: SpoolEntry | None = None) -> PlayJob:
         """An announcement arrives: khẩn cấp cuts what is on air at once, others queue."""
@@ -195,18 +247,26 @@ class StationCore:
         if meta.get("duration_s") is None:
             meta["duration_s"] = _duration_of(Path(audio))
         job = job_from_announcement(Path(audio), meta, tz=self.clock.tz)
+        targets = [z for z in self.outputs if z is None or not meta.get("zones") or z in meta["zones"]]
         with self._lock:
             if entry is not None:
-                self._entries[job.programme_id] = entry
+                self._entries[job.programme_id] = [entry, len(targets)]
             label = Priority(job.priority).label if job.priority in {p.value for p in Priority} else job.priority
-            self.log.event("urgent", now, f"Nhận thông báo ({label}): {job.title} [{job.programme_id}]")
-            if job.urgent:
-                cut = self.player.interrupt(job)
-                if cut is not None:
-                    self.log.event("urgent", self.clock.now(),
-                                   f"Ngắt '{cut.title}' [{cut.programme_id}] để phát thông báo khẩn")
-            else:
-                self.player.submit(job)
+            where = f" cho {', '.join(self.zone_titles.get(z, z) for z in targets)}" if self.zones else ""
+            self.log.event("urgent", now, f"Nhận thông báo ({label}){where}: {job.title} [{job.programme_id}]")
+            if not targets and entry is not None and self.spool is not None:
+                self.log.event("urgent", now, f"Thông báo {job.programme_id} không nhắm vùng nào của đài: bỏ qua")
+                self._entries.pop(job.programme_id, None)
+                self.spool.done(entry)
+            for zone in targets:
+                one = replace(job, zone=zone)
+                if one.urgent:
+                    cut = self.players[zone].interrupt(one)
+                    if cut is not None:
+                        self.log.event("urgent", self.clock.now(), f"Ngắt '{cut.title}' [{cut.programme_id}]"
+                                       f"{' ở ' + self.zone_titles.get(zone, zone) if zone else ''} để phát thông báo khẩn")
+                else:
+                    self.players[zone].submit(one)
         return job
 
     def poll_spool(self, *, include_processing: bool = False) -> int:
@@ -234,85 +294,32 @@ class StationCore:
                                    f"Đồng hồ máy nhảy {jump:+.0f} giây (giữa hai nhịp: giờ máy {wall:.0f} giây, "
                                    f"thời gian thực {steady:.0f} giây); đã sắp lại lịch phát")
             self._last_beat = (now, mono)
-            on_air = self.player.current
-            self.log.event("heartbeat", now, f"đang phát {on_air.programme_id}" if on_air else "chờ")
+            on_air = [p.current for p in self.players.values() if p.current is not None]
+            self.log.event("heartbeat", now, "đang phát " + ", ".join(
+                j.programme_id + (f"@{j.zone}" if j.zone else "") for j in on_air) if on_air else "chờ")
         return jump
 
     # the player's questions ------------------------------------------------------------------
 
     def _wanted(self, job: PlayJob) -> bool:
-        status = self.log.status_of(job.programme_id)
+        status = self.log.status_of(job.programme_id, job.zone)
         if status in FINAL_STATUSES or status == "playing":
             return False
         return not (status == "interrupted" and self.settings.interrupted_policy == "interrupted")
 
-    def _log_relay(self, row: int, job: PlayJob, result: RelayResult) -> None:
-        """The relay's parts as item rows (what aired, from when, how long) and a note on the programme."""
-        rows, said = [], []
-        opened = self._live_rows.pop(job, None)
-        for n, part in enumerate(result.parts):
-            aired = part.status in ("played", "interrupted")      # skipped: silence; failed: unreachable
-            rows.append({"id": opened if n == 0 and part.kind == "live" else None,
-                         "item_id": f"{job.programme_id}-tiep-am-{part.kind}-{n}", "item_kind": "tiep-am",
-                         "title": part.title, "source": part.source, "status": part.status, "error": part.error,
-                         "started_at": part.started_at if aired else None,
-                         "ended_at": part.ended_at if aired else None})
-            label = {"live": "tiếp âm trực tiếp", "fallback": "tệp dự phòng", "silence": "im lặng"}[part.kind]
-            said.append(f"{label} {relay_clock(part.seconds)}" + (f" ({part.error})" if part.error else ""))
-            if part.error:
-                self.log.event("relay", part.ended_at, f"{job.programme_id}: {part.error}")
-        self.log.add_aired(row, rows, note="; ".join(said))
-
-    def _continuation(self, job: PlayJob) -> PlayJob | None:
-        """The play that carries on an interrupted programme by policy; None when it stays interrupted."""
-        policy = self.settings.interrupted_policy
-        if policy == "interrupted" or job.fallback:
-            return None
-        if policy == "restart":
-            return replace(job, offset_s=0.0, cut_at=None, note="phát lại từ đầu sau khi bị ngắt")
-        row = self.log.latest_programme(job.programme_id)
-        cut_at = datetime.fromisoformat(row["ended_at"]) if row and row.get("ended_at") else self.clock.now()
-        items = self.log.item_rows(row["id"]) if row else []
-        planned = {i.get("id"): i for i in (job.entry or {}).get("items") or []}
-        relayed = [i for i in items if i["item_kind"] == "tiep-am" and i["item_id"] not in planned]
-        items = [i for i in items if i not in relayed]
-        for item in items:
-            if item["status"] == "played":
-                continue
-            where = planned.get(item["item_id"])
-            if where is None:
-                break
-            offset = float(where.get("offset_s") or 0.0)
-            minute, second = divmod(int(offset), 60)
-            return replace(job, offset_s=offset, cut_at=cut_at,
-                           note=f"phát tiếp từ mục '{where.get('title') or item['item_id']}' "
-                                f"({minute}:{second:02d}) sau khi bị ngắt")
-        else:
-            if items and job.live and job.duration_s:      # cut during the live relay: carry on with it
-                live = dict(job.live)
-                first = next((i["started_at"] for i in relayed if i["started_at"]), None)
-                if first and live.get("minutes"):
-                    live["ends_at"] = (datetime.fromisoformat(first)
-                                       + timedelta(minutes=float(live["minutes"]))).isoformat()
-                return replace(job, offset_s=job.duration_s, cut_at=cut_at, live=live,
-                               note="tiếp âm tiếp sau khi bị ngắt")
-            if items:
-                return None          # every item had aired before the cut: nothing left to play
-        return replace(job, offset_s=0.0, cut_at=cut_at, note="phát lại từ đầu sau khi bị ngắt")
-
     def _admit(self, job: PlayJob) -> bool:
         now = self.clock.now()
         if not job.fallback:
-            status = self.log.status_of(job.programme_id)
+            status = self.log.status_of(job.programme_id, job.zone)
             if not self._wanted(job):
                 return self._drop(job)
             late_s = (now - job.scheduled_at).total_seconds()
             if job.cut_at is not None:              # a resume: the grace counts from the cut
                 since_cut = (now - job.cut_at).total_seconds()
-                if since_cut > self.settings.grace_s:
-                    self.log.event("missed", now, f"Không phát tiếp {job.programme_id} ({job.title}): đã "
-                                                  f"{since_cut / 60:.0f} phút từ lúc bị ngắt, quá "
-                                                  f"{self.settings.grace_minutes:g} phút cho phép")
+                if since_cut > self.settings.grace_s:        # written once, however often we restart past it
+                    missed_once(self.log, job, now, f"Không phát tiếp {job.programme_id} ({job.title}): đã "
+                                                    f"{since_cut / 60:.0f} phút từ lúc bị ngắt, quá "
+                                                    f"{self.settings.grace_minutes:g} phút cho phép")
                     return self._drop(job)
             elif late_s > self.settings.grace_s:
                 if status == "interrupted":        # too late to replay: it stays 'interrupted'
@@ -320,36 +327,24 @@ class StationCore:
                 minutes = late_s / 60.0
                 error = (f"trễ {minutes:.0f} phút, quá {self.settings.grace_minutes:g} phút cho phép "
                          "(máy tắt, đồng hồ sai hoặc chương trình trước kéo dài)")
-                log_not_aired(self.log, job, "missed", now, error, self.output.name, origin=self.origin)
-                self.log.event("missed", now, f"Lỡ {job.programme_id} ({job.title}): {error}")
+                log_not_aired(self.log, job, "missed", now, error, self._output_name(job), origin=self.origin)
+                missed_once(self.log, job, now, f"Lỡ {job.programme_id} ({job.title}): {error}")
                 return self._drop(job)
-            problem = self._check_now(job.path)
+            problem = self.checks.at_slot(job.path)
             if problem:
-                log_not_aired(self.log, job, "failed", now, problem, self.output.name, origin=self.origin)
+                log_not_aired(self.log, job, "failed", now, problem, self._output_name(job), origin=self.origin)
                 if self.fallback is not None and self.fallback.is_file():
-                    self.player.submit(replace(job, path=self.fallback, title=f"{job.title} (dự phòng)",
+                    self._player(job).submit(replace(job, path=self.fallback, title=f"{job.title} (dự phòng)",
                                                duration_s=_duration_of(self.fallback), entry=None,
                                                fallback=True), front=True)
                 return self._drop(job)
         return True
 
-    def _check_now(self, path: Path) -> str | None:
-        """The file check at the slot: what `prepare` found if the file is unchanged since, else a new check."""
-        with self._check_lock:
-            checking = self._checking.get(path)
-        if checking is not None:          # the preparation is decoding it now: wait for its answer, not a second decode
-            checking.wait(_CHECK_WAIT_S)
-        with self._check_lock:
-            key, problem = self._checked.pop(path, (None, None))
-        if key is not None and key == _file_key(path):
-            return problem
-        return self.check(path)
-
     def _started(self, job: PlayJob, playback: Playback) -> None:
         """The output has started the job: log it at the player's start time (that is the lateness)."""
         started = playback.started_at
         late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
-        row = log_start(self.log, job, started, self.output.name, origin=self.origin)
+        row = log_start(self.log, job, started, self._output_name(job), origin=self.origin)
         self._rows[job] = (row, late)
         if hasattr(playback, "watch_parts"):      # a relay: its live part gets a row as soon as it airs
             playback.watch_parts(lambda kind, at, title, source: self._part_started(job, row, kind, at, title, source))
@@ -364,14 +359,28 @@ class StationCore:
                                                            "started_at": at})
 
     def _drop(self, job: PlayJob) -> bool:
-        entry = self._entries.pop(job.programme_id, None)
-        if entry is not None and self.spool is not None:
-            self.spool.done(entry)
+        held = self._entries.get(job.programme_id)
+        if held is not None:
+            held[1] -= 1
+            if held[1] <= 0:          # every zone it was for has settled it
+                del self._entries[job.programme_id]
+                if self.spool is not None:
+                    self.spool.done(held[0])
         return False
 
     def _finished(self, job: PlayJob, result: PlayResult, reason: str) -> None:
+        failures = getattr(result, "failures", ())
+        for label, why in failures:     # one output of the zone failed: said for that zone, the others played on
+            failure = playout_failure(label.partition(":")[0], why, job.title)
+            where = f"Vùng {self.zone_titles.get(job.zone, job.zone)}: " if job.zone else ""
+            self.log.event("output", result.ended_at, f"{where}{failure} ({label}; {failure.hint}) "
+                                                      f"[{job.programme_id}]")
+        if result.status == "failed" and failures:
+            result = replace(result, error="; ".join(f"{label}: {playout_failure(label.partition(':')[0], why, job.title)}"
+                                                     for label, why in failures))
         if job not in self._rows:       # the output could not even start it
-            log_not_aired(self.log, job, "failed", result.ended_at, result.error, self.output.name, origin=self.origin)
+            log_not_aired(self.log, job, "failed", result.ended_at, result.error, self._output_name(job),
+                          origin=self.origin)
             self._drop(job)
             return
         row, late = self._rows.pop(job)
@@ -383,20 +392,12 @@ class StationCore:
         elif reason == "stop":
             error = self._stop_reason
         self.log.finish(row, status, result.ended_at, error)
+        opened = self._live_rows.pop(job, None)
         if isinstance(result, RelayResult) and result.parts:
-            self._log_relay(row, job, result)
-        self._live_rows.pop(job, None)
-        carry_on = self._continuation(job) if reason == "urgent" else None
+            log_relay(self.log, row, job, result, opened)
+        carry_on = continuation(self.log, self.settings, job, self.clock.now()) if reason == "urgent" else None
         if carry_on is not None:
-            self.player.submit(carry_on, front=True)
+            self._player(job).submit(carry_on, front=True)
         elif reason != "stop":
             self._drop(job)       # a stopped announcement stays in processing/ for the next start
 
-
-def _file_key(path: Path) -> tuple[int, int, int] | None:
-    """(inode, size, modification time) of a file, None when it is missing: what tells it changed."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)

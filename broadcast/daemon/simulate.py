@@ -40,13 +40,18 @@ class Simulation:
     def __init__(self, *, log: AsRunLog, audio_out: Path, output_dir: Path, start: datetime,
                  settings: PlayoutSettings, check: Callable[[Path], str | None] = check_playable,
                  fallback: Path | None = None, copy_files: bool = False, heartbeats: bool = False,
-                 origin: str | None = None) -> None:
+                 origin: str | None = None, zones: Sequence[str] | None = None) -> None:
+        """`zones`: one file output per zone (output_dir/<zone>/ when there are several); None: no zones."""
         self.clock = VirtualClock(start)
-        self.output = FileOutput(output_dir, clock=self.clock, manual=True, copy_files=copy_files)
+        folder = {z: Path(output_dir) / z if len(zones) > 1 else Path(output_dir) for z in zones or ()}
+        self.outputs = {z: FileOutput(f, clock=self.clock, manual=True, copy_files=copy_files)
+                        for z, f in folder.items()}
+        self.output = next(iter(self.outputs.values())) if zones else FileOutput(
+            output_dir, clock=self.clock, manual=True, copy_files=copy_files)
         self.settings = settings
-        self.core = StationCore(log=log, output=self.output, clock=self.clock, audio_out=audio_out,
-                                settings=settings, check=check, fallback=fallback, watch=self._watch,
-                                origin=origin)
+        self.core = StationCore(log=log, output=self.output, outputs=self.outputs or None, clock=self.clock,
+                                audio_out=audio_out, settings=settings, check=check, fallback=fallback,
+                                watch=self._watch, origin=origin)
         self._queue: list[tuple[datetime, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._heartbeats = heartbeats
@@ -104,24 +109,25 @@ class SimulationResult:
 def simulate(*, audio_out: Path, start: date, days: int, output_dir: Path, settings: PlayoutSettings,
              builder: Builder | None = None, injections: Sequence[Injection] = (),
              check: Callable[[Path], str | None] = check_playable, fallback: Path | None = None,
-             copy_files: bool = False) -> SimulationResult:
+             copy_files: bool = False, zones: Sequence[str] | None = None) -> SimulationResult:
     """`broadcast simulate`: rehearse `days` days from `start` on a virtual clock, into `output_dir`.
 
     Builds the first day at its midnight and each next day at the build-ahead time, plays every
     slot to a file output (playout.txt with virtual times), injects the announcements, and
     writes a fresh as-run log `output_dir/asrun.sqlite` (the station's real log is untouched).
+    Every zone plays (`zones`; its playout.txt in output_dir/<zone>/ when there are several).
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     log_path = output_dir / "asrun.sqlite"
     for stale in (log_path, output_dir / "asrun.sqlite-wal", output_dir / "asrun.sqlite-shm",
-                  output_dir / "playout.txt"):
+                  output_dir / "playout.txt", *(output_dir / z / "playout.txt" for z in zones or ())):
         stale.unlink(missing_ok=True)
     tz = settings.tz
     first = datetime.combine(start, time(0, 0), tz)
     with AsRunLog(log_path, synchronous="NORMAL") as log:
         sim = Simulation(log=log, audio_out=audio_out, output_dir=output_dir, start=first, settings=settings,
-                         check=check, fallback=fallback, copy_files=copy_files, origin="rehearsal")
+                         check=check, fallback=fallback, copy_files=copy_files, origin="rehearsal", zones=zones)
 
         def build(day: date, reason: str) -> None:
             if builder is not None:
@@ -144,7 +150,8 @@ def simulate(*, audio_out: Path, start: date, days: int, output_dir: Path, setti
         sim.core.log.event("stop", sim.clock.now(), "Kết thúc chạy thử")
         rows = log.rows(start, start + timedelta(days=days - 1))
         events = log.events(start, start + timedelta(days=days))
-    return SimulationResult(log_path, output_dir / "playout.txt", rows, events)
+    several = zones is not None and len(zones) > 1
+    return SimulationResult(log_path, output_dir if several else output_dir / "playout.txt", rows, events)
 
 
 def parse_injection(spec: str, first_day: date, tz: Any) -> tuple[datetime, str, dict[str, str]]:

@@ -12,6 +12,7 @@ from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.daemon.simulate import Injection, SimulationResult, simulate
 from broadcast.daemon.wallclock import Daemon
 from broadcast.daemon.watch import InputsWatcher
+from broadcast.daemon.zones import station_zones, zone_outputs
 from broadcast.errors import InputError
 from broadcast.log.asrun import AsRunLog
 from broadcast.play import Clock, SystemClock
@@ -33,6 +34,11 @@ def settings_from_station(station: Any) -> PlayoutSettings:
 def player_pids(station: Any) -> PidFiles:
     """The PID files of running players, `var/player/` (a restart ends a player a dead run left)."""
     return PidFiles(station.path(station.paths.state) / "player")
+
+
+def positions_dir(station: Any) -> Path:
+    """`var/player/position/`: each running player's position, every second (a restart closes a row there)."""
+    return player_pids(station).folder / "position"
 
 
 def output_for_station(station: Any, *, clock: Clock | None = None, name: str | None = None,
@@ -63,9 +69,13 @@ def daemon_for_station(station: Any, *, builder: Builder | None = None) -> Daemo
         def builder(day: date) -> Any:
             return build_day(station, day)
 
-    core = StationCore(log=AsRunLog(log_path), output=output_for_station(station, clock=clock), clock=clock,
-                       audio_out=station.path(station.paths.audio_out), settings=settings,
-                       spool=Spool(spool_dir), fallback=settings.fallback_path(station.root))
+    zones = station_zones(station)
+    pids = player_pids(station)
+    positions = positions_dir(station)
+    core = StationCore(log=AsRunLog(log_path), clock=clock, audio_out=station.path(station.paths.audio_out),
+                       outputs=zone_outputs(station, zones, clock=clock, pids=pids, positions=positions),
+                       zone_titles={z.name: z.title for z in zones}, positions=positions,
+                       settings=settings, spool=Spool(spool_dir), fallback=settings.fallback_path(station.root))
     shared = getattr(station, "province_dir", None)     # the province's templates and schedules air here too
     inputs = InputsWatcher([station.path(station.paths.schedules), station.path(station.paths.scripts),
                             station.root / "broadcast.toml",
@@ -104,6 +114,7 @@ def simulate_station(station: Any, *, start: date, days: int, output_dir: Path,
         def builder(day: date) -> Any:
             return build_day(station, day)
 
+    zones = station_zones(station)
     return simulate(audio_out=station.path(station.paths.audio_out), start=start, days=days,
                     output_dir=output_dir, settings=settings, builder=builder, injections=injections,
-                    fallback=settings.fallback_path(station.root))
+                    fallback=settings.fallback_path(station.root), zones=[z.name for z in zones])

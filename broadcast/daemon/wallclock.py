@@ -1,7 +1,8 @@
 """`broadcast run` on the wall clock: `Daemon` drives the core with APScheduler 3.x (the only module importing it).
 
-One-off jobs per slot (and one `prepare_s` before it: the file check and the player made ready,
-so that at the slot only the start remains), build-ahead with readiness checks, heartbeat with clock-jump detection,
+One-off jobs per slot and zone (one `prepare_s` before it: the file check and the player made
+ready; one `arm_s` before it: a gated output's player started, its outputs open, waiting on the
+slot's gate, so that at the slot only the release remains), build-ahead with readiness checks, heartbeat with clock-jump detection,
 schedule-change polling, spool polling, SIGHUP reload and a clean SIGTERM.
 """
 
@@ -61,7 +62,8 @@ class Daemon:
             job_defaults={"misfire_grace_time": int(self.settings.grace_s) or 1, "coalesce": True,
                           "max_instances": 1})
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
-        self.core.start(f"Bắt đầu chạy (đầu ra {self.core.output.name})")
+        outputs = "; ".join(f"{zone}: {out.name}" if zone else out.name for zone, out in self.core.outputs.items())
+        self.core.start(f"Bắt đầu chạy (đầu ra {outputs})")
         swept = sweep_stale(self.core.audio_out)
         if swept:
             self.core.log.event("build", self.core.clock.now(), f"Đã dọn {len(swept)} thư mục dựng dở của lần dựng "
@@ -126,7 +128,7 @@ class Daemon:
             today = self.core.clock.now().date()
             days = list(days) if days is not None else [today - timedelta(days=1), today, today + timedelta(days=1)]
             future = self.core.catch_up(days)
-            wanted = {f"slot:{job.programme_id}": job for job in future}
+            wanted = {slot_id(job): job for job in future}
             for job_id in list(self._slot_jobs):
                 if job_id not in wanted:
                     self._remove(job_id)
@@ -139,13 +141,17 @@ class Daemon:
                     ready_at = max(now, job.scheduled_at - timedelta(seconds=self.settings.prepare_s))
                     self.scheduler.add_job(self.core.prepare, DateTrigger(run_date=ready_at, timezone=self.settings.tz),
                                            args=[job], id=_prepare_id(job_id), replace_existing=True)
+                if self.settings.arm_s > 0:         # a gated output's player waits on the slot's gate
+                    arm_at = max(now, job.scheduled_at - timedelta(seconds=self.settings.arm_s))
+                    self.scheduler.add_job(self.core.arm, DateTrigger(run_date=arm_at, timezone=self.settings.tz),
+                                           args=[job], id=_prepare_id(job_id, "arm:"), replace_existing=True)
             self.core.log.event("reload", self.core.clock.now(),
                                 f"Nạp lại lịch ({reason}): {len(wanted)} chương trình sắp phát")
             return len(wanted)
 
     def _remove(self, job_id: str) -> None:
         self._slot_jobs.pop(job_id, None)
-        for scheduled in (job_id, _prepare_id(job_id)):
+        for scheduled in (job_id, _prepare_id(job_id), _prepare_id(job_id, "arm:")):
             try:
                 self.scheduler.remove_job(scheduled)
             except Exception:  # noqa: BLE001 - a one-off job that already ran is gone
@@ -248,6 +254,11 @@ class Daemon:
             self._rebuild("lịch hoặc mẫu thay đổi")
 
 
-def _prepare_id(slot_job_id: str) -> str:
-    """'slot:2026-12-01-sang' -> 'prepare:2026-12-01-sang' (the job readying that slot)."""
-    return "prepare:" + slot_job_id.removeprefix("slot:")
+def slot_id(job: PlayJob) -> str:
+    """'slot:2026-12-01-sang', or 'slot:2026-12-01-sang@thon-dong' for a zone: the scheduler job of a slot."""
+    return f"slot:{job.programme_id}" + (f"@{job.zone}" if job.zone else "")
+
+
+def _prepare_id(slot_job_id: str, prefix: str = "prepare:") -> str:
+    """'slot:2026-12-01-sang' -> 'prepare:2026-12-01-sang' (the job readying that slot; 'arm:' arms it)."""
+    return prefix + slot_job_id.removeprefix("slot:")

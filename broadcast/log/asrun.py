@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS airings (
     values_json TEXT NULL,
     origin TEXT NOT NULL DEFAULT 'scheduled'
         CHECK (origin IN ('scheduled', 'urgent', 'manual', 'rehearsal')),
-    note TEXT NULL
+    note TEXT NULL,
+    zone TEXT NULL
 );
 CREATE INDEX IF NOT EXISTS airings_programme ON airings (programme_id, kind);
 CREATE INDEX IF NOT EXISTS airings_origin ON airings (origin);
@@ -61,6 +62,8 @@ MIGRATIONS = (
     ("origin", "ALTER TABLE airings ADD COLUMN origin TEXT NOT NULL DEFAULT 'scheduled' "
                "CHECK (origin IN ('scheduled', 'urgent', 'manual', 'rehearsal'))"),
     ("note", "ALTER TABLE airings ADD COLUMN note TEXT NULL"),
+    # The zone (group of loudspeakers) a row aired in; NULL on older rows: the whole commune.
+    ("zone", "ALTER TABLE airings ADD COLUMN zone TEXT NULL"),
 )
 # Who put a row on air: the daemon by the schedule, the daemon for an announcement (đột xuất),
 # an officer by hand (play / announce without the daemon), or a rehearsal (simulate, its own log).
@@ -70,7 +73,8 @@ BROADCAST_ORIGINS = frozenset({"scheduled", "urgent"})
 ORIGIN_LABELS = {"scheduled": "theo lịch", "urgent": "đột xuất", "manual": "thủ công", "rehearsal": "diễn tập"}
 
 STATUSES = ("playing", "played", "late", "missed", "failed", "interrupted", "skipped")
-EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed", "relay")
+EVENT_KINDS = ("heartbeat", "clock-jump", "start", "stop", "reload", "build", "urgent", "missed", "relay",
+               "output")
 # A slot whose latest row has one of these is settled: it is never put on air again.
 FINAL_STATUSES = frozenset({"played", "late", "missed", "failed", "skipped"})
 AIRED_STATUSES = frozenset({"played", "late"})
@@ -149,14 +153,15 @@ class AsRunLog:
                           duration_s: float | None = None, output: str | None = None,
                           file: str | None = None, source: str | None = None,
                           ended_at: datetime | None = None, error: str | None = None,
-                          origin: str = "scheduled", offset_s: float = 0.0, note: str | None = None) -> int:
+                          origin: str = "scheduled", offset_s: float = 0.0, note: str | None = None,
+                          zone: str | None = None) -> int:
         """Insert a programme row (and, given its manifest `entry`, one row per item); its id.
 
         Items start in the same status as the programme, timed from the programme start plus
         their manifest offset; `finish()` settles them. A missed or failed programme is
         written with `entry=None`: nothing of it aired, so it has no item rows. A play resumed
         `offset_s` into the file logs only the items from there on. Items carry the
-        programme's `origin`; `note` says why the row exists (a resumed or restarted play).
+        programme's `origin` and `zone`; `note` says why the row exists (a resumed or restarted play).
         """
         _check_status(status)
         if origin not in ORIGINS:
@@ -167,11 +172,11 @@ class AsRunLog:
                 slot=slot, session=session, scheduled_at=iso(scheduled_at), started_at=iso(started_at),
                 ended_at=iso(ended_at), title=title, tags=json.dumps(list(tags), ensure_ascii=False),
                 priority=priority, source=source, duration_s=duration_s, status=status, error=error,
-                output=output, file=file, origin=origin, note=note)
+                output=output, file=file, origin=origin, note=note, zone=zone)
             if entry is not None:
                 self._insert_items(row_id, entry, programme_id=programme_id, day=day, slot=slot,
                                    session=session, scheduled_at=scheduled_at, started_at=started_at,
-                                   status=status, output=output, origin=origin, offset_s=offset_s)
+                                   status=status, output=output, origin=origin, offset_s=offset_s, zone=zone)
         return row_id
 
     def item_rows(self, parent_id: int) -> list[dict[str, Any]]:
@@ -259,7 +264,7 @@ class AsRunLog:
             started_at=iso(start) if start else None, ended_at=iso(end) if end else None,
             item_id=part["item_id"], item_kind=part.get("item_kind"), title=part.get("title") or "",
             tags="[]", source=part.get("source"), duration_s=aired, status=part["status"],
-            error=part.get("error"), output=parent["output"], origin=parent["origin"])
+            error=part.get("error"), output=parent["output"], origin=parent["origin"], zone=parent["zone"])
 
     def event(self, kind: str, at: datetime, message: str = "") -> None:
         if kind not in EVENT_KINDS:
@@ -270,19 +275,22 @@ class AsRunLog:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def status_of(self, programme_id: str) -> str | None:
-        """Status of the latest programme row for this id; None if it never came up."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT status FROM airings WHERE programme_id = ? AND kind = 'programme' "
-                "ORDER BY id DESC LIMIT 1", (programme_id,)).fetchone()
+    def status_of(self, programme_id: str, zone: str | None = None) -> str | None:
+        """Status of the latest programme row for this id (in `zone`, or a row of no zone); None if it never came up."""
+        row = self.latest_programme(programme_id, zone)
         return row["status"] if row else None
 
-    def latest_programme(self, programme_id: str) -> dict[str, Any] | None:
-        """The latest programme row for this id (what a resume continues from)."""
+    def latest_programme(self, programme_id: str, zone: str | None = None) -> dict[str, Any] | None:
+        """The latest programme row for this id (what a resume continues from).
+
+        With `zone`, the latest row of that zone or of no zone (an older row: the whole commune).
+        """
+        query, args = "SELECT * FROM airings WHERE programme_id = ? AND kind = 'programme'", [programme_id]
+        if zone is not None:
+            query += " AND (zone = ? OR zone IS NULL)"
+            args.append(zone)
         with self._lock:
-            row = self._db.execute("SELECT * FROM airings WHERE programme_id = ? AND kind = 'programme' "
-                                   "ORDER BY id DESC LIMIT 1", (programme_id,)).fetchone()
+            row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", args).fetchone()
         return _decode(row) if row else None
 
     def open_programmes(self) -> list[dict[str, Any]]:
@@ -340,7 +348,8 @@ class AsRunLog:
 
     def _insert_items(self, parent_id: int, entry: Mapping[str, Any], *, programme_id: str, day: date,
                       slot: str, session: str, scheduled_at: datetime, started_at: datetime | None,
-                      status: str, output: str | None, origin: str, offset_s: float) -> None:
+                      status: str, output: str | None, origin: str, offset_s: float,
+                      zone: str | None = None) -> None:
         for item in entry.get("items") or []:
             offset = float(item.get("offset_s") or 0.0)
             if offset_s > 0 and offset + float(item.get("duration_s") or 0.0) <= offset_s:
@@ -355,7 +364,7 @@ class AsRunLog:
                 tags=json.dumps(list(item.get("tags") or []), ensure_ascii=False),
                 priority=item.get("priority"), episode=item.get("episode"), source=item.get("source"),
                 repeat=item.get("repeat"), duration_s=item.get("duration_s"), status=status,
-                output=output, origin=origin,
+                output=output, origin=origin, zone=zone,
                 values_json=json.dumps(values, ensure_ascii=False) if values is not None else None)
 
 

@@ -8,17 +8,30 @@ from typing import Any
 from broadcast.log.asrun import ORIGIN_LABELS, STATUS_LABELS, parse_moment
 
 
-def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
+def format_log(rows: Iterable[Mapping[str, Any]], zone_titles: Mapping[str, str] | None = None) -> str:
     """A readable table for `broadcast log`: one line per programme, its items indented.
 
         Ngày        Giờ       Buổi   Nguồn      Trạng thái  Thời lượng  Nội dung
         2026-12-01  05:30:00  sang   theo lịch  đã phát          13:32  Chương trình phát thanh buổi sáng
                     05:31:35                    đã phát           1:01    · Thông báo tiêm chủng
+
+    When the rows come from more than one zone, a 'Vùng' column (the zone's title from
+    `zone_titles`, else its name; an old row of no zone: 'Toàn xã') follows the time.
     """
-    header = (f"{'Ngày':<10}  {'Giờ':<8}  {'Buổi':<8}  {'Nguồn':<9}  {'Trạng thái':<10}  {'Thời lượng':>10}  "
-              "Nội dung")
-    lines = [header, "-" * len(header)]
     rows = list(rows)
+    zones = {r.get("zone") for r in rows}
+    titles = dict(zone_titles or {})
+    zone_width = max([len(titles.get(z, z) or "Toàn xã") for z in zones] + [4]) if len(zones) > 1 else 0
+
+    def zone_cell(row: Mapping[str, Any], shown: bool = True) -> str:
+        if not zone_width:
+            return ""
+        text = (titles.get(row.get("zone"), row.get("zone")) or "Toàn xã") if shown else ""
+        return f"{text:<{zone_width}}  "
+
+    header = (f"{'Ngày':<10}  {'Giờ':<8}  " + (f"{'Vùng':<{zone_width}}  " if zone_width else "") +
+              f"{'Buổi':<8}  {'Nguồn':<9}  {'Trạng thái':<10}  {'Thời lượng':>10}  Nội dung")
+    lines = [header, "-" * len(header)]
     if not rows:
         return "\n".join(lines + ["(chưa có gì trong nhật ký cho khoảng ngày này)"])
     for row in rows:
@@ -33,11 +46,11 @@ def format_log(rows: Iterable[Mapping[str, Any]]) -> str:
             if row.get("error"):
                 title += f"  [{row['error']}]"
             origin = ORIGIN_LABELS.get(row.get("origin") or "scheduled", row.get("origin"))
-            lines.append(f"{row['date']:<10}  {clock:<8}  {row.get('session') or '':<8}  {origin:<9}  {status:<10}  "
-                         f"{length:>10}  {title}")
+            lines.append(f"{row['date']:<10}  {clock:<8}  {zone_cell(row)}{row.get('session') or '':<8}  "
+                         f"{origin:<9}  {status:<10}  {length:>10}  {title}")
         else:
-            lines.append(f"{'':<10}  {clock:<8}  {'':<8}  {'':<9}  {status:<10}  {length:>10}    · "
-                         f"{row.get('title') or ''}")
+            lines.append(f"{'':<10}  {clock:<8}  {zone_cell(row, False)}{'':<8}  {'':<9}  {status:<10}  {length:>10}"
+                         f"    · {row.get('title') or ''}")
     return "\n".join(lines)
 
 

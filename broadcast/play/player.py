@@ -1,143 +1,34 @@
 """The single player queue: one thing on air at a time, khẩn cấp first, and `play_file` for manual plays.
 
-A `PlayJob` is one file to put on air with everything the as-run log needs. The `Player`
-owns the queue and the one current `Playback`; the daemon core decides *whether* a job may
-start (`admit`) and what its end means (`finished`). The player never blocks: an output's
-end callback moves it to the next job, so the same player runs on the wall clock (the
-daemon) and on a virtual one (the simulation).
+A `PlayJob` (`broadcast.play.jobs`) is one file to put on air with everything the as-run log
+needs. The `Player` owns the queue and the one current `Playback`; the daemon core decides
+*whether* a job may start (`admit`) and what its end means (`finished`). The player never
+blocks: an output's end callback moves it to the next job, so the same player runs on the wall
+clock (the daemon) and on a virtual one (the simulation).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from broadcast.log.asrun import AsRunLog
-from broadcast.model import ItemKind, Priority
 from broadcast.play import Clock, SystemClock
+from broadcast.play.jobs import (  # noqa: F401 - re-exported: the daemon and the CLI import them from here
+    SESSIONS,
+    URGENT_SESSION,
+    PlayJob,
+    job_from_announcement,
+    jobs_from_manifest,
+    log_not_aired,
+    log_start,
+    session_of,
+)
 from broadcast.play.outputs import Output, Playback, PlayResult
-
-URGENT_SESSION = "dot-xuat"
-SESSIONS = ("sang", "trua", "chieu")
-
-
-@dataclass(frozen=True, eq=False)
-class PlayJob:
-    """One file to put on air, described the way the as-run log records it (compared by identity)."""
-
-    programme_id: str                    # '2026-12-01-sang', '2026-12-01-dot-xuat-143005-ab12'
-    day: date                            # local date of the slot
-    slot: str
-    session: str                         # sang | trua | chieu | dot-xuat
-    scheduled_at: datetime               # when it should start (aware)
-    title: str
-    path: Path
-    duration_s: float | None = None
-    entry: Mapping[str, Any] | None = None   # manifest programme entry (its items are logged)
-    priority: str | None = None
-    tags: tuple[str, ...] = ()
-    source: str | None = None
-    urgent: bool = False                 # khẩn cấp: interrupts whatever is on air
-    fallback: bool = False               # the station's fallback file standing in for a broken one
-    origin: str = "scheduled"            # as-run origin: scheduled | urgent | manual | rehearsal
-    offset_s: float = 0.0                # a resumed play starts this far into the file
-    note: str | None = None              # why this row exists ('phát tiếp từ mục ...'), shown in the log
-    cut_at: datetime | None = None       # a resumed play: when it was cut (the grace counts from here)
-    live: Mapping[str, Any] | None = None  # the manifest's live relay, aired after the file (play/relay.py)
-
-    @property
-    def remaining_s(self) -> float | None:
-        """Seconds this play lasts: the file's length less the resume offset."""
-        return None if self.duration_s is None else max(0.0, self.duration_s - self.offset_s)
-
-
-def session_of(slot: str, start: datetime) -> str:
-    """The session a slot belongs to: its name when it is one ('sang'), else by the hour.
-
-    >>> session_of("sang", datetime(2026, 12, 1, 5, 30))
-    'sang'
-    >>> session_of("bao-chi", datetime(2026, 12, 1, 11, 0))
-    'trua'
-    """
-    if slot in SESSIONS:
-        return slot
-    clock = start.time()
-    if clock < time(10, 30):
-        return "sang"
-    if clock < time(13, 30):
-        return "trua"
-    return "chieu"
-
-
-def jobs_from_manifest(manifest: Mapping[str, Any], day_dir: Path) -> list[PlayJob]:
-    """The day's programmes, in air order, as jobs (times are the manifest's aware ISO times)."""
-    jobs = []
-    day = date.fromisoformat(manifest["date"])
-    for entry in manifest.get("programmes") or []:
-        start = datetime.fromisoformat(entry["start"])
-        if start.tzinfo is None:
-            raise ValueError(f"manifest {day}: start '{entry['start']}' has no timezone")
-        tags = sorted({t for item in entry.get("items") or [] for t in item.get("tags") or []})
-        jobs.append(PlayJob(
-            programme_id=entry["id"], day=day, slot=entry["slot"],
-            session=entry.get("session") or session_of(entry["slot"], start), scheduled_at=start,
-            title=entry.get("title") or entry["id"], path=Path(day_dir) / entry["file"],
-            duration_s=entry.get("duration_s"), entry=entry, tags=tuple(tags), live=entry.get("live")))
-    return sorted(jobs, key=lambda j: j.scheduled_at)
-
-
-def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any, now: datetime | None = None) -> PlayJob:
-    """An announcement (spool meta: title, priority, template, values, tags, repeat, duration_s) as a job.
-
-    `id` and `submitted_at` come from the meta, or from `now` when it has none (a direct play).
-    """
-    if "id" not in meta or "submitted_at" not in meta:
-        from broadcast.play.spool import announcement_id
-
-        now = (now or datetime.now(tz)).astimezone(tz)
-        meta = {"id": announcement_id(now), "submitted_at": now.isoformat(timespec="seconds"), **meta}
-    submitted = datetime.fromisoformat(meta["submitted_at"]).astimezone(tz)
-    priority = meta.get("priority") or Priority.KHAN_CAP.value
-    urgent = priority == Priority.KHAN_CAP.value
-    item = {"id": meta.get("item_id") or meta.get("template") or "thong-bao",
-            "kind": ItemKind.URGENT.value if urgent else ItemKind.NOTICE.value,
-            "template": meta.get("template"), "title": meta.get("title") or "Thông báo",
-            "tags": list(meta.get("tags") or []), "priority": priority, "repeat": meta.get("repeat"),
-            "episode": None, "source": meta.get("source") or "tu-san-xuat", "values": meta.get("values"),
-            "offset_s": 0.0, "duration_s": meta.get("duration_s")}
-    return PlayJob(
-        programme_id=meta["id"], day=submitted.date(), slot=URGENT_SESSION, session=URGENT_SESSION,
-        scheduled_at=submitted, title=meta.get("title") or "Thông báo", path=Path(audio),
-        duration_s=meta.get("duration_s"), entry={"items": [item]}, priority=priority,
-        tags=tuple(meta.get("tags") or ()), source=item["source"], urgent=urgent, origin="urgent")
-
-
-def log_start(log: AsRunLog, job: PlayJob, started_at: datetime, output: str, *,
-              programme_id: str | None = None, origin: str | None = None) -> int:
-    """Write the 'playing' rows (programme and items) for a job about to go on air."""
-    return log.programme_started(
-        programme_id=programme_id or job.programme_id, day=job.day, slot=job.slot, session=job.session,
-        scheduled_at=job.scheduled_at, title=job.title, started_at=started_at, status="playing",
-        entry=None if job.fallback else job.entry, tags=job.tags, priority=job.priority,
-        duration_s=job.remaining_s, output=output, file=str(job.path),
-        source="du-phong" if job.fallback else job.source, origin=origin or job.origin,
-        offset_s=job.offset_s, note=job.note)
-
-
-def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error: str | None,
-                  output: str | None = None, origin: str | None = None) -> int:
-    """A programme row for a job that never went on air ('missed', 'failed'), without items."""
-    return log.programme_started(
-        programme_id=job.programme_id, day=job.day, slot=job.slot, session=job.session,
-        scheduled_at=job.scheduled_at, title=job.title, started_at=None, status=status, ended_at=at,
-        error=error, tags=job.tags, priority=job.priority, duration_s=job.remaining_s, output=output,
-        file=str(job.path), source=job.source, origin=origin or job.origin, note=job.note)
-
 
 # --- the queue ---------------------------------------------------------------------------------
 
@@ -180,6 +71,7 @@ class Player:
         self._normal: deque[PlayJob] = deque()
         self._on_air: _OnAir | None = None
         self._ready: dict[str, tuple[tuple[Any, ...], Any]] = {}
+        self._admitted: set[int] = set()        # jobs the core admitted before opening their gate
 
     @property
     def current(self) -> PlayJob | None:
@@ -201,21 +93,49 @@ class Player:
             jobs = self.pending() + ([self._on_air.job] if self._on_air else [])
             return any(j.programme_id == programme_id for j in jobs)
 
-    def prepare(self, job: PlayJob) -> bool:
-        """Make the job's player ready now (before its time); False when the output has nothing to prepare."""
+    @property
+    def idle(self) -> bool:
+        """Nothing on air and nothing waiting: a job submitted now starts at once."""
+        with self._lock:
+            return self._on_air is None and not self._urgent and not self._normal
+
+    def prepare(self, job: PlayJob, gate: Any = None) -> bool:
+        """Make the job's player ready now (before its time); False when the output has nothing to prepare.
+
+        A gated output (`GatedOutput`) starts its player now, waiting on `gate`.
+        """
         prepare = getattr(self.output, "prepare", None)
         if prepare is None or self._relayed(job):
             return False        # the file output; a relay prepares nothing (its parts start one after another)
-        ready = prepare(job.path, title=job.title, duration_s=job.duration_s, offset_s=job.offset_s)
+        extra = {"gate": gate, "programme_id": job.programme_id} if getattr(self.output, "gated", False) else {}
+        ready = prepare(job.path, title=job.title, duration_s=job.duration_s, offset_s=job.offset_s, **extra)
         with self._lock:
+            self.discard(job)
             self._ready[job.programme_id] = (_start_key(job), ready)
             while len(self._ready) > 64:         # slots removed by a reload never come to start theirs
-                self._ready.pop(next(iter(self._ready)))
+                _cancel(self._ready.pop(next(iter(self._ready)))[1])
         return True
 
-    def submit(self, job: PlayJob, *, front: bool = False) -> None:
-        """Queue a job (after what is on air); `front` puts it before other waiting non-urgent jobs."""
+    def is_ready(self, job: PlayJob) -> bool:
+        """Is a player prepared for exactly this job, and still waiting?"""
         with self._lock:
+            key, ready = self._ready.get(job.programme_id, (None, None))
+            return ready is not None and key == _start_key(job) and getattr(ready, "usable", True)
+
+    def discard(self, job: PlayJob) -> None:
+        """Drop the player prepared for this job (a gated one is ended, nothing aired)."""
+        with self._lock:
+            _key, ready = self._ready.pop(job.programme_id, (None, None))
+        _cancel(ready)
+
+    def submit(self, job: PlayJob, *, front: bool = False, admitted: bool = False) -> None:
+        """Queue a job (after what is on air); `front` puts it before other waiting non-urgent jobs.
+
+        `admitted`: the core has already admitted it (its gate is open): it is not asked again.
+        """
+        with self._lock:
+            if admitted:
+                self._admitted.add(id(job))
             if job.urgent:
                 self._urgent.append(job)
             elif front:
@@ -241,6 +161,8 @@ class Player:
         with self._lock:
             self._urgent.clear()
             self._normal.clear()
+            for _key, ready in self._ready.values():
+                _cancel(ready)
             self._ready.clear()
             if self._on_air is None:
                 return None
@@ -268,12 +190,16 @@ class Player:
     def _start_next(self) -> None:
         while self._on_air is None and (self._urgent or self._normal):
             job = self._urgent.popleft() if self._urgent else self._normal.popleft()
-            if not self._admit(job):
+            released = id(job) in self._admitted       # its gate is open: its player may even have finished
+            if released:
+                self._admitted.discard(id(job))
+            elif not self._admit(job):
+                self.discard(job)
                 continue
             on_air = _OnAir(job, None)  # type: ignore[arg-type]
             token = on_air.token
             try:
-                playback = self._start(job, lambda result, t=token: self._ended(t, result))
+                playback = self._start(job, lambda result, t=token: self._ended(t, result), released)
             except Exception as exc:    # a broken output must not stop the queue
                 from broadcast.play.outputs import redact
                 clock = getattr(self.output, "clock", SystemClock())
@@ -290,18 +216,27 @@ class Player:
     def _relayed(self, job: PlayJob) -> bool:
         return bool(job.live) and not job.fallback and not getattr(self.output, "manual", False)
 
-    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None]) -> Playback:
+    def _start(self, job: PlayJob, on_end: Callable[[PlayResult], None], released: bool = False) -> Playback:
         key, ready = self._ready.pop(job.programme_id, (None, None))
-        if ready is not None and key == _start_key(job):
-            return ready.start(on_end)          # made ready before the slot: only the spawn is left
+        if ready is not None and key == _start_key(job) and (released or getattr(ready, "usable", True)):
+            return ready.start(on_end)          # made ready before the slot: only the spawn (or the gate) is left
+        _cancel(ready)
         if self._relayed(job):
             from broadcast.play.relay import RelayedPlayback
 
             return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
                                    duration_s=job.duration_s, offset_s=job.offset_s,
                                    connect_timeout_s=self.relay_timeout_s)
+        extra = {"programme_id": job.programme_id} if getattr(self.output, "gated", False) else {}
         return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
-                                 offset_s=job.offset_s)
+                                 offset_s=job.offset_s, **extra)
+
+
+def _cancel(ready: Any) -> None:
+    """End a prepared player that will not be started (a gated one waits with its outputs open)."""
+    cancel = getattr(ready, "cancel", None)
+    if cancel is not None:
+        cancel()
 
 
 def _start_key(job: PlayJob) -> tuple[Any, ...]:

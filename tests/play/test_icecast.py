@@ -53,3 +53,26 @@ def test_a_wrong_password_fails_without_showing_it(icecast, tone):
     result = IcecastOutput(f"icecast://127.0.0.1:{icecast}/dai-xa.mp3", password=wrong).start(tone).wait(30)
     assert result.status == "failed" and "401" in result.error
     assert wrong not in result.error
+
+
+def test_two_zones_on_two_mounts_are_on_air_before_their_gate_and_play_after_it(icecast, icecast_password, tone, poll):
+    from broadcast.play.gated import Gate, GatedOutput
+
+    gate = Gate()
+    mounts = ("thon-dong", "thon-tay")
+    plays = [GatedOutput([f"icecast:/{m}"], zone=m, icecast_url=f"icecast://127.0.0.1:{icecast}/dai-xa.mp3",
+                         icecast_password=icecast_password).prepare(tone, gate=gate) for m in mounts]
+
+    def mounted(mount):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{icecast}/{mount}", timeout=5) as response:
+                return response.headers.get("Content-Type") == "audio/mpeg"
+        except (urllib.error.HTTPError, OSError):
+            return None
+
+    for mount in mounts:        # the players hold their mounts (silence) while they wait at the gate
+        assert poll(lambda mount=mount: mounted(mount), 30), f"/{mount} never mounted before the gate"
+    assert not any(p.done for p in plays)
+    gate.open()
+    results = [p.start().wait(60) for p in plays]
+    assert [r.status for r in results] == ["played", "played"] and all(r.failures == () for r in results)

@@ -1,0 +1,309 @@
+"""The gated player process: decode, open every output, pre-fill, wait on the gate, then feed them all at once.
+
+Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` before a slot. It:
+
+1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe and reads the first
+   `prefill_s` of it into memory;
+2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), or a
+   process reading PCM on its stdin (pacat, aplay, or ffmpeg to a sound card or an Icecast
+   mount). A sink marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed
+   silence, in real time, until the gate opens;
+3. says `ready` on stdout and waits on the gate fd: one byte `G` releases it, end of file
+   without one cancels it (the parent discarded this play, or died);
+4. hands the pre-filled audio to every sink at once, says `started <unix time>` (the time
+   the first buffer was handed over: what the as-run log records), and feeds the rest;
+5. every second writes its position (seconds of the programme handed over) to the position
+   file, atomically, so a restart after a crash closes the row where the audio really was;
+6. says `sink-failed <n> <why>` when one sink fails (the others play on) and finally
+   `done played|failed|interrupted [why]`. SIGTERM stops it ('interrupted').
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
+STALL_S = 5.0             # a sink that takes no audio for this long has failed
+_stopping = threading.Event()
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line.replace("\n", " ") + "\n")
+    sys.stdout.flush()
+
+
+def wav_header(rate: int, channels: int, data_bytes: int) -> bytes:
+    """A 44-byte PCM WAV header (16-bit)."""
+    block = channels * 2
+    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 16) +
+            b"data" + struct.pack("<I", data_bytes))
+
+
+class Sink:
+    """One output of this play; `write()` never raises: a failure marks the sink failed."""
+
+    def __init__(self, index: int, spec: dict[str, Any], rate: int, channels: int) -> None:
+        self.index, self.spec, self.rate, self.channels = index, spec, rate, channels
+        self.kind = spec["kind"]
+        self.label = spec.get("label") or self.kind
+        self.failed: str | None = None
+        self.written = 0                      # bytes of programme audio handed to the output
+        self.keepalive = bool(spec.get("keepalive"))
+        self._file = None
+        self._proc: subprocess.Popen | None = None
+        self._err = None
+        self._queue: queue.Queue = queue.Queue(maxsize=max(4, int(2.0 / CHUNK_S)))
+        self._thread: threading.Thread | None = None
+
+    def open(self) -> None:
+        try:
+            if self.kind == "file":
+                path = Path(self.spec["path"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(path, "wb")        # noqa: SIM115 - closed in close()
+                self._file.write(wav_header(self.rate, self.channels, 0))
+                self._file.flush()
+            elif self.kind == "pipe":
+                from broadcast.play.child import popen
+
+                self._err = tempfile.TemporaryFile()
+                self._proc = popen(self.spec["cmd"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=self._err)
+                self._thread = threading.Thread(target=self._feed, daemon=True, name=f"sink-{self.index}")
+                self._thread.start()
+        except OSError as exc:
+            self.fail(f"không mở được: {exc}")
+
+    def fail(self, why: str) -> None:
+        if self.failed is None:
+            self.failed = why
+            say(f"sink-failed {self.index} {why}")
+
+    def write(self, data: bytes, *, programme: bool = True) -> None:
+        if self.failed is not None:
+            return
+        if self.kind == "file":
+            try:
+                self._file.write(data)
+                self._file.flush()
+            except OSError as exc:
+                self.fail(f"không ghi được: {exc}")
+                return
+        elif self.kind == "pipe":
+            try:
+                self._queue.put((data, programme), timeout=STALL_S)
+            except queue.Full:
+                self.fail(f"đầu ra không nhận tiếng trong {STALL_S:.0f} giây")
+            return
+        if programme:
+            self.written += len(data)
+
+    def _feed(self) -> None:
+        while True:
+            data, programme = self._queue.get()
+            if data is None:
+                break
+            if self._proc.poll() is not None:
+                self.fail(self._why())
+                break
+            try:
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self.fail(self._why())
+                break
+            if programme:
+                self.written += len(data)
+        while not self._queue.empty():          # unblock a writer after a failure
+            self._queue.get_nowait()
+
+    def _why(self) -> str:
+        code = None
+        try:
+            code = self._proc.wait(2)
+        except subprocess.TimeoutExpired:
+            pass
+        self._err.seek(0)
+        tail = self._err.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        return f"{Path(self.spec['cmd'][0]).name} thoát với mã {code}" + (f": {tail[-1]}" if tail else "")
+
+    def close(self, *, abort: bool = False) -> None:
+        if self.kind == "file" and self._file is not None:
+            try:
+                self._file.seek(0)
+                self._file.write(wav_header(self.rate, self.channels, self.written))
+                self._file.close()
+            except OSError as exc:
+                self.fail(f"không ghi được: {exc}")
+        elif self.kind == "pipe" and self._proc is not None:
+            if abort:
+                self._proc.terminate()
+            if self._thread is not None and self.failed is None and not abort:
+                self._queue.put((None, False))
+                self._thread.join()
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                code = self._proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                code = self._proc.wait()
+            if code != 0 and not abort:
+                self.fail(self._why())
+
+
+class Position:
+    """The position file: {programme_id, zone, started_at, aired_s, position_s, at}, rewritten at most every second.
+
+    `started_at` and `at` are Unix times; `aired_s` is the audio handed to the outputs since the
+    start, `position_s` the same counted from the file's beginning (a resumed play adds its offset).
+    """
+
+    def __init__(self, path: str | None, meta: dict[str, Any]) -> None:
+        self.path = Path(path) if path else None
+        self.meta = meta
+        self._last = 0.0
+
+    def write(self, aired_s: float, offset_s: float, started: float, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.path is None or (not force and now - self._last < 1.0):
+            return
+        self._last = now
+        record = {**self.meta, "started_at": started, "aired_s": round(aired_s, 3),
+                  "position_s": round(offset_s + aired_s, 3), "at": time.time()}
+        part = self.path.with_name(f".{self.path.name}.part")
+        try:
+            part.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(part, self.path)
+        except OSError:
+            pass        # a position is a help for the restart, never a reason to stop the audio
+
+
+def run(config: dict[str, Any]) -> int:
+    rate, channels = int(config.get("rate", 48000)), int(config.get("channels", 2))
+    per_s = rate * channels * 2
+    chunk = int(per_s * CHUNK_S) // (channels * 2) * (channels * 2)
+    from broadcast.play.child import popen
+
+    decode = [config["ffmpeg"], "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
+    if config.get("offset_s"):
+        decode += ["-ss", f"{float(config['offset_s']):.3f}"]
+    if config.get("limit_s") is not None:
+        decode += ["-t", f"{float(config['limit_s']):.3f}"]
+    decode += ["-i", config["source"], "-vn", "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+    derr = tempfile.TemporaryFile()
+    decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
+    prefill = _read(decoder.stdout, int(per_s * float(config.get("prefill_s", 0.5))))
+    sinks = [Sink(n, spec, rate, channels) for n, spec in enumerate(config["sinks"])]
+    for sink in sinks:
+        sink.open()
+    position = Position(config.get("position"), {"programme_id": config.get("programme_id"),
+                                                 "zone": config.get("zone")})
+    say("ready")
+    gate = int(config["gate_fd"])
+    silence = b"\0" * chunk
+    keep = [s for s in sinks if s.keepalive]
+    ticks, t0 = 0, time.monotonic()
+    while True:                                   # wait on the gate, feeding silence to keepalive sinks
+        wait = CHUNK_S if keep else 1.0
+        if keep:
+            wait = max(0.0, t0 + ticks * CHUNK_S - time.monotonic())
+        readable, _, _ = select.select([gate], [], [], wait)
+        if readable:
+            token = os.read(gate, 1)
+            if token != b"G":
+                for sink in sinks:
+                    sink.close(abort=True)
+                decoder.kill()
+                say("done cancelled")
+                return 0
+            break
+        if _stopping.is_set():
+            break
+        for sink in keep:
+            sink.write(silence, programme=False)
+        ticks += 1
+    if _stopping.is_set():
+        return _finish(sinks, decoder, derr, "interrupted")
+    started = time.time()
+    for sink in sinks:                           # the pre-filled audio, handed to every output at once
+        sink.write(prefill)
+    say(f"started {started:.6f}")
+    offset = float(config.get("offset_s") or 0.0)
+    handed = len(prefill)
+    position.write(0.0, offset, started, force=True)
+    pace = bool(config.get("pace")) and not any(s.kind == "pipe" for s in sinks)
+    begin = time.monotonic()
+    while not _stopping.is_set():
+        if pace:
+            ahead = handed / per_s - (time.monotonic() - begin)
+            if ahead > 0.1:
+                _stopping.wait(ahead - 0.1)
+                continue
+        data = _read(decoder.stdout, chunk)
+        if not data:
+            break
+        for sink in sinks:
+            sink.write(data)
+        handed += len(data)
+        if all(s.failed for s in sinks):
+            break
+        live = [s.written for s in sinks if not s.failed] or [handed]
+        position.write(min(live) / per_s, offset, started)
+    position.write(handed / per_s, offset, started, force=True)
+    return _finish(sinks, decoder, derr, "interrupted" if _stopping.is_set() else "played")
+
+
+def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str) -> int:
+    aborted = status == "interrupted"
+    if aborted and decoder.poll() is None:
+        decoder.terminate()
+    for sink in sinks:
+        sink.close(abort=aborted)
+    code = decoder.wait()
+    if status == "played" and code != 0:
+        derr.seek(0)
+        tail = derr.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        say(f"done failed ffmpeg thoát với mã {code}" + (f": {tail[-1]}" if tail else ""))
+        return 0
+    if status == "played" and sinks and all(s.failed for s in sinks):
+        say("done failed " + "; ".join(f"{s.label}: {s.failed}" for s in sinks))
+        return 0
+    say(f"done {status}")
+    return 0
+
+
+def _read(stream: Any, size: int) -> bytes:
+    """Up to `size` bytes (fewer only at the end of the stream)."""
+    parts, got = [], 0
+    while got < size:
+        data = stream.read(size - got)
+        if not data:
+            break
+        parts.append(data)
+        got += len(data)
+    return b"".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
+    return run(json.loads(argv[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
