@@ -15,18 +15,22 @@ from broadcast.errors import DeliveryError
               help="Địa chỉ chương trình của xã trên máy chủ tỉnh (mặc định [province] source).")
 @click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD hoặc DD/MM/YYYY); mặc định hôm nay.")
 @click.option("--days", default=1, show_default=True, type=click.IntRange(1, 62), help="Số ngày liên tiếp.")
+@click.option("--allow-older", is_flag=True,
+              help="Nhận cả bản dựng trước bản đang có (cố ý quay về bản cũ của tỉnh).")
 @pass_app
-def command(app, source, day, days) -> None:
+def command(app, source, day, days, allow_older) -> None:
     """Tải chương trình tỉnh đã dựng cho xã về audio_out/<ngày>/.
 
     Chữ ký của tỉnh ([province] public_key) và mã băm từng tệp đều được kiểm tra; tải dở thì
     lần sau tải tiếp. Ngày nào sai chữ ký, sai mã băm hay tải chưa xong thì không thay chương
-    trình đang có.
+    trình đang có. Bản tỉnh dựng trước bản đang có (bản cũ còn trên máy chủ) cũng không được nhận
+    (mã thoát 2), trừ khi thêm --allow-older.
 
     \b
     Ví dụ:
       broadcast fetch --from http://10.0.0.5:8790/xa-hoa-an
       broadcast fetch --date 2026-12-07 --days 2
+      broadcast fetch --date 2026-12-07 --allow-older
     """
     from broadcast.province.fetch import fetch_day
 
@@ -36,10 +40,10 @@ def command(app, source, day, days) -> None:
     for offset in range(days):
         current = first + timedelta(days=offset)
         try:
-            result = fetch_day(station, current, source=source)
+            result = fetch_day(station, current, source=source, allow_older=allow_older)
         except DeliveryError as exc:               # the other days still come; the exit code says it
             click.echo(f"{current:%d/%m/%Y}: Lỗi: {exc}", err=True)
-            failed = exc
+            failed = exc if failed is None or exc.exit_code > failed.exit_code else failed
             continue
         state = "không đổi" if result.unchanged else (
             f"tải {result.downloaded} tệp ({result.bytes // 1024} KiB), giữ lại {result.linked}")

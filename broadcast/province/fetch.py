@@ -7,6 +7,12 @@ linked from the current day when its hash is unchanged) and checked against the 
 the manifest gives; only then is the folder swapped in for `audio_out/<day>/` (the same swap as a
 build). A bad signature, a wrong hash or a cut download raises `DeliveryError` and leaves the day
 in place as it was.
+
+No rollback: the signed manifest's `generated_at` orders two builds of one day. A day built before
+the one already here (an old build still on a server, or replayed by someone in between) raises
+`RollbackError` (exit 2) and changes nothing, unless the officer asks for it (`allow_older`,
+`broadcast fetch --allow-older`). A manifest without a readable `generated_at` counts as older
+than any day that has one.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ import shutil
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
 from broadcast.atomic import write_bytes_atomic, write_text_atomic
-from broadcast.errors import ConfigError, DeliveryError
+from broadcast.errors import ConfigError, DeliveryError, InputError
 from broadcast.publish.day import (
     MANIFEST,
     PLAYLIST,
@@ -44,6 +50,12 @@ CHUNK = 1 << 16
 _FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 
 
+class RollbackError(DeliveryError):
+    """The province's day was built before the day already here: it would undo a newer build."""
+
+    exit_code = InputError.exit_code
+
+
 @dataclass(frozen=True)
 class FetchResult:
     day: date
@@ -56,8 +68,10 @@ class FetchResult:
 
 
 def fetch_day(station: Station, day: date, *, source: str | None = None, public_key: str | None = None,
-              timeout_s: float | None = None) -> FetchResult:
-    """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole."""
+              timeout_s: float | None = None, allow_older: bool = False) -> FetchResult:
+    """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole.
+
+    `allow_older` installs a day built before the one here (a deliberate rollback)."""
     from broadcast.province.signing import load_public_key, verify
 
     base = (source or station.province.source).rstrip("/")
@@ -81,6 +95,8 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
     target = day_dir(audio_out, day)
     if _same_day(target, manifest_bytes):
         return FetchResult(day, target, len(manifest["programmes"]), 0, 0, 0, True)
+    if not allow_older:
+        _refuse_rollback(manifest, target, day, url)
     partial = audio_out / f"{PARTIAL_PREFIX}{day.isoformat()}"
     partial.mkdir(parents=True, exist_ok=True)
     wanted = {p["file"]: p for p in manifest["programmes"]}
@@ -132,6 +148,35 @@ def _checked_manifest(data: bytes, day: date, station: Station, url: str) -> dic
             raise DeliveryError(f"manifest.json không ghi mã băm và cỡ của tệp {name}", path=url,
                                 hint="tỉnh cần dựng lại ngày này bằng phiên bản mới")
     return manifest
+
+
+def _built_at(manifest: Any) -> datetime | None:
+    """When a day was built (its manifest's `generated_at`, with its zone); None when unreadable."""
+    try:
+        built = datetime.fromisoformat(str(manifest["generated_at"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return built if built.tzinfo is not None else None
+
+
+def _refuse_rollback(manifest: dict[str, Any], target: Path, day: date, url: str) -> None:
+    """RollbackError when the day here was built after the province's `manifest`."""
+    try:
+        here = _built_at(json.loads((target / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return                                          # no readable day here: nothing to undo
+    if here is None:
+        return
+    incoming = _built_at(manifest)
+    if incoming is not None and incoming >= here:
+        return
+    def stamp(moment: datetime | None) -> str:
+        return f"{moment:%H:%M:%S ngày %d/%m/%Y}" if moment else "không rõ lúc nào"
+    raise RollbackError(
+        f"bản ngày {day:%d/%m/%Y} trên máy chủ tỉnh dựng lúc {stamp(incoming)}, cũ hơn bản đang có "
+        f"(dựng lúc {stamp(here)}): không nhận, "
+        "giữ nguyên chương trình đang có", path=url,
+        hint=f"nếu cố ý quay về bản cũ này, chạy 'broadcast fetch --date {day.isoformat()} --allow-older'")
 
 
 def _get(url: str, timeout: float, limit: int, day: date) -> bytes:

@@ -8,7 +8,8 @@ public key is 32 bytes written in base64, the form a commune puts in its broadca
 
 A day's signature is `manifest.json.sig` beside `manifest.json`: the base64 Ed25519 signature
 of the manifest file's exact bytes. The manifest names every programme file with its SHA-256
-and size, so one signature covers the whole day.
+and size, so one signature covers the whole day, its `generated_at` included: `fetch` orders two
+builds of a day by it and refuses the older (no rollback).
 """
 
 from __future__ import annotations

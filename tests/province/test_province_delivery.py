@@ -263,3 +263,120 @@ def test_daemon_build_ahead_fetches_when_the_commune_has_a_source(province_side,
         daemon = daemon_for_station(load_station(commune))
         daemon.builder(MONDAY)
     assert files_of(day_folder(commune)) == files_of(day_folder(province_side))
+
+
+# -- no rollback -----------------------------------------------------------------------------------
+
+def rebuilt(folder, key, generated_at, note=None):
+    """The province's day re-signed with another `generated_at` (and a changed title: new bytes)."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if generated_at is None:
+        manifest.pop("generated_at", None)
+    else:
+        manifest["generated_at"] = generated_at
+    if note:
+        manifest["programmes"][0]["title"] += note
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    sign_day(folder, key)
+
+
+def signed_files(folder):
+    """The day's files but the playlist (the commune writes its own from the manifest)."""
+    return {name: data for name, data in files_of(folder).items() if name != "playlist.m3u8"}
+
+
+NEWER, OLDER = "2026-12-06T21:00:00+07:00", "2026-12-06T09:00:00+07:00"
+
+
+@pytest.mark.parametrize("served_at", [
+    OLDER,                                   # an earlier build of the same day
+    "2026-12-06T20:59:59+07:00",             # one second earlier
+    "2026-12-06T13:59:59+00:00",             # earlier, written in another zone
+    "2026-12-05T21:00:00+07:00",             # the day before's build
+    None,                                    # no generated_at at all (unknown: never newer)
+    "hôm qua",                               # unreadable
+    "2026-12-06T22:00:00",                   # no zone: cannot be ordered
+])
+def test_an_older_signed_build_never_replaces_the_day_here(built, province_side, commune, served_at):
+    from broadcast.province.fetch import RollbackError
+
+    folder = day_folder(province_side)
+    with serve(province_side) as s:
+        url = f"{s.base}/{province_side.name}"
+        rebuilt(folder, built["key"], NEWER, note=" (có thông báo mới)")
+        fetch_day(load_station(commune), MONDAY, source=url)
+        newer = files_of(day_folder(commune))
+        rebuilt(folder, built["key"], served_at)                 # the old build served again, signed
+        with pytest.raises(RollbackError, match="cũ hơn bản đang có") as caught:
+            fetch_day(load_station(commune), MONDAY, source=url)
+    assert caught.value.exit_code == 2 and "--allow-older" in caught.value.hint
+    assert files_of(day_folder(commune)) == newer
+    assert not list((commune / "audio_out").glob(".*"))
+
+
+@pytest.mark.parametrize("served_at", [NEWER, "2026-12-06T21:00:01+07:00", "2026-12-06T15:00:00+00:00"])
+def test_a_build_as_new_or_newer_replaces_the_day(built, province_side, commune, served_at):
+    folder = day_folder(province_side)
+    with serve(province_side) as s:
+        url = f"{s.base}/{province_side.name}"
+        rebuilt(folder, built["key"], NEWER)
+        fetch_day(load_station(commune), MONDAY, source=url)
+        rebuilt(folder, built["key"], served_at, note=" (sửa)")
+        result = fetch_day(load_station(commune), MONDAY, source=url)
+    assert not result.unchanged
+    assert signed_files(day_folder(commune)) == signed_files(folder)
+
+
+def test_a_day_here_without_a_build_time_does_not_block_the_province(built, province_side, commune):
+    folder = day_folder(province_side)
+    with serve(province_side) as s:
+        url = f"{s.base}/{province_side.name}"
+        rebuilt(folder, built["key"], None)
+        fetch_day(load_station(commune), MONDAY, source=url)
+        rebuilt(folder, built["key"], OLDER, note=" (sửa)")
+        fetch_day(load_station(commune), MONDAY, source=url)
+    assert signed_files(day_folder(commune)) == signed_files(folder)
+
+
+def test_fetch_refuses_a_rollback_with_exit_2_unless_allow_older(built, province_side, commune):
+    from click.testing import CliRunner
+
+    from broadcast.cli import cli
+
+    folder = day_folder(province_side)
+    args = ["--station", str(commune), "fetch", "--date", "2026-12-07"]
+    with serve(province_side) as s:
+        args += ["--from", f"{s.base}/{province_side.name}"]
+        rebuilt(folder, built["key"], NEWER, note=" (mới)")
+        assert CliRunner().invoke(cli, args).exit_code == 0
+        newer = files_of(day_folder(commune))
+        rebuilt(folder, built["key"], OLDER)
+        refused = CliRunner().invoke(cli, args)
+        assert files_of(day_folder(commune)) == newer
+        rolled_back = CliRunner().invoke(cli, [*args, "--allow-older"])
+    assert refused.exit_code == 2, refused.output
+    assert "07/12/2026: Lỗi:" in refused.output and "cũ hơn bản đang có" in refused.output
+    assert "21:00:00 ngày 06/12/2026" in refused.output and "09:00:00 ngày 06/12/2026" in refused.output
+    assert "Traceback" not in refused.output
+    assert rolled_back.exit_code == 0, rolled_back.output
+    assert signed_files(day_folder(commune)) == signed_files(folder)
+
+
+def test_the_daemon_keeps_the_newer_day_when_the_province_serves_an_older_one(built, province_side, commune):
+    from broadcast.daemon import daemon_for_station
+    from broadcast.province.fetch import RollbackError
+
+    folder = day_folder(province_side)
+    with serve(province_side) as s:
+        url = f"{s.base}/{province_side.name}"
+        config = commune / "broadcast.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            'output = "device"', 'output = "null"') + f'source = "{url}"\n', encoding="utf-8")
+        rebuilt(folder, built["key"], NEWER, note=" (mới)")
+        daemon = daemon_for_station(load_station(commune))
+        daemon.builder(MONDAY)
+        newer = files_of(day_folder(commune))
+        rebuilt(folder, built["key"], OLDER)
+        with pytest.raises(RollbackError):
+            daemon.builder(MONDAY)
+    assert files_of(day_folder(commune)) == newer
