@@ -41,6 +41,7 @@ from broadcast.publish.day import (
     reuse_file,
     swap_in,
 )
+from broadcast.publish.staging import publishable
 from broadcast.station.config import Station
 
 PARTIAL_PREFIX = ".fetch-"
@@ -94,6 +95,7 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
     if _same_day(target, manifest_bytes):
+        publishable(target)                             # a day fetched before the modes followed the umask
         return FetchResult(day, target, len(manifest["programmes"]), 0, 0, 0, True)
     if not allow_older:
         _refuse_rollback(manifest, target, day, url)
@@ -121,6 +123,7 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
     write_text_atomic(partial / SIGNATURE, signature.strip() + "\n")
     title = manifest.get("station_title") or station.station_title
     write_text_atomic(partial / PLAYLIST, playlist_text(manifest, title))
+    publishable(partial)                                # atomic writes are 0600: a fetched day follows the umask
     swap_in(partial, target)
     return FetchResult(day, target, len(wanted), downloaded, linked, received, False)
 

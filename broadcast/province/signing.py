@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from broadcast.atomic import write_text_atomic
 from broadcast.errors import ConfigError, DeliveryError, InputError
 from broadcast.publish.day import MANIFEST, SIGNATURE
+from broadcast.publish.staging import current_umask
 
 
 class SignatureError(DeliveryError):
@@ -109,4 +110,6 @@ def ensure_signed(directory: Path, key_path: Path) -> bool:
         return False
     except (OSError, SignatureError):
         write_text_atomic(Path(directory) / SIGNATURE, sign(manifest, key) + "\n")
+        if os.name == "posix":                      # in a published day: readable as its other files are
+            os.chmod(Path(directory) / SIGNATURE, 0o666 & ~current_umask())
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import urllib.error
@@ -380,3 +381,49 @@ def test_the_daemon_keeps_the_newer_day_when_the_province_serves_an_older_one(bu
         with pytest.raises(RollbackError):
             daemon.builder(MONDAY)
     assert files_of(day_folder(commune)) == newer
+
+
+# -- modes -----------------------------------------------------------------------------------------
+
+def modes(folder):
+    return {p.name: p.stat().st_mode & 0o777 for p in [folder, *folder.iterdir()]}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+@pytest.mark.parametrize(("umask", "file_mode", "dir_mode"), [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)],
+                         ids=["umask-022", "umask-027"])
+def test_a_fetched_day_follows_the_umask(built, province_side, commune, umask, file_mode, dir_mode):
+    """Files and the day's folder as a build makes them, whether downloaded, linked or re-fetched."""
+    folder = day_folder(province_side)
+    old = os.umask(umask)
+    try:
+        with serve(province_side) as s:
+            url = f"{s.base}/{province_side.name}"
+            fetch_day(load_station(commune), MONDAY, source=url)
+            first = modes(day_folder(commune))
+            rebuilt(folder, built["key"], "2099-01-01T00:00:00+07:00", note=" (mới)")   # files linked
+            fetch_day(load_station(commune), MONDAY, source=url)
+            second = modes(day_folder(commune))
+            for path in day_folder(commune).iterdir():               # a day fetched by an older version
+                path.chmod(0o600)
+            assert fetch_day(load_station(commune), MONDAY, source=url).unchanged
+            again = modes(day_folder(commune))
+    finally:
+        os.umask(old)
+    expected = {name: dir_mode if name == MONDAY.isoformat() else file_mode for name in first}
+    assert len(expected) >= 4                                         # manifest, signature, playlist, audio
+    assert first == second == again == expected
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_a_signature_added_to_a_published_day_follows_the_umask(built, province_side):
+    from broadcast.province.signing import ensure_signed
+
+    folder = day_folder(province_side)
+    (folder / SIGNATURE).unlink()
+    old = os.umask(0o022)
+    try:
+        assert ensure_signed(folder, built["key"])
+    finally:
+        os.umask(old)
+    assert (folder / SIGNATURE).stat().st_mode & 0o777 == 0o644
