@@ -10,10 +10,11 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.clusters import protocol
 from broadcast.clusters.registry import ClusterRegistry
@@ -124,8 +125,6 @@ def test_a_day_signed_by_another_key_is_refused_and_the_day_here_stays(station, 
     assert pair(served, add_cluster(station, "dong-1", "thon-dong"), folder).returncode == 0
     assert cli("receiver", "sync", "--dir", str(folder), "--date", DAY).returncode == 0
     config = json.loads((folder / "receiver.json").read_text(encoding="utf-8"))
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     config["station_public_key"] = protocol.public_text(Ed25519PrivateKey.generate().public_key())
     (folder / "receiver.json").write_text(json.dumps(config), encoding="utf-8")
     publish_day(station, generated_at="2026-12-06T21:00:00+07:00")
@@ -154,7 +153,7 @@ def test_unknown_replayed_and_unsigned_requests_are_refused(station, served, tmp
     assert call({}) == 403
     assert call(protocol.signed_headers("la-1", key, "GET", "/ngay/")) == 403
     stale = protocol.signed_headers("dong-1", key, "GET", "/ngay/",
-                                    now=datetime.now(timezone.utc).timestamp() - 3600)
+                                    now=datetime.now(UTC).timestamp() - 3600)
     assert call(stale) == 403
     other = protocol.signed_headers("dong-1", key, "GET", f"/ngay/{DAY}/manifest.json")
     assert call(other) == 403                                       # signed for another path
@@ -163,9 +162,7 @@ def test_unknown_replayed_and_unsigned_requests_are_refused(station, served, tmp
 def test_as_run_rows_sent_twice_count_once(tmp_path):
     registry = ClusterRegistry(tmp_path / "cum-loa")
     code = registry.add("dong-1", "thon-dong")
-    registry.pair(code, protocol.public_text(protocol.load_private(protocol.private_pem(
-        __import__("cryptography.hazmat.primitives.asymmetric.ed25519", fromlist=["x"]).Ed25519PrivateKey.generate()
-    )).public_key()))
+    registry.pair(code, protocol.public_text(Ed25519PrivateKey.generate().public_key()))
     rows = [{"uid": "a1", "status": "played"}, {"uid": "a2", "status": "played"}]
     assert registry.record_rows("dong-1", rows) == 2
     assert registry.record_rows("dong-1", rows + [{"uid": "a3", "status": "late"}]) == 1
@@ -177,17 +174,13 @@ def test_a_pairing_code_is_read_however_it_is_typed(tmp_path, typed, monkeypatch
     monkeypatch.setattr(protocol, "new_pairing_code", lambda: "K7QF-M2PX-9C")
     registry = ClusterRegistry(tmp_path / "cum-loa")
     registry.add("dong-1", "thon-dong")
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     paired = registry.pair(typed, protocol.public_text(Ed25519PrivateKey.generate().public_key()))
     assert (paired.name, paired.zone, paired.state) == ("dong-1", "thon-dong", "hoat-dong")
 
 
 def test_an_expired_code_and_a_bad_name_are_refused(tmp_path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     registry = ClusterRegistry(tmp_path / "cum-loa")
-    then = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    then = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     code = registry.add("dong-1", "thon-dong", now=then)
     public = protocol.public_text(Ed25519PrivateKey.generate().public_key())
     with pytest.raises(InputError, match="hết hạn"):
