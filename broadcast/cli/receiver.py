@@ -73,3 +73,23 @@ def sync(day, days, folder) -> None:
         click.echo(f"{day:%d/%m/%Y}: Lỗi: {why}", err=True)
     if result.failed:
         raise click.exceptions.Exit(1)
+
+
+@command.command("run")
+@_DIR
+def run(folder) -> None:
+    """Chạy máy thu: tải trước, phát đúng giờ theo đồng hồ của máy (cả khi mất mạng), gửi nhịp tim và nhật ký."""
+    import signal
+    import threading
+
+    from broadcast.receiver import config as rc
+    from broadcast.receiver.runner import Receiver
+
+    config = rc.load(rc.folder_of(folder))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"Máy thu cụm loa '{config.cluster}' (vùng {config.zone}) đang chạy; đài: {config.station_url}; "
+               f"đầu ra: {', '.join(config.outputs)}.")
+    Receiver(config).run(stop)
+    click.echo("Máy thu đã dừng.")

@@ -38,6 +38,8 @@ class ReceiverConfig:
     outputs: tuple[str, ...] = ("device",)
     prepare_s: float = 5.0
     keep_days: int = 3
+    heartbeat_s: float = 30.0
+    sync_s: float = 600.0
 
     @property
     def audio_out(self) -> Path:
@@ -80,7 +82,9 @@ def load(folder: Path) -> ReceiverConfig:
                                 zone=str(data["zone"]), station=str(data["station"]),
                                 station_public_key=str(data["station_public_key"]),
                                 outputs=tuple(str(o) for o in data.get("outputs", ["device"])),
-                                prepare_s=float(data.get("prepare_s", 5.0)), keep_days=int(data.get("keep_days", 3)))
+                                prepare_s=float(data.get("prepare_s", 5.0)), keep_days=int(data.get("keep_days", 3)),
+                                heartbeat_s=float(data.get("heartbeat_s", 30.0)),
+                                sync_s=float(data.get("sync_s", 600.0)))
         protocol.load_public(config.station_public_key)
     except FileNotFoundError:
         raise ConfigError(f"máy này chưa ghép với đài (không có {path})",
