@@ -10,6 +10,7 @@ from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import pass_app
 from broadcast.cli.play import output_option, progress_printer, realtime_option, settle
 from broadcast.cli.preview import gather_values
+from broadcast.clusters.pushes import push_announcement
 from broadcast.daemon import output_for_station, state_paths
 from broadcast.daemon.zones import station_zones, zones_output
 from broadcast.errors import InputError
@@ -78,6 +79,8 @@ def command(app, template, pairs, data, text, priority, repeat, engine, zones, o
     meta = announcement.meta
     if targets:
         meta["zones"] = [z.name for z in targets]
+    if output_name is None and push_announcement(station.path(station.paths.state), announcement.audio, meta):
+        click.echo("Đã đẩy thông báo khẩn tới các cụm loa của vùng.")
     if output_name is None and spool.submit(spool_dir, announcement.audio, meta, now=now):
         click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")
         return

@@ -36,6 +36,7 @@ def command(ctx) -> None:
       broadcast clusters add thon-dong-1 --zone thon-dong
       broadcast clusters
       broadcast clusters revoke thon-dong-1
+      broadcast clusters cancel 2026-12-07-dot-xuat-143005-9f2c   # không chạy khi kiểm thử
       broadcast clusters serve --bind 0.0.0.0 --port 8791   # không chạy khi kiểm thử
     """
     if ctx.invoked_subcommand is None:
@@ -102,6 +103,17 @@ def remove(app, name) -> None:
     """Xóa một cụm loa khỏi danh sách (muốn dùng lại thì thêm và ghép lại)."""
     _registry(app).remove(name)
     click.echo(f"Đã xóa cụm loa '{name}'.")
+
+
+@command.command("cancel")
+@click.argument("push_id", metavar="MÃ-THÔNG-BÁO")
+@pass_app
+def cancel(app, push_id) -> None:
+    """Hủy một thông báo khẩn đã đẩy tới các cụm loa (cụm đang phát thì dừng, cụm chưa phát thì bỏ)."""
+    from broadcast.clusters.pushes import Pushes
+
+    document = Pushes(_registry(app)).cancel(push_id)
+    click.echo(f"Đã gửi lệnh hủy thông báo khẩn '{push_id}' (số {document['seq']}) tới các cụm loa.")
 
 
 @command.command("serve")

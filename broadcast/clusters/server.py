@@ -7,6 +7,10 @@
     GET  /ngay/<YYYY-MM-DD>/manifest.json    that day as the cluster's zone hears it, signed by the station
     GET  /ngay/<YYYY-MM-DD>/manifest.json.sig
     GET  /ngay/<YYYY-MM-DD>/<file>           a programme file the zone's manifest lists (Range: resumes)
+    GET  /day-kenh?after=N&wait=S            long polling: the station-signed pushes (urgent, cancellation)
+                                             for the cluster's zone after sequence N, answered at once when
+                                             there are some, else when one comes or after S seconds (<= 60)
+    GET  /day-kenh/<file>                    the audio an urgent push names
     POST /heartbeat                          the receiver's state
     POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid
 
@@ -21,19 +25,23 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from broadcast.clusters import protocol
+from broadcast.clusters.pushes import Pushes
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.errors import InputError
 from broadcast.province.serve import _DAY, _FILE, DayHandler
 from broadcast.publish.day import MANIFEST, SIGNATURE
 
 MAX_BODY = 1 << 20
+MAX_WAIT_S = 60.0
+POLL_S = 0.05          # how often a waiting long poll looks for a new push (another process records them)
 
 
 def zone_manifest(manifest: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -96,6 +104,8 @@ class ClusterHandler(DayHandler):
         if cluster is None:
             return None
         parts = [unquote(p) for p in urlsplit(self.path).path.split("/")[1:] if p]
+        if parts[:1] == ["day-kenh"]:
+            return self._pushes(cluster, parts, body)
         audio_out: Path = self.server.audio_out                    # type: ignore[attr-defined]
         if parts == ["ngay"]:
             days = sorted(p.name for p in audio_out.iterdir()
@@ -118,6 +128,26 @@ class ClusterHandler(DayHandler):
             return self._not_found(body)
         self._send_file(folder / parts[2], body=body)
 
+    def _pushes(self, cluster, parts: list[str], body: bool) -> None:
+        pushes: Pushes = self.server.pushes                        # type: ignore[attr-defined]
+        if len(parts) == 2 and _FILE.fullmatch(parts[1]):
+            path = pushes.audio_for(cluster.zone, parts[1])
+            return self._send_file(path, body=body) if path else self._not_found(body)
+        if len(parts) != 1:
+            return self._not_found(body)
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            after = int(query.get("after", ["0"])[0])
+            wait = min(MAX_WAIT_S, max(0.0, float(query.get("wait", ["0"])[0])))
+        except ValueError:
+            return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và wait phải là số"})
+        deadline = time.monotonic() + wait
+        while True:
+            found = pushes.after(cluster.zone, after, now=datetime.now(UTC))
+            if found or time.monotonic() >= deadline:
+                return self._send_json(HTTPStatus.OK, {"pushes": found, "station_time": time.time()}, body=body)
+            time.sleep(POLL_S)
+
     def _send_bytes(self, data: bytes, kind: str, body: bool) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", kind)
@@ -133,6 +163,7 @@ def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name
     server = ThreadingHTTPServer((host, port), ClusterHandler)
     server.daemon_threads = True
     server.registry = registry                 # type: ignore[attr-defined]
+    server.pushes = Pushes(registry)           # type: ignore[attr-defined]
     server.audio_out = Path(audio_out)         # type: ignore[attr-defined]
     server.station_name = station_name         # type: ignore[attr-defined]
     server.verbose = False                     # type: ignore[attr-defined]

@@ -273,6 +273,7 @@ def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str
     aborted = status == "interrupted"
     if aborted and decoder.poll() is None:
         decoder.terminate()
+        decoder.stdout.close()      # nobody reads on: an ffmpeg blocked writing to the pipe would never exit
     for sink in sinks:
         sink.close(abort=aborted)
     code = decoder.wait()

@@ -7,9 +7,11 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from broadcast.atomic import write_bytes_atomic
 from broadcast.clusters import protocol
 from broadcast.errors import DeliveryError, InputError
 from broadcast.receiver.config import ReceiverConfig
@@ -38,9 +40,22 @@ class StationLink:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return protocol.signed_headers(self.config.cluster, self.key, method, path, body)
 
-    def get(self, path: str) -> dict[str, Any]:
+    def get(self, path: str, timeout: float | None = None) -> dict[str, Any]:
         url = self.config.station_url.rstrip("/") + path
-        return _call("GET", url, None, self.headers(url), self.timeout)
+        return _call("GET", url, None, self.headers(url), timeout or self.timeout)
+
+    def download(self, path: str, target: Path, limit: int) -> None:
+        """A signed GET of a file into `target` (at most `limit` bytes); DeliveryError when it fails."""
+        url = self.config.station_url.rstrip("/") + path
+        request = urllib.request.Request(url, headers=dict(self.headers(url)))
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:   # noqa: S310 - scheme checked
+                data = response.read(limit + 1)
+        except (urllib.error.URLError, OSError) as exc:
+            raise DeliveryError(f"không tải được {path}: {getattr(exc, 'reason', exc)}", path=url) from None
+        if len(data) > limit:
+            raise DeliveryError(f"tệp {path} lớn hơn đài báo", path=url)
+        write_bytes_atomic(target, data)
 
     def post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
         url = self.config.station_url.rstrip("/") + path

@@ -8,6 +8,10 @@ playing) and flushes the as-run outbox; each of these failing is noted and retri
 Each programme is prepared `prepare_s` before its start (the player decodes, opens its outputs and
 waits on a gate) and released at the start; a receiver started in the middle of a programme joins
 it at the right offset ('late'); a programme the outbox already has never plays again.
+
+An urgent push (`urgent.UrgentListener`, its own thread) wakes the playing thread: the programme on
+air is stopped, the urgent played, then the programme resumes where it stopped (the station's
+policy 'tiep-tuc'; any other policy leaves it interrupted); each gets its own as-run row.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from broadcast.receiver.config import ReceiverConfig
 from broadcast.receiver.link import StationLink
 from broadcast.receiver.outbox import Outbox
 from broadcast.receiver.sync import sync_days
+from broadcast.receiver.urgent import UrgentListener
 
 OFFSET_WARN_S = 5.0
 
@@ -85,7 +90,8 @@ class Receiver:
         self.config = config
         self.clock = clock or SystemClock()
         self.output = output or GatedOutput(config.outputs, zone=config.zone, clock=self.clock,
-                                            file_dir=config.folder / "playout", positions=config.folder / "vi-tri")
+                                            file_dir=config.folder / "playout", positions=config.folder / "vi-tri",
+                                            pace_files=True)    # a file output airs in real time, as a card would
         self.link = link or StationLink(config)
         self.outbox = Outbox(config.folder / "outbox.sqlite")
         self.heartbeat_s, self.sync_s = config.heartbeat_s, config.sync_s
@@ -93,6 +99,12 @@ class Receiver:
         self.last_fault: str | None = None
         self.clock_offset_s: float | None = None
         self.online = False
+        self.wake = threading.Event()                 # an urgent push waits to be played
+        self._urgent_lock = threading.Lock()
+        self.urgents: list[tuple[dict[str, Any], Path]] = []
+        self.cancelled: set[str] = set()
+        self.on_air_urgent: tuple[str, Any] | None = None
+        self.notes: list[str] = []
 
     # -- the link
 
@@ -117,11 +129,87 @@ class Receiver:
             self.online = False
             self.last_fault = str(exc)
 
+    def note(self, why: str) -> None:
+        """A refused push or another event the heartbeat reports (the last few)."""
+        self.notes = [*self.notes[-9:], why]
+        self.last_fault = why
+
+    # -- urgent pushes
+
+    def urgent_arrived(self, document: dict[str, Any], audio: Path) -> None:
+        document = {**document, "received_at": self.clock.now().isoformat()}
+        with self._urgent_lock:
+            self.urgents.append((document, audio))
+        self.wake.set()
+
+    def cancel_urgent(self, push_id: str) -> None:
+        with self._urgent_lock:
+            self.cancelled.add(push_id)
+            self.urgents = [u for u in self.urgents if str(u[0].get("id")) != push_id]
+            current = self.on_air_urgent
+        if current is not None and current[0] == push_id:
+            current[1].stop()
+
+    def play_urgents(self, stop: threading.Event) -> None:
+        """Play the urgent pushes waiting (oldest first), each with its as-run row."""
+        while not stop.is_set():
+            with self._urgent_lock:
+                self.wake.clear()
+                if not self.urgents:
+                    return
+                document, audio = self.urgents.pop(0)
+                push_id = str(document["id"])
+                if push_id in self.cancelled:
+                    continue
+            if datetime.fromisoformat(str(document["expires_at"])) <= self.clock.now():
+                self.note(f"thông báo khẩn '{push_id}' hết hạn trước khi phát")
+                continue
+            finished = threading.Event()
+            result: list = []
+            title = str(document.get("title") or push_id)
+            handle = self.output.prepare(audio, title=title, duration_s=document.get("duration_s"),
+                                         programme_id=f"khan-cap-{push_id}")
+            with self._urgent_lock:
+                self.on_air_urgent = (push_id, handle)
+            self.playing = f"[khẩn] {title}"
+            handle.start(lambda r, result=result, finished=finished: (result.append(r), finished.set()))
+            while not finished.wait(0.2):
+                if stop.is_set() or push_id in self.cancelled:
+                    handle.stop()
+                    finished.wait(10)
+                    break
+            with self._urgent_lock:
+                self.on_air_urgent = None
+            self.playing = None
+            outcome = result[0] if result else None
+            started = outcome.started_at if outcome and outcome.started_at else handle.started_at or self.clock.now()
+            created = datetime.fromisoformat(str(document["created_at"]))
+            status = "cancelled" if push_id in self.cancelled else (outcome.status if outcome else "interrupted")
+            self.outbox.add({"uid": f"khan-cap/{push_id}/{self.config.cluster}", "kind": "khan-cap",
+                             "date": started.date().isoformat(), "programme_id": push_id, "title": title,
+                             "zone": self.config.zone, "cluster": self.config.cluster,
+                             "scheduled_at": created.isoformat(), "started_at": started.isoformat(),
+                             "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
+                             "delay_s": round((started - created).total_seconds(), 3), "seq": document.get("seq"),
+                             "received_at": document.get("received_at"),
+                             "status": status, "error": outcome.error if outcome else None})
+
+    def _idle(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait up to `seconds`, playing urgent pushes as they come; True when asked to stop."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.wake.wait(min(0.2, remaining)):
+                self.play_urgents(stop)
+        return True
+
     def heartbeat(self) -> None:
         usage = shutil.disk_usage(self.config.folder)
         state = {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
                  "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
-                 "ntp": ntp_state(), "last_fault": self.last_fault,
+                 "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
                  "days": sorted(p.name for p in self.config.audio_out.iterdir()) if self.config.audio_out.is_dir() else []}
         sent = time.time()
         answer = self.link.post("/heartbeat", state)
@@ -147,34 +235,59 @@ class Receiver:
     def play(self, item: Planned, stop: threading.Event) -> None:
         """Prepare ahead, release at the start (or join late at the right offset), log what aired."""
         lead = (item.start - self.clock.now()).total_seconds()
-        if lead > self.config.prepare_s and stop.wait(lead - self.config.prepare_s):
+        if lead > self.config.prepare_s and self._idle(lead - self.config.prepare_s, stop):
             return
         late_by = max(0.0, (self.clock.now() - item.start).total_seconds())
         title = str(item.entry.get("title") or item.entry.get("id"))
         handle = self.output.prepare(item.path, title=title, duration_s=item.entry.get("duration_s"),
                                      offset_s=late_by, programme_id=str(item.entry.get("id")))
-        wait = (item.start - self.clock.now()).total_seconds()
-        if wait > 0 and stop.wait(wait):
-            handle.cancel()
-            return
+        deadline = time.monotonic() + (item.start - self.clock.now()).total_seconds()
+        while time.monotonic() < deadline:
+            if stop.wait(min(0.1, max(0.0, deadline - time.monotonic()))) or self.wake.is_set():
+                handle.cancel()            # the outputs go to the urgent; the programme is picked up again after
+                return
         finished = threading.Event()
         result: list = []
         self.playing = title
         handle.start(lambda r: (result.append(r), finished.set()))
-        while not finished.wait(0.5):
+        first_start = handle.started_at
+        interrupted_by: list[str] = []
+        while not finished.wait(0.05):
             if stop.is_set():
                 handle.stop()
                 finished.wait(10)
                 break
+            if self.wake.is_set():
+                handle.stop()
+                finished.wait(10)
+                position = late_by + ((result[0].ended_at if result else self.clock.now()) -
+                                      (handle.started_at or self.clock.now())).total_seconds()
+                with self._urgent_lock:
+                    waiting = [u for u in self.urgents if str(u[0].get("id")) not in self.cancelled]
+                policy = str(waiting[0][0].get("policy", "tiep-tuc")) if waiting else "tiep-tuc"
+                interrupted_by += [str(u[0].get("id")) for u in waiting]
+                self.play_urgents(stop)
+                duration = float(item.entry.get("duration_s") or 0)
+                if stop.is_set() or policy != "tiep-tuc" or (duration and position >= duration - 0.5):
+                    break
+                finished.clear()
+                result.clear()
+                late_by = position
+                handle = self.output.start(item.path, title=title, duration_s=item.entry.get("duration_s"),
+                                           offset_s=position, programme_id=str(item.entry.get("id")),
+                                           on_end=lambda r: (result.append(r), finished.set()))
+                self.playing = title
         self.playing = None
         outcome = result[0] if result else None
         status = outcome.status if outcome else "interrupted"
-        if status == "played" and late_by > 1.0:
+        if status == "played" and (late_by > 1.0 and not interrupted_by):
             status = "late"
         self.outbox.add({"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
                          "title": title, "zone": self.config.zone, "cluster": self.config.cluster,
                          "scheduled_at": item.start.isoformat(),
-                         "started_at": (outcome.started_at if outcome else handle.started_at or self.clock.now()).isoformat(),
+                         "started_at": (first_start or (outcome.started_at if outcome else None)
+                                        or self.clock.now()).isoformat(),
+                         "interrupted_by": interrupted_by,
                          "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
                          "status": status, "error": outcome.error if outcome else None})
         if outcome is not None and outcome.error:
@@ -183,14 +296,17 @@ class Receiver:
     def run(self, stop: threading.Event) -> None:
         link = threading.Thread(target=self.keep_link, args=(stop,), daemon=True, name="receiver-link")
         link.start()
+        listener = UrgentListener(self.config, self.link, self)
+        threading.Thread(target=listener.run, args=(stop,), daemon=True, name="receiver-urgent").start()
         while not stop.is_set():
+            self.play_urgents(stop)
             item = self.next_programme()
             if item is None:
-                stop.wait(1.0)
+                self._idle(1.0, stop)
                 continue
             lead = (item.start - self.clock.now()).total_seconds()
             if lead > self.config.prepare_s + 2:       # look again soon: a fresher day may have come
-                stop.wait(min(5.0, lead - self.config.prepare_s - 1))
+                self._idle(min(5.0, lead - self.config.prepare_s - 1), stop)
                 continue
             self.play(item, stop)
         link.join(timeout=5)

@@ -34,15 +34,15 @@ def tone(path: Path, seconds: float = 2.0, rate: int = 22050) -> None:
                                  for i in range(int(seconds * rate))))
 
 
-def day_starting_in(station: Path, seconds: float) -> tuple[str, datetime]:
-    """Today's day (the receiver plays on the real clock) with one 2-second programme `seconds` from now."""
+def day_starting_in(station: Path, seconds: float, length: float = 2.0) -> tuple[str, datetime]:
+    """Today's day (the receiver plays on the real clock) with one `length`-second programme `seconds` from now."""
     start = (datetime.now(TZ) + timedelta(seconds=seconds)).replace(microsecond=0)
     day = start.date().isoformat()
     folder = publish_day(station, day)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["programmes"][0]
-    tone(folder / "sang.wav")
-    entry.update(file="sang.wav", start=start.isoformat(), duration_s=2.0, sha256=file_sha256(folder / "sang.wav"),
+    tone(folder / "sang.wav", length)
+    entry.update(file="sang.wav", start=start.isoformat(), duration_s=length, sha256=file_sha256(folder / "sang.wav"),
                  bytes=(folder / "sang.wav").stat().st_size)
     manifest["programmes"] = [entry]
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")

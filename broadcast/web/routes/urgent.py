@@ -99,6 +99,9 @@ def send(request, form):
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     now = console.now()
     user = request.scope["user"]
+    from broadcast.clusters.pushes import push_announcement  # the zones' loudspeaker clusters hear it too
+
+    push_announcement(console.station.path(console.station.paths.state), path, meta)
     if not spool.submit(state_paths(console.station)[1], path, meta, now=now):
         raise InputError("trình phát (broadcast run) không chạy nên chưa phát được",
                          hint="khởi động dịch vụ phát (systemctl start broadcast) rồi bấm Phát ngay lần nữa")
