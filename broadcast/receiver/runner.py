@@ -29,7 +29,8 @@ from typing import Any
 from broadcast import __version__
 from broadcast.errors import BroadcastError
 from broadcast.play import Clock, SystemClock
-from broadcast.play.gated import GatedOutput
+from broadcast.play.gated import GatedOutput, levels_path, position_name
+from broadcast.receiver import levels as on_air
 from broadcast.receiver.config import ReceiverConfig
 from broadcast.receiver.link import StationLink
 from broadcast.receiver.outbox import Outbox
@@ -91,7 +92,8 @@ class Receiver:
         self.clock = clock or SystemClock()
         self.output = output or GatedOutput(config.outputs, zone=config.zone, clock=self.clock,
                                             file_dir=config.folder / "playout", positions=config.folder / "vi-tri",
-                                            pace_files=True)    # a file output airs in real time, as a card would
+                                            pace_files=True,    # a file output airs in real time, as a card would
+                                            levels=True)
         self.link = link or StationLink(config)
         self.outbox = Outbox(config.folder / "outbox.sqlite")
         self.heartbeat_s, self.sync_s = config.heartbeat_s, config.sync_s
@@ -105,6 +107,7 @@ class Receiver:
         self.cancelled: set[str] = set()
         self.on_air_urgent: tuple[str, Any] | None = None
         self.notes: list[str] = []
+        self.levels_now: Path | None = None
 
     # -- the link
 
@@ -128,6 +131,21 @@ class Receiver:
         except BroadcastError as exc:
             self.online = False
             self.last_fault = str(exc)
+
+    def _levels(self, programme_id: str) -> Path:
+        """The levels file of one play (a stale one from a crash removed first)."""
+        path = levels_path(self.config.folder / "vi-tri" / position_name(programme_id, self.config.zone))
+        path.unlink(missing_ok=True)
+        self.levels_now = path
+        return path
+
+    def _judge_levels(self, row: dict[str, Any], path: Path) -> None:
+        """Add what was really on air to an as-run row; digital silence is the fault 'im lặng trên loa'."""
+        self.levels_now = None
+        row["levels"] = on_air.take(path)
+        if row["status"] in ("played", "late") and on_air.silent(row["levels"]):
+            row["fault"] = on_air.FAULT_SILENT
+            self.note(f"{on_air.FAULT_SILENT}: {row['title']} ({row['scheduled_at']})")
 
     def note(self, why: str) -> None:
         """A refused push or another event the heartbeat reports (the last few)."""
@@ -167,6 +185,7 @@ class Receiver:
             finished = threading.Event()
             result: list = []
             title = str(document.get("title") or push_id)
+            level_file = self._levels(f"khan-cap-{push_id}")
             handle = self.output.prepare(audio, title=title, duration_s=document.get("duration_s"),
                                          programme_id=f"khan-cap-{push_id}")
             with self._urgent_lock:
@@ -185,14 +204,16 @@ class Receiver:
             started = outcome.started_at if outcome and outcome.started_at else handle.started_at or self.clock.now()
             created = datetime.fromisoformat(str(document["created_at"]))
             status = "cancelled" if push_id in self.cancelled else (outcome.status if outcome else "interrupted")
-            self.outbox.add({"uid": f"khan-cap/{push_id}/{self.config.cluster}", "kind": "khan-cap",
-                             "date": started.date().isoformat(), "programme_id": push_id, "title": title,
-                             "zone": self.config.zone, "cluster": self.config.cluster,
-                             "scheduled_at": created.isoformat(), "started_at": started.isoformat(),
-                             "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
-                             "delay_s": round((started - created).total_seconds(), 3), "seq": document.get("seq"),
-                             "received_at": document.get("received_at"),
-                             "status": status, "error": outcome.error if outcome else None})
+            row = {"uid": f"khan-cap/{push_id}/{self.config.cluster}", "kind": "khan-cap",
+                   "date": started.date().isoformat(), "programme_id": push_id, "title": title,
+                   "zone": self.config.zone, "cluster": self.config.cluster,
+                   "scheduled_at": created.isoformat(), "started_at": started.isoformat(),
+                   "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
+                   "delay_s": round((started - created).total_seconds(), 3), "seq": document.get("seq"),
+                   "received_at": document.get("received_at"),
+                   "status": status, "error": outcome.error if outcome else None}
+            self._judge_levels(row, level_file)
+            self.outbox.add(row)
 
     def _idle(self, seconds: float, stop: threading.Event) -> bool:
         """Wait up to `seconds`, playing urgent pushes as they come; True when asked to stop."""
@@ -210,6 +231,7 @@ class Receiver:
         state = {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
                  "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
                  "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
+                 "level": on_air.latest(self.levels_now),
                  "days": sorted(p.name for p in self.config.audio_out.iterdir()) if self.config.audio_out.is_dir() else []}
         sent = time.time()
         answer = self.link.post("/heartbeat", state)
@@ -239,6 +261,7 @@ class Receiver:
             return
         late_by = max(0.0, (self.clock.now() - item.start).total_seconds())
         title = str(item.entry.get("title") or item.entry.get("id"))
+        level_file = self._levels(str(item.entry.get("id")))
         handle = self.output.prepare(item.path, title=title, duration_s=item.entry.get("duration_s"),
                                      offset_s=late_by, programme_id=str(item.entry.get("id")))
         deadline = time.monotonic() + (item.start - self.clock.now()).total_seconds()
@@ -276,20 +299,23 @@ class Receiver:
                 handle = self.output.start(item.path, title=title, duration_s=item.entry.get("duration_s"),
                                            offset_s=position, programme_id=str(item.entry.get("id")),
                                            on_end=lambda r: (result.append(r), finished.set()))
+                self.levels_now = level_file
                 self.playing = title
         self.playing = None
         outcome = result[0] if result else None
         status = outcome.status if outcome else "interrupted"
         if status == "played" and (late_by > 1.0 and not interrupted_by):
             status = "late"
-        self.outbox.add({"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
-                         "title": title, "zone": self.config.zone, "cluster": self.config.cluster,
-                         "scheduled_at": item.start.isoformat(),
-                         "started_at": (first_start or (outcome.started_at if outcome else None)
-                                        or self.clock.now()).isoformat(),
-                         "interrupted_by": interrupted_by,
-                         "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
-                         "status": status, "error": outcome.error if outcome else None})
+        row = {"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
+               "title": title, "zone": self.config.zone, "cluster": self.config.cluster,
+               "scheduled_at": item.start.isoformat(),
+               "started_at": (first_start or (outcome.started_at if outcome else None)
+                              or self.clock.now()).isoformat(),
+               "interrupted_by": interrupted_by,
+               "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
+               "status": status, "error": outcome.error if outcome else None}
+        self._judge_levels(row, level_file)
+        self.outbox.add(row)
         if outcome is not None and outcome.error:
             self.last_fault = outcome.error
 
