@@ -43,3 +43,39 @@ def format_cluster_log(name: str, rows: list[dict[str, Any]]) -> str:
                      f"{_time(row.get('started_at')):<9} {kind:<13} "
                      f"{STATUS.get(str(row.get('status')), str(row.get('status'))):<11} {peak:>7}  {'; '.join(notes)}")
     return "\n".join(lines)
+
+
+def report_lines(station: Any, start: date, end: date, today: date) -> tuple:
+    """The report's per-cluster lines for [start, end] (days after `today` not planned yet); () without clusters."""
+    import json
+
+    from broadcast.report.clusters import cluster_rows
+
+    folder = station.path(station.paths.state) / "cum-loa"
+    if not (folder / "clusters.sqlite").is_file():
+        return ()
+    from broadcast.clusters.registry import ClusterRegistry
+
+    registry = ClusterRegistry(folder)
+    try:
+        clusters = [(c.name, c.zone) for c in registry.all()]
+        rows = {name: rows_between(registry.rows(name), start, end) for name, _ in clusters}
+    finally:
+        registry.close()
+    planned: dict[str, tuple[int, float]] = {}
+    audio_out = station.path(station.paths.audio_out)
+    for zone in {z for _, z in clusters}:
+        count, seconds = 0, 0.0
+        day = start
+        while day <= min(end, today):
+            try:
+                manifest = json.loads((audio_out / day.isoformat() / "manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                manifest = {}
+            for entry in manifest.get("programmes", []):
+                if zone in entry.get("zones", [zone]):
+                    count += 1
+                    seconds += float(entry.get("duration_s") or 0)
+            day = date.fromordinal(day.toordinal() + 1)
+        planned[zone] = (count, seconds)
+    return cluster_rows(clusters, rows, planned)
