@@ -36,6 +36,7 @@ def command(ctx) -> None:
       broadcast clusters add thon-dong-1 --zone thon-dong
       broadcast clusters
       broadcast clusters revoke thon-dong-1
+      broadcast clusters set thon-dong-1 --volume 80 --hours 06:00-21:00   # không chạy khi kiểm thử
       broadcast clusters cancel 2026-12-07-dot-xuat-143005-9f2c   # không chạy khi kiểm thử
       broadcast clusters serve --bind 0.0.0.0 --port 8791   # không chạy khi kiểm thử
     """
@@ -103,6 +104,35 @@ def remove(app, name) -> None:
     """Xóa một cụm loa khỏi danh sách (muốn dùng lại thì thêm và ghép lại)."""
     _registry(app).remove(name)
     click.echo(f"Đã xóa cụm loa '{name}'.")
+
+
+@command.command("set")
+@click.argument("name")
+@click.option("--volume", type=click.IntRange(0, 100), metavar="0-100", help="Âm lượng (100: như chương trình dựng).")
+@click.option("--mute/--unmute", default=None, help="Tắt / bật tiếng cụm loa (khẩn cấp vẫn phát).")
+@click.option("--hours", metavar="GIỜ-GIỜ", help="Giờ được phát, ví dụ 06:00-21:00 ('' để bỏ); khẩn cấp vẫn phát.")
+@pass_app
+def set_control(app, name, volume, mute, hours) -> None:
+    """Điều khiển từ xa một cụm loa: âm lượng, tắt tiếng, giờ phát (gửi kèm trả lời nhịp tim)."""
+    from broadcast.receiver.control import parse_hours
+
+    changes: dict = {}
+    if volume is not None:
+        changes["volume"] = volume
+    if mute is not None:
+        changes["mute"] = mute
+    if hours is not None:
+        if hours:
+            try:
+                parse_hours(hours)
+            except ValueError:
+                raise InputError(f"giờ phát '{hours}' không hợp lệ", hint="viết GIỜ:PHÚT-GIỜ:PHÚT, ví dụ 06:00-21:00") from None
+        changes["hours"] = hours or None
+    if not changes:
+        raise InputError("chưa nói đổi gì", hint="dùng --volume, --mute/--unmute hoặc --hours")
+    control = _registry(app).set_control(name, changes)
+    shown = ", ".join(f"{k}={v}" for k, v in control.items())
+    click.echo(f"Đã đặt cho cụm loa '{name}': {shown} (áp dụng ở nhịp tim tới, trong vòng 30 giây).")
 
 
 @command.command("cancel")

@@ -76,6 +76,10 @@ class ClusterRegistry:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        try:                                      # added after the first clusters were paired
+            self._db.execute("ALTER TABLE clusters ADD COLUMN control TEXT")
+        except sqlite3.OperationalError:
+            pass
 
     def close(self) -> None:
         self._db.close()
@@ -146,6 +150,19 @@ class ClusterRegistry:
         with self._lock:
             self._db.execute("DELETE FROM clusters WHERE name = ?", (name,))
             self._db.execute("DELETE FROM nonces WHERE cluster = ?", (name,))
+
+    def set_control(self, name: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge the officer's remote settings (volume 0-100, mute, hours 'HH:MM-HH:MM') for a cluster."""
+        self._require(name)
+        with self._lock:
+            row = self._db.execute("SELECT control FROM clusters WHERE name = ?", (name,)).fetchone()
+            control = {**(json.loads(row["control"]) if row["control"] else {}), **dict(changes)}
+            self._db.execute("UPDATE clusters SET control = ? WHERE name = ?", (json.dumps(control), name))
+        return control
+
+    def control(self, name: str) -> dict[str, Any]:
+        row = self._db.execute("SELECT control FROM clusters WHERE name = ?", (name,)).fetchone()
+        return json.loads(row["control"]) if row and row["control"] else {}
 
     # -- reading
 

@@ -73,7 +73,8 @@ class ClusterHandler(DayHandler):
         registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
         if path == "/heartbeat" and isinstance(data, dict):
             registry.record_heartbeat(cluster.name, data)
-            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time()})
+            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(),
+                                                   "control": registry.control(cluster.name)})
         if path == "/asrun" and isinstance(data, dict) and isinstance(data.get("rows"), list):
             rows = [r for r in data["rows"] if isinstance(r, dict)]
             return self._send_json(HTTPStatus.OK, {"added": registry.record_rows(cluster.name, rows)})

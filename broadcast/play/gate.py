@@ -256,7 +256,10 @@ def run(config: dict[str, Any]) -> int:
         decode += ["-ss", f"{float(config['offset_s']):.3f}"]
     if config.get("limit_s") is not None:
         decode += ["-t", f"{float(config['limit_s']):.3f}"]
-    decode += ["-i", config["source"], "-vn", "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+    decode += ["-i", config["source"], "-vn"]
+    if config.get("volume") is not None:
+        decode += ["-af", f"volume={float(config['volume']):.3f}"]
+    decode += ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
     derr = tempfile.TemporaryFile()
     decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
     prefill = _read(decoder.stdout, int(per_s * float(config.get("prefill_s", 0.5))))

@@ -131,6 +131,7 @@ class GatedOutput:
         self.realtime = realtime
         self.pace_files = pace_files
         self.levels = levels            # per-second levels beside each position file (a cluster's receiver)
+        self.volume: float | None = None    # a gain factor (a cluster's remote volume); None: as built
 
     def sinks(self, path: Path | str, title: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         """The player's sink specs for one play, and the secrets to keep out of messages."""
@@ -187,7 +188,8 @@ class GatedOutput:
                   "rate": RATE, "channels": CHANNELS, "sinks": sinks, "gate_fd": gate.read_fd,
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
-                  "levels": str(levels_path(position)) if position and self.levels else None}
+                  "levels": str(levels_path(position)) if position and self.levels else None,
+                  "volume": self.volume}
         gate.members += 1
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
                              secrets=secrets, labels=[s["label"] for s in sinks], position=position)

@@ -30,6 +30,7 @@ from broadcast import __version__
 from broadcast.errors import BroadcastError
 from broadcast.play import Clock, SystemClock
 from broadcast.play.gated import GatedOutput, levels_path, position_name
+from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
 from broadcast.receiver.config import ReceiverConfig
 from broadcast.receiver.link import StationLink
@@ -108,6 +109,8 @@ class Receiver:
         self.on_air_urgent: tuple[str, Any] | None = None
         self.notes: list[str] = []
         self.levels_now: Path | None = None
+        self.control = remote.load(config.folder)
+        self._apply_control()
 
     # -- the link
 
@@ -146,6 +149,10 @@ class Receiver:
         if row["status"] in ("played", "late") and on_air.silent(row["levels"]):
             row["fault"] = on_air.FAULT_SILENT
             self.note(f"{on_air.FAULT_SILENT}: {row['title']} ({row['scheduled_at']})")
+
+    def _apply_control(self) -> None:
+        if hasattr(self.output, "volume"):
+            self.output.volume = remote.gain(self.control)
 
     def note(self, why: str) -> None:
         """A refused push or another event the heartbeat reports (the last few)."""
@@ -231,11 +238,15 @@ class Receiver:
         state = {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
                  "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
                  "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
-                 "level": on_air.latest(self.levels_now),
+                 "level": on_air.latest(self.levels_now), "control": self.control,
                  "days": sorted(p.name for p in self.config.audio_out.iterdir()) if self.config.audio_out.is_dir() else []}
         sent = time.time()
         answer = self.link.post("/heartbeat", state)
         back = time.time()
+        if isinstance(answer.get("control"), dict) and answer["control"] != self.control:
+            self.control = answer["control"]
+            remote.save(self.config.folder, self.control)
+            self._apply_control()
         if isinstance(answer.get("station_time"), (int, float)):
             self.clock_offset_s = round(answer["station_time"] - (sent + back) / 2, 3)
 
@@ -333,6 +344,14 @@ class Receiver:
             lead = (item.start - self.clock.now()).total_seconds()
             if lead > self.config.prepare_s + 2:       # look again soon: a fresher day may have come
                 self._idle(min(5.0, lead - self.config.prepare_s - 1), stop)
+                continue
+            why = remote.refusal(self.control, item.start)
+            if why is not None:            # muted, or outside the cluster's hours: said once, on its row
+                self.outbox.add({"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
+                                 "title": str(item.entry.get("title") or item.entry.get("id")),
+                                 "zone": self.config.zone, "cluster": self.config.cluster,
+                                 "scheduled_at": item.start.isoformat(), "started_at": None, "ended_at": None,
+                                 "status": "skipped", "error": why})
                 continue
             self.play(item, stop)
         link.join(timeout=5)
