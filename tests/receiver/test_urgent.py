@@ -154,3 +154,22 @@ def test_a_push_whose_audio_was_tampered_with_is_not_played(paired):
     finally:
         stop(running)
     assert registry.rows("dong-1") == [] and not list((folder / "playout").glob("*"))
+
+
+def test_broadcast_announce_pushes_an_urgent_to_the_clusters(station_dir):
+    from test_pairing_and_days import cli
+
+    from broadcast.digest import file_sha256
+
+    toml = station_dir / "broadcast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'), encoding="utf-8")
+    ClusterRegistry(station_dir / "var" / "cum-loa").add("dong-1", "toan-xa")
+    result = cli("--station", str(station_dir), "announce", "--text", "Lũ về, sơ tán ngay.", "--priority", "khan-cap")
+    assert result.returncode == 0, result.stderr
+    assert "Đã đẩy thông báo khẩn tới các cụm loa" in result.stdout
+    (pushed,) = Pushes(ClusterRegistry(station_dir / "var" / "cum-loa")).recent()
+    audio = station_dir / "var" / "cum-loa" / "day" / pushed["audio"]
+    assert pushed["kind"] == "khan-cap" and pushed["zones"] == [] and file_sha256(audio) == pushed["sha256"]
+    quiet = cli("--station", str(station_dir), "announce", "--text", "Họp thôn.", "--priority", "uu-tien")
+    assert quiet.returncode == 0 and "cụm loa" not in quiet.stdout
+    assert len(Pushes(ClusterRegistry(station_dir / "var" / "cum-loa")).recent()) == 1
