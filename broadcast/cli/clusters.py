@@ -33,11 +33,11 @@ def command(ctx) -> None:
 
     \b
     Ví dụ:
-      broadcast clusters add thon-dong-1 --zone thon-dong
+      broadcast clusters add cum-1 --zone toan-xa
       broadcast clusters
-      broadcast clusters revoke thon-dong-1
-      broadcast clusters set thon-dong-1 --volume 80 --hours 06:00-21:00   # không chạy khi kiểm thử
-      broadcast clusters cancel 2026-12-07-dot-xuat-143005-9f2c   # không chạy khi kiểm thử
+      broadcast clusters set cum-1 --volume 80 --hours 06:00-21:00
+      broadcast clusters revoke cum-1
+      broadcast clusters cancel 2026-12-07-dot-xuat-143005-9f2c
       broadcast clusters serve --bind 0.0.0.0 --port 8791   # không chạy khi kiểm thử
     """
     if ctx.invoked_subcommand is None:

@@ -34,7 +34,6 @@ def command(app, day, start, end, db, rehearsal, cluster) -> None:
       broadcast log --date 2026-12-07
       broadcast log --from 2026-12-01 --to 2026-12-31
       broadcast log --rehearsal                 nhật ký của lần diễn tập gần nhất
-      broadcast log --cluster thon-dong-1 --date 2026-12-07   # không chạy khi kiểm thử
     """
     station = app.station
     today = station_today(station)
