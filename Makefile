@@ -9,7 +9,7 @@ STAMP   = $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,7 +38,7 @@ bench: $(STAMP)
 ## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).
 ## Search the espeak settings: make bench-voice ARGS=--search
 bench-voice: $(STAMP)
-	$(BIN)/python -c "import vietasr" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -c "import vietasr" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[all,test,bench]'
 	nice -n 10 $(BIN)/python benchmarks/bench_voice.py $(ARGS)
 
 clean:

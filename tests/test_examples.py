@@ -38,6 +38,9 @@ NOT_RUN: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
     (("inbox", "schedule"), "cần bản tin tỉnh đã gửi đến hộp thư", None),
     (("inbox", "dismiss"), "cần bản tin tỉnh đã gửi đến hộp thư", None),
     (("voices", "add"), "cần tệp giọng đọc tải về, không có trong đài mẫu", None),
+    (("clusters", "serve"), "máy chủ cho các cụm loa chạy cho đến khi dừng", None),
+    (("clusters", "cancel"), "cần một thông báo khẩn đã đẩy tới các cụm loa", None),
+    (("receiver",), "chạy trên máy của cụm loa, cần đài trên mạng", None),
     (("users", "add"), "hỏi mật khẩu trên bàn phím", "--password-stdin"),
     (("users", "passwd"), "hỏi mật khẩu trên bàn phím", "--password-stdin"),
 )

@@ -14,6 +14,7 @@ import click
 from broadcast import __version__
 from broadcast.cli import vietnamese
 from broadcast.cli.common import AppContext
+from broadcast.cli.extras import missing_extra_message
 from broadcast.errors import BroadcastError, StationWarning
 from broadcast.io_errors import describe_os_error
 
@@ -22,7 +23,7 @@ COMMAND_MODULES = (
     "preview", "render", "say", "normalize", "engines", "voices", "check", "settings",
     "zones", "plan", "build", "export",
     "run", "simulate", "announce", "play", "log", "report", "schedule",
-    "fetch", "province", "inbox",
+    "fetch", "province", "inbox", "clusters", "receiver",
     "web", "users",
 )
 
@@ -140,6 +141,12 @@ class BroadcastGroup(click.Group):
             problem = describe_os_error(exc)
             click.echo(f"Lỗi: {problem}", err=True)
             ctx.exit(problem.exit_code)
+        except ModuleNotFoundError as exc:      # an optional part of the install is not here
+            message = missing_extra_message(exc)
+            if message is None:
+                raise
+            click.echo(f"Lỗi: {message}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("Đã dừng.", err=True)
             ctx.exit(130)

@@ -10,6 +10,7 @@ from broadcast.build import Toolkit, build_announcement
 from broadcast.cli.common import pass_app
 from broadcast.cli.play import output_option, progress_printer, realtime_option, settle
 from broadcast.cli.preview import gather_values
+from broadcast.clusters.pushes import push_announcement
 from broadcast.daemon.announce import hand_to_daemon, play_directly
 from broadcast.daemon.zones import station_zones
 from broadcast.errors import InputError
@@ -74,6 +75,8 @@ def command(app, template, pairs, data, text, priority, repeat, engine, zones, o
     meta = announcement.meta
     if targets:
         meta["zones"] = [z.name for z in targets]
+    if output_name is None and push_announcement(station.path(station.paths.state), announcement.audio, meta):
+        click.echo("Đã đẩy thông báo khẩn tới các cụm loa của vùng.")
     if output_name is None and hand_to_daemon(station, announcement.audio, meta, now=now):
         click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")
         return

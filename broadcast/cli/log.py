@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -20,8 +21,9 @@ from broadcast.log.table import format_log
 @click.option("--to", "end", metavar="NGÀY", help="Đến ngày.")
 @click.option("--db", type=click.Path(dir_okay=False), help="Tệp nhật ký khác (ví dụ của một lần diễn tập).")
 @click.option("--rehearsal", is_flag=True, help="Nhật ký của lần diễn tập (broadcast simulate) gần nhất.")
+@click.option("--cluster", metavar="CỤM-LOA", help="Nhật ký một cụm loa gửi về (broadcast clusters để xem tên).")
 @pass_app
-def command(app, day, start, end, db, rehearsal) -> None:
+def command(app, day, start, end, db, rehearsal, cluster) -> None:
     """In nhật ký phát sóng: giờ dự kiến, giờ phát thật, nguồn, trạng thái từng chương trình và từng mục.
 
     Nguồn: 'theo lịch' và 'đột xuất' là phát thật ra loa; 'thủ công' là phát bằng tay (broadcast
@@ -46,6 +48,15 @@ def command(app, day, start, end, db, rehearsal) -> None:
         span = parse_span(start, end, today)
     else:
         span = (parse_day(day, today),) * 2 if day or not rehearsal else None
+    if cluster:
+        from broadcast.clusters.registry import registry_for
+        from broadcast.clusters.views import format_cluster_log, rows_between
+
+        registry = registry_for(station)
+        registry._require(cluster)
+        rows = rows_between(registry.rows(cluster), *(span or (date.min, date.max)))
+        click.echo(format_cluster_log(cluster, rows) if rows else f"Cụm loa '{cluster}' chưa gửi gì cho khoảng ngày này.")
+        return
     path = Path(db) if db else state_paths(station)[0]
     if rehearsal:
         path = latest_rehearsal_log(station)

@@ -61,6 +61,11 @@ def command(app, month, quarter, start, end, cutoff, out_dir, db) -> None:
     report = compute_report(rows, period, generated_on=station_today(station),
                             covered_days={_day(d) for d in covered if _day(d)},
                             topic_labels=_station_topics(station), zone_titles=_zone_titles(station))
+    from dataclasses import replace
+
+    from broadcast.clusters.views import report_lines
+
+    report = replace(report, clusters=report_lines(station, period.start, period.end, station_today(station)))
     settings = ReportSettings.from_station(station)
     directory = Path(out_dir) if out_dir else station.path(station.report.out_dir)
     files = write_report_files(report, settings, directory)

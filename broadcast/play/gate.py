@@ -14,6 +14,8 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
    the first buffer was handed over: what the as-run log records), and feeds the rest;
 5. every second writes its position (seconds of the programme handed over) to the position
    file, atomically, so a restart after a crash closes the row where the audio really was;
+   When the config names a `levels` file, the RMS and peak (dBFS) of each second of PCM handed
+   over are appended to it as JSON lines (what was really on air, for a cluster's receiver);
 6. says `sink-failed <n> <why>` when one sink fails (the others play on) and finally
    `done played|failed|interrupted [why]`. SIGTERM stops it ('interrupted').
 """
@@ -21,6 +23,8 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
 from __future__ import annotations
 
 import json
+import math
+import operator
 import os
 import queue
 import select
@@ -235,6 +239,53 @@ class Position:
             pass        # a position is a help for the restart, never a reason to stop the audio
 
 
+class Levels:
+    """Per-second RMS and peak (dBFS) of the PCM handed over, appended as JSON lines (cheap: C-level sums)."""
+
+    def __init__(self, path: str | None, per_s: int) -> None:
+        self.per_s, self.second = per_s, 0
+        self._sum = self._count = self._peak = self._bytes = 0
+        try:
+            self._handle = open(path, "a", encoding="utf-8") if path else None     # noqa: SIM115 - kept open
+        except OSError:
+            self._handle = None
+
+    def add(self, data: bytes) -> None:
+        if self._handle is None:
+            return
+        samples = memoryview(data[:len(data) // 2 * 2]).cast("h")
+        if len(samples):
+            self._peak = max(self._peak, max(samples), -min(samples))
+            sub = samples[::4]                       # every 4th sample is plenty for an RMS
+            self._sum += sum(map(operator.mul, sub, sub))
+            self._count += len(sub)
+        self._bytes += len(data)
+        if self._bytes >= self.per_s:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._handle is None or not self._count:
+            return
+        rms = math.sqrt(self._sum / self._count)
+        line = {"s": self.second, "rms_db": _db(rms), "peak_db": _db(self._peak), "at": round(time.time(), 3)}
+        try:
+            self._handle.write(json.dumps(line) + "\n")
+            self._handle.flush()
+        except OSError:
+            pass          # a level is a report, never a reason to stop the audio
+        self.second += 1
+        self._sum = self._count = self._peak = self._bytes = 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _db(value: float) -> float:
+    return round(20 * math.log10(value / 32768), 1) if value > 0 else -120.0
+
+
 def run(config: dict[str, Any]) -> int:
     rate, channels = int(config.get("rate", 48000)), int(config.get("channels", 2))
     per_s = rate * channels * 2
@@ -246,7 +297,10 @@ def run(config: dict[str, Any]) -> int:
         decode += ["-ss", f"{float(config['offset_s']):.3f}"]
     if config.get("limit_s") is not None:
         decode += ["-t", f"{float(config['limit_s']):.3f}"]
-    decode += ["-i", config["source"], "-vn", "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+    decode += ["-i", config["source"], "-vn"]
+    if config.get("volume") is not None:
+        decode += ["-af", f"volume={float(config['volume']):.3f}"]
+    decode += ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
     derr = tempfile.TemporaryFile()
     decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
     prefill = _read(decoder.stdout, int(per_s * float(config.get("prefill_s", 0.5))))
@@ -285,6 +339,8 @@ def run(config: dict[str, Any]) -> int:
     for sink in sinks:                           # the pre-filled audio, handed to every output at once
         sink.first(prefill)
     say(f"started {started:.6f}")
+    levels = Levels(config.get("levels"), per_s)
+    levels.add(prefill)
     offset = float(config.get("offset_s") or 0.0)
     handed = len(prefill)
     position.write(0.0, offset, started, force=True)
@@ -301,6 +357,7 @@ def run(config: dict[str, Any]) -> int:
             break
         for sink in sinks:
             sink.write(data)
+        levels.add(data)
         handed += len(data)
         if all(s.failed for s in sinks):
             decoder.kill()               # nothing takes the audio: stop decoding (it would block on a full pipe)
@@ -308,6 +365,7 @@ def run(config: dict[str, Any]) -> int:
         live = [s.written for s in sinks if not s.failed] or [handed]
         position.write(min(live) / per_s, offset, started)
     position.write(handed / per_s, offset, started, force=True)
+    levels.close()
     return _finish(sinks, decoder, derr, "interrupted" if _stopping.is_set() else "played")
 
 
@@ -315,6 +373,7 @@ def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str
     aborted = status == "interrupted"
     if aborted and decoder.poll() is None:
         decoder.terminate()
+        decoder.stdout.close()      # nobody reads on: an ffmpeg blocked writing to the pipe would never exit
     for sink in sinks:
         sink.close(abort=aborted)
     code = decoder.wait()

@@ -113,7 +113,8 @@ class GatedOutput:
                  pids: PidFiles | None = None, positions: Path | None = None, file_dir: Path | None = None,
                  file_subdir: str | None = None,
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
-                 stream_name: str = "", realtime: bool = True, pace_files: bool = False) -> None:
+                 stream_name: str = "", realtime: bool = True, pace_files: bool = False,
+                 levels: bool = False) -> None:
         self.specs = tuple(specs)
         for spec in self.specs:
             check_spec(spec)
@@ -129,6 +130,8 @@ class GatedOutput:
         self.stream_name = stream_name
         self.realtime = realtime
         self.pace_files = pace_files
+        self.levels = levels            # per-second levels beside each position file (a cluster's receiver)
+        self.volume: float | None = None    # a gain factor (a cluster's remote volume); None: as built
 
     def sinks(self, path: Path | str, title: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         """The player's sink specs for one play, and the secrets to keep out of messages."""
@@ -184,7 +187,9 @@ class GatedOutput:
         config = {"ffmpeg": ffmpeg_exe(), "source": str(path), "offset_s": offset_s, "limit_s": limit_s,
                   "rate": RATE, "channels": CHANNELS, "sinks": sinks, "gate_fd": gate.read_fd,
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
-                  "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone}
+                  "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
+                  "levels": str(levels_path(position)) if position and self.levels else None,
+                  "volume": self.volume}
         gate.members += 1
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
@@ -197,6 +202,11 @@ class GatedOutput:
         """Prepare and release at once (no slot to wait for: the spawn is paid now)."""
         return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
                             timeout_s=timeout_s, programme_id=programme_id).start(on_end)
+
+
+def levels_path(position: Path) -> Path:
+    """The per-second levels file beside a position file ('….muc.jsonl')."""
+    return position.with_name(position.stem + ".muc.jsonl")
 
 
 def position_name(programme_id: str, zone: str | None) -> str:

@@ -23,6 +23,7 @@ import re
 import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from http.client import HTTPException
@@ -68,12 +69,26 @@ class FetchResult:
     unchanged: bool              # the day here already was this day
 
 
+@dataclass(frozen=True)
+class SignedSource:
+    """Where signed days come from: a base URL (the day is appended), whose key signs them, for whom.
+
+    `headers(url)` adds headers to every request (a loudspeaker cluster's receiver signs its own).
+    """
+
+    base: str
+    key: Any                                            # an Ed25519 public key
+    station_name: str
+    timeout: float
+    headers: Callable[[str], Mapping[str, str]] | None = None
+
+
 def fetch_day(station: Station, day: date, *, source: str | None = None, public_key: str | None = None,
               timeout_s: float | None = None, allow_older: bool = False) -> FetchResult:
     """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole.
 
     `allow_older` installs a day built before the one here (a deliberate rollback)."""
-    from broadcast.province.signing import load_public_key, verify
+    from broadcast.province.signing import load_public_key
 
     base = (source or station.province.source).rstrip("/")
     if not re.match(r"https?://", base):
@@ -84,15 +99,25 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
     if not key_text:
         raise ConfigError("chưa có khóa công khai của tỉnh: không thể kiểm tra chương trình tải về",
                           hint="điền [province] public_key trong broadcast.toml (tỉnh cấp)")
-    key = load_public_key(key_text)
-    timeout = timeout_s or station.province.timeout_s
-    url = f"{base}/{day.isoformat()}"
-    manifest_bytes = _get(f"{url}/{MANIFEST}", timeout, MAX_MANIFEST_BYTES, day)
-    signature = _get(f"{url}/{SIGNATURE}", timeout, 4096, day).decode("ascii", "replace")
-    verify(manifest_bytes, signature, key, where=f"{url}/{MANIFEST}")
-    manifest = _checked_manifest(manifest_bytes, day, station, url)
+    src = SignedSource(base, load_public_key(key_text), station.station.name,
+                       timeout_s or station.province.timeout_s)
+    return fetch_signed_day(src, day, station.path(station.paths.audio_out), title=station.station_title,
+                            allow_older=allow_older)
 
-    audio_out = station.path(station.paths.audio_out)
+
+def fetch_signed_day(src: SignedSource, day: date, audio_out: Path, *, title: str,
+                     allow_older: bool = False) -> FetchResult:
+    """Bring `src`'s signed `day` into `audio_out/<day>/`, or refuse it whole (the one implementation
+    behind `broadcast fetch` and a cluster receiver's sync)."""
+    from broadcast.province.signing import verify
+
+    url = f"{src.base.rstrip('/')}/{day.isoformat()}"
+    timeout = src.timeout
+    manifest_bytes = _get(f"{url}/{MANIFEST}", timeout, MAX_MANIFEST_BYTES, day, src.headers)
+    signature = _get(f"{url}/{SIGNATURE}", timeout, 4096, day, src.headers).decode("ascii", "replace")
+    verify(manifest_bytes, signature, src.key, where=f"{url}/{MANIFEST}")
+    manifest = _checked_manifest(manifest_bytes, day, src.station_name, url)
+
     target = day_dir(audio_out, day)
     if _same_day(target, manifest_bytes):
         publishable(target)                             # a day fetched before the modes followed the umask
@@ -117,18 +142,17 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
                 linked += 1
                 continue
             dst.unlink()
-        received += _download(f"{url}/{name}", dst, entry, timeout)
+        received += _download(f"{url}/{name}", dst, entry, timeout, src.headers)
         downloaded += 1
     write_bytes_atomic(partial / MANIFEST, manifest_bytes)
     write_text_atomic(partial / SIGNATURE, signature.strip() + "\n")
-    title = manifest.get("station_title") or station.station_title
-    write_text_atomic(partial / PLAYLIST, playlist_text(manifest, title))
+    write_text_atomic(partial / PLAYLIST, playlist_text(manifest, manifest.get("station_title") or title))
     publishable(partial)                                # atomic writes are 0600: a fetched day follows the umask
     swap_in(partial, target)
     return FetchResult(day, target, len(wanted), downloaded, linked, received, False)
 
 
-def _checked_manifest(data: bytes, day: date, station: Station, url: str) -> dict[str, Any]:
+def _checked_manifest(data: bytes, day: date, station_name: str, url: str) -> dict[str, Any]:
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -139,8 +163,8 @@ def _checked_manifest(data: bytes, day: date, station: Station, url: str) -> dic
     if manifest["date"] != day.isoformat():
         raise DeliveryError(f"tỉnh gửi chương trình ngày {manifest['date']}, không phải ngày {day.isoformat()}",
                             path=url, hint="kiểm tra địa chỉ tải ([province] source)")
-    if manifest["station"] != station.station.name:
-        raise DeliveryError(f"chương trình này của xã {manifest['station']}, không phải của xã {station.station.name}",
+    if manifest["station"] != station_name:
+        raise DeliveryError(f"chương trình này của xã {manifest['station']}, không phải của xã {station_name}",
                             path=url, hint="kiểm tra địa chỉ tải ([province] source): mỗi xã một địa chỉ riêng")
     for programme in manifest["programmes"]:
         name = str(programme.get("file", ""))
@@ -182,10 +206,12 @@ def _refuse_rollback(manifest: dict[str, Any], target: Path, day: date, url: str
         hint=f"nếu cố ý quay về bản cũ này, chạy 'broadcast fetch --date {day.isoformat()} --allow-older'")
 
 
-def _get(url: str, timeout: float, limit: int, day: date) -> bytes:
+def _get(url: str, timeout: float, limit: int, day: date,
+         headers: Callable[[str], Mapping[str, str]] | None = None) -> bytes:
     """A small whole file; DeliveryError when the province does not have it or cannot be reached."""
+    request = urllib.request.Request(url, headers=dict(headers(url)) if headers else {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:   # noqa: S310 - scheme checked
+        with urllib.request.urlopen(request, timeout=timeout) as response:   # noqa: S310 - scheme checked
             data = response.read(limit + 1)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
@@ -201,14 +227,18 @@ def _get(url: str, timeout: float, limit: int, day: date) -> bytes:
     return data
 
 
-def _download(url: str, dst: Path, entry: dict, timeout: float) -> int:
+def _download(url: str, dst: Path, entry: dict, timeout: float,
+              headers: Callable[[str], Mapping[str, str]] | None = None) -> int:
     """Download (or resume) one programme file and check it; returns the bytes received."""
     expected = entry["bytes"]
     have = dst.stat().st_size if dst.is_file() else 0
     if have >= expected:
         dst.unlink(missing_ok=True)                     # complete but wrong, or too long: start again
         have = 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    sent = dict(headers(url)) if headers else {}
+    if have:
+        sent["Range"] = f"bytes={have}-"
+    request = urllib.request.Request(url, headers=sent)
     received = 0
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:   # noqa: S310

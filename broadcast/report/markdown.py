@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from broadcast.publish.plaintext import markdown_line
+from broadcast.report import clusters
 from broadcast.report.model import GROUP_TITLES, Report, ReportSettings
 from broadcast.report.rows import _nfc
 from broadcast.report.wording import (
@@ -60,6 +61,8 @@ def to_markdown(report: Report, settings: ReportSettings, chart: str | None = No
             md += ["", f"![{CHART_CAPTION}]({chart})", "", f"*{CHART_CAPTION}*"]
         if group == "A" and report.zones:
             md += ["", f"{ZONES_CAPTION}:", ""] + _md_zones(report)
+        if group == "A" and report.clusters:
+            md += ["", f"{clusters.CAPTION}:", ""] + clusters.markdown_lines(report.clusters)
         if group == "B":
             md += ["", "Phân theo chủ đề:", ""]
             md += _md_topics(report)

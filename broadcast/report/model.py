@@ -210,6 +210,7 @@ class Report:
     excluded: tuple[tuple[str, int], ...] = ()   # (origin, programmes) not counted as broadcasts
     weeks: tuple[WeekRow, ...] = ()
     zones: tuple[ZoneRow, ...] = ()      # per zone, when the log names zones (a station of several)
+    clusters: tuple = ()                 # per loudspeaker cluster (`report.clusters.ClusterRow`), when any
 
     def value(self, code: str) -> int | float:
         """The value of one indicator by code, e.g. report.value('ngay_phat_song')."""

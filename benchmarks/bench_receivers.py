@@ -1,0 +1,119 @@
+"""Urgent push latency to loudspeaker clusters: the officer's confirmation to first audio at each receiver.
+
+`python benchmarks/bench_receivers.py [--receivers 5] [--pushes 20] [--spacing 3]` (not a test).
+
+A copy of the sample station serves its clusters (`broadcast clusters serve`, one process on
+loopback); each receiver is a real `broadcast receiver run` process on the null output (paced in
+real time), long-polling `GET /day-kenh`. Each push is recorded the way `broadcast announce` does
+(`Pushes.urgent`: the audio copied, the document signed); its `created_at` is the confirmation.
+The receiver's as-run row for the urgent carries `started_at`, the player's first write of the
+audio: that minus the confirmation is the latency. p50/p99 over every (push, receiver) pair, with
+the station's and receivers' RSS at the end and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from broadcast.clusters.pushes import Pushes  # noqa: E402
+from broadcast.clusters.registry import ClusterRegistry  # noqa: E402
+
+
+def tone(path: Path, seconds: float, rate: int = 22050) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 660 * i / rate)))
+                                 for i in range(int(seconds * rate))))
+
+
+def rss_kb(pid: int, field: str = "VmHWM") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receivers", type=int, default=5)
+    parser.add_argument("--pushes", type=int, default=20)
+    parser.add_argument("--spacing", type=float, default=3.0, help="seconds between pushes")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-receivers-"))
+    station = work / "station"
+    station.mkdir()
+    for name in ("scripts_vi", "schedules"):
+        shutil.copytree(ROOT / name, station / name)
+    shutil.copy2(ROOT / "broadcast.toml", station / "broadcast.toml")
+    cli = [sys.executable, "-m", "broadcast"]
+    server = subprocess.Popen([*cli, "--station", str(station), "clusters", "serve", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = "http://127.0.0.1:" + re.search(r":(\d+)", server.stdout.readline()).group(1)
+    registry = ClusterRegistry(station / "var" / "cum-loa")
+    receivers = []
+    try:
+        for n in range(args.receivers):
+            name, folder = f"cum-{n + 1}", work / f"thu-{n + 1}"
+            code = registry.add(name, "toan-xa")
+            subprocess.run([*cli, "receiver", "pair", url, code, "--dir", str(folder), "--output", "null"],
+                           check=True, capture_output=True)
+            config = json.loads((folder / "receiver.json").read_text(encoding="utf-8"))
+            config.update(heartbeat_s=1.0, sync_s=600.0)
+            (folder / "receiver.json").write_text(json.dumps(config), encoding="utf-8")
+            receivers.append(subprocess.Popen([*cli, "receiver", "run", "--dir", str(folder)],
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(5.0)                               # every receiver started and polling
+        audio = work / "khan.wav"
+        tone(audio, 1.0)
+        pushes = Pushes(registry)
+        confirmed: dict[str, datetime] = {}
+        for n in range(args.pushes):
+            document = pushes.urgent(audio, {"id": f"bench-{n + 1:02d}", "title": f"Khẩn {n + 1}",
+                                             "duration_s": 1.0}, now=datetime.now(UTC))
+            confirmed[document["id"]] = datetime.fromisoformat(document["created_at"])
+            time.sleep(args.spacing)
+        want = args.pushes * args.receivers
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len([r for r in registry.rows() if r.get("kind") == "khan-cap"]) < want:
+            time.sleep(0.5)
+        delays = [(datetime.fromisoformat(r["started_at"]) - confirmed[r["programme_id"]]).total_seconds()
+                  for r in registry.rows() if r.get("kind") == "khan-cap" and r.get("status") == "played"]
+        station_rss = rss_kb(server.pid) // 1024
+        receiver_rss = [rss_kb(p.pid) // 1024 for p in receivers]
+    finally:
+        for process in [*receivers, server]:
+            process.terminate()
+        for process in [*receivers, server]:
+            process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    delays.sort()
+    print(f"receivers: {args.receivers}, pushes: {args.pushes}, played: {len(delays)}/{want}")
+    if delays:
+        p99 = delays[min(len(delays) - 1, math.ceil(0.99 * len(delays)) - 1)]
+        print(f"confirm -> first audio: p50 {statistics.median(delays):.3f} s, p99 {p99:.3f} s, "
+              f"max {delays[-1]:.3f} s")
+    print(f"peak RSS: station {station_rss} MB, receivers {min(receiver_rss)}-{max(receiver_rss)} MB")
+    print(f"load average: {open('/proc/loadavg').read().strip()}")
+    return 0 if len(delays) == want else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Urgent pushes to the clusters: each announcement (or cancellation) a document signed by the station.
+
+    pushes   seq (the order receivers keep: an older or replayed one is refused), the push's id, kind
+             ('khan-cap' or 'huy'), the zones it targets (empty: every zone), when it expires, the
+             canonical document and the station's signature over it
+
+The audio is copied under `var/cum-loa/day/<id><ext>`; the document names its SHA-256 and size, and
+the receiver fetches it through a signed GET and checks both. A receiver that reconnects asks for
+every push after the last sequence it took and gets those not yet expired.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from broadcast.clusters import protocol
+from broadcast.clusters.registry import ClusterRegistry
+from broadcast.digest import file_sha256
+from broadcast.errors import InputError
+from broadcast.play.spool import announcement_id
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pushes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, kind TEXT NOT NULL, zones TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, document TEXT, signature TEXT
+);
+"""
+URGENT, CANCEL = "khan-cap", "huy"
+VALID = timedelta(minutes=30)        # an urgent notice older than this is not played by a receiver coming back
+AUDIO_FOLDER = "day"
+POLICY_RESUME = "tiep-tuc"           # the interrupted programme resumes where it stopped
+
+
+class Pushes:
+    """The station's pushes, in the clusters' database."""
+
+    def __init__(self, registry: ClusterRegistry) -> None:
+        self.registry = registry
+        self._db, self._lock = registry._db, registry._lock
+        self._db.executescript(SCHEMA)
+        self.audio_dir = registry.folder / AUDIO_FOLDER
+
+    def _record(self, fields: dict[str, Any], zones: list[str], now: datetime, expires: datetime) -> dict[str, Any]:
+        key = self.registry.station_key()
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO pushes (id, kind, zones, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (fields["id"], fields["kind"], json.dumps(zones), now.isoformat(), expires.isoformat()))
+            seq = int(cursor.lastrowid)
+            document = {**fields, "seq": seq, "zones": zones, "created_at": now.isoformat(),
+                        "expires_at": expires.isoformat()}
+            data = protocol.canonical(document)
+            self._db.execute("UPDATE pushes SET document = ?, signature = ? WHERE seq = ?",
+                             (data.decode("utf-8"), protocol.sign_bytes(data, key), seq))
+        return document
+
+    def urgent(self, audio: Path, meta: Mapping[str, Any], *, now: datetime | None = None,
+               valid: timedelta = VALID) -> dict[str, Any]:
+        """Record an urgent announcement for the clusters of its zones (meta: id, title, zones, duration_s)."""
+        moment = now or datetime.now(UTC)
+        audio = Path(audio)
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{meta['id']}{audio.suffix or '.audio'}"
+        target = self.audio_dir / name
+        part = target.with_name(f".{name}.part")
+        shutil.copyfile(audio, part)
+        part.replace(target)
+        fields = {"kind": URGENT, "id": str(meta["id"]), "title": str(meta.get("title") or meta["id"]),
+                  "audio": name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
+                  "duration_s": meta.get("duration_s"), "policy": POLICY_RESUME}
+        return self._record(fields, [str(z) for z in meta.get("zones") or []], moment, moment + valid)
+
+    def cancel(self, push_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """Record the cancellation of an urgent push (same zones, same expiry); InputError for an unknown id."""
+        row = self._db.execute("SELECT zones, expires_at FROM pushes WHERE id = ? AND kind = ? ORDER BY seq DESC",
+                               (push_id, URGENT)).fetchone()
+        if row is None:
+            known = [r["id"] for r in self._db.execute(
+                "SELECT id FROM pushes WHERE kind = ? ORDER BY seq DESC LIMIT 5", (URGENT,))]
+            raise InputError(f"không có thông báo khẩn '{push_id}'",
+                             hint=f"các thông báo gần nhất: {', '.join(known) or 'chưa có'}")
+        moment = now or datetime.now(UTC)
+        expires = max(datetime.fromisoformat(row["expires_at"]), moment + timedelta(minutes=1))
+        return self._record({"kind": CANCEL, "id": push_id}, json.loads(row["zones"]), moment, expires)
+
+    def after(self, zone: str, seq: int, *, now: datetime | None = None) -> list[dict[str, str]]:
+        """The signed pushes for `zone` after `seq`, not yet expired, oldest first."""
+        moment = now or datetime.now(UTC)
+        found = []
+        with self._lock:
+            rows = self._db.execute("SELECT zones, document, signature, expires_at FROM pushes "
+                                    "WHERE seq > ? AND document IS NOT NULL ORDER BY seq", (seq,)).fetchall()
+        for row in rows:
+            zones = json.loads(row["zones"])
+            if (not zones or zone in zones) and datetime.fromisoformat(row["expires_at"]) > moment:
+                found.append({"document": row["document"], "signature": row["signature"]})
+        return found
+
+    def last_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM pushes").fetchone()[0])
+
+    def audio_for(self, zone: str, name: str) -> Path | None:
+        """The audio file `name` when an urgent push for `zone` names it (else None)."""
+        with self._lock:
+            rows = self._db.execute("SELECT zones, document FROM pushes WHERE kind = ? AND document IS NOT NULL",
+                                    (URGENT,)).fetchall()
+        for row in rows:
+            zones = json.loads(row["zones"])
+            if (not zones or zone in zones) and json.loads(row["document"]).get("audio") == name:
+                path = self.audio_dir / name
+                return path if path.is_file() else None
+        return None
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        return [json.loads(r["document"]) for r in self._db.execute(
+            "SELECT document FROM pushes WHERE document IS NOT NULL ORDER BY seq DESC LIMIT ?", (limit,))]
+
+
+def push_announcement(state_dir: Path, audio: Path, meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The station's hook: an urgent announcement also goes to the clusters (when the station has any).
+
+    `meta` gets its `id` here when it has none, so the spool and the clusters name it alike.
+    """
+    folder = Path(state_dir) / "cum-loa"
+    if str(meta.get("priority")) != URGENT or not (folder / "clusters.sqlite").is_file():
+        return None
+    meta.setdefault("id", announcement_id(datetime.now().astimezone()))
+    registry = ClusterRegistry(folder)
+    try:
+        return Pushes(registry).urgent(audio, meta)
+    finally:
+        registry.close()

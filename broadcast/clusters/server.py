@@ -1,0 +1,171 @@
+"""The station's HTTP endpoint for its clusters' receivers (`broadcast clusters serve`).
+
+    POST /pair                               {"code", "public_key"} -> the cluster's name, zone and the
+                                             station's public key (the one unsigned request: the code is
+                                             the secret, used once)
+    GET  /ngay/                              the days published for the cluster's zone
+    GET  /ngay/<YYYY-MM-DD>/manifest.json    that day as the cluster's zone hears it, signed by the station
+    GET  /ngay/<YYYY-MM-DD>/manifest.json.sig
+    GET  /ngay/<YYYY-MM-DD>/<file>           a programme file the zone's manifest lists (Range: resumes)
+    GET  /day-kenh?after=N&wait=S            long polling: the station-signed pushes (urgent, cancellation)
+                                             for the cluster's zone after sequence N, answered at once when
+                                             there are some, else when one comes or after S seconds (<= 60)
+    GET  /day-kenh/<file>                    the audio an urgent push names
+    POST /heartbeat                          the receiver's state
+    POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid
+
+Every request but /pair is signed by a paired, unrevoked receiver (`protocol.check_request`). It is
+its own small server, not a console route: receivers on the 4G network never reach the officer's
+pages, and the console's sessions and CSRF tokens have nothing to say to a machine.
+A request path never reaches the file system unchecked: the day must be a date, the file a name
+the zone's manifest lists.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from broadcast.clusters import protocol
+from broadcast.clusters.pushes import Pushes
+from broadcast.clusters.registry import ClusterRegistry
+from broadcast.errors import InputError
+from broadcast.province.serve import _DAY, _FILE, DayHandler
+from broadcast.publish.day import MANIFEST, SIGNATURE
+
+MAX_BODY = 1 << 20
+MAX_WAIT_S = 60.0
+POLL_S = 0.05          # how often a waiting long poll looks for a new push (another process records them)
+
+
+def zone_manifest(manifest: dict[str, Any], zone: str) -> dict[str, Any]:
+    """The day as one zone hears it: the programmes naming that zone (a manifest without zones: all)."""
+    programmes = [p for p in manifest.get("programmes", []) if zone in p.get("zones", [zone])]
+    return {**manifest, "programmes": programmes, "zone": zone}
+
+
+class ClusterHandler(DayHandler):
+    """Answers receivers from `server.registry` and `server.audio_out`."""
+
+    server_version = "broadcast-station"
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "nội dung quá lớn"})
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        if path == "/pair":
+            return self._pair(body)
+        cluster = self._authenticated("POST", body)
+        if cluster is None:
+            return None
+        try:
+            data = json.loads(body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, ValueError):
+            return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "nội dung không phải JSON"})
+        registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
+        if path == "/heartbeat" and isinstance(data, dict):
+            registry.record_heartbeat(cluster.name, data)
+            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(),
+                                                   "control": registry.control(cluster.name)})
+        if path == "/asrun" and isinstance(data, dict) and isinstance(data.get("rows"), list):
+            rows = [r for r in data["rows"] if isinstance(r, dict)]
+            return self._send_json(HTTPStatus.OK, {"added": registry.record_rows(cluster.name, rows)})
+        return self._not_found(True)
+
+    def _pair(self, body: bytes) -> None:
+        registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
+        try:
+            data = json.loads(body.decode("utf-8"))
+            cluster = registry.pair(str(data["code"]), str(data["public_key"]))
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "yêu cầu ghép không hợp lệ"})
+        except InputError as exc:
+            return self._send_json(HTTPStatus.FORBIDDEN, {"error": exc.message})
+        self._send_json(HTTPStatus.OK, {"cluster": cluster.name, "zone": cluster.zone,
+                                        "station": self.server.station_name,               # type: ignore[attr-defined]
+                                        "station_public_key": registry.station_public_key()})
+
+    def _authenticated(self, method: str, body: bytes = b""):
+        registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
+        cluster, problem = registry.authenticate(self.headers, method, self.path, body, time.time())
+        if cluster is None:
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": problem})
+        return cluster
+
+    def _answer(self, *, body: bool) -> None:
+        cluster = self._authenticated("HEAD" if not body else "GET")
+        if cluster is None:
+            return None
+        parts = [unquote(p) for p in urlsplit(self.path).path.split("/")[1:] if p]
+        if parts[:1] == ["day-kenh"]:
+            return self._pushes(cluster, parts, body)
+        audio_out: Path = self.server.audio_out                    # type: ignore[attr-defined]
+        if parts == ["ngay"]:
+            days = sorted(p.name for p in audio_out.iterdir()
+                          if _DAY.fullmatch(p.name) and (p / MANIFEST).is_file()) if audio_out.is_dir() else []
+            return self._send_json(HTTPStatus.OK, {"zone": cluster.zone, "days": days}, body=body)
+        if len(parts) != 3 or parts[0] != "ngay" or not _DAY.fullmatch(parts[1]) or not _FILE.fullmatch(parts[2]):
+            return self._not_found(body)
+        folder = audio_out / parts[1]
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return self._not_found(body)
+        document = protocol.canonical(zone_manifest(manifest, cluster.zone))
+        if parts[2] == MANIFEST:
+            return self._send_bytes(document, "application/json", body)
+        if parts[2] == SIGNATURE:
+            key = self.server.registry.station_key()               # type: ignore[attr-defined]
+            return self._send_bytes((protocol.sign_bytes(document, key) + "\n").encode("ascii"), "text/plain", body)
+        if parts[2] not in {str(p.get("file")) for p in zone_manifest(manifest, cluster.zone)["programmes"]}:
+            return self._not_found(body)
+        self._send_file(folder / parts[2], body=body)
+
+    def _pushes(self, cluster, parts: list[str], body: bool) -> None:
+        pushes: Pushes = self.server.pushes                        # type: ignore[attr-defined]
+        if len(parts) == 2 and _FILE.fullmatch(parts[1]):
+            path = pushes.audio_for(cluster.zone, parts[1])
+            return self._send_file(path, body=body) if path else self._not_found(body)
+        if len(parts) != 1:
+            return self._not_found(body)
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            after = int(query.get("after", ["0"])[0])
+            wait = min(MAX_WAIT_S, max(0.0, float(query.get("wait", ["0"])[0])))
+        except ValueError:
+            return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và wait phải là số"})
+        deadline = time.monotonic() + wait
+        while True:
+            found = pushes.after(cluster.zone, after, now=datetime.now(UTC))
+            if found or time.monotonic() >= deadline:
+                return self._send_json(HTTPStatus.OK, {"pushes": found, "station_time": time.time()}, body=body)
+            time.sleep(POLL_S)
+
+    def _send_bytes(self, data: bytes, kind: str, body: bool) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name: str, host: str = "127.0.0.1",
+                        port: int = 0) -> ThreadingHTTPServer:
+    """The receivers' endpoint for one station; port 0 picks a free one."""
+    server = ThreadingHTTPServer((host, port), ClusterHandler)
+    server.daemon_threads = True
+    server.registry = registry                 # type: ignore[attr-defined]
+    server.pushes = Pushes(registry)           # type: ignore[attr-defined]
+    server.audio_out = Path(audio_out)         # type: ignore[attr-defined]
+    server.station_name = station_name         # type: ignore[attr-defined]
+    server.verbose = False                     # type: ignore[attr-defined]
+    return server

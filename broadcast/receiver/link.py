@@ -1,0 +1,88 @@
+"""The receiver's requests to its station: pairing, and every later request signed with its key."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from broadcast.atomic import write_bytes_atomic
+from broadcast.clusters import protocol
+from broadcast.errors import DeliveryError, InputError
+from broadcast.receiver.config import ReceiverConfig
+
+TIMEOUT_S = 20.0
+MAX_ANSWER = 1 << 20
+
+
+def pair_request(station_url: str, code: str, public_key: str, timeout: float = TIMEOUT_S) -> dict[str, Any]:
+    """POST /pair; the station's answer (cluster, zone, station, station_public_key) or an error."""
+    if not re.match(r"https?://", station_url):
+        raise InputError(f"địa chỉ đài '{station_url}' không hợp lệ", hint="ví dụ: http://10.0.0.2:8791")
+    return _call("POST", station_url.rstrip("/") + "/pair", {"code": code, "public_key": public_key}, {}, timeout)
+
+
+class StationLink:
+    """Signed requests of one paired receiver."""
+
+    def __init__(self, config: ReceiverConfig, timeout: float = TIMEOUT_S) -> None:
+        self.config = config
+        self.key = config.key()
+        self.timeout = timeout
+
+    def headers(self, url: str, method: str = "GET", body: bytes = b"") -> Mapping[str, str]:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return protocol.signed_headers(self.config.cluster, self.key, method, path, body)
+
+    def get(self, path: str, timeout: float | None = None) -> dict[str, Any]:
+        url = self.config.station_url.rstrip("/") + path
+        return _call("GET", url, None, self.headers(url), timeout or self.timeout)
+
+    def download(self, path: str, target: Path, limit: int) -> None:
+        """A signed GET of a file into `target` (at most `limit` bytes); DeliveryError when it fails."""
+        url = self.config.station_url.rstrip("/") + path
+        request = urllib.request.Request(url, headers=dict(self.headers(url)))
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:   # noqa: S310 - scheme checked
+                data = response.read(limit + 1)
+        except (urllib.error.URLError, OSError) as exc:
+            raise DeliveryError(f"không tải được {path}: {getattr(exc, 'reason', exc)}", path=url) from None
+        if len(data) > limit:
+            raise DeliveryError(f"tệp {path} lớn hơn đài báo", path=url)
+        write_bytes_atomic(target, data)
+
+    def post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        url = self.config.station_url.rstrip("/") + path
+        body = json.dumps(dict(data), ensure_ascii=False).encode("utf-8")
+        return _call("POST", url, body, self.headers(url, "POST", body), self.timeout)
+
+
+def _call(method: str, url: str, data: Any, headers: Mapping[str, str], timeout: float) -> dict[str, Any]:
+    body = data if isinstance(data, bytes) or data is None else json.dumps(data, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={**headers, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:   # noqa: S310 - scheme checked
+            raw = response.read(MAX_ANSWER + 1)
+    except urllib.error.HTTPError as exc:
+        try:
+            why = json.loads(exc.read(4096).decode("utf-8")).get("error")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            why = None
+        raise DeliveryError(f"đài từ chối ({exc.code}): {why or exc.reason}", path=url) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"không kết nối được đài: {getattr(exc, 'reason', exc)}", path=url,
+                            hint="kiểm tra mạng 4G và địa chỉ đài; cụm loa vẫn phát theo lịch đã tải") from None
+    try:
+        answer = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise DeliveryError("đài trả lời không phải JSON", path=url) from None
+    if not isinstance(answer, dict):
+        raise DeliveryError("đài trả lời sai cấu trúc", path=url)
+    return answer

@@ -1,0 +1,358 @@
+"""The receiver on its own clock: the zone's programmes played at their slots from the local copy.
+
+A link that is down at 05:30 does not silence the village: the days were fetched ahead, and the
+receiver plays them on its own clock. Beside the playing, one thread keeps the link: it fetches
+the next days, sends a heartbeat (state, clock offset against the station, disk free, what is
+playing) and flushes the as-run outbox; each of these failing is noted and retried, never fatal.
+
+Each programme is prepared `prepare_s` before its start (the player decodes, opens its outputs and
+waits on a gate) and released at the start; a receiver started in the middle of a programme joins
+it at the right offset ('late'); a programme the outbox already has never plays again.
+
+An urgent push (`urgent.UrgentListener`, its own thread) wakes the playing thread: the programme on
+air is stopped, the urgent played, then the programme resumes where it stopped (the station's
+policy 'tiep-tuc'; any other policy leaves it interrupted); each gets its own as-run row.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from broadcast import __version__
+from broadcast.errors import BroadcastError
+from broadcast.play import Clock, SystemClock
+from broadcast.play.gated import GatedOutput, levels_path, position_name
+from broadcast.receiver import control as remote
+from broadcast.receiver import levels as on_air
+from broadcast.receiver.config import ReceiverConfig
+from broadcast.receiver.link import StationLink
+from broadcast.receiver.outbox import Outbox
+from broadcast.receiver.sync import sync_days
+from broadcast.receiver.urgent import UrgentListener
+
+OFFSET_WARN_S = 5.0
+
+
+@dataclass(frozen=True)
+class Planned:
+    uid: str
+    day: date
+    start: datetime
+    entry: dict[str, Any]
+    path: Path
+
+
+def planned(config: ReceiverConfig, around: date) -> list[Planned]:
+    """The zone's programmes of `around` and the next day, from the days on disk, in start order."""
+    found = []
+    for day in (around - timedelta(days=1), around, around + timedelta(days=1)):
+        folder = config.audio_out / day.isoformat()
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for entry in manifest.get("programmes", []):
+            if config.zone not in entry.get("zones", [config.zone]):
+                continue
+            try:
+                start = datetime.fromisoformat(str(entry["start"]))
+            except (KeyError, ValueError):
+                continue
+            found.append(Planned(f"{day.isoformat()}/{entry.get('id')}/{config.zone}", day, start, entry,
+                                 folder / str(entry.get("file"))))
+    return sorted(found, key=lambda p: p.start)
+
+
+def ntp_state() -> str:
+    """'synced', 'not-synced' or 'unknown' (no timedatectl): a receiver without NTP is reported."""
+    tool = shutil.which("timedatectl")
+    if tool is None:
+        return "unknown"
+    try:
+        out = subprocess.run([tool, "show", "-p", "NTPSynchronized", "--value"], capture_output=True, text=True,
+                             timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return {"yes": "synced", "no": "not-synced"}.get(out, "unknown")
+
+
+class Receiver:
+    """One cluster's receiver; `run(stop)` until `stop` is set."""
+
+    def __init__(self, config: ReceiverConfig, *, clock: Clock | None = None, output: Any = None,
+                 link: StationLink | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.output = output or GatedOutput(config.outputs, zone=config.zone, clock=self.clock,
+                                            file_dir=config.folder / "playout", positions=config.folder / "vi-tri",
+                                            pace_files=True,    # a file output airs in real time, as a card would
+                                            levels=True)
+        self.link = link or StationLink(config)
+        self.outbox = Outbox(config.folder / "outbox.sqlite")
+        self.heartbeat_s, self.sync_s = config.heartbeat_s, config.sync_s
+        self.playing: str | None = None
+        self.last_fault: str | None = None
+        self.clock_offset_s: float | None = None
+        self.online = False
+        self.wake = threading.Event()                 # an urgent push waits to be played
+        self._urgent_lock = threading.Lock()
+        self.urgents: list[tuple[dict[str, Any], Path]] = []
+        self.cancelled: set[str] = set()
+        self.on_air_urgent: tuple[str, Any] | None = None
+        self.notes: list[str] = []
+        self.levels_now: Path | None = None
+        self.control = remote.load(config.folder)
+        self._apply_control()
+
+    # -- the link
+
+    def keep_link(self, stop: threading.Event) -> None:
+        next_sync = next_beat = 0.0
+        while not stop.is_set():
+            now = time.monotonic()
+            if now >= next_sync:
+                next_sync = now + self.sync_s
+                self._guard(lambda: sync_days(self.config, self.clock.now().date(), link=self.link))
+            if now >= next_beat:
+                next_beat = now + self.heartbeat_s
+                self._guard(self.heartbeat)
+                self._guard(self.flush)
+            stop.wait(min(1.0, max(0.05, min(next_sync, next_beat) - time.monotonic())))
+
+    def _guard(self, action) -> None:
+        try:
+            action()
+            self.online = True
+        except BroadcastError as exc:
+            self.online = False
+            self.last_fault = str(exc)
+
+    def _levels(self, programme_id: str) -> Path:
+        """The levels file of one play (a stale one from a crash removed first)."""
+        path = levels_path(self.config.folder / "vi-tri" / position_name(programme_id, self.config.zone))
+        path.unlink(missing_ok=True)
+        self.levels_now = path
+        return path
+
+    def _judge_levels(self, row: dict[str, Any], path: Path) -> None:
+        """Add what was really on air to an as-run row; digital silence is the fault 'im lặng trên loa'."""
+        self.levels_now = None
+        row["levels"] = on_air.take(path)
+        if row["status"] in ("played", "late") and on_air.silent(row["levels"]):
+            row["fault"] = on_air.FAULT_SILENT
+            self.note(f"{on_air.FAULT_SILENT}: {row['title']} ({row['scheduled_at']})")
+
+    def _apply_control(self) -> None:
+        if hasattr(self.output, "volume"):
+            self.output.volume = remote.gain(self.control)
+
+    def note(self, why: str) -> None:
+        """A refused push or another event the heartbeat reports (the last few)."""
+        self.notes = [*self.notes[-9:], why]
+        self.last_fault = why
+
+    # -- urgent pushes
+
+    def urgent_arrived(self, document: dict[str, Any], audio: Path) -> None:
+        document = {**document, "received_at": self.clock.now().isoformat()}
+        with self._urgent_lock:
+            self.urgents.append((document, audio))
+        self.wake.set()
+
+    def cancel_urgent(self, push_id: str) -> None:
+        with self._urgent_lock:
+            self.cancelled.add(push_id)
+            self.urgents = [u for u in self.urgents if str(u[0].get("id")) != push_id]
+            current = self.on_air_urgent
+        if current is not None and current[0] == push_id:
+            current[1].stop()
+
+    def play_urgents(self, stop: threading.Event) -> None:
+        """Play the urgent pushes waiting (oldest first), each with its as-run row."""
+        while not stop.is_set():
+            with self._urgent_lock:
+                self.wake.clear()
+                if not self.urgents:
+                    return
+                document, audio = self.urgents.pop(0)
+                push_id = str(document["id"])
+                if push_id in self.cancelled:
+                    continue
+            if datetime.fromisoformat(str(document["expires_at"])) <= self.clock.now():
+                self.note(f"thông báo khẩn '{push_id}' hết hạn trước khi phát")
+                continue
+            finished = threading.Event()
+            result: list = []
+            title = str(document.get("title") or push_id)
+            level_file = self._levels(f"khan-cap-{push_id}")
+            handle = self.output.prepare(audio, title=title, duration_s=document.get("duration_s"),
+                                         programme_id=f"khan-cap-{push_id}")
+            with self._urgent_lock:
+                self.on_air_urgent = (push_id, handle)
+            self.playing = f"[khẩn] {title}"
+            handle.start(lambda r, result=result, finished=finished: (result.append(r), finished.set()))
+            while not finished.wait(0.2):
+                if stop.is_set() or push_id in self.cancelled:
+                    handle.stop()
+                    finished.wait(10)
+                    break
+            with self._urgent_lock:
+                self.on_air_urgent = None
+            self.playing = None
+            outcome = result[0] if result else None
+            started = outcome.started_at if outcome and outcome.started_at else handle.started_at or self.clock.now()
+            created = datetime.fromisoformat(str(document["created_at"]))
+            status = "cancelled" if push_id in self.cancelled else (outcome.status if outcome else "interrupted")
+            row = {"uid": f"khan-cap/{push_id}/{self.config.cluster}", "kind": "khan-cap",
+                   "date": started.date().isoformat(), "programme_id": push_id, "title": title,
+                   "zone": self.config.zone, "cluster": self.config.cluster,
+                   "scheduled_at": created.isoformat(), "started_at": started.isoformat(),
+                   "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
+                   "delay_s": round((started - created).total_seconds(), 3), "seq": document.get("seq"),
+                   "received_at": document.get("received_at"),
+                   "status": status, "error": outcome.error if outcome else None}
+            self._judge_levels(row, level_file)
+            self.outbox.add(row)
+
+    def _idle(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait up to `seconds`, playing urgent pushes as they come; True when asked to stop."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.wake.wait(min(0.2, remaining)):
+                self.play_urgents(stop)
+        return True
+
+    def heartbeat(self) -> None:
+        usage = shutil.disk_usage(self.config.folder)
+        state = {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
+                 "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
+                 "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
+                 "level": on_air.latest(self.levels_now), "control": self.control,
+                 "days": sorted(p.name for p in self.config.audio_out.iterdir()) if self.config.audio_out.is_dir() else []}
+        sent = time.time()
+        answer = self.link.post("/heartbeat", state)
+        back = time.time()
+        if isinstance(answer.get("control"), dict) and answer["control"] != self.control:
+            self.control = answer["control"]
+            remote.save(self.config.folder, self.control)
+            self._apply_control()
+        if isinstance(answer.get("station_time"), (int, float)):
+            self.clock_offset_s = round(answer["station_time"] - (sent + back) / 2, 3)
+
+    def flush(self) -> None:
+        while rows := self.outbox.unsent():
+            self.link.post("/asrun", {"rows": rows})
+            self.outbox.mark_sent([r["uid"] for r in rows])
+
+    # -- playing
+
+    def next_programme(self) -> Planned | None:
+        now = self.clock.now()
+        for item in planned(self.config, now.date()):
+            ends = item.start + timedelta(seconds=float(item.entry.get("duration_s") or 0))
+            if ends > now and not self.outbox.has(item.uid) and item.path.is_file():
+                return item
+        return None
+
+    def play(self, item: Planned, stop: threading.Event) -> None:
+        """Prepare ahead, release at the start (or join late at the right offset), log what aired."""
+        lead = (item.start - self.clock.now()).total_seconds()
+        if lead > self.config.prepare_s and self._idle(lead - self.config.prepare_s, stop):
+            return
+        late_by = max(0.0, (self.clock.now() - item.start).total_seconds())
+        title = str(item.entry.get("title") or item.entry.get("id"))
+        level_file = self._levels(str(item.entry.get("id")))
+        handle = self.output.prepare(item.path, title=title, duration_s=item.entry.get("duration_s"),
+                                     offset_s=late_by, programme_id=str(item.entry.get("id")))
+        deadline = time.monotonic() + (item.start - self.clock.now()).total_seconds()
+        while time.monotonic() < deadline:
+            if stop.wait(min(0.1, max(0.0, deadline - time.monotonic()))) or self.wake.is_set():
+                handle.cancel()            # the outputs go to the urgent; the programme is picked up again after
+                return
+        finished = threading.Event()
+        result: list = []
+        self.playing = title
+        handle.start(lambda r: (result.append(r), finished.set()))
+        first_start = handle.started_at
+        interrupted_by: list[str] = []
+        while not finished.wait(0.05):
+            if stop.is_set():
+                handle.stop()
+                finished.wait(10)
+                break
+            if self.wake.is_set():
+                handle.stop()
+                finished.wait(10)
+                position = late_by + ((result[0].ended_at if result else self.clock.now()) -
+                                      (handle.started_at or self.clock.now())).total_seconds()
+                with self._urgent_lock:
+                    waiting = [u for u in self.urgents if str(u[0].get("id")) not in self.cancelled]
+                policy = str(waiting[0][0].get("policy", "tiep-tuc")) if waiting else "tiep-tuc"
+                interrupted_by += [str(u[0].get("id")) for u in waiting]
+                self.play_urgents(stop)
+                duration = float(item.entry.get("duration_s") or 0)
+                if stop.is_set() or policy != "tiep-tuc" or (duration and position >= duration - 0.5):
+                    break
+                finished.clear()
+                result.clear()
+                late_by = position
+                handle = self.output.start(item.path, title=title, duration_s=item.entry.get("duration_s"),
+                                           offset_s=position, programme_id=str(item.entry.get("id")),
+                                           on_end=lambda r: (result.append(r), finished.set()))
+                self.levels_now = level_file
+                self.playing = title
+        self.playing = None
+        outcome = result[0] if result else None
+        status = outcome.status if outcome else "interrupted"
+        if status == "played" and (late_by > 1.0 and not interrupted_by):
+            status = "late"
+        row = {"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
+               "title": title, "zone": self.config.zone, "cluster": self.config.cluster,
+               "scheduled_at": item.start.isoformat(),
+               "started_at": (first_start or (outcome.started_at if outcome else None)
+                              or self.clock.now()).isoformat(),
+               "interrupted_by": interrupted_by,
+               "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
+               "status": status, "error": outcome.error if outcome else None}
+        self._judge_levels(row, level_file)
+        self.outbox.add(row)
+        if outcome is not None and outcome.error:
+            self.last_fault = outcome.error
+
+    def run(self, stop: threading.Event) -> None:
+        link = threading.Thread(target=self.keep_link, args=(stop,), daemon=True, name="receiver-link")
+        link.start()
+        listener = UrgentListener(self.config, self.link, self)
+        threading.Thread(target=listener.run, args=(stop,), daemon=True, name="receiver-urgent").start()
+        while not stop.is_set():
+            self.play_urgents(stop)
+            item = self.next_programme()
+            if item is None:
+                self._idle(1.0, stop)
+                continue
+            lead = (item.start - self.clock.now()).total_seconds()
+            if lead > self.config.prepare_s + 2:       # look again soon: a fresher day may have come
+                self._idle(min(5.0, lead - self.config.prepare_s - 1), stop)
+                continue
+            why = remote.refusal(self.control, item.start)
+            if why is not None:            # muted, or outside the cluster's hours: said once, on its row
+                self.outbox.add({"uid": item.uid, "date": item.day.isoformat(), "programme_id": item.entry.get("id"),
+                                 "title": str(item.entry.get("title") or item.entry.get("id")),
+                                 "zone": self.config.zone, "cluster": self.config.cluster,
+                                 "scheduled_at": item.start.isoformat(), "started_at": None, "ended_at": None,
+                                 "status": "skipped", "error": why})
+                continue
+            self.play(item, stop)
+        link.join(timeout=5)
+        self._guard(self.flush)

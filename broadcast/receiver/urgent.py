@@ -1,0 +1,144 @@
+"""The receiver's side of urgent pushes: a long poll on the station, every push checked before it is used.
+
+The receiver keeps one request open (`GET /day-kenh?after=N&wait=S`, long polling: plain HTTP that
+proxies pass) and the station answers it as soon as it records a push for the zone. A push is used
+only when the station's pinned key signed it, its sequence is newer than the last one taken (a
+replayed or older push is refused), it names this cluster's zone and it has not expired; its audio
+is fetched through a signed GET and must match the SHA-256 and size the document names. The last
+sequence and the cancelled ids live in `<folder>/khan-cap/state.json`, so a restart refuses replays too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from broadcast.atomic import write_text_atomic
+from broadcast.clusters import protocol
+from broadcast.errors import BroadcastError
+from broadcast.receiver.config import ReceiverConfig
+
+WAIT_S = 25.0                     # how long the station may hold one poll open
+RETRY_S = 2.0
+MAX_AUDIO = 64 << 20
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
+URGENT, CANCEL = "khan-cap", "huy"
+
+
+@dataclass
+class PushState:
+    """What survives a restart: the last sequence taken, the cancelled ids."""
+
+    path: Path
+    last_seq: int = 0
+    cancelled: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, folder: Path) -> PushState:
+        path = folder / "khan-cap" / "state.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, int(data.get("last_seq", 0)), [str(c) for c in data.get("cancelled", [])][-200:])
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls(path)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.path, json.dumps({"last_seq": self.last_seq, "cancelled": self.cancelled[-200:]}) + "\n")
+
+
+def check_push(config: ReceiverConfig, item: Any, last_seq: int, now: datetime) -> tuple[dict | None, str | None]:
+    """(the document, None) when the push is the station's, newer, for this zone and unexpired; else (doc|None, why)."""
+    if not isinstance(item, dict) or not isinstance(item.get("document"), str):
+        return None, "bản tin đẩy sai cấu trúc"
+    data = item["document"].encode("utf-8")
+    if not protocol.verify_bytes(data, str(item.get("signature", "")), protocol.load_public(config.station_public_key)):
+        return None, "chữ ký bản tin đẩy không phải của đài (đã từ chối)"
+    try:
+        document = json.loads(data)
+        seq = int(document["seq"])
+        expires = datetime.fromisoformat(str(document["expires_at"]))
+        kind = document["kind"]
+    except (ValueError, KeyError, TypeError):
+        return None, "bản tin đẩy thiếu số thứ tự hoặc hạn"
+    if seq <= last_seq:
+        return None, f"bản tin đẩy số {seq} cũ hoặc bị gửi lại (đã nhận tới số {last_seq})"
+    zones = document.get("zones") or []
+    if zones and config.zone not in zones:
+        return document, f"bản tin đẩy số {seq} không dành cho vùng {config.zone}"
+    if expires <= now:
+        return document, f"thông báo khẩn '{document.get('id')}' đã hết hạn lúc {expires:%H:%M %d/%m}"
+    if kind == URGENT and not FILE_NAME.fullmatch(str(document.get("audio", ""))):
+        return document, "tên tệp âm thanh của bản tin đẩy không hợp lệ"
+    if kind not in (URGENT, CANCEL):
+        return document, f"loại bản tin đẩy '{kind}' không biết"
+    return document, None
+
+
+class UrgentListener:
+    """Keeps the long poll open and hands checked pushes to `receiver` (urgent_arrived / cancel_urgent)."""
+
+    def __init__(self, config: ReceiverConfig, link: Any, receiver: Any, *, wait_s: float = WAIT_S) -> None:
+        self.config, self.link, self.receiver, self.wait_s = config, link, receiver, wait_s
+        self.state = PushState.load(config.folder)
+        self.folder = config.folder / "khan-cap"
+        self.refused: list[str] = []
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                answer = self.link.get(f"/day-kenh?after={self.state.last_seq}&wait={self.wait_s:g}",
+                                       timeout=self.wait_s + 15)
+                arrived: list[tuple[dict[str, Any], Path]] = []
+                try:
+                    for item in answer.get("pushes") or []:
+                        self.take(item, arrived)
+                finally:        # a cancellation in the same answer wins over its urgent
+                    for document, audio in arrived:
+                        if str(document["id"]) not in self.state.cancelled:
+                            self.receiver.urgent_arrived(document, audio)
+            except BroadcastError as exc:
+                self.receiver.note(str(exc))
+                stop.wait(RETRY_S)
+
+    def take(self, item: Any, arrived: list[tuple[dict[str, Any], Path]]) -> None:
+        """Check one push: a cancellation acts now, an urgent is fetched into `arrived`; a failed download raises."""
+        document, why = check_push(self.config, item, self.state.last_seq, self.receiver.clock.now())
+        if why is not None:
+            self.refused.append(why)
+            self.receiver.note(why)
+            if document is not None and isinstance(document.get("seq"), int) and document["seq"] > self.state.last_seq:
+                self._advance(document["seq"])       # checked and signed, but not for us (zone, expiry): move on
+            return
+        assert document is not None
+        if document["kind"] == CANCEL:
+            self.state.cancelled.append(str(document["id"]))
+            self.receiver.cancel_urgent(str(document["id"]))
+        elif str(document["id"]) not in self.state.cancelled:
+            arrived.append((document, self.fetch_audio(document)))
+        self._advance(int(document["seq"]))
+
+    def fetch_audio(self, document: dict[str, Any]) -> Path:
+        name, size = str(document["audio"]), int(document.get("bytes") or 0)
+        target = self.folder / name
+        if not (target.is_file() and _sha256(target) == document.get("sha256")):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.link.download(f"/day-kenh/{name}", target, min(size, MAX_AUDIO))
+            if target.stat().st_size != size or _sha256(target) != document.get("sha256"):
+                target.unlink(missing_ok=True)
+                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' không khớp mã băm đài ký")
+        return target
+
+    def _advance(self, seq: int) -> None:
+        self.state.last_seq = seq
+        self.state.save()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,54 @@
+"""The report's per-cluster lines: programmes and minutes aired against the zone's plan, urgent delays, faults."""
+
+from __future__ import annotations
+
+from test_cluster_log import ROWS
+from test_pairing_and_days import cli, publish_day
+
+from broadcast.clusters.registry import ClusterRegistry
+from broadcast.report.clusters import ClusterRow, cluster_rows, markdown_lines
+
+ENDED = {"2026-12-07/sang/thon-dong": "2026-12-07T05:40:00.2+07:00",
+         "khan-cap/bao-lu/dong-1": "2026-12-07T05:31:31.4+07:00",
+         "2026-12-07/chieu/thon-dong": "2026-12-07T17:05:00+07:00",
+         "2026-12-08/sang/thon-dong": "2026-12-08T05:31:00+07:00"}
+TIMED = [{**r, "ended_at": ENDED[r["uid"]]} for r in ROWS]
+
+
+def test_cluster_lines_count_what_each_cluster_aired():
+    failed = {"uid": "x", "status": "failed", "started_at": None, "ended_at": None, "date": "2026-12-09"}
+    urgent2 = {"uid": "k2", "kind": "khan-cap", "status": "played", "delay_s": 2.6,
+               "started_at": "2026-12-09T08:00:00+07:00", "ended_at": "2026-12-09T08:00:20+07:00"}
+    late_stop = {"uid": "y", "status": "interrupted", "started_at": "2026-12-09T17:00:00+07:00",
+                 "ended_at": "2026-12-09T17:00:30+07:00"}
+    never = {"uid": "z", "status": "interrupted", "started_at": None}
+    lines = cluster_rows([("dong-1", "thon-dong"), ("tay-1", "thon-tay"), ("dong-2", "thon-dong")],
+                         {"dong-1": [*TIMED, failed, urgent2, late_stop, never], "tay-1": []},
+                         {"thon-dong": (6, 3600.0)})
+    assert lines == (
+        ClusterRow("dong-1", "thon-dong", 4, 6, 16.5, 60.0, 2, 2.0, 2),
+        ClusterRow("tay-1", "thon-tay", 0, 0, 0.0, 0.0, 0, None, 0),
+        ClusterRow("dong-2", "thon-dong", 0, 6, 0.0, 60.0, 0, None, 0),
+    )
+    table = markdown_lines(lines)
+    assert "| 1 | dong-1 | thon-dong | 4 / 6 | 16.5 / 60 | 2 | 2 | 2 |" in table
+    assert "| 2 | tay-1 | thon-tay | 0 / 0 | 0 / 0 | 0 | – | 0 |" in table
+
+
+def test_the_month_report_has_a_line_per_cluster(station_dir):
+    publish_day(station_dir, "2026-12-07")
+    registry = ClusterRegistry(station_dir / "var" / "cum-loa")
+    registry.add("dong-1", "thon-dong")
+    registry.record_rows("dong-1", TIMED)
+    result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
+                 "-o", str(station_dir / "bc"))
+    assert result.returncode == 0, result.stderr
+    assert "Phân theo cụm loa" in result.stdout
+    assert "| 1 | dong-1 | thon-dong | 2 / 1 | 15 / 1 | 1 | 1.4 | 1 |" in result.stdout, result.stdout
+
+
+def test_no_cluster_table_without_clusters(station_dir):
+    result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
+                 "-o", str(station_dir / "bc"))
+    assert result.returncode == 0, result.stderr
+    assert "Phân theo cụm loa" not in result.stdout

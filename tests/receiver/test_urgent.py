@@ -1,0 +1,175 @@
+"""Urgent pushes: signed by the station, checked by the receiver, played over the programme which then resumes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from test_receiver_plays import day_starting_in, paired, receiver, stop, tone, wait_for  # noqa: F401 - fixture
+
+from broadcast.clusters import protocol
+from broadcast.clusters.pushes import Pushes, push_announcement
+from broadcast.clusters.registry import ClusterRegistry
+from broadcast.receiver.config import ReceiverConfig
+from broadcast.receiver.outbox import Outbox
+from broadcast.receiver.urgent import check_push
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+def urgent(registry: ClusterRegistry, folder: Path, name: str, *, seconds: float = 1.5, zones=("thon-dong",),
+           now: datetime | None = None, valid: timedelta = timedelta(minutes=30)) -> dict:
+    audio = folder / f"{name}.wav"
+    tone(audio, seconds)
+    return Pushes(registry).urgent(audio, {"id": name, "title": f"Khẩn {name}", "zones": list(zones),
+                                           "duration_s": seconds}, now=now or datetime.now(UTC), valid=valid)
+
+
+def signed(registry: ClusterRegistry, seq: int) -> dict:
+    (row,) = [p for p in Pushes(registry).after("thon-dong", seq - 1, now=NOW) if json.loads(p["document"])["seq"] == seq]
+    return row
+
+
+@pytest.fixture
+def station_side(tmp_path):
+    registry = ClusterRegistry(tmp_path / "cum-loa")
+    config = ReceiverConfig(tmp_path / "thu", "http://127.0.0.1:1", "dong-1", "thon-dong", "Hòa An",
+                            registry.station_public_key())
+    return registry, config, tmp_path
+
+
+def test_a_push_is_taken_once_and_only_for_its_zone_in_time(station_side):
+    registry, config, folder = station_side
+    first = urgent(registry, folder, "a", now=NOW)
+    other = urgent(registry, folder, "b", now=NOW, zones=("thon-tay",))
+    everyone = urgent(registry, folder, "c", now=NOW, zones=())
+    assert [json.loads(p["document"])["seq"] for p in Pushes(registry).after("thon-dong", 0, now=NOW)] == \
+        [first["seq"], everyone["seq"]]
+    assert Pushes(registry).after("thon-dong", 0, now=NOW + timedelta(hours=1)) == []      # expired: not sent
+    item = signed(registry, first["seq"])
+    cases = [                                     # (push, last sequence taken, when, refused because)
+        (item, 0, NOW, None),
+        (item, first["seq"], NOW, "cũ hoặc bị gửi lại"),
+        (item, first["seq"] + 5, NOW, "cũ hoặc bị gửi lại"),
+        (item, 0, NOW + timedelta(minutes=31), "đã hết hạn"),
+        ({**item, "document": item["document"].replace("Khẩn a", "Khẩn giả")}, 0, NOW, "không phải của đài"),
+        ({**item, "signature": protocol.sign_bytes(item["document"].encode(), Ed25519PrivateKey.generate())},
+         0, NOW, "không phải của đài"),
+        ({"document": item["document"]}, 0, NOW, "không phải của đài"),
+        ("rác", 0, NOW, "sai cấu trúc"),
+    ]
+    for push, last, when, why in cases:
+        _document, problem = check_push(config, push, last, when)
+        assert (problem is None) if why is None else (why in (problem or "")), (push, last, problem)
+    document, problem = check_push(config, signed(registry, everyone["seq"]), 0, NOW)
+    assert problem is None and document["zones"] == []
+    _, problem = check_push(config, Pushes(registry).after("thon-tay", 0, now=NOW)[0], 0, NOW)
+    assert "không dành cho vùng thon-dong" in problem
+    assert other["zones"] == ["thon-tay"]
+
+
+def test_a_cancellation_is_signed_and_an_unknown_one_refused(station_side):
+    registry, config, folder = station_side
+    first = urgent(registry, folder, "a", now=NOW)
+    cancel = Pushes(registry).cancel("a", now=NOW + timedelta(minutes=1))
+    assert cancel["kind"] == "huy" and cancel["seq"] > first["seq"] and cancel["zones"] == ["thon-dong"]
+    document, problem = check_push(config, signed(registry, cancel["seq"]), first["seq"], NOW)
+    assert problem is None and document["id"] == "a"
+    from broadcast.errors import InputError
+
+    with pytest.raises(InputError, match="không có thông báo khẩn"):
+        Pushes(registry).cancel("khong-co")
+
+
+@pytest.mark.parametrize("priority, pushed", [("khan-cap", True), ("uu-tien", False), ("thuong", False)])
+def test_only_urgent_announcements_go_to_the_clusters(tmp_path, priority, pushed):
+    audio = tmp_path / "a.wav"
+    tone(audio, 0.5)
+    assert push_announcement(tmp_path, audio, {"priority": priority, "title": "x"}) is None      # no clusters yet
+    ClusterRegistry(tmp_path / "cum-loa").close()
+    meta = {"priority": priority, "title": "x"}
+    document = push_announcement(tmp_path, audio, meta)
+    assert (document is not None) is pushed
+    if pushed:
+        assert document["id"] == meta["id"] and (tmp_path / "cum-loa" / "day" / document["audio"]).is_file()
+
+
+def test_an_urgent_push_interrupts_the_programme_which_resumes(paired):
+    station, folder, _server, _port = paired
+    _day, start = day_starting_in(station, 10, length=8.0)
+    registry = ClusterRegistry(station / "var" / "cum-loa")
+    running = receiver(folder)
+    try:
+        assert wait_for(lambda: datetime.now(UTC) >= start + timedelta(seconds=2), 30)     # two seconds into it
+        pushed = urgent(registry, station, "bao-lu", seconds=1.5)
+        assert wait_for(lambda: len(registry.rows("dong-1")) == 2, 40), registry.rows("dong-1")
+    finally:
+        output = stop(running)
+    rows = {r.get("kind", "chuong-trinh"): r for r in registry.rows("dong-1")}
+    assert rows["khan-cap"]["status"] == "played" and rows["khan-cap"]["programme_id"] == "bao-lu", output
+    assert 0 <= rows["khan-cap"]["delay_s"] < 3.0, rows["khan-cap"]
+    assert rows["khan-cap"]["seq"] == pushed["seq"]
+    programme = rows["chuong-trinh"]
+    assert programme["interrupted_by"] == ["bao-lu"] and programme["status"] == "played", (rows, start)
+    assert start <= datetime.fromisoformat(programme["started_at"]) < datetime.fromisoformat(rows["khan-cap"]["started_at"])
+    assert datetime.fromisoformat(programme["ended_at"]) > datetime.fromisoformat(rows["khan-cap"]["ended_at"])
+    assert len(list((folder / "playout").glob("*"))) >= 3, output       # programme, urgent, programme resumed
+
+
+def test_a_receiver_back_online_plays_what_is_still_valid_and_nothing_cancelled_or_expired(paired):
+    station, folder, _server, _port = paired
+    registry = ClusterRegistry(station / "var" / "cum-loa")
+    urgent(registry, station, "het-han", now=datetime.now(UTC) - timedelta(minutes=40))
+    urgent(registry, station, "da-huy")
+    Pushes(registry).cancel("da-huy")
+    urgent(registry, station, "con-han")
+    urgent(registry, station, "thon-khac", zones=("thon-tay",))
+    running = receiver(folder)
+    try:
+        assert wait_for(lambda: registry.rows("dong-1"), 40)
+        assert wait_for(lambda: json.loads((folder / "khan-cap" / "state.json").read_text())["last_seq"] == 4, 20)   # seq 5 is for thon-tay: never sent here
+    finally:
+        stop(running)
+    assert [r["programme_id"] for r in registry.rows("dong-1")] == ["con-han"]
+    assert json.loads((folder / "khan-cap" / "state.json").read_text())["cancelled"] == ["da-huy"]
+    running = receiver(folder)                   # restarted: nothing replayed
+    try:
+        assert wait_for(lambda: registry.get("dong-1").heartbeat.get("online"), 20)
+    finally:
+        stop(running)
+    assert len(registry.rows("dong-1")) == 1 and not Outbox(folder / "outbox.sqlite").unsent()
+
+
+def test_a_push_whose_audio_was_tampered_with_is_not_played(paired):
+    station, folder, _server, _port = paired
+    registry = ClusterRegistry(station / "var" / "cum-loa")
+    pushed = urgent(registry, station, "sua-doi")
+    (station / "var" / "cum-loa" / "day" / pushed["audio"]).write_bytes(b"RIFF" + b"\0" * 2000)
+    running = receiver(folder)
+    try:
+        assert wait_for(lambda: "không khớp" in str(registry.get("dong-1").heartbeat.get("notes")), 40)
+    finally:
+        stop(running)
+    assert registry.rows("dong-1") == [] and not list((folder / "playout").glob("*"))
+
+
+def test_broadcast_announce_pushes_an_urgent_to_the_clusters(station_dir):
+    from test_pairing_and_days import cli
+
+    from broadcast.digest import file_sha256
+
+    toml = station_dir / "broadcast.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'), encoding="utf-8")
+    ClusterRegistry(station_dir / "var" / "cum-loa").add("dong-1", "toan-xa")
+    result = cli("--station", str(station_dir), "announce", "--text", "Lũ về, sơ tán ngay.", "--priority", "khan-cap")
+    assert result.returncode == 0, result.stderr
+    assert "Đã đẩy thông báo khẩn tới các cụm loa" in result.stdout
+    (pushed,) = Pushes(ClusterRegistry(station_dir / "var" / "cum-loa")).recent()
+    audio = station_dir / "var" / "cum-loa" / "day" / pushed["audio"]
+    assert pushed["kind"] == "khan-cap" and pushed["zones"] == [] and file_sha256(audio) == pushed["sha256"]
+    quiet = cli("--station", str(station_dir), "announce", "--text", "Họp thôn.", "--priority", "uu-tien")
+    assert quiet.returncode == 0 and "cụm loa" not in quiet.stdout
+    assert len(Pushes(ClusterRegistry(station_dir / "var" / "cum-loa")).recent()) == 1
