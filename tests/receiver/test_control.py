@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from test_pairing_and_days import cli
-from test_receiver_plays import TZ, day_starting_in, paired, receiver, stop, wait_for  # noqa: F401 - fixture
+from test_receiver_plays import TZ, day_starting_in, receiver, stop, wait_for
 
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.receiver import control as remote

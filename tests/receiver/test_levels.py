@@ -8,7 +8,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from test_receiver_plays import day_starting_in, paired, receiver, stop, tone, wait_for  # noqa: F401 - fixture
+from test_receiver_plays import day_starting_in, receiver, stop, tone, wait_for
 
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256

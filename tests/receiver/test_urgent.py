@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_receiver_plays import day_starting_in, paired, receiver, stop, tone, wait_for  # noqa: F401 - fixture
+from test_receiver_plays import day_starting_in, receiver, stop, tone, wait_for
 
 from broadcast.clusters import protocol
 from broadcast.clusters.pushes import Pushes, push_announcement
