@@ -35,6 +35,12 @@ def test_cluster_lines_count_what_each_cluster_aired():
     assert "| 2 | tay-1 | thon-tay | 0 / 0 | 0 / 0 | 0 | – | 0 |" in table
 
 
+def written_markdown(folder):
+    """The report's Markdown as `broadcast report` wrote it (the command prints only where it wrote)."""
+    (found,) = folder.glob("*.md")
+    return found.read_text(encoding="utf-8")
+
+
 def test_the_month_report_has_a_line_per_cluster(station_dir):
     publish_day(station_dir, "2026-12-07")
     registry = ClusterRegistry(station_dir / "var" / "cum-loa")
@@ -43,12 +49,13 @@ def test_the_month_report_has_a_line_per_cluster(station_dir):
     result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
                  "-o", str(station_dir / "bc"))
     assert result.returncode == 0, result.stderr
-    assert "Phân theo cụm loa" in result.stdout
-    assert "| 1 | dong-1 | thon-dong | 2 / 1 | 15 / 1 | 1 | 1.4 | 1 |" in result.stdout, result.stdout
+    markdown = written_markdown(station_dir / "bc")
+    assert "Phân theo cụm loa" in markdown
+    assert "| 1 | dong-1 | thon-dong | 2 / 1 | 15 / 1 | 1 | 1.4 | 1 |" in markdown, markdown
 
 
 def test_no_cluster_table_without_clusters(station_dir):
     result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
                  "-o", str(station_dir / "bc"))
     assert result.returncode == 0, result.stderr
-    assert "Phân theo cụm loa" not in result.stdout
+    assert "Phân theo cụm loa" not in written_markdown(station_dir / "bc")
