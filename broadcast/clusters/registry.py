@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.clusters import protocol
 from broadcast.errors import InputError
+from broadcast.station.store import open_store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clusters (
@@ -72,10 +73,7 @@ class ClusterRegistry:
         os.chmod(self.folder, 0o700)
         self.path = self.folder / "clusters.sqlite"
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(self.path, SCHEMA)
         try:                                      # added after the first clusters were paired
             self._db.execute("ALTER TABLE clusters ADD COLUMN control TEXT")
         except sqlite3.OperationalError:

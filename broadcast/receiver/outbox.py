@@ -10,11 +10,12 @@ programme already aired: it never plays twice.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from broadcast.station.store import open_store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
@@ -26,10 +27,7 @@ BATCH = 200
 
 class Outbox:
     def __init__(self, path: Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_store(path, SCHEMA)
         self._lock = threading.Lock()
 
     def add(self, row: Mapping[str, Any]) -> None:

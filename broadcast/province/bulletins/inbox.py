@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.province.bulletins.envelope import BulletinRefused
+from broadcast.station.store import open_store
 
 STATES = {
     "cho-xep-lich": "chờ xếp lịch", "da-len-lich": "đã lên lịch", "cho-phat": "chờ đến giờ phát",
@@ -44,11 +45,7 @@ class Inbox:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(self.path, _SCHEMA)
         self.lock = threading.RLock()
 
     def close(self) -> None:

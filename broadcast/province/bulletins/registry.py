@@ -24,6 +24,7 @@ from typing import Any
 from broadcast.errors import InputError
 from broadcast.province.bulletins.document import SHA256, problems
 from broadcast.province.bulletins.envelope import seal
+from broadcast.station.store import open_store
 
 RECORDINGS = "ghi-am"
 _SCHEMA = """
@@ -39,11 +40,7 @@ class Registry:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(self.path, _SCHEMA)
         self.lock = threading.Lock()
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.province.bulletins.document import NAME_PATTERN
+from broadcast.station.store import open_store
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS communes (name TEXT PRIMARY KEY, public_key TEXT NOT NULL, first_seen TEXT NOT NULL,
@@ -53,10 +54,7 @@ class ReportStore:
 
     def __init__(self, path: Path, *, now: Callable[[], datetime] | None = None,
                  known: Iterable[str] | None = None) -> None:
-        self.db = sqlite3.connect(Path(path), timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db = open_store(Path(path), _SCHEMA)
         self.lock = threading.Lock()
         self.now = now or (lambda: datetime.now(UTC))
         self.known = set(known) if known is not None else None
