@@ -105,7 +105,7 @@ class TemplateLibrary:
         self.max_output_chars = max_output_chars
         self.max_steps = max_steps
         self._env = _Sandbox(size_limit=max_output_chars)
-        self._cache: dict[str, tuple[tuple[int, int, int] | None, _Loaded | TemplateError]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...] | None, _Loaded | TemplateError]] = {}
         # Where a template may really lie (links followed): the template folders (wherever a link
         # to the folder itself leads), the station's folder and the shared ones'.
         self.inside = (*self.roots, self.display_root, *(r.parent for r in self.roots))
@@ -204,7 +204,10 @@ class TemplateLibrary:
         path = self._path_of(name)
         try:
             stat = path.stat()
-            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_mode)
+            # The inode and ctime too: an atomic save (a new file renamed over the old one) of the
+            # same size within one clock tick of the last keeps mtime and size, never the inode.
+            stamp: tuple[int, ...] | None = (stat.st_mtime_ns, stat.st_size, stat.st_mode,
+                                             stat.st_ino, stat.st_ctime_ns)
         except OSError:                                # a broken link: _compile says so
             stamp = None
         cached = self._cache.get(path.stem)

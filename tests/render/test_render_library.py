@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
 
 import pytest
@@ -144,6 +145,26 @@ def test_changed_file_is_reloaded(lib, scripts):
     assert lib.get("tiem_chung").repeat == 2
     text = TIEM_CHUNG.replace("repeat: 2", "repeat: 3") + "\n"          # size changes too
     (scripts / "tiem_chung.j2").write_text(text, encoding="utf-8")
+    assert lib.get("tiem_chung").repeat == 3
+
+
+@pytest.mark.parametrize("how", ["atomic-rename", "in-place"])
+def test_same_size_same_mtime_edit_is_reloaded(lib, scripts, how):
+    """An edit of the same size within one clock tick (mtime unchanged) is still seen."""
+    path = scripts / "tiem_chung.j2"
+    assert lib.get("tiem_chung").repeat == 2
+    before = path.stat()
+    text = path.read_text(encoding="utf-8").replace("repeat: 2", "repeat: 3")   # same size
+    if how == "atomic-rename":
+        fresh = path.with_suffix(".tmp")
+        fresh.write_text(text, encoding="utf-8")
+        os.utime(fresh, ns=(before.st_atime_ns, before.st_mtime_ns))
+        os.replace(fresh, path)
+    else:
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
     assert lib.get("tiem_chung").repeat == 3
 
 
