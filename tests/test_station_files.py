@@ -259,3 +259,25 @@ def test_the_daemon_watcher_sees_a_fifo_come_and_go_without_opening_it(station_d
     (station_dir / "scripts_vi" / "zero.j2").unlink()
     (station_dir / "schedules" / "vong").unlink()
     assert watcher.fingerprint() == before
+
+
+@pytest.mark.parametrize("how", ["atomic-rename", "in-place"])
+def test_the_daemon_watcher_sees_a_same_size_save_within_one_clock_tick(station_dir, how):
+    from broadcast.daemon import InputsWatcher
+
+    watcher = InputsWatcher([station_dir / "schedules", station_dir / "scripts_vi"])
+    path = next(p for p in sorted((station_dir / "schedules").rglob("*.yaml")) if p.stat().st_size > 10)
+    before, stat = watcher.fingerprint(), path.stat()
+    data = path.read_bytes()
+    changed = data.replace(b"0", b"1", 1) if b"0" in data else data.replace(b"a", b"b", 1)
+    assert len(changed) == len(data) and changed != data
+    if how == "atomic-rename":
+        fresh = path.with_name(path.name + ".tmp")
+        fresh.write_bytes(changed)
+        os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        os.replace(fresh, path)
+    else:
+        path.write_bytes(changed)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    assert watcher.fingerprint() != before

@@ -52,7 +52,8 @@ class InputsWatcher:
                 st = path.stat()
             except OSError:
                 continue                                # removed meanwhile
-            states.append((path, f"{st.st_size}\0{st.st_mtime_ns}", st.st_mtime))
+            # inode and ctime too: a same-size save within one clock tick keeps size and mtime
+            states.append((path, f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0{st.st_ctime_ns}", st.st_mtime))
         return states
 
     def fingerprint(self) -> str:

@@ -48,8 +48,9 @@ def _policy(console) -> Policy:
     """The station's Policy, reloaded only when a schedule file or template changes."""
     station = console.station
     folders = (station.path(station.paths.schedules), station.path(station.paths.scripts))
-    signature = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                             for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()))
+    signature = tuple(sorted((str(p), s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns)
+                             for folder in folders if folder.is_dir() for p in folder.rglob("*")
+                             if p.is_file() and (s := p.stat())))
     cache = console.replay_cache
     if cache.get("signature") != signature:
         from broadcast.build.day import load_schedule_for
