@@ -9,7 +9,7 @@
     GET  /api/status                     {"province": ..., "last": N, "time": ISO}
     GET  /api/dashboard                  the dashboard as JSON (docs/schemas/status.schema.json)
     GET  /bang-dieu-khien                the dashboard page (read-only HTML, no script), and
-         /bang-dieu-khien/thang-YYYY-MM.xlsx  the month table per commune
+         /bang-dieu-khien/thang-YYYY-MM.xlsx  the month table per commune (and .docx: for the Sở)
     POST /api/reports                    a commune's signed report (see `reportstore`); 200 with
                                          {"stored": true|false} (false: already had it), 4xx refused
 
@@ -20,10 +20,11 @@ wakes every waiting request at once, so a hundred open requests cost one query p
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -33,10 +34,13 @@ from zoneinfo import ZoneInfo
 
 from broadcast.province.bulletins.registry import Registry
 from broadcast.province.serve import DayHandler, make_server
+from broadcast.publish.day import MANIFEST
 
 MAX_WAIT_S = 60.0
 PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REPORT_BYTES = 1 << 20
+OFFICE_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 class Watcher:
@@ -99,8 +103,10 @@ class LinkHandler(DayHandler):
         if url.path == "/api/dashboard" and self.server.reports is not None:  # type: ignore[attr-defined]
             from broadcast.province.bulletins.dashboard import status_document
 
-            return self._send_json(HTTPStatus.OK, status_document(self.server.reports, _now(),  # type: ignore[attr-defined]
-                                                                  sorted(self.server.stations)), body=body)  # type: ignore[attr-defined]
+            now, stations = _now(), self.server.stations  # type: ignore[attr-defined]
+            document = status_document(self.server.reports, now, sorted(stations),  # type: ignore[attr-defined]
+                                       published_builds(stations, now.date()))
+            return self._send_json(HTTPStatus.OK, document, body=body)
         if url.path.startswith("/api/recordings/"):
             path = registry.recording_path(url.path.rsplit("/", 1)[-1])
             return self._send_file(path, body=body) if path else self._not_found(body)
@@ -108,19 +114,26 @@ class LinkHandler(DayHandler):
 
     def _dashboard(self, path: str, *, body: bool) -> None:
         """The read-only dashboard page, or a month's XLSX (`/bang-dieu-khien/thang-2026-12.xlsx`)."""
-        from broadcast.province.bulletins.dashboard_page import month_xlsx, page
+        from broadcast.province.bulletins.dashboard_page import month_docx_bytes, month_xlsx, page
 
         reports = self.server.reports                  # type: ignore[attr-defined]
         if reports is None:
             return self._not_found(body)
-        match = re.fullmatch(r"/bang-dieu-khien/thang-(\d{4})-(\d{2})\.xlsx", path)
+        match = re.fullmatch(r"/bang-dieu-khien/thang-(\d{4})-(\d{2})\.(xlsx|docx)", path)
         if match and 1 <= int(match.group(2)) <= 12:
-            data = month_xlsx(reports, int(match.group(1)), int(match.group(2)))
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            extra = {"Content-Disposition": f"attachment; filename=thang-{match.group(1)}-{match.group(2)}.xlsx"}
+            year, number, ext = int(match.group(1)), int(match.group(2)), match.group(3)
+            if ext == "xlsx":
+                data = month_xlsx(reports, year, number)
+            else:
+                data = month_docx_bytes(reports, year, number, province=self.server.province,  # type: ignore[attr-defined]
+                                        made_on=_now().date())
+            kind = OFFICE_TYPES[ext]
+            extra = {"Content-Disposition": f"attachment; filename=thang-{year}-{number:02d}.{ext}"}
         elif path.rstrip("/") == "/bang-dieu-khien":
-            data = page(reports, _now(), names=sorted(self.server.stations),  # type: ignore[attr-defined]
-                        province=self.server.province).encode("utf-8")  # type: ignore[attr-defined]
+            now = _now()
+            data = page(reports, now, names=sorted(self.server.stations),  # type: ignore[attr-defined]
+                        province=self.server.province,  # type: ignore[attr-defined]
+                        published=published_builds(self.server.stations, now.date())).encode("utf-8")  # type: ignore[attr-defined]
             kind, extra = "text/html; charset=utf-8", {}
         else:
             return self._not_found(body)
@@ -152,6 +165,23 @@ class LinkHandler(DayHandler):
 
 def _now() -> datetime:
     return datetime.now(PROVINCE_TZ)
+
+
+def published_builds(stations: Mapping[str, Path], today: date, *, before: int = 1,
+                     ahead: int = 7) -> dict[str, dict[str, str | None]]:
+    """commune -> day -> the `generated_at` of the day the province serves it (from `today - before`
+    to `today + ahead`), read from each published manifest."""
+    out: dict[str, dict[str, str | None]] = {}
+    for name, audio_out in stations.items():
+        for offset in range(-before, ahead + 1):
+            day = (today + timedelta(days=offset)).isoformat()
+            try:
+                manifest = json.loads((Path(audio_out) / day / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            stamp = manifest.get("generated_at") if isinstance(manifest, dict) else None
+            out.setdefault(name, {})[day] = stamp if isinstance(stamp, str) else None
+    return out
 
 
 def make_link_server(stations: Mapping[str, Path], registry: Registry, host: str = "127.0.0.1", port: int = 0, *,
