@@ -24,7 +24,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -39,6 +39,7 @@ from broadcast.publish.day import MANIFEST
 MAX_WAIT_S = 60.0
 PROVINCE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_REPORT_BYTES = 1 << 20
+_DAY_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 OFFICE_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -105,7 +106,7 @@ class LinkHandler(DayHandler):
 
             now, stations = _now(), self.server.stations  # type: ignore[attr-defined]
             document = status_document(self.server.reports, now, sorted(stations),  # type: ignore[attr-defined]
-                                       published_builds(stations, now.date()))
+                                       published_builds(stations))
             return self._send_json(HTTPStatus.OK, document, body=body)
         if url.path.startswith("/api/recordings/"):
             path = registry.recording_path(url.path.rsplit("/", 1)[-1])
@@ -133,7 +134,7 @@ class LinkHandler(DayHandler):
             now = _now()
             data = page(reports, now, names=sorted(self.server.stations),  # type: ignore[attr-defined]
                         province=self.server.province,  # type: ignore[attr-defined]
-                        published=published_builds(self.server.stations, now.date())).encode("utf-8")  # type: ignore[attr-defined]
+                        published=published_builds(self.server.stations)).encode("utf-8")  # type: ignore[attr-defined]
             kind, extra = "text/html; charset=utf-8", {}
         else:
             return self._not_found(body)
@@ -167,14 +168,16 @@ def _now() -> datetime:
     return datetime.now(PROVINCE_TZ)
 
 
-def published_builds(stations: Mapping[str, Path], today: date, *, before: int = 1,
-                     ahead: int = 7) -> dict[str, dict[str, str | None]]:
-    """commune -> day -> the `generated_at` of the day the province serves it (from `today - before`
-    to `today + ahead`), read from each published manifest."""
+def published_builds(stations: Mapping[str, Path], *, keep: int = 8) -> dict[str, dict[str, str | None]]:
+    """commune -> day -> the `generated_at` of the day the province serves it (the latest `keep`
+    published days of each commune), read from each published manifest."""
     out: dict[str, dict[str, str | None]] = {}
     for name, audio_out in stations.items():
-        for offset in range(-before, ahead + 1):
-            day = (today + timedelta(days=offset)).isoformat()
+        try:
+            found = sorted(p.name for p in Path(audio_out).iterdir() if _DAY_NAME.fullmatch(p.name))
+        except OSError:
+            continue
+        for day in found[-keep:]:
             try:
                 manifest = json.loads((Path(audio_out) / day / MANIFEST).read_text(encoding="utf-8"))
             except (OSError, ValueError):
