@@ -5,6 +5,8 @@
                                          With none yet and S > 0 the request stays open up to S
                                          seconds (at most 60: long polling) and answers as soon as
                                          one is signed; S = 0 answers at once (plain polling, proxies)
+    GET  /api/bulletins/stream?after=N   the same documents as Server-Sent Events (`id:` = seq; a
+                                         reconnecting client's `Last-Event-ID` wins): see `sse`
     GET  /api/recordings/<sha256>        a bulletin's recording (the commune checks the hash)
     GET  /api/status                     {"province": ..., "last": N, "time": ISO}
     GET  /api/dashboard                  the dashboard as JSON (docs/schemas/status.schema.json)
@@ -73,6 +75,11 @@ class Watcher:
 
     def stop(self) -> None:
         self._stop.set()
+        with self.changed:                          # open streams see the stop at once
+            self.changed.notify_all()
+
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
 
 class LinkHandler(DayHandler):
@@ -96,6 +103,8 @@ class LinkHandler(DayHandler):
                 self.server.watcher.wait_above(after, wait)  # type: ignore[attr-defined]
             found = registry.after(after)
             return self._send_json(HTTPStatus.OK, {"bulletins": found, "last": registry.last_seq()}, body=body)
+        if url.path == "/api/bulletins/stream":
+            return self._stream(query, registry, body=body)
         if url.path == "/api/status":
             return self._send_json(HTTPStatus.OK, {"province": self.server.province,  # type: ignore[attr-defined]
                                                    "last": registry.last_seq(),
@@ -112,6 +121,26 @@ class LinkHandler(DayHandler):
             path = registry.recording_path(url.path.rsplit("/", 1)[-1])
             return self._send_file(path, body=body) if path else self._not_found(body)
         return self._not_found(body)
+
+    def _stream(self, query: dict[str, list[str]], registry: Registry, *, body: bool) -> None:
+        """Server-Sent Events until the stream's lifetime ends (`sse.write_stream`); the connection closes."""
+        from broadcast.province.bulletins import sse
+
+        try:
+            after = sse.resume_point(query.get("after", [None])[0], self.headers.get("Last-Event-ID"))
+        except ValueError:
+            return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và Last-Event-ID phải là số"}, body=body)
+        watcher: Watcher = self.server.watcher        # type: ignore[attr-defined]
+        self.close_connection = True
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", f"{sse.CONTENT_TYPE}; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Accel-Buffering", "no")    # nginx: pass events on, do not buffer them
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if body:
+            sse.write_stream(self.wfile, after, documents=registry.after, wait_above=watcher.wait_above,
+                             stopped=watcher.stopped, **getattr(self.server, "stream_options", {}))
 
     def _dashboard(self, path: str, *, body: bool) -> None:
         """The read-only dashboard page, or a month's XLSX (`/bang-dieu-khien/thang-2026-12.xlsx`)."""
@@ -188,9 +217,10 @@ def published_builds(stations: Mapping[str, Path], *, keep: int = 8) -> dict[str
 
 
 def make_link_server(stations: Mapping[str, Path], registry: Registry, host: str = "127.0.0.1", port: int = 0, *,
-                     reports: Any = None, province: str = "", poll_s: float = 0.1) -> ThreadingHTTPServer:
+                     reports: Any = None, province: str = "", poll_s: float = 0.1,
+                     handler: type[LinkHandler] | None = None) -> ThreadingHTTPServer:
     """The day delivery and the link on one port; `reports` is a `reportstore.ReportStore` (or None)."""
-    server = make_server(stations, host, port, handler=LinkHandler)
+    server = make_server(stations, host, port, handler=handler or LinkHandler)
     server.registry = registry                 # type: ignore[attr-defined]
     server.reports = reports                   # type: ignore[attr-defined]
     server.province = province                 # type: ignore[attr-defined]
