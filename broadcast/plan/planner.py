@@ -70,7 +70,7 @@ def plan(schedule: Schedule, day: date, *, tz: ZoneInfo, library: Any = None,
     """The programmes airing on `day`, in air order, with their items and estimated durations.
 
     Items follow each slot's `structure`; notices are ordered khẩn cấp, ưu tiên, thường, then
-    by `from` date, then id. A programme longer than its slot defers its lowest-priority
+    by their file's `order`, then by `from` date, then id. A programme longer than its slot defers its lowest-priority
     notices (never a khẩn cấp one, never half an item) to the next slot of the day, or with
     `carry_over` to the first slot of the next day; each programme's `warnings` say so in
     Vietnamese. Deferrals into `day` from the day before are recomputed (one day back), so the
