@@ -34,6 +34,7 @@ from broadcast.report.docx_layout import (
 from broadcast.report.wording import date_line, format_number
 
 BODY_PT, TABLE_PT, TITLE_PT = 13, 11, 14
+BLANK = "…………"
 HEADER_COLUMNS_MM = (60, 105)        # the national name on one line, as in the station's report
 FOOTER_COLUMNS_MM = (75, 90)
 # STT, Xã, phút đã phát, phút kế hoạch, tỷ lệ, bản tin đã phát, bản tin khẩn, trễ p50, trễ max, cụm loa: 165 mm
@@ -159,7 +160,7 @@ def month_docx(rows: list[dict[str, Any]], year: int, month: int, header: MonthH
         if header:
             tr_pr.append(OxmlElement("w:tblHeader"))
 
-    province = _nfc(header.province).strip()
+    province = _nfc(header.province).strip() or BLANK        # left for the Sở to fill in by hand
     head = document.add_table(rows=2, cols=2)
     head.alignment = WD_TABLE_ALIGNMENT.CENTER
     cell_lines(head.cell(0, 0), [f"UBND TỈNH {province.upper()}".strip()])   # NĐ 30/2020: the superior body abbreviated

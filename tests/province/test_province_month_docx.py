@@ -122,6 +122,12 @@ def test_table_rows_of_variants(rows, expected_total):
     assert ("Chưa xã nào gửi báo cáo trong tháng." in text) == (not rows)
 
 
+def test_a_table_without_a_province_name_leaves_dots_to_fill_in():
+    text = all_text(read_docx(month_docx([], 2026, 12, MonthHeader(province=""), made_on=date(2027, 1, 2))))
+    assert "UBND TỈNH …………" in text and "…………, ngày 02 tháng 01 năm 2027" in text
+    assert "tỉnh …………" in text and "tỉnh  " not in text
+
+
 def test_the_cli_writes_the_docx_and_refuses_it_without_a_month(reported, tmp_path):
     from click.testing import CliRunner
 
