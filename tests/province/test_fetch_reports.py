@@ -137,6 +137,9 @@ def test_fetch_reports_up_queues_offline_and_the_dashboard_shows_each_build(setu
         assert reports_in(setup["db"]) == [1, 2, 3, 4]
     finally:
         province.stop()
+    listing = run("province", "dashboard", "--db", str(setup["db"]), cwd=commune)
+    assert listing.returncode == 0, listing.stderr
+    assert f"ngày {MONDAY.isoformat()} {name}" in listing.stdout and f"bản dựng {NEWER}" in listing.stdout
 
 
 def test_a_day_never_fetched_shows_as_not_taken(setup):
@@ -166,3 +169,54 @@ def test_a_province_without_db_keeps_the_report_queued_for_later(setup):
     assert done.returncode == 0 and "1 báo cáo chờ gửi" in done.stderr
     queue = setup["commune"] / "var" / QUEUE
     assert len(list(queue.glob("*.json"))) == 1 and not list(queue.glob("*.tu-choi"))
+
+
+def signed_report(key, **fields):
+    from broadcast.province.bulletins.envelope import seal
+    from broadcast.province.signing import public_key_text
+
+    document = {"type": "report", "commune": "xa-001", "seq": 1, "made_at": "2026-12-07T14:00:00+07:00",
+                "public_key": public_key_text(key.public_key()), "airings": [], "bulletins": [], **fields}
+    return json.dumps(seal(document, key)).encode("utf-8")
+
+
+@pytest.mark.parametrize(("fields", "clusters", "days"), [
+    ({"clusters": {"online": 2, "total": 3}, "days": [{"date": "2026-12-07", "built_at": "B", "fetched_at": "F"}]},
+     (2, 3), [("2026-12-07", "B", "F")]),
+    ({"clusters": {"online": "hai", "total": -1}, "days": [{"date": "2026-12-07", "built_at": None}]},
+     (None, None), []),                                                   # wrong types: not stored
+    ({"clusters": [1, 2], "days": ["2026-12-07", {"date": 7, "fetched_at": "F"}]}, (None, None), []),
+    ({}, (None, None), []),                                               # an older commune sends neither
+    ({"clusters": {"online": True, "total": 4}, "days": [{"date": "2026-12-07T00:00", "fetched_at": "F"}]},
+     (None, 4), [("2026-12-07", None, "F")]),
+])
+def test_the_province_stores_clusters_and_days_only_when_well_formed(tmp_path, fields, clusters, days):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from broadcast.province.bulletins.reportstore import ReportStore
+
+    store = ReportStore(tmp_path / "tinh.sqlite")
+    try:
+        status, answer = store.receive(signed_report(Ed25519PrivateKey.generate(), **fields))
+        assert answer == {"stored": True}, answer
+        [row] = store.query("SELECT clusters_online, clusters_total FROM reports")
+        assert (row["clusters_online"], row["clusters_total"]) == clusters
+        assert [(r["date"], r["built_at"], r["fetched_at"]) for r in store.query("SELECT * FROM fetched")] == days
+    finally:
+        store.close()
+
+
+def test_a_store_made_before_clusters_were_reported_gains_the_columns(tmp_path):
+    import sqlite3
+
+    from broadcast.province.bulletins.reportstore import ReportStore
+
+    with sqlite3.connect(tmp_path / "tinh.sqlite") as old:
+        old.execute("CREATE TABLE reports (commune TEXT NOT NULL, seq INTEGER NOT NULL, made_at TEXT, "
+                    "received_at TEXT, rows INTEGER, PRIMARY KEY (commune, seq))")
+        old.execute("INSERT INTO reports VALUES ('xa-001', 1, 'm', 'r', 0)")
+    store = ReportStore(tmp_path / "tinh.sqlite")
+    try:
+        assert store.query("SELECT seq, clusters_total FROM reports") == [{"seq": 1, "clusters_total": None}]
+    finally:
+        store.close()
