@@ -131,3 +131,23 @@ def test_a_commune_following_the_stream_resumes_after_a_cut_without_duplicates(p
     assert commune.inbox.refusals() == []                     # nothing sent twice, so nothing replayed
     assert Recording.resumed[0] == "0" and "1" in Recording.resumed[1:]
     assert {r["state"] for r in commune.inbox.all()} == {"cho-xep-lich"}
+
+
+def test_a_rogue_bulletin_over_the_stream_is_refused_once_across_reconnects(province, tmp_path):
+    rogue = keys(tmp_path, "ke-gia.key")[0]
+    province.server.stream_options = {"keepalive_s": 0.1, "lifetime_s": 0.4}      # many reconnects
+    clock = FakeClock(T0)
+    commune = make_commune(tmp_path / "xa-001", province.public, clock)
+    listener = Listener(commune, province.base, timeout_s=5, tick_s=60, transport="sse").start()
+    try:
+        province.add(rogue, "gia-mao", level="khẩn cấp")
+        wait_for(lambda: commune.inbox.refusals())
+        streams = len(Recording.resumed)
+        wait_for(lambda: len(Recording.resumed) >= streams + 2)                 # it reconnected since
+        province.add(province.key, "that")                                       # and still hears the real one
+        wait_for(lambda: commune.inbox.get("that") is not None)
+    finally:
+        listener.stop()
+    assert [r["reason"] for r in commune.inbox.refusals()] == ["bad-signature"]   # not refused again
+    assert commune.inbox.get("gia-mao") is None and commune.air.calls == []
+    assert "1" in Recording.resumed                                              # resumed after the refused one
