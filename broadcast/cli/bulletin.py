@@ -183,7 +183,7 @@ def listing(db_path: str) -> None:
               help="Ghi bảng tháng ra tệp XLSX (cùng --month).")
 @click.option("--docx", "docx_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Ghi bảng tháng ra tệp DOCX gửi Sở, khổ A4, có quốc hiệu (cùng --month).")
-@click.option("--province", default="", help="Tên tỉnh ghi ở đầu bảng DOCX, ví dụ \"Quảng Trị\".")
+@click.option("--province", default="", metavar="TÊN", help="Tên tỉnh ghi ở đầu bảng DOCX, ví dụ \"Quảng Trị\".")
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON (tình hình hiện tại).")
 def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, docx_path: Path | None,
               province: str, as_json: bool) -> None:
