@@ -61,12 +61,14 @@ def command(app, source, day, days, allow_older, no_report) -> None:
 
 def _report(station, source) -> None:
     """The report up; a province out of reach leaves it queued and never changes the exit code."""
+    import sqlite3
+
     from broadcast.errors import BroadcastError
     from broadcast.province.bulletins.fetchreport import report_after_fetch
 
     try:
         outcome = report_after_fetch(station, source)
-    except (BroadcastError, OSError) as exc:
+    except (BroadcastError, OSError, sqlite3.Error) as exc:
         click.echo(f"Báo cáo lên tỉnh: không lập được ({exc})", err=True)
         return
     if outcome is None:
