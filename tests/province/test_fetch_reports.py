@@ -220,3 +220,10 @@ def test_a_store_made_before_clusters_were_reported_gains_the_columns(tmp_path):
         assert store.query("SELECT seq, clusters_total FROM reports") == [{"seq": 1, "clusters_total": None}]
     finally:
         store.close()
+
+
+def test_no_report_makes_no_report(setup):
+    done = run("--station", str(setup["commune"]), "fetch", "--date", MONDAY.isoformat(), "--no-report",
+               cwd=setup["commune"])
+    assert done.returncode == 1 and "báo cáo" not in done.stderr + done.stdout
+    assert not (setup["commune"] / "var" / QUEUE).exists() or not list((setup["commune"] / "var" / QUEUE).iterdir())
