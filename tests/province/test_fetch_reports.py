@@ -128,7 +128,7 @@ def test_fetch_reports_up_queues_offline_and_the_dashboard_shows_each_build(setu
         [stale] = json.loads(province.get("/api/dashboard"))["days"]
         assert stale["state"] == FETCH_OLD and stale["built_at"] == NEWER and stale["fetched_at"] == first_fetch
         page = province.get("/bang-dieu-khien").decode("utf-8")
-        assert FETCH_OLD in page and "<script" not in page
+        assert "Chương trình tỉnh dựng: xã đã tải chưa" in page and "<script" not in page
         newer = run("--station", str(commune), "fetch", "--date", MONDAY.isoformat(), cwd=commune)
         assert newer.returncode == 0, newer.stderr
         [fresh] = json.loads(province.get("/api/dashboard"))["days"]
@@ -227,3 +227,28 @@ def test_no_report_makes_no_report(setup):
                cwd=setup["commune"])
     assert done.returncode == 1 and "báo cáo" not in done.stderr + done.stdout
     assert not (setup["commune"] / "var" / QUEUE).exists() or not list((setup["commune"] / "var" / QUEUE).iterdir())
+
+
+def test_the_page_lists_days_from_yesterday_on_with_their_state(tmp_path):
+    from bulletin_helpers import T0
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from broadcast.province.bulletins.dashboard_page import page
+    from broadcast.province.bulletins.reportstore import ReportStore
+
+    store = ReportStore(tmp_path / "tinh.sqlite")
+    days = [{"date": d, "built_at": "2026-12-05T21:00:00+07:00", "fetched_at": "2026-12-05T22:00:00+07:00"}
+            for d in ("2026-12-01", "2026-12-06", "2026-12-07")]
+    try:
+        assert store.receive(signed_report(Ed25519PrivateKey.generate(), days=days))[1] == {"stored": True}
+        published = {"xa-001": {"2026-12-06": "2026-12-05T21:00:00+07:00", "2026-12-07": "2026-12-06T21:00:00+07:00",
+                                "2026-12-08": "2026-12-07T09:00:00+07:00"}}
+        html = page(store, T0, names=["xa-001"], published=published)
+    finally:
+        store.close()
+    section = html.split("Chương trình tỉnh dựng")[1].split("</table>")[0]
+    rows = [r for r in section.split("<tr>")[2:]]
+    assert [r.split("</td>")[1].removeprefix("<td>") for r in rows] == ["06/12/2026", "07/12/2026", "08/12/2026"]
+    assert [state for state in (FETCH_LATEST, FETCH_OLD, FETCH_NONE) if state in section] == [
+        FETCH_LATEST, FETCH_OLD, FETCH_NONE]
+    assert "01/12/2026" not in section                                   # before yesterday: only in /api/dashboard

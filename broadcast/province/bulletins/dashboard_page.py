@@ -10,7 +10,7 @@ XLSX and DOCX links. openpyxl is imported in `month_xlsx` only, python-docx in
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -30,7 +30,8 @@ _STYLE = ("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collap
 def page(store: Any, now: datetime, *, names: list[str] | None = None, province: str = "",
          published: dict[str, dict[str, str | None]] | None = None) -> str:
     """The whole page for `now` (the month table is the month of `now`); `published` is what the
-    province serves (commune -> day -> build time: `server.published_builds`)."""
+    province serves (commune -> day -> build time: `server.published_builds`), shown from yesterday on
+    (`/api/dashboard` has them all)."""
     rows = communes(store, now, names=names)
     parts = [f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><meta http-equiv='refresh' content='60'>"
              f"<title>Bảng theo dõi đài xã {escape(province)}</title><style>{_STYLE}</style></head><body>",
@@ -46,7 +47,8 @@ def page(store: Any, now: datetime, *, names: list[str] | None = None, province:
                      f"<td>{escape(disk)}</td><td>{escape(', '.join(c.engines))}</td></tr>")
     parts.append("</table><h2>Chương trình tỉnh dựng: xã đã tải chưa</h2><table><tr><th>Xã</th><th>Ngày</th>"
                  "<th>Tỉnh dựng lúc</th><th>Bản xã đã tải (dựng lúc)</th><th>Xã tải lúc</th><th>Tình trạng</th></tr>")
-    for d in days(store, published or {}, names):
+    since = (now.date() - timedelta(days=1)).isoformat()        # yesterday on: the page stays short
+    for d in (d for d in days(store, published or {}, names) if d["date"] >= since):
         parts.append("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
             d["commune"], _day(d["date"]), _clock(d["built_at"]), _clock(d["fetched_build"]), _clock(d["fetched_at"]),
             d["state"])) + "</tr>")
