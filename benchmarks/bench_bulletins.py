@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_bulletins.py                   # 100 communes, 3 bulletins
     .venv/bin/python benchmarks/bench_bulletins.py --communes 1000 --bulletins 1 --report-seconds 0
+    .venv/bin/python benchmarks/bench_bulletins.py --transport sse --report-seconds 0
 
 The province is the real server process (`broadcast province serve --db`, a subprocess on a
 free loopback port). The communes are the real commune code (`Listener` + `Commune`: long-poll
@@ -71,6 +72,8 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=100)
     parser.add_argument("--bulletins", type=int, default=3)
     parser.add_argument("--report-seconds", type=float, default=60.0)
+    parser.add_argument("--transport", choices=("long-poll", "sse"), default="long-poll",
+                        help="how the communes listen: long poll or Server-Sent Events")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-bulletins-"))
     public = generate_key(work / "tinh.key")
@@ -105,7 +108,8 @@ def main() -> None:
         root = work / name
         commune = Commune(inbox=Inbox(root / "var" / "inbox.sqlite"), public_key=key, name=root.name, root=root,
                           now=lambda: datetime.now(TZ), air=recorder)
-        listeners.append(Listener(commune, base, wait_s=25, timeout_s=30, tick_s=3600).start())
+        listeners.append(Listener(commune, base, wait_s=25, timeout_s=30, tick_s=3600,
+                                  transport=args.transport).start())
     time.sleep(2.0)                                      # every commune's request is open
     load_before = os.getloadavg()[0]
     rows = []

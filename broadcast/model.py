@@ -82,6 +82,7 @@ class Item:
     episode: str | None = None          # column episode id, for rotation and the report
     valid_from: date | None = None
     source: str = "tu-san-xuat"         # tu-san-xuat | vov | tinh | huyen (report group A)
+    order: int | None = None            # a notice's `order` within its priority (1 airs first)
 
 
 @dataclass(frozen=True)

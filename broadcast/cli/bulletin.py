@@ -181,8 +181,12 @@ def listing(db_path: str) -> None:
 @click.option("--month", "month_text", metavar="YYYY-MM", help="Bảng tháng theo từng xã (mặc định: chỉ tình hình hiện tại).")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Ghi bảng tháng ra tệp XLSX (cùng --month).")
+@click.option("--docx", "docx_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ghi bảng tháng ra tệp DOCX gửi Sở, khổ A4, có quốc hiệu (cùng --month).")
+@click.option("--province", default="", metavar="TÊN", help="Tên tỉnh ghi ở đầu bảng DOCX, ví dụ \"Quảng Trị\".")
 @click.option("--json", "as_json", is_flag=True, help="In dạng JSON (tình hình hiện tại).")
-def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_json: bool) -> None:
+def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, docx_path: Path | None,
+              province: str, as_json: bool) -> None:
     """Tình hình các xã theo báo cáo gửi lên: liên lạc, trạng thái, chương trình, bản tin và độ trễ.
 
     Trạng thái: đang phát, im lặng (có liên lạc, không phát), mất kết nối (quá 15 phút không
@@ -192,12 +196,13 @@ def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_j
     Ví dụ:
       broadcast province dashboard --db tinh.sqlite
       broadcast province dashboard --db tinh.sqlite --month 2026-12 --xlsx thang-12.xlsx
+      broadcast province dashboard --db tinh.sqlite --month 2026-12 --docx thang-12.docx --province "Quảng Trị"
     """
     import json
     import re
 
     from broadcast.atomic import write_bytes_atomic
-    from broadcast.province.bulletins.dashboard import ago, communes, deliveries, month, status_document
+    from broadcast.province.bulletins.dashboard import ago, communes, days, deliveries, month, status_document
     from broadcast.province.bulletins.reportstore import ReportStore
 
     if not Path(db_path).is_file():
@@ -210,10 +215,14 @@ def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_j
             if not found or not 1 <= int(found.group(2)) <= 12:
                 raise InputError(f"tháng '{month_text}' không hợp lệ", hint="ghi dạng 2026-12")
             year, number = int(found.group(1)), int(found.group(2))
-            if xlsx_path:
-                from broadcast.province.bulletins.dashboard_page import month_xlsx
-                write_bytes_atomic(xlsx_path, month_xlsx(store, year, number))
-                click.echo(f"Đã ghi {xlsx_path}")
+            if xlsx_path or docx_path:
+                from broadcast.province.bulletins.dashboard_page import month_docx_bytes, month_xlsx
+                for path, make in ((xlsx_path, lambda: month_xlsx(store, year, number)),
+                                   (docx_path, lambda: month_docx_bytes(store, year, number, province=province,
+                                                                        made_on=now.date()))):
+                    if path:
+                        write_bytes_atomic(path, make())
+                        click.echo(f"Đã ghi {path}")
                 return
             for row in month(store, year, number):
                 p50 = "" if row["urgent_delay_p50_s"] is None else f"{row['urgent_delay_p50_s']:.0f}"
@@ -221,8 +230,9 @@ def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_j
                 click.echo(f"{row['commune']:<16} phát {row['minutes_aired']:>7.1f}/{row['minutes_planned']:<7.1f} phút  "
                            f"bản tin {row['bulletins_aired']:>3}  khẩn {row['urgent']:>2} trễ p50 {p50:>4} s, max {worst:>4} s")
             return
-        if xlsx_path:
-            raise InputError("--xlsx cần --month", hint="ví dụ: --month 2026-12 --xlsx thang-12.xlsx")
+        if xlsx_path or docx_path:
+            raise InputError(f"--{'xlsx' if xlsx_path else 'docx'} cần --month",
+                             hint="ví dụ: --month 2026-12 --xlsx thang-12.xlsx")
         if as_json:
             click.echo(json.dumps(status_document(store, now), ensure_ascii=False, indent=2))
             return
@@ -232,6 +242,9 @@ def dashboard(db_path: str, month_text: str | None, xlsx_path: Path | None, as_j
         for c in rows:
             planned = "?" if c.planned_today is None else c.planned_today
             click.echo(f"{c.name:<16} {c.state:<13} {ago(c.last_contact, now):<16} hôm nay {c.aired_today}/{planned}")
+        for f in days(store, {}):
+            click.echo(f"  ngày {f['date']} {f['commune']:<16} bản dựng {f['fetched_build'] or '?'}, "
+                       f"xã tải lúc {f['fetched_at']}")
         for d in deliveries(store):
             delay = "chưa phát" if d["delay_s"] is None else f"trễ {d['delay_s']:.0f} s"
             click.echo(f"  bản tin {d['bulletin']:<24} {d['commune']:<16} {d['state'] or '':<14} {delay}")

@@ -70,7 +70,7 @@ def plan(schedule: Schedule, day: date, *, tz: ZoneInfo, library: Any = None,
     """The programmes airing on `day`, in air order, with their items and estimated durations.
 
     Items follow each slot's `structure`; notices are ordered khẩn cấp, ưu tiên, thường, then
-    by `from` date, then id. A programme longer than its slot defers its lowest-priority
+    by their file's `order`, then by `from` date, then id. A programme longer than its slot defers its lowest-priority
     notices (never a khẩn cấp one, never half an item) to the next slot of the day, or with
     `carry_over` to the first slot of the next day; each programme's `warnings` say so in
     Vietnamese. Deferrals into `day` from the day before are recomputed (one day back), so the
@@ -119,9 +119,13 @@ class _Templates:
             return None
 
 
+UNORDERED = 1000     # a notice without `order` airs after the numbered ones of its priority
+
+
 def _notice_key(item: Item) -> tuple:
-    """Air order among notices: most urgent first, then the oldest `from`, then id."""
-    return (item.priority.rank, item.valid_from or date.min, item.id)
+    """Air order among notices: most urgent first, then the notice file's `order` (the officer's,
+    among items of one priority), then the oldest `from`, then id."""
+    return (item.priority.rank, UNORDERED if item.order is None else item.order, item.valid_from or date.min, item.id)
 
 
 NAMES_SHOWN = 5      # a warning names this many notices, then counts the rest
@@ -270,7 +274,7 @@ class _Planner:
         if spec.file is not None:   # a recorded notice: the officer's voice, not a template
             return Item(id=spec.id, kind=ItemKind.NOTICE, title=spec.title or spec.id, tags=spec.tags or (),
                         priority=spec.priority or Priority.THUONG, repeat=spec.repeat or 1,
-                        audio_file=spec.file, valid_from=spec.valid_from)
+                        audio_file=spec.file, valid_from=spec.valid_from, order=spec.order)
         t = self.templates
         tags = spec.tags if spec.tags is not None else tuple(t.attr(spec.template, "tags") or ())
         return Item(
@@ -279,7 +283,7 @@ class _Planner:
             template=spec.template, values=dict(spec.values), tags=tuple(tags),
             priority=spec.priority or t.priority(spec.template) or Priority.THUONG,
             repeat=spec.repeat or t.attr(spec.template, "repeat") or 1,
-            valid_from=spec.valid_from)
+            valid_from=spec.valid_from, order=spec.order)
 
     def columns_for(self, slot: SlotSpec, day: date, festive: bool) -> list[tuple[ColumnSpec, Item]]:
         if "chuyen-muc" not in slot.structure:

@@ -13,6 +13,10 @@ the one already here (an old build still on a server, or replayed by someone in 
 `RollbackError` (exit 2) and changes nothing, unless the officer asks for it (`allow_older`,
 `broadcast fetch --allow-older`). A manifest without a readable `generated_at` counts as older
 than any day that has one.
+
+Every day taken (or found already here) is noted in `var/tinh-ngay-da-tai.json` (date -> the
+build's `generated_at` and when it was swapped in; the last 62 days): the commune's report to the
+province carries it, so the province dashboard shows which build each commune has and since when.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class FetchResult:
     linked: int                  # files taken unchanged from the day already here
     bytes: int                   # bytes received this time
     unchanged: bool              # the day here already was this day
+    built_at: str | None = None  # the signed manifest's generated_at
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,10 @@ class SignedSource:
 
 
 def fetch_day(station: Station, day: date, *, source: str | None = None, public_key: str | None = None,
-              timeout_s: float | None = None, allow_older: bool = False) -> FetchResult:
-    """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole.
+              timeout_s: float | None = None, allow_older: bool = False,
+              now: Callable[[], datetime] | None = None) -> FetchResult:
+    """Bring the province's `day` for this station into `audio_out/<day>/`, or refuse it whole,
+    and note it in `var/` for the report up (`fetched_days`).
 
     `allow_older` installs a day built before the one here (a deliberate rollback)."""
     from broadcast.province.signing import load_public_key
@@ -101,8 +108,37 @@ def fetch_day(station: Station, day: date, *, source: str | None = None, public_
                           hint="điền [province] public_key trong broadcast.toml (tỉnh cấp)")
     src = SignedSource(base, load_public_key(key_text), station.station.name,
                        timeout_s or station.province.timeout_s)
-    return fetch_signed_day(src, day, station.path(station.paths.audio_out), title=station.station_title,
-                            allow_older=allow_older)
+    result = fetch_signed_day(src, day, station.path(station.paths.audio_out), title=station.station_title,
+                              allow_older=allow_older)
+    note_fetched(station.path(station.paths.state), result, (now or (lambda: datetime.now(station.tz)))())
+    return result
+
+
+FETCHED_NAME = "tinh-ngay-da-tai.json"
+FETCHED_KEEP = 62
+
+
+def fetched_days(state_dir: Path) -> list[dict[str, Any]]:
+    """The days noted by `note_fetched`, oldest first: {date, built_at, fetched_at}."""
+    try:
+        noted = json.loads((Path(state_dir) / FETCHED_NAME).read_text(encoding="utf-8"))
+        return [{"date": d, **{k: v.get(k) for k in ("built_at", "fetched_at")}} for d, v in sorted(noted.items())
+                if isinstance(v, dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def note_fetched(state_dir: Path, result: FetchResult, at: datetime) -> None:
+    """Note the build of `result.day` now here; an unchanged day keeps the time it first came."""
+    state_dir = Path(state_dir)
+    noted = {d["date"]: {"built_at": d["built_at"], "fetched_at": d["fetched_at"]} for d in fetched_days(state_dir)}
+    key = result.day.isoformat()
+    if result.unchanged and key in noted and noted[key].get("built_at") == result.built_at:
+        return
+    noted[key] = {"built_at": result.built_at, "fetched_at": at.isoformat(timespec="seconds")}
+    kept = dict(sorted(noted.items())[-FETCHED_KEEP:])
+    state_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(state_dir / FETCHED_NAME, json.dumps(kept, ensure_ascii=False, indent=1) + "\n")
 
 
 def fetch_signed_day(src: SignedSource, day: date, audio_out: Path, *, title: str,
@@ -121,7 +157,7 @@ def fetch_signed_day(src: SignedSource, day: date, audio_out: Path, *, title: st
     target = day_dir(audio_out, day)
     if _same_day(target, manifest_bytes):
         publishable(target)                             # a day fetched before the modes followed the umask
-        return FetchResult(day, target, len(manifest["programmes"]), 0, 0, 0, True)
+        return FetchResult(day, target, len(manifest["programmes"]), 0, 0, 0, True, _stamp(manifest))
     if not allow_older:
         _refuse_rollback(manifest, target, day, url)
     partial = audio_out / f"{PARTIAL_PREFIX}{day.isoformat()}"
@@ -149,7 +185,12 @@ def fetch_signed_day(src: SignedSource, day: date, audio_out: Path, *, title: st
     write_text_atomic(partial / PLAYLIST, playlist_text(manifest, manifest.get("station_title") or title))
     publishable(partial)                                # atomic writes are 0600: a fetched day follows the umask
     swap_in(partial, target)
-    return FetchResult(day, target, len(wanted), downloaded, linked, received, False)
+    return FetchResult(day, target, len(wanted), downloaded, linked, received, False, _stamp(manifest))
+
+
+def _stamp(manifest: dict[str, Any]) -> str | None:
+    value = manifest.get("generated_at")
+    return value if isinstance(value, str) else None
 
 
 def _checked_manifest(data: bytes, day: date, station_name: str, url: str) -> dict[str, Any]:

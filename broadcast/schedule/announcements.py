@@ -78,6 +78,7 @@ class AnnouncementReader(ZoneReader):
                            _did_you_mean(m["priority"], [p.value for p in Priority]))
                 priority = _BAD
         repeat = self.number(m, "repeat", path, what, integer=True, minimum=1, maximum=10)
+        order = self.number(m, "order", path, what, integer=True, minimum=1, maximum=999)
         status = self.read_status(m, path, what)
         tags = self.str_list(m, "tags", path, what)
         review = self.read_review(m, path, what)
@@ -90,7 +91,7 @@ class AnnouncementReader(ZoneReader):
         if template not in (None, _BAD):
             self.check_template(template, values, path, m.at("template"), values_path, values_line)
         fields_ = (ann_id, template, values, valid_from, valid_until, chosen, days, priority, repeat,
-                   status, title, tags, review, file, zones, public)
+                   status, title, tags, review, file, zones, public, order)
         if any(v is _BAD for v in fields_) or None in (ann_id, valid_from) or (template is None and file is None):
             return None
         if not self.claim_id(ann_id, path, m.line, what):
@@ -100,7 +101,7 @@ class AnnouncementReader(ZoneReader):
             slots=chosen if chosen is not None else slot_names, days=days, priority=priority,
             repeat=repeat if repeat is not None or file is None else RECORDING_REPEAT, status=status,
             path=path, line=m.line, title=title, tags=tags, review=review, file=file,
-            zones=zones, public=public)
+            zones=zones, public=public, order=order)
 
     def read_recording(self, m: YMap, path: str, what: str) -> Any:
         """`file:` of a recorded notice: a path inside the station folder to a file that exists.

@@ -191,6 +191,7 @@ class AnnouncementSpec:
     review: Mapping[str, Any] = field(default_factory=dict, compare=False)   # _REVIEW_KEYS present
     zones: tuple[str, ...] | None = None     # None: every zone
     public: bool = True             # false: never on the listening page (/nghe-lai) or its podcast feed
+    order: int | None = None        # air order within its priority (1 first); None: after the numbered ones
 
     def valid_on(self, d: date) -> bool:
         return self.valid_from <= d and (self.valid_until is None or d <= self.valid_until)

@@ -52,7 +52,7 @@ _COLUMN_KEYS = ("id", "title", "tags", "slots", "days", "days_of_month", "airing
                 "start", "episodes", "zones")
 _EPISODE_KEYS = ("id", "template", "title", "values", "data")
 _ANNOUNCEMENT_KEYS = ("id", "template", "file", "title", "values", "data", "from", "until", "slots", "days",
-                      "priority", "repeat", "status", "tags", "zones", "public")
+                      "priority", "order", "repeat", "status", "tags", "zones", "public")
 RECORDING_REPEAT = 2                # a recorded notice is read twice unless `repeat` says otherwise
 RECORDING_MAX_BYTES = 64 << 20      # a phone recording of an hour in AAC is about 30 MB
 # Who wrote and approved an announcement, and its edit version (kept by the web console).

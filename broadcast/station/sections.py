@@ -185,6 +185,9 @@ class ProvinceSection:
     approve_bulletins: bool = setting(False, "Bản tin ưu tiên của tỉnh chờ lãnh đạo xã duyệt trước khi phát "
                                       "(mặc định phát ngay trong chương trình kế tiếp).")
     report_every_s: int = setting(300, "Bao lâu gửi báo cáo phát sóng lên tỉnh một lần (giây).", minimum=30, maximum=86400)
+    transport: str = setting("long-poll", "Cách nhận bản tin của tỉnh: long-poll (giữ một yêu cầu chờ, đi qua mọi "
+                             "proxy) hoặc sse (luồng sự kiện Server-Sent Events, nhận ngay, nối lại từ số "
+                             "bản tin cuối).", choices=("long-poll", "sse"))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Key order in the written file: what the officer reads first, the bookkeeping last.
 KEY_ORDER = ("id", "template", "file", "title", "values", "from", "until", "slots", "days", "priority",
-             "repeat", "tags", "status", "author", "submitted_at", "approved_by", "approved_at", "comment",
+             "order", "repeat", "tags", "status", "author", "submitted_at", "approved_by", "approved_at", "comment",
              "version")
 
 

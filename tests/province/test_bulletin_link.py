@@ -144,12 +144,13 @@ def test_inbox_sync_then_the_officer_schedules_a_thong_thuong_bulletin(province,
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
-def test_broadcast_run_airs_a_khan_cap_bulletin_through_its_listener(province, tmp_path):
+@pytest.mark.parametrize("transport", ["long-poll", "sse"])
+def test_broadcast_run_airs_a_khan_cap_bulletin_through_its_listener(province, tmp_path, transport):
     base, db, key_path, _, stations = province
     root = stations[0]
     toml = root / "broadcast.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'),
-                    encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"')
+                    + f'transport = "{transport}"\n', encoding="utf-8")
     daemon = subprocess.Popen([*BROADCAST, "--station", str(root), "run"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:

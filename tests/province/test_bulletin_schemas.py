@@ -96,11 +96,22 @@ def test_a_report_and_the_status_match_their_schemas(tmp_path):
     reporter = Reporter(name="xa-001", base_url="http://127.0.0.1:9", state_dir=tmp_path / "xa" / "var",
                         inbox=commune.inbox, asrun=tmp_path / "xa" / "var" / "asrun.sqlite",
                         audio_out=tmp_path / "xa" / "audio_out", now=clock, engines=["espeak"])
+    from broadcast.clusters.registry import ClusterRegistry
+    from broadcast.province.fetch import FetchResult, note_fetched
+
+    note_fetched(tmp_path / "xa" / "var", FetchResult(T0.date(), tmp_path, 2, 2, 0, 10, False,
+                                                      "2026-12-06T21:00:00+07:00"), T0)
+    ClusterRegistry(tmp_path / "xa" / "var" / "cum-loa").add("cum-1", "thon-dong", now=T0)
     report = reporter.make()
     validator("report").validate(report)
-    assert report["airings"] and report["bulletins"]
+    assert report["airings"] and report["bulletins"] and report["days"] and report["clusters"] == {"online": 0,
+                                                                                                  "total": 0}
     store = ReportStore(tmp_path / "tinh.sqlite", now=clock)
     [queued] = list(reporter.queue.glob("*.json"))
     status, answer = store.receive(queued.read_bytes())
     assert answer == {"stored": True}
-    validator("status").validate(status_document(store, clock(), names=["xa-001", "xa-002"]))
+    status = status_document(store, clock(), names=["xa-001", "xa-002"],
+                             published={"xa-001": {"2026-12-07": "2026-12-06T21:00:00+07:00"},
+                                        "xa-002": {"2026-12-07": None}})
+    validator("status").validate(status)
+    assert [d["state"] for d in status["days"]] == ["đã nhận bản mới nhất", "chưa tải"]

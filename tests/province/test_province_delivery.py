@@ -264,6 +264,11 @@ def test_daemon_build_ahead_fetches_when_the_commune_has_a_source(province_side,
         daemon = daemon_for_station(load_station(commune))
         daemon.builder(MONDAY)
     assert files_of(day_folder(commune)) == files_of(day_folder(province_side))
+    from broadcast.province.fetch import fetched_days
+
+    [noted] = fetched_days(commune / "var")               # the listener's next report carries it up
+    built_at = json.loads((day_folder(province_side) / MANIFEST).read_text(encoding="utf-8"))["generated_at"]
+    assert noted["date"] == MONDAY.isoformat() and noted["built_at"] == built_at and noted["fetched_at"]
 
 
 # -- no rollback -----------------------------------------------------------------------------------

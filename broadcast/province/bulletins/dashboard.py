@@ -6,7 +6,10 @@
   aired today against planned (from the day's manifest the commune reported).
 - `deliveries`: for each bulletin and commune, when it arrived and first aired, and the delay
   from the later of its issue and start times to its first airing.
-- `month`: per commune, minutes aired against planned, bulletins aired, khẩn cấp delay p50/max.
+- `month`: per commune, minutes aired against planned, bulletins aired, khẩn cấp delay p50/max,
+  loudspeaker clusters online (the month's last report that counted them).
+- `days`: per commune and day, the build the province published (its manifest's `generated_at`,
+  read by the caller) against the build the commune reported fetching, and when it fetched it.
 
 Pure reads: `now` is passed in; the CLI table, the web page and the XLSX all start here.
 """
@@ -24,6 +27,7 @@ from broadcast.province.bulletins.reportstore import ReportStore
 STATE_OFFLINE, STATE_PLAYING, STATE_SILENT = "mất kết nối", "đang phát", "im lặng"
 AIRED = ("played", "late")
 OFFLINE_AFTER_S = 900
+FETCH_LATEST, FETCH_OLD, FETCH_NONE = "đã nhận bản mới nhất", "đang dùng bản cũ", "chưa tải"
 
 
 @dataclass(frozen=True)
@@ -86,17 +90,48 @@ def month(store: ReportStore, year: int, month_number: int) -> list[dict[str, An
         bulletins = store.query("SELECT level, delay_s FROM deliveries WHERE commune = ? AND first_aired_at "
                                 "IS NOT NULL AND substr(first_aired_at, 1, 10) BETWEEN ? AND ?", (name, *span))
         delays = sorted(b["delay_s"] for b in bulletins if b["level"] == "khan-cap" and b["delay_s"] is not None)
+        clusters = store.query("SELECT clusters_online, clusters_total FROM reports WHERE commune = ? AND "
+                               "clusters_total IS NOT NULL AND substr(made_at, 1, 10) BETWEEN ? AND ? "
+                               "ORDER BY seq DESC LIMIT 1", (name, *span))
         out.append({"commune": name, "minutes_aired": round(aired / 60, 1),
                     "minutes_planned": round(planned["m"], 1), "days_planned": planned["d"],
                     "bulletins_aired": len(bulletins), "urgent": len(delays),
                     "urgent_delay_p50_s": round(statistics.median(delays), 1) if delays else None,
-                    "urgent_delay_max_s": round(delays[-1], 1) if delays else None})
+                    "urgent_delay_max_s": round(delays[-1], 1) if delays else None,
+                    "clusters_online": clusters[0]["clusters_online"] if clusters else None,
+                    "clusters_total": clusters[0]["clusters_total"] if clusters else None})
     return out
 
 
-def status_document(store: ReportStore, now: datetime, names: list[str] | None = None) -> dict[str, Any]:
+def days(store: ReportStore, published: dict[str, dict[str, str | None]],
+         names: list[str] | None = None) -> list[dict[str, Any]]:
+    """(commune, date) rows for the days the province published or a commune fetched: `built_at`
+    (the province's build, from `published[commune][date]`), `fetched_build` and `fetched_at` (what
+    the commune reported), and `state`: 'đã nhận bản mới nhất', 'đang dùng bản cũ', 'chưa tải'."""
+    fetched: dict[tuple[str, str], dict[str, Any]] = {
+        (r["commune"], r["date"]): r for r in store.query("SELECT * FROM fetched")}
+    keys = {(c, d) for c, by_day in published.items() for d in by_day} | set(fetched)
+    if names is not None:
+        keys = {k for k in keys if k[0] in set(names)}
+    out = []
+    for commune, day in sorted(keys, key=lambda k: (k[0], k[1])):
+        built = published.get(commune, {}).get(day)
+        got = fetched.get((commune, day)) or {}
+        if not got:
+            state = FETCH_NONE
+        elif built is None or got.get("built_at") == built:
+            state = FETCH_LATEST
+        else:
+            state = FETCH_OLD
+        out.append({"commune": commune, "date": day, "built_at": built, "fetched_build": got.get("built_at"),
+                    "fetched_at": got.get("fetched_at"), "state": state})
+    return out
+
+
+def status_document(store: ReportStore, now: datetime, names: list[str] | None = None,
+                    published: dict[str, dict[str, str | None]] | None = None) -> dict[str, Any]:
     """The dashboard as JSON (docs/schemas/status.schema.json): what `/api/dashboard` answers."""
-    return {"type": "status", "time": now.isoformat(timespec="seconds"),
+    return {"days": days(store, published or {}, names), "type": "status", "time": now.isoformat(timespec="seconds"),
             "communes": [{"name": c.name, "state": c.state,
                           "last_contact": c.last_contact.isoformat() if c.last_contact else None,
                           "aired_today": c.aired_today, "planned_today": c.planned_today,

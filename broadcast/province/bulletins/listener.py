@@ -4,7 +4,9 @@
 `http://HOST:PORT/<name>`; the link lives on the same server under `/api/` and `<name>` is the
 commune's name in the bulletins' targets. The listener asks
 `/api/bulletins?after=<last number it has>&wait=25`, hands each signed document to
-`Commune.receive` and asks again; a cut connection or an unreachable province waits a little
+`Commune.receive` and asks again; with `[province] transport = "sse"` it follows
+`/api/bulletins/stream` instead (`sse`: one open response, an event per document, reconnecting
+with `Last-Event-ID`); a cut connection or an unreachable province waits a little
 longer each time (up to a minute). A second thread runs `Commune.tick` every few seconds
 (repeats, expiry) and, when a reporter is given, sends the report every `[province] report_every_s`.
 
@@ -67,7 +69,7 @@ class Listener:
 
     def __init__(self, commune: Commune, base_url: str, *, wait_s: float = 25.0, timeout_s: float = 30.0,
                  tick_s: float = 5.0, reporter: Any = None, report_every_s: float = 300.0,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, transport: str = "long-poll") -> None:
         self.commune = commune
         self.base_url = base_url.rstrip("/")
         self.wait_s, self.timeout_s, self.tick_s = wait_s, timeout_s, tick_s
@@ -77,6 +79,8 @@ class Listener:
         self.stopped = threading.Event()
         self.threads: list[threading.Thread] = []
         self.connected = threading.Event()
+        self.transport = transport
+        self.last_event = 0                     # the highest id the stream gave, accepted or not
 
     def poll(self, wait_s: float) -> int:
         """Ask once; act on what came. Returns how many documents came."""
@@ -92,6 +96,25 @@ class Listener:
             raise DeliveryError(f"máy chủ tỉnh gửi {refused} bản tin đều bị từ chối (xem 'broadcast inbox')",
                                 path=self.base_url, hint="kiểm tra [province] public_key và địa chỉ source")
         return len(documents)
+
+    def follow(self) -> int:
+        """Follow the province's event stream until it ends; returns how many documents came."""
+        from broadcast.province.bulletins.sse import stream_documents
+
+        came = 0
+
+        def take(envelope: dict[str, Any], number: int) -> None:
+            nonlocal came
+            with self.lock:
+                self.commune.receive(envelope)
+            self.last_event = max(self.last_event, number)
+            came += 1
+            self._drain()
+
+        after = max(self.commune.inbox.last_seq(), self.last_event)
+        stream_documents(self.base_url, after, take, timeout_s=self.timeout_s, stopped=self.stopped.is_set,
+                         on_open=self.connected.set)
+        return came
 
     def tick(self) -> None:
         with self.lock:
@@ -114,7 +137,11 @@ class Listener:
         backoff = 1.0
         while not self.stopped.is_set():
             try:
-                self.poll(self.wait_s)
+                if self.transport == "sse":
+                    self.follow()
+                    self.stopped.wait(0.5)      # a stream that ends at once must not spin; ids resume it
+                else:
+                    self.poll(self.wait_s)
                 backoff = 1.0
             except DeliveryError as exc:
                 self.log(f"Liên lạc với tỉnh: {exc}")
@@ -189,7 +216,8 @@ def start_for_station(station: Any, log: Callable[[str], None] | None = None) ->
 
     reporter = reporter_for_station(station, base, commune.name, commune.inbox)
     return Listener(commune, base, timeout_s=float(p.timeout_s), reporter=reporter,
-                    report_every_s=float(p.report_every_s), log=log).start()
+                    report_every_s=float(p.report_every_s), log=log,
+                    transport=str(getattr(p, "transport", "long-poll"))).start()
 
 
 def sync_once(station: Any) -> tuple[int, Commune]:

@@ -9,25 +9,35 @@ A report (docs/schemas/report.schema.json) is made every `[province] report_ever
                   "title": ..., "status": "played", "origin": "scheduled", "priority": ...,
                   "scheduled_at": ..., "started_at": ..., "ended_at": ..., "duration_s": 912.4}],
      "bulletins": [{"id": "bao-so-9", "seq": 12, "level": "khan-cap", "state": "dang-lap-lai",
-                    "received_at": ..., "first_aired_at": ..., "delay_s": 3.2, "airings": 2}]}
+                    "received_at": ..., "first_aired_at": ..., "delay_s": 3.2, "airings": 2}],
+     "clusters": {"online": 3, "total": 4},
+     "days": [{"date": "2026-12-07", "built_at": ISO, "fetched_at": ISO}]}
+
+`clusters` counts the paired loudspeaker clusters (`var/cum-loa/clusters.sqlite`, read only) and
+those heard from in the last `CLUSTER_ONLINE_S`; it is left out when the station has none. `days`
+are the province's days this commune took with `broadcast fetch` or `broadcast run`
+(`province.fetch.fetched_days`): which build, and when it came.
 
 It carries the as-run rows added since the last report (at most `MAX_ROWS`; the rest go in the
 next), plus rows still 'playing' last time, so a finished programme is sent again with its end.
 Each report is signed with the commune's own Ed25519 key (`var/tinh-bao-cao.key`, made on first
 use; the province keeps the first key a commune name shows, trust on first use) and written to
 `var/tinh-bao-cao/<seq>.json` before it is sent: offline, reports wait there and go in order
-when the province answers. The province counts a (commune, seq) once, and an as-run row once
+when the province answers. A lock file in the queue lets `broadcast fetch` and a running daemon
+report from one station without taking the same number. The province counts a (commune, seq) once, and an as-run row once
 by its row number, so a resend never counts twice.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import sqlite3
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +47,7 @@ from broadcast.province.bulletins.envelope import seal
 from broadcast.province.bulletins.inbox import Inbox
 
 MAX_ROWS = 500
+CLUSTER_ONLINE_S = 90           # three missed heartbeats, as `broadcast clusters list` counts
 QUEUE = "tinh-bao-cao"
 KEY_NAME = "tinh-bao-cao.key"
 _COLUMNS = ("id", "kind", "programme_id", "date", "slot", "title", "status", "origin", "priority",
@@ -64,6 +75,19 @@ class Reporter:
 
     def make(self) -> dict[str, Any]:
         """The next report, written to the queue (the as-run position moves on only once it is on disk)."""
+        with self._locked():
+            return self._make()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with (self.queue / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _make(self) -> dict[str, Any]:
         from broadcast.province.signing import public_key_text
 
         now = self.now()
@@ -75,7 +99,10 @@ class Reporter:
                     "public_key": public_key_text(self.key.public_key()), "heartbeat": heartbeat,
                     "disk_free_mb": shutil.disk_usage(self.state_dir).free // (1 << 20),
                     "engines": list(self.engines), "planned": self._planned(now.date()),
-                    "airings": rows, "bulletins": self._bulletins()}
+                    "airings": rows, "bulletins": self._bulletins(), "days": self._days()}
+        clusters = self._clusters(now)
+        if clusters is not None:
+            document["clusters"] = clusters
         write_text_atomic(self.queue / f"{seq:08d}.json", json.dumps(seal(document, self.key), ensure_ascii=False))
         self.inbox.set_meta("report_seq", str(seq))
         if rows:
@@ -85,6 +112,10 @@ class Reporter:
 
     def send_queued(self) -> int:
         """Send what waits, oldest first; stop at the first failure (kept for next time). Returns sent."""
+        with self._locked():
+            return self._send_queued()
+
+    def _send_queued(self) -> int:
         sent = 0
         for path in sorted(self.queue.glob("*.json")):
             request = urllib.request.Request(f"{self.base_url}/api/reports", data=path.read_bytes(),
@@ -93,7 +124,8 @@ class Reporter:
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:   # noqa: S310
                     response.read(1 << 16)
             except urllib.error.HTTPError as exc:
-                if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                # 404/405: a day server without `--db` takes no reports yet; kept for when it does
+                if 400 <= exc.code < 500 and exc.code not in (404, 405, 408, 429):
                     path.rename(path.with_suffix(".tu-choi"))     # refused for good: kept aside, not resent
                     continue
                 break
@@ -126,6 +158,33 @@ class Reporter:
             db.close()
         rows = [{"row" if k == "id" else k: row[k] for k in _COLUMNS} for row in found]
         return rows, beat
+
+    def _days(self) -> list[dict[str, Any]]:
+        from broadcast.province.fetch import fetched_days
+
+        return fetched_days(self.state_dir)[-31:]
+
+    def _clusters(self, now: datetime) -> dict[str, int] | None:
+        path = self.state_dir / "cum-loa" / "clusters.sqlite"
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            try:
+                seen = [r[0] for r in db.execute("SELECT last_seen FROM clusters WHERE state = 'hoat-dong'")]
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return None
+        online = 0
+        for stamp in seen:
+            try:
+                moment = datetime.fromisoformat(stamp) if stamp else None
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None and (now - moment).total_seconds() <= CLUSTER_ONLINE_S:
+                online += 1
+        return {"online": online, "total": len(seen)}
 
     def _planned(self, day: date) -> list[dict[str, Any]]:
         try:

@@ -7,6 +7,8 @@
     deliveries(commune, bulletin, seq, level, state, received_at, first_aired_at, delay_s, airings,
                PRIMARY KEY (commune, bulletin))
     planned(commune, date, programmes, minutes, PRIMARY KEY (commune, date))
+    fetched(commune, date, built_at, fetched_at, PRIMARY KEY (commune, date))   days taken by `fetch`
+    reports.clusters_online, reports.clusters_total   the commune's loudspeaker clusters then
 
 `receive` takes a POSTed signed report: the first public key a commune name shows is kept (trust
 on first use; `forget` clears it after a commune's machine is replaced) and later reports must be
@@ -43,6 +45,8 @@ CREATE TABLE IF NOT EXISTS deliveries (commune TEXT NOT NULL, bulletin TEXT NOT 
     PRIMARY KEY (commune, bulletin));
 CREATE TABLE IF NOT EXISTS planned (commune TEXT NOT NULL, date TEXT NOT NULL, programmes INTEGER, minutes REAL,
     PRIMARY KEY (commune, date));
+CREATE TABLE IF NOT EXISTS fetched (commune TEXT NOT NULL, date TEXT NOT NULL, built_at TEXT, fetched_at TEXT,
+    PRIMARY KEY (commune, date));
 """
 AIRING_KEYS = ("row", "kind", "programme_id", "date", "slot", "title", "status", "origin", "priority",
                "scheduled_at", "started_at", "ended_at", "duration_s")
@@ -55,6 +59,10 @@ class ReportStore:
     def __init__(self, path: Path, *, now: Callable[[], datetime] | None = None,
                  known: Iterable[str] | None = None) -> None:
         self.db = open_store(Path(path), _SCHEMA)
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(reports)")}
+        for column in ("clusters_online", "clusters_total"):      # a store made before clusters were reported
+            if column not in have:
+                self.db.execute(f"ALTER TABLE reports ADD COLUMN {column} INTEGER")
         self.lock = threading.Lock()
         self.now = now or (lambda: datetime.now(UTC))
         self.known = set(known) if known is not None else None
@@ -111,8 +119,11 @@ class ReportStore:
         db.execute("UPDATE communes SET last_contact = ? WHERE name = ?", (received, commune))
         if db.execute("SELECT 1 FROM reports WHERE commune = ? AND seq = ?", (commune, document["seq"])).fetchone():
             return False
-        db.execute("INSERT INTO reports VALUES (?, ?, ?, ?, ?)",
-                   (commune, document["seq"], document.get("made_at"), received, len(rows)))
+        clusters = document.get("clusters") if isinstance(document.get("clusters"), dict) else {}
+        db.execute("INSERT INTO reports (commune, seq, made_at, received_at, rows, clusters_online, clusters_total) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (commune, document["seq"], document.get("made_at"), received,
+                                                    len(rows), _count(clusters.get("online")),
+                                                    _count(clusters.get("total"))))
         db.execute("UPDATE communes SET heartbeat = coalesce(?, heartbeat), disk_free_mb = ?, engines = ? "
                    "WHERE name = ?", (document.get("heartbeat"), document.get("disk_free_mb"),
                                       json.dumps(document.get("engines") or []), commune))
@@ -130,6 +141,10 @@ class ReportStore:
             if isinstance(p, dict) and isinstance(p.get("date"), str):
                 db.execute("INSERT OR REPLACE INTO planned VALUES (?, ?, ?, ?)",
                            (commune, p["date"], p.get("programmes"), p.get("minutes")))
+        for d in (document.get("days") or [])[:62]:
+            if isinstance(d, dict) and isinstance(d.get("date"), str) and isinstance(d.get("fetched_at"), str):
+                db.execute("INSERT OR REPLACE INTO fetched VALUES (?, ?, ?, ?)",
+                           (commune, d["date"][:10], str(d.get("built_at") or "")[:40] or None, d["fetched_at"][:40]))
         return True
 
     def forget(self, commune: str) -> bool:
@@ -141,3 +156,7 @@ class ReportStore:
         """Read-only rows for the dashboard."""
         with self.lock:
             return [dict(r) for r in self.db.execute(sql, tuple(args)).fetchall()]
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1_000_000 else None

@@ -8,6 +8,7 @@ from broadcast.web.routes import (
           listen,
           login,
           notices,
+          priority_order,
           review,
           status,
           urgent,
@@ -15,4 +16,5 @@ from broadcast.web.routes import (
 )
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
-          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES]
+          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES,
+          *priority_order.ROUTES, *listen.ROUTES, *admin.ROUTES]

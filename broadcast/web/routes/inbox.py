@@ -43,6 +43,11 @@ def inbox(request, form):
                       "expires": datetime.fromisoformat(document["expires"]).astimezone(tz)})
     slots = [(s.name, s.title or s.name) for s in console.store.schedule().slots]
     can_decide = request.scope["user"].role in OFFICERS
+    from broadcast.web.routes.priority_order import slot_lists
+
+    today = console.now().date()
+    for item in items:      # an ưu tiên bulletin in the programmes: its place among the slot's ưu tiên items
+        item["order"] = slot_lists(console, item["id"], today) if item["active"] and item["level"] == "ưu tiên" else []
     return page(request, "inbox_tinh.html", {"items": items[::-1], "slots": slots, "days": DAYS,
                                              "can_decide": can_decide})
 
