@@ -3,6 +3,7 @@
 from broadcast.web.routes import (
           admin,
           aired,
+          clusters,
           compose,
           inbox,
           listen,
@@ -15,4 +16,5 @@ from broadcast.web.routes import (
 )
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
-          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES]
+          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES,
+          *clusters.ROUTES]
