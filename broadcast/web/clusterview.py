@@ -24,7 +24,8 @@ STATE_WORDS = {"online": "Trực tuyến", "late": "Chậm liên lạc", "offlin
                "never": "Chưa liên lạc", "revoked": "Đã thu hồi", "pending": "Chờ ghép"}
 _PATH = re.compile(r"(?:[A-Za-z]:)?/[^\s,;:)]+")
 _EXCEPTION = re.compile(r"\b[A-Za-z]*(?:Error|Exception)\b:?\s*")
-_VIETNAMESE = re.compile(r"[à-ỹđĐ]", re.IGNORECASE)
+_ERRNO = re.compile(r"\[Errno \d+\]\s*")
+_VIETNAMESE = re.compile(r"[^\x00-\x7f]")         # a letter with a diacritic: the sentence is Vietnamese
 FAILED_STATUSES = ("failed", "missed", "interrupted")
 
 
@@ -47,7 +48,7 @@ def plain_fault(text: Any) -> str:
     raw = str(text or "").strip()
     if not raw:
         return ""
-    shown = " ".join(_EXCEPTION.sub("", _PATH.sub("", raw)).split()).strip(" :;,")
+    shown = " ".join(_ERRNO.sub("", _EXCEPTION.sub("", _PATH.sub("", raw))).split()).strip(" :;,'\"()")
     if not _VIETNAMESE.search(shown):
         return "lỗi kỹ thuật trên máy của cụm loa (người quản trị xem nhật ký của máy)"
     return shown[:1].upper() + shown[1:]
