@@ -26,7 +26,6 @@ _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 def _play_directly(station, audio, meta, *, now):
     from broadcast.daemon.announce import play_directly  # APScheduler loads only when it is needed
-
     from broadcast.daemon.zones import station_zones
 
     named = set(meta.get("zones") or ())     # some zones only: their outputs, as `announce --zone`

@@ -15,14 +15,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import test_browser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_browser import WAIT_S, By, WebDriverWait, chrome, check_page, ec, login, server, shot, viewport  # noqa: F401
+from test_browser import WAIT_S, By, WebDriverWait, check_page, ec, login, shot, viewport
 from zoned import ZONES, add_zones
 
 from broadcast.clusters import protocol
 from broadcast.clusters.registry import registry_for
 from broadcast.station.config import load_station
 
+server, chrome = test_browser.server, test_browser.chrome       # the same Chromium and `broadcast web` fixtures
 QUIET_ZONES = ZONES.replace("title: Xóm Bãi\n", 'title: Xóm Bãi\n    quiet_hours: "21:00-06:00"\n')
 WEEK = "/tuan?tu=2026-12-07&ngay=2026-12-07"
 TITLES = ["Thôn Đông", "Thôn Trung", "Thôn Tây", "Xóm Bãi"]

@@ -267,3 +267,19 @@ def test_the_next_programme_skips_a_zones_quiet_hours(browser, console, clock):
     bai = page.split("<strong>Xóm Bãi</strong>", 1)[1].split("</tr>", 1)[0]
     assert "05:30 03/12/2026" in east
     assert "05:30 03/12/2026" not in bai
+
+
+def test_a_recorded_notice_takes_its_zones_too(browser, console, tmp_path):
+    from test_store_uploads import tone
+
+    officer = browser("bien-tap")
+    assert zone_boxes(officer.get("/tai-len").text) == dict.fromkeys(TITLE_NAMES, True)
+    form = {"title": "Thông báo của trưởng thôn", "from": "07/12/2026", "slots": ["sang"], "days": ["T2"],
+            "action": "draft", "vung": ["thon-trung"]}
+    with open(tone(tmp_path / "thong-bao.m4a"), "rb") as handle:
+        r = officer.post("/tai-len", form, files={"recording": ("thong-bao.m4a", handle, "audio/mp4")})
+    assert r.status_code == 303, r.text[-1500:]
+    assert notice_file(console)["zones"] == ["thon-trung"]
+    with open(tone(tmp_path / "lan-hai.m4a"), "rb") as handle:
+        r = officer.post("/tai-len", {**form, "vung": []}, files={"recording": ("lan-hai.m4a", handle, "audio/mp4")})
+    assert r.status_code == 400 and "Chọn ít nhất một vùng phát" in r.text

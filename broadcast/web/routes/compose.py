@@ -214,7 +214,8 @@ def upload_form(request, form):
     console = request.app.state.console
     meta = meta_from_entry(None, default_title="", today=console.now().date(), slot_names=_slot_names(console))
     return page(request, "upload.html", {"meta": meta, "meta_errors": {}, "message": "", "days": DAYS,
-                                         "priorities": PRIORITIES, "slot_names": _slot_names(console)})
+                                         "priorities": PRIORITIES, "slot_names": _slot_names(console),
+                                         **choice_context(pickable(console), None)})
 
 
 def upload_save(request, form):
@@ -223,11 +224,16 @@ def upload_save(request, form):
     content, meta, errors = read_meta(form, slot_names=slot_names)
     if not content["title"]:
         errors["title"] = "Bản ghi âm cần tiêu đề (đọc trong lời mở đầu)"
+    zones = pickable(console)
+    if zones:
+        content["zones"], zone_error = read_choice(form, zones)
+        if zone_error:
+            errors["zones"] = zone_error
 
     def again(message: str, status: int = 400) -> Response:
         return page(request, "upload.html", {"meta": meta, "meta_errors": errors, "message": message,
-                                             "days": DAYS, "priorities": PRIORITIES, "slot_names": slot_names},
-                    status=status)
+                                             "days": DAYS, "priorities": PRIORITIES, "slot_names": slot_names,
+                                             **choice_context(zones, content.get("zones"))}, status=status)
 
     upload = form.get("recording")
     if upload is None or isinstance(upload, str) or not upload.filename:
