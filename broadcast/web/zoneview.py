@@ -124,8 +124,7 @@ def zone_days(console: Any, week: Sequence[date], build_state: Any, describe_ite
                 row = slots.setdefault(p.slot, {"start": p.start.time(), "title": p.title, "cells": {}})
                 entry = published.get(p.slot)
                 build = build_state(toolkit, p, {p.id: entry} if entry else None)
-                row["cells"][zone.name] = {"p": p, "items": describe_items(p), "build": build,
-                                           "warnings": [w for w in p.warnings if "giờ yên lặng" in w]}
+                row["cells"][zone.name] = {"p": p, "items": describe_items(p), "build": build}
             for s in planned["skipped"][zone.name]:
                 row = slots.setdefault(s["slot"], {"start": s["start"], "title": s["title"], "cells": {}})
                 row["cells"][zone.name] = {"skipped": s["why"]}

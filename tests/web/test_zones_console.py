@@ -283,3 +283,24 @@ def test_a_recorded_notice_takes_its_zones_too(browser, console, tmp_path):
     with open(tone(tmp_path / "lan-hai.m4a"), "rb") as handle:
         r = officer.post("/tai-len", {**form, "vung": []}, files={"recording": ("lan-hai.m4a", handle, "audio/mp4")})
     assert r.status_code == 400 and "Chọn ít nhất một vùng phát" in r.text
+
+
+def test_a_built_day_shows_each_zones_own_file_and_what_went_stale_where(browser, console):
+    from broadcast.build import build_day
+
+    build_day(console.station, START.date().replace(day=7), toolkit=console.toolkit, now=START)
+    officer = browser("bien-tap")
+    page = officer.get(WEEK).text
+    east, middle = cells(page, "2026-12-07", "Thôn Đông")[0], cells(page, "2026-12-07", "Thôn Trung")[0]
+    assert "Đã dựng" in east and "Đã dựng" in middle
+    files = [re.search(r'src="/audio/2026-12-07/([^"]+)"', c).group(1) for c in (east, middle)]
+    assert files == ["0530-sang-thon-dong.wav", "0530-sang-thon-trung.wav"]
+    assert officer.get(f"/audio/2026-12-07/{files[0]}").status_code == 200
+    meeting = console.station.root / "schedules" / "hop-thon.yaml"
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("Họp thôn Đông", "Họp thôn Đông (dời lịch)"),
+                       encoding="utf-8")
+    page = officer.get(WEEK).text
+    east, middle = cells(page, "2026-12-07", "Thôn Đông")[0], cells(page, "2026-12-07", "Thôn Trung")[0]
+    assert "Cần dựng lại" in east and "Vì sao cần dựng lại" in east
+    assert "Đã dựng" in middle and "Vì sao" not in middle
+    assert "Dựng lại ngày 07/12" in page.split('id="ngay-2026-12-07"', 1)[1].split("</section>", 1)[0]

@@ -87,7 +87,7 @@ def week(request, form):
             context.update(zone_week(console, first, zones, chosen, build_state, describe_items))
         else:
             context.update(week_view(console, first))
-            _decorate(request, console, context["days"])
+        _decorate(request, console, context["days"])
     except InputError as exc:
         context["errors"] = page_text(exc)
     wanted = None
