@@ -90,12 +90,15 @@ def cluster_card(cluster: Any, control: dict[str, Any], titles: dict[str, str], 
             offset_words += " (lệch nhiều: kiểm tra đồng hồ của máy)"
     seen = datetime.fromisoformat(cluster.last_seen).astimezone(now.tzinfo) if cluster.last_seen else None
     playing = beat.get("playing")
+    applied = beat.get("control")         # the settings the receiver says it runs with
+    waiting = bool(control) and cluster.state == ACTIVE and (
+        not isinstance(applied, dict) or any(applied.get(k) != v for k, v in control.items()))
     return {"name": cluster.name, "zone": titles.get(cluster.zone, "vùng đã bỏ khỏi lịch phát"),
             "state": state, "state_words": STATE_WORDS[state], "seen": seen, "age": age_words(age),
             "offset": offset_words, "playing": str(playing).replace("[khẩn] ", "Khẩn: ") if playing else "",
             "fault": plain_fault(beat.get("last_fault")), "version": str(beat.get("version") or ""),
             "volume": int(control.get("volume", 100)), "mute": bool(control.get("mute", False)),
-            "hours": control.get("hours") or "", "active": cluster.state == ACTIVE}
+            "hours": control.get("hours") or "", "active": cluster.state == ACTIVE, "waiting": waiting}
 
 
 def cluster_cards(console: Any, titles: dict[str, str]) -> list[dict[str, Any]]:

@@ -93,6 +93,9 @@ def test_quan_tri_and_bien_tap_set_volume_and_mute(browser, registry, console, r
     page = officer.get("/cum-loa").text
     assert "Đã đặt cho cụm loa cum-dong: tắt tiếng" in page and "đã tắt tiếng" in card(page, "cum-dong")
     assert console.audit.recent(limit=1)[0]["action"] == "cluster-control"
+    assert "chờ cụm loa nhận lệnh" in card(page, "cum-dong")        # until the receiver reports it
+    registry.record_heartbeat("cum-dong", {"control": {"volume": 40, "mute": True}}, now=NOW)
+    assert "chờ cụm loa nhận lệnh" not in card(officer.get("/cum-loa").text, "cum-dong")
 
 
 def test_duyet_sees_the_page_read_only_and_cannot_post(browser, registry):
