@@ -114,23 +114,9 @@ def remove(app, name) -> None:
 @pass_app
 def set_control(app, name, volume, mute, hours) -> None:
     """Điều khiển từ xa một cụm loa: âm lượng, tắt tiếng, giờ phát (gửi kèm trả lời nhịp tim)."""
-    from broadcast.receiver.control import parse_hours
+    from broadcast.clusters.control import set_remote
 
-    changes: dict = {}
-    if volume is not None:
-        changes["volume"] = volume
-    if mute is not None:
-        changes["mute"] = mute
-    if hours is not None:
-        if hours:
-            try:
-                parse_hours(hours)
-            except ValueError:
-                raise InputError(f"giờ phát '{hours}' không hợp lệ", hint="viết GIỜ:PHÚT-GIỜ:PHÚT, ví dụ 06:00-21:00") from None
-        changes["hours"] = hours or None
-    if not changes:
-        raise InputError("chưa nói đổi gì", hint="dùng --volume, --mute/--unmute hoặc --hours")
-    control = _registry(app).set_control(name, changes)
+    control = set_remote(_registry(app), name, volume=volume, mute=mute, hours=hours)
     shown = ", ".join(f"{k}={v}" for k, v in control.items())
     click.echo(f"Đã đặt cho cụm loa '{name}': {shown} (áp dụng ở nhịp tim tới, trong vòng 30 giây).")
 

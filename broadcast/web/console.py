@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from broadcast.build import Toolkit, speak_to_file
+from broadcast.build.plans import PlanCache
 from broadcast.station.config import Station
 from broadcast.web.accounts import Accounts
 from broadcast.web.audit import AuditLog
@@ -25,8 +26,11 @@ _LISTEN_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 def _play_directly(station, audio, meta, *, now):
     from broadcast.daemon.announce import play_directly  # APScheduler loads only when it is needed
+    from broadcast.daemon.zones import station_zones
 
-    return play_directly(station, audio, meta, now=now)
+    named = set(meta.get("zones") or ())     # some zones only: their outputs, as `announce --zone`
+    zones = [z for z in station_zones(station) if z.name in named] if named else None
+    return play_directly(station, audio, meta, now=now, zones=zones)
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Console:
     replay_cache: dict = field(default_factory=dict, repr=False)
     direct: DirectPlayer = field(default_factory=lambda: DirectPlayer(_play_directly))
     rebuilder: Rebuilder = field(default_factory=Rebuilder)
+    zone_plans: PlanCache = field(default_factory=PlanCache)     # the week per zone (`web.zoneview`)
     _speak_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod

@@ -29,6 +29,7 @@ NAV = (
     ("/da-phat", "Đã phát", ("bien-tap", "duyet", "quan-tri")),
     ("/bao-cao", "Báo cáo", ("bien-tap", "duyet", "quan-tri")),
     ("/trang-thai", "Trạng thái", ("bien-tap", "duyet", "quan-tri")),
+    ("/cum-loa", "Cụm loa", ("bien-tap", "duyet", "quan-tri")),
     ("/hop-thu-tinh", "Hộp thư tỉnh", ("bien-tap", "duyet", "quan-tri")),
     ("/nghe-lai", "Nghe lại", ("bien-tap", "duyet", "quan-tri")),
     ("/quan-tri", "Tài khoản", ("quan-tri",)),

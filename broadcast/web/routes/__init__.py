@@ -3,6 +3,7 @@
 from broadcast.web.routes import (
           admin,
           aired,
+          clusters,
           compose,
           inbox,
           listen,
@@ -17,4 +18,4 @@ from broadcast.web.routes import (
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
           *aired.ROUTES, *status.ROUTES, *inbox.ROUTES,
-          *priority_order.ROUTES, *listen.ROUTES, *admin.ROUTES]
+          *priority_order.ROUTES, *listen.ROUTES, *admin.ROUTES, *clusters.ROUTES]

@@ -17,6 +17,7 @@ from broadcast.web.meta import DAYS, PRIORITIES, meta_from_entry, read_meta
 from broadcast.web.store import VersionConflict
 from broadcast.web.uploads import store_upload, upload_body_cap
 from broadcast.web.workflow import edited
+from broadcast.web.zoneview import choice_context, pickable, read_choice
 
 WRITERS = ("bien-tap",)
 # Templates of programme furniture are not announcements the officer writes.
@@ -66,7 +67,8 @@ def _slot_names(console) -> list[str]:
 def _context(console, info, fields, meta, *, errors=None, notice_id="", version="", message="", preview=None):
     return {"info": info, "fields": fields, "meta": meta, "meta_errors": errors or {}, "notice_id": notice_id,
             "version": version, "message": message, "preview": preview, "days": DAYS, "priorities": PRIORITIES,
-            "slot_names": _slot_names(console), "copied_from": "", "returned_reason": ""}
+            "slot_names": _slot_names(console), "copied_from": "", "returned_reason": "",
+            **choice_context(pickable(console), meta.get("zones"), (errors or {}).get("zones", ""))}
 
 
 def pick(request, form):
@@ -81,6 +83,7 @@ def _copy_source(console, source_id: str, template: str) -> dict:
             priority = getattr(a, "priority", None)
             return {"title": a.title, "values": dict(getattr(a, "values", None) or {}),
                     "slots": list(a.slots or []), "priority": priority.value if priority else None,
+                    "zones": list(a.zones) if a.zones else None,
                     "days": [code for i, (code, _) in enumerate(DAYS, start=1) if i in (a.days or ())]}
     raise InputError("Không còn thông báo để soạn lại", hint="chọn lại ở trang Thông báo")
 
@@ -101,6 +104,7 @@ def compose_form(request, form):
     meta = meta_from_entry({k: v for k, v in (entry or {}).items() if k not in ("from", "until")} if copied_from
                            else entry, default_title=info.title, today=console.now().date(),
                            slot_names=_slot_names(console))
+    meta["zones"] = (entry or {}).get("zones")
     values = (entry or {}).get("values") or {}
     fields = fields_for(info.variables, values, labels=info.field_labels)
     preview = None
@@ -132,6 +136,11 @@ def compose_save(request, form):
     values, fields = read_form(info.variables, form, info.field_labels)
     slot_names = _slot_names(console)
     content, meta, errors = read_meta(form, slot_names=slot_names)
+    if zones := pickable(console):            # `zones:` of the notice file; all ticked: every zone
+        chosen, zone_error = read_choice(form, zones)
+        content["zones"] = meta["zones"] = chosen
+        if zone_error:
+            errors["zones"] = zone_error
     action = str(form.get("action", "draft"))
     notice_id = str(form.get("id", ""))
     version = str(form.get("version", ""))
@@ -205,7 +214,8 @@ def upload_form(request, form):
     console = request.app.state.console
     meta = meta_from_entry(None, default_title="", today=console.now().date(), slot_names=_slot_names(console))
     return page(request, "upload.html", {"meta": meta, "meta_errors": {}, "message": "", "days": DAYS,
-                                         "priorities": PRIORITIES, "slot_names": _slot_names(console)})
+                                         "priorities": PRIORITIES, "slot_names": _slot_names(console),
+                                         **choice_context(pickable(console), None)})
 
 
 def upload_save(request, form):
@@ -214,11 +224,16 @@ def upload_save(request, form):
     content, meta, errors = read_meta(form, slot_names=slot_names)
     if not content["title"]:
         errors["title"] = "Bản ghi âm cần tiêu đề (đọc trong lời mở đầu)"
+    zones = pickable(console)
+    if zones:
+        content["zones"], zone_error = read_choice(form, zones)
+        if zone_error:
+            errors["zones"] = zone_error
 
     def again(message: str, status: int = 400) -> Response:
         return page(request, "upload.html", {"meta": meta, "meta_errors": errors, "message": message,
-                                             "days": DAYS, "priorities": PRIORITIES, "slot_names": slot_names},
-                    status=status)
+                                             "days": DAYS, "priorities": PRIORITIES, "slot_names": slot_names,
+                                             **choice_context(zones, content.get("zones"))}, status=status)
 
     upload = form.get("recording")
     if upload is None or isinstance(upload, str) or not upload.filename:

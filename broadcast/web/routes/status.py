@@ -17,6 +17,7 @@ from broadcast.speak.fallback import engine_report
 from broadcast.station.sections import SECTIONS
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.html import page
+from broadcast.web.zonestatus import zone_status
 
 ENGINE_LABELS = {"espeak": "eSpeak (giọng máy, không cần mạng)", "gtts": "Google (cần mạng)",
                  "edge": "Microsoft Edge (cần mạng)", "piper": "Piper (giọng tự nhiên, không cần mạng)",
@@ -71,7 +72,8 @@ def status_view(console) -> dict:
 
 
 def status(request, form):
-    return page(request, "status.html", status_view(request.app.state.console))
+    console = request.app.state.console
+    return page(request, "status.html", {**status_view(console), **zone_status(console)})
 
 
 def admin_context(console) -> dict:

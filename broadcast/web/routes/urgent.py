@@ -27,6 +27,7 @@ from broadcast.web.forms import fields_for, read_form
 from broadcast.web.html import flash, page
 from broadcast.web.routes.compose import announcement_templates, template_info
 from broadcast.web.uploads import store_upload, upload_body_cap
+from broadcast.web.zoneview import choice_context, declared, pickable, read_choice, titles_of
 
 SENDERS = ("bien-tap", "duyet")
 _PREPARED = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9_-]{1,60}\.(mp3|wav|m4a|ogg)$")
@@ -39,7 +40,8 @@ def _prepared_dir(console):
 def _choose_context(console) -> dict:
     templates = announcement_templates(console)
     templates.sort(key=lambda i: (i.priority is not Priority.KHAN_CAP, i.title))
-    return {"templates": templates, "daemon": _daemon_alive(console), "text_error": ""}
+    return {"templates": templates, "daemon": _daemon_alive(console), "text_error": "",
+            **choice_context(pickable(console), None)}
 
 
 def choose(request, form):
@@ -77,20 +79,35 @@ def urgent_form(request, form):
     info = template_info(console, request.path_params["template"])
     values, note = prefill(console, info.name)
     return page(request, "urgent_form.html", {"info": info, "fields": fields_for(info.variables, values, labels=info.field_labels),
-                                              "message": "", "note": note})
+                                              "message": "", "note": note, **choice_context(pickable(console), None)})
+
+
+def _zones_chosen(console, form) -> tuple[list[str] | None, dict]:
+    """The zones ticked (None: every zone) and the picker to show again; unknown zones are a 400."""
+    zones = pickable(console)
+    chosen, error = read_choice(form, zones)
+    return chosen, choice_context(zones, chosen, error)
+
+
+def _for_zones(meta: dict, chosen: list[str] | None) -> dict:
+    """`announce --zone`: only those zones hear it (the daemon, a direct play and the clusters read `zones`)."""
+    if chosen:
+        meta["zones"] = chosen
+    return meta
 
 
 def prepare_text(request, form):
     """A free-text urgent announcement, as `broadcast announce --text`."""
     console = request.app.state.console
     text = str(form.get("text", "")).strip()
-    if not text:
-        return page(request, "urgent.html", {**_choose_context(console), "text_error": "Viết nội dung cần phát."},
-                    status=400)
+    chosen, picker = _zones_chosen(console, form)
+    if not text or picker["zone_error"]:
+        return page(request, "urgent.html", {**_choose_context(console), **picker,
+                                             "text_error": "" if text else "Viết nội dung cần phát."}, status=400)
     text = check_text(text, console.station.limits.text_max_chars, what="Nội dung thông báo")
     announcement = build_announcement(console.toolkit, _prepared_dir(console), text=text,
                                       priority=Priority.KHAN_CAP, now=console.now())
-    return _confirm(request, console, announcement.audio, announcement.meta)
+    return _confirm(request, console, announcement.audio, _for_zones(announcement.meta, chosen))
 
 
 def _confirm(request, console, audio, meta):
@@ -100,7 +117,9 @@ def _confirm(request, console, audio, meta):
 
 def _confirm_page(request, console, name, meta, *, message="", status=200):
     return page(request, "urgent_confirm.html", {"name": name, "meta": meta, "message": message,
-                                                 "daemon": _daemon_alive(console)}, status=status)
+                                                 "daemon": _daemon_alive(console),
+                                                 "zone_titles": titles_of(meta.get("zones"), declared(console))},
+                status=status)
 
 
 def _prepared(console, name):
@@ -116,19 +135,21 @@ def prepare(request, form):
     console = request.app.state.console
     info = template_info(console, request.path_params["template"])
     values, fields = read_form(info.variables, form, info.field_labels)
+    chosen, picker = _zones_chosen(console, form)
     action = str(form.get("action", ""))
     if action == "add-row" or action.startswith("remove-row:"):      # still typing
         for f in fields:
             f.error = ""
             if f.kind == "records" and action == "add-row":
                 f.rows.append({name: "" for name in f.spec.fields})
-        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "", "message": ""})
-    if any(f.error for f in fields):
-        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "",
+        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "", "message": "",
+                                                  **picker, "zone_error": ""})
+    if any(f.error for f in fields) or picker["zone_error"]:
+        return page(request, "urgent_form.html", {"info": info, "fields": fields, "note": "", **picker,
                                                   "message": "Sửa các ô được đánh dấu."}, status=400)
     announcement = build_announcement(console.toolkit, _prepared_dir(console), template=info.name,
                                       values=values, priority=Priority.KHAN_CAP, now=console.now())
-    return _confirm(request, console, announcement.audio, announcement.meta)
+    return _confirm(request, console, announcement.audio, _for_zones(announcement.meta, chosen))
 
 
 def prepare_recording(request, form):
@@ -137,13 +158,16 @@ def prepare_recording(request, form):
     title = " ".join(str(form.get("title", "")).split())[:200]
     if upload is None or isinstance(upload, str) or not upload.filename or not title:
         raise InputError("Cần tiêu đề và tệp ghi âm", hint="quay lại trang Phát khẩn cấp, điền tiêu đề và chọn tệp")
+    chosen, picker = _zones_chosen(console, form)
+    if picker["zone_error"]:
+        raise InputError("Chưa chọn vùng phát nào", hint="quay lại trang Phát khẩn cấp, đánh dấu ít nhất một vùng")
     web = console.station.web
     recording = store_upload(upload.file, upload.filename, station_root=console.station.root,
                              folder=str(_prepared_dir(console).relative_to(console.station.root)),
                              max_bytes=int(web.upload_max_mb * (1 << 20)), now=console.now(), slug="khan-cap")
     meta = {"title": title, "priority": Priority.KHAN_CAP.value, "template": None, "values": {}, "tags": [],
             "repeat": 1, "duration_s": round(recording.duration_s, 3), "text": title, "spoken": ""}
-    return _confirm(request, console, recording.path, meta)
+    return _confirm(request, console, recording.path, _for_zones(meta, chosen))
 
 
 def prepared_audio(request, form):

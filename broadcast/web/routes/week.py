@@ -19,6 +19,7 @@ from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
 from broadcast.web.html import flash, page, page_text
 from broadcast.web.weekpage import decorate, shown_day
+from broadcast.web.zoneview import declared, zone_named, zone_week
 
 BUILD_LABELS = {"built": "Đã dựng", "stale": "Cần dựng lại", "missing": "Chưa dựng"}
 
@@ -47,6 +48,13 @@ def build_state(toolkit, programme, published: dict | None) -> dict:
     return {"state": state, "label": BUILD_LABELS[state], "entry": entry, "fallback": fallback}
 
 
+def describe_items(p) -> list[dict]:
+    """A programme's items as the page lists them."""
+    return [{"kind": KIND_LABELS[i.kind], "title": i.title, "id": i.id,
+             "priority": i.priority.label if i.kind in (ItemKind.NOTICE, ItemKind.URGENT) else "",
+             "repeat": i.repeat, "seconds": i.est_duration_s} for i in p.items]
+
+
 def week_view(console, first: date) -> dict:
     toolkit = console.toolkit
     audio_out = console.station.path(console.station.paths.audio_out)
@@ -58,12 +66,8 @@ def week_view(console, first: date) -> dict:
     for day, planned in zip(week, plans):
         manifest = read_day(audio_out, day)
         published = {p["id"]: p for p in manifest["programmes"]} if manifest else None
-        programmes = []
-        for p in planned:
-            items = [{"kind": KIND_LABELS[i.kind], "title": i.title, "id": i.id,
-                      "priority": i.priority.label if i.kind in (ItemKind.NOTICE, ItemKind.URGENT) else "",
-                      "repeat": i.repeat, "seconds": i.est_duration_s} for i in p.items]
-            programmes.append({"p": p, "items": items, "build": build_state(toolkit, p, published)})
+        programmes = [{"p": p, "items": describe_items(p), "build": build_state(toolkit, p, published)}
+                      for p in planned]
         name = weekday_name(day)
         days.append({"day": day, "name": name[0].upper() + name[1:], "programmes": programmes})
     return {"days": days}
@@ -76,8 +80,13 @@ def week(request, form):
     first = start - timedelta(days=start.isoweekday() - 1)
     context = {"first": first, "prev": first - timedelta(days=7), "next": first + timedelta(days=7),
                "today": today, "errors": None, "days": [], "shown": today, "rebuild": console.rebuilder.current}
+    zones = declared(console)
+    chosen = zone_named(zones, request.query_params.get("vung"))     # an unknown zone: 400
     try:
-        context.update(week_view(console, first))
+        if zones:                        # each zone's own plan; a zone-less station as before
+            context.update(zone_week(console, first, zones, chosen, build_state, describe_items))
+        else:
+            context.update(week_view(console, first))
         _decorate(request, console, context["days"])
     except InputError as exc:
         context["errors"] = page_text(exc)
