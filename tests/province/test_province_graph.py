@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -148,3 +149,49 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, make_small_province, cl
         for programme in manifest["programmes"]:       # every file whole and as the manifest says
             assert (folder / programme["file"]).stat().st_size == programme["bytes"]
     assert killer.pids[killer.killed[0]] not in client.run(os.getpid).values()
+
+
+@pytest.fixture
+def hand_started(tmp_path):
+    """A cluster started by hand: `dask scheduler` and two `dask worker --no-nanny` processes on loopback.
+
+    Without a nanny a killed worker stays dead, so the end of the build has one worker fewer.
+    """
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    info = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(info)], stderr=subprocess.DEVNULL)]
+    try:
+        procs += [subprocess.Popen([dask, "worker", "--scheduler-file", str(info), "--no-nanny", "--nthreads", "1",
+                                    "--host", "127.0.0.1", "--no-dashboard"], stderr=subprocess.DEVNULL)
+                  for _ in range(2)]
+        with Client(scheduler_file=str(info), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+            yield client
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_hand_started_cluster_survives_a_killed_worker_and_counts_the_workers_that_finished(
+        tmp_path, make_small_province, hand_started):
+    province = make_small_province(tmp_path, 2, fake_delay_s=0.4)
+    assert len(hand_started.nthreads()) == 2
+    killer = Killer(hand_started)
+    killer.start()
+    try:
+        result = build_province(province.stations, [MONDAY], client=hand_started)
+    finally:
+        killer.stop.set()
+        killer.join()
+    assert killer.killed is not None
+    assert result.failures == [] and len(result.outcomes) == 2
+    assert result.workers == 1 == result.summary()["workers"]      # the one that finished, not the two that started
+    for station_dir in province.stations:
+        assert comparable(manifest_of(station_dir))
