@@ -1,4 +1,4 @@
-"""Province build at scale: N commune copies built by one Dask cluster against N separate `broadcast build` runs.
+"""Province build at scale: N commune copies built by `province build` against N separate `broadcast build` runs.
 
     .venv/bin/python benchmarks/bench_province.py                 # N = 10, 50, 100
     .venv/bin/python benchmarks/bench_province.py --n 10 --max-n 10
@@ -7,7 +7,10 @@
 For each N and each engine (espeak, then the fake engine with a per-call delay standing for an
 online or neural voice), in one run and from cold caches: N separate `broadcast build`
 processes one after another (each station its own cache: nothing shared), then `province
-build` on 2 and on 1 embedded workers (one shared cache). It prints one Markdown table: wall
+build` as `--modes` says (one shared cache): by default in this process with communes side by
+side (what `province build` does without --scheduler/--workers) and on 2 embedded Dask workers;
+`inline1` is the in-process build one commune at a time (the previous default).
+`--rounds 2` runs the rows again in reverse order. It prints one Markdown table: wall
 time, speech items against distinct syntheses, the peak memory of client, scheduler and
 worker processes, and whether every province day equals the
 separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
@@ -125,7 +128,11 @@ MODE_NAMES = {"inline": "province build (in process, default)",
 
 
 def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str, ...],
-             with_separate: bool = True, small: bool = False, speech: dict[str, str] | None = None) -> list[dict]:
+             with_separate: bool = True, small: bool = False, speech: dict[str, str] | None = None,
+             rounds: int = 1) -> list[dict]:
+    """The rows of one N and engine; with `rounds` > 1 the order is reversed every other round
+    (separate builds first, then last), so a load that rises or falls during the run weighs on
+    both sides alike."""
     from broadcast.province.copies import make_province
 
     engines = '["fake"]' if engine == "fake" else '["espeak"]'
@@ -135,16 +142,24 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str,
         pin_speech(station / "broadcast.toml", speech or {})
     label = f"fake {int(delay * 1000)} ms" if engine == "fake" else engine
     rows = []
-    expected = {}
-    if with_separate:
-        alone = separate(scratch.stations)
-        expected = {s: comparable(s) for s in scratch.stations}
-        rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build", **alone})
-    for mode in modes:
-        workers, width = (0, None) if mode == "inline" else (0, 1) if mode == "inline1" else (int(mode), None)
-        row = province(scratch.stations, workers, scratch.province / ".cache", width)
-        row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
-        rows.append({"n": n, "engine": label, "mode": MODE_NAMES.get(mode, f"province build, {mode} worker(s)"), **row})
+    expected: dict[Path, list] = {}
+    order = (["separate"] if with_separate else []) + list(modes)
+    for number in range(rounds):
+        for mode in (order if number % 2 == 0 else order[::-1]):
+            tag = f" (round {number + 1})" if rounds > 1 else ""
+            if mode == "separate":
+                for station in scratch.stations:          # cold: nothing published, no cache, no stamp
+                    for folder in ("audio_out", ".cache", "var"):
+                        shutil.rmtree(station / folder, ignore_errors=True)
+                alone = separate(scratch.stations)
+                expected = expected or {s: comparable(s) for s in scratch.stations}
+                rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build{tag}", **alone})
+                continue
+            workers, width = (0, None) if mode == "inline" else (0, 1) if mode == "inline1" else (int(mode), None)
+            row = province(scratch.stations, workers, scratch.province / ".cache", width)
+            row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
+            name = MODE_NAMES.get(mode, f"province build, {mode} worker(s)")
+            rows.append({"n": n, "engine": label, "mode": name + tag, **row})
     shutil.rmtree(scratch.root, ignore_errors=True)
     return rows
 
@@ -187,6 +202,8 @@ def main() -> None:
                              "notice fill the day): about a fifth of the sample day, for a loaded machine")
     parser.add_argument("--speech", default="", metavar="KEY=VALUE,...",
                         help="set these [speech] keys in every copy, e.g. rate=130,word_gap=5")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the rows, every other round in reverse order (fair on a shared machine)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     sizes = [n for n in args.n if args.max_n is None or n <= args.max_n]
@@ -199,7 +216,7 @@ def main() -> None:
         for n in sizes:
             for engine, delay in cases:
                 with_separate = not args.no_separate or n <= args.separate_max
-                case = run_case(n, engine, delay, Path(tmp), modes, with_separate, args.small, speech)
+                case = run_case(n, engine, delay, Path(tmp), modes, with_separate, args.small, speech, args.rounds)
                 rows += case
                 print(table(case), flush=True)
                 if args.json:
