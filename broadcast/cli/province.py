@@ -37,7 +37,7 @@ def command() -> None:
 @click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD hoặc DD/MM/YYYY); mặc định ngày mai.")
 @click.option("--days", default=1, show_default=True, type=click.IntRange(1, 62), help="Số ngày liên tiếp.")
 @click.option("--scheduler", metavar="ĐỊA_CHỈ",
-              help="Bộ lập lịch Dask đang chạy (tcp://máy:8786); không ghi thì chạy cụm nhúng trên máy này.")
+              help="Bộ lập lịch Dask đang chạy (tcp://máy:8786); không ghi thì dựng trên máy này.")
 @click.option("--workers", type=click.IntRange(0, 256), help="Số tiến trình của cụm Dask nhúng trên máy này. Mặc định "
               "(và 0): không dựng cụm, dựng ngay trong tiến trình này, mỗi lõi một xã cùng lúc (trên một máy "
               "thì nhanh hơn cụm).")

@@ -97,9 +97,12 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
                    synthesized=built.engine_calls, items=items)
 
     jobs = list(loaded_stations(stations, days, record))
-    with ThreadPoolExecutor(max_workers=width or side_by_side(len(jobs)), thread_name_prefix="xa") as pool:
+    pool = ThreadPoolExecutor(max_workers=width or side_by_side(len(jobs)), thread_name_prefix="xa")
+    try:
         for done in [pool.submit(build_station, folder, station) for folder, station in jobs]:
             done.result()
+    finally:                        # Ctrl+C or an unexpected error: start no other commune
+        pool.shutdown(wait=True, cancel_futures=True)
     result.distinct_texts = result.synthesized
     result.seconds = time.perf_counter() - started
     return result
