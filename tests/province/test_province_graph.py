@@ -132,8 +132,8 @@ class Killer(threading.Thread):
             time.sleep(0.05)
 
 
-def test_a_worker_killed_mid_run_loses_nothing(tmp_path, make_small_province, client):
-    province = make_small_province(tmp_path, 2, fake_delay_s=0.4)
+def build_killing_a_worker(client, province):
+    """The province built while one worker is killed as it speaks; (result, killer). Every day is whole."""
     killer = Killer(client)
     killer.start()
     try:
@@ -142,12 +142,17 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, make_small_province, cl
         killer.stop.set()
         killer.join()
     assert killer.killed is not None                     # it did die while speaking
-    assert result.failures == [] and len(result.outcomes) == 2
+    assert result.failures == [] and len(result.outcomes) == len(province.stations)
     for station_dir in province.stations:
         folder = station_dir / "audio_out" / MONDAY.isoformat()
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         for programme in manifest["programmes"]:       # every file whole and as the manifest says
             assert (folder / programme["file"]).stat().st_size == programme["bytes"]
+    return result, killer
+
+
+def test_a_worker_killed_mid_run_loses_nothing(tmp_path, make_small_province, client):
+    _, killer = build_killing_a_worker(client, make_small_province(tmp_path, 2, fake_delay_s=0.4))
     assert killer.pids[killer.killed[0]] not in client.run(os.getpid).values()
 
 
@@ -181,17 +186,6 @@ def hand_started(tmp_path):
 
 def test_a_hand_started_cluster_survives_a_killed_worker_and_counts_the_workers_that_finished(
         tmp_path, make_small_province, hand_started):
-    province = make_small_province(tmp_path, 2, fake_delay_s=0.4)
     assert len(hand_started.nthreads()) == 2
-    killer = Killer(hand_started)
-    killer.start()
-    try:
-        result = build_province(province.stations, [MONDAY], client=hand_started)
-    finally:
-        killer.stop.set()
-        killer.join()
-    assert killer.killed is not None
-    assert result.failures == [] and len(result.outcomes) == 2
+    result, _ = build_killing_a_worker(hand_started, make_small_province(tmp_path, 2, fake_delay_s=0.4))
     assert result.workers == 1 == result.summary()["workers"]      # the one that finished, not the two that started
-    for station_dir in province.stations:
-        assert comparable(manifest_of(station_dir))
