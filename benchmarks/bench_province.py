@@ -1,4 +1,4 @@
-"""Province build at scale: N commune copies built by one Dask cluster against N separate `broadcast build` runs.
+"""Province build at scale: N commune copies built by `province build` against N separate `broadcast build` runs.
 
     .venv/bin/python benchmarks/bench_province.py                 # N = 10, 50, 100
     .venv/bin/python benchmarks/bench_province.py --n 10 --max-n 10
@@ -7,7 +7,10 @@
 For each N and each engine (espeak, then the fake engine with a per-call delay standing for an
 online or neural voice), in one run and from cold caches: N separate `broadcast build`
 processes one after another (each station its own cache: nothing shared), then `province
-build` on 2 and on 1 embedded workers (one shared cache). It prints one Markdown table: wall
+build` as `--modes` says (one shared cache): by default in this process with communes side by
+side (what `province build` does without --scheduler/--workers) and on 2 embedded Dask workers;
+`inline1` is the in-process build one commune at a time (the previous default).
+`--rounds 2` runs the rows again in reverse order. It prints one Markdown table: wall
 time, speech items against distinct syntheses, the peak memory of client, scheduler and
 worker processes, and whether every province day equals the
 separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
@@ -80,20 +83,20 @@ def separate(stations: tuple[Path, ...]) -> dict:
             "children_mb": peak, "load": (load_start, load())}
 
 
-def province(stations: tuple[Path, ...], workers: int, cache: Path) -> dict:
-    from broadcast.province.graph import build_province, connect
-
+def province(stations: tuple[Path, ...], workers: int, cache: Path, width: int | None = None) -> dict:
     shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
     load_start = load()
     started = time.perf_counter()
-    if workers == 0:                                     # no cluster: each commune's build_day, one shared cache
+    if workers == 0:                                     # no cluster: communes' build_day side by side, one shared cache
         from broadcast.province.inline import build_in_process
 
-        result = build_in_process(stations, [DAY], force=True)
+        result = build_in_process(stations, [DAY], force=True, width=width)
         assert not result.failures, result.failures
         return {"seconds": time.perf_counter() - started, "cluster_s": 0.0, **result.summary(),
                 "client_mb": peak_mb(), "scheduler_mb": 0.0, "worker_mb": peak_mb(),
                 "worker_children_mb": peak_mb(resource.RUSAGE_CHILDREN), "load": (load_start, load())}
+    from broadcast.province.graph import build_province, connect
+
     with connect(workers=workers) as client:
         ready = time.perf_counter()
         result = build_province(stations, [DAY], client=client, force=True)
@@ -120,8 +123,16 @@ def pin_speech(config: Path, speech: dict[str, str]) -> None:
     config.write_text(text, encoding="utf-8")
 
 
-def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tuple[int, ...],
-             with_separate: bool = True, small: bool = False, speech: dict[str, str] | None = None) -> list[dict]:
+MODE_NAMES = {"inline": "province build (in process, default)",
+              "inline1": "province build (in process, one commune at a time)"}
+
+
+def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str, ...],
+             with_separate: bool = True, small: bool = False, speech: dict[str, str] | None = None,
+             rounds: int = 1) -> list[dict]:
+    """The rows of one N and engine; with `rounds` > 1 the order is reversed every other round
+    (separate builds first, then last), so a load that rises or falls during the run weighs on
+    both sides alike."""
     from broadcast.province.copies import make_province
 
     engines = '["fake"]' if engine == "fake" else '["espeak"]'
@@ -131,15 +142,24 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, worker_counts: tu
         pin_speech(station / "broadcast.toml", speech or {})
     label = f"fake {int(delay * 1000)} ms" if engine == "fake" else engine
     rows = []
-    expected = {}
-    if with_separate:
-        alone = separate(scratch.stations)
-        expected = {s: comparable(s) for s in scratch.stations}
-        rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build", **alone})
-    for workers in worker_counts:
-        row = province(scratch.stations, workers, scratch.province / ".cache")
-        row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
-        rows.append({"n": n, "engine": label, "mode": f"province build, {workers} worker(s)", **row})
+    expected: dict[Path, list] = {}
+    order = (["separate"] if with_separate else []) + list(modes)
+    for number in range(rounds):
+        for mode in (order if number % 2 == 0 else order[::-1]):
+            tag = f" (round {number + 1})" if rounds > 1 else ""
+            if mode == "separate":
+                for station in scratch.stations:          # cold: nothing published, no cache, no stamp
+                    for folder in ("audio_out", ".cache", "var"):
+                        shutil.rmtree(station / folder, ignore_errors=True)
+                alone = separate(scratch.stations)
+                expected = expected or {s: comparable(s) for s in scratch.stations}
+                rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build{tag}", **alone})
+                continue
+            workers, width = (0, None) if mode == "inline" else (0, 1) if mode == "inline1" else (int(mode), None)
+            row = province(scratch.stations, workers, scratch.province / ".cache", width)
+            row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
+            name = MODE_NAMES.get(mode, f"province build, {mode} worker(s)")
+            rows.append({"n": n, "engine": label, "mode": name + tag, **row})
     shutil.rmtree(scratch.root, ignore_errors=True)
     return rows
 
@@ -168,30 +188,35 @@ def main() -> None:
     parser.add_argument("--max-n", type=int, default=None, help="skip every N above this (a shorter run)")
     parser.add_argument("--fake-delay", type=float, default=0.3, help="seconds per fake synthesis")
     parser.add_argument("--engines", nargs="+", default=["espeak", "fake"], choices=["espeak", "fake"])
-    parser.add_argument("--workers", type=int, nargs="+", default=[2, 1], help="embedded cluster sizes")
+    parser.add_argument("--modes", nargs="+", default=["inline", "2"],
+                        help="province rows: inline (the default `province build`: communes side by side in "
+                             "this process), inline1 (in process, one commune at a time), or a number of "
+                             "embedded Dask workers")
     parser.add_argument("--no-separate", action="store_true",
                         help="skip the N separate builds for N above --separate-max (large N)")
     parser.add_argument("--separate-max", type=int, default=0,
                         help="with --no-separate: still run the separate builds up to this N")
-    parser.add_argument("--quick", action="store_true", help="espeak only, 2 workers only")
+    parser.add_argument("--quick", action="store_true", help="espeak only, the default province build only")
     parser.add_argument("--small", action="store_true",
                         help="each commune keeps only its slots and calendar (the province's column and "
                              "notice fill the day): about a fifth of the sample day, for a loaded machine")
     parser.add_argument("--speech", default="", metavar="KEY=VALUE,...",
                         help="set these [speech] keys in every copy, e.g. rate=130,word_gap=5")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the rows, every other round in reverse order (fair on a shared machine)")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     sizes = [n for n in args.n if args.max_n is None or n <= args.max_n]
     engines = ["espeak"] if args.quick else args.engines
     cases = [(e, args.fake_delay if e == "fake" else 0.0) for e in engines]
-    worker_counts = (2,) if args.quick else tuple(args.workers)
+    modes = ("inline",) if args.quick else tuple(args.modes)
     speech = dict(part.split("=", 1) for part in args.speech.split(",") if part)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-province-") as tmp:
         for n in sizes:
             for engine, delay in cases:
                 with_separate = not args.no_separate or n <= args.separate_max
-                case = run_case(n, engine, delay, Path(tmp), worker_counts, with_separate, args.small, speech)
+                case = run_case(n, engine, delay, Path(tmp), modes, with_separate, args.small, speech, args.rounds)
                 rows += case
                 print(table(case), flush=True)
                 if args.json:

@@ -37,15 +37,18 @@ def command() -> None:
 @click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD hoặc DD/MM/YYYY); mặc định ngày mai.")
 @click.option("--days", default=1, show_default=True, type=click.IntRange(1, 62), help="Số ngày liên tiếp.")
 @click.option("--scheduler", metavar="ĐỊA_CHỈ",
-              help="Bộ lập lịch Dask đang chạy (tcp://máy:8786); không ghi thì chạy cụm nhúng trên máy này.")
-@click.option("--workers", type=click.IntRange(0, 256), help="Số tiến trình của cụm nhúng; mặc định mỗi lõi một; "
-              "0: không dựng cụm, chạy ngay trong tiến trình này (ít xã thì nhanh hơn).")
+              help="Bộ lập lịch Dask đang chạy (tcp://máy:8786); không ghi thì dựng trên máy này.")
+@click.option("--workers", type=click.IntRange(0, 256), help="Số tiến trình của cụm Dask nhúng trên máy này. Mặc định "
+              "(và 0): không dựng cụm, dựng ngay trong tiến trình này, mỗi lõi một xã cùng lúc (trên một máy "
+              "thì nhanh hơn cụm).")
 @click.option("--key", "key_path", metavar="TỆP", help="Khóa ký riêng của tỉnh (mặc định [province] signing_key).")
 @click.option("--force", is_flag=True, help="Dựng lại tất cả, kể cả chương trình không đổi.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def build(folders, more, listing, day, days, scheduler, workers, key_path, force, as_json) -> None:
-    """Dựng chương trình của mọi xã, như 'broadcast build' ở từng xã, trên một cụm Dask.
+    """Dựng chương trình của mọi xã, như 'broadcast build' ở từng xã: trên máy này, hoặc trên một cụm Dask.
 
+    Mặc định dựng ngay trên máy này, mỗi lõi một xã cùng lúc. Có --scheduler thì chia việc cho
+    cụm Dask đang chạy (nhiều máy); --workers N dựng một cụm nhúng N tiến trình trên máy này.
     Nội dung chung của tỉnh (chuyên mục, thông báo) và mọi câu đọc giống nhau chỉ được tổng hợp
     giọng một lần cho cả tỉnh. Một xã có lịch phát sai thì chỉ xã đó không được dựng (kèm lý do);
     các xã khác vẫn được công bố.
@@ -56,7 +59,6 @@ def build(folders, more, listing, day, days, scheduler, workers, key_path, force
       broadcast province build --stations-from danh-sach-xa.txt --days 7 --json
       broadcast province build --stations-from danh-sach-xa.txt --scheduler tcp://10.0.0.5:8786
     """
-    from broadcast.province.graph import build_province, connect
     from broadcast.province.stations import station_set
 
     stations = station_set([*folders, *more], listing)
@@ -75,11 +77,13 @@ def build(folders, more, listing, day, days, scheduler, workers, key_path, force
         else:
             click.echo(f"{outcome.day:%d/%m/%Y} {name}: KHÔNG DỰNG ĐƯỢC: {outcome.message}", err=True)
 
-    if workers == 0 and not scheduler:
+    if not scheduler and not workers:              # one machine: no cluster (province.inline says why)
         from broadcast.province.inline import build_in_process
 
         result = build_in_process(stations, wanted, signing_key=key_path, force=force, on_outcome=show)
     else:
+        from broadcast.province.graph import build_province, connect
+
         with connect(scheduler, workers or None) as client:
             result = build_province(stations, wanted, client=client, signing_key=key_path, force=force,
                                     on_outcome=show)

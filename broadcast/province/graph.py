@@ -18,6 +18,7 @@ station is ever half-published.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -26,7 +27,6 @@ import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,62 +35,9 @@ from distributed import Client, LocalCluster, as_completed
 
 from broadcast.errors import BroadcastError
 from broadcast.province import tasks
-from broadcast.station.config import load_station
+from broadcast.province.stations import Outcome, ProvinceResult, loaded_stations, signing_key_for
 
 CONNECT_TIMEOUT = "20s"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one station's day."""
-
-    station: str                 # the station folder as given
-    name: str                    # the commune's name ("" when its config could not be read)
-    day: date
-    ok: bool
-    message: str = ""            # why it failed (Vietnamese, with file and line)
-    exit_code: int = 0
-    programmes: int = 0
-    encoded: int = 0
-    reused: int = 0
-    unchanged: bool = False
-
-
-@dataclass
-class ProvinceResult:
-    outcomes: list[Outcome] = field(default_factory=list)
-    speech_items: int = 0        # texts over every programme built: what separate builds would speak
-    distinct_texts: int = 0      # distinct synthesis keys in the graph
-    synthesized: int = 0         # texts synthesized now (cache misses), fallbacks included
-    seconds: float = 0.0
-    workers: int = 0
-    scheduler: str = ""
-
-    @property
-    def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every day was published; 2 when only bad input failed; 1 otherwise."""
-        codes = {o.exit_code for o in self.failures}
-        return 0 if not codes else (2 if codes == {2} else 1)
-
-    def summary(self) -> dict[str, Any]:
-        """The `--json` object."""
-        return {
-            "stations": len({o.station for o in self.outcomes}),
-            "days": len({o.day for o in self.outcomes}),
-            "published": sum(o.ok for o in self.outcomes),
-            "programmes": sum(o.programmes for o in self.outcomes),
-            "encoded": sum(o.encoded for o in self.outcomes),
-            "reused": sum(o.reused for o in self.outcomes),
-            "speech_items": self.speech_items, "distinct_texts": self.distinct_texts,
-            "synthesized": self.synthesized, "seconds": round(self.seconds, 2),
-            "workers": self.workers, "scheduler": self.scheduler,
-            "failures": [{"station": o.station, "name": o.name, "day": o.day.isoformat(),
-                          "message": o.message, "exit_code": o.exit_code} for o in self.failures],
-        }
 
 
 @contextmanager
@@ -128,8 +75,7 @@ def build_province(stations: Sequence[str | os.PathLike], days: Sequence[date], 
     """Build and publish every station's `days` on the cluster behind `client`."""
     started = time.perf_counter()
     token = uuid.uuid4().hex[:12]
-    result = ProvinceResult(workers=len(client.scheduler_info().get("workers", {})),
-                            scheduler=str(client.scheduler.address))
+    result = ProvinceResult(scheduler=str(client.scheduler.address))
     jobs: dict[Any, tuple[str, Any, date]] = {}      # prepare future -> (folder, station, day)
 
     def record(outcome: Outcome) -> None:
@@ -137,13 +83,7 @@ def build_province(stations: Sequence[str | os.PathLike], days: Sequence[date], 
         if on_outcome:
             on_outcome(outcome)
 
-    for folder in map(str, stations):
-        try:
-            station = load_station(folder)
-        except BroadcastError as exc:
-            for day in days:
-                record(Outcome(folder, "", day, False, str(exc), exc.exit_code))
-            continue
+    for folder, station in loaded_stations(stations, days, record):
         for day in days:
             key = f"prepare-{token}-{_slug(folder)}-{day.isoformat()}"
             future = client.submit(tasks.prepare, str(station.root), day.isoformat(), token, force,
@@ -161,7 +101,7 @@ def build_province(stations: Sequence[str | os.PathLike], days: Sequence[date], 
             except Exception as exc:                  # noqa: BLE001 - one station's failure is its own
                 record(_failed(folder, station, day, exc))
                 continue
-            key_path = _signing_key(station, signing_key)
+            key_path = signing_key_for(station, signing_key)
             result.speech_items += prepared.speech_items
             base = f"{token}-{_slug(folder)}-{day.isoformat()}"
             if prepared.plan.unchanged:
@@ -197,6 +137,7 @@ def build_province(stations: Sequence[str | os.PathLike], days: Sequence[date], 
                 result.synthesized += answer["fallback_calls"]
     result.distinct_texts = len(speak)
     result.synthesized += sum(1 for made in client.gather(list(speak.values()), errors="skip") if made == 1)
+    result.workers = len(client.nthreads())           # the workers still there at the end, not those at the start
     result.seconds = time.perf_counter() - started
     return result
 
@@ -214,17 +155,7 @@ def _remove_work(station: Any, day: date) -> None:
                   ignore_errors=True)
 
 
-def _signing_key(station: Any, override: str | os.PathLike | None) -> str | None:
-    if override:
-        return str(Path(override).resolve())
-    if station.province.signing_key:
-        return str(station.path(station.province.signing_key).resolve())
-    return None
-
-
 def _slug(folder: str) -> str:
     """A key-safe name for a station folder (its path, so two folders never share keys)."""
-    import hashlib
-
     path = Path(folder).resolve()
     return f"{path.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:6]}"

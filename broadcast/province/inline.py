@@ -1,55 +1,88 @@
-"""The province build without a cluster (`province build --workers 0`): each commune's `build_day`, one shared cache.
+"""The province build on this machine without a cluster (the default): communes' `build_day` side by side, one shared cache.
 
-For a few communes the Dask graph does not pay: worker processes start and import the pipeline,
-tasks are pickled, and the graph speaks every text before assembling, where `build_day` encodes
-each programme while it is still being spoken. Here every commune is built by `build_day` itself
-(the pipelined path of `broadcast build`), one after another, each with the province's shared
-speech cache (`[province] cache`): the first commune speaks the province's common texts, the
-next ones find them in the cache. The days are the ones `broadcast build` publishes; a key signs
-them as the graph does; a commune that fails fails alone.
+On one machine the Dask graph does not pay: worker processes start and import the pipeline,
+every task is pickled, and the graph speaks a programme's texts before encoding it, where
+`build_day` encodes each programme while it is still being spoken. Here each commune is built
+by `build_day` itself (the pipelined path of `broadcast build`, so its day is the one its own
+build publishes), as many communes at a time as the machine has cores (at least two, so one
+commune's speech overlaps another's encoding), all in this process with the province's shared
+speech cache (`[province] cache`): a text two communes need at the same moment is spoken once
+(the second waits for the first), and the clips' levels are measured once. The engines are
+safe across threads (espeak serializes its calls behind its own lock). A key signs the days
+as the graph does; a commune that fails fails alone; one station's days are built in order.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from typing import Any
 
+from broadcast.build import Toolkit, build_day
 from broadcast.errors import BroadcastError
+from broadcast.province.signing import ensure_signed
+from broadcast.province.stations import Outcome, ProvinceResult, loaded_stations, signing_key_for
+from broadcast.speak import SpeechCache
+from broadcast.station.config import Station
+
+
+class SharedCache(SpeechCache):
+    """The province's speech cache for threads: a text asked for twice at once is synthesized once."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self._locks: dict[Path, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get_or_make(self, engine, text: str) -> tuple[Path, bool]:
+        path = self.path_for(engine, text)
+        with self._guard:
+            lock = self._locks.setdefault(path, threading.Lock())
+        with lock:                  # the second asker finds the first one's file: cached, not made again
+            return super().get_or_make(engine, text)
+
+
+def side_by_side(jobs: int) -> int:
+    """How many communes to build at once: one a core, at least two, never more than there are."""
+    return max(1, min(jobs, max(2, os.cpu_count() or 1)))
 
 
 def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date], *,
                      signing_key: str | os.PathLike | None = None, force: bool = False,
-                     on_outcome: Callable[[Any], None] | None = None) -> Any:
-    """Build and publish every station's `days` here; a `graph.ProvinceResult`."""
-    from broadcast.build import Toolkit, build_day
-    from broadcast.province.graph import Outcome, ProvinceResult, _signing_key
-    from broadcast.province.signing import ensure_signed
-    from broadcast.speak import SpeechCache
-    from broadcast.station.config import load_station
-
+                     on_outcome: Callable[[Outcome], None] | None = None, width: int | None = None,
+                     ) -> ProvinceResult:
+    """Build and publish every station's `days` in this process, `width` communes at a time."""
     started = time.perf_counter()
     result = ProvinceResult(workers=1, scheduler="trong tiến trình")
+    lock = threading.Lock()
+    caches: dict[Path, SharedCache] = {}
 
-    def record(outcome: Outcome) -> None:
-        result.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    def record(outcome: Outcome, synthesized: int = 0, items: int = 0) -> None:
+        with lock:
+            result.outcomes.append(outcome)
+            result.synthesized += synthesized
+            result.speech_items += items
+            if on_outcome:
+                on_outcome(outcome)
 
-    for folder in map(str, stations):
+    def shared_cache(root: Path) -> SharedCache:
+        with lock:
+            return caches.setdefault(root.resolve(), SharedCache(root))
+
+    def build_station(folder: str, station: Station) -> None:
         try:
-            station = load_station(folder)
             toolkit = Toolkit.from_station(station)
         except BroadcastError as exc:
             for day in days:
-                record(Outcome(folder, "", day, False, str(exc), exc.exit_code))
-            continue
+                record(Outcome(folder, station.station.name, day, False, str(exc), exc.exit_code))
+            return
         if station.province.cache:
-            toolkit.cache = SpeechCache(station.path(station.province.cache))
-        key_path = _signing_key(station, signing_key)
+            toolkit.cache = shared_cache(station.path(station.province.cache))
+        key_path = signing_key_for(station, signing_key)
         for day in days:
             try:
                 built = build_day(station, day, toolkit=toolkit, force=force)
@@ -58,10 +91,18 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
             except BroadcastError as exc:
                 record(Outcome(folder, station.station.name, day, False, str(exc), exc.exit_code))
                 continue
-            result.synthesized += built.engine_calls
-            result.speech_items += sum(1 for p in built.programmes for i in p.get("items", ()) if i.get("spoken"))
+            items = sum(1 for p in built.programmes for i in p.get("items", ()) if i.get("spoken"))
             record(Outcome(folder, station.station.name, day, True, programmes=len(built.programmes),
-                           encoded=built.encoded, reused=built.reused, unchanged=built.unchanged))
+                           encoded=built.encoded, reused=built.reused, unchanged=built.unchanged),
+                   synthesized=built.engine_calls, items=items)
+
+    jobs = list(loaded_stations(stations, days, record))
+    pool = ThreadPoolExecutor(max_workers=width or side_by_side(len(jobs)), thread_name_prefix="xa")
+    try:
+        for done in [pool.submit(build_station, folder, station) for folder, station in jobs]:
+            done.result()
+    finally:                        # Ctrl+C or an unexpected error: start no other commune
+        pool.shutdown(wait=True, cancel_futures=True)
     result.distinct_texts = result.synthesized
     result.seconds = time.perf_counter() - started
     return result

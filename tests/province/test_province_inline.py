@@ -50,3 +50,42 @@ def test_in_process_a_bad_station_fails_alone_on_the_command_line(tmp_path, make
     assert summary["published"] == 1 and summary["workers"] == 1
     [failure] = summary["failures"]
     assert "slots.yaml" in failure["message"]
+
+
+def test_a_text_two_communes_ask_for_at_once_is_synthesized_once(tmp_path):
+    import threading
+
+    from broadcast.province.inline import SharedCache
+    from broadcast.speak import EngineOptions, create_engine
+
+    engine = create_engine("fake", EngineOptions(fake_delay_s=0.2))
+    calls = []
+    real = engine.synthesize
+    engine.synthesize = lambda text: calls.append(text) or real(text)
+    cache = SharedCache(tmp_path / "tts")
+    start = threading.Barrier(3)
+    answers = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(cache.get_or_make(engine, "Thông báo của tỉnh"))
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == ["Thông báo của tỉnh"]
+    assert sorted(made for _, made in answers) == [False, True, True] and len({p for p, _ in answers}) == 1
+
+
+def test_the_default_province_build_runs_in_process_communes_side_by_side(tmp_path, make_small_province):
+    province = make_small_province(tmp_path, 3)
+    result = CliRunner().invoke(cli, ["province", "build", "--stations", *map(str, province.stations),
+                                      "--date", "2026-12-07", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["scheduler"] == "trong tiến trình" and summary["published"] == 3
+    assert summary["synthesized"] == summary["distinct_texts"] < summary["speech_items"]
+    for station_dir in province.stations:
+        assert read_manifest(station_dir / "audio_out" / MONDAY.isoformat())["programmes"]
