@@ -32,6 +32,7 @@ NAV = (
     ("/hop-thu-tinh", "Hộp thư tỉnh", ("bien-tap", "duyet", "quan-tri")),
     ("/nghe-lai", "Nghe lại", ("bien-tap", "duyet", "quan-tri")),
     ("/quan-tri", "Tài khoản", ("quan-tri",)),
+    ("/lich-phat", "Lịch phát", ("quan-tri",)),
 )
 
 _ENV = jinja2.Environment(

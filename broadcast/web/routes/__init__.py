@@ -12,7 +12,9 @@ from broadcast.web.routes import (
           status,
           urgent,
           week,
+          week_edit,
 )
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
-          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES]
+          *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES,
+          *week_edit.ROUTES]
