@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 import yaml
 
-from broadcast.schedule.writer import append_item, delete_key, find_item, flow, remove_item, set_value, version_of
+from broadcast.schedule.writer import (
+    append_item,
+    delete_key,
+    find_item,
+    flow,
+    remove_item,
+    set_value,
+    version_of,
+)
 
 DOC = """\
 # đầu tệp

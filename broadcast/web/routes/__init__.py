@@ -8,6 +8,7 @@ from broadcast.web.routes import (
           listen,
           login,
           notices,
+          player,
           review,
           status,
           urgent,
@@ -17,4 +18,4 @@ from broadcast.web.routes import (
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
           *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES,
-          *week_edit.ROUTES]
+          *week_edit.ROUTES, *player.ROUTES]
