@@ -33,6 +33,7 @@ NAV = (
     ("/nghe-lai", "Nghe lại", ("bien-tap", "duyet", "quan-tri")),
     ("/quan-tri", "Tài khoản", ("quan-tri",)),
     ("/lich-phat", "Lịch phát", ("quan-tri",)),
+    ("/ghi-am", "Ghi âm", ("bien-tap", "quan-tri")),
 )
 
 _ENV = jinja2.Environment(

@@ -9,6 +9,7 @@ from broadcast.web.routes import (
           login,
           notices,
           player,
+          recordings,
           review,
           status,
           urgent,
@@ -18,4 +19,5 @@ from broadcast.web.routes import (
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
           *aired.ROUTES, *status.ROUTES, *inbox.ROUTES, *listen.ROUTES, *admin.ROUTES,
-          *week_edit.ROUTES, *player.ROUTES]
+          *week_edit.ROUTES, *player.ROUTES,
+          *recordings.ROUTES]
