@@ -3,7 +3,7 @@
 The command is a fixed argument list (no shell), its only variable part the unit name from the
 station's own settings, checked against systemd's unit-name characters; nothing a user types
 reaches it. The console's account needs the right to start that unit (a polkit rule, see
-docs/huong-dan/lich-phat.md); without it systemctl refuses and the page says who can start it.
+docs/huong-dan/sua-lich-tren-trang.md and deploy/50-broadcast-player.rules); without it systemctl refuses and the page says who can start it.
 """
 
 from __future__ import annotations
@@ -40,6 +40,6 @@ def start_player(unit: str) -> tuple[bool, str]:
         return True, "Đã khởi động trình phát. Trang Trạng thái sẽ báo 'đang chạy' khi trình phát gửi nhịp đầu tiên."
     if "denied" in (done.stderr or "").lower() or "authentication" in (done.stderr or "").lower():
         return False, ("Máy của đài chưa cho bảng điều khiển quyền khởi động trình phát; nhờ người quản trị máy "
-                       "cấp quyền (xem hướng dẫn Lịch phát) hoặc khởi động lại máy.")
+                       "cấp quyền (xem hướng dẫn “Sửa lịch, ghi âm trên trang”) hoặc khởi động lại máy.")
     return False, ("Trình phát không khởi động được; nhờ người quản trị máy của đài xem nhật ký dịch vụ "
                    "hoặc khởi động lại máy.")
