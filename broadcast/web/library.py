@@ -25,6 +25,7 @@ from broadcast.errors import AudioError, BroadcastError, InputError
 from broadcast.station.paths import OutsideStationError, confined
 from broadcast.web.uploads import CHUNK, MAX_SECONDS, Recording, store_upload
 
+_STAMP = re.compile(r"^(\d{8}-\d{6})-")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:m4a|mp3|wav|ogg)$")
 BROWSER_PREFIX = "ghi-am-trinh-duyet"       # recorder.js names MediaRecorder's WebM or Ogg Opus so
 AUDIO_SUFFIXES = (".m4a", ".mp3", ".wav", ".ogg")
@@ -73,7 +74,7 @@ def items(console: Any) -> list[LibraryItem]:
     where = uses(console)
     base = folder(console)
     found = []
-    for path in sorted(base.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True) if base.is_dir() else ():
+    for path in sorted(base.glob("*"), key=lambda p: p.name, reverse=True) if base.is_dir() else ():
         if not path.is_file() or not NAME.fullmatch(path.name):
             continue
         try:
@@ -81,8 +82,19 @@ def items(console: Any) -> list[LibraryItem]:
         except AudioError:
             seconds = None
         found.append(LibraryItem(path.name, path, seconds, tuple(where.get(path.resolve(), ())),
-                                 datetime.fromtimestamp(path.stat().st_mtime)))
+                                 recorded_at(console, path)))
     return found
+
+
+def recorded_at(console: Any, path: Path) -> datetime:
+    """When a recording was kept: the console's clock in its generated name, else the file's time."""
+    stamp = _STAMP.match(path.name)
+    if stamp:
+        try:
+            return datetime.strptime(stamp.group(1), "%Y%m%d-%H%M%S")
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=console.station.tz)
 
 
 def _checked(console: Any, path: Path, *, trim: bool) -> None:

@@ -45,6 +45,7 @@ def test_an_upload_is_kept_listed_and_played(browser, console, tmp_path):
     [name] = library_files(console)
     page = officer.get("/ghi-am").text
     assert f'src="/ghi-am/tep/{name}"' in page and "0:03" in page and "Chưa dùng" in page
+    assert "Ghi lúc 09:00 03/12/2026" in page                        # the console's clock, not the file's
     played = officer.get(f"/ghi-am/tep/{name}")
     assert played.status_code == 200 and played.headers["content-type"] == "audio/mpeg"
     assert officer.get("/ghi-am/tep/..%2Fbroadcast.toml").status_code == 404

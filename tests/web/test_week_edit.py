@@ -204,3 +204,29 @@ def test_the_written_file_loads_like_broadcast_check(browser, console):
                              station_root=console.station.root)
     assert next(s for s in schedule.slots if s.name == "sang").structure == ("nhac-hieu", "chuyen-muc", "thong-bao",
                                                                            "nhac-hieu")
+
+
+CONFLICTS = [
+    ("a slot saved", "slots.yaml", "buoi-sang", "/lich-phat/buoi/sang", SANG),
+    ("a slot added", "slots.yaml", "buoi-moi", "/lich-phat/buoi", {**SANG, "start": "11:00", "days": ["7"]}),
+    ("a slot deleted", "slots.yaml", "buoi-chieu", "/lich-phat/buoi/chieu/xoa", {}),
+    ("a day added", "calendar.yaml", "ngay-moi", "/lich-phat/ngay", {"date": "02/01/2027", "kind": "nghi"}),
+    ("a day removed", "calendar.yaml", "ngay-moi", "/lich-phat/ngay/xoa",
+     {"section": "exceptions", "date": "2026-12-24"}),
+    ("holidays switched", "calendar.yaml", "ngay-moi", "/lich-phat/ngay-le", {"public_holidays": "0"}),
+    ("a column saved", "cchc.yaml", "cm-cchc", "/lich-phat/chuyen-muc/cchc",
+     {"slots": ["sang"], "days": ["1"], "airings_per_episode": "3", "start": "02/11/2026"}),
+]
+
+
+@pytest.mark.parametrize(("what", "file", "form_id", "url", "data"), CONFLICTS, ids=[c[0] for c in CONFLICTS])
+def test_every_form_refuses_a_save_over_a_concurrent_edit(browser, console, what, file, form_id, url, data):
+    admin = browser("quan-tri")
+    version = version_in(admin.get("/lich-phat").text, form_id)
+    path = console.store.schedules_dir / file
+    path.write_text(path.read_text(encoding="utf-8") + "# sửa tay trong lúc trang đang mở\n", encoding="utf-8")
+    theirs = path.read_bytes()
+    response = admin.post(url, {**data, "version": version})
+    assert response.status_code == 409, unescape(response.text)[-600:]
+    assert "vừa được người khác sửa" in unescape(response.text)
+    assert path.read_bytes() == theirs

@@ -90,3 +90,26 @@ def test_the_administrator_edits_a_slot_and_records_in_the_browser(server, chrom
     info = audio.probe(kept[0])
     assert info.channels == 1 and info.duration_s > 1.0
     shot(d, "21-ghi-am-thu-vien-1366")
+
+
+def test_the_officer_records_a_notice_in_the_browser(server, chrome_mic, station_dir):  # noqa: F811
+    d, wait = chrome_mic, WebDriverWait(chrome_mic, WAIT_S)
+    login(d, server, "can-bo")
+    check_page(d, server, "/ghi-am", "23-ghi-am-bien-tap")
+    check_page(d, server, "/tai-len", "3-ghi-am-tai-len")
+    d.get(f"{server}/tai-len")
+    d.find_element(By.CSS_SELECTOR, "form[data-recorder] [data-start]").click()
+    wait.until(lambda drv: "Đang ghi" in drv.find_element(By.CSS_SELECTOR, "[data-state]").text)
+    time.sleep(RECORD_S)
+    d.find_element(By.CSS_SELECTOR, "[data-stop]").click()
+    wait.until(lambda drv: drv.execute_script(
+        "return document.querySelector('form[data-recorder] input[type=file]').files.length") == 1)
+    title = d.find_element(By.NAME, "title")
+    title.clear()
+    title.send_keys("Thông báo họp thôn Đông")
+    d.find_element(By.CSS_SELECTOR, "button[name=action][value=draft]").click()
+    wait.until(ec.url_contains("/thong-bao"))
+    assert "Thông báo họp thôn Đông" in d.find_element(By.TAG_NAME, "main").text
+    d.get(f"{server}/ghi-am")
+    assert "thông báo “Thông báo họp thôn Đông”" in d.find_element(By.TAG_NAME, "main").text
+    shot(d, "23-ghi-am-dang-dung-1366")
