@@ -80,6 +80,12 @@ class ScheduleFiles:
     def versions(self) -> dict[str, str]:
         return {p.name: self.version(p) for p in self.files()}
 
+    @staticmethod
+    def conflict() -> EditConflict:
+        return EditConflict("lịch phát vừa được người khác sửa trong lúc bạn mở trang; thay đổi của bạn chưa được "
+                            "lưu", hint="những gì bạn vừa nhập vẫn còn trên trang: xem bản mới ở tab khác rồi "
+                                        "bấm Lưu lại")
+
     def apply(self, path: Path, expected_version: str, edit: Callable[[str], str]) -> str:
         """Apply `edit` to `path`'s text if its version is `expected_version`; returns the new version.
 
@@ -92,10 +98,7 @@ class ScheduleFiles:
         with self._lock:
             old = path.read_bytes() if path.is_file() else b""
             if version_of(old) != expected_version:
-                raise EditConflict("lịch phát vừa được người khác sửa trong lúc bạn mở trang; thay đổi của "
-                                   "bạn chưa được lưu",
-                                   hint="những gì bạn vừa nhập vẫn còn trên trang: xem bản mới ở tab khác rồi "
-                                        "bấm Lưu lại")
+                raise self.conflict()
             try:
                 new = edit(old.decode("utf-8")).encode("utf-8")
             except (KeyError, IndexError):

@@ -156,6 +156,49 @@ def read_column(form: Any, slot_names: tuple[str, ...], *, weekly: bool) -> tupl
     return values, errors
 
 
+_OVERLAP = re.compile(r"Buổi '(?P<b>[^']+)' \((?P<bs>[\d:]+)\) trùng giờ với buổi '(?P<a>[^']+)' \((?P<as>[\d:]+), "
+                      r"tối đa (?P<m>[\d.]+) phút, đến (?P<end>[\d:]+)\) vào (?P<when>[^;]+);")
+_KEY_WORDS = {"'max_minutes'": "thời lượng tối đa", "'start'": "giờ bắt đầu", "'days'": "các ngày phát",
+              "'structure'": "thứ tự các phần", "'slots'": "buổi phát", "'on_holiday'": "cách phát ngày lễ",
+              "'title'": "tên buổi phát", "'airings_per_episode'": "số lần phát mỗi kỳ"}
+
+
+def short_label(slot: Any) -> str:
+    """'Buổi sáng' (a slot's page name without its time)."""
+    from_title = re.search(r"\bbuổi (sáng|trưa|chiều|tối)\b", slot.title or "", re.IGNORECASE)
+    return f"Buổi {from_title.group(1).lower()}" if from_title else (slot.title or "Buổi phát")
+
+
+def page_sentence(problem: Any, labels: dict[str, str]) -> str:
+    """A loader problem in the page's words: no file names or keys, slots by their page names."""
+    text = getattr(problem, "message", None) or str(problem)
+    hint = getattr(problem, "hint", None)
+    found = _OVERLAP.search(text)
+    if found:
+        a, b = labels.get(found["a"], found["a"]), labels.get(found["b"], found["b"])
+        return (f"{a} ({found['as']}, dài tối đa {found['m']} phút, kéo đến {found['end']}) trùng giờ với "
+                f"{b.lower()} ({found['bs']}) vào {found['when']}: dời giờ bắt đầu hoặc giảm thời lượng tối đa.")
+    if hint and ".yaml" not in hint and "broadcast " not in hint:
+        text += f" ({hint.removeprefix('Sửa: ')})"
+    text = re.sub(r";? (?:[Bb]uổi '[^']+' )?ở [\w./-]+\.yaml:\d+", "", text)
+    for name, label in labels.items():
+        text = text.replace(f"Buổi '{name}'", label).replace(f"buổi '{name}'", label.lower())
+        text = text.replace(f"'{name}'", label.lower())
+    for key, words in _KEY_WORDS.items():
+        text = text.replace(key, words)
+    return text[:1].upper() + text[1:]
+
+
+def slot_users(schedule: Any, name: str) -> list[str]:
+    """What names slot `name` explicitly: columns, announcements (not those airing in every slot), days."""
+    every = {s.name for s in schedule.slots}
+    users = [f"chuyên mục “{c.title}”" for c in schedule.columns if name in c.slots]
+    users += [f"thông báo “{a.title or 'không tên'}”" for a in schedule.announcements
+              if name in a.slots and set(a.slots) != every]
+    users += [f"ngày {e.date:%d/%m/%Y} trong lịch nghỉ" for e in schedule.calendar.exceptions if name in e.slots]
+    return users
+
+
 def field_of(message: str) -> str | None:
     """Which slot field a loader message is about (the loader's words), for placing it on the form."""
     for needle, field in (("trùng giờ", "start"), ("'structure'", "structure"), ("tiep-am", "structure"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -64,7 +65,7 @@ BAD_SLOTS = [
     ({"on_holiday": "maybe"}, "Chọn cách phát ngày lễ"),
     ({"title": ""}, "Nhập tên buổi phát"),
     # the loader's cross check: 16:50 + 30 min runs into the 17:00 slot
-    ({"start": "16:50"}, "trùng giờ"),
+    ({"start": "16:50"}, "Buổi sáng (16:50, dài tối đa 30 phút, kéo đến 17:20) trùng giờ với buổi chiều (17:00)"),
 ]
 
 
@@ -78,6 +79,16 @@ def test_a_bad_slot_is_refused_on_the_form_and_the_file_is_unchanged(browser, co
     assert 'aria-invalid="true"' in response.text                     # beside its field
     assert slots_file(console).read_bytes() == before
     assert "slots.yaml" not in response.text and "Traceback" not in response.text
+    said = " ".join(messages(response.text))
+    for leak in ("max_minutes", "'sang'", "'chieu'", ".yaml", "structure", "Sửa:"):
+        assert leak not in said, (leak, said)
+
+
+def messages(html: str) -> list[str]:
+    """What the page says about the problem: the field errors and the boxes above the form."""
+    text = unescape(html)
+    return (re.findall(r'<p class="field-error"[^>]*>([^<]*)<', text)
+            + re.findall(r'<div class="error-box" role="alert">(.*?)</div>', text, re.S))
 
 
 def test_a_concurrent_edit_is_refused_and_the_typed_values_stay(browser, console):
@@ -112,7 +123,10 @@ def test_a_slot_a_column_uses_cannot_be_deleted(browser, console):
     page = admin.get("/lich-phat").text
     before = slots_file(console).read_bytes()
     response = admin.post("/lich-phat/buoi/sang/xoa", {"version": version_in(page, "buoi-sang")})
-    assert response.status_code == 400 and "Buổi sáng" in response.text
+    assert response.status_code == 400
+    said = " ".join(messages(response.text))
+    assert "Chưa xóa buổi sáng" in said and "chuyên mục “Cải cách hành chính”" in said, said
+    assert "thông báo “Thông báo tiêm chủng mở rộng sáng nay”" in said
     assert slots_file(console).read_bytes() == before
 
 

@@ -26,9 +26,12 @@ from broadcast.web.weekedit import (
     STRUCTURE_BOXES,
     day_label,
     field_of,
+    page_sentence,
     read_column,
     read_day,
     read_slot,
+    short_label,
+    slot_users,
 )
 
 ADMINS = ("quan-tri",)
@@ -83,18 +86,7 @@ def _file_name(shown: str) -> str:
 
 
 def _sentences(exc: BaseException, labels: dict[str, str]) -> list[str]:
-    """The loader's problems as the page says them: no file names, slot names as the officer reads them."""
-    out = []
-    for problem in getattr(exc, "errors", None) or [exc]:
-        text = getattr(problem, "message", None) or str(problem)
-        hint = getattr(problem, "hint", None)
-        if hint and ".yaml" not in hint and "broadcast " not in hint:
-            text += f" ({hint})"
-        text = re.sub(r" ở [\w./-]+\.yaml:\d+", "", text)
-        for name, label in labels.items():
-            text = text.replace(f"buổi '{name}'", label).replace(f"'{name}'", label)
-        out.append(text[:1].upper() + text[1:])
-    return out
+    return [page_sentence(p, labels) for p in getattr(exc, "errors", None) or [exc]]
 
 
 def show(request, form, *, draft: dict | None = None, status: int = 200):
@@ -110,7 +102,7 @@ def _refused(request, form, where: str, exc: BroadcastError, *, errors: dict | N
     """The form again, with what was typed and the reason beside the field (or at its top)."""
     console = request.app.state.console
     try:
-        labels = {s.name: slot_label(s) for s in load(console).slots}
+        labels = {s.name: short_label(s) for s in load(console).slots}
     except BroadcastError:
         labels = {}
     errors = dict(errors or {})
@@ -192,6 +184,18 @@ def delete_slot(request, form):
     if found is None:
         return _refused(request, form, f"buoi-{name}", EditConflict(
             "buổi phát này không còn trong lịch phát", hint="tải lại trang để xem lịch hiện tại"))
+    if files.version(found[0]) != str(form.get("version", "")):      # the version first, as every save
+        return _refused(request, form, f"buoi-{name}", files.conflict())
+    try:
+        schedule = load(console)
+        users = slot_users(schedule, name)
+    except BroadcastError:
+        users = []
+    if users:
+        slot = next(s for s in schedule.slots if s.name == name)
+        return _refused(request, form, f"buoi-{name}", InputError(
+            f"Chưa xóa {short_label(slot).lower()}: buổi này đang được dùng ở " + "; ".join(users),
+            hint="bỏ buổi này khỏi các mục đó trước; chuyên mục sửa ở cuối trang này"))
 
     def edit(text: str) -> str:
         index = writer.find_item(text, ("slots",), "name", name)
