@@ -50,6 +50,7 @@ def test_saving_a_slot_rewrites_only_its_values_and_keeps_the_comments(browser, 
     slot = next(s for s in console.store.schedule().slots if s.name == "sang")
     assert f"{slot.start:%H:%M}" == "06:00" and slot.days == frozenset({1, 2, 3, 4, 5})
     assert "Sửa lịch phát" in admin.get("/quan-tri").text
+    assert 'href="/lich-phat"' in admin.get("/tuan").text
 
 
 BAD_SLOTS = [
