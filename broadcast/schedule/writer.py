@@ -96,13 +96,18 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if found < 0 else found + 1
 
 
-def block_item(value: Mapping[str, Any], indent: int) -> str:
+def block_item(value: Mapping[str, Any], indent: int, newline: str = "\n") -> str:
     """A new sequence item as block lines: `- key: value` then the other keys under it."""
     pad = " " * indent
     lines = []
     for i, (key, item) in enumerate(value.items()):
         lines.append(f"{pad}{'- ' if i == 0 else '  '}{key}: {flow(item)}")
-    return "\n".join(lines) + "\n"
+    return newline.join(lines) + newline
+
+
+def _newline(text: str) -> str:
+    """The file's own line ending (a file saved on Windows keeps CRLF)."""
+    return "\r\n" if "\r\n" in text else "\n"
 
 
 def set_value(text: str, path: Path_, value: Any) -> str:
@@ -131,7 +136,8 @@ def _add_key(text: str, mapping: Node, key: str, value: Any) -> str:
     indent = first_key.start_mark.column
     at = _line_end(text, _end(mapping))
     prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
-    return text[:at] + prefix + " " * indent + f"{key}: {flow(value)}\n" + text[at:]
+    nl = _newline(text)
+    return text[:at] + (nl if prefix else "") + " " * indent + f"{key}: {flow(value)}{nl}" + text[at:]
 
 
 def delete_key(text: str, path: Path_) -> str:
@@ -156,19 +162,22 @@ def append_item(text: str, path: Path_, item: Mapping[str, Any]) -> str:
     """
     root = _compose(text)
     if root is None:
-        return text.rstrip("\n") + ("\n" if text.strip() else "") + f"{path[0]}:\n" + block_item(item, 2)
+        nl = _newline(text)
+        return text.rstrip("\r\n") + (nl if text.strip() else "") + f"{path[0]}:{nl}" + block_item(item, 2, nl)
     key, node, parent = _find(root, path)
     if node is None or (isinstance(node, ScalarNode) and node.value in ("", "~", "null")):
         if node is not None:                            # 'exceptions:' with nothing after it
             at = _line_end(text, key.end_mark.index)
             indent = key.start_mark.column + 2
-            return text[:at] + block_item(item, indent) + text[at:]
+            prefix = "" if text[at - 1] == "\n" else _newline(text)
+            return text[:at] + prefix + block_item(item, indent, _newline(text)) + text[at:]
         if not isinstance(parent, MappingNode):
             raise KeyError(path[-1])
         indent = parent.value[0][0].start_mark.column if parent.value else 0
         at = _line_end(text, _end(parent)) if parent.value else len(text)
-        prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
-        return (text[:at] + prefix + " " * indent + f"{path[-1]}:\n" + block_item(item, indent + 2)
+        nl = _newline(text)
+        prefix = "" if at == 0 or text[at - 1] == "\n" else nl
+        return (text[:at] + prefix + " " * indent + f"{path[-1]}:{nl}" + block_item(item, indent + 2, nl)
                 + text[at:])
     if not isinstance(node, SequenceNode):
         raise KeyError(path[-1])
@@ -178,7 +187,8 @@ def append_item(text: str, path: Path_, item: Mapping[str, Any]) -> str:
     first = node.value[0]
     indent = _line_prefix_width(text, first.start_mark.index)
     at = _line_end(text, _end(node))
-    return text[:at] + block_item(item, indent) + text[at:]
+    prefix = "" if at == 0 or text[at - 1] == "\n" else _newline(text)   # a last line with no line end
+    return text[:at] + prefix + block_item(item, indent, _newline(text)) + text[at:]
 
 
 def _subtext(text: str, node: Node) -> str:

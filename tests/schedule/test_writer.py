@@ -85,6 +85,13 @@ def test_items_appended_removed_and_found():
     assert delete_key(out, ("calendar", "public_holidays")).count("public_holidays") == 0
 
 
+@pytest.mark.parametrize("tail", ["", "\n"], ids=["last-line", "with-newline"])
+def test_an_empty_list_key_gets_its_first_item(tail):
+    text = "calendar:\n  public_holidays: true\n  exceptions:" + tail
+    out = append_item(text, ("calendar", "exceptions"), {"date": date(2026, 12, 24), "on_air": False})
+    assert yaml.safe_load(out)["calendar"]["exceptions"] == [{"date": date(2026, 12, 24), "on_air": False}]
+
+
 def test_a_missing_key_is_added_to_its_mapping_and_a_missing_item_raises():
     out = set_value(DOC, ("slots", 1, "max_minutes"), 20)
     assert yaml.safe_load(out)["slots"][1]["max_minutes"] == 20
@@ -104,3 +111,19 @@ def test_values_are_written_so_they_read_back_the_same(value, text):
 
 def test_the_version_is_a_digest_of_the_bytes():
     assert version_of(b"a") != version_of(b"b") and version_of(b"a") == version_of(b"a")
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("last_newline", [True, False], ids=["ends-with-newline", "no-final-newline"])
+def test_line_endings_and_a_missing_final_newline_are_kept(ending, last_newline):
+    text = DOC.replace("\n", ending)
+    if not last_newline:
+        text = text.rstrip("\r\n")
+    out = append_item(text, ("calendar", "days_off"), {"date": date(2027, 1, 2), "name": "Nghỉ bù"})
+    out = append_item(out, ("slots",), {"name": "trua", "start": "11:00"})
+    out = set_value(out, ("slots", 0, "start"), "06:00")
+    data = yaml.safe_load(out)
+    assert data["calendar"]["days_off"] == [{"date": date(2027, 1, 2), "name": "Nghỉ bù"}]
+    assert [s["name"] for s in data["slots"]] == ["sang", "chieu", "trua"] and data["slots"][0]["start"] == "06:00"
+    if ending == "\r\n":
+        assert "\n" not in out.replace("\r\n", "")             # no bare LF slipped in
