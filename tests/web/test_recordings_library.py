@@ -123,3 +123,24 @@ def test_only_the_administrator_replaces_the_tune(browser, console, tmp_path):
     assert upload(officer, "/ghi-am/nhac-hieu", "nhac.mp3", made(tmp_path, "t.mp3", VOICE, 2)).status_code == 403
     assert "Thay nhạc hiệu" not in officer.get("/ghi-am").text
     assert browser("duyet").get("/ghi-am").status_code == 403
+
+
+URGENT_BAD = [b for b in BAD if b[0] in ("a ZIP renamed .mp3", "a PNG renamed .m4a", "silence", "half a second")]
+
+
+@pytest.mark.parametrize(("what", "name", "content", "message"), URGENT_BAD, ids=[b[0] for b in URGENT_BAD])
+def test_an_urgent_recording_is_checked_by_content_too(browser, console, tmp_path, what, name, content, message):
+    officer = browser("bien-tap")
+    response = officer.client.post("/khan-cap/ghi-am", data={"csrf": officer.csrf, "title": "Báo cháy"},
+                                   files={"recording": (name, content(tmp_path))}, follow_redirects=False)
+    assert response.status_code == 400 and message in unescape(response.text)
+    prepared = console.station.path(console.station.paths.state) / "web" / "khan-cap"
+    assert not [p for p in prepared.glob("*") if p.suffix != ".json"] if prepared.is_dir() else True
+
+
+def test_a_good_urgent_recording_goes_to_the_confirmation(browser, console, tmp_path):
+    officer = browser("bien-tap")
+    response = officer.client.post("/khan-cap/ghi-am", data={"csrf": officer.csrf, "title": "Báo cháy"},
+                                   files={"recording": ("chay.mp3", made(tmp_path, "c.mp3", VOICE, 3))},
+                                   follow_redirects=False)
+    assert response.status_code == 200 and "Phát ngay" in unescape(response.text)
