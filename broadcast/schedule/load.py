@@ -69,11 +69,13 @@ class _Loader(SlotReader, ColumnReader, AnnouncementReader, CalendarReader):
 def load_schedule(directory: Path, *, library: Any = None, station_root: Path | None = None,
                   require_approval: bool = False,
                   replacing: Mapping[str, bytes | None] | None = None,
-                  limits: YamlLimits | None = None, include: Sequence[Path] = ()) -> Schedule:
+                  limits: YamlLimits | None = None, include: Sequence[Path] = (),
+                  candidates: Mapping[str, bytes] | None = None) -> Schedule:
     """Read every `*.yaml` directly in `directory` (not sub-folders: `data/` holds data files).
 
     Plus `thong-bao/*.yaml`, one announcement each; `replacing` (file name -> content or None)
-    checks those files as they would be after a save, without writing them.
+    checks those files as they would be after a save, without writing them; `candidates` (file
+    name directly in `directory` -> content) does the same for the schedule files themselves.
     `include`: shared schedule folders (a province's `schedules/`) read before the station's own,
     their `data:` paths relative to their own folder and confined to the shared folder's parent.
 
@@ -90,7 +92,9 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     if not directory.is_dir():
         raise ScheduleError(f"Không tìm thấy thư mục lịch phát '{directory}'.",
                             hint="Sửa: tạo thư mục schedules/ với ít nhất một tệp .yaml")
-    files = sorted(directory.glob("*.yaml"))       # a folder, FIFO or device so named is refused when read
+    candidates = dict(candidates or {})
+    # a folder, FIFO or device so named is refused when read
+    files = sorted(set(directory.glob("*.yaml")) | {directory / name for name in candidates})
     shared: list[Path] = []
     for folder in map(Path, include):
         if not folder.is_dir():
@@ -109,7 +113,8 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
     for file in files:
         shown = loader.display(file)
         loader.folders[shown] = file.parent
-        doc = _read_document(loader, file, shown, "schedule")
+        doc = _read_document(loader, file, shown, "schedule",
+                             candidates.get(file.name) if file.parent == directory else None)
         if doc is _BAD:
             continue
         if doc is None or doc == {}:

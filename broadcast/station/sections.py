@@ -242,6 +242,9 @@ class WebSection:
                                       "trang nghe lại; mặc định không đăng (và cắt khỏi bản nghe lại).")
     listen_exclude_tags: list = setting([], "Thông báo có một trong các nhãn này không lên trang nghe lại, ví dụ "
                                         "[\"an-ninh\"]. Từng thông báo: ghi public: false.")
+    player_unit: str = setting("", "Tên dịch vụ systemd của trình phát khi bảng điều khiển chạy cùng máy, ví dụ "
+                               "\"broadcast.service\": người quản trị bấm được 'Khởi động trình phát'. Để trống: "
+                               "trang chỉ giải thích ai khởi động được.")
     listen_rate_per_minute: int = setting(120, "Số yêu cầu tối đa mỗi phút từ một địa chỉ vào trang nghe lại.",
                                           minimum=10, maximum=100000)
 

@@ -15,6 +15,8 @@ ACTION_LABELS = {
     "urgent-direct": "Phát khẩn cấp trực tiếp (trình phát không chạy)", "delete": "Xóa nháp",
     "withdraw": "Rút thông báo", "rebuild": "Dựng lại", "user-add": "Thêm tài khoản",
     "user-disable": "Khóa tài khoản", "user-enable": "Mở khóa tài khoản", "user-reset": "Đặt lại mật khẩu",
+    "schedule-edit": "Sửa lịch phát", "player-start": "Khởi động trình phát",
+    "recording-delete": "Xóa bản ghi", "tune-replace": "Thay nhạc hiệu",
 }
 
 _SCHEMA = """

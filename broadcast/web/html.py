@@ -33,6 +33,8 @@ NAV = (
     ("/hop-thu-tinh", "Hộp thư tỉnh", ("bien-tap", "duyet", "quan-tri")),
     ("/nghe-lai", "Nghe lại", ("bien-tap", "duyet", "quan-tri")),
     ("/quan-tri", "Tài khoản", ("quan-tri",)),
+    ("/lich-phat", "Lịch phát", ("quan-tri",)),
+    ("/ghi-am", "Ghi âm", ("bien-tap", "quan-tri")),
 )
 
 _ENV = jinja2.Environment(

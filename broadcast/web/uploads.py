@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from broadcast import audio
+from broadcast.build.checks import _what_it_is as what_it_is
 from broadcast.errors import AudioError, InputError
 from broadcast.station.paths import OutsideStationError, confined
 
@@ -70,6 +71,10 @@ def store_upload(stream: BinaryIO, filename: str, *, station_root: Path, folder:
                 out.write(chunk)
         if size == 0:
             raise InputError("tệp tải lên rỗng")
+        kind = what_it_is(scratch)                # a ZIP, an image or text renamed: say which, as `check` does
+        if kind is not None:
+            raise InputError(f"tệp '{Path(filename).name[:80]}' là {kind}, không phải âm thanh (có lẽ bị đổi tên "
+                             f"thành {suffix})", hint="chọn đúng tệp ghi âm .m4a, .mp3, .wav hoặc .ogg")
         try:
             info = audio.probe(scratch)
         except AudioError:

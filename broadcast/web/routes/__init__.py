@@ -9,13 +9,17 @@ from broadcast.web.routes import (
           listen,
           login,
           notices,
+          player,
           priority_order,
+          recordings,
           review,
           status,
           urgent,
           week,
+          week_edit,
 )
 
 ROUTES = [*login.ROUTES, *week.ROUTES, *notices.ROUTES, *compose.ROUTES, *review.ROUTES, *urgent.ROUTES,
           *aired.ROUTES, *status.ROUTES, *inbox.ROUTES,
-          *priority_order.ROUTES, *listen.ROUTES, *admin.ROUTES, *clusters.ROUTES]
+          *priority_order.ROUTES, *listen.ROUTES, *admin.ROUTES, *clusters.ROUTES,
+          *week_edit.ROUTES, *player.ROUTES, *recordings.ROUTES]

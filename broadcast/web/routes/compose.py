@@ -9,13 +9,14 @@ from starlette.responses import RedirectResponse, Response
 
 from broadcast.build.toolkit import JOINER_TEMPLATE, URGENT_PREROLL_TEMPLATE
 from broadcast.errors import BroadcastError, InputError, MultiError
+from broadcast.web import library
 from broadcast.web.auth import EVERYONE, route
 from broadcast.web.files import audio_file, not_found
 from broadcast.web.forms import fields_for, read_form
 from broadcast.web.html import flash, page, page_text
 from broadcast.web.meta import DAYS, PRIORITIES, meta_from_entry, read_meta
 from broadcast.web.store import VersionConflict
-from broadcast.web.uploads import store_upload, upload_body_cap
+from broadcast.web.uploads import upload_body_cap
 from broadcast.web.workflow import edited
 from broadcast.web.zoneview import choice_context, pickable, read_choice
 
@@ -240,11 +241,9 @@ def upload_save(request, form):
         errors["recording"] = "Chọn tệp ghi âm"
     if errors:
         return again("Chưa lưu: sửa các ô được đánh dấu.")
-    web = console.station.web
     now = console.now()
     try:
-        recording = store_upload(upload.file, upload.filename, station_root=console.station.root,
-                                 folder=web.recordings, max_bytes=int(web.upload_max_mb * (1 << 20)), now=now)
+        recording = library.save(console, upload.file, upload.filename, now=now)   # checked by content
     except InputError as exc:
         errors["recording"] = str(exc)
         return again("Chưa lưu tệp ghi âm.")

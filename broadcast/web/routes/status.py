@@ -68,7 +68,8 @@ def status_view(console) -> dict:
                for name, ok, reason in engine_report(list(ENGINES), engine_options_for(station))]
     return {"daemon": spool.daemon_alive(spool_dir), "beat": beat, "upcoming": upcoming,
             "plan_error": plan_error, "last_build": last_build, "free_gb": disk.free / 1e9,
-            "total_gb": disk.total / 1e9, "engines": engines, "now": now}
+            "total_gb": disk.total / 1e9, "engines": engines, "now": now,
+            "player_unit": station.web.player_unit}
 
 
 def status(request, form):

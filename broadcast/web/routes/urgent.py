@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse
 
 from broadcast.atomic import write_text_atomic
 from broadcast.build import build_announcement
+from broadcast.build.checks import audio_problem
 from broadcast.errors import InputError
 from broadcast.model import Priority
 from broadcast.play import spool
@@ -165,6 +166,10 @@ def prepare_recording(request, form):
     recording = store_upload(upload.file, upload.filename, station_root=console.station.root,
                              folder=str(_prepared_dir(console).relative_to(console.station.root)),
                              max_bytes=int(web.upload_max_mb * (1 << 20)), now=console.now(), slug="khan-cap")
+    problem = audio_problem(console.toolkit, recording.path, trim=True)      # by content, as `check` does
+    if problem is not None:
+        recording.path.unlink(missing_ok=True)
+        raise InputError(f"Tệp ghi âm {problem}", hint="ghi âm lại hoặc chọn tệp khác, rồi bấm Nghe lại")
     meta = {"title": title, "priority": Priority.KHAN_CAP.value, "template": None, "values": {}, "tags": [],
             "repeat": 1, "duration_s": round(recording.duration_s, 3), "text": title, "spoken": ""}
     return _confirm(request, console, recording.path, _for_zones(meta, chosen))
