@@ -184,3 +184,25 @@ def test_the_length_read_from_an_mp3_header_is_the_decoded_length(tmp_path, rate
     out = audio.assemble([Clip(src)], tmp_path / "s.mp3", fmt).path
     decoded = audio.probe(out)
     assert audio.encoded_samples(out, fmt) == round(decoded.duration_s * rate)
+
+
+@pytest.mark.parametrize("cells", [10, (1 << 16) - 1, (1 << 16) + 1, 3 * (1 << 16) + 123])
+def test_a_long_clip_gets_the_gains_of_the_whole_clip_a_block_at_a_time(cells, monkeypatch):
+    """The gains are found block by block (memory the size of a block): the same as on the whole clip."""
+    import numpy as np
+
+    from broadcast.audio import limiter
+    from broadcast.audio.loudness import Analysis
+
+    rng = np.random.default_rng(cells)
+    peak = (rng.random(cells) ** 3).astype(np.float32)
+    peak[rng.integers(0, cells, cells // 50)] = 1.0            # bursts that the limiter must hold down
+    analysis = Analysis(22050, cells * 35, (peak.astype(np.float64) / 3) ** 2, peak)
+    level = limiter.Level(9.0, -1.0)
+    blocked = limiter.cell_gains(analysis, level)
+    loud = limiter.levelled_lufs(analysis, level)
+    monkeypatch.setattr(limiter, "_BLOCK_CELLS", 1 << 30)
+    whole = limiter.cell_gains(analysis, level)
+    assert np.allclose(blocked, whole, rtol=1e-9, atol=0)
+    assert abs(limiter.levelled_lufs(analysis, level) - loud) < 1e-9
+    assert (blocked * peak <= 10 ** (-1.0 / 20) * (1 + 1e-9)).all()       # nothing over the ceiling
