@@ -1,5 +1,7 @@
 """`make bench`: build speed and memory against the ffmpeg floor and a naive pydub build.
 
+`--day`: the sample day alone; `--hogs N`: with N busy loops (`yes > /dev/null`) running meanwhile.
+
 Each measured case runs in a fresh child process so its peak resident memory is its own;
 ffmpeg children are counted too (RUSAGE_CHILDREN of the case process). Prints one table.
 """
