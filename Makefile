@@ -27,11 +27,14 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(BIN)/broadcast check
 
-## The day's build against the encoding floor, zones, first audio, planning at scale (1,000 and
+## The day's build against the encoding floor (also under two CPU hogs), its peak memory (sample day,
+## 15-120 min programmes), zones, first audio, planning at scale (1,000 and
 ## 10,000 notices), urgent pushes to 50 loudspeaker clusters and a bulletin to 100 communes on loopback.
 ## Before and after side by side: make bench SCALE_ARGS="--before /path/to/other/.venv/bin/python"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --day --hogs 2
+	nice -n 10 $(BIN)/python benchmarks/bench_memory.py
 	nice -n 10 $(BIN)/python benchmarks/bench_zones.py
 	nice -n 10 $(BIN)/python benchmarks/bench_first_audio.py
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)

@@ -1,5 +1,7 @@
 """`make bench`: build speed and memory against the ffmpeg floor and a naive pydub build.
 
+`--day`: the sample day alone; `--hogs N`: with N busy loops (`yes > /dev/null`) running meanwhile.
+
 Each measured case runs in a fresh child process so its peak resident memory is its own;
 ffmpeg children are counted too (RUSAGE_CHILDREN of the case process). Prints one table.
 """
@@ -119,15 +121,27 @@ def scratch_station(workdir: Path, folders: tuple[str, ...]) -> Path:
     return station_dir
 
 
+CPU: dict[str, float] = {}   # CPU seconds (user + system) of the last `_timed` group, its children included
+
+
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def _timed(commands: list[list[str]], cwd: Path | None = None) -> float:
-    """Wall time of processes started together and waited for (one per programme: both cores busy)."""
+    """Wall time of processes started together and waited for (one per programme: both cores busy);
+    their CPU seconds go to `CPU["last"]`."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     procs = [subprocess.Popen(c, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
     for proc, command in zip(procs, commands):
         _, err = proc.communicate()
         if proc.returncode != 0:
             raise SystemExit(f"{command[:4]} failed: {err.decode(errors='replace')[-2000:]}")
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    CPU["last"] = _children_cpu() - cpu
+    return wall
 
 
 def case_sample_day(workdir: Path, minutes: float) -> dict:
@@ -143,6 +157,7 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
     command = [sys.executable, "-m", "broadcast", "--station", str(station_dir)]
     build = [*command, "build", "--date", SAMPLE_DAY.isoformat()]
     cold = _timed([build])
+    cold_cpu = CPU["last"]
     warm = _timed([build])
     station = load_station(station_dir)
     fmt = Toolkit.from_station(station).audio_format
@@ -158,6 +173,7 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
         finished.append([audio.ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
                          "-ar", str(fmt.sample_rate), "-ac", "1", *encode, str(workdir / f"a-{p['slot']}.mp3")])
     alone = _timed(finished)
+    alone_cpu = CPU["last"]
     # (b) the same cached clips and silences joined by the concat demuxer and encoded
     toolkit = Toolkit.from_station(station)
     joined = []
@@ -180,13 +196,21 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
                        "-i", str(listing), "-ar", str(fmt.sample_rate), "-ac", "1", *encode,
                        str(workdir / f"b-{programme.slot}.mp3")])
     least = _timed(joined)
-    plan_s = _timed([[*command, "plan", "--date", SAMPLE_DAY.isoformat()]])
+    plan = [*command, "plan", "--date", SAMPLE_DAY.isoformat()]
+    plan_s = _timed([plan])                  # planned (nothing remembered yet), template by template
+    plan_cpu = CPU["last"]
+    again_s = _timed([plan])                 # the same days again: reprinted (broadcast.plan.remembered)
+    again_cpu = CPU["last"]
     help_s = _timed([[*command, "--help"]])
+    help_cpu = CPU["last"]
     return {"wall": cold, "warm": warm, "alone": alone, "least": least, "plan": plan_s, "help": help_s,
+            "cold_cpu": cold_cpu, "alone_cpu": alone_cpu, "plan_again": again_s, "plan_cpu": plan_cpu,
+            "again_cpu": again_cpu, "help_cpu": help_cpu,
             "audio_s": sum(p["duration_s"] for p in programmes), "programmes": len(programmes),
             "lufs": [p["loudness_lufs"] for p in programmes], "peak": [p["true_peak_dbtp"] for p in programmes],
             "imports_help": _imports([*command, "--help"]),
-            "imports_plan": _imports([*command, "plan", "--date", SAMPLE_DAY.isoformat()])}
+            "imports_plan": _imports([*command, "plan", "--date", SAMPLE_DAY.isoformat(), "--days", "2"]),
+            "imports_again": _imports(plan)}
 
 
 HEAVY = ("broadcast.daemon", "apscheduler", "icalendar", "docx", "broadcast.report", "gtts", "holidays",
@@ -267,6 +291,12 @@ def prepare_station() -> None:
     Toolkit.from_station(load_station(ROOT)).signature_tune()
 
 
+def start_hogs() -> list[subprocess.Popen]:
+    """`--hogs N`: N busy loops (`yes > /dev/null`) for the whole sample-day measurement, a loaded machine."""
+    count = next((int(sys.argv[i + 1]) for i, a in enumerate(sys.argv) if a == "--hogs"), 0)
+    return [subprocess.Popen(["yes"], stdout=subprocess.DEVNULL) for _ in range(count)]
+
+
 def main() -> None:
     prepare_station()
     rows: list[str] = []
@@ -277,8 +307,18 @@ def main() -> None:
               flush=True)
         # three rounds, each cold build beside its floors; each figure is its best round (the machine
         # is shared: a slow moment in one round must not decide a ratio)
-        rounds = [run_case("sample_day", work / f"day{i}") for i in range(3)]
-        day = {**rounds[0], **{k: min(r[k] for r in rounds) for k in ("wall", "warm", "alone", "least", "plan", "help")}}
+        hogs = start_hogs()
+        load = [Path("/proc/loadavg").read_text().split()[0]]
+        try:
+            rounds = [run_case("sample_day", work / f"day{i}") for i in range(3)]
+        finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
+        load.append(Path("/proc/loadavg").read_text().split()[0])
+        keys = ("wall", "warm", "alone", "least", "plan", "help", "plan_again", "cold_cpu", "alone_cpu",
+                "plan_cpu", "again_cpu", "help_cpu")
+        day = {**rounds[0], **{k: min(r[k] for r in rounds) for k in keys}}
         spread = {k: (min(r[k] for r in rounds), max(r[k] for r in rounds)) for k in ("wall", "alone")}
         rows.append(f"sample day {SAMPLE_DAY}: {day['programmes']} programmes, {day['audio_s'] / 60:.1f} min of audio, "
                     f"{', '.join(f'{v:.1f}' for v in day['lufs'])} LUFS, peaks {', '.join(f'{v:.1f}' for v in day['peak'])} dBTP")
@@ -286,12 +326,21 @@ def main() -> None:
         rows.append(f"  encoding the finished audio     {day['alone']:7.2f} s  → cold / encoding = "
                     f"{day['wall'] / day['alone']:.2f}× (target ≤ 1.3×; rounds {spread['alone'][0]:.2f}-"
                     f"{spread['alone'][1]:.2f} s)")
+        rows.append(f"  CPU: cold build {day['cold_cpu']:.2f} s, encoding alone {day['alone_cpu']:.2f} s → "
+                    f"{day['cold_cpu'] / day['alone_cpu']:.2f}× (target ≤ 1.15×); {len(hogs)} CPU hogs "
+                    f"(`yes`) running, load average {' → '.join(load)}")
         rows.append(f"  same clips: concat + encode     {day['least']:7.2f} s  → cold / least work = "
                     f"{day['wall'] / day['least']:.2f}×")
         rows.append(f"  warm `broadcast build`          {day['warm']:7.2f} s  = {100 * day['warm'] / day['wall']:.1f}% of cold "
                     "(target ≤ 3%)")
-        rows.append(f"  `broadcast plan`                {day['plan']:7.2f} s  imports {', '.join(day['imports_plan']) or '–'}")
-        rows.append(f"  `broadcast --help`              {day['help']:7.2f} s  imports {', '.join(day['imports_help']) or '–'}")
+        rows.append(f"  `broadcast plan`, planned       {day['plan']:7.2f} s  {day['plan_cpu']:.2f} CPU-s = "
+                    f"{day['plan_cpu'] / day['help_cpu']:.1f}× --help (nothing remembered: the first plan of "
+                    f"the day, or after an edit)")
+        rows.append(f"  `broadcast plan`, again         {day['plan_again']:7.2f} s  {day['again_cpu']:.2f} CPU-s = "
+                    f"{day['again_cpu'] / day['help_cpu']:.1f}× --help (target ≤ 2×: the same days, inputs unchanged)")
+        rows.append(f"  `broadcast --help`              {day['help']:7.2f} s  {day['help_cpu']:.2f} CPU-s")
+        rows.append(f"  modules: plan imports {', '.join(day['imports_plan']) or '–'}; the reprint "
+                    f"{', '.join(day['imports_again']) or '–'}; --help {', '.join(day['imports_help']) or '–'}")
         if not day_only:
             print("Ten announcements rendered with espeak…", flush=True)
             ten = run_case("render10", work / "render10")

@@ -47,11 +47,21 @@ def rusage_main(timeout: float, command: list[str]) -> None:
     print(json.dumps({"cpu": use.ru_utime + use.ru_stime, "rss_mb": use.ru_maxrss / 1024, "wall": wall, "rc": rc}))
 
 
-def run(python: str, station: Path, *args: str, timeout: float = TIMEOUT_S, rounds: int = 1) -> dict:
-    """The command's figures; with `rounds`, the round of least CPU (a busy moment must not decide)."""
+def forget_plans(station: Path) -> None:
+    """Drop what `broadcast plan` remembered (`broadcast.plan.remembered`): the next one plans."""
+    shutil.rmtree(station / "var" / "plan", ignore_errors=True)
+
+
+def run(python: str, station: Path, *args: str, timeout: float = TIMEOUT_S, rounds: int = 1,
+        fresh: bool = True) -> dict:
+    """The command's figures; with `rounds`, the round of least CPU (a busy moment must not decide).
+
+    `fresh`: every round plans (nothing remembered from the round before)."""
     command = [python, "-m", "broadcast", "--station", str(station), *args]
     best = None
     for _ in range(rounds):
+        if fresh:
+            forget_plans(station)
         # started in the station's folder: `-m broadcast` from a checkout would import that checkout
         out = subprocess.run([sys.executable, __file__, "--rusage", str(timeout), *command],
                              capture_output=True, text=True, check=True, cwd=station)
@@ -82,6 +92,8 @@ def measure(python: str, stations: dict[int, Path], work: Path, *, builds: bool,
     r: dict = {"help": run(python, stations[0], "--help", rounds=3)}
     for n, station in stations.items():
         r[f"plan{n}"] = run(python, station, "plan", "--date", DAY, rounds=3 if n <= 1000 else 1)
+        if n == 0:       # the same plan again: reprinted from what the last one remembered
+            r["again0"] = run(python, station, "plan", "--date", DAY, rounds=3, fresh=False)
         if n <= 1000:
             r[f"check{n}"] = run(python, station, "check", rounds=3)
     if builds:
@@ -111,7 +123,7 @@ def report(results: dict[str, dict], load: list[str]) -> list[str]:
     rows = [f"Scale: the sample station and the same with N more notices (CPU s of the command and its children, "
             f"peak RSS); load average {' → '.join(load)}"]
     rows.append(f"{'':34}" + "".join(f"{lab:>24}" for lab in labels))
-    names = [("--help", "help"), ("plan, sample", "plan0"), ("plan, 1,000 notices", "plan1000"),
+    names = [("--help", "help"), ("plan, sample", "plan0"), ("plan, sample, again", "again0"), ("plan, 1,000 notices", "plan1000"),
              ("plan, 10,000 notices", "plan10000"), ("check, sample", "check0"), ("check, 1,000", "check1000"),
              ("cold build, sample", "build0"), ("cold build, 1,000", "build1000")]
     for title, key in names:
@@ -149,7 +161,8 @@ def report(results: dict[str, dict], load: list[str]) -> list[str]:
         w0, w1 = r.get("week0") or {}, r.get("week1000") or {}
         show("week page 1,000 / sample (CPU per request)",
              w1["page_cpu"] / w0["page_cpu"] if "page_cpu" in w0 and "page_cpu" in w1 else None, "2")
-        show("plan (sample) / --help (CPU)", ratio("plan0", "help"), "2")
+        show("plan (sample, planned) / --help (CPU)", ratio("plan0", "help"), "2")
+        show("plan (sample, again: reprinted) / --help (CPU)", ratio("again0", "help"), "2")
         rows.append(f"  {lab}:")
         rows += ratios
     return rows

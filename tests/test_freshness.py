@@ -63,6 +63,41 @@ def test_the_cold_build_stamps_although_it_taught_the_planner_its_clips(station_
     assert len(counted) == 1
 
 
+def test_the_cold_build_plans_the_day_once(station_dir, counted, monkeypatch):
+    """Its calibration changed, but no comparison of lengths the plan made moves: no second plan."""
+    import broadcast.build.zoning as zoning
+
+    plans = []
+    real = zoning.zone_plans
+
+    def counting(*args, **kwargs):
+        plans.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zoning, "zone_plans", counting)
+    run(station_dir)
+    station = load_station(station_dir)
+    assert (station.path(station.speech.cache_dir) / freshness.CALIBRATION_FILE).is_file()
+    assert plans == [DAY]                                  # was [DAY, DAY]: planned again for the stamp
+    assert freshness.stamp_path(station, DAY).is_file()
+    run(station_dir)
+    assert len(counted) == 1 and plans == [DAY]           # and the stamp holds
+
+
+def test_the_stamp_plans_again_when_the_new_lengths_may_move_a_notice(station_dir, counted, monkeypatch):
+    """When a comparison the plan made comes out otherwise, the day is planned again before it is stamped."""
+    import broadcast.build.zoning as zoning
+    from broadcast.plan.trace import EstimateTrace
+
+    plans = []
+    real = zoning.zone_plans
+    monkeypatch.setattr(zoning, "zone_plans", lambda *a, **k: (plans.append(a[2]), real(*a, **k))[1])
+    monkeypatch.setattr(EstimateTrace, "holds", lambda self, estimate: False)
+    run(station_dir)
+    assert plans == [DAY, DAY]
+    assert freshness.stamp_path(load_station(station_dir), DAY).is_file()   # the second plan agreed
+
+
 @pytest.mark.parametrize("touch", ["schedule", "new_schedule", "template", "pronunciation", "settings"])
 def test_any_changed_input_sends_the_build_the_slow_way(station_dir, counted, touch):
     run(station_dir)

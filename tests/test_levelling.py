@@ -177,6 +177,29 @@ def test_a_clip_heard_twice_is_levelled_and_rendered_once(tmp_path, monkeypatch)
     np.testing.assert_array_equal(pcm[:n], pcm[-n:])
 
 
+def test_a_clip_heard_again_is_read_back_from_disk_not_kept_in_memory(tmp_path):
+    """Before, the feed kept a repeated clip's PCM until its last reading (up to 32 MiB a programme)."""
+    import tracemalloc
+
+    a = synth(tmp_path / "a.wav", SPEECH.format(f0=150, gain=0.8), 22050, 300.0)     # 13.2 MB of PCM
+    b = synth(tmp_path / "b.wav", SPEECH.format(f0=220, gain=0.5), 22050, 1.0)
+    fmt = AudioFormat(codec="wav", sample_rate=22050)
+    audio.assemble([Clip(a)], tmp_path / "warm.wav", fmt, store=tmp_path)   # analysed and kept: warm below
+    tracemalloc.start()
+    try:
+        result = audio.assemble([Clip(a), Silence(0.5), Clip(b), Clip(a), Clip(a)], tmp_path / "p.wav", fmt,
+                                store=tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 300 * 22050                               # less than the clip: none of it kept
+    pcm = samples_of(result.path)
+    n = 300 * 22050
+    np.testing.assert_array_equal(pcm[:n], pcm[-n:])
+    np.testing.assert_array_equal(pcm[-2 * n:-n], pcm[-n:])
+    assert not list(tmp_path.glob(".p.wav.*"))                # the scratch folder went with the assembly
+
+
 @pytest.mark.parametrize("rate, seconds", [(44100, 3.0), (22050, 1.234), (16000, 0.5), (48000, 2.0)])
 def test_the_length_read_from_an_mp3_header_is_the_decoded_length(tmp_path, rate, seconds):
     src = synth(tmp_path / "s.wav", SPEECH.format(f0=150, gain=0.5), 22050, seconds)
@@ -184,3 +207,25 @@ def test_the_length_read_from_an_mp3_header_is_the_decoded_length(tmp_path, rate
     out = audio.assemble([Clip(src)], tmp_path / "s.mp3", fmt).path
     decoded = audio.probe(out)
     assert audio.encoded_samples(out, fmt) == round(decoded.duration_s * rate)
+
+
+@pytest.mark.parametrize("cells", [10, (1 << 16) - 1, (1 << 16) + 1, 3 * (1 << 16) + 123])
+def test_a_long_clip_gets_the_gains_of_the_whole_clip_a_block_at_a_time(cells, monkeypatch):
+    """The gains are found block by block (memory the size of a block): the same as on the whole clip."""
+    import numpy as np
+
+    from broadcast.audio import limiter
+    from broadcast.audio.loudness import Analysis
+
+    rng = np.random.default_rng(cells)
+    peak = (rng.random(cells) ** 3).astype(np.float32)
+    peak[rng.integers(0, cells, cells // 50)] = 1.0            # bursts that the limiter must hold down
+    analysis = Analysis(22050, cells * 35, (peak.astype(np.float64) / 3) ** 2, peak)
+    level = limiter.Level(9.0, -1.0)
+    blocked = limiter.cell_gains(analysis, level)
+    loud = limiter.levelled_lufs(analysis, level)
+    monkeypatch.setattr(limiter, "_BLOCK_CELLS", 1 << 30)
+    whole = limiter.cell_gains(analysis, level)
+    assert np.allclose(blocked, whole, rtol=1e-9, atol=0)
+    assert abs(limiter.levelled_lufs(analysis, level) - loud) < 1e-9
+    assert (blocked * peak <= 10 ** (-1.0 / 20) * (1 + 1e-9)).all()       # nothing over the ceiling

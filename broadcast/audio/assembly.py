@@ -40,7 +40,7 @@ _LIMITER_FLOOR_DB = -24.0
 _CODEC_LOSS_LU = {"mp3": 0.4}
 _FINAL_LU = 1.0             # a programme further than this from the target is not aired
 _MAX_DURATION_ERROR_S = 0.010
-_REPEAT_BYTES = 32 << 20    # a clip heard again later in the programme (a notice read twice) is kept
+_SPILL_BYTES = 1 << 18      # a clip heard again is read back from its scratch file this much at a time
 _ZEROS = bytes(1 << 16)
 
 
@@ -58,6 +58,15 @@ def _silence(samples: int) -> Iterator[bytes]:
         step = min(remaining, len(_ZEROS))
         yield _ZEROS[:step]
         remaining -= step
+
+
+def _read_back(spill: Path, last: bool) -> Iterator[bytes]:
+    """A clip's PCM from its scratch file, a chunk at a time; the file goes with its last use."""
+    with open(spill, "rb") as source:
+        while chunk := source.read(_SPILL_BYTES):
+            yield chunk
+    if last:
+        spill.unlink(missing_ok=True)
 
 
 def _working_rate(segments: Sequence[Segment], out_rate: int) -> int:
@@ -86,33 +95,42 @@ class _Feed:
         self.meter = loudness.Programme(rate)
         self.true_peak = 0.0
         self._uses = Counter(self._identity(seg) for seg in segments if not isinstance(seg, Silence))
-        self._kept: dict[object, tuple[list[bytes], Any]] = {}
-        self._kept_bytes = 0
+        self._kept: dict[object, tuple[Path, Any, int]] = {}
 
     @staticmethod
     def _identity(seg: Clip | Pending) -> object:
         return ("pending", id(seg.future)) if isinstance(seg, Pending) else ("file", seg.path, seg.trim)
 
-    def _levelled(self, seg: Clip | Pending) -> tuple[list[bytes] | Iterator[bytes], Any, int]:
-        """(PCM chunks, the levelled clip, samples); rendered once while it is heard again later."""
+    def _levelled(self, seg: Clip | Pending) -> tuple[Iterator[bytes], Any, int]:
+        """(PCM chunks, the levelled clip, samples); rendered once while it is heard again later.
+
+        A clip heard again (a notice read twice) is written to the scratch folder as it is first
+        fed and read back from there: memory holds one chunk, whatever the clip's length.
+        """
         key = self._identity(seg)
         self._uses[key] -= 1
         if key in self._kept:
-            chunks, levelled = self._kept[key]
-            if not self._uses[key]:
+            spill, levelled, samples = self._kept[key]
+            last = not self._uses[key]
+            if last:
                 del self._kept[key]
-                self._kept_bytes -= sum(map(len, chunks))
-            return chunks, levelled, sum(map(len, chunks)) // 2
+            return _read_back(spill, last), levelled, samples
         path, found = self._clip_file(seg)
         if found is None or found[1] == 0:
             raise AudioError("Tệp không có âm thanh nào", path=str(path))
         levelled = clips.clip_level(path, self.rate, self.aim, self.ceiling_db, store=self.store)
-        if self._uses[key] and self._kept_bytes + 2 * found[1] <= _REPEAT_BYTES:
-            chunks = list(levelled.pcm())
-            self._kept[key] = (chunks, levelled)
-            self._kept_bytes += sum(map(len, chunks))
-            return chunks, levelled, found[1]
+        if self._uses[key]:
+            spill = self.scratch / f"again-{len(self._kept)}-{self._uses.total()}.pcm"
+            return self._spilled(levelled.pcm(), spill, key, levelled, found[1]), levelled, found[1]
         return levelled.pcm(), levelled, found[1]
+
+    def _spilled(self, chunks: Iterator[bytes], spill: Path, key: object, levelled: Any,
+                 samples: int) -> Iterator[bytes]:
+        with open(spill, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                yield chunk
+        self._kept[key] = (spill, levelled, samples)
 
     def _clip_file(self, seg: Clip | Pending) -> tuple[Path, tuple[int, int] | None]:
         """The segment's file as a WAV at the working rate (decoded once if need be), and its (rate, frames)."""

@@ -29,6 +29,7 @@ ATTACK_S, RELEASE_S = 0.003, 0.010
 _MAX_BOOST_DB = 24.0        # the most gain a quiet clip gets on top of what its loudness asks for
 _TOLERANCE_LU = 0.05
 _ATTEMPTS = 8
+_BLOCK_CELLS = 1 << 16      # a long clip's gains are found this many cells at a time (~100 s at 22050 Hz)
 
 
 @dataclass(frozen=True)
@@ -65,22 +66,48 @@ def _moving_mean(values: np.ndarray, before: int, after: int) -> np.ndarray:
     return (running[width:] - running[:-width]) / width
 
 
-def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
-    """The gain (linear, gain and limiter together) of each cell."""
-    gain = 10 ** (level.gain_db / 20)
-    ceiling = 10 ** (level.ceiling_db / 20)
+def _gains(peak: np.ndarray, gain: float, ceiling: float, attack: int, release: int) -> np.ndarray:
     with np.errstate(divide="ignore"):
-        allowed = np.minimum(1.0, ceiling / (analysis.peak.astype(np.float64) * gain))
-    attack, release = _windows(analysis.rate, analysis.cell)
+        allowed = np.minimum(1.0, ceiling / (peak.astype(np.float64) * gain))
     # a cell's gain averages the spread minimum over [n - release, n + attack]; the minimum at k
     # covers [k - attack, k + release], so every term of that average already respects cell n
     spread = _running_min(allowed, attack, release)
     return gain * np.minimum(_moving_mean(spread, release, attack), allowed)
 
 
+def _blocks(n: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, _BLOCK_CELLS):
+        yield start, min(n, start + _BLOCK_CELLS)
+
+
+def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
+    """The gain (linear, gain and limiter together) of each cell.
+
+    Found a block of cells at a time: a cell's gain depends only on the peaks within attack +
+    release of it, so each block is computed with that many cells on either side and the
+    working arrays stay the size of a block, however long the clip (a two-hour relay).
+    """
+    gain = 10 ** (level.gain_db / 20)
+    ceiling = 10 ** (level.ceiling_db / 20)
+    attack, release = _windows(analysis.rate, analysis.cell)
+    peak = analysis.peak
+    if len(peak) <= _BLOCK_CELLS:
+        return _gains(peak, gain, ceiling, attack, release)
+    reach = attack + release
+    out = np.empty(len(peak))
+    for start, end in _blocks(len(peak)):
+        low = max(0, start - reach)
+        part = _gains(peak[low:min(len(peak), end + reach)], gain, ceiling, attack, release)
+        out[start:end] = part[start - low:end - low]
+    return out
+
+
 def levelled_lufs(analysis: Analysis, level: Level) -> float:
     gains = cell_gains(analysis, level)
-    return integrated_lufs(analysis.energy * gains * gains, analysis.rate)
+    gains *= gains
+    for start, end in _blocks(len(gains)):        # the levelled energy, in place: no clip-long temporaries
+        gains[start:end] *= analysis.energy[start:end]
+    return integrated_lufs(gains, analysis.rate)
 
 
 def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float, near_db: float | None = None) -> Level | None:

@@ -29,6 +29,7 @@ from broadcast.build.zoning import compose_zones
 from broadcast.errors import AudioError
 from broadcast.model import Programme
 from broadcast.plan import estimate
+from broadcast.plan.trace import EstimateTrace
 from broadcast.progress import ENCODING, BuildProgress
 from broadcast.publish.day import (
     MANIFEST,
@@ -82,6 +83,7 @@ class DayPlan:
     warnings: tuple[str, ...]
     unchanged: bool                               # the published day already is this day
     schedule: Any = None                          # the validated schedules it was planned from
+    trace: Any = None                             # what the plan's choices rested on (`broadcast.plan.trace`)
 
     @property
     def todo(self) -> list[tuple[ComposedProgramme, str]]:
@@ -94,7 +96,8 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     station = toolkit.station
     schedule = load_schedule_for(toolkit)
     # One programme per zone and slot; zones with identical programmes share one (no second encode).
-    composed, hashes = compose_zones(toolkit, schedule, day)
+    trace = EstimateTrace()
+    composed, hashes = compose_zones(toolkit, schedule, day, trace=trace)
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
     published = None if force else _previous_entries(target)   # None: no valid day published yet
@@ -111,7 +114,7 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
                  and len(reusable) == len(composed)
                  and all(previous[c.programme.id].get("zones") == list(c.programme.zones) for c in composed))
     return DayPlan(day, audio_out, target, tuple(composed), tuple(hashes), reusable, tuple(warnings), unchanged,
-                   schedule)
+                   schedule, trace)
 
 
 def unchanged_result(plan: DayPlan) -> BuildResult:

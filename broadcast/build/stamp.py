@@ -3,7 +3,8 @@
 `broadcast.publish.freshness` reads the stamp back (without importing this package). The rule that keeps
 it safe: a stamp is written only if every input read at the start of the build is the same at
 its end, and a plan made now (with the speech calibration this build just extended) gives the
-very programmes published, hash for hash. Otherwise the old stamp is dropped and the next build
+very programmes published, hash for hash: known without planning again when every comparison of
+lengths the build's plan made comes out the same (`broadcast.plan.trace`), planned again otherwise. Otherwise the old stamp is dropped and the next build
 plans the slow way.
 """
 
@@ -40,18 +41,27 @@ def leave(toolkit: Toolkit, plan, entries: Sequence[dict], before: dict, planned
               and not any(e.get("fallback") for e in entries))
     warnings = list(plan.warnings)
     if steady and after["calibration"] != before["calibration"]:
-        # This build taught the planner its clips' lengths: the next plan may move a notice.
-        from broadcast.build.zoning import compose_zones
+        # This build taught the planner its clips' lengths: the next plan may move a notice. When
+        # every comparison of lengths the plan made comes out the same, it would not: no second plan.
         from broadcast.plan.estimate import make_estimator
 
-        composed, hashes = compose_zones(toolkit, plan.schedule, plan.day, estimate=make_estimator(toolkit))
+        calibrated = make_estimator(toolkit)
+        if plan.trace is not None and plan.trace.holds(calibrated):
+            return _stamp(toolkit, plan, after, warnings)
+        from broadcast.build.zoning import compose_zones
+
+        composed, hashes = compose_zones(toolkit, plan.schedule, plan.day, estimate=calibrated)
         steady = ([c.programme.id for c in composed] == [e["id"] for e in entries]
                   and hashes == [e["inputs_hash"] for e in entries])
         warnings = [*getattr(plan.schedule, "warnings", ()), *day_warnings(composed)]
     if steady:
-        freshness.write_stamp(station, plan.day, after, warnings)
+        _stamp(toolkit, plan, after, warnings)
     else:
         freshness.forget(station, plan.day)
+
+
+def _stamp(toolkit: Toolkit, plan, after: dict, warnings: list[str]) -> None:
+    freshness.write_stamp(toolkit.station, plan.day, after, warnings)
 
 
 def planned_files(toolkit: Toolkit, plan, reads: Sequence[Path]) -> dict:

@@ -23,18 +23,21 @@ from broadcast.schedule.zones import effective_zones
 
 
 def zone_plans(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
-               ) -> tuple[tuple[ZoneSpec, ...], dict[str, list[Programme]]]:
+               trace: Any = None) -> tuple[tuple[ZoneSpec, ...], dict[str, list[Programme]]]:
     """The station's zones and each one's programmes of `day` (calibrated estimates)."""
     station = toolkit.station
     zones = effective_zones(schedule, station)
     return zones, plan_zones(schedule, zones, day, tz=station.tz, library=toolkit.library,
-                             estimate=estimate or toolkit.estimator)
+                             estimate=estimate or toolkit.estimator, trace=trace)
 
 
 def compose_zones(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
-                  ) -> tuple[list[ComposedProgramme], list[str]]:
-    """The day's distinct programmes (each with the zones that air it) in air order, and their hashes."""
-    zones, per_zone = zone_plans(toolkit, schedule, day, estimate=estimate)
+                  trace: Any = None) -> tuple[list[ComposedProgramme], list[str]]:
+    """The day's distinct programmes (each with the zones that air it) in air order, and their hashes.
+
+    With a `trace` (`broadcast.plan.trace.EstimateTrace`) the plan notes what in it rests on the estimates.
+    """
+    zones, per_zone = zone_plans(toolkit, schedule, day, estimate=estimate, trace=trace)
     slots: dict[tuple, dict[str, tuple[ComposedProgramme, list[str]]]] = {}
     for zone in zones:
         for programme in per_zone[zone.name]:

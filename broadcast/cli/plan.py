@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timedelta
 
 import click
 
-from broadcast.build import Toolkit, load_schedule_for
-from broadcast.build.zoning import zone_plans
 from broadcast.cli.common import check_days, parse_day, pass_app, station_today
-from broadcast.errors import BroadcastError, InputError
-from broadcast.plan.view import format_plan
-from broadcast.plan.zones import differences, skipped_on
-from broadcast.publish.day import MANIFEST, day_dir, read_manifest
-from broadcast.publish.readiness import fallback_lines
-from broadcast.schedule.vocabulary import _did_you_mean
+from broadcast.errors import BroadcastError, StationWarning
+from broadcast.plan import remembered
 
 
 @click.command("plan")
@@ -38,32 +33,91 @@ def command(app, day: str | None, days: int, zone: str | None) -> None:
     station = app.station
     first = parse_day(day, station_today(station))
     check_days(first, days)
-    toolkit = Toolkit.from_station(station)
-    schedule = load_schedule_for(toolkit)
+    # Days nothing has touched since the last `plan` are reprinted without planning (broadcast.plan.remembered).
+    found = remembered.recall(station, first, days, zone)
+    if found is None:
+        before = remembered.begin(station)
+        caught: list = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                blocks, files = _planned(station, first, days, zone)
+        finally:
+            said = _say(app, caught)              # as the schedules were read, even when one is wrong
+        remembered.remember(station, first, days, zone, blocks, before, files, said)
+    else:
+        blocks, said = found
+        for text in said:                         # the schedules' warnings, as a fresh plan says them
+            app.warn(text)
+    from broadcast.publish.readiness import fallback_lines
+
     now = datetime.now(station.tz)
-    for offset in range(days):
+    for offset, block in enumerate(blocks):
+        click.echo(block)
         current = first + timedelta(days=offset)
-        zones, per_zone = zone_plans(toolkit, schedule, current)
-        names = [z.name for z in zones]
-        if zone is not None and zone not in per_zone:
-            raise InputError(f"không có vùng '{zone}'", hint=_did_you_mean(zone, names).removeprefix("Sửa: "))
-        shown = next(z for z in zones if z.name == (zone or names[0]))
-        if len(zones) > 1:
-            click.echo(f"Vùng {shown.title} ({shown.name}):")
-        click.echo(format_plan(current, per_zone[shown.name]))
-        for note in skipped_on(schedule, shown, current, per_zone[shown.name]):
-            click.echo(f"  ! {note}")
-        if zone is None and len(zones) > 1:
-            click.echo(f"Các vùng khác so với {shown.title}:")
-            for line in differences(per_zone, zones):
-                click.echo(f"  {line}")
-            click.echo("")
         for line in fallback_lines(_published(station, current), now, station.speech.preferred_deadline_h):
             click.echo(f"  ! Đã dựng: {line}")
 
 
+def _say(app, caught) -> list[str]:
+    """Pass on the warnings planning raised; the station's (an empty schedule file) are kept with the plan."""
+    said = []
+    for w in caught:
+        if issubclass(w.category, StationWarning):
+            app.warn(str(w.message))
+            said.append(str(w.message))
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return said
+
+
+def _planned(station, first, days: int, zone: str | None):
+    """Each day's text as `plan` prints it, and the files the plan read or measured."""
+    from pathlib import Path
+
+    from broadcast.build import Toolkit, load_schedule_for
+    from broadcast.build.zoning import zone_plans
+    from broadcast.errors import InputError
+    from broadcast.plan.view import format_plan
+    from broadcast.plan.zones import differences, skipped_on
+    from broadcast.schedule.vocabulary import _did_you_mean
+    from broadcast.station.bounded_yaml import recording_reads
+
+    toolkit = Toolkit.from_station(station)
+    measured = {station.path(station.audio.signature_tune)}
+    calibrated = toolkit.estimator
+
+    def estimate(item):                    # every audio file whose length decides the plan
+        if item.audio_file:
+            measured.add(Path(item.audio_file))
+        return calibrated(item)
+
+    blocks = []
+    with recording_reads() as reads:
+        schedule = load_schedule_for(toolkit)
+        for offset in range(days):
+            current = first + timedelta(days=offset)
+            zones, per_zone = zone_plans(toolkit, schedule, current, estimate=estimate)
+            names = [z.name for z in zones]
+            if zone is not None and zone not in per_zone:
+                raise InputError(f"không có vùng '{zone}'", hint=_did_you_mean(zone, names).removeprefix("Sửa: "))
+            shown = next(z for z in zones if z.name == (zone or names[0]))
+            lines = []
+            if len(zones) > 1:
+                lines.append(f"Vùng {shown.title} ({shown.name}):")
+            lines.append(format_plan(current, per_zone[shown.name]))
+            lines += [f"  ! {note}" for note in skipped_on(schedule, shown, current, per_zone[shown.name])]
+            if zone is None and len(zones) > 1:
+                lines.append(f"Các vùng khác so với {shown.title}:")
+                lines += [f"  {line}" for line in differences(per_zone, zones)]
+                lines.append("")
+            blocks.append("\n".join(lines))
+    return blocks, {*reads, *measured}
+
+
 def _published(station, day):
     """The day's published manifest, or None when it is not built (or not readable)."""
+    from broadcast.publish.day import MANIFEST, day_dir, read_manifest
+
     folder = day_dir(station.path(station.paths.audio_out), day)
     if not (folder / MANIFEST).is_file():
         return None

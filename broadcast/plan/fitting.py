@@ -37,7 +37,7 @@ def drop_order(ordered: Sequence[T], *, key: Callable[[T], Any],
 def fit_notices(ordered: Sequence[Any], drops: Sequence[int], limit: float,
                 assemble: Callable[[list[Any]], tuple[list[Any], float]],
                 varies: Callable[[Any], bool],
-                timed: Callable[[Any], Any]) -> tuple[list[Any], list[Any], float, list[Any]]:
+                timed: Callable[[Any], Any], trace: Any = None) -> tuple[list[Any], list[Any], float, list[Any]]:
     """(kept, items, total, deferred) of the first cut along `drops` whose programme fits `limit`.
 
     `ordered` are the notices in air order, not yet estimated: `timed(notice)` estimates one,
@@ -45,7 +45,8 @@ def fit_notices(ordered: Sequence[Any], drops: Sequence[int], limit: float,
     `assemble(kept)` gives the programme's items and their total seconds; `varies(item)` says
     which of its items may change with the notices kept (the spoken furniture). When every
     cut overruns, the last one (only what cannot move) is returned, as the rule ends there.
-    Estimates are durations: never negative (the floor relies on it).
+    Estimates are durations: never negative (the floor relies on it). A `trace`
+    (`broadcast.plan.trace.EstimateTrace`) is told every comparison the choice rested on.
     """
     def cut(count: int) -> list[Any]:
         gone = set(drops[:count])
@@ -59,15 +60,26 @@ def fit_notices(ordered: Sequence[Any], drops: Sequence[int], limit: float,
     # Every cut keeps `least` and adds notices back; only the spoken furniture may change with
     # them. So once the fixed items and the notices added back overrun, no larger cut can fit.
     first = 0
-    running = sum(i.est_duration_s for i in items if not varies(i))
+    fixed = [i for i in items if not varies(i)]
+    running = sum(i.est_duration_s for i in fixed)
     for count in range(last - 1, -1, -1):
         running += timed(ordered[drops[count]]).est_duration_s
         if running > limit + SLACK_S:
             first = count + 1
             break
+    if trace is not None:       # where the floor stopped: the sum there, and one notice before (it only grows)
+        def overruns(total: float) -> bool:
+            return total > limit + SLACK_S
+
+        added = [timed(ordered[drops[c]]) for c in range(last - 1, max(first - 1, 0) - 1, -1)]
+        trace.check(fixed + added, overruns, len(fixed))
+        if first > 0 and first < last:
+            trace.check(fixed + added[:-1], overruns, len(fixed))
     for count in range(first, last):
         kept = cut(count)
         fitted, seconds = assemble(kept)
+        if trace is not None:
+            trace.check(fitted, lambda total: total <= limit)
         if seconds <= limit:
             return kept, fitted, seconds, [ordered[p] for p in drops[:count]]
     return least, items, total, [ordered[p] for p in drops]

@@ -66,7 +66,7 @@ def slot_mode(schedule: Schedule, slot: SlotSpec, day: date) -> str:
 
 
 def plan(schedule: Schedule, day: date, *, tz: ZoneInfo, library: Any = None,
-         estimate: Estimator | None = None, carry_over: bool = True) -> list[Programme]:
+         estimate: Estimator | None = None, carry_over: bool = True, trace: Any = None) -> list[Programme]:
     """The programmes airing on `day`, in air order, with their items and estimated durations.
 
     Items follow each slot's `structure`; notices are ordered khẩn cấp, ưu tiên, thường, then
@@ -74,9 +74,9 @@ def plan(schedule: Schedule, day: date, *, tz: ZoneInfo, library: Any = None,
     notices (never a khẩn cấp one, never half an item) to the next slot of the day, or with
     `carry_over` to the first slot of the next day; each programme's `warnings` say so in
     Vietnamese. Deferrals into `day` from the day before are recomputed (one day back), so the
-    result depends only on the arguments.
+    result depends only on the arguments; a `trace` (`broadcast.plan.trace`) keeps what in it rests on the estimates.
     """
-    planner = _Planner(schedule, tz, _Templates(library), estimate or default_estimate, carry_over)
+    planner = _Planner(schedule, tz, _Templates(library), estimate or default_estimate, carry_over, trace)
     carried: list[tuple[Item, str]] = []
     if carry_over:
         before = day - timedelta(days=1)
@@ -158,12 +158,13 @@ class _Slotted:
 
 class _Planner:
     def __init__(self, schedule: Schedule, tz: ZoneInfo, templates: _Templates, estimate: Estimator,
-                 carry_over: bool) -> None:
+                 carry_over: bool, trace: Any = None) -> None:
         self.schedule = schedule
         self.tz = tz
         self.templates = templates
         self.estimate = estimate
         self.carry_over = carry_over
+        self.trace = trace
         self.by_id = {a.id: a for a in schedule.announcements}
         # Each announcement as an Item, untimed and timed, made once for every slot and day planned.
         self._notices: dict[int, Item] = {}
@@ -329,7 +330,9 @@ class _Planner:
 
         drops = drop_order(ordered, key=_notice_key, movable=lambda n: n.priority is not Priority.KHAN_CAP)
         kept, items, total, deferred = fit_notices(ordered, drops, limit, assemble, _is_furniture,
-                                                   self.timed_notice)
+                                                   self.timed_notice, self.trace)
+        if self.trace is not None:
+            self.trace.check(items, lambda seconds: (seconds > limit, seconds > limit and _minutes(seconds)))
         if total > limit:
             urgent = [n for n in kept if n.priority is Priority.KHAN_CAP]
             why = (f"; thông báo khẩn cấp không được hoãn: {names_summary(urgent)}" if urgent else "")

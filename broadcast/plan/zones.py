@@ -63,16 +63,16 @@ def quiet_note(zone: ZoneSpec, slot: SlotSpec) -> str:
 
 def plan_zone(schedule: Schedule, zone: ZoneSpec, day: date, *, tz: ZoneInfo, zones: Sequence[ZoneSpec],
               library: Any = None, estimate: Estimator | None = None,
-              carry_over: bool = True) -> list[Programme]:
+              carry_over: bool = True, trace: Any = None) -> list[Programme]:
     """The programmes `zone` airs on `day`, each with `zones=(zone.name,)`, in air order."""
     own = zone_schedule(schedule, zone, zones)
     quiet = tuple(s for s in own.slots if is_quiet(zone, s))
     loud = replace(own, slots=tuple(s for s in own.slots if s not in quiet))
-    programmes = plan(loud, day, tz=tz, library=library, estimate=estimate, carry_over=carry_over)
+    programmes = plan(loud, day, tz=tz, library=library, estimate=estimate, carry_over=carry_over, trace=trace)
     if quiet:
         urgent = _urgent_only(own, quiet, library)
         if urgent.announcements:
-            for p in plan(urgent, day, tz=tz, library=library, estimate=estimate, carry_over=False):
+            for p in plan(urgent, day, tz=tz, library=library, estimate=estimate, carry_over=False, trace=trace):
                 if any(_is_urgent_notice(i) for i in p.items):
                     slot = own.slot(p.slot)
                     programmes.append(replace(p, warnings=p.warnings + (quiet_note(zone, slot),)))
@@ -93,10 +93,11 @@ def _is_urgent_notice(item: Item) -> bool:
 
 
 def plan_zones(schedule: Schedule, zones: Sequence[ZoneSpec], day: date, *, tz: ZoneInfo, library: Any = None,
-               estimate: Estimator | None = None, carry_over: bool = True) -> dict[str, list[Programme]]:
+               estimate: Estimator | None = None, carry_over: bool = True,
+               trace: Any = None) -> dict[str, list[Programme]]:
     """Each zone's programmes of `day`, by zone name, in the zones' order."""
     return {z.name: plan_zone(schedule, z, day, tz=tz, zones=zones, library=library, estimate=estimate,
-                              carry_over=carry_over) for z in zones}
+                              carry_over=carry_over, trace=trace) for z in zones}
 
 
 def distinct(per_zone: Mapping[str, Sequence[Programme]]) -> list[Programme]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import _ctypes
 import ctypes
+import io
 import os
 import threading
 import unicodedata
+import wave
 from importlib import metadata
 from pathlib import Path
 
 from broadcast.errors import EngineError, InputError
-from broadcast.speak.base import Engine, EngineOptions, Speech, require_text, wav_bytes
+from broadcast.speak.base import Engine, EngineOptions, Speech, require_text
 
 VOICES = {
     "vi": "giọng Bắc",
@@ -21,6 +23,7 @@ VOICES = {
 RATE_RANGE = (80, 450)       # words per minute, espeakRATE_MINIMUM..espeakRATE_MAXIMUM
 PITCH_RANGE = (0, 99)
 SAMPLE_RATE = 22050
+_WAV_HEADER_BYTES = 44
 
 # speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -79,10 +82,10 @@ class EspeakEngine(Engine):
     def synthesize(self, text: str) -> Speech:
         text = require_text(text)
         with _LOCK:
-            pcm = _synthesize_fresh(text, self.voice, self._parameters())
-        if not pcm:
+            wav = _synthesize_fresh(text, self.voice, self._parameters())
+        if len(wav) <= _WAV_HEADER_BYTES:
             raise EngineError(f"espeak không tạo ra âm thanh cho đoạn: {text[:60]!r}")
-        return Speech(wav_bytes(pcm, SAMPLE_RATE), "wav")
+        return Speech(wav, "wav")
 
     def cache_key_parts(self) -> dict:
         return {"engine": self.name, "voice": self.voice, "rate": self.options.rate,
@@ -111,18 +114,26 @@ def _loader_version() -> str:
 
 
 def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...]) -> bytes:
-    """Load the library, speak, unload: raw 16-bit samples at 22050 Hz. Call with _LOCK held.
+    """Load the library, speak, unload: a 16-bit mono WAV at 22050 Hz. Call with _LOCK held.
+
+    The samples go into the WAV as the library hands them over (one copy of the clip in memory
+    and the final bytes, not a list of chunks, their join and a WAV made around it: a column
+    episode of several minutes is megabytes, and a cold build's peak memory was theirs).
 
     espeak-ng keeps synthesis state in C statics (pitch flutter phase, gain control, cycle
     count) that espeak_Terminate does not reset, so the same text spoken twice in one process
     gives different samples. Unloading the library after each text resets them, which makes
     the output depend only on (text, voice, parameters); it costs about 3 ms per text.
     """
-    chunks: list[bytes] = []
+    out = io.BytesIO()
+    wav = wave.open(out, "wb")
+    wav.setnchannels(1)
+    wav.setsampwidth(2)
+    wav.setframerate(SAMPLE_RATE)
 
     def collect(samples, count, _events):
         if samples and count > 0:
-            chunks.append(ctypes.string_at(samples, count * 2))
+            wav.writeframesraw(ctypes.string_at(samples, count * 2))
         return 0
 
     callback = _SynthCallback(collect)   # must stay referenced until the library is unloaded
@@ -142,7 +153,8 @@ def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], 
     finally:
         lib.espeak_Terminate()
         _unload(lib)
-    return b"".join(chunks)
+    wav.close()                     # the header's lengths, now known
+    return out.getvalue()
 
 
 def phonemize(clauses: list[str], voice: str) -> list[str]:
