@@ -23,6 +23,7 @@ from broadcast.errors import InputError
 from broadcast.schedule import load_schedule
 from broadcast.schedule.files import plain, read_yaml
 from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
+from broadcast.station.bounded_yaml import recording_reads
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # Key order in the written file: what the officer reads first, the bookkeeping last.
@@ -67,10 +68,49 @@ class NoticeStore:
         self.station_root = Path(station_root)
         self.require_approval = require_approval
         self._lock = threading.Lock()
+        self._kept_lock = threading.Lock()
+        self._kept: tuple[tuple, tuple[str, ...], Any] | None = None     # (signature, files read, schedule)
 
     def schedule(self, replacing: Mapping[str, bytes | None] | None = None):
+        """The station's schedule; unchanged files answer from the last load (pages ask on every request).
+
+        Kept by a signature of the schedules and templates folders and the other files the last
+        load read (path, size, mtime, inode, ctime); kept only when nothing moved during the load.
+        A load with `replacing` (a save being checked) is never kept. Errors are never kept.
+        """
+        if replacing is not None:
+            return self._load(replacing)
+        with self._kept_lock:
+            kept = self._kept
+        if kept is not None and self._signature(kept[1]) == kept[0]:
+            return kept[2]
+        before = self._signature(())
+        with recording_reads() as reads:
+            schedule = self._load(None)
+        files = tuple(sorted({str(p) for p in reads}))
+        after = self._signature(files)
+        if after[:len(before)] == before:
+            with self._kept_lock:
+                self._kept = (after, files, schedule)
+        return schedule
+
+    def _load(self, replacing: Mapping[str, bytes | None] | None):
         return load_schedule(self.schedules_dir, library=self.library, station_root=self.station_root,
                              require_approval=self.require_approval, replacing=replacing)
+
+    def _signature(self, files: tuple[str, ...]) -> tuple:
+        """What each file is now: the two folders' files, then `files` (a vanished file counts too)."""
+        roots = [self.schedules_dir, getattr(self.library, "root", None)]
+        paths = [str(p) for root in roots if root is not None and Path(root).is_dir()
+                 for p in sorted(Path(root).rglob("*"))]
+        out = []
+        for name in (*paths, *files):
+            try:
+                s = Path(name).stat()
+                out.append((name, s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns))
+            except OSError:
+                out.append((name, None))
+        return tuple(out)
 
     def path_of(self, notice_id: str) -> Path:
         """The file of an id; the id is checked first, so no request reaches another path."""
