@@ -66,7 +66,8 @@ def zone_outputs(station: Any, zones: tuple[Any, ...], *, clock: Clock, pids: Pi
             file_dir=file_dir, file_subdir=zone.name if several else None,
             icecast_url=station.icecast.url, icecast_user=station.icecast.user,
             icecast_password=station.icecast_password if any(s.startswith("icecast") for s in specs) else "",
-            stream_name=getattr(zone, "title", "") or station.station_title)
+            stream_name=getattr(zone, "title", "") or station.station_title,
+            gain_db=getattr(zone, "gain_db", 0.0), slot_gain_db=getattr(zone, "slot_gain_db", None))
     return outputs
 
 
