@@ -245,8 +245,10 @@ def run(config: dict[str, Any]) -> int:
         rt.policy = "normal"
     prefault(prefill)
     say(f"ready {rt.describe()}")
+    rt.enter(_feeder_ids(sinks))                 # the final wait: blocked on the gate, woken at once by it
     released = _wait_gate(int(config["gate_fd"]), sinks, chunk, config.get("at"), rt)
     if released is None:
+        rt.leave()
         for sink in sinks:
             sink.close(abort=True)
         decoder.kill()
@@ -310,11 +312,9 @@ def _wait_gate(gate: int, sinks: list[Sink], chunk: int, at: float | None, rt: R
         if readable:
             token = os.read(gate, 1)
             if token == b"G":
-                rt.enter(_feeder_ids(sinks))
                 return True
             if token != b"T":
                 return None
-            rt.enter(_feeder_ids(sinks))         # released ahead of the slot: wait to it in real time
             release_at = float(at) if at else time.time()
             continue
         if keep and time.monotonic() >= t0 + ticks * CHUNK_S:
