@@ -172,7 +172,7 @@ def gated(sinks: list[str], trials: int, spacing: float, work: Path) -> tuple[li
 
     clock = SystemClock()
     zones = [f"vung-{i}" for i in range(len(sinks))]
-    first = clock.now().replace(microsecond=0) + timedelta(seconds=4)
+    first = clock.now().replace(microsecond=0) + timedelta(seconds=8)
     day = first.date()
     folder = work / "audio_out" / day.isoformat()
     folder.mkdir(parents=True)

@@ -245,7 +245,10 @@ def run(config: dict[str, Any]) -> int:
         rt.policy = "normal"
     prefault(prefill)
     say(f"ready {rt.describe()}")
-    rt.enter(_feeder_ids(sinks))                 # the final wait: blocked on the gate, woken at once by it
+    # The final wait, this thread only: blocked on the gate, woken at once by it. Not the feeder threads
+    # (a real-time thread waiting for the GIL held by the normal decoding loop starves the audio) nor the
+    # sinks' processes (pacat above the sound server's own priority made every play seconds late).
+    rt.enter()
     released = _wait_gate(int(config["gate_fd"]), sinks, chunk, config.get("at"), rt)
     if released is None:
         rt.leave()
@@ -322,17 +325,6 @@ def _wait_gate(gate: int, sinks: list[Sink], chunk: int, at: float | None, rt: R
                 sink.write(silence, programme=False)
             ticks += 1
     return True
-
-
-def _feeder_ids(sinks: list[Sink]) -> list[int]:
-    """The native ids of the sinks' feeder threads and of their processes (pacat, aplay, ffmpeg)."""
-    ids = []
-    for sink in sinks:
-        if sink._thread is not None and sink._thread.native_id is not None:
-            ids.append(sink._thread.native_id)
-        if sink._proc is not None:
-            ids.append(sink._proc.pid)
-    return ids
 
 
 def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str) -> int:

@@ -6,13 +6,13 @@ RLIMIT_RTPRIO from systemd's `LimitRTPRIO=`):
 - `Realtime.probe()` at the player's start finds what it may have: SCHED_RR at `PRIORITY`
   (modest: PulseAudio's clients get 5–10, JACK 70+), else a negative nice, else nothing. It
   changes nothing yet: the decode, the pre-fill and the wait stay ordinary work.
-- `lock_memory()` locks the process's pages (mlockall) and `prefault()` touches every page of
-  the pre-filled audio, so the first write at the slot takes no page fault.
-- `enter()` is called when the daemon has released the slot (shortly before it): the player's
-  threads go real-time (SCHED_RR) for the final wait and the writes only. Bounded: RLIMIT_RTTIME
-  gives a real-time thread `RTTIME_SOFT_S` of CPU without blocking before SIGXCPU, which puts
-  every thread back to normal scheduling (`leave()`), and `RTTIME_HARD_S` before the kernel
-  kills it, so a player that loops can never take a core from the machine.
+- `lock_memory()` locks the process's pages mapped when it is ready (mlockall MCL_CURRENT) and
+  `prefault()` touches every page of the pre-filled audio: the first write takes no page fault.
+- `enter()` when the player is ready: its main thread goes real-time (SCHED_RR) for the final
+  wait (on the gate, then to the slot) and the first writes; `leave()` after them. Bounded:
+  RLIMIT_RTTIME gives a real-time thread `RTTIME_SOFT_S` of CPU without blocking before SIGXCPU,
+  which puts it back to normal scheduling for good, and `RTTIME_HARD_S` before the kernel kills
+  it, so a player that loops can never take a core from the machine.
 - `wait_until(unix)` sleeps to `SPIN_S` before the time, then spins to it.
 
 `describe()` is the one Vietnamese line the player says (the daemon's log keeps it once).
@@ -33,7 +33,7 @@ NICE = -10                      # the fallback: a negative nice when real-time i
 SPIN_S = 0.002                  # the last 2 ms before the slot are spun (a sleep's wake-up can be late by more)
 RTTIME_SOFT_S = 0.5             # CPU a real-time thread may use without blocking before it is made normal again
 RTTIME_HARD_S = 2.0             # ... and before the kernel ends it
-MCL_CURRENT, MCL_FUTURE = 1, 2
+MCL_CURRENT = 1
 
 
 class Realtime:
@@ -41,7 +41,7 @@ class Realtime:
 
     def __init__(self) -> None:
         self.policy = "normal"          # 'rr' | 'nice' | 'normal': what `enter()` will give
-        self.locked = "không"           # 'toàn bộ' | 'hiện có' | 'không'
+        self.locked = "không"           # 'toàn bộ' (every page mapped when ready) | 'không'
         self.active = False
         self.demoted = False
         self._threads: set[int] = set()
@@ -70,14 +70,16 @@ class Realtime:
         return self.policy
 
     def lock_memory(self) -> str:
-        """mlockall: every page now and later (else the pages now); what was obtained, in Vietnamese."""
+        """mlockall(MCL_CURRENT): every page mapped now (the code, the pre-filled audio); what was obtained.
+
+        Not MCL_FUTURE: every later allocation of the decoding loop then faults and locks its pages at
+        once, and under load that made each play seconds late (measured with the first-audio bench).
+        """
         libc = _libc()
         if libc is None:
             return self.locked
-        if libc.mlockall(MCL_CURRENT | MCL_FUTURE) == 0:
+        if libc.mlockall(MCL_CURRENT) == 0:
             self.locked = "toàn bộ"
-        elif libc.mlockall(MCL_CURRENT) == 0:
-            self.locked = "hiện có"
         return self.locked
 
     def enter(self, tids: list[int] | None = None) -> None:
