@@ -8,8 +8,11 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
    process reading PCM on its stdin (pacat, aplay, or ffmpeg to a sound card or an Icecast
    mount). A sink marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed
    silence, in real time, until the gate opens;
-3. says `ready` on stdout and waits on the gate fd: one byte `G` releases it, end of file
-   without one cancels it (the parent discarded this play, or died);
+3. locks its memory, says `ready <what scheduling it obtained, in Vietnamese>` on stdout and
+   waits on the gate fd, its main thread real-time (`broadcast.play.realtime`): `G` releases it
+   now, `T` at the slot's time `at` (the daemon releases a slot ahead of it: the player sleeps
+   to just before the slot and spins to it), end of file without a byte cancels it (the
+   parent discarded this play, or died);
 4. hands the pre-filled audio to every sink at once, says `started <unix time>` (the time
    the first buffer was handed over: what the as-run log records), and feeds the rest;
 5. every second writes its position (seconds of the programme handed over) to the position
