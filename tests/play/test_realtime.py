@@ -144,3 +144,13 @@ def test_an_early_release_starts_the_armed_zones_and_leaves_the_rest_for_the_slo
             time.sleep(0.05)
         assert sorted((r["zone"], r["status"]) for r in rows) == [("a", "played"), ("b", "played")]
         assert any(e["message"].startswith("Trình phát: ") for e in log.events(DAY, DAY, ["start"]))
+
+
+def test_the_systemd_unit_permits_what_the_player_asks_for():
+    """An unprivileged service gets SCHED_RR only up to LimitRTPRIO, and the player may only lower RLIMIT_RTTIME."""
+    unit = dict(line.split("=", 1) for line in (REPO / "deploy" / "broadcast.service").read_text(encoding="utf-8")
+                .splitlines() if line.startswith("Limit"))
+    assert int(unit["LimitRTPRIO"]) >= PRIORITY
+    assert int(unit["LimitRTTIME"]) >= RTTIME_HARD_S * 1e6
+    assert int(unit["LimitNICE"]) <= NICE
+    assert unit["LimitMEMLOCK"].endswith("M") and int(unit["LimitMEMLOCK"][:-1]) >= 64
