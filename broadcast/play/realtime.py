@@ -45,6 +45,7 @@ class Realtime:
         self.active = False
         self.demoted = False
         self._threads: set[int] = set()
+        self._nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
         self._lock = threading.Lock()
 
     def probe(self) -> str:
@@ -101,7 +102,7 @@ class Realtime:
                 if self.policy == "rr":
                     os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
                 else:
-                    os.setpriority(os.PRIO_PROCESS, tid, 0)
+                    os.setpriority(os.PRIO_PROCESS, tid, self._nice)      # the nice it had before
             except OSError:
                 pass             # a thread or process that ended
             self._threads.discard(tid)
@@ -115,7 +116,7 @@ class Realtime:
                     _limit_rttime(tid)
                 return True
             if self.policy == "nice":
-                os.setpriority(os.PRIO_PROCESS, tid, NICE)
+                os.setpriority(os.PRIO_PROCESS, tid, min(NICE, self._nice))
                 return True
         except (OSError, ValueError):
             pass

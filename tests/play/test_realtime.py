@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -154,3 +155,25 @@ def test_the_systemd_unit_permits_what_the_player_asks_for():
     assert int(unit["LimitRTTIME"]) >= RTTIME_HARD_S * 1e6
     assert int(unit["LimitNICE"]) <= NICE
     assert unit["LimitMEMLOCK"].endswith("M") and int(unit["LimitMEMLOCK"][:-1]) >= 64
+
+
+def test_without_real_time_a_negative_nice_is_used_for_the_wait_and_the_old_nice_restored(monkeypatch):
+    """Where SCHED_RR is refused but a lower nice is permitted (LimitNICE=): the fallback, then back."""
+    nice = {0: 5}
+
+    def refuse(*_args):
+        raise PermissionError("not permitted")
+
+    def setpriority(_which, who, value):
+        nice[who] = value
+
+    monkeypatch.setattr(os, "sched_setscheduler", refuse)
+    monkeypatch.setattr(os, "getpriority", lambda _which, who: nice.get(who, 5))
+    monkeypatch.setattr(os, "setpriority", setpriority)
+    rt = Realtime()
+    assert rt.probe() == "nice" and "nice -10" in rt.describe()
+    rt.enter()
+    me = threading.get_native_id()
+    assert nice[me] == NICE and rt.active
+    rt.leave()
+    assert nice[me] == 5 and not rt.active
