@@ -336,3 +336,34 @@ def test_zone_outputs_from_a_station_gated_on_posix_else_the_ungated_outputs(sta
     assert [o.name for o in outputs.values()] == ["file", "null"]
     implicit = playout_zones.effective_zones(None, station)
     assert [(z.name, z.title, z.outputs) for z in implicit] == [("toan-xa", "Toàn xã", (station.playout.output,))]
+
+
+def test_a_khan_cap_for_one_zone_cuts_its_real_player_and_that_zone_resumes_by_the_policy(tmp_path):
+    """Real player processes in two zones: the cut zone carries on after the announcement (resume, the
+    default policy), the other zone's player is never touched."""
+    folder = zoned_day(tmp_path / "audio_out")
+    tone(folder / "0530-sang.wav", 440, 30.0)
+    tone(folder / "0530-sang-thon-tay.wav", 660, 30.0)
+    clock = VirtualClock(at("05:29") + timedelta(seconds=55))
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        outputs = {zone: GatedOutput(["null"], zone=zone, clock=clock, realtime=True) for zone in ZONES}
+        core = StationCore(log=log, outputs=outputs, zone_titles=TITLES, clock=clock,
+                           audio_out=tmp_path / "audio_out", settings=PlayoutSettings(), check=lambda path: None)
+        sang = [j for j in core.jobs_for(DAY) if j.scheduled_at == at("05:30")]
+        for job in sang:
+            core.arm(job)
+        clock.advance_to(at("05:30"))
+        core.due(sang[0])
+        tay_player = core.players["thon-tay"].current
+        clock.advance(60)
+        meta = {"id": "2026-12-01-dot-xuat-053100-0002", "title": "Mất điện", "priority": "khan-cap",
+                "duration_s": 0.2, "zones": ["thon-dong"]}
+        core.announce(tone(tmp_path / "khan.wav", 880, 0.2), meta)
+        wait_until(lambda: ("thon-dong", "2026-12-01-sang", "playing", "05:31") in airings(log))
+        dong = [r for r in log.rows(DAY, DAY) if r["kind"] == "programme" and r["zone"] == "thon-dong"]
+        assert [(r["programme_id"], r["status"]) for r in dong] == [
+            ("2026-12-01-sang", "interrupted"), (meta["id"], "played"), ("2026-12-01-sang", "playing")]
+        assert "sau khi bị ngắt" in (dong[-1]["note"] or "")
+        assert [r[1:3] for r in airings(log) if r[0] == "thon-tay"] == [("2026-12-01-sang-thon-tay", "playing")]
+        assert core.players["thon-tay"].current is tay_player           # the same play, never restarted
+        core.shutdown("thử xong")

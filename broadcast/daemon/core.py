@@ -80,6 +80,7 @@ class StationCore:
         self._entries: dict[str, list[Any]] = {}      # announcement id -> [spool entry, zones still to settle]
         self._last_beat: tuple[datetime, float] | None = None
         self._stop_reason = "dừng"
+        self._said: set[str] = set()
 
     @property
     def output(self) -> Output:
@@ -209,11 +210,16 @@ class StationCore:
         player ended and queues the job as usual.
         """
         with self._lock:
+            early = self.clock.now() < job.scheduled_at     # the release ahead of the slot (`release_s`)
             gate, members = self._gates.pop(job.scheduled_at, (None, []))
             jobs = members + [job] if all(m is not job for m in members) else members
             go = []
             for one in jobs:
                 player, armed = self._player(one), any(one is m for m in members)
+                if early and not (armed and player is not None and player.idle and player.is_ready(one)):
+                    if armed and player is not None:
+                        player.discard(one)      # this zone cannot start at the slot gated: it queues then
+                    continue                     # the slot's own `due` queues it at the slot, not before
                 if player is not None and armed and not (player.idle and player.is_ready(one)):
                     player.discard(one)          # before the gate opens: this zone cannot start now
                     armed = False
@@ -234,7 +240,7 @@ class StationCore:
                     continue
                 player.submit(one)
             if gate is not None:
-                gate.open() if go else gate.discard()
+                gate.open(timed=early) if go else gate.discard()
             for one in go:               # released together; each start returns once its audio started
                 self.players[one.zone].submit(one, admitted=True)
 
@@ -344,7 +350,12 @@ class StationCore:
         """The output has started the job: log it at the player's start time (that is the lateness)."""
         started = playback.started_at
         late = job.cut_at is None and (started - job.scheduled_at).total_seconds() > self.settings.late_tolerance_s
-        row = log_start(self.log, job, started, self._output_name(job), origin=self.origin)
+        row = log_start(self.log, job, started, self._output_name(job), origin=self.origin,
+                        note=getattr(playback, "gain_note", None))
+        said = getattr(playback, "realtime_note", None)
+        if said and said not in self._said:        # what scheduling the players obtained, said once per run
+            self._said.add(said)
+            self.log.event("start", started, said)
         self._rows[job] = (row, late)
         if hasattr(playback, "watch_parts"):      # a relay: its live part gets a row as soon as it airs
             playback.watch_parts(lambda kind, at, title, source: self._part_started(job, row, kind, at, title, source))

@@ -35,6 +35,7 @@ class PlayoutSettings:
     relay_connect_timeout_s: float = 10.0  # a live relay that does not answer (or stalls) this long has failed
     prepare_s: float = 30.0              # the file check and the player's preparation run this long before a slot
     arm_s: float = 5.0                   # a gated output's player starts this long before a slot (outputs open)
+    release_s: float = 1.0               # ... and is released this long before it, to play at the slot by itself
 
     def __post_init__(self) -> None:
         policy = POLICY_ALIASES.get(self.interrupted_policy, self.interrupted_policy)

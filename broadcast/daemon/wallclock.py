@@ -155,15 +155,17 @@ class Daemon:
     def _arm(self, job: PlayJob) -> None:
         """Arm the job's gated player, and release the slot's gate from a timer of our own at the slot.
 
-        The timer calls `core.due` straight from its thread at the slot; APScheduler's slot job
-        (run through its thread pool, a hop that costs tens of milliseconds on a loaded machine)
-        comes after it and finds the slot on air.
+        The timer calls `core.due` straight from its thread `release_s` before the slot: the core
+        decides then which zones start, and their players, told the slot's time ('T' on the gate),
+        wait for it themselves in real time (`broadcast.play.realtime`), so a daemon late by up to
+        `release_s` on a loaded machine costs nothing. APScheduler's slot job comes at the slot
+        and finds the slot on air (or queues a zone that could not start gated).
         """
         self.core.arm(job)
         with self._reload_lock:
             if job.scheduled_at in self._releases or self._stopped.is_set():
                 return
-            delay = max(0.0, (job.scheduled_at - self.core.clock.now()).total_seconds())
+            delay = max(0.0, (job.scheduled_at - self.core.clock.now()).total_seconds() - self.settings.release_s)
             timer = threading.Timer(delay, self._release, args=[job])
             timer.daemon = True
             self._releases[job.scheduled_at] = timer

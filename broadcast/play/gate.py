@@ -8,8 +8,11 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
    process reading PCM on its stdin (pacat, aplay, or ffmpeg to a sound card or an Icecast
    mount). A sink marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed
    silence, in real time, until the gate opens;
-3. says `ready` on stdout and waits on the gate fd: one byte `G` releases it, end of file
-   without one cancels it (the parent discarded this play, or died);
+3. locks its memory, says `ready <what scheduling it obtained, in Vietnamese>` on stdout and
+   waits on the gate fd, its main thread real-time (`broadcast.play.realtime`): `G` releases it
+   now, `T` at the slot's time `at` (the daemon releases a slot ahead of it: the player sleeps
+   to just before the slot and spins to it), end of file without a byte cancels it (the
+   parent discarded this play, or died);
 4. hands the pre-filled audio to every sink at once, says `started <unix time>` (the time
    the first buffer was handed over: what the as-run log records), and feeds the rest;
 5. every second writes its position (seconds of the programme handed over) to the position
@@ -23,8 +26,6 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
 from __future__ import annotations
 
 import json
-import math
-import operator
 import os
 import queue
 import select
@@ -37,6 +38,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from broadcast.play.realtime import SPIN_S, Realtime, prefault, wait_until
 
 CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
 FIRST_BYTES = 16384       # at the gate, this much (85 ms at 48 kHz stereo) goes to a process sink at once
@@ -212,84 +215,11 @@ class Sink:
                 self.fail(self._why())
 
 
-class Position:
-    """The position file: {programme_id, zone, started_at, aired_s, position_s, at}, rewritten at most every second.
-
-    `started_at` and `at` are Unix times; `aired_s` is the audio handed to the outputs since the
-    start, `position_s` the same counted from the file's beginning (a resumed play adds its offset).
-    """
-
-    def __init__(self, path: str | None, meta: dict[str, Any]) -> None:
-        self.path = Path(path) if path else None
-        self.meta = meta
-        self._last = 0.0
-
-    def write(self, aired_s: float, offset_s: float, started: float, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.path is None or (not force and now - self._last < 1.0):
-            return
-        self._last = now
-        record = {**self.meta, "started_at": started, "aired_s": round(aired_s, 3),
-                  "position_s": round(offset_s + aired_s, 3), "at": time.time()}
-        part = self.path.with_name(f".{self.path.name}.part")
-        try:
-            part.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(part, self.path)
-        except OSError:
-            pass        # a position is a help for the restart, never a reason to stop the audio
-
-
-class Levels:
-    """Per-second RMS and peak (dBFS) of the PCM handed over, appended as JSON lines (cheap: C-level sums)."""
-
-    def __init__(self, path: str | None, per_s: int) -> None:
-        self.per_s, self.second = per_s, 0
-        self._sum = self._count = self._peak = self._bytes = 0
-        try:
-            self._handle = open(path, "a", encoding="utf-8") if path else None     # noqa: SIM115 - kept open
-        except OSError:
-            self._handle = None
-
-    def add(self, data: bytes) -> None:
-        if self._handle is None:
-            return
-        samples = memoryview(data[:len(data) // 2 * 2]).cast("h")
-        if len(samples):
-            self._peak = max(self._peak, max(samples), -min(samples))
-            sub = samples[::4]                       # every 4th sample is plenty for an RMS
-            self._sum += sum(map(operator.mul, sub, sub))
-            self._count += len(sub)
-        self._bytes += len(data)
-        if self._bytes >= self.per_s:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._handle is None or not self._count:
-            return
-        rms = math.sqrt(self._sum / self._count)
-        line = {"s": self.second, "rms_db": _db(rms), "peak_db": _db(self._peak), "at": round(time.time(), 3)}
-        try:
-            self._handle.write(json.dumps(line) + "\n")
-            self._handle.flush()
-        except OSError:
-            pass          # a level is a report, never a reason to stop the audio
-        self.second += 1
-        self._sum = self._count = self._peak = self._bytes = 0
-
-    def close(self) -> None:
-        self.flush()
-        if self._handle is not None:
-            self._handle.close()
-
-
-def _db(value: float) -> float:
-    return round(20 * math.log10(value / 32768), 1) if value > 0 else -120.0
-
-
 def run(config: dict[str, Any]) -> int:
     rate, channels = int(config.get("rate", 48000)), int(config.get("channels", 2))
     per_s = rate * channels * 2
     chunk = int(per_s * CHUNK_S) // (channels * 2) * (channels * 2)
+    from broadcast.play.airfiles import Levels, Position
     from broadcast.play.child import popen
 
     decode = [config["ffmpeg"], "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
@@ -303,41 +233,40 @@ def run(config: dict[str, Any]) -> int:
     decode += ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
     derr = tempfile.TemporaryFile()
     decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
+    rt = Realtime()
+    rt.probe()                                    # what the final wait may have; nothing changes yet
+    threading.stack_size(256 * 1024)              # the feeders' stacks, locked with the rest: keep them small
     prefill = _read(decoder.stdout, int(per_s * float(config.get("prefill_s", 0.5))))
     sinks = [Sink(n, spec, rate, channels) for n, spec in enumerate(config["sinks"])]
     for sink in sinks:
         sink.open()
     position = Position(config.get("position"), {"programme_id": config.get("programme_id"),
                                                  "zone": config.get("zone")})
-    say("ready")
-    gate = int(config["gate_fd"])
-    silence = b"\0" * chunk
-    keep = [s for s in sinks if s.keepalive]
-    ticks, t0 = 0, time.monotonic()
-    while True:                                   # wait on the gate, feeding silence to keepalive sinks
-        wait = CHUNK_S if keep else 1.0
-        if keep:
-            wait = max(0.0, t0 + ticks * CHUNK_S - time.monotonic())
-        readable, _, _ = select.select([gate], [], [], wait)
-        if readable:
-            token = os.read(gate, 1)
-            if token != b"G":
-                for sink in sinks:
-                    sink.close(abort=True)
-                decoder.kill()
-                say("done cancelled")
-                return 0
-            break
-        if _stopping.is_set():
-            break
-        for sink in keep:
-            sink.write(silence, programme=False)
-        ticks += 1
+    if config.get("realtime", True):
+        rt.lock_memory()
+    else:
+        rt.policy = "normal"
+    prefault(prefill)
+    say(f"ready {rt.describe()}")
+    # The final wait, this thread only: blocked on the gate, woken at once by it. Not the feeder threads
+    # (a real-time thread waiting for the GIL held by the normal decoding loop starves the audio) nor the
+    # sinks' processes (pacat above the sound server's own priority made every play seconds late).
+    rt.enter()
+    released = _wait_gate(int(config["gate_fd"]), sinks, chunk, config.get("at"), rt)
+    if released is None:
+        rt.leave()
+        for sink in sinks:
+            sink.close(abort=True)
+        decoder.kill()
+        say("done cancelled")
+        return 0
     if _stopping.is_set():
+        rt.leave()
         return _finish(sinks, decoder, derr, "interrupted")
     started = time.time()
     for sink in sinks:                           # the pre-filled audio, handed to every output at once
         sink.first(prefill)
+    rt.leave([threading.get_native_id()])        # the first writes are done: decoding is ordinary work
     say(f"started {started:.6f}")
     levels = Levels(config.get("levels"), per_s)
     levels.add(prefill)
@@ -367,6 +296,38 @@ def run(config: dict[str, Any]) -> int:
     position.write(handed / per_s, offset, started, force=True)
     levels.close()
     return _finish(sinks, decoder, derr, "interrupted" if _stopping.is_set() else "played")
+
+
+def _wait_gate(gate: int, sinks: list[Sink], chunk: int, at: float | None, rt: Realtime) -> bool | None:
+    """Wait on the gate feeding silence to keepalive sinks: True released (at once on 'G', at `at` on 'T',
+    the real-time part being only that final wait and the first writes), None cancelled (end of file)."""
+    silence = b"\0" * chunk
+    keep = [s for s in sinks if s.keepalive]
+    ticks, t0 = 0, time.monotonic()
+    release_at: float | None = None
+    while not _stopping.is_set():
+        waits = [1.0]
+        if keep:
+            waits.append(t0 + ticks * CHUNK_S - time.monotonic())
+        if release_at is not None:
+            waits.append(release_at - SPIN_S - time.time())
+            if waits[-1] <= 0:
+                wait_until(release_at, _stopping)
+                return True
+        readable, _, _ = select.select([] if release_at is not None else [gate], [], [], max(0.0, min(waits)))
+        if readable:
+            token = os.read(gate, 1)
+            if token == b"G":
+                return True
+            if token != b"T":
+                return None
+            release_at = float(at) if at else time.time()
+            continue
+        if keep and time.monotonic() >= t0 + ticks * CHUNK_S:
+            for sink in keep:
+                sink.write(silence, programme=False)
+            ticks += 1
+    return True
 
 
 def _finish(sinks: list[Sink], decoder: subprocess.Popen, derr: Any, status: str) -> int:

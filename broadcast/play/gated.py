@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from broadcast.errors import ConfigError
 from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles, popen
+from broadcast.play.gain import applied_gain, factor, measure_peak
 from broadcast.play.playback import EndCallback, Playback, PlayResult
 from broadcast.play.process import ffmpeg_exe, redact
 
@@ -55,11 +57,12 @@ class Gate:
         self.members = 0
         self.state = "closed"
 
-    def open(self) -> None:
+    def open(self, *, timed: bool = False) -> None:
+        """Release every member: now ('G'), or `timed` ahead of the slot, each playing at its slot ('T')."""
         if self.state != "closed":
             return
         self.state = "open"
-        os.write(self._write_fd, b"G" * max(1, min(self.members, 4000)))
+        os.write(self._write_fd, (b"T" if timed else b"G") * max(1, min(self.members, 4000)))
         self._close()
 
     def discard(self) -> None:
@@ -114,7 +117,8 @@ class GatedOutput:
                  file_subdir: str | None = None,
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                  stream_name: str = "", realtime: bool = True, pace_files: bool = False,
-                 levels: bool = False) -> None:
+                 levels: bool = False, gain_db: float = 0.0, slot_gain_db: Mapping[str, float] | None = None,
+                 priority: bool = True) -> None:
         self.specs = tuple(specs)
         for spec in self.specs:
             check_spec(spec)
@@ -132,6 +136,13 @@ class GatedOutput:
         self.pace_files = pace_files
         self.levels = levels            # per-second levels beside each position file (a cluster's receiver)
         self.volume: float | None = None    # a gain factor (a cluster's remote volume); None: as built
+        self.gain_db = float(gain_db)       # the zone's gain, and per slot (`gains:`), applied at playout
+        self.slot_gain_db = dict(slot_gain_db or {})
+        self.priority = priority            # the player asks for real-time scheduling for the slot's start
+
+    def gain_for(self, slot: str | None) -> float:
+        """The gain asked for at `slot` (dB): the slot's own when the zone names it, else the zone's."""
+        return float(self.slot_gain_db.get(slot, self.gain_db)) if slot else self.gain_db
 
     def sinks(self, path: Path | str, title: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         """The player's sink specs for one play, and the secrets to keep out of messages."""
@@ -176,8 +187,15 @@ class GatedOutput:
 
     def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
                 limit_s: float | None = None, timeout_s: float | None = None, gate: Gate | None = None,
-                programme_id: str | None = None) -> GatedPlayback:
+                programme_id: str | None = None, slot: str | None = None, peak_db: float | None = None,
+                at: datetime | None = None) -> GatedPlayback:
+        """Start the player now, waiting on `gate`; `at` (the slot) is when a timed release ('T') plays it."""
         sinks, secrets = self.sinks(path, title)
+        asked = self.gain_for(slot)
+        if asked > 0 and peak_db is None:
+            peak_db = measure_peak(path, ffmpeg_exe(), offset_s)
+        gain_db, gain_note = applied_gain(asked, peak_db)
+        volume = (self.volume if self.volume is not None else 1.0) * factor(gain_db)
         own = gate is None
         gate = gate or Gate()
         position = None
@@ -189,19 +207,22 @@ class GatedOutput:
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
                   "levels": str(levels_path(position)) if position and self.levels else None,
-                  "volume": self.volume}
+                  "volume": None if volume == 1.0 else volume, "realtime": self.priority,
+                  "at": at.timestamp() if at is not None and isinstance(self.clock, SystemClock) else None}
         gate.members += 1
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
                              secrets=secrets, labels=[s["label"] for s in sinks], position=position,
-                             record=(record, title) if record else None)
+                             record=(record, title) if record else None, gain_note=gain_note)
 
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
-              timeout_s: float | None = None, programme_id: str | None = None) -> Playback:
+              timeout_s: float | None = None, programme_id: str | None = None, slot: str | None = None,
+              peak_db: float | None = None) -> Playback:
         """Prepare and release at once (no slot to wait for: the spawn is paid now)."""
         return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
-                            timeout_s=timeout_s, programme_id=programme_id).start(on_end)
+                            timeout_s=timeout_s, programme_id=programme_id, slot=slot,
+                            peak_db=peak_db).start(on_end)
 
 
 def levels_path(position: Path) -> Path:
@@ -220,8 +241,10 @@ class GatedPlayback(Playback):
 
     def __init__(self, config: dict[str, Any], path: Path, clock: Clock, *, gate: Gate, own_gate: bool,
                  pids: PidFiles | None, secrets: tuple[str, ...], labels: list[str], position: Path | None,
-                 record: tuple[Path, str] | None = None) -> None:
+                 record: tuple[Path, str] | None = None, gain_note: str | None = None) -> None:
         super().__init__(path, clock, None)
+        self.gain_note = gain_note       # the gain applied, for the as-run row ('mức -6 dB')
+        self.realtime_note: str | None = None     # what scheduling the player obtained (its 'ready' line)
         self._record = record            # the file output's playout.txt and the title: one line per play
         self._gate, self._own_gate = gate, own_gate
         self._pids, self._secrets, self.labels, self.position = pids, secrets, labels, position
@@ -295,6 +318,7 @@ class GatedPlayback(Playback):
         for raw in self._proc.stdout:
             word, _, rest = raw.decode("utf-8", "replace").strip().partition(" ")
             if word == "ready":
+                self.realtime_note = rest or None
                 self.ready.set()
             elif word == "started":
                 self._started_unix = float(rest)

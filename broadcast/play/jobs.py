@@ -122,15 +122,15 @@ def job_from_announcement(audio: Path, meta: Mapping[str, Any], *, tz: Any, now:
 
 
 def log_start(log: AsRunLog, job: PlayJob, started_at: datetime, output: str, *,
-              programme_id: str | None = None, origin: str | None = None) -> int:
-    """Write the 'playing' rows (programme and items) for a job about to go on air."""
+              programme_id: str | None = None, origin: str | None = None, note: str | None = None) -> int:
+    """Write the 'playing' rows (programme and items) for a job about to go on air (`note`: added to the job's)."""
     return log.programme_started(
         programme_id=programme_id or job.programme_id, day=job.day, slot=job.slot, session=job.session,
         scheduled_at=job.scheduled_at, title=job.title, started_at=started_at, status="playing",
         entry=None if job.fallback else job.entry, tags=job.tags, priority=job.priority,
         duration_s=job.remaining_s, output=output, file=str(job.path),
         source="du-phong" if job.fallback else job.source, origin=origin or job.origin,
-        offset_s=job.offset_s, note=job.note, zone=job.zone)
+        offset_s=job.offset_s, note="; ".join(n for n in (job.note, note) if n) or None, zone=job.zone)
 
 
 def log_not_aired(log: AsRunLog, job: PlayJob, status: str, at: datetime, error: str | None,

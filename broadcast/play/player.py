@@ -107,7 +107,7 @@ class Player:
         prepare = getattr(self.output, "prepare", None)
         if prepare is None or self._relayed(job):
             return False        # the file output; a relay prepares nothing (its parts start one after another)
-        extra = {"gate": gate, "programme_id": job.programme_id} if getattr(self.output, "gated", False) else {}
+        extra = {"gate": gate, "at": job.scheduled_at, **_gated(job)} if getattr(self.output, "gated", False) else {}
         ready = prepare(job.path, title=job.title, duration_s=job.duration_s, offset_s=job.offset_s, **extra)
         with self._lock:
             self.discard(job)
@@ -227,9 +227,16 @@ class Player:
             return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
                                    duration_s=job.duration_s, offset_s=job.offset_s,
                                    connect_timeout_s=self.relay_timeout_s)
-        extra = {"programme_id": job.programme_id} if getattr(self.output, "gated", False) else {}
+        extra = _gated(job) if getattr(self.output, "gated", False) else {}
         return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
                                  offset_s=job.offset_s, **extra)
+
+
+def _gated(job: PlayJob) -> dict[str, Any]:
+    """What a gated output needs of a job: its id (position file), slot (the zone's gain there), known peak."""
+    peak = (job.entry or {}).get("true_peak_dbtp")
+    return {"programme_id": job.programme_id, "slot": job.slot,
+            "peak_db": float(peak) if isinstance(peak, (int, float)) and not job.fallback else None}
 
 
 def _cancel(ready: Any) -> None:
