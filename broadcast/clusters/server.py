@@ -11,8 +11,12 @@
                                              for the cluster's zone after sequence N, answered at once when
                                              there are some, else when one comes or after S seconds (<= 60)
     GET  /day-kenh/<file>                    the audio an urgent push names
-    POST /heartbeat                          the receiver's state
-    POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid
+    POST /heartbeat                          the receiver's state (with the ids of the orders it applied);
+                                             the answer: the station's time, the remote control, the
+                                             signed orders not applied yet (a restart)
+    POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid,
+                                             kept in the registry and merged into the station's as-run
+                                             log (origin 'cluster', `log.clusters`)
 
 Every request but /pair is signed by a paired, unrevoked receiver (`protocol.check_request`). It is
 its own small server, not a console route: receivers on the 4G network never reach the officer's
@@ -24,6 +28,8 @@ the zone's manifest lists.
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -33,15 +39,17 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from broadcast.clusters import protocol
+from broadcast.clusters.orders import Orders
 from broadcast.clusters.pushes import Pushes
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.errors import InputError
+from broadcast.log.clusters import ClusterLog, merge_registry
 from broadcast.province.serve import _DAY, _FILE, DayHandler
 from broadcast.publish.day import MANIFEST, SIGNATURE
 
 MAX_BODY = 1 << 20
 MAX_WAIT_S = 60.0
-POLL_S = 0.05          # how often a waiting long poll looks for a new push (another process records them)
+POLL_S = 0.02          # how often the station looks for a new push (another process records them)
 
 
 def zone_manifest(manifest: dict[str, Any], zone: str) -> dict[str, Any]:
@@ -73,11 +81,19 @@ class ClusterHandler(DayHandler):
         registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
         if path == "/heartbeat" and isinstance(data, dict):
             registry.record_heartbeat(cluster.name, data)
+            orders: Orders = self.server.orders                    # type: ignore[attr-defined]
+            if isinstance(data.get("orders_done"), list):
+                orders.acknowledge(cluster.name, data["orders_done"][-20:])
             return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(),
-                                                   "control": registry.control(cluster.name)})
+                                                   "control": registry.control(cluster.name),
+                                                   "orders": orders.pending(cluster.name)})
         if path == "/asrun" and isinstance(data, dict) and isinstance(data.get("rows"), list):
             rows = [r for r in data["rows"] if isinstance(r, dict)]
-            return self._send_json(HTTPStatus.OK, {"added": registry.record_rows(cluster.name, rows)})
+            added = registry.record_rows(cluster.name, rows)
+            log: ClusterLog | None = self.server.asrun             # type: ignore[attr-defined]
+            if log is not None:            # the station's as-run log, origin 'cluster' (idempotent by uid)
+                log.merge(cluster.name, rows)
+            return self._send_json(HTTPStatus.OK, {"added": added})
         return self._not_found(True)
 
     def _pair(self, body: bytes) -> None:
@@ -143,11 +159,14 @@ class ClusterHandler(DayHandler):
         except ValueError:
             return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và wait phải là số"})
         deadline = time.monotonic() + wait
+        watch: PushWatch = self.server.watch                       # type: ignore[attr-defined]
         while True:
+            seen = watch.seq
             found = pushes.after(cluster.zone, after, now=datetime.now(UTC))
-            if found or time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0:
                 return self._send_json(HTTPStatus.OK, {"pushes": found, "station_time": time.time()}, body=body)
-            time.sleep(POLL_S)
+            watch.wait_beyond(seen, remaining)
 
     def _send_bytes(self, data: bytes, kind: str, body: bool) -> None:
         self.send_response(HTTPStatus.OK)
@@ -158,13 +177,56 @@ class ClusterHandler(DayHandler):
             self.wfile.write(data)
 
 
+class PushWatch:
+    """One thread notices a new push (recorded by this process or another) and wakes every waiting long poll.
+
+    A waiting poll costs nothing until then: the database is read once per `POLL_S` by this
+    thread, not once per waiting receiver, and the answer goes out the moment the push is seen.
+    """
+
+    def __init__(self, pushes: Pushes, interval: float = POLL_S) -> None:
+        self.pushes, self.interval = pushes, interval
+        self.seq = pushes.last_signed_seq()
+        self._changed = threading.Condition()
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="push-watch").start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(self.interval):
+            try:
+                seq = self.pushes.last_signed_seq()
+            except sqlite3.Error:            # the registry was closed: the server is gone
+                return
+            if seq != self.seq:
+                with self._changed:
+                    self.seq = seq
+                    self._changed.notify_all()
+
+    def wait_beyond(self, seq: int, timeout: float) -> None:
+        """Return when a push newer than `seq` was recorded, or after `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.seq != seq, timeout)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
 def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name: str, host: str = "127.0.0.1",
-                        port: int = 0) -> ThreadingHTTPServer:
-    """The receivers' endpoint for one station; port 0 picks a free one."""
+                        port: int = 0, *, asrun: Path | None = None) -> ThreadingHTTPServer:
+    """The receivers' endpoint for one station; port 0 picks a free one.
+
+    With `asrun` (the station's as-run log), every row a cluster sends is merged there too, and
+    rows the registry got before are brought in once at the start.
+    """
     server = ThreadingHTTPServer((host, port), ClusterHandler)
     server.daemon_threads = True
     server.registry = registry                 # type: ignore[attr-defined]
     server.pushes = Pushes(registry)           # type: ignore[attr-defined]
+    server.watch = PushWatch(server.pushes)    # type: ignore[attr-defined]
+    server.orders = Orders(registry)           # type: ignore[attr-defined]
+    server.asrun = ClusterLog(asrun) if asrun is not None else None      # type: ignore[attr-defined]
+    if server.asrun is not None:
+        merge_registry(server.asrun, registry)
     server.audio_out = Path(audio_out)         # type: ignore[attr-defined]
     server.station_name = station_name         # type: ignore[attr-defined]
     server.verbose = False                     # type: ignore[attr-defined]

@@ -176,10 +176,10 @@ class GatedOutput:
 
     def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
                 limit_s: float | None = None, timeout_s: float | None = None, gate: Gate | None = None,
-                programme_id: str | None = None) -> GatedPlayback:
+                programme_id: str | None = None, spare: SparePlayer | None = None) -> GatedPlayback:
         sinks, secrets = self.sinks(path, title)
         own = gate is None
-        gate = gate or Gate()
+        gate = spare.gate if spare is not None else gate or Gate()
         position = None
         if self.positions is not None:
             self.positions.mkdir(parents=True, exist_ok=True)
@@ -194,7 +194,7 @@ class GatedOutput:
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
                              secrets=secrets, labels=[s["label"] for s in sinks], position=position,
-                             record=(record, title) if record else None)
+                             record=(record, title) if record else None, spare=spare)
 
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
@@ -215,12 +215,45 @@ def position_name(programme_id: str, zone: str | None) -> str:
     return f"{safe}.json"
 
 
+class SparePlayer:
+    """A player process started ahead (interpreter up, modules imported) waiting on stdin for the play it gets.
+
+    `GatedOutput.prepare(..., spare=...)` hands it its play: no interpreter spawn on the critical path
+    of an urgent announcement. Used once; `close()` ends one that was never used.
+    """
+
+    def __init__(self) -> None:
+        self.gate = Gate()
+        self.err = tempfile.TemporaryFile()
+        self.proc = popen([sys.executable, "-m", "broadcast.play.gate", "-"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=self.err, pass_fds=(self.gate.read_fd,))
+
+    @property
+    def usable(self) -> bool:
+        return self.proc.poll() is None and self.gate.state == "closed" and not self.proc.stdin.closed
+
+    def hand(self, config: dict[str, Any]) -> None:
+        self.proc.stdin.write((json.dumps(config) + "\n").encode("utf-8"))
+        self.proc.stdin.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None and not self.proc.stdin.closed:
+            self.proc.stdin.close()          # EOF: the spare exits without playing
+        self.gate.discard()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
 class GatedPlayback(Playback):
     """One gated play: its player process runs from `prepare`; `start()` releases it (see the module docstring)."""
 
     def __init__(self, config: dict[str, Any], path: Path, clock: Clock, *, gate: Gate, own_gate: bool,
                  pids: PidFiles | None, secrets: tuple[str, ...], labels: list[str], position: Path | None,
-                 record: tuple[Path, str] | None = None) -> None:
+                 record: tuple[Path, str] | None = None, spare: SparePlayer | None = None) -> None:
         super().__init__(path, clock, None)
         self._record = record            # the file output's playout.txt and the title: one line per play
         self._gate, self._own_gate = gate, own_gate
@@ -230,11 +263,15 @@ class GatedPlayback(Playback):
         self._started = threading.Event()
         self._started_unix: float | None = None
         self._done_line: tuple[str, str] | None = None
-        self._err = tempfile.TemporaryFile()
+        self._err = spare.err if spare is not None else tempfile.TemporaryFile()
         try:
-            self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
-                               pass_fds=(gate.read_fd,))
+            if spare is not None:
+                self._proc = spare.proc
+                spare.hand(config)
+            else:
+                self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
+                                   pass_fds=(gate.read_fd,))
         except OSError as exc:
             self._proc = None
             self._settle("failed", f"không chạy được trình phát: {exc}")
