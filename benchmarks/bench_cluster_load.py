@@ -12,8 +12,8 @@ Measured over `--seconds`: the station process's CPU (utime + stime from /proc, 
 and RSS (now and peak), and each request kind's bytes (request line, headers, body; answer).
 
 The bytes per day for one receiver add up: heartbeats (2880), long polls (86400 / 25), the day's
-sync (every `sync_s` = 600 s: the day listing, manifest and signature for today and tomorrow), its
-as-run rows, and the day's programmes (the files of one built day, `--day`, by default the
+sync (every `sync_s` = 600 s: the day listing with each day's manifest hash; a day held already is
+not asked for again), its as-run rows, and the day's programmes (the files of one built day, `--day`, by default the
 programmes' sizes the sample day's manifest states). TCP/IP overhead is estimated, not captured:
 a new connection per request (urllib), about 10 packets of 52 bytes of headers each.
 """
@@ -36,9 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
 from broadcast.clusters import protocol  # noqa: E402
 from broadcast.clusters.registry import ClusterRegistry  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 WAIT_S, HEARTBEAT_S, SYNC_S = 25, 30, 600
 TCP_OVERHEAD = 10 * 52          # bytes per request: handshake, ACKs, FIN (estimated)
@@ -86,7 +87,6 @@ class Client:
         await asyncio.sleep(first)
         while not stop.is_set():
             await self.request("heartbeat", "POST", "/heartbeat", json.dumps(HEARTBEAT).encode("utf-8"))
-            await self.request("as-run", "POST", "/asrun", json.dumps({"rows": []}).encode("utf-8"))
             await asyncio.sleep(HEARTBEAT_S)
 
 
@@ -115,10 +115,12 @@ async def load(port: int, clients: list[Client], seconds: float) -> dict:
 
 
 async def one_sync(client: Client, days: list[str]) -> None:
+    """A first sync (listing, manifest, signature) and one of a day held already (the listing only)."""
     await client.request("sync: day list", "GET", "/ngay/")
     for day in days:
         await client.request("sync: manifest", "GET", f"/ngay/{day}/manifest.json")
         await client.request("sync: signature", "GET", f"/ngay/{day}/manifest.json.sig")
+    await client.request("as-run", "POST", "/asrun", json.dumps({"rows": [ROW]}).encode("utf-8"))
 
 
 def station_copy(work: Path, day: Path | None) -> Path:
@@ -164,7 +166,8 @@ def main() -> int:
             print(f"{n} receivers, heartbeat every {HEARTBEAT_S} s, long poll {WAIT_S} s, {spent:.0f} s measured: "
                   f"station CPU {100 * used / spent:.1f} % of one core, RSS {idle_rss:.0f} MB idle -> "
                   f"{memory_mb(server.pid, 'VmRSS'):.0f} MB (peak {memory_mb(server.pid, 'VmHWM'):.0f} MB), "
-                  f"threads {len(os.listdir(f'/proc/{server.pid}/task'))}, errors {len(outcome['errors'])}")
+                  f"threads {len(os.listdir(f'/proc/{server.pid}/task'))}, errors {len(outcome['errors'])}"
+                  + (f" (first: {outcome['errors'][0]!r})" if outcome["errors"] else ""))
             print(f"  load average: {open('/proc/loadavg').read().strip()}")
             if n == args.receivers[-1]:
                 per_day(counts, day)
@@ -183,19 +186,23 @@ def per_day(counts: dict, day: Path | None) -> None:
         return (sent + got) / number + TCP_OVERHEAD if number else 0.0
 
     per = {"heartbeats": (86400 / HEARTBEAT_S, mean("heartbeat")),
-           "as-run posts (with the heartbeat)": (86400 / HEARTBEAT_S, mean("as-run")),
            "long polls (nothing pushed)": (86400 / WAIT_S, mean("long poll"))}
     if day is not None:
         manifest = json.loads((day / "manifest.json").read_text(encoding="utf-8"))
         syncs = 86400 / SYNC_S
-        per["day sync (list, 2 manifests, 2 signatures)"] = (
-            syncs, mean("sync: day list") + 2 * (mean("sync: manifest") + mean("sync: signature")))
+        per["day sync: listing with the days' hashes"] = (syncs, mean("sync: day list"))
+        per["day sync: the next day's manifest + signature"] = (1, mean("sync: manifest") + mean("sync: signature"))
+        per["  (before: manifests + signatures every sync)"] = (
+            0, 2 * syncs * (mean("sync: manifest") + mean("sync: signature")))
         programmes = manifest.get("programmes", [])
-        per["as-run rows (one per programme)"] = (len(programmes), len(json.dumps(ROW)) + 400)
+        per["as-run posts (one per programme)"] = (len(programmes), mean("as-run"))
         per[f"programmes ({len(programmes)} files, once)"] = (1, sum(int(p.get("bytes") or 0) for p in programmes))
     print("one receiver, bytes per day on the 4G link:")
     total = 0.0
     for what, (number, size) in per.items():
+        if not number:                  # a comparison line, not counted
+            print(f"  {what:<46} {'':>22} {size / 1e6:8.2f} MB a day")
+            continue
         total += number * size
         print(f"  {what:<46} {number:>7.0f} x {size:>10.0f} B = {number * size / 1e6:8.2f} MB")
     print(f"  {'total':<46} {'':>22} {total / 1e6:8.2f} MB")

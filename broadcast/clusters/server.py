@@ -3,7 +3,8 @@
     POST /pair                               {"code", "public_key"} -> the cluster's name, zone and the
                                              station's public key (the one unsigned request: the code is
                                              the secret, used once)
-    GET  /ngay/                              the days published for the cluster's zone
+    GET  /ngay/                              the days published for the cluster's zone, with the SHA-256
+                                             of each day's zone manifest (a day held already is skipped)
     GET  /ngay/<YYYY-MM-DD>/manifest.json    that day as the cluster's zone hears it, signed by the station
     GET  /ngay/<YYYY-MM-DD>/manifest.json.sig
     GET  /ngay/<YYYY-MM-DD>/<file>           a programme file the zone's manifest lists (Range: resumes)
@@ -27,6 +28,7 @@ the zone's manifest lists.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -56,6 +58,18 @@ def zone_manifest(manifest: dict[str, Any], zone: str) -> dict[str, Any]:
     """The day as one zone hears it: the programmes naming that zone (a manifest without zones: all)."""
     programmes = [p for p in manifest.get("programmes", []) if zone in p.get("zones", [zone])]
     return {**manifest, "programmes": programmes, "zone": zone}
+
+
+def _zone_hashes(audio_out: Path, days: list[str], zone: str) -> dict[str, str]:
+    """Each day's SHA-256 of the zone's manifest as served: a receiver holding that day already fetches nothing."""
+    found = {}
+    for day in days:
+        try:
+            manifest = json.loads((audio_out / day / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found[day] = hashlib.sha256(protocol.canonical(zone_manifest(manifest, zone))).hexdigest()
+    return found
 
 
 class ClusterHandler(DayHandler):
@@ -127,7 +141,8 @@ class ClusterHandler(DayHandler):
         if parts == ["ngay"]:
             days = sorted(p.name for p in audio_out.iterdir()
                           if _DAY.fullmatch(p.name) and (p / MANIFEST).is_file()) if audio_out.is_dir() else []
-            return self._send_json(HTTPStatus.OK, {"zone": cluster.zone, "days": days}, body=body)
+            return self._send_json(HTTPStatus.OK, {"zone": cluster.zone, "days": days,
+                                                   "sha256": _zone_hashes(audio_out, days, cluster.zone)}, body=body)
         if len(parts) != 3 or parts[0] != "ngay" or not _DAY.fullmatch(parts[1]) or not _FILE.fullmatch(parts[2]):
             return self._not_found(body)
         folder = audio_out / parts[1]
@@ -211,6 +226,13 @@ class PushWatch:
         self._closed.set()
 
 
+class ClusterServer(ThreadingHTTPServer):
+    """One thread per request; a listen backlog for hundreds of receivers (the default 5 drops connections
+    when many come at once, after the station restarts or the 4G network comes back)."""
+
+    request_queue_size = 256
+
+
 def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name: str, host: str = "127.0.0.1",
                         port: int = 0, *, asrun: Path | None = None) -> ThreadingHTTPServer:
     """The receivers' endpoint for one station; port 0 picks a free one.
@@ -218,7 +240,7 @@ def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name
     With `asrun` (the station's as-run log), every row a cluster sends is merged there too, and
     rows the registry got before are brought in once at the start.
     """
-    server = ThreadingHTTPServer((host, port), ClusterHandler)
+    server = ClusterServer((host, port), ClusterHandler)
     server.daemon_threads = True
     server.registry = registry                 # type: ignore[attr-defined]
     server.pushes = Pushes(registry)           # type: ignore[attr-defined]
