@@ -28,7 +28,8 @@ check: $(STAMP)
 	$(BIN)/broadcast check
 
 ## The day's build against the encoding floor, zones, first audio, planning at scale (1,000 and
-## 10,000 notices), urgent pushes to 50 loudspeaker clusters and a bulletin to 100 communes on loopback.
+## 10,000 notices), urgent pushes to 50 loudspeaker clusters, the station with 50 and 200 receivers
+## heartbeating, and a bulletin to 100 communes on loopback.
 ## Before and after side by side: make bench SCALE_ARGS="--before /path/to/other/.venv/bin/python"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
@@ -36,6 +37,7 @@ bench: $(STAMP)
 	nice -n 10 $(BIN)/python benchmarks/bench_first_audio.py
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 	nice -n 10 $(BIN)/python benchmarks/bench_receivers.py --receivers 50 --pushes 20
+	nice -n 10 $(BIN)/python benchmarks/bench_cluster_load.py --receivers 50 200
 	nice -n 10 $(BIN)/python benchmarks/bench_bulletins.py --communes 100
 
 ## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).

@@ -1,6 +1,8 @@
 """Urgent push latency to loudspeaker clusters: the officer's confirmation to first audio at each receiver.
 
-`python benchmarks/bench_receivers.py [--receivers 5] [--pushes 20] [--spacing 3]` (not a test).
+`python benchmarks/bench_receivers.py [--receivers 5] [--pushes 20] [--spacing 3] [--heartbeat 30]
+[--code /work/main]` (not a test). `--code` runs the station and receivers from another checkout
+(the code before a change) with this script: before and after in one sitting.
 
 A copy of the sample station serves its clusters (`broadcast clusters serve`, one process on
 loopback); each receiver is a real `broadcast receiver run` process on the null output (paced in
@@ -8,7 +10,9 @@ real time), long-polling `GET /day-kenh`. Each push is recorded the way `broadca
 (`Pushes.urgent`: the audio copied, the document signed); its `created_at` is the confirmation.
 The receiver's as-run row for the urgent carries `started_at`, the player's first write of the
 audio: that minus the confirmation is the latency. p50/p99 over every (push, receiver) pair, with
-the station's and receivers' RSS at the end and the load average.
+the station's and receivers' RSS at the end and the load average; and where the time goes, from
+the row's `timing` (code that has it): the station's answer, its arrival, the audio fetched and
+checked, the player asked, its first write. Pushes start once every receiver sent a heartbeat.
 """
 
 from __future__ import annotations
