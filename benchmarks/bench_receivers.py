@@ -125,7 +125,11 @@ def main() -> int:
         for process in [*receivers, server]:
             process.terminate()
         for process in [*receivers, server]:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:       # a receiver starved on a saturated machine
+                process.kill()
+                process.wait()
         shutil.rmtree(work, ignore_errors=True)
     delays.sort()
     print(f"code: {args.code or ROOT}; receivers: {args.receivers}, pushes: {args.pushes}, played: {len(delays)}/{want}")

@@ -7,7 +7,8 @@
 An order waiting for its cluster rides on the answer to each heartbeat until the receiver lists its
 id among the orders it applied (it does so in every heartbeat after). The receiver checks the
 station's signature, its own name, the expiry, and refuses an id it already applied or an order
-issued before the last one it applied: a replayed order does nothing.
+issued before the last one it applied: a replayed order does nothing. The remote control (volume,
+mute, hours) comes signed the same way in every answer (`signed_control`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 """
 RESTART = "khoi-dong-lai"
+CONTROL = "dieu-khien"           # the remote control, signed in every heartbeat answer (not stored)
 KINDS = (RESTART,)
 VALID = timedelta(hours=1)         # a receiver offline longer than this does not restart when it comes back
 
@@ -75,6 +77,14 @@ class Orders:
                                           "AND done_at IS NULL", (moment, name, str(order_id)))
                 marked += cursor.rowcount
         return marked
+
+    def signed_control(self, name: str, control: dict[str, Any], *, now: datetime | None = None) -> dict[str, str]:
+        """The cluster's remote control (volume, mute, hours) as a document signed now: a receiver applies only a
+        control the station signed for it, newer than the last one it took (an old answer replayed is refused)."""
+        document = {"kind": CONTROL, "cluster": name, "control": control,
+                    "issued_at": (now or datetime.now(UTC)).isoformat()}
+        data = protocol.canonical(document)
+        return {"document": data.decode("utf-8"), "signature": protocol.sign_bytes(data, self.registry.station_key())}
 
     def recent(self, name: str, limit: int = 10) -> list[dict[str, Any]]:
         """The cluster's last orders with when each was applied (None: not yet)."""

@@ -98,8 +98,9 @@ class ClusterHandler(DayHandler):
             orders: Orders = self.server.orders                    # type: ignore[attr-defined]
             if isinstance(data.get("orders_done"), list):
                 orders.acknowledge(cluster.name, data["orders_done"][-20:])
-            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(),
-                                                   "control": registry.control(cluster.name),
+            control = registry.control(cluster.name)
+            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(), "control": control,
+                                                   "control_signed": orders.signed_control(cluster.name, control),
                                                    "orders": orders.pending(cluster.name)})
         if path == "/asrun" and isinstance(data, dict) and isinstance(data.get("rows"), list):
             rows = [r for r in data["rows"] if isinstance(r, dict)]

@@ -1,8 +1,8 @@
 """The receiver's link thread: the next days fetched, a heartbeat (state, clock offset, orders), the outbox flushed.
 
 Each of these failing is noted and retried, never fatal: the village's programmes do not depend on
-the link. The answer to a heartbeat carries the station's remote control (volume, mute, hours)
-and its signed orders (a restart, applied once, between programmes: `receiver.orders`).
+the link. The answer to a heartbeat carries the station's remote control (volume, mute, hours),
+signed, and its signed orders (a restart, applied once, between programmes: `receiver.orders`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from broadcast import __version__
 from broadcast.errors import BroadcastError
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
-from broadcast.receiver.orders import check_order
+from broadcast.receiver.orders import check_control, check_order
 from broadcast.receiver.sync import sync_days
 
 
@@ -87,14 +87,28 @@ class LinkSide:
         sent = time.time()
         answer = self.link.post("/heartbeat", state)
         back = time.time()
-        if isinstance(answer.get("control"), dict) and answer["control"] != self.control:
-            self.control = answer["control"]
-            remote.save(self.config.folder, self.control)
-            self._apply_control()
+        if "control_signed" in answer or "control" in answer:
+            self.take_control(answer.get("control_signed"))
         if isinstance(answer.get("station_time"), (int, float)):
             self.clock_offset_s = round(answer["station_time"] - (sent + back) / 2, 3)
         for item in answer.get("orders") or []:
             self.take_order(item)
+
+    def take_control(self, item: Any) -> None:
+        """Apply the station's signed control when it changed (an unsigned, foreign or older one is refused)."""
+        taken, why = check_control(item, cluster=self.config.cluster, station_key=self.config.station_public_key,
+                                   state=self.orders)
+        if taken is None:
+            if why not in self.notes:
+                self.note(why)
+            return
+        issued = taken.pop("_issued_at")
+        self.orders.control_issued = issued          # in memory each time; on disk when the control changes
+        if taken != self.control:
+            self.control = taken
+            remote.save(self.config.folder, self.control)
+            self.orders.control_taken(issued)
+            self._apply_control()
 
     def take_order(self, item: Any) -> None:
         """Check one signed order; a restart is saved as applied, then the receiver stops between programmes."""
