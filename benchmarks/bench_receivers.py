@@ -67,6 +67,7 @@ def main() -> int:
     parser.add_argument("--pushes", type=int, default=20)
     parser.add_argument("--spacing", type=float, default=3.0, help="seconds between pushes")
     parser.add_argument("--heartbeat", type=float, default=30.0, help="each receiver's heartbeat period (s)")
+    parser.add_argument("--cold", action="store_true", help="no player started ahead (warm_player false)")
     parser.add_argument("--code", type=Path, help="run station and receivers from this checkout "
                         "(e.g. /work/main, the code before a change) instead of this one")
     args = parser.parse_args()
@@ -90,7 +91,7 @@ def main() -> int:
             subprocess.run([*cli, "receiver", "pair", url, code, "--dir", str(folder), "--output", "null"],
                            check=True, capture_output=True, env=env, cwd=work)
             config = json.loads((folder / "receiver.json").read_text(encoding="utf-8"))
-            config.update(heartbeat_s=args.heartbeat, sync_s=600.0)
+            config.update(heartbeat_s=args.heartbeat, sync_s=600.0, warm_player=not args.cold)
             (folder / "receiver.json").write_text(json.dumps(config), encoding="utf-8")
             receivers.append(subprocess.Popen([*cli, "receiver", "run", "--dir", str(folder)],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,

@@ -53,9 +53,6 @@ class LinkSide:
                 next_beat = now + self.heartbeat_s
                 self._guard(self.heartbeat)
                 self._guard(self.flush)
-            elif self.flush_soon.is_set():     # an urgent was played: the station learns it now
-                self.flush_soon.clear()
-                self._guard(self.flush)
             stop.wait(min(1.0, max(0.05, min(next_sync, next_beat) - time.monotonic())))
 
     def _guard(self, action) -> None:

@@ -100,7 +100,6 @@ class Receiver(LinkSide):
         self.clock_offset_s: float | None = None
         self.online = False
         self.wake = threading.Event()                 # an urgent push waits to be played
-        self.flush_soon = threading.Event()           # rows to send before the next heartbeat
         self._urgent_lock = threading.Lock()
         self.urgents: list[tuple[dict[str, Any], Path]] = []
         self.cancelled: set[str] = set()
@@ -210,7 +209,6 @@ class Receiver(LinkSide):
                    "status": status, "error": outcome.error if outcome else None}
             self._judge_levels(row, level_file)
             self.outbox.add(row)
-            self.flush_soon.set()
 
     def _take_spare(self) -> SparePlayer | None:
         """The player started ahead for the next urgent (None: none ready, or not a gated output)."""
