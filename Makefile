@@ -28,8 +28,9 @@ check: $(STAMP)
 	$(BIN)/broadcast check
 
 ## The day's build against the encoding floor (also under two CPU hogs), its peak memory (sample day,
-## 15-120 min programmes), zones, first audio, planning at scale (1,000 and
-## 10,000 notices), urgent pushes to 50 loudspeaker clusters and a bulletin to 100 communes on loopback.
+## 15-120 min programmes), zones, first audio, planning at scale (1,000 and 10,000 notices), urgent
+## pushes to 50 loudspeaker clusters, the station with 50 and 200 receivers heartbeating, and a
+## bulletin to 100 communes on loopback.
 ## Before and after side by side: make bench SCALE_ARGS="--before /path/to/other/.venv/bin/python"
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
@@ -39,6 +40,7 @@ bench: $(STAMP)
 	nice -n 10 $(BIN)/python benchmarks/bench_first_audio.py
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 	nice -n 10 $(BIN)/python benchmarks/bench_receivers.py --receivers 50 --pushes 20
+	nice -n 10 $(BIN)/python benchmarks/bench_cluster_load.py --receivers 50 200
 	nice -n 10 $(BIN)/python benchmarks/bench_bulletins.py --communes 100
 
 ## Intelligibility: word error rate of each engine and setting (viet-asr, the `bench` extra).

@@ -36,6 +36,7 @@ def command(ctx) -> None:
       broadcast clusters add cum-1 --zone toan-xa
       broadcast clusters
       broadcast clusters set cum-1 --volume 80 --hours 06:00-21:00
+      broadcast clusters restart cum-1
       broadcast clusters revoke cum-1
       broadcast clusters cancel 2026-12-07-dot-xuat-143005-9f2c
       broadcast clusters serve --bind 0.0.0.0 --port 8791   # không chạy khi kiểm thử
@@ -121,6 +122,19 @@ def set_control(app, name, volume, mute, hours) -> None:
     click.echo(f"Đã đặt cho cụm loa '{name}': {shown} (áp dụng ở nhịp tim tới, trong vòng 30 giây).")
 
 
+@command.command("restart")
+@click.argument("name")
+@pass_app
+def restart(app, name) -> None:
+    """Ra lệnh khởi động lại máy thu của một cụm loa (lệnh có chữ ký của đài, chỉ làm một lần)."""
+    from broadcast.clusters.orders import VALID, Orders
+
+    document = Orders(_registry(app)).restart(name)
+    click.echo(f"Đã gửi lệnh khởi động lại cụm loa '{name}' (mã {document['id']}). Máy thu nhận ở nhịp tim tới "
+               f"(trong vòng 30 giây), dừng giữa hai chương trình và được systemd chạy lại; "
+               f"lệnh hết hạn sau {int(VALID.total_seconds() // 60)} phút nếu cụm loa mất kết nối.")
+
+
 @command.command("cancel")
 @click.argument("push_id", metavar="MÃ-THÔNG-BÁO")
 @pass_app
@@ -142,7 +156,7 @@ def serve(app, host, port) -> None:
 
     station = app.station
     server = make_cluster_server(_registry(app), station.path(station.paths.audio_out), station.station.name,
-                                 host, port)
+                                 host, port, asrun=station.path(station.paths.log_db))
     click.echo(f"Đang phục vụ các cụm loa tại http://{host}:{server.server_address[1]} (Ctrl+C để dừng)")
     try:
         server.serve_forever()

@@ -51,10 +51,13 @@ def command(app, day, start, end, db, rehearsal, cluster) -> None:
     if cluster:
         from broadcast.clusters.registry import registry_for
         from broadcast.clusters.views import format_cluster_log, rows_between
+        from broadcast.log.clusters import ClusterLog, merge_registry
 
         registry = registry_for(station)
         registry._require(cluster)
-        rows = rows_between(registry.rows(cluster), *(span or (date.min, date.max)))
+        with ClusterLog(state_paths(station)[0]) as merged:      # the station's as-run log, origin 'cluster'
+            merge_registry(merged, registry)                    # rows sent before the log took them
+            rows = rows_between(merged.rows(cluster), *(span or (date.min, date.max)))
         click.echo(format_cluster_log(cluster, rows) if rows else f"Cụm loa '{cluster}' chưa gửi gì cho khoảng ngày này.")
         return
     path = Path(db) if db else state_paths(station)[0]

@@ -91,5 +91,10 @@ def run(folder) -> None:
         signal.signal(sig, lambda *_: stop.set())
     click.echo(f"Máy thu cụm loa '{config.cluster}' (vùng {config.zone}) đang chạy; đài: {config.station_url}; "
                f"đầu ra: {', '.join(config.outputs)}.")
-    Receiver(config).run(stop)
+    receiver = Receiver(config)
+    receiver.run(stop)
+    if receiver.restart_order is not None:
+        click.echo(f"Máy thu dừng để khởi động lại theo lệnh của đài ({receiver.restart_order}); "
+                   "systemd chạy lại nó sau vài giây.")
+        return
     click.echo("Máy thu đã dừng.")

@@ -48,15 +48,21 @@ class Pushes:
     def _record(self, fields: dict[str, Any], zones: list[str], now: datetime, expires: datetime) -> dict[str, Any]:
         key = self.registry.station_key()
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO pushes (id, kind, zones, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (fields["id"], fields["kind"], json.dumps(zones), now.isoformat(), expires.isoformat()))
-            seq = int(cursor.lastrowid)
-            document = {**fields, "seq": seq, "zones": zones, "created_at": now.isoformat(),
-                        "expires_at": expires.isoformat()}
-            data = protocol.canonical(document)
-            self._db.execute("UPDATE pushes SET document = ?, signature = ? WHERE seq = ?",
-                             (data.decode("utf-8"), protocol.sign_bytes(data, key), seq))
+            self._db.execute("BEGIN IMMEDIATE")          # one commit: a push is never seen unsigned
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO pushes (id, kind, zones, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    (fields["id"], fields["kind"], json.dumps(zones), now.isoformat(), expires.isoformat()))
+                seq = int(cursor.lastrowid)
+                document = {**fields, "seq": seq, "zones": zones, "created_at": now.isoformat(),
+                            "expires_at": expires.isoformat()}
+                data = protocol.canonical(document)
+                self._db.execute("UPDATE pushes SET document = ?, signature = ? WHERE seq = ?",
+                                 (data.decode("utf-8"), protocol.sign_bytes(data, key), seq))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
         return document
 
     def urgent(self, audio: Path, meta: Mapping[str, Any], *, now: datetime | None = None,
@@ -101,8 +107,15 @@ class Pushes:
                 found.append({"document": row["document"], "signature": row["signature"]})
         return found
 
+    def last_signed_seq(self) -> int:
+        """The newest push receivers can be given (recorded and signed)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM pushes WHERE document IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+        return int(row[0]) if row else 0
+
     def last_seq(self) -> int:
-        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM pushes").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM pushes").fetchone()[0])
 
     def audio_for(self, zone: str, name: str) -> Path | None:
         """The audio file `name` when an urgent push for `zone` names it (else None)."""

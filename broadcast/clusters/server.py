@@ -3,7 +3,8 @@
     POST /pair                               {"code", "public_key"} -> the cluster's name, zone and the
                                              station's public key (the one unsigned request: the code is
                                              the secret, used once)
-    GET  /ngay/                              the days published for the cluster's zone
+    GET  /ngay/                              the days published for the cluster's zone, with the SHA-256
+                                             of each day's zone manifest (a day held already is skipped)
     GET  /ngay/<YYYY-MM-DD>/manifest.json    that day as the cluster's zone hears it, signed by the station
     GET  /ngay/<YYYY-MM-DD>/manifest.json.sig
     GET  /ngay/<YYYY-MM-DD>/<file>           a programme file the zone's manifest lists (Range: resumes)
@@ -11,8 +12,12 @@
                                              for the cluster's zone after sequence N, answered at once when
                                              there are some, else when one comes or after S seconds (<= 60)
     GET  /day-kenh/<file>                    the audio an urgent push names
-    POST /heartbeat                          the receiver's state
-    POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid
+    POST /heartbeat                          the receiver's state (with the ids of the orders it applied);
+                                             the answer: the station's time, the remote control, the
+                                             signed orders not applied yet (a restart)
+    POST /asrun                              {"rows": [...]}: what the village heard, idempotent by uid,
+                                             kept in the registry and merged into the station's as-run
+                                             log (origin 'cluster', `log.clusters`)
 
 Every request but /pair is signed by a paired, unrevoked receiver (`protocol.check_request`). It is
 its own small server, not a console route: receivers on the 4G network never reach the officer's
@@ -23,7 +28,10 @@ the zone's manifest lists.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -33,21 +41,35 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from broadcast.clusters import protocol
+from broadcast.clusters.orders import Orders
 from broadcast.clusters.pushes import Pushes
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.errors import InputError
+from broadcast.log.clusters import ClusterLog, merge_registry
 from broadcast.province.serve import _DAY, _FILE, DayHandler
 from broadcast.publish.day import MANIFEST, SIGNATURE
 
 MAX_BODY = 1 << 20
 MAX_WAIT_S = 60.0
-POLL_S = 0.05          # how often a waiting long poll looks for a new push (another process records them)
+POLL_S = 0.02          # how often the station looks for a new push (another process records them)
 
 
 def zone_manifest(manifest: dict[str, Any], zone: str) -> dict[str, Any]:
     """The day as one zone hears it: the programmes naming that zone (a manifest without zones: all)."""
     programmes = [p for p in manifest.get("programmes", []) if zone in p.get("zones", [zone])]
     return {**manifest, "programmes": programmes, "zone": zone}
+
+
+def _zone_hashes(audio_out: Path, days: list[str], zone: str) -> dict[str, str]:
+    """Each day's SHA-256 of the zone's manifest as served: a receiver holding that day already fetches nothing."""
+    found = {}
+    for day in days:
+        try:
+            manifest = json.loads((audio_out / day / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found[day] = hashlib.sha256(protocol.canonical(zone_manifest(manifest, zone))).hexdigest()
+    return found
 
 
 class ClusterHandler(DayHandler):
@@ -73,11 +95,20 @@ class ClusterHandler(DayHandler):
         registry: ClusterRegistry = self.server.registry           # type: ignore[attr-defined]
         if path == "/heartbeat" and isinstance(data, dict):
             registry.record_heartbeat(cluster.name, data)
-            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(),
-                                                   "control": registry.control(cluster.name)})
+            orders: Orders = self.server.orders                    # type: ignore[attr-defined]
+            if isinstance(data.get("orders_done"), list):
+                orders.acknowledge(cluster.name, data["orders_done"][-20:])
+            control = registry.control(cluster.name)
+            return self._send_json(HTTPStatus.OK, {"ok": True, "station_time": time.time(), "control": control,
+                                                   "control_signed": orders.signed_control(cluster.name, control),
+                                                   "orders": orders.pending(cluster.name)})
         if path == "/asrun" and isinstance(data, dict) and isinstance(data.get("rows"), list):
             rows = [r for r in data["rows"] if isinstance(r, dict)]
-            return self._send_json(HTTPStatus.OK, {"added": registry.record_rows(cluster.name, rows)})
+            added = registry.record_rows(cluster.name, rows)
+            log: ClusterLog | None = self.server.asrun             # type: ignore[attr-defined]
+            if log is not None:            # the station's as-run log, origin 'cluster' (idempotent by uid)
+                log.merge(cluster.name, rows)
+            return self._send_json(HTTPStatus.OK, {"added": added})
         return self._not_found(True)
 
     def _pair(self, body: bytes) -> None:
@@ -111,7 +142,8 @@ class ClusterHandler(DayHandler):
         if parts == ["ngay"]:
             days = sorted(p.name for p in audio_out.iterdir()
                           if _DAY.fullmatch(p.name) and (p / MANIFEST).is_file()) if audio_out.is_dir() else []
-            return self._send_json(HTTPStatus.OK, {"zone": cluster.zone, "days": days}, body=body)
+            return self._send_json(HTTPStatus.OK, {"zone": cluster.zone, "days": days,
+                                                   "sha256": _zone_hashes(audio_out, days, cluster.zone)}, body=body)
         if len(parts) != 3 or parts[0] != "ngay" or not _DAY.fullmatch(parts[1]) or not _FILE.fullmatch(parts[2]):
             return self._not_found(body)
         folder = audio_out / parts[1]
@@ -143,11 +175,14 @@ class ClusterHandler(DayHandler):
         except ValueError:
             return self._send_json(HTTPStatus.BAD_REQUEST, {"error": "after và wait phải là số"})
         deadline = time.monotonic() + wait
+        watch: PushWatch = self.server.watch                       # type: ignore[attr-defined]
         while True:
+            seen = watch.seq
             found = pushes.after(cluster.zone, after, now=datetime.now(UTC))
-            if found or time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0:
                 return self._send_json(HTTPStatus.OK, {"pushes": found, "station_time": time.time()}, body=body)
-            time.sleep(POLL_S)
+            watch.wait_beyond(seen, remaining)
 
     def _send_bytes(self, data: bytes, kind: str, body: bool) -> None:
         self.send_response(HTTPStatus.OK)
@@ -158,13 +193,63 @@ class ClusterHandler(DayHandler):
             self.wfile.write(data)
 
 
+class PushWatch:
+    """One thread notices a new push (recorded by this process or another) and wakes every waiting long poll.
+
+    A waiting poll costs nothing until then: the database is read once per `POLL_S` by this
+    thread, not once per waiting receiver, and the answer goes out the moment the push is seen.
+    """
+
+    def __init__(self, pushes: Pushes, interval: float = POLL_S) -> None:
+        self.pushes, self.interval = pushes, interval
+        self.seq = pushes.last_signed_seq()
+        self._changed = threading.Condition()
+        self._closed = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="push-watch").start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(self.interval):
+            try:
+                seq = self.pushes.last_signed_seq()
+            except sqlite3.Error:            # the registry was closed: the server is gone
+                return
+            if seq != self.seq:
+                with self._changed:
+                    self.seq = seq
+                    self._changed.notify_all()
+
+    def wait_beyond(self, seq: int, timeout: float) -> None:
+        """Return when a push newer than `seq` was recorded, or after `timeout` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.seq != seq, timeout)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class ClusterServer(ThreadingHTTPServer):
+    """One thread per request; a listen backlog for hundreds of receivers (the default 5 drops connections
+    when many come at once, after the station restarts or the 4G network comes back)."""
+
+    request_queue_size = 256
+
+
 def make_cluster_server(registry: ClusterRegistry, audio_out: Path, station_name: str, host: str = "127.0.0.1",
-                        port: int = 0) -> ThreadingHTTPServer:
-    """The receivers' endpoint for one station; port 0 picks a free one."""
-    server = ThreadingHTTPServer((host, port), ClusterHandler)
+                        port: int = 0, *, asrun: Path | None = None) -> ThreadingHTTPServer:
+    """The receivers' endpoint for one station; port 0 picks a free one.
+
+    With `asrun` (the station's as-run log), every row a cluster sends is merged there too, and
+    rows the registry got before are brought in once at the start.
+    """
+    server = ClusterServer((host, port), ClusterHandler)
     server.daemon_threads = True
     server.registry = registry                 # type: ignore[attr-defined]
     server.pushes = Pushes(registry)           # type: ignore[attr-defined]
+    server.watch = PushWatch(server.pushes)    # type: ignore[attr-defined]
+    server.orders = Orders(registry)           # type: ignore[attr-defined]
+    server.asrun = ClusterLog(asrun) if asrun is not None else None      # type: ignore[attr-defined]
+    if server.asrun is not None:
+        merge_registry(server.asrun, registry)
     server.audio_out = Path(audio_out)         # type: ignore[attr-defined]
     server.station_name = station_name         # type: ignore[attr-defined]
     server.verbose = False                     # type: ignore[attr-defined]

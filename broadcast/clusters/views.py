@@ -1,4 +1,4 @@
-"""The station's view of what one cluster aired: its as-run rows (origin 'cluster') as a table for `broadcast log`."""
+"""What one cluster aired, from the as-run log (origin 'cluster'): a table for `broadcast log`, lines for the report."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def format_cluster_log(name: str, rows: list[dict[str, Any]]) -> str:
         peak = f"{levels['peak_db']:.0f} dB" if isinstance(levels.get("peak_db"), (int, float)) else "–"
         notes = [str(row.get("title", ""))]
         if row.get("fault"):
-            notes.append(f"LỖI: {row['fault']}")
+            where = {"dau-vao-giam-sat": " (đầu vào giám sát)", "am-thanh-giai-ma": " (âm thanh phát ra)"}
+            notes.append(f"LỖI: {row['fault']}{where.get(str(row.get('fault_source')), '')}")
         if row.get("error"):
             notes.append(f"lỗi: {row['error']}")
         if isinstance(row.get("delay_s"), (int, float)):
@@ -43,6 +44,20 @@ def format_cluster_log(name: str, rows: list[dict[str, Any]]) -> str:
                      f"{_time(row.get('started_at')):<9} {kind:<13} "
                      f"{STATUS.get(str(row.get('status')), str(row.get('status'))):<11} {peak:>7}  {'; '.join(notes)}")
     return "\n".join(lines)
+
+
+def logged_rows(station: Any, registry: Any, name: str) -> list[dict[str, Any]]:
+    """The cluster's rows from the station's as-run log (origin 'cluster'), with any the registry got before the
+    log took them (read only: nothing is written while reading)."""
+    from broadcast.log.clusters import ClusterLog
+
+    path = station.path(station.paths.log_db)
+    found = []
+    if path.is_file():
+        with ClusterLog(path) as log:
+            found = log.rows(name)
+    have = {str(r.get("uid")) for r in found}
+    return found + [{**r, "origin": "cluster"} for r in registry.rows(name) if str(r.get("uid")) not in have]
 
 
 def report_lines(station: Any, start: date, end: date, today: date) -> tuple:
@@ -59,7 +74,7 @@ def report_lines(station: Any, start: date, end: date, today: date) -> tuple:
     registry = ClusterRegistry(folder)
     try:
         clusters = [(c.name, c.zone) for c in registry.all()]
-        rows = {name: rows_between(registry.rows(name), start, end) for name, _ in clusters}
+        rows = {name: rows_between(logged_rows(station, registry, name), start, end) for name, _ in clusters}
     finally:
         registry.close()
     planned: dict[str, tuple[int, float]] = {}

@@ -1,6 +1,7 @@
 """The gated player process: decode, open every output, pre-fill, wait on the gate, then feed them all at once.
 
-Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` before a slot. It:
+Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` before a slot (or with
+`-` as a spare started ahead, reading CONFIG_JSON as one line on stdin when its play comes). It:
 
 1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe and reads the first
    `prefill_s` of it into memory;
@@ -367,6 +368,12 @@ def _read(stream: Any, size: int) -> bytes:
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
+    if argv[1] == "-":            # a spare player started ahead: its play comes as one line on stdin
+        from broadcast.play import child  # noqa: F401 - imported while waiting, not after the play came
+        line = sys.stdin.readline()
+        if not line.strip() or _stopping.is_set():
+            return 0              # never used (the receiver stopped)
+        return run(json.loads(line))
     return run(json.loads(argv[1]))
 
 

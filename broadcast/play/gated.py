@@ -188,8 +188,9 @@ class GatedOutput:
     def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
                 limit_s: float | None = None, timeout_s: float | None = None, gate: Gate | None = None,
                 programme_id: str | None = None, slot: str | None = None, peak_db: float | None = None,
-                at: datetime | None = None) -> GatedPlayback:
-        """Start the player now, waiting on `gate`; `at` (the slot) is when a timed release ('T') plays it."""
+                at: datetime | None = None, spare: SparePlayer | None = None) -> GatedPlayback:
+        """Start the player now (or hand the play to `spare`, a player started ahead), waiting on `gate`;
+        `at` (the slot) is when a timed release ('T') plays it."""
         sinks, secrets = self.sinks(path, title)
         asked = self.gain_for(slot)
         if asked > 0 and peak_db is None:
@@ -197,7 +198,7 @@ class GatedOutput:
         gain_db, gain_note = applied_gain(asked, peak_db)
         volume = (self.volume if self.volume is not None else 1.0) * factor(gain_db)
         own = gate is None
-        gate = gate or Gate()
+        gate = spare.gate if spare is not None else gate or Gate()
         position = None
         if self.positions is not None:
             self.positions.mkdir(parents=True, exist_ok=True)
@@ -213,7 +214,7 @@ class GatedOutput:
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
         return GatedPlayback(config, Path(str(path)), self.clock, gate=gate, own_gate=own, pids=self.pids,
                              secrets=secrets, labels=[s["label"] for s in sinks], position=position,
-                             record=(record, title) if record else None, gain_note=gain_note)
+                             record=(record, title) if record else None, gain_note=gain_note, spare=spare)
 
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
@@ -236,12 +237,46 @@ def position_name(programme_id: str, zone: str | None) -> str:
     return f"{safe}.json"
 
 
+class SparePlayer:
+    """A player process started ahead (interpreter up, modules imported) waiting on stdin for the play it gets.
+
+    `GatedOutput.prepare(..., spare=...)` hands it its play: no interpreter spawn on the critical path
+    of an urgent announcement. Used once; `close()` ends one that was never used.
+    """
+
+    def __init__(self) -> None:
+        self.gate = Gate()
+        self.err = tempfile.TemporaryFile()
+        self.proc = popen([sys.executable, "-m", "broadcast.play.gate", "-"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=self.err, pass_fds=(self.gate.read_fd,))
+
+    @property
+    def usable(self) -> bool:
+        return self.proc.poll() is None and self.gate.state == "closed" and not self.proc.stdin.closed
+
+    def hand(self, config: dict[str, Any]) -> None:
+        self.proc.stdin.write((json.dumps(config) + "\n").encode("utf-8"))
+        self.proc.stdin.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None and not self.proc.stdin.closed:
+            self.proc.stdin.close()          # EOF: the spare exits without playing
+        self.gate.discard()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
 class GatedPlayback(Playback):
     """One gated play: its player process runs from `prepare`; `start()` releases it (see the module docstring)."""
 
     def __init__(self, config: dict[str, Any], path: Path, clock: Clock, *, gate: Gate, own_gate: bool,
                  pids: PidFiles | None, secrets: tuple[str, ...], labels: list[str], position: Path | None,
-                 record: tuple[Path, str] | None = None, gain_note: str | None = None) -> None:
+                 record: tuple[Path, str] | None = None, gain_note: str | None = None,
+                 spare: SparePlayer | None = None) -> None:
         super().__init__(path, clock, None)
         self.gain_note = gain_note       # the gain applied, for the as-run row ('mức -6 dB')
         self.realtime_note: str | None = None     # what scheduling the player obtained (its 'ready' line)
@@ -253,11 +288,15 @@ class GatedPlayback(Playback):
         self._started = threading.Event()
         self._started_unix: float | None = None
         self._done_line: tuple[str, str] | None = None
-        self._err = tempfile.TemporaryFile()
+        self._err = spare.err if spare is not None else tempfile.TemporaryFile()
         try:
-            self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
-                               pass_fds=(gate.read_fd,))
+            if spare is not None:
+                self._proc = spare.proc
+                spare.hand(config)
+            else:
+                self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
+                                   pass_fds=(gate.read_fd,))
         except OSError as exc:
             self._proc = None
             self._settle("failed", f"không chạy được trình phát: {exc}")

@@ -4,6 +4,7 @@
     <folder>/receiver.json     station URL, cluster name, zone, station name, the station's pinned public key
     <folder>/audio_out/<day>/  the zone's days as the station signed them
     <folder>/outbox.sqlite     as-run rows not yet acknowledged by the station
+    <folder>/lenh.json         the station's orders applied here (a restart: `receiver.orders`)
 
 Standard library and `cryptography` only (the receiver's install is the base one).
 """
@@ -14,12 +15,14 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broadcast.atomic import write_text_atomic
 from broadcast.clusters import protocol
 from broadcast.errors import ConfigError
+from broadcast.receiver.monitor import MonitorSpec
 
 FOLDER_ENV = "BROADCAST_RECEIVER"
 DEFAULT_FOLDER = "/var/lib/broadcast-receiver"
@@ -40,6 +43,8 @@ class ReceiverConfig:
     keep_days: int = 3
     heartbeat_s: float = 30.0
     sync_s: float = 600.0
+    warm_player: bool = True          # keep one player process started ahead for urgent pushes (about 15 MB)
+    monitor: Any = None               # the monitor input ({"source", "silent_db", "after_s"}: receiver.monitor)
 
     @property
     def audio_out(self) -> Path:
@@ -84,7 +89,9 @@ def load(folder: Path) -> ReceiverConfig:
                                 outputs=tuple(str(o) for o in data.get("outputs", ["device"])),
                                 prepare_s=float(data.get("prepare_s", 5.0)), keep_days=int(data.get("keep_days", 3)),
                                 heartbeat_s=float(data.get("heartbeat_s", 30.0)),
-                                sync_s=float(data.get("sync_s", 600.0)))
+                                sync_s=float(data.get("sync_s", 600.0)),
+                                warm_player=bool(data.get("warm_player", True)), monitor=data.get("monitor"))
+        MonitorSpec.from_config(config.monitor)
         protocol.load_public(config.station_public_key)
     except FileNotFoundError:
         raise ConfigError(f"máy này chưa ghép với đài (không có {path})",

@@ -15,6 +15,7 @@ from typing import Any
 SILENT_DB = -60.0            # a second whose peak stays below this is silence on the horns
 SILENT_SHARE = 0.9           # a play with this share of silent seconds went out as silence
 FAULT_SILENT = "im lặng trên loa"
+SOURCE = "am-thanh-giai-ma"  # the fault's source on a row: the decoded PCM (the monitor input is another)
 
 
 def read(path: Path) -> list[dict[str, Any]]:

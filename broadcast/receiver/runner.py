@@ -1,9 +1,9 @@
 """The receiver on its own clock: the zone's programmes played at their slots from the local copy.
 
 A link that is down at 05:30 does not silence the village: the days were fetched ahead, and the
-receiver plays them on its own clock. Beside the playing, one thread keeps the link: it fetches
-the next days, sends a heartbeat (state, clock offset against the station, disk free, what is
-playing) and flushes the as-run outbox; each of these failing is noted and retried, never fatal.
+receiver plays them on its own clock. Beside the playing, one thread keeps the link
+(`linkside.LinkSide`: the next days, heartbeats, the outbox, the station's orders). A restart the
+station ordered stops the receiver between two programmes (systemd's Restart= starts it again).
 
 Each programme is prepared `prepare_s` before its start (the player decodes, opens its outputs and
 waits on a gate) and released at the start; a receiver started in the middle of a programme joins
@@ -17,8 +17,6 @@ policy 'tiep-tuc'; any other policy leaves it interrupted); each gets its own as
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -26,16 +24,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from broadcast import __version__
-from broadcast.errors import BroadcastError
 from broadcast.play import Clock, SystemClock
-from broadcast.play.gated import GatedOutput, levels_path, position_name
+from broadcast.play.gated import GatedOutput, SparePlayer, levels_path, position_name
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
+from broadcast.receiver import monitor as listen
 from broadcast.receiver.config import ReceiverConfig
 from broadcast.receiver.link import StationLink
+from broadcast.receiver.linkside import LinkSide
+from broadcast.receiver.monitor import Monitor, MonitorSpec
+from broadcast.receiver.orders import OrderState
 from broadcast.receiver.outbox import Outbox
-from broadcast.receiver.sync import sync_days
 from broadcast.receiver.urgent import UrgentListener
 
 OFFSET_WARN_S = 5.0
@@ -71,20 +70,18 @@ def planned(config: ReceiverConfig, around: date) -> list[Planned]:
     return sorted(found, key=lambda p: p.start)
 
 
-def ntp_state() -> str:
-    """'synced', 'not-synced' or 'unknown' (no timedatectl): a receiver without NTP is reported."""
-    tool = shutil.which("timedatectl")
-    if tool is None:
-        return "unknown"
-    try:
-        out = subprocess.run([tool, "show", "-p", "NTPSynchronized", "--value"], capture_output=True, text=True,
-                             timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return {"yes": "synced", "no": "not-synced"}.get(out, "unknown")
+def _timing(created: datetime, moments: dict[str, Any]) -> dict[str, float]:
+    """Seconds from the confirmation to each step of an urgent (long-poll answer, audio checked, player asked, first write)."""
+    found = {}
+    for step, text in moments.items():
+        try:
+            found[step] = round((datetime.fromisoformat(str(text)) - created).total_seconds(), 3)
+        except (TypeError, ValueError):
+            continue
+    return found
 
 
-class Receiver:
+class Receiver(LinkSide):
     """One cluster's receiver; `run(stop)` until `stop` is set."""
 
     def __init__(self, config: ReceiverConfig, *, clock: Clock | None = None, output: Any = None,
@@ -109,31 +106,13 @@ class Receiver:
         self.on_air_urgent: tuple[str, Any] | None = None
         self.notes: list[str] = []
         self.levels_now: Path | None = None
+        self.spare: SparePlayer | None = None         # a player started ahead for the next urgent
         self.control = remote.load(config.folder)
+        self.orders = OrderState.load(config.folder)
+        self.restart_order: str | None = None         # a restart the station ordered: stop between programmes
+        spec = MonitorSpec.from_config(config.monitor)
+        self.monitor = Monitor(spec, on_fault=self.note) if spec else None     # the monitor input, when configured
         self._apply_control()
-
-    # -- the link
-
-    def keep_link(self, stop: threading.Event) -> None:
-        next_sync = next_beat = 0.0
-        while not stop.is_set():
-            now = time.monotonic()
-            if now >= next_sync:
-                next_sync = now + self.sync_s
-                self._guard(lambda: sync_days(self.config, self.clock.now().date(), link=self.link))
-            if now >= next_beat:
-                next_beat = now + self.heartbeat_s
-                self._guard(self.heartbeat)
-                self._guard(self.flush)
-            stop.wait(min(1.0, max(0.05, min(next_sync, next_beat) - time.monotonic())))
-
-    def _guard(self, action) -> None:
-        try:
-            action()
-            self.online = True
-        except BroadcastError as exc:
-            self.online = False
-            self.last_fault = str(exc)
 
     def _levels(self, programme_id: str) -> Path:
         """The levels file of one play (a stale one from a crash removed first)."""
@@ -147,17 +126,21 @@ class Receiver:
         self.levels_now = None
         row["levels"] = on_air.take(path)
         if row["status"] in ("played", "late") and on_air.silent(row["levels"]):
-            row["fault"] = on_air.FAULT_SILENT
+            row["fault"], row["fault_source"] = on_air.FAULT_SILENT, on_air.SOURCE
             self.note(f"{on_air.FAULT_SILENT}: {row['title']} ({row['scheduled_at']})")
+
+    def _judge_monitor(self, row: dict[str, Any]) -> None:
+        """The monitor input's summary on a programme's row; its silence is the fault when the PCM itself was not silent."""
+        if self.monitor is None:
+            return
+        heard = self.monitor.end()
+        row["monitor"] = heard
+        if heard and heard["silent"] and row["status"] in ("played", "late", "interrupted") and not row.get("fault"):
+            row["fault"], row["fault_source"] = on_air.FAULT_SILENT, listen.SOURCE
 
     def _apply_control(self) -> None:
         if hasattr(self.output, "volume"):
             self.output.volume = remote.gain(self.control)
-
-    def note(self, why: str) -> None:
-        """A refused push or another event the heartbeat reports (the last few)."""
-        self.notes = [*self.notes[-9:], why]
-        self.last_fault = why
 
     # -- urgent pushes
 
@@ -193,12 +176,15 @@ class Receiver:
             result: list = []
             title = str(document.get("title") or push_id)
             level_file = self._levels(f"khan-cap-{push_id}")
+            prepared_at = self.clock.now()
+            spare = self._take_spare()
             handle = self.output.prepare(audio, title=title, duration_s=document.get("duration_s"),
-                                         programme_id=f"khan-cap-{push_id}")
+                                         programme_id=f"khan-cap-{push_id}", **({"spare": spare} if spare else {}))
             with self._urgent_lock:
                 self.on_air_urgent = (push_id, handle)
             self.playing = f"[khẩn] {title}"
             handle.start(lambda r, result=result, finished=finished: (result.append(r), finished.set()))
+            self._refill_spare()           # the next urgent finds a player waiting too
             while not finished.wait(0.2):
                 if stop.is_set() or push_id in self.cancelled:
                     handle.stop()
@@ -218,42 +204,37 @@ class Receiver:
                    "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
                    "delay_s": round((started - created).total_seconds(), 3), "seq": document.get("seq"),
                    "received_at": document.get("received_at"),
+                   "timing": _timing(created, {**(document.get("timing") or {}), "prepare": prepared_at.isoformat(),
+                                               "started": started.isoformat()}),
                    "status": status, "error": outcome.error if outcome else None}
             self._judge_levels(row, level_file)
             self.outbox.add(row)
+
+    def _take_spare(self) -> SparePlayer | None:
+        """The player started ahead for the next urgent (None: none ready, or not a gated output)."""
+        spare, self.spare = self.spare, None
+        if spare is not None and not spare.usable:
+            spare.close()
+            return None
+        return spare
+
+    def _refill_spare(self) -> None:
+        if self.config.warm_player and isinstance(self.output, GatedOutput) and self.spare is None:
+            try:
+                self.spare = SparePlayer()
+            except OSError as exc:
+                self.note(f"không chuẩn bị sẵn được trình phát: {exc}")
 
     def _idle(self, seconds: float, stop: threading.Event) -> bool:
         """Wait up to `seconds`, playing urgent pushes as they come; True when asked to stop."""
         deadline = time.monotonic() + max(0.0, seconds)
         while not stop.is_set():
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or self.restart_order is not None:
                 return False
             if self.wake.wait(min(0.2, remaining)):
                 self.play_urgents(stop)
         return True
-
-    def heartbeat(self) -> None:
-        usage = shutil.disk_usage(self.config.folder)
-        state = {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
-                 "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
-                 "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
-                 "level": on_air.latest(self.levels_now), "control": self.control,
-                 "days": sorted(p.name for p in self.config.audio_out.iterdir()) if self.config.audio_out.is_dir() else []}
-        sent = time.time()
-        answer = self.link.post("/heartbeat", state)
-        back = time.time()
-        if isinstance(answer.get("control"), dict) and answer["control"] != self.control:
-            self.control = answer["control"]
-            remote.save(self.config.folder, self.control)
-            self._apply_control()
-        if isinstance(answer.get("station_time"), (int, float)):
-            self.clock_offset_s = round(answer["station_time"] - (sent + back) / 2, 3)
-
-    def flush(self) -> None:
-        while rows := self.outbox.unsent():
-            self.link.post("/asrun", {"rows": rows})
-            self.outbox.mark_sent([r["uid"] for r in rows])
 
     # -- playing
 
@@ -284,6 +265,8 @@ class Receiver:
         result: list = []
         self.playing = title
         handle.start(lambda r: (result.append(r), finished.set()))
+        if self.monitor is not None:
+            self.monitor.begin()
         first_start = handle.started_at
         interrupted_by: list[str] = []
         while not finished.wait(0.05):
@@ -326,6 +309,7 @@ class Receiver:
                "ended_at": (outcome.ended_at if outcome else self.clock.now()).isoformat(),
                "status": status, "error": outcome.error if outcome else None}
         self._judge_levels(row, level_file)
+        self._judge_monitor(row)
         self.outbox.add(row)
         if outcome is not None and outcome.error:
             self.last_fault = outcome.error
@@ -335,7 +319,10 @@ class Receiver:
         link.start()
         listener = UrgentListener(self.config, self.link, self)
         threading.Thread(target=listener.run, args=(stop,), daemon=True, name="receiver-urgent").start()
-        while not stop.is_set():
+        self._refill_spare()
+        if self.monitor is not None:
+            self.monitor.start()
+        while not stop.is_set() and self.restart_order is None:
             self.play_urgents(stop)
             item = self.next_programme()
             if item is None:
@@ -354,5 +341,13 @@ class Receiver:
                                  "status": "skipped", "error": why})
                 continue
             self.play(item, stop)
+        stop.set()                         # a restart ends the link thread too
         link.join(timeout=5)
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
+        if self.monitor is not None:
+            self.monitor.close()
         self._guard(self.flush)
+        if self.restart_order is not None:
+            self._guard(self.heartbeat)    # the station learns the restart was applied

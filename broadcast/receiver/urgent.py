@@ -15,7 +15,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +89,16 @@ class UrgentListener:
         self.state = PushState.load(config.folder)
         self.folder = config.folder / "khan-cap"
         self.refused: list[str] = []
+        self.answered_at: str | None = None
+        self.sent_at: Any = None
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 answer = self.link.get(f"/day-kenh?after={self.state.last_seq}&wait={self.wait_s:g}",
                                        timeout=self.wait_s + 15)
+                self.answered_at = self.receiver.clock.now().isoformat()    # where the time goes: see timing
+                self.sent_at = answer.get("station_time")
                 arrived: list[tuple[dict[str, Any], Path]] = []
                 try:
                     for item in answer.get("pushes") or []:
@@ -121,7 +125,11 @@ class UrgentListener:
             self.state.cancelled.append(str(document["id"]))
             self.receiver.cancel_urgent(str(document["id"]))
         elif str(document["id"]) not in self.state.cancelled:
-            arrived.append((document, self.fetch_audio(document)))
+            audio = self.fetch_audio(document)
+            timing = {"answer": self.answered_at, "audio": self.receiver.clock.now().isoformat()}
+            if isinstance(self.sent_at, (int, float)):
+                timing["sent"] = datetime.fromtimestamp(self.sent_at, UTC).isoformat()
+            arrived.append(({**document, "timing": timing}, audio))
         self._advance(int(document["seq"]))
 
     def fetch_audio(self, document: dict[str, Any]) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_pairing_and_days import cli
@@ -77,3 +78,38 @@ def test_the_receiver_applies_volume_and_hours(paired):
         stop(running)
     skipped = [r for r in registry.rows("dong-1") if r["status"] == "skipped"]
     assert "ngoài giờ phát" in skipped[0]["error"] and not skipped[0]["started_at"]
+
+
+@pytest.mark.parametrize("change, forged, last, why", [
+    ({}, False, None, None),
+    ({}, True, None, "chữ ký điều khiển không phải của đài"),
+    ({"cluster": "tay-1"}, False, None, "không dành cho cụm loa này"),
+    ({}, False, "2026-12-07T08:00:00+00:00", "cũ hơn cái đã nhận"),          # an old answer replayed
+    ({"issued_at": "sáng nay"}, False, None, "thiếu thời điểm ký"),
+    (None, False, None, "không có chữ ký"),                                  # an answer with the control unsigned
+])
+def test_only_a_control_the_station_signed_for_us_and_newer_is_taken(tmp_path, change, forged, last, why):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from broadcast.clusters import protocol
+    from broadcast.clusters.orders import Orders
+    from broadcast.receiver.orders import OrderState, check_control
+
+    registry = ClusterRegistry(tmp_path / "cum-loa")
+    registry.add("dong-1", "thon-dong")
+    item = Orders(registry).signed_control("dong-1", {"volume": 40},
+                                           now=datetime(2026, 12, 7, 8, 0, tzinfo=ZoneInfo("UTC")))
+    if change:
+        document = {**json.loads(item["document"]), **change}
+        data = protocol.canonical(document)
+        item = {"document": data.decode("utf-8"), "signature": protocol.sign_bytes(data, registry.station_key())}
+    if forged:
+        item = {**item, "signature": protocol.sign_bytes(item["document"].encode("utf-8"),
+                                                         Ed25519PrivateKey.generate())}
+    state = OrderState(tmp_path / "lenh.json", control_issued=last)
+    control, refused = check_control(None if change is None else item, cluster="dong-1",
+                                     station_key=registry.station_public_key(), state=state)
+    if why is None:
+        assert refused is None and control["volume"] == 40
+    else:
+        assert control is None and why in refused

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,3 +197,28 @@ def test_the_receiver_imports_no_station_library():
             "print([m for m in heavy if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_day_held_already_costs_one_listing_and_a_rebuilt_day_is_fetched(station, served, tmp_path):
+    from broadcast.receiver import config as rc
+    from broadcast.receiver.link import StationLink
+    from broadcast.receiver.sync import sync_days
+
+    assert pair(served, add_cluster(station, "dong-1", "thon-dong"), tmp_path / "r1").returncode == 0
+    config = rc.load(tmp_path / "r1")
+    asked: list[str] = []
+
+    class Counting(StationLink):
+        def headers(self, url, method="GET", body=b""):
+            asked.append(url.rsplit("/", 1)[-1] or "/")
+            return super().headers(url, method, body)
+
+    first = sync_days(config, date(2026, 12, 7), ahead=1, link=Counting(config))
+    assert first.fetched[0].downloaded == 1 and "manifest.json" in asked
+    asked.clear()
+    again = sync_days(config, date(2026, 12, 7), ahead=1, link=Counting(config))
+    assert again.fetched[0].unchanged and asked == ["/"]            # the listing only
+    publish_day(station, DAY, generated_at="2026-12-07T04:00:00+07:00")        # rebuilt at the station
+    asked.clear()
+    rebuilt = sync_days(config, date(2026, 12, 7), ahead=1, link=Counting(config))
+    assert not rebuilt.fetched[0].unchanged and "manifest.json" in asked

@@ -112,6 +112,8 @@ def test_an_urgent_push_interrupts_the_programme_which_resumes(paired):
     assert rows["khan-cap"]["status"] == "played" and rows["khan-cap"]["programme_id"] == "bao-lu", output
     assert 0 <= rows["khan-cap"]["delay_s"] < 3.0, rows["khan-cap"]
     assert rows["khan-cap"]["seq"] == pushed["seq"]
+    steps = rows["khan-cap"]["timing"]         # where the time went, in order, up to the first write
+    assert steps["answer"] <= steps["audio"] <= steps["prepare"] <= steps["started"] == rows["khan-cap"]["delay_s"]
     programme = rows["chuong-trinh"]
     assert programme["interrupted_by"] == ["bao-lu"] and programme["status"] == "played", (rows, start)
     assert start <= datetime.fromisoformat(programme["started_at"]) < datetime.fromisoformat(rows["khan-cap"]["started_at"])
