@@ -7,6 +7,7 @@ import os
 import pytest
 
 import broadcast.web.store as store_module
+from broadcast.errors import BroadcastError
 
 
 @pytest.fixture
@@ -77,6 +78,6 @@ def test_a_broken_file_is_an_error_every_time(console, loads):
     console.store.schedule()
     (schedules / "hong.yaml").write_text("slots: [\n", encoding="utf-8")
     for _ in range(2):
-        with pytest.raises(Exception):
+        with pytest.raises(BroadcastError, match="hong.yaml"):
             console.store.schedule()
     assert len(loads) == 3
