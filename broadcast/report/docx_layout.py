@@ -99,23 +99,19 @@ def _name_font_alternates(document, qn) -> None:
     part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike,
-               chart_png: bytes | None = None) -> None:
-    """An A4 administrative report (NĐ 30/2020 layout, Times New Roman) the office can edit and sign."""
-    import docx  # python-docx: only the DOCX writer needs it
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+def new_document():
+    """An empty A4 document with the decree's margins, its Normal style in FONT (with its
+    alternates) at BODY_PT, marked vi-VN, 6 pt after each paragraph, single spacing."""
+    import docx  # python-docx: only the DOCX writers need it
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    center, justify, left_align = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
     for side, mm in MARGINS_MM.items():
         setattr(section, f"{side}_margin", Mm(mm))
-    section.header_distance = Mm(10)
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(BODY_PT)
@@ -128,6 +124,95 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     _name_font_alternates(document, qn)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.0
+    return document
+
+
+def para(container, text: str = "", *, bold=False, italic=False, size=None, align=None,
+         indent=False, after=None):
+    """A paragraph added to `container` (document or cell), its text as one NFC run."""
+    from docx.shared import Mm, Pt
+
+    p = container.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Mm(10)
+    if after is not None:
+        p.paragraph_format.space_after = Pt(after)
+    if text:
+        run = p.add_run(_nfc(text))
+        run.bold, run.italic = bold, italic
+        if size:
+            run.font.size = Pt(size)
+    return p
+
+
+def cell_lines(cell, lines, **style):
+    """A table cell holding `lines`, one paragraph each (no empty first paragraph)."""
+    cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
+    for line in lines:
+        para(cell, line, after=style.pop("after", 0), **style)
+
+
+def rule(container, length_mm: float, width_mm: float):
+    """A short centred line (the top border of a tiny paragraph indented from both sides)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    p = container.add_paragraph()
+    border = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        top.set(qn(key), value)
+    border.append(top)
+    # pBdr first: python-docx then inserts spacing and ind after it, in schema order.
+    p._p.get_or_add_pPr().append(border)
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((width_mm - length_mm) / 2)
+    p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(1), Pt(0)
+    p.add_run().font.size = Pt(2)
+
+
+def fix_widths(table, widths_mm):
+    """Fixed layout with the grid, the cells and the table width all set: LibreOffice reads the
+    grid, Word the cells; without both the columns come out equal."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    table.autofit = False
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(int(sum(widths_mm) / 25.4 * 1440)))
+    for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
+        col.w = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm, strict=True):
+            cell.width = Mm(width)
+
+
+def keep_row(row, header=False):
+    """A row never split across pages; a header row repeated on each page the table spans."""
+    from docx.oxml import OxmlElement
+
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike,
+               chart_png: bytes | None = None) -> None:
+    """An A4 administrative report (NĐ 30/2020 layout, Times New Roman) the office can edit and sign."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    center, justify, left_align = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
+    document = new_document()
+    section = document.sections[0]
+    section.header_distance = Mm(10)
 
     # Page number centred in the top margin, not on the first page.
     section.different_first_page_header_footer = True
@@ -136,60 +221,6 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     number._p.append(field)
-
-    def para(container, text: str = "", *, bold=False, italic=False, size=None, align=None,
-             indent=False, after=None):
-        p = container.add_paragraph()
-        if align is not None:
-            p.alignment = align
-        if indent:
-            p.paragraph_format.first_line_indent = Mm(10)
-        if after is not None:
-            p.paragraph_format.space_after = Pt(after)
-        if text:
-            run = p.add_run(_nfc(text))
-            run.bold, run.italic = bold, italic
-            if size:
-                run.font.size = Pt(size)
-        return p
-
-    def cell_lines(cell, lines, **style):
-        cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
-        for line in lines:
-            para(cell, line, after=style.pop("after", 0), **style)
-
-    def rule(container, length_mm: float, width_mm: float):
-        """A short centred line (the top border of a tiny paragraph indented from both sides)."""
-        p = container.add_paragraph()
-        border = OxmlElement("w:pBdr")
-        top = OxmlElement("w:top")
-        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-            top.set(qn(key), value)
-        border.append(top)
-        # pBdr first: python-docx then inserts spacing and ind after it, in schema order.
-        p._p.get_or_add_pPr().append(border)
-        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((width_mm - length_mm) / 2)
-        p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(1), Pt(0)
-        p.add_run().font.size = Pt(2)
-
-    def fix_widths(table, widths_mm):
-        """Fixed layout with the grid, the cells and the table width all set: LibreOffice reads the
-        grid, Word the cells; without both the columns come out equal."""
-        table.autofit = False
-        tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
-        tbl_w.set(qn("w:type"), "dxa")
-        tbl_w.set(qn("w:w"), str(int(sum(widths_mm) / 25.4 * 1440)))
-        for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
-            col.w = Mm(width)
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_mm, strict=True):
-                cell.width = Mm(width)
-
-    def keep_row(row, header=False):
-        tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
-        if header:
-            tr_pr.append(OxmlElement("w:tblHeader"))     # repeated on each page the table spans
 
     def grid(headers: list[str], rows: list[list[str]], flexible: int = 1):
         table = document.add_table(rows=1, cols=len(headers))

@@ -20,23 +20,24 @@ from typing import Any
 from broadcast.publish.plaintext import plain as _nfc
 from broadcast.report.docx_layout import (
     CELL_PADDING_MM,
-    FONT,
-    LANGUAGE,
-    MARGINS_MM,
+    FOOTER_COLUMNS_MM,
+    HEADER_COLUMNS_MM,
     MOTTO,
     MOTTO_PT,
     NATIONAL_NAME,
     NATIONAL_PT,
-    PAGE_MM,
     TEXT_WIDTH_MM,
-    _name_font_alternates,
+    fix_widths,
+    keep_row,
+    new_document,
+    para,
+    rule,
 )
+from broadcast.report.docx_layout import cell_lines as shared_cell_lines
 from broadcast.report.wording import date_line, format_number
 
 BODY_PT, TABLE_PT, TITLE_PT = 13, 11, 14
 BLANK = "…………"
-HEADER_COLUMNS_MM = (60, 105)        # the national name on one line, as in the station's report
-FOOTER_COLUMNS_MM = (75, 90)
 # STT, Xã, phút đã phát, phút kế hoạch, tỷ lệ, bản tin đã phát, bản tin khẩn, trễ p50, trễ max, cụm loa: 165 mm
 COLUMNS_MM = (12, 31, 16, 16, 13, 15, 14, 16, 16, 16)
 HEADERS = ("STT", "Xã", "Phút đã phát", "Phút theo kế hoạch", "Tỷ lệ (%)", "Bản tin đã phát",
@@ -90,75 +91,16 @@ def table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
 
 def month_docx(rows: list[dict[str, Any]], year: int, month: int, header: MonthHeader, *, made_on: date) -> bytes:
     """The month table as an A4 DOCX (NĐ 30/2020 layout) the Sở can edit, sign and send."""
-    import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     center, left, justify = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.JUSTIFY
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
-    for side, mm in MARGINS_MM.items():
-        setattr(section, f"{side}_margin", Mm(mm))
-    normal = document.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(BODY_PT)
-    rpr = normal.element.get_or_add_rPr()
-    for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        rpr.get_or_add_rFonts().set(qn(slot), FONT)
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), LANGUAGE)
-    rpr.append(language)
-    _name_font_alternates(document, qn)
-    normal.paragraph_format.space_after, normal.paragraph_format.line_spacing = Pt(6), 1.0
+    document = new_document()
 
-    def para(container, text="", *, bold=False, italic=False, size=None, align=None, after=None):
-        p = container.add_paragraph()
-        if align is not None:
-            p.alignment = align
-        if after is not None:
-            p.paragraph_format.space_after = Pt(after)
-        if text:
-            run = p.add_run(_nfc(text))
-            run.bold, run.italic = bold, italic
-            if size:
-                run.font.size = Pt(size)
-        return p
-
-    def cell_lines(cell, lines, *, bold=False, italic=False, size=BODY_PT, align=center):
-        cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
-        for line in lines:
-            para(cell, line, bold=bold, italic=italic, size=size, align=align, after=0)
-
-    def rule(container, length_mm: float, width_mm: float):
-        p = container.add_paragraph()
-        border, top = OxmlElement("w:pBdr"), OxmlElement("w:top")
-        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-            top.set(qn(key), value)
-        border.append(top)
-        p._p.get_or_add_pPr().append(border)
-        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Mm((width_mm - length_mm) / 2)
-        p.paragraph_format.space_before, p.paragraph_format.space_after = Pt(1), Pt(0)
-        p.add_run().font.size = Pt(2)
-
-    def fix_widths(table, widths_mm):
-        table.autofit = False
-        tbl_w = table._tbl.tblPr.find(qn("w:tblW"))
-        tbl_w.set(qn("w:type"), "dxa")
-        tbl_w.set(qn("w:w"), str(int(sum(widths_mm) / 25.4 * 1440)))
-        for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
-            col.w = Mm(width)
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_mm, strict=True):
-                cell.width = Mm(width)
-
-    def keep_row(row, header=False):
-        tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
-        if header:
-            tr_pr.append(OxmlElement("w:tblHeader"))
+    def cell_lines(cell, lines, *, size=BODY_PT, align=center, **style):
+        """The shared `cell_lines`, centred at body size unless told otherwise."""
+        shared_cell_lines(cell, lines, size=size, align=align, **style)
 
     province = _nfc(header.province).strip() or BLANK        # left for the Sở to fill in by hand
     head = document.add_table(rows=2, cols=2)
