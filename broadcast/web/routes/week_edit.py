@@ -132,17 +132,27 @@ def _save(request, form, where: str, path, edit, done: str, anchor: str, audit: 
     return RedirectResponse(f"/lich-phat#{anchor}", status_code=303)
 
 
+def _fields_to_fix() -> InputError:
+    """The form came back with fields to fix (each marked beside it)."""
+    return InputError("Chưa lưu: sửa các ô được đánh dấu.")
+
+
+def _gone(request, form, where: str, what: str):
+    """The refusal when the slot or column edited is no longer in the schedule files."""
+    return _refused(request, form, where, EditConflict(f"{what} không còn trong lịch phát",
+                                                       hint="tải lại trang để xem lịch hiện tại"))
+
+
 def save_slot(request, form):
     console = request.app.state.console
     name = request.path_params["name"]
     files = schedule_files(console)
     found = files.holding("slots", "name", name) if _NAME.fullmatch(name) else None
     if found is None:
-        return _refused(request, form, f"buoi-{name}", EditConflict(
-            "buổi phát này không còn trong lịch phát", hint="tải lại trang để xem lịch hiện tại"))
+        return _gone(request, form, f"buoi-{name}", "buổi phát này")
     values, errors = read_slot(form)
     if errors:
-        return _refused(request, form, f"buoi-{name}", InputError("Chưa lưu: sửa các ô được đánh dấu."),
+        return _refused(request, form, f"buoi-{name}", _fields_to_fix(),
                         errors=errors)
     path, _ = found
 
@@ -162,7 +172,7 @@ def add_slot(request, form):
     console = request.app.state.console
     values, errors = read_slot(form)
     if errors:
-        return _refused(request, form, "buoi-moi", InputError("Chưa lưu: sửa các ô được đánh dấu."),
+        return _refused(request, form, "buoi-moi", _fields_to_fix(),
                         errors=errors)
     files = schedule_files(console)
     taken = {s["name"] for s in _context(console, files)["slots"]}
@@ -182,8 +192,7 @@ def delete_slot(request, form):
     files = schedule_files(console)
     found = files.holding("slots", "name", name) if _NAME.fullmatch(name) else None
     if found is None:
-        return _refused(request, form, f"buoi-{name}", EditConflict(
-            "buổi phát này không còn trong lịch phát", hint="tải lại trang để xem lịch hiện tại"))
+        return _gone(request, form, f"buoi-{name}", "buổi phát này")
     if files.version(found[0]) != str(form.get("version", "")):      # the version first, as every save
         return _refused(request, form, f"buoi-{name}", files.conflict())
     try:
@@ -227,7 +236,7 @@ def add_day(request, form):
     slot_names = tuple(n for n, _ in _context(console, files)["slot_choices"])
     section, entry, errors = read_day(form, slot_names)
     if errors:
-        return _refused(request, form, "ngay-moi", InputError("Chưa lưu: sửa các ô được đánh dấu."), errors=errors)
+        return _refused(request, form, "ngay-moi", _fields_to_fix(), errors=errors)
     if section != "exceptions" or not entry["slots"]:
         entry.pop("slots", None)
     return _save(request, form, "ngay-moi", files.calendar_file(),
@@ -263,11 +272,10 @@ def save_column(request, form):
     column = next((c for c in context["columns"] if c["id"] == column_id), None)
     found = files.holding("columns", "id", column_id) if column else None
     if found is None:
-        return _refused(request, form, f"cm-{column_id}", EditConflict(
-            "chuyên mục này không còn trong lịch phát", hint="tải lại trang để xem lịch hiện tại"))
+        return _gone(request, form, f"cm-{column_id}", "chuyên mục này")
     values, errors = read_column(form, tuple(n for n, _ in context["slot_choices"]), weekly=column["weekly"])
     if errors:
-        return _refused(request, form, f"cm-{column_id}", InputError("Chưa lưu: sửa các ô được đánh dấu."),
+        return _refused(request, form, f"cm-{column_id}", _fields_to_fix(),
                         errors=errors)
 
     def edit(text: str) -> str:
