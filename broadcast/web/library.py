@@ -23,7 +23,7 @@ from broadcast.atomic import write_bytes_atomic
 from broadcast.build.checks import audio_problem
 from broadcast.errors import AudioError, BroadcastError, InputError
 from broadcast.station.paths import OutsideStationError, confined
-from broadcast.web.uploads import CHUNK, MAX_SECONDS, Recording, store_upload
+from broadcast.web.uploads import MAX_SECONDS, Recording, copy_capped, store_upload
 
 _STAMP = re.compile(r"^(\d{8}-\d{6})-")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(?:m4a|mp3|wav|ogg)$")
@@ -106,17 +106,12 @@ def _checked(console: Any, path: Path, *, trim: bool) -> None:
 
 
 def _copy_capped(stream: BinaryIO, target: Path, max_bytes: int) -> int:
-    size = 0
-    with open(target, "wb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                raise InputError(f"bản ghi lớn quá {max_bytes // (1 << 20)} MB",
-                                 hint="ghi ngắn hơn (tối đa khoảng 30 phút), hoặc chia làm nhiều bản")
-            out.write(chunk)
-    if size == 0:
-        raise InputError("tệp ghi âm rỗng, chưa có tiếng", hint="ghi lại (cho phép trình duyệt dùng micrô) hoặc chọn tệp khác")
-    return size
+    """A browser take or an upload copied within the library's bound, in the library's words."""
+    return copy_capped(stream, target, max_bytes,
+                       too_big=InputError(f"bản ghi lớn quá {max_bytes // (1 << 20)} MB",
+                                          hint="ghi ngắn hơn (tối đa khoảng 30 phút), hoặc chia làm nhiều bản"),
+                       empty=InputError("tệp ghi âm rỗng, chưa có tiếng",
+                                        hint="ghi lại (cho phép trình duyệt dùng micrô) hoặc chọn tệp khác"))
 
 
 def convert(console: Any, src: Path, dst: Path) -> None:

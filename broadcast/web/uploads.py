@@ -46,6 +46,22 @@ def _suffix_for(codec: str) -> str | None:
     return CODEC_SUFFIX.get(codec)
 
 
+def copy_capped(stream: BinaryIO, target: Path, max_bytes: int, *, too_big: InputError,
+                empty: InputError) -> int:
+    """Copy `stream` into `target` in chunks; `too_big` past `max_bytes` (nothing more is read),
+    `empty` when there was nothing. Returns the size."""
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_big
+            out.write(chunk)
+    if size == 0:
+        raise empty
+    return size
+
+
 def store_upload(stream: BinaryIO, filename: str, *, station_root: Path, folder: str, max_bytes: int,
                  now: datetime, slug: str = "ghi-am") -> Recording:
     """Copy at most `max_bytes` from `stream`, probe it, and keep it only when it is audio."""
@@ -61,16 +77,10 @@ def store_upload(stream: BinaryIO, filename: str, *, station_root: Path, folder:
     stem = f"{now:%Y%m%d-%H%M%S}-{slug}-{secrets.token_hex(3)}"
     scratch = target_dir / f".{stem}.upload"
     try:
-        size = 0
-        with open(scratch, "wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise InputError(f"tệp lớn quá {max_bytes // (1 << 20)} MB",
-                                     hint="cắt ngắn hoặc nén lại (ví dụ MP3 64 kbit/s), rồi tải lên lại")
-                out.write(chunk)
-        if size == 0:
-            raise InputError("tệp tải lên rỗng")
+        copy_capped(stream, scratch, max_bytes,
+                    too_big=InputError(f"tệp lớn quá {max_bytes // (1 << 20)} MB",
+                                       hint="cắt ngắn hoặc nén lại (ví dụ MP3 64 kbit/s), rồi tải lên lại"),
+                    empty=InputError("tệp tải lên rỗng"))
         kind = what_it_is(scratch)                # a ZIP, an image or text renamed: say which, as `check` does
         if kind is not None:
             raise InputError(f"tệp '{Path(filename).name[:80]}' là {kind}, không phải âm thanh (có lẽ bị đổi tên "
