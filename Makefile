@@ -33,6 +33,7 @@ check: $(STAMP)
 ## bulletin to 100 communes on loopback.
 ## Before and after side by side: make bench SCALE_ARGS="--before /path/to/other/.venv/bin/python"
 bench: $(STAMP)
+	bash .ci/system-packages --bench
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/bench.py --day --hogs 2
 	nice -n 10 $(BIN)/python benchmarks/bench_memory.py
