@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class BroadcastError(Exception):
     """Base of every expected error; the CLI prints it as one line and exits with `exit_code`.
@@ -79,3 +82,22 @@ class DeliveryError(BroadcastError):
 class StationWarning(UserWarning):
     """Allowed but probably wrong (an empty schedule file): raised with `warnings.warn` where it is
     found, printed once per command as 'Cảnh báo: ...' by the CLI (`broadcast.cli`)."""
+
+
+def closest(word: Any, choices: Iterable[Any], *, cutoff: float = 0.6) -> str | None:
+    """The choice nearest to `word` for a "có phải ý bạn là …?" hint, or None.
+
+    Compared as written first, then without diacritics or case ('thon dong' finds 'thôn-đông'),
+    so every did-you-mean of the station suggests the same way.
+    """
+    import difflib
+
+    from broadcast.model import ascii_key
+
+    options = sorted({str(c) for c in choices})
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=cutoff)
+    if not close:
+        by_key = {ascii_key(c): c for c in options}
+        close = [by_key[k] for k in difflib.get_close_matches(ascii_key(word), list(by_key), n=1,
+                                                                cutoff=cutoff)]
+    return close[0] if close else None

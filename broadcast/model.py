@@ -32,9 +32,9 @@ class Priority(str, Enum):
     @classmethod
     def parse(cls, raw: str) -> Priority:
         """Accept 'khan-cap', 'khẩn cấp', 'KHAN_CAP', 'uu tien' ... ; ValueError otherwise."""
-        key = _ascii_key(raw)
+        key = ascii_key(raw)
         for p in cls:
-            if key == _ascii_key(p.value):
+            if key == ascii_key(p.value):
                 return p
         raise ValueError(raw)
 
@@ -44,7 +44,8 @@ _PRIORITY_LABEL = {Priority.KHAN_CAP: "khẩn cấp", Priority.UU_TIEN: "ưu ti�
                    Priority.THUONG: "thường"}
 
 
-def _ascii_key(raw: str) -> str:
+def ascii_key(raw: Any) -> str:
+    """'Thứ Hai' → 'thuhai', 'T2' → 't2', 'khẩn cấp' → 'khancap': for matching what people type."""
     import unicodedata
     text = unicodedata.normalize("NFD", str(raw).strip().lower()).replace("đ", "d")
     text = "".join(c for c in text if not unicodedata.combining(c))

@@ -13,7 +13,7 @@ from broadcast.cli.preview import gather_values
 from broadcast.clusters.pushes import push_announcement
 from broadcast.daemon.announce import hand_to_daemon, play_directly
 from broadcast.daemon.zones import station_zones
-from broadcast.errors import InputError
+from broadcast.errors import InputError, closest
 from broadcast.model import Priority
 from broadcast.station.text_limits import check_text
 
@@ -22,13 +22,11 @@ def check_zones(station, names) -> list:
     """The zones named by --zone, in order; an unknown name is one Vietnamese line with a suggestion (exit 2)."""
     if not names:
         return []
-    import difflib
-
     known = {z.name: z for z in station_zones(station)}
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            raise InputError(f"không có vùng '{name}'" + (f" (có phải '{close[0]}'?)" if close else ""),
+            close = closest(name, known)
+            raise InputError(f"không có vùng '{name}'" + (f" (có phải '{close}'?)" if close else ""),
                              hint=f"các vùng của đài: {', '.join(known)} (xem zones: trong schedules/)")
     return [known[n] for n in dict.fromkeys(names)]
 

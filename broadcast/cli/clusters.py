@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from broadcast.cli.common import pass_app
-from broadcast.errors import InputError
+from broadcast.errors import InputError, closest
 
 OFFLINE_AFTER_S = 90          # three missed heartbeats
 
@@ -77,10 +77,8 @@ def add(app, name, zone) -> None:
     """Thêm một cụm loa và in mã ghép dùng một lần (hết hạn sau 24 giờ)."""
     zones = _zone_names(app.station)
     if zone not in zones:
-        from difflib import get_close_matches
-
-        near = get_close_matches(zone, zones, n=1)
-        raise InputError(f"không có vùng phát '{zone}'" + (f"; có phải '{near[0]}'?" if near else ""),
+        near = closest(zone, zones)
+        raise InputError(f"không có vùng phát '{zone}'" + (f"; có phải '{near}'?" if near else ""),
                          hint=f"các vùng của đài: {', '.join(zones)}")
     registry = _registry(app)
     code = registry.add(name, zone)

@@ -7,8 +7,9 @@ the same `{placeholders}`); a message not in the table stays as Click wrote it.
 
 from __future__ import annotations
 
-import difflib
 import importlib
+
+from broadcast.errors import closest
 
 WORDS = {
     "Usage:": "Cách dùng:",
@@ -92,8 +93,8 @@ def metavars(command) -> None:
 
 def did_you_mean(name: str, known: list[str]) -> str:
     """' Có phải ý bạn là 'build'?' for a mistyped command, else ''."""
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f" Có phải ý bạn là '{close[0]}'?" if close else ""
+    close = closest(name, known)
+    return f" Có phải ý bạn là '{close}'?" if close else ""
 
 
 def station_first(args: list[str], commands: tuple[str, ...]) -> list[str]:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from broadcast.errors import closest
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """'có phải ý bạn là 'ngay'?' when a choice is close to `word`, else None."""
-    close = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)
-    return f"có phải ý bạn là '{close[0]}'?" if close else None
+    guess = closest(word, choices)
+    return f"có phải ý bạn là '{guess}'?" if guess else None
 
 
 @dataclass(frozen=True)

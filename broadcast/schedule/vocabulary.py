@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
+from broadcast.errors import closest
+from broadcast.model import ascii_key
 from broadcast.normalize.numbers import WEEKDAY_NAMES
 
 # ---------------------------------------------------------------------------------------------
@@ -74,13 +74,6 @@ _DATE_HINT = "Sửa: ghi ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY, ví dụ 202
 # ---------------------------------------------------------------------------------------------
 # Small parsers shared with other modules
 
-def ascii_key(raw: Any) -> str:
-    """'Thứ Hai' → 'thuhai', 'T2' → 't2', 'khẩn cấp' → 'khancap'."""
-    text = unicodedata.normalize("NFD", str(raw).strip().lower()).replace("đ", "d")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return "".join(c for c in text if c.isalnum())
-
-
 def parse_time(raw: Any) -> time:
     """'05:30', '5:30', '5h30', '17h' → time; ValueError for '25:00' or 'sáng'."""
     if isinstance(raw, time):
@@ -122,13 +115,7 @@ def parse_days(raw: Any) -> frozenset[int]:
 
 
 def _suggest(word: Any, choices: Iterable[str]) -> str | None:
-    choices = list(choices)
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.5)
-    if not close:
-        by_key = {ascii_key(c): c for c in choices}
-        close = [by_key[k] for k in difflib.get_close_matches(ascii_key(word), list(by_key), n=1,
-                                                                cutoff=0.5)]
-    return close[0] if close else None
+    return closest(word, choices, cutoff=0.5)
 
 
 def _did_you_mean(word: Any, choices: Iterable[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from broadcast.errors import ConfigError, MultiError
+from broadcast.errors import ConfigError, MultiError, closest
 from broadcast.station.bounded_yaml import YamlLimits
 from broadcast.station.sections import (  # noqa: F401 (the sections are part of config's surface)
     SECTIONS,
@@ -163,8 +162,8 @@ def _check_value(f, value: Any) -> str | None:
         return f"phải là {kind}, nhận được {value!r}"
     if meta["choices"] and value not in meta["choices"]:
         options = ", ".join(repr(c) for c in meta["choices"])
-        guess = difflib.get_close_matches(str(value), [str(c) for c in meta["choices"]], n=1)
-        tip = f"; có phải ý bạn là '{guess[0]}'?" if guess else ""
+        guess = closest(value, meta["choices"])
+        tip = f"; có phải ý bạn là '{guess}'?" if guess else ""
         return f"giá trị {value!r} không hợp lệ, chọn một trong: {options}{tip}"
     if meta["min"] is not None and value < meta["min"]:
         return f"phải từ {meta['min']} trở lên, nhận được {value}"
@@ -189,8 +188,8 @@ def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[
                                   line=_line_of(text, "engines"), hint="ví dụ engines = [\"espeak\"]"))
     for name in speech.engines:
         if name not in ENGINES:
-            guess = difflib.get_close_matches(str(name), list(ENGINES), n=1)
-            tip = f"có phải ý bạn là '{guess[0]}'? " if guess else ""
+            guess = closest(name, ENGINES)
+            tip = f"có phải ý bạn là '{guess}'? " if guess else ""
             errors.append(ConfigError(f"[speech] engines: không có máy đọc '{name}'", path=str(path),
                                       line=_line_of(text, "engines"),
                                       hint=f"{tip}các máy đọc có: {', '.join(ENGINES)}"))
@@ -211,8 +210,8 @@ def _cross_checks(sections: dict[str, Any], path: Path, text: str, errors: list[
 
 
 def _unknown(path: Path, text: str, key: str, valid: list[str], shown: str, what: str) -> ConfigError:
-    guess = difflib.get_close_matches(key, valid, n=1)
-    hint = f"có phải ý bạn là '{guess[0]}'?" if guess else f"các {what} hợp lệ: {', '.join(valid)}"
+    guess = closest(key, valid)
+    hint = f"có phải ý bạn là '{guess}'?" if guess else f"các {what} hợp lệ: {', '.join(valid)}"
     return ConfigError(f"{what} không biết: {shown}", path=str(path), line=_line_of(text, key), hint=hint)
 
 
