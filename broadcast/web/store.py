@@ -159,6 +159,39 @@ class NoticeStore:
             write_bytes_atomic(path, data)
         return written
 
+    def save_many(self, entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Save several announcements as one change: all of them or none.
+
+        Each entry carries the version it was read at. Versions are checked and the schedule is
+        checked with every new file in place before anything is written, so a conflict or a
+        refusal writes nothing; if a write then fails, the files already written get their old
+        bytes back.
+        """
+        with self._lock:
+            plans = []
+            for entry in entries:
+                path = self.path_of(str(entry["id"]))
+                current = self.load(str(entry["id"])).get("version", 1) if path.is_file() else None
+                if current != entry.get("version", 1 if path.is_file() else None):
+                    raise VersionConflict(f"thông báo '{entry['id']}' vừa được người khác sửa (nay là phiên bản "
+                                          f"{current}); chưa đổi gì", hint="tải lại trang rồi làm lại")
+                written = {**entry, "version": (current or 0) + 1}
+                plans.append((path, path.read_bytes() if path.is_file() else None, dump_entry(written), written))
+            self.schedule(replacing={path.name: data for path, _, data, _ in plans})
+            done: list[tuple[Path, bytes | None]] = []
+            try:
+                for path, old, data, _ in plans:
+                    write_bytes_atomic(path, data)
+                    done.append((path, old))
+            except OSError:
+                for path, old in reversed(done):
+                    if old is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        write_bytes_atomic(path, old)
+                raise
+        return [written for *_, written in plans]
+
     def remove(self, notice_id: str, *, expected_version: int) -> None:
         path = self.path_of(notice_id)
         with self._lock:

@@ -121,6 +121,54 @@ def test_the_officer_moves_the_province_bulletin_among_the_slot_s_priority_items
     assert not list((station_dir / "schedules" / "thong-bao").glob(".*"))  # no temporary file left
 
 
+def _files(station_dir) -> dict[str, bytes]:
+    return {n: (station_dir / "schedules" / "thong-bao" / f"{n}.yaml").read_bytes() for n in ("xa-a", "xa-b")}
+
+
+def test_a_write_failing_part_way_leaves_every_file_as_it_was(console, station_dir, monkeypatch):
+    """The move renumbers several files as one change: the second write fails, the first is undone."""
+    from broadcast.web import store as store_module
+    from broadcast.web.routes.priority_order import move
+
+    before = _files(station_dir)
+    real, writes = store_module.write_bytes_atomic, []
+
+    def disk_full_on_second(path, data):
+        writes.append(path.name)
+        if len(writes) == 2:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(store_module, "write_bytes_atomic", disk_full_on_second)
+    with pytest.raises(OSError):
+        move(console, "bao-dong", "sang", -1, MONDAY)
+    assert len(writes) >= 3                                   # two tried, then the first put back
+    assert _files(station_dir) == before
+    assert sang_order(console) == ["xa-a", "xa-b", "tinh-bao-dong"]
+
+
+def test_a_notice_saved_meanwhile_stops_the_whole_move(console, station_dir, monkeypatch):
+    """Another officer saved one of the notices after the page read it: nothing is renumbered."""
+    from broadcast.web.routes.priority_order import move
+    from broadcast.web.store import VersionConflict
+
+    store = console.store
+    real_load, seen = store.load, []
+
+    def load_then_someone_saves(notice_id):
+        entry = real_load(notice_id)
+        seen.append(notice_id)
+        if len(seen) == 2:                                     # between the page's read and the write
+            store.save({**real_load("xa-a"), "title": "Lịch cắt điện thôn Đông (sửa)"},
+                       expected_version=real_load("xa-a").get("version", 1))
+        return entry
+
+    monkeypatch.setattr(store, "load", load_then_someone_saves)
+    with pytest.raises(VersionConflict):
+        move(console, "bao-dong", "sang", -1, MONDAY)
+    assert [order_in(station_dir, n)[0] for n in MINE] == [None, None, None]
+
+
 @pytest.mark.parametrize(("who", "data", "status"), [
     ("quan-tri", {"slot": "sang", "huong": "len"}, 403),               # sees the page, may not decide
     ("can-bo", {"slot": "sang", "huong": "len", "csrf": "sai"}, 403),    # forged form

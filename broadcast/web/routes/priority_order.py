@@ -6,8 +6,8 @@ priority by their file's `order` (1 first; none: after the numbered ones), then 
 For each slot a province bulletin airs in, `slot_lists` gives the ưu tiên notices of that slot
 still valid today in the order the planner will air them; `move` swaps the bulletin with its
 neighbour and writes `order: 10, 20, 30...` into every file of the list the console can write
-(one notice per file in `schedules/thong-bao/`, the province's `tinh-*.yaml` included), each
-through the notice store: checked by the schedule loader, versioned, written atomically. A notice
+(one notice per file in `schedules/thong-bao/`, the province's `tinh-*.yaml` included) as one
+change through the notice store: checked by the schedule loader together, versioned, all written or none. A notice
 kept in a file of several notices keeps its place at the end of its priority (the page shows it).
 """
 
@@ -85,16 +85,14 @@ def move(console: Any, bulletin_id: str, slot: str, step: int, today: date) -> l
     if not 0 <= there < len(ids):
         return []
     ids[here], ids[there] = ids[there], ids[here]
-    written = []
     store = console.store
+    changed = []
     for n, notice_id in enumerate(ids, start=1):
         entry = store.load(notice_id)
-        if entry.get("order") == n * STEP:
-            continue
-        entry["order"] = n * STEP
-        store.save(entry, expected_version=entry.get("version", 1))
-        written.append(notice_id)
-    return written
+        if entry.get("order") != n * STEP:
+            changed.append({**entry, "order": n * STEP, "version": entry.get("version", 1)})
+    store.save_many(changed)            # all renumbered or none
+    return [str(entry["id"]) for entry in changed]
 
 
 def reorder(request, form):
