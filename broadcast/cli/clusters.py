@@ -9,8 +9,6 @@ import click
 from broadcast.cli.common import pass_app
 from broadcast.errors import InputError, closest
 
-OFFLINE_AFTER_S = 90          # three missed heartbeats
-
 
 def _registry(app):
     from broadcast.clusters.registry import registry_for
@@ -49,6 +47,7 @@ def command(ctx) -> None:
 @pass_app
 def list_clusters(app) -> None:
     """Liệt kê các cụm loa: vùng, trạng thái, lần liên lạc cuối, lệch giờ, đang phát."""
+    from broadcast.clusters.health import STATE_WORDS, age_words, state_of
     from broadcast.clusters.registry import STATE_LABELS
 
     clusters = _registry(app).all()
@@ -58,11 +57,8 @@ def list_clusters(app) -> None:
     now = datetime.now(UTC)
     click.echo(f"{'Cụm loa':<16} {'Vùng':<14} {'Trạng thái':<11} {'Liên lạc':<22} {'Lệch giờ':>9}  Đang phát")
     for c in clusters:
-        if c.last_seen:
-            age = (now - datetime.fromisoformat(c.last_seen)).total_seconds()
-            seen = ("trực tuyến" if age <= OFFLINE_AFTER_S else "mất kết nối") + f" ({int(age)} giây)"
-        else:
-            seen = "chưa liên lạc"
+        health, age = state_of(c, now)
+        seen = STATE_WORDS[health].lower() + (f" ({age_words(age)})" if age is not None else "")
         offset = c.heartbeat.get("clock_offset_s")
         shown = f"{offset:+.1f} s" if isinstance(offset, (int, float)) else "–"
         click.echo(f"{c.name:<16} {c.zone:<14} {STATE_LABELS.get(c.state, c.state):<11} {seen:<22} {shown:>9}  "

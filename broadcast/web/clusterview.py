@@ -13,15 +13,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from broadcast.clusters.registry import ACTIVE, PENDING, REVOKED, ClusterRegistry
+from broadcast.clusters.health import STATE_WORDS, age_words, state_of
+from broadcast.clusters.registry import ACTIVE, ClusterRegistry
 from broadcast.errors import BroadcastError
 
-ONLINE_S = 90            # three heartbeats (every 30 s): as `broadcast clusters`
-LATE_S = 600             # after ten minutes without one: offline
 CLOCK_OFF_S = 5.0        # a receiver clock further off than this is flagged
 GRACE = timedelta(minutes=10)   # after a programme's end, before its missing row is a warning
-STATE_WORDS = {"online": "Trực tuyến", "late": "Chậm liên lạc", "offline": "Mất kết nối",
-               "never": "Chưa liên lạc", "revoked": "Đã thu hồi", "pending": "Chờ ghép"}
 _PATH = re.compile(r"(?:[A-Za-z]:)?/[^\s,;:)]+")
 _EXCEPTION = re.compile(r"\b[A-Za-z]*(?:Error|Exception)\b:?\s*")
 _ERRNO = re.compile(r"\[Errno \d+\]\s*")
@@ -52,30 +49,6 @@ def plain_fault(text: Any) -> str:
     if not _VIETNAMESE.search(shown):
         return "lỗi kỹ thuật trên máy của cụm loa (người quản trị xem nhật ký của máy)"
     return shown[:1].upper() + shown[1:]
-
-
-def state_of(cluster: Any, now: datetime) -> tuple[str, float | None]:
-    """(state, seconds since the last heartbeat): online, late, offline, never, revoked, pending."""
-    if cluster.state == REVOKED:
-        return "revoked", None
-    if cluster.state == PENDING:
-        return "pending", None
-    if not cluster.last_seen:
-        return "never", None
-    age = max(0.0, (now - datetime.fromisoformat(cluster.last_seen)).total_seconds())
-    return ("online" if age <= ONLINE_S else "late" if age <= LATE_S else "offline"), age
-
-
-def age_words(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 90:
-        return f"{int(seconds)} giây trước"
-    if seconds < 5400:
-        return f"{int(seconds // 60)} phút trước"
-    if seconds < 172800:
-        return f"{int(seconds // 3600)} giờ trước"
-    return f"{int(seconds // 86400)} ngày trước"
 
 
 def cluster_card(cluster: Any, control: dict[str, Any], titles: dict[str, str], now: datetime) -> dict[str, Any]:

@@ -142,14 +142,7 @@ def status_document(store: ReportStore, now: datetime, names: list[str] | None =
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
-    """'3 phút trước', 'chưa liên lạc'."""
-    if moment is None:
-        return "chưa liên lạc"
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return f"{seconds} giây trước"
-    if seconds < 3600:
-        return f"{seconds // 60} phút trước"
-    if seconds < 86400:
-        return f"{seconds // 3600} giờ trước"
-    return f"{seconds // 86400} ngày trước"
+    """'3 phút trước', 'chưa liên lạc': in the words the commune's Cụm loa page uses."""
+    from broadcast.clusters.health import age_words
+
+    return "chưa liên lạc" if moment is None else age_words((now - moment).total_seconds())

@@ -43,11 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.atomic import write_text_atomic
+from broadcast.clusters.health import ONLINE_S
 from broadcast.province.bulletins.envelope import seal
 from broadcast.province.bulletins.inbox import Inbox
 
 MAX_ROWS = 500
-CLUSTER_ONLINE_S = 90           # three missed heartbeats, as `broadcast clusters list` counts
+CLUSTER_ONLINE_S = ONLINE_S     # three missed heartbeats, as `broadcast clusters list` counts
 QUEUE = "tinh-bao-cao"
 KEY_NAME = "tinh-bao-cao.key"
 _COLUMNS = ("id", "kind", "programme_id", "date", "slot", "title", "status", "origin", "priority",
