@@ -37,6 +37,15 @@ NAV = (
     ("/ghi-am", "Ghi âm", ("bien-tap", "quan-tri")),
 )
 
+
+def _has_clusters(console: Any) -> bool:
+    station = console.station
+    return (station.path(station.paths.state) / "cum-loa" / "clusters.sqlite").is_file()
+
+
+# Entries shown only where they have something to show (the page itself stays reachable).
+NAV_ONLY_WHEN = {"/cum-loa": _has_clusters}
+
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     autoescape=True,                       # every page, every value: no |safe anywhere
@@ -107,7 +116,8 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
     user = request.scope.get("user")
     ctx = {
         "request": request, "user": user, "csrf": csrf_token(request.session),
-        "nav": [(path, label) for path, label, roles in NAV if user is not None and user.role in roles],
+        "nav": [(path, label) for path, label, roles in NAV if user is not None and user.role in roles
+                and NAV_ONLY_WHEN.get(path, lambda _: True)(console)],
         "station_title": console.station.station_title, "path": request.url.path,
         "notice": request.session.pop("flash", None) if user is not None else None,
         "slot_titles": slot_labels(console),

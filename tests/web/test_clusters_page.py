@@ -187,3 +187,14 @@ def test_a_programme_a_cluster_never_reported_is_a_warning_after_it_ended(browse
     clock.now = START.replace(hour=5, minute=0)          # before the first slot: nothing is due yet
     page = browser("duyet").get("/trang-thai").text
     assert "chưa báo đã phát" not in page
+
+
+def test_the_nav_shows_cum_loa_only_once_the_station_has_clusters(browser, console):
+    """A station without IP clusters gets no Cụm loa link (the page still answers); the first one adds it."""
+    officer = browser("bien-tap")
+    assert 'href="/cum-loa"' not in officer.get("/tuan").text
+    assert officer.get("/cum-loa").status_code == 200
+    registry = registry_for(console.station)
+    registry.add("cum-dong", "toan-xa", now=NOW)
+    registry.close()
+    assert 'href="/cum-loa"' in officer.get("/tuan").text
