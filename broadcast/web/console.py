@@ -76,6 +76,10 @@ class Console:
         )
 
     @property
+    def session_hours(self) -> float:
+        return self.station.web.session_hours
+
+    @property
     def listen_dir(self) -> Path:
         return self.station.path(self.station.web.listen_cache)
 
