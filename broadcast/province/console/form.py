@@ -158,10 +158,10 @@ def from_document(document: Mapping[str, Any], tz: tzinfo, *, new_id: str) -> di
 
 
 def next_id(old: str, taken) -> str:
-    """'bao-so-9' -> 'bao-so-9-2' -> 'bao-so-9-3' ..., skipping ids `taken(id)` says are used."""
-    match = re.fullmatch(r"(.*?)-(\d{1,3})", old)
+    """'bao-so-9' -> 'bao-so-9-lan-2' -> 'bao-so-9-lan-3' ..., skipping ids `taken(id)` says are used."""
+    match = re.fullmatch(r"(.*)-lan-(\d{1,4})", old)
     stem, n = (match.group(1), int(match.group(2)) + 1) if match else (old, 2)
-    while taken(candidate := f"{stem[:75]}-{n}"):
+    while taken(candidate := f"{stem[:70]}-lan-{n}"):
         n += 1
     return candidate
 
