@@ -120,7 +120,8 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
     """Render templates/NAME with the signed-in user, the CSRF token and the navigation."""
     console = request.app.state.console
     ctx = {**base_context(request), "station_title": console.station.station_title,
-           "slot_titles": slot_labels(console), "home": ("/tuan", "Về trang Tuần này")}
+           "slot_titles": slot_labels(console), "home": ("/tuan", "Về trang Tuần này"),
+           "no_account": "Nhờ người quản trị của đài tạo cho bạn ở trang Tài khoản."}
     ctx.update(context or {})
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
 

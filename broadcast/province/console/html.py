@@ -31,7 +31,8 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None, *, 
     """Render NAME in the station console's frame, titled with the province."""
     console = request.app.state.console
     ctx = {**base_context(request, NAV), "station_title": " ".join(("Bản tin tỉnh", console.province)).strip(),
-           "home": ("/ban-tin", "Về trang Bản tin")}
+           "home": ("/ban-tin", "Về trang Bản tin"),
+           "no_account": "Nhờ người quản trị máy chủ của tỉnh tạo tài khoản cho bạn."}
     ctx.update(context or {})
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
 
