@@ -76,6 +76,10 @@ class Console:
         )
 
     @property
+    def web(self):
+        return self.station.web
+
+    @property
     def session_hours(self) -> float:
         return self.station.web.session_hours
 
