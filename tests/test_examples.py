@@ -35,6 +35,8 @@ NOT_RUN: tuple[tuple[tuple[str, ...], str, str | None], ...] = (
     (("fetch",), "cần máy chủ của tỉnh trên mạng", None),
     (("province", "bulletin"), "cần khóa ký và cơ sở dữ liệu bản tin của tỉnh", None),
     (("province", "dashboard"), "cần cơ sở dữ liệu báo cáo của tỉnh", None),
+    (("province", "console"), "trang bản tin của tỉnh chạy cho đến khi dừng", None),
+    (("province", "users"), "cần người gõ mật khẩu, trên máy chủ của tỉnh", None),
     (("inbox", "schedule"), "cần bản tin tỉnh đã gửi đến hộp thư", None),
     (("inbox", "dismiss"), "cần bản tin tỉnh đã gửi đến hộp thư", None),
     (("voices", "add"), "cần tệp giọng đọc tải về, không có trong đài mẫu", None),

@@ -19,7 +19,7 @@ key_option = click.option("--key", "key_path", envvar="BROADCAST_PROVINCE_KEY", 
                           help="Khóa ký riêng của tỉnh (tạo bằng 'broadcast province keygen').")
 
 
-def _key(key_path: str | None):
+def load_key(key_path: str | None):
     from broadcast.province.signing import load_private_key
 
     if not key_path:
@@ -65,7 +65,7 @@ def add(file: Path, db_path: str, key_path: str | None, province: str, check: bo
     if check:
         click.echo(f"Tệp {file} hợp lệ: bản tin {LEVEL_NAMES[document['level']]} '{document['id']}'.")
         return
-    key = _key(key_path)
+    key = load_key(key_path)
     with Registry(Path(db_path)) as registry:
         signed = registry.add(document, key, now=now, province=province, recording=recording)
     click.echo(f"Đã ký và gửi bản tin số {signed['seq']}: {signed['id']} ({LEVEL_NAMES[signed['level']]}), "
@@ -86,7 +86,7 @@ def cancel(bulletin_id: str, db_path: str, key_path: str | None, reason: str) ->
     """
     from broadcast.province.bulletins.registry import Registry
 
-    key = _key(key_path)
+    key = load_key(key_path)
     with Registry(Path(db_path)) as registry:
         signed = registry.cancel(bulletin_id, key, now=datetime.now(PROVINCE_TZ), reason=reason)
     click.echo(f"Đã ký và gửi lệnh hủy số {signed['seq']} cho bản tin {bulletin_id}.")
@@ -113,16 +113,10 @@ def from_cap(source: str, geocodes: tuple[str, ...], polygons: tuple[str, ...], 
       broadcast province bulletin from-cap canh-bao.xml --polygon "17.2,106.5 17.2,107.4 16.1,107.4 16.1,106.5 17.2,106.5"
     """
     from broadcast.atomic import write_text_atomic
-    from broadcast.province.bulletins.cap import MAX_BYTES, ProvinceArea, parse_alert, parse_polygon
+    from broadcast.province.bulletins.cap import MAX_BYTES, parse_alert
     from broadcast.province.bulletins.cap_draft import draft
 
-    codes = set()
-    for item in geocodes:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise InputError(f"--geocode '{item}' không đúng dạng TÊN=MÃ", hint="ví dụ --geocode ISO3166-2=VN-25")
-        codes.add((name.strip(), value.strip()))
-    area = ProvinceArea(frozenset(codes), tuple(parse_polygon(p, "--polygon") for p in polygons))
+    area = province_area(geocodes, polygons)
     data = _read_source(source, MAX_BYTES)
     text = draft(parse_alert(data, where=source), tz=PROVINCE_TZ, area=area, source=source)
     if not area.configured:
@@ -133,6 +127,19 @@ def from_cap(source: str, geocodes: tuple[str, ...], polygons: tuple[str, ...], 
         click.echo(f"Đã ghi bản nháp {output}: đọc lại rồi gửi bằng 'broadcast province bulletin add {output}'.")
     else:
         click.echo(text, nl=False)
+
+
+def province_area(geocodes: tuple[str, ...], polygons: tuple[str, ...]):
+    """The province as CAP alerts name it, from --geocode TÊN=MÃ and --polygon options."""
+    from broadcast.province.bulletins.cap import ProvinceArea, parse_polygon
+
+    codes = set()
+    for item in geocodes:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--geocode '{item}' không đúng dạng TÊN=MÃ", hint="ví dụ --geocode ISO3166-2=VN-25")
+        codes.add((name.strip(), value.strip()))
+    return ProvinceArea(frozenset(codes), tuple(parse_polygon(p, "--polygon") for p in polygons))
 
 
 def _read_source(source: str, limit: int) -> bytes:

@@ -172,6 +172,9 @@ def keygen(key_file: Path) -> None:
 
 
 from broadcast.cli.bulletin import bulletin, dashboard  # noqa: E402 - the link's commands in their own module
+from broadcast.cli.province_console import console, users  # noqa: E402
 
 command.add_command(bulletin)
 command.add_command(dashboard)
+command.add_command(console)
+command.add_command(users)

@@ -1,4 +1,8 @@
-"""`broadcast users`: console accounts (add, list, passwd, remove); passwords hashed with argon2."""
+"""`broadcast users`: console accounts (add, list, passwd, remove); passwords hashed with argon2.
+
+The same four commands serve `broadcast province users` (the province console's accounts): the
+group's callback says which accounts file they work on (`ACCOUNTS` in the click context's meta).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,11 @@ import click
 from broadcast.cli.common import pass_app
 from broadcast.errors import InputError
 
+ACCOUNTS = "broadcast.accounts"          # ctx.meta key: a callable giving the group's `Accounts`
 
-def _accounts(app):
-    from broadcast.web.accounts import Accounts
 
-    station = app.station
-    return Accounts(station.path(station.paths.state))
+def _accounts():
+    return click.get_current_context().meta[ACCOUNTS]()
 
 
 def _password(from_stdin: bool) -> str:
@@ -27,7 +30,8 @@ def _password(from_stdin: bool) -> str:
 
 
 @click.group("users")
-def command() -> None:
+@pass_app
+def command(app) -> None:
     """Tài khoản của bảng điều khiển (broadcast web).
 
     \b
@@ -38,16 +42,22 @@ def command() -> None:
       echo 'mat-khau-dai' | broadcast users add chu-tich --role duyet --password-stdin
       broadcast users list
     """
+    from broadcast.web.accounts import Accounts
+
+    def station_accounts():
+        station = app.station
+        return Accounts(station.path(station.paths.state))
+
+    click.get_current_context().meta[ACCOUNTS] = station_accounts
 
 
 @command.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["bien-tap", "duyet", "quan-tri"]), help="Vai trò.")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
-@pass_app
-def add(app, name: str, role: str, password_stdin: bool) -> None:
+def add(name: str, role: str, password_stdin: bool) -> None:
     """Thêm một tài khoản (hỏi mật khẩu, ít nhất 8 ký tự)."""
-    accounts = _accounts(app)
+    accounts = _accounts()
     from broadcast.web.accounts import check_name
 
     check_name(name)
@@ -56,10 +66,9 @@ def add(app, name: str, role: str, password_stdin: bool) -> None:
 
 
 @command.command("list")
-@pass_app
-def list_(app) -> None:
+def list_() -> None:
     """Liệt kê các tài khoản và vai trò."""
-    rows = _accounts(app).list()
+    rows = _accounts().list()
     if not rows:
         click.echo("Chưa có tài khoản nào. Thêm: broadcast users add TÊN --role bien-tap")
     for a in rows:
@@ -69,10 +78,9 @@ def list_(app) -> None:
 @command.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu mới từ dòng đầu của stdin.")
-@pass_app
-def passwd(app, name: str, password_stdin: bool) -> None:
+def passwd(name: str, password_stdin: bool) -> None:
     """Đổi mật khẩu (các phiên đăng nhập cũ của tài khoản này hết hiệu lực)."""
-    accounts = _accounts(app)
+    accounts = _accounts()
     if accounts.get(name) is None:
         raise InputError(f"không có tài khoản '{name}'", hint="xem: broadcast users list")
     accounts.set_password(name, _password(password_stdin))
@@ -81,8 +89,7 @@ def passwd(app, name: str, password_stdin: bool) -> None:
 
 @command.command("remove")
 @click.argument("name")
-@pass_app
-def remove(app, name: str) -> None:
+def remove(name: str) -> None:
     """Xóa một tài khoản."""
-    _accounts(app).remove(name)
+    _accounts().remove(name)
     click.echo(f"Đã xóa tài khoản {name}.")

@@ -17,6 +17,9 @@ ACTION_LABELS = {
     "user-disable": "Khóa tài khoản", "user-enable": "Mở khóa tài khoản", "user-reset": "Đặt lại mật khẩu",
     "schedule-edit": "Sửa lịch phát", "player-start": "Khởi động trình phát",
     "recording-delete": "Xóa bản ghi", "tune-replace": "Thay nhạc hiệu",
+    # the province console (broadcast.province.console)
+    "bulletin-draft": "Lưu nháp bản tin", "bulletin-draft-delete": "Xóa nháp bản tin",
+    "bulletin-send": "Gửi bản tin", "bulletin-cancel": "Hủy bản tin", "cap-draft": "Nháp từ cảnh báo CAP",
 }
 
 _SCHEMA = """

@@ -5,6 +5,10 @@ it finds the signed-in account (the cookie names a session the server still hold
 still matches and the session is younger than `[web] session_hours` by the console's clock), refuses other roles with 403,
 checks the CSRF token of every unsafe request, caps the request body, and runs the handler in
 a worker thread (the pipeline it calls is blocking). Expected errors become a Vietnamese page.
+
+The station console and the province console (`broadcast.province.console`) both declare their
+routes here: `request.app.state.console` is whichever console the app serves; it needs
+`accounts`, `sessions`, `now` and `session_hours`, and `render` draws its pages.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ def signed_in(request: Request) -> Account | None:
     if not name:
         return None
     account = console.accounts.get(name)
-    max_age = timedelta(hours=console.station.web.session_hours)
+    max_age = timedelta(hours=console.session_hours)
     if (account is None or account.epoch != session.get("epoch")
             or not console.sessions.valid(session.get("sid"), name, console.now(), max_age)):
         for key in ("user", "sid", "epoch"):
@@ -56,7 +60,7 @@ def start_session(request: Request, account: Account) -> None:
     """A fresh session for this account (a new CSRF token, so a pre-login token is useless)."""
     console = request.app.state.console
     now = console.now()
-    sid = console.sessions.open(account.name, now, timedelta(hours=console.station.web.session_hours))
+    sid = console.sessions.open(account.name, now, timedelta(hours=console.session_hours))
     request.session.clear()
     request.session.update(user=account.name, epoch=account.epoch, sid=sid)
 
@@ -77,45 +81,48 @@ def end_session(request: Request, *, everywhere: bool = False) -> int:
 
 def route(path: str, handler: Callable[[Request, FormData | None], Response], *, roles: tuple[str, ...],
           methods: tuple[str, ...] = ("GET",), max_body: int | Callable[[Any], int] = FORM_LIMIT,
-          name: str | None = None) -> Route:
+          name: str | None = None, render: Callable[..., Response] = page) -> Route:
+    """A route admitting `roles` (PUBLIC: anyone); `render(request, template, context, status=)` draws
+    its refusals (the console's own `page`)."""
+
     async def endpoint(request: Request) -> Response:
         user = signed_in(request)
         request.scope["user"] = user
         if roles and user is None:
             if request.method == "GET":
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-            return page(request, "error.html", {"title": "Chưa đăng nhập",
+            return render(request, "error.html", {"title": "Chưa đăng nhập",
                                                 "message": "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại."},
                         status=401)
         if roles and user.role not in roles:
-            return page(request, "error.html", {"title": "Không có quyền",
+            return render(request, "error.html", {"title": "Không có quyền",
                                                 "message": "Tài khoản của bạn không được dùng trang này."},
                         status=403)
         form = None
         if request.method in UNSAFE_METHODS:
             length = request.headers.get("content-length")
             if length is None or not length.isdigit():
-                return page(request, "error.html", {"title": "Yêu cầu không hợp lệ",
+                return render(request, "error.html", {"title": "Yêu cầu không hợp lệ",
                                                     "message": "Thiếu độ dài nội dung."}, status=411)
             limit = max_body(request.app.state.console) if callable(max_body) else max_body
             if int(length) > limit:
-                return page(request, "error.html", {
+                return render(request, "error.html", {
                     "title": "Tệp quá lớn",
                     "message": f"Nội dung gửi lên lớn quá {limit // (1 << 20)} MB."}, status=413)
             form = await request.form(max_files=1, max_fields=2000)
             sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
             if not csrf_ok(request.session, sent if isinstance(sent, str) else None):
-                return page(request, "error.html", {
+                return render(request, "error.html", {
                     "title": "Biểu mẫu đã cũ",
                     "message": "Mã bảo vệ của biểu mẫu không đúng hoặc đã hết hạn; tải lại trang rồi làm lại."},
                     status=403)
         try:
             return await run_in_threadpool(handler, request, form)
         except InputError as exc:
-            return page(request, "error.html", {"title": "Chưa làm được", "message": str(exc)}, status=400)
+            return render(request, "error.html", {"title": "Chưa làm được", "message": str(exc)}, status=400)
         except BroadcastError as exc:
             log.warning("console: %s", exc)
-            return page(request, "error.html", {"title": "Lỗi", "message": str(exc)}, status=500)
+            return render(request, "error.html", {"title": "Lỗi", "message": str(exc)}, status=500)
         finally:
             if form is not None:
                 await form.close()

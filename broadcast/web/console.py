@@ -76,6 +76,14 @@ class Console:
         )
 
     @property
+    def web(self):
+        return self.station.web
+
+    @property
+    def session_hours(self) -> float:
+        return self.station.web.session_hours
+
+    @property
     def listen_dir(self) -> Path:
         return self.station.path(self.station.web.listen_cache)
 

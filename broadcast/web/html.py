@@ -46,14 +46,6 @@ def _has_clusters(console: Any) -> bool:
 # Entries shown only where they have something to show (the page itself stays reachable).
 NAV_ONLY_WHEN = {"/cum-loa": _has_clusters}
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,                       # every page, every value: no |safe anywhere
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def _duration(seconds: Any) -> str:
     if seconds in (None, ""):
@@ -78,10 +70,22 @@ def _capital(text: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-_ENV.filters["mmss"] = _duration
-_ENV.filters["when"] = _when
-_ENV.filters["cap"] = _capital
-_ENV.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+def environment(*folders: Path) -> jinja2.Environment:
+    """An autoescaping environment over `folders` (the first holding a name wins) with the console's
+    filters; the province console puts its own templates before these."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        autoescape=True,                       # every page, every value: no |safe anywhere
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(mmss=_duration, when=_when, cap=_capital)
+    env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+    return env
+
+
+_ENV = environment(TEMPLATES)
 
 
 _SESSION_WORD = re.compile(r"\bbuổi (sáng|trưa|chiều|tối)\b", re.IGNORECASE)
@@ -110,18 +114,24 @@ def slot_labels(console: Any) -> Callable[[Any], str]:
     return labels
 
 
+def base_context(request: Request, nav: tuple = NAV) -> dict[str, Any]:
+    """What every signed-in page's frame reads: user, CSRF token, the navigation of the user's role, flash."""
+    user = request.scope.get("user")
+    return {
+        "request": request, "user": user, "csrf": csrf_token(request.session),
+        "nav": [(path, label) for path, label, roles in nav if user is not None and user.role in roles],
+        "path": request.url.path,
+        "notice": request.session.pop("flash", None) if user is not None else None,
+    }
+
+
 def page(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HTMLResponse:
     """Render templates/NAME with the signed-in user, the CSRF token and the navigation."""
     console = request.app.state.console
-    user = request.scope.get("user")
-    ctx = {
-        "request": request, "user": user, "csrf": csrf_token(request.session),
-        "nav": [(path, label) for path, label, roles in NAV if user is not None and user.role in roles
-                and NAV_ONLY_WHEN.get(path, lambda _: True)(console)],
-        "station_title": console.station.station_title, "path": request.url.path,
-        "notice": request.session.pop("flash", None) if user is not None else None,
-        "slot_titles": slot_labels(console),
-    }
+    ctx = {**base_context(request), "station_title": console.station.station_title,
+           "slot_titles": slot_labels(console), "home": ("/tuan", "Về trang Tuần này"),
+           "no_account": "Nhờ người quản trị của đài tạo cho bạn ở trang Tài khoản."}
+    ctx["nav"] = [(path, label) for path, label in ctx["nav"] if NAV_ONLY_WHEN.get(path, lambda _: True)(console)]
     ctx.update(context or {})
     return HTMLResponse(_ENV.get_template(name).render(ctx), status_code=status)
 

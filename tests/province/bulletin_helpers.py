@@ -1,7 +1,11 @@
-"""Helpers of the bulletin tests: a key pair, a fake clock, a bulletin YAML, a commune with recorded airings."""
+"""Helpers of the bulletin tests: a key pair, a fake clock, a bulletin YAML, a commune with recorded airings,
+and what the loopback tests share (a free port, waiting for a condition)."""
 
 from __future__ import annotations
 
+import socket
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +15,8 @@ from broadcast.province.bulletins.inbox import Inbox
 from broadcast.province.signing import generate_key, load_private_key, load_public_key
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BROADCAST = [sys.executable, "-m", "broadcast"]
+WAIT_S = 60.0                       # generous: the machine is shared and loaded
 T0 = datetime(2026, 12, 7, 14, 0, tzinfo=TZ)
 
 
@@ -68,3 +74,20 @@ def make_commune(root: Path, public: str, clock: FakeClock, *, name: str = "xa-0
 
     return Commune(inbox=Inbox(root / "var" / "inbox.sqlite"), public_key=load_public_key(public), name=name,
                    root=root, now=clock, air=air or Airings(), speak=speak, tags=tuple(tags), approve=approve)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout=WAIT_S, step=0.05):
+    """The predicate's first true value, polled (an upper bound for a process to react, never a speed test)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out")

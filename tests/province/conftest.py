@@ -1,10 +1,14 @@
-"""A small scratch province for the province tests: communes with only their slots, plus the shared folder."""
+"""A small scratch province for the province tests: communes with only their slots, plus the shared folder;
+and the link on loopback: a `broadcast province serve --db` process with three communes."""
 
 from __future__ import annotations
 
+import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
+from bulletin_helpers import BROADCAST, free_port, keys, wait_for
 
 from broadcast.province.copies import make_province
 
@@ -21,3 +25,32 @@ def small_province(dest: Path, count: int, **kwargs):
 @pytest.fixture(scope="session")
 def make_small_province():
     return small_province
+
+
+@pytest.fixture
+def province(tmp_path, station_copier):
+    """A province server process with three communes: (base URL, db, key path, public key, station folders)."""
+    _, public, key_path = keys(tmp_path)
+    stations = []
+    port = free_port()
+    for n in (1, 2, 3):
+        root = station_copier(tmp_path / f"xa-00{n}")
+        with (root / "broadcast.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f'\n[province]\nsource = "http://127.0.0.1:{port}/xa-00{n}"\npublic_key = "{public}"\n'
+                         'timeout_s = 5\n')
+        stations.append(root)
+    db = tmp_path / "tinh" / "tinh.sqlite"
+    server = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", *map(str, stations), "--db", str(db),
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return urllib.request.urlopen(f"{base}/api/status", timeout=1).status == 200
+        except OSError:
+            return server.poll() is not None
+    wait_for(up)
+    assert server.poll() is None, server.stderr.read()
+    yield base, db, key_path, public, stations
+    server.terminate()
+    server.wait(10)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from bulletin_helpers import bulletin_yaml, keys
+from bulletin_helpers import BROADCAST, bulletin_yaml, keys, wait_for
 from click.testing import CliRunner
 
 from broadcast.cli import cli
@@ -20,54 +17,6 @@ from broadcast.errors import DeliveryError
 from broadcast.play.spool import INCOMING, DaemonLock
 from broadcast.province.bulletins.listener import Listener, commune_for_station, fetch_documents
 from broadcast.station.config import load_station
-
-BROADCAST = [sys.executable, "-m", "broadcast"]
-WAIT_S = 60.0                       # generous: the machine is shared and loaded
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout=WAIT_S, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out")
-
-
-@pytest.fixture
-def province(tmp_path, station_copier):
-    """A province server process with three communes: (base URL, db, key path, public key, station folders)."""
-    _, public, key_path = keys(tmp_path)
-    stations = []
-    port = free_port()
-    for n in (1, 2, 3):
-        root = station_copier(tmp_path / f"xa-00{n}")
-        with (root / "broadcast.toml").open("a", encoding="utf-8") as handle:
-            handle.write(f'\n[province]\nsource = "http://127.0.0.1:{port}/xa-00{n}"\npublic_key = "{public}"\n'
-                         'timeout_s = 5\n')
-        stations.append(root)
-    db = tmp_path / "tinh" / "tinh.sqlite"
-    server = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", *map(str, stations), "--db", str(db),
-                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            return urllib.request.urlopen(f"{base}/api/status", timeout=1).status == 200
-        except OSError:
-            return server.poll() is not None
-    wait_for(up)
-    assert server.poll() is None, server.stderr.read()
-    yield base, db, key_path, public, stations
-    server.terminate()
-    server.wait(10)
 
 
 def add(db, key_path, file):

@@ -114,7 +114,8 @@ class Registry:
             return self.db.execute("SELECT coalesce(max(seq), 0) FROM documents").fetchone()[0]
 
     def listing(self) -> list[dict[str, Any]]:
-        """Every bulletin with its number, level, title, validity and whether it was cancelled or replaced."""
+        """Every bulletin with its number, level, title, validity, targets, zones, what it replaces and
+        whether it was cancelled or replaced ('đã hủy', 'đã thay' or '')."""
         with self.lock:
             rows = self.db.execute("SELECT d.seq, d.id, d.level, d.title, d.envelope, "
                                    "(SELECT c.type FROM documents c WHERE c.target = d.id "
@@ -124,9 +125,23 @@ class Registry:
         for row in rows:
             document = json.loads(json.loads(row["envelope"])["document"])
             out.append({"seq": row["seq"], "id": row["id"], "level": row["level"], "title": row["title"],
-                        "valid_from": document["valid_from"], "expires": document["expires"],
+                        "issued": document["issued"], "valid_from": document["valid_from"],
+                        "expires": document["expires"], "targets": document["targets"],
+                        "zones": document.get("zones", []), "replaces": document.get("replaces"),
+                        "repeat_every_minutes": document.get("repeat_every_minutes"),
                         "ended": {"cancel": "đã hủy", "bulletin": "đã thay"}.get(row["ended"] or "", "")})
         return out
+
+    def document(self, bulletin_id: str) -> dict[str, Any] | None:
+        """The signed bulletin `bulletin_id` as sent (with its `seq`), or None."""
+        with self.lock:
+            row = self._bulletin(bulletin_id)
+        return {**json.loads(json.loads(row["envelope"])["document"]), "seq": row["seq"]} if row else None
+
+    def taken(self, document_id: str) -> bool:
+        """Is this id used by a bulletin or a cancellation already (an id is never used twice)?"""
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM documents WHERE id = ?", (document_id,)).fetchone() is not None
 
     def recording_path(self, sha256: str) -> Path | None:
         if not SHA256.fullmatch(sha256):

@@ -15,13 +15,16 @@
 
 Every problem is reported at once, each with its line, through the schedule's YAML reader
 (`schedule.files.read_yaml`, bounded). The result is a document without `seq` (the registry
-numbers and signs it) and, for a recording, the file's path beside it.
+numbers and signs it) and, for a recording, the file's path beside it. The province console's
+form writes the same YAML and reads it back through `check_bulletin`, which keeps each problem's
+key so the page shows it beside its field: one reader for the file and the page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -57,28 +60,57 @@ def read_bulletin(path: Path, *, tz: tzinfo, now: datetime) -> tuple[dict[str, A
         raise InputError(f"không đọc được tệp bản tin: {exc.strerror}", path=shown) from None
     except UnicodeDecodeError:
         raise InputError("tệp bản tin không phải UTF-8", path=shown, hint="lưu lại tệp với bảng mã UTF-8") from None
+    return parse_bulletin(text, shown, folder=path.parent, tz=tz, now=now)
+
+
+def parse_bulletin(text: str, shown: str, *, folder: Path, tz: tzinfo, now: datetime,
+                   ) -> tuple[dict[str, Any], Path | None]:
+    """`read_bulletin` of a text already read (the province console's drafts); every error at once."""
+    checked = check_bulletin(text, shown, folder=folder, tz=tz, now=now)
+    errors = [error for _, error in checked.problems]
+    if errors:
+        raise errors[0] if len(errors) == 1 else MultiError(errors, summary=f"Tệp bản tin {shown} có {len(errors)} lỗi:")
+    left = problems({**checked.document, "seq": 1})
+    if left:                                        # a gap in the reader: never sign a bad document
+        raise InputError(f"bản tin chưa hợp lệ: {left[0]}", path=shown)
+    return checked.document, checked.recording
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A bulletin text read: the document (valid only without problems) and each problem with its key."""
+
+    document: dict[str, Any]
+    recording: Path | None
+    problems: tuple[tuple[str, InputError], ...]
+
+
+def check_bulletin(text: str, shown: str, *, folder: Path, tz: tzinfo, now: datetime) -> Checked:
+    """Every problem of a bulletin YAML, each with the key it concerns (a form shows it by its field);
+    a YAML syntax error raises as in the schedule files."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise InputError(f"bản tin lớn quá {MAX_BYTES >> 10} KB", path=shown)
     raw = read_yaml(text, shown)
     if not isinstance(raw, YMap):
         raise InputError("tệp bản tin phải là các dòng 'khóa: giá trị' (id, level, title, text...)", path=shown,
                          line=1, hint="xem ví dụ trong docs/huong-dan/tinh.md")
     reader = _Reader(raw, shown, tz)
-    document, recording = reader.document(path.parent, now)
-    if reader.errors:
-        raise reader.errors[0] if len(reader.errors) == 1 else MultiError(
-            reader.errors, summary=f"Tệp bản tin {shown} có {len(reader.errors)} lỗi:")
-    left = problems({**document, "seq": 1})
-    if left:                                        # a gap in the reader: never sign a bad document
-        raise InputError(f"bản tin chưa hợp lệ: {left[0]}", path=shown)
-    return document, recording
+    document, recording = reader.document(folder, now)
+    return Checked(document, recording, tuple(reader.errors))
+
+
+def level_code(raw: Any) -> str | None:
+    """'khẩn cấp', 'Khẩn Cấp', 'khan-cap' -> 'khan-cap'; None when it names no level."""
+    return _LEVEL_ALIASES.get(ascii_key(raw))
 
 
 class _Reader:
     def __init__(self, raw: YMap, shown: str, tz: tzinfo) -> None:
         self.raw, self.shown, self.tz = raw, shown, tz
-        self.errors: list[InputError] = []
+        self.errors: list[tuple[str, InputError]] = []
 
     def error(self, key: str, message: str, hint: str | None = None) -> None:
-        self.errors.append(InputError(message, path=self.shown, line=self.raw.at(key), hint=hint))
+        self.errors.append((key, InputError(message, path=self.shown, line=self.raw.at(key), hint=hint)))
 
     def document(self, folder: Path, now: datetime) -> tuple[dict[str, Any], Path | None]:
         raw = self.raw
@@ -91,7 +123,7 @@ class _Reader:
             self.error("id", f"mã bản tin '{ident}' không hợp lệ" if ident else "thiếu mã bản tin 'id'",
                        "dùng chữ thường không dấu, số và '-', ví dụ: id: bao-so-9-lan-2")
         doc["id"] = ident
-        level = _LEVEL_ALIASES.get(ascii_key(raw.get("level", "")))
+        level = level_code(raw.get("level", ""))
         if level is None:
             self.error("level", f"mức bản tin '{raw.get('level', '')}' không hợp lệ",
                        "ghi một trong: khẩn cấp, ưu tiên, thông thường")
