@@ -113,6 +113,14 @@ def test_the_start_line_names_station_output_and_next_programme(station_dir):
     assert station.station_title in line and "loa máy" in line and "sẽ dựng ngay" in line
 
 
+def test_the_start_line_of_a_zoned_station_names_its_zones_not_the_playout_output(station_dir):
+    from zoned import add_zones
+
+    add_zones(station_dir)
+    line = start_line(load_station(station_dir), datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
+    assert "phát ra 4 vùng (Thôn Đông, Thôn Trung, Thôn Tây, Xóm Bãi);" in line and "loa máy" not in line
+
+
 @pytest.mark.parametrize("width", [40, 80, 120])
 def test_the_build_line_fits_the_terminal_and_says_time_left(width):
     import io
