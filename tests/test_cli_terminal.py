@@ -138,3 +138,19 @@ def test_the_build_line_fits_the_terminal_and_says_time_left(width):
     assert all(len(s.rstrip("\n")) <= width - 1 for s in shown)
     assert "\n" not in "".join(shown[:-1])                       # one line rewritten, never wrapped
     assert shown[0].startswith("Dựng  25% còn ~2 phút") and shown[1].startswith("Dựng  50% còn ~60 giây")
+
+
+def test_run_on_a_zoned_station_says_the_zone_of_each_airing(tmp_path):
+    lines: list[str] = []
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        say_what_happens(log, lines.append, output="device", zone_titles={"thon-dong": "Thôn Đông", "xom-bai": "Xóm Bãi"})
+        at = datetime(2026, 12, 7, 16, 12, tzinfo=TZ)
+        for zone in ("thon-dong", "xom-bai"):
+            row = log.programme_started(programme_id=f"2026-12-07-thu-{zone}", day=date(2026, 12, 7), slot="thu",
+                                        session="chieu", scheduled_at=at, title="Chương trình thử", started_at=at,
+                                        zone=zone)
+            log.finish(row, "played", at.replace(minute=15))
+    assert lines == ["[16:12:00] Đang phát: Chương trình thử (Thôn Đông)",
+                     "[16:15:00] Chương trình thử (Thôn Đông): đã phát xong",
+                     "[16:12:00] Đang phát: Chương trình thử (Xóm Bãi)",
+                     "[16:15:00] Chương trình thử (Xóm Bãi): đã phát xong"]

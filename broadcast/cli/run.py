@@ -31,8 +31,10 @@ def _echo(line: str) -> None:
     sys.stdout.flush()               # a pipe to journald is block-buffered: each line now
 
 
-def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: str = "device") -> None:
-    """Print each event, programme start and end the daemon writes to `log` (heartbeats stay quiet)."""
+def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: str = "device",
+                     zone_titles: dict[str, str] | None = None) -> None:
+    """Print each event, programme start and end the daemon writes to `log` (heartbeats stay quiet);
+    with `zone_titles` (a zoned station) each programme line says its zone."""
     event, started, finish = log.event, log.programme_started, log.finish
     titles: dict[int, str] = {}
 
@@ -44,6 +46,8 @@ def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: s
     def on_start(**kw: Any) -> int:
         row = started(**kw)
         titles[row] = kw.get("title") or kw.get("programme_id", "")
+        if zone_titles and kw.get("zone") in zone_titles:
+            titles[row] += f" ({zone_titles[kw['zone']]})"
         if kw.get("started_at") is not None and kw.get("status", "playing") == "playing":
             echo(f"[{kw['started_at']:%H:%M:%S}] Đang phát: {titles[row]}")
         elif kw.get("status") in STATUS_WORDS:
@@ -96,5 +100,8 @@ def command(app) -> None:
     station = app.station
     daemon = daemon_for_station(station)
     _echo(start_line(station, datetime.now(station.tz)))
-    say_what_happens(daemon.core.log, output=station.playout.output)
+    zones = station_zones(station)
+    declared = len(zones) > 1 or zones[0].name != IMPLICIT_ZONE
+    say_what_happens(daemon.core.log, output=station.playout.output,
+                     zone_titles={z.name: z.title for z in zones} if declared else None)
     raise click.exceptions.Exit(daemon.run())
