@@ -137,3 +137,12 @@ def test_announce_for_a_zone_plays_on_that_zones_outputs_and_says_where(station_
     assert result.exit_code == 0, result.output
     assert "Chỉ phát ở: Toàn xã." in result.output and "Đã phát xong" in result.output
     assert origins(station_dir / "var" / "asrun.sqlite")[0] == ("programme", "played", "manual")
+
+
+def test_announce_for_a_zone_when_the_schedules_have_an_error_says_so_not_that_the_zone_is_unknown(station_dir):
+    (station_dir / "schedules" / "vung.yaml").write_text(
+        "zones:\n  - name: thon-dong\n    title: Thôn Đông\n    outputs: [file]\n    gains: {khong-co: -6}\n",
+        encoding="utf-8")
+    result = run(["announce", "--text", "Mất điện thôn Đông.", "--zone", "thon-dong", "--output", "null"], station_dir)
+    assert result.exit_code == 2 and "lịch phát đang có lỗi nên chưa biết vùng 'thon-dong'" in result.output
+    assert "broadcast check" in result.output and "không có vùng" not in result.output

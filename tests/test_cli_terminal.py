@@ -113,6 +113,14 @@ def test_the_start_line_names_station_output_and_next_programme(station_dir):
     assert station.station_title in line and "loa máy" in line and "sẽ dựng ngay" in line
 
 
+def test_the_start_line_of_a_zoned_station_names_its_zones_not_the_playout_output(station_dir):
+    from zoned import add_zones
+
+    add_zones(station_dir)
+    line = start_line(load_station(station_dir), datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
+    assert "phát ra 4 vùng (Thôn Đông, Thôn Trung, Thôn Tây, Xóm Bãi);" in line and "loa máy" not in line
+
+
 @pytest.mark.parametrize("width", [40, 80, 120])
 def test_the_build_line_fits_the_terminal_and_says_time_left(width):
     import io
@@ -130,3 +138,19 @@ def test_the_build_line_fits_the_terminal_and_says_time_left(width):
     assert all(len(s.rstrip("\n")) <= width - 1 for s in shown)
     assert "\n" not in "".join(shown[:-1])                       # one line rewritten, never wrapped
     assert shown[0].startswith("Dựng  25% còn ~2 phút") and shown[1].startswith("Dựng  50% còn ~60 giây")
+
+
+def test_run_on_a_zoned_station_says_the_zone_of_each_airing(tmp_path):
+    lines: list[str] = []
+    with AsRunLog(tmp_path / "asrun.sqlite") as log:
+        say_what_happens(log, lines.append, output="device", zone_titles={"thon-dong": "Thôn Đông", "xom-bai": "Xóm Bãi"})
+        at = datetime(2026, 12, 7, 16, 12, tzinfo=TZ)
+        for zone in ("thon-dong", "xom-bai"):
+            row = log.programme_started(programme_id=f"2026-12-07-thu-{zone}", day=date(2026, 12, 7), slot="thu",
+                                        session="chieu", scheduled_at=at, title="Chương trình thử", started_at=at,
+                                        zone=zone)
+            log.finish(row, "played", at.replace(minute=15))
+    assert lines == ["[16:12:00] Đang phát: Chương trình thử (Thôn Đông)",
+                     "[16:15:00] Chương trình thử (Thôn Đông): đã phát xong",
+                     "[16:12:00] Đang phát: Chương trình thử (Xóm Bãi)",
+                     "[16:15:00] Chương trình thử (Xóm Bãi): đã phát xong"]

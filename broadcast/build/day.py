@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -199,7 +199,8 @@ def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]
                 jobs[pid] = pool.submit(encode, c, streams[pid])
             for c, _ in todo:
                 pid = c.programme.id
-                spoken[pid] = _speak_programme(toolkit, c, share[pid], progress, streams[pid])
+                others = [stream for other, stream in streams.items() if other != pid]     # spoken ones: all done
+                spoken[pid] = _speak_programme(toolkit, c, share[pid], progress, _Shared(streams[pid], c.texts(), others))
                 streams[pid].close()
         except BaseException as e:
             for stream in streams.values():
@@ -215,6 +216,23 @@ def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]
             result, owner = jobs[pid].result()
             built[pid] = programme_entry(toolkit, c, digest, result, owner, spoken[pid])
     return built, spoken
+
+
+class _Shared:
+    """A programme's speech delivered to its own stream and offered to the programmes still waiting.
+
+    Zones' programmes of a slot share most texts: an encoder waiting for a text another programme
+    is speaking now takes its clip at once instead of idling until its own programme is spoken.
+    """
+
+    def __init__(self, own: SpeechStream, texts: Sequence[str], others: Sequence[SpeechStream]) -> None:
+        self.own, self.texts, self.others = own, list(texts), list(others)
+
+    def deliver(self, index: int, path: Path) -> None:
+        self.own.deliver(index, path)
+        if not self.own.superseded:          # a clip in the preferred voice only (a fallback restarts)
+            for other in self.others:
+                other.offer(self.texts[index], path)
 
 
 def finish_day(toolkit: Toolkit, plan: DayPlan, built: Mapping[str, dict], staging: Path, *,

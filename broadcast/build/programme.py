@@ -52,10 +52,26 @@ class SpeechStream:
             if self.superseded:
                 return
             future = self.futures[index]
+            if future.done() and future.exception() is None and future.result() == path:
+                return                       # the clip another programme's speech offered already
             if future.done():
                 self.superseded = True
                 self._fail_unresolved(AudioError("Máy đọc đã đổi giữa chương trình: ghép lại từ đầu"))
             else:
+                future.set_result(path)
+
+    def offer(self, text: str, path: Path) -> None:
+        """A clip of `text` another programme's speech has just made: this programme's encoder may take it now.
+
+        The cache keys a clip by text and voice, so this programme's own speech later delivers the
+        same path (nothing happens); a clip in another voice (a fallback) supersedes the stream.
+        """
+        index = self._first.get(text)
+        if index is None:
+            return
+        with self._lock:
+            future = self.futures[index]
+            if not self.superseded and not future.done():
                 future.set_result(path)
 
     def close(self, error: BaseException | None = None) -> None:

@@ -24,11 +24,27 @@ def check_zones(station, names) -> list:
         return []
     known = {z.name: z for z in station_zones(station)}
     for name in names:
+        if name not in known and _unreadable(station):
+            raise InputError(f"lịch phát đang có lỗi nên chưa biết vùng '{name}'",
+                             hint="chạy broadcast check để xem lỗi và sửa, rồi phát lại")
         if name not in known:
             close = closest(name, known)
             raise InputError(f"không có vùng '{name}'" + (f" (có phải '{close}'?)" if close else ""),
                              hint=f"các vùng của đài: {', '.join(known)} (xem zones: trong schedules/)")
     return [known[n] for n in dict.fromkeys(names)]
+
+
+def _unreadable(station) -> bool:
+    """True when the schedules cannot be read (playout then knows only the whole commune)."""
+    from broadcast.errors import BroadcastError
+    from broadcast.schedule.load import load_schedule
+
+    try:
+        load_schedule(station.path(station.paths.schedules), station_root=station.root)
+    except BroadcastError:
+        return True
+    return False
+
 
 PRIORITIES = [p.value for p in Priority]
 

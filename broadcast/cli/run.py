@@ -15,8 +15,10 @@ import click
 
 from broadcast.cli.common import pass_app
 from broadcast.daemon import daemon_for_station
+from broadcast.daemon.zones import station_zones
 from broadcast.play.failures import OUTPUT_LABELS, explain
 from broadcast.play.state import read_day
+from broadcast.schedule.vocabulary import IMPLICIT_ZONE
 
 EVENT_WORDS = {"start": "Bắt đầu", "stop": "Dừng", "build": "Dựng", "urgent": "Khẩn cấp", "missed": "Lỡ",
                "relay": "Tiếp âm", "reload": "Đọc lại lịch", "clock-jump": "Đồng hồ"}
@@ -29,8 +31,10 @@ def _echo(line: str) -> None:
     sys.stdout.flush()               # a pipe to journald is block-buffered: each line now
 
 
-def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: str = "device") -> None:
-    """Print each event, programme start and end the daemon writes to `log` (heartbeats stay quiet)."""
+def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: str = "device",
+                     zone_titles: dict[str, str] | None = None) -> None:
+    """Print each event, programme start and end the daemon writes to `log` (heartbeats stay quiet);
+    with `zone_titles` (a zoned station) each programme line says its zone."""
     event, started, finish = log.event, log.programme_started, log.finish
     titles: dict[int, str] = {}
 
@@ -42,6 +46,8 @@ def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: s
     def on_start(**kw: Any) -> int:
         row = started(**kw)
         titles[row] = kw.get("title") or kw.get("programme_id", "")
+        if zone_titles and kw.get("zone") in zone_titles:
+            titles[row] += f" ({zone_titles[kw['zone']]})"
         if kw.get("started_at") is not None and kw.get("status", "playing") == "playing":
             echo(f"[{kw['started_at']:%H:%M:%S}] Đang phát: {titles[row]}")
         elif kw.get("status") in STATUS_WORDS:
@@ -57,7 +63,8 @@ def say_what_happens(log: Any, echo: Callable[[str], None] = _echo, *, output: s
 
 
 def start_line(station: Any, now: datetime) -> str:
-    """'Đài …: phát ra loa máy; chương trình tới 17:00 03/12 …' (from the published days)."""
+    """'Đài …: phát ra loa máy; chương trình tới 17:00 03/12 …' (from the published days); on a zoned
+    station 'phát ra 4 vùng (Thôn Đông, …)'."""
     audio_out = station.path(station.paths.audio_out)
     upcoming = None
     for offset in range(2):
@@ -68,6 +75,9 @@ def start_line(station: Any, now: datetime) -> str:
             upcoming = min(later, key=lambda p: p["start"])
             break
     output = OUTPUT_LABELS.get(station.playout.output, station.playout.output)
+    zones = station_zones(station)
+    if len(zones) > 1 or zones[0].name != IMPLICIT_ZONE:       # each zone has its own outputs, not [playout]
+        output = f"{len(zones)} vùng ({', '.join(z.title for z in zones)})"
     nxt = (f"chương trình tới: {datetime.fromisoformat(upcoming['start']):%H:%M %d/%m/%Y} {upcoming['title']}"
            if upcoming else "chưa có chương trình đã dựng cho hôm nay và ngày mai (sẽ dựng ngay)")
     return f"Trình phát của {station.station_title}: phát ra {output}; {nxt}. Ctrl-C hoặc SIGTERM để dừng."
@@ -90,5 +100,8 @@ def command(app) -> None:
     station = app.station
     daemon = daemon_for_station(station)
     _echo(start_line(station, datetime.now(station.tz)))
-    say_what_happens(daemon.core.log, output=station.playout.output)
+    zones = station_zones(station)
+    declared = len(zones) > 1 or zones[0].name != IMPLICIT_ZONE
+    say_what_happens(daemon.core.log, output=station.playout.output,
+                     zone_titles={z.name: z.title for z in zones} if declared else None)
     raise click.exceptions.Exit(daemon.run())

@@ -129,7 +129,8 @@ def log_relay(log: AsRunLog, row: int, job: PlayJob, result: RelayResult, opened
                      "started_at": part.started_at if aired else None,
                      "ended_at": part.ended_at if aired else None})
         label = {"live": "tiếp âm trực tiếp", "fallback": "tệp dự phòng", "silence": "im lặng"}[part.kind]
-        said.append(f"{label} {relay_clock(part.seconds)}" + (f" ({part.error})" if part.error else ""))
+        said.append(f"{label} {relay_clock(part.seconds)}" + (f" ({part.error})" if part.error else "")
+                    + (f", {part.note}" if getattr(part, "note", None) and aired else ""))
         if part.error:
             log.event("relay", part.ended_at, f"{job.programme_id}: {part.error}")
     log.add_aired(row, rows, note="; ".join(said))

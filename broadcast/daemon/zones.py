@@ -71,20 +71,6 @@ def zone_outputs(station: Any, zones: tuple[Any, ...], *, clock: Clock, pids: Pi
     return outputs
 
 
-def zones_output(station: Any, zones: list[Any], *, clock: Clock | None = None) -> GatedOutput:
-    """One gated output feeding every output of `zones` at once (a direct play for some zones, no daemon);
-    one zone's gain applies when it is alone (several zones' outputs share one player: no gain)."""
-    p = station.playout
-    specs = tuple(dict.fromkeys(_spec(s, p.device) for z in zones for s in z.outputs))
-    pids = PidFiles(station.path(station.paths.state) / "player")       # as `broadcast.daemon.player_pids`
-    return GatedOutput(specs, zone=",".join(z.name for z in zones), clock=clock, pids=pids,
-                       file_dir=station.path(p.file_dir), icecast_url=station.icecast.url,
-                       icecast_user=station.icecast.user,
-                       icecast_password=station.icecast_password if any(s.startswith("icecast") for s in specs) else "",
-                       stream_name=station.station_title,
-                       gain_db=getattr(zones[0], "gain_db", 0.0) if len(zones) == 1 else 0.0)   # several: as built
-
-
 def _spec(spec: str, device: str) -> str:
     """'device' means [playout] device (the card chosen for the station); other specs as written."""
     return f"device:{device}" if spec == "device" and device and device != "default" else spec

@@ -101,19 +101,34 @@ def plan_zones(schedule: Schedule, zones: Sequence[ZoneSpec], day: date, *, tz: 
 
 
 def distinct(per_zone: Mapping[str, Sequence[Programme]]) -> list[Programme]:
-    """One programme per slot and content (zones hearing the same items share it), in air order."""
+    """One programme per slot and content, in air order: zones hearing the same items share it.
+
+    Its `zones` are every zone that hears it (in the zones' order); when a slot has several, each
+    takes its first zone's name as `variant`, as the build names them (`broadcast.build.zoning`).
+    """
     seen: dict[tuple, Programme] = {}
-    for programmes in per_zone.values():
+    for zone, programmes in per_zone.items():
         for p in programmes:
-            seen.setdefault((p.start, p.slot, tuple(i.id for i in p.items)), p)
-    return sorted(seen.values(), key=lambda p: (p.start, p.slot))
+            key = (p.start, p.slot, tuple(i.id for i in p.items))
+            first = seen.setdefault(key, replace(p, zones=()))
+            seen[key] = replace(first, zones=first.zones + (zone,))
+    variants: dict[tuple, int] = {}
+    for start, slot, _ in seen:
+        variants[(start, slot)] = variants.get((start, slot), 0) + 1
+    out = [replace(p, variant=p.zones[0]) if variants[(p.start, p.slot)] > 1 else p for p in seen.values()]
+    return sorted(out, key=lambda p: (p.start, p.slot))
+
+
+def quiet_slots(schedule: Schedule, zone: ZoneSpec, day: date, programmes: Sequence[Programme]) -> list[SlotSpec]:
+    """The slots of `day` that `zone` does not air because they start in its quiet hours."""
+    aired = {p.slot for p in programmes}
+    return [s for s in schedule.slots
+            if is_quiet(zone, s) and s.name not in aired and slot_mode(schedule, s, day) != MODE_OFF]
 
 
 def skipped_on(schedule: Schedule, zone: ZoneSpec, day: date, programmes: Sequence[Programme]) -> list[str]:
     """The notes for the slots of `day` that `zone` skips in its quiet hours (`plan --zone` prints them)."""
-    aired = {p.slot for p in programmes}
-    return [quiet_note(zone, s).split(";")[0] + "." for s in schedule.slots
-            if is_quiet(zone, s) and s.name not in aired and slot_mode(schedule, s, day) != MODE_OFF]
+    return [quiet_note(zone, s).split(";")[0] + "." for s in quiet_slots(schedule, zone, day, programmes)]
 
 
 def quiet_skips(schedule: Schedule, zones: Sequence[ZoneSpec]) -> list[str]:

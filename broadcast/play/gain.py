@@ -3,7 +3,8 @@
 `applied_gain(asked_db, peak_db)` is what the player applies: a cut (≤ 0 dB) as asked; a boost
 no more than the headroom between the programme's peak (the manifest's `true_peak_dbtp`, else
 measured here with ffmpeg's volumedetect) and `CEILING_DB`. The note says what was done, in
-Vietnamese, for the as-run row. The player scales the decoded PCM with ffmpeg's `volume` filter,
+Vietnamese, for the as-run row. A live stream's peak is not known before it airs (`live_gain`):
+a cut applies, a boost does not. The player scales the decoded PCM with ffmpeg's `volume` filter,
 which saturates rather than wraps, so even a peak that was misjudged is clipped safely.
 """
 
@@ -27,6 +28,14 @@ def applied_gain(asked_db: float, peak_db: float | None) -> tuple[float, str | N
         return asked_db, f"mức {_db(asked_db)} dB"
     return room, (f"mức {_db(asked_db)} dB giới hạn còn {_db(room)} dB để không bị méo "
                   f"(đỉnh chương trình {peak_db:.1f} dBFS)")
+
+
+def live_gain(asked_db: float) -> tuple[float, str | None]:
+    """(gain, note) for a live stream, whose peak is not known before it airs: a cut as asked, no boost."""
+    if asked_db <= 0:
+        return applied_gain(asked_db, None)
+    return 0.0, (f"mức {_db(asked_db)} dB không áp dụng cho luồng tiếp âm trực tiếp: chưa biết trước đỉnh "
+                 "của luồng, tăng có thể làm méo")
 
 
 def factor(gain_db: float) -> float:

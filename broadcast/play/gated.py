@@ -33,7 +33,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from broadcast.errors import ConfigError
 from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles, popen
-from broadcast.play.gain import applied_gain, factor, measure_peak
+from broadcast.play.gain import applied_gain, factor, live_gain, measure_peak
 from broadcast.play.playback import EndCallback, Playback, PlayResult
 from broadcast.play.process import ffmpeg_exe, redact
 
@@ -188,14 +188,14 @@ class GatedOutput:
     def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
                 limit_s: float | None = None, timeout_s: float | None = None, gate: Gate | None = None,
                 programme_id: str | None = None, slot: str | None = None, peak_db: float | None = None,
-                at: datetime | None = None, spare: SparePlayer | None = None) -> GatedPlayback:
+                at: datetime | None = None, spare: SparePlayer | None = None, live: bool = False) -> GatedPlayback:
         """Start the player now (or hand the play to `spare`, a player started ahead), waiting on `gate`;
-        `at` (the slot) is when a timed release ('T') plays it."""
+        `at` (the slot) is when a timed release ('T') plays it; `live`: a stream (its peak unknown)."""
         sinks, secrets = self.sinks(path, title)
         asked = self.gain_for(slot)
-        if asked > 0 and peak_db is None:
+        if asked > 0 and peak_db is None and not live:
             peak_db = measure_peak(path, ffmpeg_exe(), offset_s)
-        gain_db, gain_note = applied_gain(asked, peak_db)
+        gain_db, gain_note = live_gain(asked) if live else applied_gain(asked, peak_db)
         volume = (self.volume if self.volume is not None else 1.0) * factor(gain_db)
         own = gate is None
         gate = spare.gate if spare is not None else gate or Gate()
@@ -219,11 +219,11 @@ class GatedOutput:
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
               timeout_s: float | None = None, programme_id: str | None = None, slot: str | None = None,
-              peak_db: float | None = None) -> Playback:
+              peak_db: float | None = None, live: bool = False) -> Playback:
         """Prepare and release at once (no slot to wait for: the spawn is paid now)."""
         return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
                             timeout_s=timeout_s, programme_id=programme_id, slot=slot,
-                            peak_db=peak_db).start(on_end)
+                            peak_db=peak_db, live=live).start(on_end)
 
 
 def levels_path(position: Path) -> Path:

@@ -226,7 +226,8 @@ class Player:
 
             return RelayedPlayback(self.output, job.path, job.live, self.output.clock, on_end, title=job.title,
                                    duration_s=job.duration_s, offset_s=job.offset_s,
-                                   connect_timeout_s=self.relay_timeout_s)
+                                   connect_timeout_s=self.relay_timeout_s,
+                                   gated=_gated(job) if getattr(self.output, "gated", False) else None)
         extra = _gated(job) if getattr(self.output, "gated", False) else {}
         return self.output.start(job.path, title=job.title, duration_s=job.duration_s, on_end=on_end,
                                  offset_s=job.offset_s, **extra)

@@ -12,6 +12,12 @@ leaves that row open, and the restart closes it as interrupted.
 
 The recorded file is started before the constructor returns, so the play's `started_at` is
 its player's own start, as for a plain play.
+
+On a gated output (a zone's player) every part gets the zone's gain at the slot (`gated`: the
+programme id, slot and the file's known peak; `broadcast.play.gain`): the file and the fallback
+as a programme (a boost limited by the peak, the fallback's measured), the live stream with
+`live=True` (its peak is not known before it airs: a cut as asked, no boost). The file part's
+gain note is the play's `gain_note` (the programme row's note); each part keeps its own (`note`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class RelayPart(PlayResult):
     kind: str = "live"               # live | fallback | silence
     title: str = ""
     source: str = "vov"              # the relay's source (vov, tinh ...); 'du-phong' for the fallback
+    note: str | None = None          # the zone's gain applied to this part ('mức -6 dB')
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,8 @@ class RelayedPlayback(Playback):
 
     def __init__(self, output: Output, path: Path, live: Mapping[str, Any], clock: Clock,
                  on_end: Callable[[PlayResult], None] | None, *, title: str = "", duration_s: float | None = None,
-                 offset_s: float = 0.0, connect_timeout_s: float = 10.0) -> None:
+                 offset_s: float = 0.0, connect_timeout_s: float = 10.0,
+                 gated: Mapping[str, Any] | None = None) -> None:
         super().__init__(path, clock, on_end)
         self.output = output
         self.live = dict(live)
@@ -64,6 +72,8 @@ class RelayedPlayback(Playback):
         self.duration_s = duration_s
         self.offset_s = offset_s
         self.connect_timeout_s = connect_timeout_s
+        self.gated = dict(gated or {})   # a gated output's play arguments: programme_id, slot, peak_db
+        self.gain_note: str | None = None
         self.parts: list[RelayPart] = []
         self._current: Playback | None = None
         self._phase: tuple[str, datetime] | None = None
@@ -73,8 +83,10 @@ class RelayedPlayback(Playback):
         self._file: tuple[Playback, threading.Event] | None = None
         if self.duration_s is None or self.offset_s < self.duration_s - 0.5:
             self._file = self._begin("file", lambda on_end: self.output.start(
-                self.path, title=self.title, duration_s=self.duration_s, offset_s=self.offset_s, on_end=on_end))
+                self.path, title=self.title, duration_s=self.duration_s, offset_s=self.offset_s, on_end=on_end,
+                **self.gated))
             self.started_at = self._file[0].started_at       # audio starts with the file's player
+            self.gain_note = getattr(self._file[0], "gain_note", None)
         threading.Thread(target=self._run, daemon=True, name=f"relay-{path.name}").start()
 
     @property
@@ -119,9 +131,9 @@ class RelayedPlayback(Playback):
             self._finish("played")
             return
         title, source = self.live.get("title") or "Tiếp âm", self.live.get("source") or "vov"
-        result = self._play("live", lambda on_end: self.output.start(
+        result, note = self._play("live", lambda on_end: self.output.start(
             str(self.live["url"]), title=title, duration_s=seconds, limit_s=seconds,
-            timeout_s=self.connect_timeout_s, on_end=on_end), opened=(title, source))
+            timeout_s=self.connect_timeout_s, on_end=on_end, **self._part_gain(live=True)), opened=(title, source))
         rest = (end - self.clock.now()).total_seconds()
         dropped = not self._stopping.is_set() and rest > DROP_TOLERANCE_S
         error, status = None, "played"
@@ -137,7 +149,7 @@ class RelayedPlayback(Playback):
         if self._stopping.is_set():
             status = "interrupted"
         self.parts.append(RelayPart(status, result.started_at, result.ended_at, error, kind="live", title=title,
-                                    source=source))
+                                    source=source, note=note))
         if self._stopping.is_set():
             self._finish("interrupted")
             return
@@ -151,20 +163,28 @@ class RelayedPlayback(Playback):
         rest = (end - now).total_seconds()
         fallback = self.live.get("fallback")
         if fallback and Path(fallback).is_file():
-            result = self._play("fallback", lambda on_end: self.output.start(
-                Path(fallback), title=f"{title} (dự phòng)", duration_s=rest, limit_s=rest, on_end=on_end))
+            result, note = self._play("fallback", lambda on_end: self.output.start(
+                Path(fallback), title=f"{title} (dự phòng)", duration_s=rest, limit_s=rest, on_end=on_end,
+                **self._part_gain()))
             error = None if result.status == "played" else (result.error or "dừng giữa chừng")
             self.parts.append(RelayPart(result.status, result.started_at, result.ended_at, error, kind="fallback",
-                                        title=f"{title} (dự phòng)", source="du-phong"))
+                                        title=f"{title} (dự phòng)", source="du-phong", note=note))
         else:
             self.parts.append(RelayPart("skipped", now, end, "không có tệp dự phòng: phần còn lại để im lặng",
                                         kind="silence", title=f"{title} (im lặng)", source="du-phong"))
 
+    def _part_gain(self, *, live: bool = False) -> dict[str, Any]:
+        """A gated output's arguments for a live or fallback part: the slot's gain, the part's own peak."""
+        if not self.gated:
+            return {}
+        return {"slot": self.gated.get("slot"), **({"live": True} if live else {})}
+
     def _play(self, phase: str, start: Callable[[Callable[[PlayResult], None]], Playback],
-              opened: tuple[str, str] | None = None) -> PlayResult:
-        """One part: start it, tell the watcher (`opened`: its title and source), wait for its end."""
+              opened: tuple[str, str] | None = None) -> tuple[PlayResult, str | None]:
+        """One part: start it, tell the watcher (`opened`: its title and source), wait for its end;
+        its result and the gain applied to it."""
         playback, done = self._begin(phase, start, opened)
-        return self._wait(playback, done)
+        return self._wait(playback, done), getattr(playback, "gain_note", None)
 
     def _begin(self, phase: str, start: Callable[[Callable[[PlayResult], None]], Playback],
                opened: tuple[str, str] | None = None) -> tuple[Playback, threading.Event]:

@@ -6,13 +6,19 @@ timezone with its VTIMEZONE, DTEND = start + estimated duration (the slot's maxi
 estimate), SUMMARY = programme title, DESCRIPTION = the items in air order with kind and priority,
 CATEGORIES = the items' tags, PRIORITY 1 when an urgent item is on (5 for ưu tiên).
 Every text is `plaintext.plain` (some calendar apps render a DESCRIPTION as HTML): tags removed.
+
+On a station with zones (`zone_titles`: name -> title of every zone) each programme's
+description says where it is heard ("Vùng nghe: Thôn Đông, Thôn Trung." or "mọi vùng"), a slot
+with several programmes has the zones in each SUMMARY, and the slots a zone skips in its quiet
+hours are the programme's warnings ("Lưu ý: ..."). `calendar_name` names one zone's calendar.
+Without `zone_titles` the file is what it always was.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,7 +49,8 @@ def station_slug(name: str) -> str:
 
 
 def programmes_to_ical(programmes: Iterable[Programme], *, station_name: str, now: datetime,
-                       tz: ZoneInfo = STATION_TZ) -> bytes:
+                       tz: ZoneInfo = STATION_TZ, zone_titles: Mapping[str, str] | None = None,
+                       calendar_name: str | None = None) -> bytes:
     """The programmes as an iCalendar file (bytes); `now` stamps DTSTAMP (pure: no clock read)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -54,11 +61,12 @@ def programmes_to_ical(programmes: Iterable[Programme], *, station_name: str, no
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"Lịch phát thanh - Đài Truyền thanh xã {station}")
+    cal.add("x-wr-calname", f"Lịch phát thanh - Đài Truyền thanh xã {station}"
+            + (f" - {_nfc(calendar_name)}" if calendar_name else ""))
     cal.add("x-wr-timezone", tz.key)
     ordered = sorted(programmes, key=lambda p: (p.start, p.slot))
     for programme in ordered:
-        cal.add_component(_event(programme, slug, station, now, tz))
+        cal.add_component(_event(programme, slug, station, now, tz, zone_titles))
     if ordered:
         first: date = min(p.start.astimezone(tz) for p in ordered).date()
         last: date = max(p.start.astimezone(tz) for p in ordered).date()
@@ -66,7 +74,8 @@ def programmes_to_ical(programmes: Iterable[Programme], *, station_name: str, no
     return cal.to_ical()
 
 
-def _event(programme: Programme, slug: str, station: str, now: datetime, tz: ZoneInfo) -> Event:
+def _event(programme: Programme, slug: str, station: str, now: datetime, tz: ZoneInfo,
+           zone_titles: Mapping[str, str] | None = None) -> Event:
     if programme.start.tzinfo is None:
         raise ValueError(f"programme {programme.id}: start must be timezone-aware")
     start = programme.start.astimezone(tz)
@@ -76,9 +85,11 @@ def _event(programme: Programme, slug: str, station: str, now: datetime, tz: Zon
     event.add("dtstamp", now.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", start + max(timedelta(seconds=length), MIN_EVENT))
-    event.add("summary", _nfc(programme.title))
+    where = _heard(programme, zone_titles) if zone_titles else None
+    summary = _nfc(programme.title) + (f" ({where})" if where and programme.variant else "")
+    event.add("summary", summary)
     event.add("location", f"Đài Truyền thanh xã {station}")
-    event.add("description", _description(programme))
+    event.add("description", _description(programme, where))
     tags = list(dict.fromkeys(tag for item in programme.items for tag in item.tags))
     if tags:
         event.add("categories", [_nfc(tag) for tag in tags])
@@ -89,8 +100,17 @@ def _event(programme: Programme, slug: str, station: str, now: datetime, tz: Zon
     return event
 
 
-def _description(programme: Programme) -> str:
+def _heard(programme: Programme, zone_titles: Mapping[str, str]) -> str:
+    """'Thôn Đông, Thôn Trung', or 'mọi vùng' when every zone hears it."""
+    if not programme.zones or set(programme.zones) >= set(zone_titles):
+        return "mọi vùng"
+    return ", ".join(_nfc(zone_titles.get(z, z)) for z in zone_titles if z in programme.zones)
+
+
+def _description(programme: Programme, where: str | None = None) -> str:
     lines = [f"{n}. {_item_line(item)}" for n, item in enumerate(programme.items, start=1)]
+    if where:
+        lines.insert(0, f"Vùng nghe: {where}.")
     if programme.festive:
         lines.insert(0, "Chương trình ngày lễ.")
     if programme.est_duration_s > 0:

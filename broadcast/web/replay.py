@@ -11,6 +11,10 @@ read; nothing else on disk is. A notice stays off the page, and out of the audio
 A programme without such a notice is served as published. One with them is served as a public
 cut: the programme file with those items' spans removed (ffmpeg, made once into
 `var/web/nghe-lai/` and named by what it was cut from, so a rebuilt day gets a new cut).
+
+On a station with zones, a programme only some zones hear has their titles after its own, on the
+page and in the podcast feed ("Chương trình phát thanh buổi sáng (Thôn Đông)"): the same slot has
+one programme per group of zones.
 """
 
 from __future__ import annotations
@@ -66,6 +70,14 @@ class Policy:
     private_ids: frozenset[str]         # public: false
     known_ids: frozenset[str]           # every announcement and column episode still in the schedules
     records_templates: frozenset[str]   # templates with a list of citizens
+    zone_titles: tuple[tuple[str, str], ...] = ()   # (name, title) of each declared zone; () without zones
+
+    def heard_in(self, zones: Any) -> str | None:
+        """'Thôn Đông, Thôn Trung' for a programme some zones only hear; None when every zone hears it."""
+        names = set(zones) if isinstance(zones, list) else set()
+        if not self.zone_titles or not names or names >= {name for name, _ in self.zone_titles}:
+            return None
+        return ", ".join(" ".join(plain(title).split()) for name, title in self.zone_titles if name in names)
 
     def private(self, item: dict[str, Any]) -> bool:
         if item.get("kind") == "thong-bao" and item.get("id") not in self.known_ids:
@@ -93,7 +105,8 @@ def policy_for(web: Any, schedule: Any, library: Any) -> Policy:
     return Policy(with_names=web.listen_with_names, exclude_tags=frozenset(web.listen_exclude_tags),
                   private_ids=frozenset(a.id for a in announcements if not getattr(a, "public", True)),
                   known_ids=frozenset([a.id for a in announcements] + episodes),
-                  records_templates=frozenset(records))
+                  records_templates=frozenset(records),
+                  zone_titles=tuple((z.name, z.title) for z in getattr(schedule, "zones", ()) or ()))
 
 
 def window(today: date, days: int) -> list[date]:
@@ -136,7 +149,8 @@ def public_programmes(audio_out: Path, day: date, policy: Policy) -> list[Public
                         for i in items if i.get("kind") in SHOWN_KINDS and not policy.private(i))
         stamp = hashlib.sha256(json.dumps([p.get("inputs_hash"), name, duration, hidden, source.stat().st_size,
                                            source.stat().st_mtime_ns]).encode()).hexdigest()[:20]
-        out.append(PublicProgramme(day=day, id=str(p.get("id") or name), title=" ".join(plain(p.get("title")).split()),
+        title, heard = " ".join(plain(p.get("title")).split()), policy.heard_in(p.get("zones"))
+        out.append(PublicProgramme(day=day, id=str(p.get("id") or name), title=f"{title} ({heard})" if heard else title,
                                    start=start, duration_s=max(0.0, duration - sum(b - a for a, b in hidden)),
                                    file=name, source=source, hidden=hidden, notices=notices, digest=stamp))
     return sorted(out, key=lambda x: x.start)
