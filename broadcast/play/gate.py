@@ -5,10 +5,12 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
 
 1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe and reads the first
    `prefill_s` of it into memory;
-2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), or a
-   process reading PCM on its stdin (pacat, aplay, or ffmpeg to a sound card or an Icecast
-   mount). A sink marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed
-   silence, in real time, until the gate opens;
+2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), a
+   PulseAudio stream of its own (`broadcast.play.pulse`: opened corked, the pre-filled audio
+   written into the server's buffer now, uncorked at the slot), or a process reading PCM on its
+   stdin (pacat without libpulse, aplay, or ffmpeg to a sound card or an Icecast mount). A sink
+   marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed silence, in real
+   time, until the gate opens;
 3. locks its memory, says `ready <what scheduling it obtained, in Vietnamese>` on stdout and
    waits on the gate fd, its main thread real-time (`broadcast.play.realtime`): `G` releases it
    now, `T` at the slot's time `at` (the daemon releases a slot ahead of it: the player sleeps

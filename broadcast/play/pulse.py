@@ -9,7 +9,8 @@ message, sent by the main loop's thread (made real-time with the player's main t
 wait and the start, see `broadcast.play.realtime`), after which the server plays audio it already
 holds: nothing is decoded, piped or copied at the slot, and no other process (`pacat`) has to be
 scheduled. `first()` returns once the server has acknowledged the uncork (bounded by `ACK_S`).
-The rest is written by a feeder thread as the server asks for it (`tlength` `TARGET_S`: enough
+The rest is written by a feeder thread as the server asks for it (`TARGET_S` asked as the stream's
+latency with ADJUST_LATENCY: the server splits it between the sink and this stream's buffer, room
 for a normal-priority thread on a loaded machine).
 
 `PulseSink` has the interface of `broadcast.play.gate.Sink`: `write()` never raises, a failure
