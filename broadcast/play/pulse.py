@@ -224,19 +224,12 @@ class PulseSink:
         through the feeder); back once the server acknowledged it."""
         if self.failed is not None:
             return
-        if len(data) > self.written:
-            self.write(data[self.written:])
+        rest = data[self.written:]
         with self.conn:
             operation = self._lib.pa_stream_cork(self.stream, 0, None, None)
-        deadline = time.monotonic() + ACK_S
-        while operation and time.monotonic() < deadline:
-            with self.conn:
-                if self._lib.pa_operation_get_state(operation) != OPERATION_RUNNING:
-                    break
-            time.sleep(0.0005)
-        if operation:
-            with self.conn:
-                self._lib.pa_operation_unref(operation)
+        if rest:
+            self.write(rest)
+        self._finish(operation, ACK_S, 0.0005)
 
     def write(self, data: bytes, *, programme: bool = True) -> None:
         if self.failed is not None:
@@ -297,12 +290,16 @@ class PulseSink:
         """Wait until the server has played what it holds (bounded: its buffer plus a margin)."""
         with self.conn:
             operation = self._lib.pa_stream_drain(self.stream, None, None)
-        deadline = time.monotonic() + DRAIN_S
+        self._finish(operation, DRAIN_S, 0.02)
+
+    def _finish(self, operation: Any, seconds: float, step: float) -> None:
+        """Wait (at most `seconds`, polling every `step`) for the server to complete `operation`, then let it go."""
+        deadline = time.monotonic() + seconds
         while operation and time.monotonic() < deadline:
             with self.conn:
                 if self._lib.pa_operation_get_state(operation) != OPERATION_RUNNING:
                     break
-            time.sleep(0.02)
+            time.sleep(step)
         if operation:
             with self.conn:
                 self._lib.pa_operation_unref(operation)

@@ -192,3 +192,22 @@ def test_an_unreachable_sound_server_fails_only_its_output_and_the_file_plays(tm
     assert written(tmp_path / "out")[0].read_bytes()[44:] == pcm(programme)
     [(label, why)] = result.failures
     assert label == "device:pulse:loa_day" and why.startswith("không kết nối được máy chủ âm thanh PulseAudio")
+
+
+def test_the_stations_sound_server_is_set_up_real_time_below_the_players_wait_and_never_suspends():
+    """deploy/pulseaudio/: what the bench starts PulseAudio with, and what a station installs."""
+    from broadcast.play.realtime import PRIORITY
+    from tests.play.test_realtime import REPO
+
+    folder = REPO / "deploy" / "pulseaudio"
+    conf = dict(line.replace(" ", "").split("=", 1) for line in (folder / "daemon.conf").read_text(encoding="utf-8")
+                .splitlines() if "=" in line and not line.startswith(("#", ";")))
+    assert conf["high-priority"] == "yes" and conf["realtime-scheduling"] == "yes"
+    assert 0 < int(conf["realtime-priority"]) < PRIORITY             # the player's own wait stays above it
+    unit = dict(line.split("=", 1) for line in (folder / "pulseaudio.service").read_text(encoding="utf-8")
+                .splitlines() if line.startswith("Limit"))
+    assert int(unit["LimitRTPRIO"]) >= int(conf["realtime-priority"])    # the 'pulse' user may take it
+    assert int(unit["LimitNICE"]) <= int(conf["nice-level"])
+    modules = [line.split()[1] for line in (folder / "system.pa").read_text(encoding="utf-8").splitlines()
+               if line.startswith("load-module")]
+    assert "module-native-protocol-unix" in modules and "module-suspend-on-idle" not in modules
