@@ -51,6 +51,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -306,6 +307,7 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES), help="ways to compare: libpulse, pacat, bare")
     args = parser.parse_args()
     args.modes = [m for m in args.modes.split(",") if m in MODES]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))     # `kill` ends the hogs and the server too
     missing = [tool for tool in ("pulseaudio", "pactl", "parec", "pacat") if not shutil.which(tool)]
     if missing:
         print(f"first-audio bench skipped: {', '.join(missing)} not installed "
