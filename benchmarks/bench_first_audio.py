@@ -61,6 +61,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -165,15 +167,9 @@ class Recorder:
         """(unix time, recorder delay s) of every sound that starts after at least 0.3 s of silence: the time from the
         sample's position (see the module docstring), the delay from the read that brought it."""
         t0 = min(t - n / RATE for t, n in self.reads[len(self.reads) // 20:])   # skip the start-up reads
-        samples = memoryview(bytes(self.data)).cast("h")
-        found, quiet = [], RATE
-        for i, value in enumerate(samples):
-            if abs(value) > THRESHOLD:
-                if quiet >= 0.3 * RATE:
-                    found.append(i)
-                quiet = 0
-            else:
-                quiet += 1
+        loud = np.flatnonzero(np.abs(np.frombuffer(bytes(self.data), dtype="<i2").astype(np.int32)) > THRESHOLD)
+        gaps = np.diff(loud, prepend=-RATE)          # samples since the previous loud one (the first: after silence)
+        found = loud[gaps > 0.3 * RATE].tolist()
         out, reads = [], iter(self.reads)
         read = next(reads, None)
         for i in found:
