@@ -67,6 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RATE = 48000
+RESET_ON_FORK = 0x40000000  # SCHED_RESET_ON_FORK, or-ed into the policy PulseAudio gives its threads
 THRESHOLD = 300            # |sample| above this is sound (the tone peaks near 16000)
 
 
@@ -109,7 +110,7 @@ def realtime_server(pid: int) -> str:
     given = 0
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            if os.sched_getscheduler(int(tid)) == os.SCHED_OTHER:
+            if os.sched_getscheduler(int(tid)) & ~RESET_ON_FORK == os.SCHED_OTHER:
                 os.sched_setscheduler(int(tid), os.SCHED_RR, os.sched_param(9))
                 given += 1
         except OSError:
@@ -118,7 +119,8 @@ def realtime_server(pid: int) -> str:
     for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
         try:
             name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
-            policy = {os.SCHED_OTHER: "TS", os.SCHED_RR: "RR", os.SCHED_FIFO: "FIFO"}.get(os.sched_getscheduler(int(tid)), "?")
+            policy = {os.SCHED_OTHER: "TS", os.SCHED_RR: "RR", os.SCHED_FIFO: "FIFO"}.get(
+                os.sched_getscheduler(int(tid)) & ~RESET_ON_FORK, "?")
             threads.append(f"{name} {policy} {os.sched_getparam(int(tid)).sched_priority} nice "
                            f"{os.getpriority(os.PRIO_PROCESS, int(tid))}")
         except OSError:
