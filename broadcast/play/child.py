@@ -112,13 +112,8 @@ class _Spawner:
                 reply.put((None, exc))
 
     def _spawn(self, args: list[str], kwargs: dict[str, Any]) -> subprocess.Popen:
-        nice, arm = kwargs.pop("nice", None), self._preexec
-        if nice is not None and arm is not None:
-            def arm() -> None:
-                _renice(nice)
-                self._preexec()
-        if arm is not None:
-            kwargs["preexec_fn"] = arm
+        if self._preexec is not None:
+            kwargs["preexec_fn"] = self._preexec
         proc = subprocess.Popen(args, **kwargs)
         if self._job is not None:
             try:
@@ -146,20 +141,8 @@ def warm() -> _Spawner:
 
 
 def popen(args: list[str], **kwargs: Any) -> subprocess.Popen:
-    """`subprocess.Popen` for a player: the child ends when this process ends, however it ends.
-
-    `nice=N` (Linux): the child starts at nice N where that is lower than this process's and
-    permitted (root, CAP_SYS_NICE, or RLIMIT_NICE: the unit's `LimitNICE=-10`), else at this one's."""
+    """`subprocess.Popen` for a player: the child ends when this process ends, however it ends."""
     return warm().popen(args, **kwargs)
-
-
-def _renice(nice: int) -> None:
-    """This process (a child between fork and exec) at `nice` when that is lower than its own and permitted."""
-    try:
-        if nice < os.getpriority(os.PRIO_PROCESS, 0):
-            os.setpriority(os.PRIO_PROCESS, 0, nice)
-    except OSError:
-        pass             # not permitted: the player keeps the daemon's nice
 
 
 # --- PID files -----------------------------------------------------------------------------------

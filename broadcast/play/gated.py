@@ -205,14 +205,6 @@ class GatedOutput:
                             peak_db=peak_db).start(on_end)
 
 
-def player_nice() -> int:
-    """The nice a player starts at where permitted (`realtime.NICE`): its start-up, decoding and pre-fill come
-    before ordinary work, so it is ready at its slot on a loaded PC."""
-    from broadcast.play.realtime import NICE  # not at import: `resource` is Unix only
-
-    return NICE
-
-
 def levels_path(position: Path) -> Path:
     """The per-second levels file beside a position file ('….muc.jsonl')."""
     return position.with_name(position.stem + ".muc.jsonl")
@@ -234,7 +226,7 @@ class SparePlayer:
     def __init__(self) -> None:
         self.gate = Gate()
         self.err = tempfile.TemporaryFile()
-        self.proc = popen([sys.executable, "-m", "broadcast.play.gate", "-"], stdin=subprocess.PIPE, nice=player_nice(),
+        self.proc = popen([sys.executable, "-m", "broadcast.play.gate", "-"], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, stderr=self.err, pass_fds=(self.gate.read_fd,))
 
     @property
@@ -282,7 +274,6 @@ class GatedPlayback(Playback):
                 spare.hand(config)
             else:
                 self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
-                                   nice=player_nice() if config.get("realtime", True) else None,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
                                    pass_fds=(gate.read_fd,))
         except OSError as exc:

@@ -177,28 +177,3 @@ def test_without_real_time_a_negative_nice_is_used_for_the_wait_and_the_old_nice
     assert nice[me] == NICE and rt.active
     rt.leave()
     assert nice[me] == 5 and not rt.active
-
-
-def _may_lower_nice_to(nice: int) -> bool:
-    code = f"import os; os.setpriority(os.PRIO_PROCESS, 0, {nice})"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
-
-
-def test_a_player_starts_at_a_negative_nice_where_permitted_and_is_never_made_nicer(tmp_path):
-    """Its start-up, decoding and pre-fill come before ordinary work (ready at its slot on a loaded PC)."""
-    from broadcast.play.child import popen
-
-    here = os.getpriority(os.PRIO_PROCESS, 0)
-    ask = ["-c", "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"]
-    assert int(popen([sys.executable, *ask], stdout=subprocess.PIPE, nice=here + 5).communicate()[0]) == here
-    expected = min(here, NICE) if _may_lower_nice_to(min(here, NICE)) else here
-    assert int(popen([sys.executable, *ask], stdout=subprocess.PIPE, nice=NICE).communicate()[0]) == expected
-    clock = VirtualClock(datetime(2026, 12, 1, 5, 29, 55, tzinfo=TZ))
-    play = GatedOutput(["null"], clock=clock).prepare(tone(tmp_path / "a.wav"), gate=Gate())
-    assert play.ready.wait(BOUND_S)
-    assert os.getpriority(os.PRIO_PROCESS, play._proc.pid) == expected
-    quiet = GatedOutput(["null"], clock=clock, priority=False).prepare(tone(tmp_path / "a.wav"), gate=Gate())
-    assert quiet.ready.wait(BOUND_S)
-    assert os.getpriority(os.PRIO_PROCESS, quiet._proc.pid) == here        # no priority asked: the daemon's nice
-    play.cancel()
-    quiet.cancel()
