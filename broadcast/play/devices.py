@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from broadcast.errors import ConfigError
@@ -14,6 +15,8 @@ from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles
 from broadcast.play.playback import EndCallback, Playback
 from broadcast.play.process import PreparedPlay, _ffmpeg, _rest, _source, ffmpeg_exe, is_stream, redact
+
+PCM_RATE, PCM_CHANNELS = 48000, 2      # what the gated player hands its outputs: s16le, 48 kHz, stereo
 
 
 @functools.cache
@@ -52,6 +55,36 @@ def resolve_device(spec: str) -> tuple[str, str | None]:
     if shutil.which("aplay"):
         return "aplay", None
     return "pulse", None
+
+
+def device_sink(name: str | None, title: str, label: str, *, libpulse: bool = True) -> dict[str, Any]:
+    """The player's sink for a sound device ('hw:1', 'pulse:SINK', None): PulseAudio from the player itself
+    (`broadcast.play.pulse`) when libpulse loads, else a process reading s16le PCM on its stdin."""
+    from broadcast.play import pulse
+
+    kind, device = resolve_device(name or "default")
+    if kind == "pulse" and libpulse and pulse.available():
+        return {"kind": "pulse", "device": device, "stream": title or "broadcast", "label": label}
+    cmd, keep = device_command(kind, device, title)
+    return {"kind": "pipe", "cmd": cmd, "keepalive": keep, "label": label}
+
+
+def device_command(kind: str, device: str | None, title: str) -> tuple[list[str], bool]:
+    """(command reading s16le PCM on stdin, needs keepalive) for a resolved device (`resolve_device`)."""
+    raw = ["-f", "s16le", "-ar", str(PCM_RATE), "-ac", str(PCM_CHANNELS)]
+    if kind == "pulse" and shutil.which("pacat"):
+        return ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={PCM_RATE}", f"--channels={PCM_CHANNELS}",
+                "--latency-msec=20", "--client-name=broadcast", f"--stream-name={title or 'broadcast'}",
+                *([f"--device={device}"] if device else [])], False
+    if kind in ("alsa", "aplay") and shutil.which("aplay"):
+        return ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(PCM_RATE), "-c", str(PCM_CHANNELS), "-B", "40000",
+                *(["-D", device] if device else [])], False
+    base = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-probesize", "32",
+            "-analyzeduration", "0", *raw, "-i", "pipe:0"]
+    if kind == "pulse":
+        return [*base, "-f", "pulse", "-buffer_duration", "20", *(["-device", device] if device else []),
+                title or "broadcast"], True
+    return [*base, "-f", "alsa", device or "default"], True
 
 
 class DeviceOutput:

@@ -5,10 +5,12 @@ Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` bef
 
 1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe and reads the first
    `prefill_s` of it into memory;
-2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), or a
-   process reading PCM on its stdin (pacat, aplay, or ffmpeg to a sound card or an Icecast
-   mount). A sink marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed
-   silence, in real time, until the gate opens;
+2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), a
+   PulseAudio stream of its own (`broadcast.play.pulse`: opened corked, the pre-filled audio
+   written into the server's buffer now, uncorked at the slot), or a process reading PCM on its
+   stdin (pacat without libpulse, aplay, or ffmpeg to a sound card or an Icecast mount). A sink
+   marked `keepalive` (ffmpeg: it opens its device only once data flows) is fed silence, in real
+   time, until the gate opens;
 3. locks its memory, says `ready <what scheduling it obtained, in Vietnamese>` on stdout and
    waits on the gate fd, its main thread real-time (`broadcast.play.realtime`): `G` releases it
    now, `T` at the slot's time `at` (the daemon releases a slot ahead of it: the player sleeps
@@ -46,6 +48,7 @@ CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
 FIRST_BYTES = 16384       # at the gate, this much (85 ms at 48 kHz stereo) goes to a process sink at once
 STALL_S = 5.0             # a sink that takes no audio for this long has failed
 _stopping = threading.Event()
+_connections: list[Any] = []      # PulseAudio connections of this play (closed when it ends)
 
 
 def say(line: str) -> None:
@@ -238,9 +241,12 @@ def run(config: dict[str, Any]) -> int:
     rt.probe()                                    # what the final wait may have; nothing changes yet
     threading.stack_size(256 * 1024)              # the feeders' stacks, locked with the rest: keep them small
     prefill = _read(decoder.stdout, int(per_s * float(config.get("prefill_s", 0.5))))
-    sinks = [Sink(n, spec, rate, channels) for n, spec in enumerate(config["sinks"])]
+    sinks = make_sinks(config["sinks"], rate, channels)
     for sink in sinks:
         sink.open()
+    for sink in sinks:
+        if sink.kind == "pulse":
+            sink.arm(prefill)                     # into the sound server's buffer, the stream corked
     position = Position(config.get("position"), {"programme_id": config.get("programme_id"),
                                                  "zone": config.get("zone")})
     if config.get("realtime", True):
@@ -252,7 +258,7 @@ def run(config: dict[str, Any]) -> int:
     # The final wait, this thread only: blocked on the gate, woken at once by it. Not the feeder threads
     # (a real-time thread waiting for the GIL held by the normal decoding loop starves the audio) nor the
     # sinks' processes (pacat above the sound server's own priority made every play seconds late).
-    rt.enter()
+    rt.enter([c.tid for c in _connections if c.tid])     # and libpulse's main loop thread (no GIL: C only)
     released = _wait_gate(int(config["gate_fd"]), sinks, chunk, config.get("at"), rt)
     if released is None:
         rt.leave()
@@ -265,16 +271,16 @@ def run(config: dict[str, Any]) -> int:
         rt.leave()
         return _finish(sinks, decoder, derr, "interrupted")
     started = time.time()
-    for sink in sinks:                           # the pre-filled audio, handed to every output at once
+    for sink in sorted(sinks, key=lambda s: s.kind != "pulse"):     # the pre-filled audio, to every output at once
         sink.first(prefill)
-    rt.leave([threading.get_native_id()])        # the first writes are done: decoding is ordinary work
+    rt.leave()                                   # the first writes are done: decoding is ordinary work
     say(f"started {started:.6f}")
     levels = Levels(config.get("levels"), per_s)
     levels.add(prefill)
     offset = float(config.get("offset_s") or 0.0)
     handed = len(prefill)
     position.write(0.0, offset, started, force=True)
-    pace = bool(config.get("pace")) and not any(s.kind == "pipe" for s in sinks)
+    pace = bool(config.get("pace")) and not any(s.kind in ("pipe", "pulse") for s in sinks)
     begin = time.monotonic()
     while not _stopping.is_set():
         if pace:
@@ -297,6 +303,18 @@ def run(config: dict[str, Any]) -> int:
     position.write(handed / per_s, offset, started, force=True)
     levels.close()
     return _finish(sinks, decoder, derr, "interrupted" if _stopping.is_set() else "played")
+
+
+def make_sinks(specs: list[dict[str, Any]], rate: int, channels: int) -> list[Any]:
+    """The play's sinks: `Sink`s, and a `PulseSink` per "pulse" spec, all of these on one connection."""
+    from broadcast.play.pulse import PulseConnection, PulseSink, library
+
+    connection = None
+    if any(spec["kind"] == "pulse" for spec in specs) and library() is not None:
+        connection = PulseConnection(library())
+        _connections.append(connection)
+    return [PulseSink(n, spec, rate, channels, connection, say) if spec["kind"] == "pulse"
+            else Sink(n, spec, rate, channels) for n, spec in enumerate(specs)]
 
 
 def _wait_gate(gate: int, sinks: list[Sink], chunk: int, at: float | None, rt: Realtime) -> bool | None:
@@ -369,12 +387,18 @@ def _read(stream: Any, size: int) -> bytes:
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
     if argv[1] == "-":            # a spare player started ahead: its play comes as one line on stdin
-        from broadcast.play import child  # noqa: F401 - imported while waiting, not after the play came
+        from broadcast.play import child, pulse  # noqa: F401 - imported while waiting, not after the play came
         line = sys.stdin.readline()
         if not line.strip() or _stopping.is_set():
             return 0              # never used (the receiver stopped)
-        return run(json.loads(line))
-    return run(json.loads(argv[1]))
+        config = json.loads(line)
+    else:
+        config = json.loads(argv[1])
+    try:
+        return run(config)
+    finally:
+        for connection in _connections:
+            connection.close()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,11 +32,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from broadcast.errors import ConfigError
 from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles, popen
+from broadcast.play.devices import PCM_CHANNELS, PCM_RATE, device_sink
 from broadcast.play.gain import applied_gain, factor, live_gain, measure_peak
 from broadcast.play.playback import EndCallback, Playback, PlayResult
 from broadcast.play.process import ffmpeg_exe, redact
 
-RATE, CHANNELS = 48000, 2
+RATE, CHANNELS = PCM_RATE, PCM_CHANNELS
 START_WAIT_S = 10.0           # a released player that says nothing for this long has its start taken as now
 OUTPUT_KINDS = ("file", "null", "device", "icecast")
 
@@ -86,27 +86,6 @@ def check_spec(spec: str) -> str:
     return kind
 
 
-def device_command(name: str | None, title: str) -> tuple[list[str], bool]:
-    """(command reading s16le PCM on stdin, needs keepalive) for a sound device ('hw:1', 'pulse:SINK', None)."""
-    from broadcast.play.devices import resolve_device
-
-    kind, device = resolve_device(name or "default")
-    raw = ["-f", "s16le", "-ar", str(RATE), "-ac", str(CHANNELS)]
-    if kind == "pulse" and shutil.which("pacat"):
-        return ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={RATE}", f"--channels={CHANNELS}",
-                "--latency-msec=20", "--client-name=broadcast", f"--stream-name={title or 'broadcast'}",
-                *([f"--device={device}"] if device else [])], False
-    if kind in ("alsa", "aplay") and shutil.which("aplay"):
-        return ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(RATE), "-c", str(CHANNELS), "-B", "40000",
-                *(["-D", device] if device else [])], False
-    base = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-probesize", "32",
-            "-analyzeduration", "0", *raw, "-i", "pipe:0"]
-    if kind == "pulse":
-        return [*base, "-f", "pulse", "-buffer_duration", "20", *(["-device", device] if device else []),
-                title or "broadcast"], True
-    return [*base, "-f", "alsa", device or "default"], True
-
-
 class GatedOutput:
     """One zone's outputs, fed together by one gated player process; see the module docstring."""
 
@@ -118,7 +97,7 @@ class GatedOutput:
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                  stream_name: str = "", realtime: bool = True, pace_files: bool = False,
                  levels: bool = False, gain_db: float = 0.0, slot_gain_db: Mapping[str, float] | None = None,
-                 priority: bool = True) -> None:
+                 priority: bool = True, libpulse: bool = True) -> None:
         self.specs = tuple(specs)
         for spec in self.specs:
             check_spec(spec)
@@ -139,6 +118,7 @@ class GatedOutput:
         self.gain_db = float(gain_db)       # the zone's gain, and per slot (`gains:`), applied at playout
         self.slot_gain_db = dict(slot_gain_db or {})
         self.priority = priority            # the player asks for real-time scheduling for the slot's start
+        self.libpulse = libpulse            # PulseAudio from the player itself (False: through pacat)
 
     def gain_for(self, slot: str | None) -> float:
         """The gain asked for at `slot` (dB): the slot's own when the zone names it, else the zone's."""
@@ -158,8 +138,7 @@ class GatedOutput:
             elif kind == "null":
                 sinks.append({"kind": "null", "label": spec})
             elif kind == "device":
-                cmd, keep = device_command(rest or None, title)
-                sinks.append({"kind": "pipe", "cmd": cmd, "keepalive": keep, "label": spec})
+                sinks.append(device_sink(rest or None, title, spec, libpulse=self.libpulse))
             else:
                 url, user, password = self.icecast
                 cmd = self._icecast_command(url, user, password, rest)
