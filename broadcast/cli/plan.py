@@ -116,11 +116,13 @@ def _planned(station, first, days: int, zone: str | None):
 
 def _published(station, day):
     """The day's published manifest, or None when it is not built (or not readable)."""
-    from broadcast.publish.day import MANIFEST, day_dir, read_manifest
+    from broadcast.publish.freshness import MANIFEST
 
-    folder = day_dir(station.path(station.paths.audio_out), day)
+    folder = station.path(station.paths.audio_out) / day.isoformat()      # publish.day.day_dir
     if not (folder / MANIFEST).is_file():
-        return None
+        return None                   # not built: the publisher's module is not imported
+    from broadcast.publish.day import read_manifest
+
     try:
         return read_manifest(folder)
     except BroadcastError:

@@ -148,6 +148,13 @@ def inputs(station: Any, engines: Sequence[str], files: Iterable[Path | str]) ->
     }
 
 
+def steady(before: dict, after: dict) -> bool:
+    """Whether nothing moved between two `inputs` taken around a piece of work: every entry alike,
+    and each file `before` listed with the same digest (`after` may list more: the files it read)."""
+    return (all(after.get(k) == v for k, v in before.items() if k != "files")
+            and all(after["files"].get(k) == v for k, v in before["files"].items()))
+
+
 # --- stamps -----------------------------------------------------------------------------------
 
 def stamp_path(station: Any, day: date) -> Path:
