@@ -78,7 +78,8 @@ class Toolkit:
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
                                   display_root=station.root, include=shared,
                                   max_output_chars=station.limits.text_max_chars,
-                                  max_steps=station.limits.render_max_steps)
+                                  max_steps=station.limits.render_max_steps,
+                                  compiled=station.path(station.paths.state) / "templates")
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 

@@ -87,7 +87,7 @@ def _tree(root: Path, inside: Sequence[Path]) -> list[list[str | None]]:
     return found
 
 
-def _code() -> str:
+def code_digest() -> str:
     """This package as installed: every file's name, size and modification time (no reading)."""
     h = hashlib.sha256(f"{__version__} {sys.version}".encode())
     for folder, dirs, files in os.walk(_PACKAGE):
@@ -143,7 +143,7 @@ def inputs(station: Any, engines: Sequence[str], files: Iterable[Path | str]) ->
         "trees": hashlib.sha256(json.dumps(_trees(station)).encode()).hexdigest(),
         "files": file_digests(station, files),
         "calibration": _file_sha(cache / CALIBRATION_FILE),
-        "code": _code(),
+        "code": code_digest(),
         "distributions": _distributions(),
     }
 
