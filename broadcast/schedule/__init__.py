@@ -7,7 +7,7 @@ the template checks.
 
 from __future__ import annotations
 
-import importlib
+from broadcast import rooms
 
 _HOMES = {   # name -> the room it lives in (imported on first use)
     **dict.fromkeys(("CalendarException", "StationCalendar"), "calendar"),
@@ -18,13 +18,7 @@ _HOMES = {   # name -> the room it lives in (imported on first use)
 }
 
 
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = rooms(__name__, _HOMES)
 
 __all__ = [
     "DAY_NAMES", "SESSIONS", "AnnouncementSpec", "CalendarException", "ColumnSpec", "EpisodeSpec",
