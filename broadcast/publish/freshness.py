@@ -120,12 +120,19 @@ def _inside(station: Any) -> tuple[Path, ...]:
             *((station.province_dir,) if station.province_dir is not None else ()))
 
 
-def _trees(station: Any) -> dict[str, list]:
+def _trees(station: Any, kinds: Sequence[str] = ("scripts", "schedules")) -> dict[str, list]:
     roots = {"scripts": station.path(station.paths.scripts), "schedules": station.path(station.paths.schedules)}
     if station.province_dir is not None:
         roots["province_scripts"] = station.province_dir / "scripts_vi"
         roots["province_schedules"] = station.province_dir / "schedules"
-    return {key: _tree(root, _inside(station)) for key, root in roots.items()}
+    return {key: _tree(root, _inside(station)) for key, root in roots.items() if key.split("_")[-1] in kinds}
+
+
+def texts_digest(station: Any) -> str:
+    """The digest of what a template's spoken text depends on besides its values: the settings, the
+    template folders, the pronunciation file, this package's files, the installed distributions."""
+    return hashlib.sha256(json.dumps([repr(station), _trees(station, ("scripts",)), file_digests(station, ()),
+                                      code_digest(), _distributions()]).encode()).hexdigest()
 
 
 def file_digests(station: Any, files: Iterable[Path | str]) -> dict[str, str | None]:
