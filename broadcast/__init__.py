@@ -1,3 +1,21 @@
 """broadcast: the commune loudspeaker station, from Vietnamese script to speaker."""
 
 __version__ = "0.1.0"
+
+
+def rooms(package: str, homes: dict[str, str]):
+    """A package's `__getattr__` (PEP 562) that imports each name from its room on first use.
+
+    `homes` maps a name to the submodule it lives in; the value is kept in the package after the
+    first use. A package that uses it imports none of its rooms until a name is asked for."""
+    import importlib
+    import sys
+
+    def __getattr__(name: str):
+        if name not in homes:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{package}.{homes[name]}"), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__

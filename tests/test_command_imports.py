@@ -50,3 +50,18 @@ def test_the_vietnam_class_alone_is_the_package_s_own():
     days = cls(years=2030, language="vi")
     assert days.get("2030-02-02") == "Tết Nguyên Đán"          # the Vietnamese lunar calendar (China: 3 Feb)
     assert holidays.country_holidays("FR", years=2026).get("2026-07-14")   # other countries still load
+
+
+def test_a_plan_from_kept_schedules_loads_no_yaml_reader_and_no_builder(station_dir):
+    """The schedules unchanged since a command loaded them (`broadcast.schedule.kept`): `plan` of
+    another day reads no schedule YAML and imports neither the loader nor the encoder side."""
+    probe = [sys.executable, "-c", PROBE.replace('"count": len(loaded)', '"count": len(loaded), "loaded": loaded'),
+             "--station", str(station_dir)]
+    subprocess.run([*probe, "plan", "--date", "2026-12-07"], capture_output=True, check=True)
+    out = subprocess.run([*probe, "plan", "--date", "2026-12-08"], capture_output=True, text=True,
+                         encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1])["loaded"])
+    assert not loaded & {"broadcast.schedule.load", "broadcast.schedule.announcements", "broadcast.build.day",
+                         "broadcast.build.programme", "broadcast.build.checks", "broadcast.build.announce",
+                         "broadcast.publish.day", "concurrent.futures.thread"}

@@ -8,35 +8,29 @@ The rooms (callers import from here; the names below are the surface):
 - `day`       a day planned, spoken, encoded side by side (the encoder pool) and published
 - `checks`    the station and its recordings checked up front
 - `announce`  one-off files: `speak_to_file`, `build_announcement`
+
+Each name is imported from its room on first use (`__getattr__`): `plan` needs the toolkit, not
+the encoder pool, the checks or the announcement builder.
 """
 
 from __future__ import annotations
 
-from broadcast.build.announce import Announcement, SpokenFile, build_announcement, speak_to_file
-from broadcast.build.checks import check_station, recording_problems
-from broadcast.build.compose import ComposedItem, ComposedProgramme, compose, inputs_hash
-from broadcast.build.day import (
-    BuildResult,
-    DayPlan,
-    build_day,
-    finish_day,
-    load_plan,
-    load_schedule_for,
-    plan_day,
-    unchanged_result,
-)
-from broadcast.build.programme import assemble_programme, file_fingerprint
-from broadcast.build.toolkit import (
-    DEFAULT_JOINER,
-    DEFAULT_URGENT_PREROLL,
-    JOINER_TEMPLATE,
-    MAX_PARALLEL_ENCODES,
-    URGENT_PREROLL_TEMPLATE,
-    PreparedText,
-    Toolkit,
-    engine_options_for,
-    normalize_options_for,
-)
+from broadcast import rooms
+
+_HOMES = {   # name -> the room it lives in (imported on first use)
+    **dict.fromkeys(("Announcement", "SpokenFile", "build_announcement", "speak_to_file"), "announce"),
+    **dict.fromkeys(("check_station", "recording_problems"), "checks"),
+    **dict.fromkeys(("ComposedItem", "ComposedProgramme", "compose", "inputs_hash"), "compose"),
+    **dict.fromkeys(("BuildResult", "DayPlan", "build_day", "finish_day", "load_plan", "plan_day",
+                     "unchanged_result"), "day"),
+    **dict.fromkeys(("assemble_programme", "file_fingerprint"), "programme"),
+    **dict.fromkeys(("DEFAULT_JOINER", "DEFAULT_URGENT_PREROLL", "JOINER_TEMPLATE", "MAX_PARALLEL_ENCODES",
+                     "URGENT_PREROLL_TEMPLATE", "PreparedText", "Toolkit", "engine_options_for",
+                     "load_schedule_for", "normalize_options_for"), "toolkit"),
+}
+
+
+__getattr__ = rooms(__name__, _HOMES)
 
 __all__ = [
     "JOINER_TEMPLATE",

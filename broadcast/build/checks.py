@@ -8,9 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from broadcast.audio import wavfiles
-from broadcast.build.day import load_schedule_for
 from broadcast.build.programme import _station_relative
-from broadcast.build.toolkit import Toolkit
+from broadcast.build.toolkit import Toolkit, load_schedule_for
 from broadcast.errors import AudioError, InputError, MultiError, ScheduleError
 from broadcast.plan.zones import quiet_skips
 from broadcast.schedule.zones import effective_zones

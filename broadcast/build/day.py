@@ -24,7 +24,7 @@ from broadcast.build.programme import (
     programme_entry,
     programme_segments,
 )
-from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit
+from broadcast.build.toolkit import MAX_PARALLEL_ENCODES, Toolkit, load_schedule_for
 from broadcast.build.zoning import compose_zones
 from broadcast.errors import AudioError
 from broadcast.model import Programme
@@ -57,17 +57,6 @@ def load_plan(toolkit: Toolkit, day: date, *, schedule=None) -> list[Programme]:
     if schedule is None:
         schedule = load_schedule_for(toolkit)
     return plan(schedule, day, tz=station.tz, library=toolkit.library, estimate=toolkit.estimator)
-
-
-def load_schedule_for(toolkit: Toolkit):
-    """The station's schedules, validated against its templates."""
-    from broadcast.schedule import load_schedule
-
-    station = toolkit.station
-    shared = (station.province_dir / "schedules",) if station.province_dir else ()
-    return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
-                         station_root=station.root, require_approval=station.programme.require_approval,
-                         include=shared, limits=station.yaml_limits)
 
 
 @dataclass(frozen=True)

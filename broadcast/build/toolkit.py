@@ -78,7 +78,8 @@ class Toolkit:
         library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
                                   display_root=station.root, include=shared,
                                   max_output_chars=station.limits.text_max_chars,
-                                  max_steps=station.limits.render_max_steps)
+                                  max_steps=station.limits.render_max_steps,
+                                  compiled=station.path(station.paths.state) / "templates")
         return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 
@@ -148,3 +149,21 @@ class Toolkit:
         path.parent.mkdir(parents=True, exist_ok=True)
         audio.generate_signature_tune(path, sample_rate=self.station.audio.sample_rate)
         return path
+
+
+def load_schedule_for(toolkit: Toolkit):
+    """The station's schedules, validated against its templates (kept while their inputs stay the
+    same: `broadcast.schedule.kept`)."""
+    from broadcast.schedule import kept
+
+    station = toolkit.station
+
+    def load():
+        from broadcast.schedule.load import load_schedule
+
+        shared = (station.province_dir / "schedules",) if station.province_dir else ()
+        return load_schedule(station.path(station.paths.schedules), library=toolkit.library,
+                             station_root=station.root, require_approval=station.programme.require_approval,
+                             include=shared, limits=station.yaml_limits)
+
+    return kept.loaded(station, load)

@@ -77,6 +77,8 @@ def _planned(station, first, days: int, zone: str | None):
     from broadcast.build import Toolkit, load_schedule_for
     from broadcast.build.zoning import zone_plans
     from broadcast.errors import InputError
+    from broadcast.plan.estimate import make_estimator
+    from broadcast.plan.readings import Readings
     from broadcast.plan.view import format_plan
     from broadcast.plan.zones import differences, skipped_on
     from broadcast.schedule.vocabulary import _did_you_mean
@@ -84,7 +86,8 @@ def _planned(station, first, days: int, zone: str | None):
 
     toolkit = Toolkit.from_station(station)
     measured = {station.path(station.audio.signature_tune)}
-    calibrated = toolkit.estimator
+    readings = Readings(station)           # the texts timed before, while nothing they come from changed
+    calibrated = make_estimator(toolkit, readings)
 
     def estimate(item):                    # every audio file whose length decides the plan
         if item.audio_file:
@@ -111,16 +114,19 @@ def _planned(station, first, days: int, zone: str | None):
                 lines += [f"  {line}" for line in differences(per_zone, zones)]
                 lines.append("")
             blocks.append("\n".join(lines))
+    readings.save()
     return blocks, {*reads, *measured}
 
 
 def _published(station, day):
     """The day's published manifest, or None when it is not built (or not readable)."""
-    from broadcast.publish.day import MANIFEST, day_dir, read_manifest
+    from broadcast.publish.freshness import MANIFEST
 
-    folder = day_dir(station.path(station.paths.audio_out), day)
+    folder = station.path(station.paths.audio_out) / day.isoformat()      # publish.day.day_dir
     if not (folder / MANIFEST).is_file():
-        return None
+        return None                   # not built: the publisher's module is not imported
+    from broadcast.publish.day import read_manifest
+
     try:
         return read_manifest(folder)
     except BroadcastError:

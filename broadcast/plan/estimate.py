@@ -16,12 +16,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from broadcast.atomic import write_text_atomic
 from broadcast.audio import wavfiles
 from broadcast.errors import AudioError, TemplateError
 from broadcast.model import Item, ItemKind, Priority
+from broadcast.plan.readings import Readings, text_key
 
 # The spoken furniture between items: their templates, and the words read when a station has none.
 JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
@@ -116,14 +117,26 @@ def record(cache_root: Path, key: str, spoken: Iterable[tuple[str, Path]]) -> No
         write_text_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
-def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
-    """Seconds an item will take: its spoken text at the calibrated speed, files at their length."""
+def make_estimator(toolkit: Toolkit, readings: Readings | None = None) -> Callable[[Item], float]:
+    """Seconds an item will take: its spoken text at the calibrated speed, files at their length.
+
+    With `readings` (`broadcast.plan.readings`) the spoken texts are looked up there first."""
     station = toolkit.station
     prog = station.programme
     speed = load_speed(toolkit.cache.root, voice_key(toolkit.engine_names[0], toolkit.engine_options),
                        prog.chars_per_second)
     durations: dict[tuple[Path, bool], float] = {}
     joiner: list[float] = []
+
+    def spoken(template: str, values: Any) -> str:
+        if readings is None:
+            return toolkit.prepare(template, values).spoken
+        return readings.spoken(text_key(template, values), lambda: toolkit.prepare(template, values).spoken)
+
+    def optional(template: str, fallback: str) -> str:
+        if readings is None:
+            return toolkit.optional_text(template, {}, fallback)
+        return readings.spoken(text_key(template, {"": fallback}), lambda: toolkit.optional_text(template, {}, fallback))
 
     def file_seconds(path: Path, trim: bool) -> float:
         if (path, trim) not in durations:
@@ -137,7 +150,7 @@ def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
     def repeats(item: Item, reading: float) -> float:
         repeat = max(1, item.repeat)
         if repeat > 1 and not joiner:
-            joiner.append(speed.seconds(toolkit.optional_text(JOINER_TEMPLATE, {}, DEFAULT_JOINER)))
+            joiner.append(speed.seconds(optional(JOINER_TEMPLATE, DEFAULT_JOINER)))
         between = (prog.repeat_gap_s + (joiner[0] if joiner else 0.0) + JOINER_PAUSE_S) * (repeat - 1)
         return reading * repeat + between + prog.gap_s
 
@@ -148,11 +161,11 @@ def make_estimator(toolkit: Toolkit) -> Callable[[Item], float]:
         if item.audio_file is not None:                 # a recorded notice, trimmed as it will air
             return repeats(item, file_seconds(Path(item.audio_file), True))
         try:
-            text = toolkit.prepare(item.template, item.values).spoken
+            text = spoken(item.template, item.values)
         except TemplateError:
             return UNKNOWN_TEMPLATE_S * max(1, item.repeat)
         if item.kind == ItemKind.URGENT or item.priority == Priority.KHAN_CAP:
-            text = f"{toolkit.optional_text(URGENT_PREROLL_TEMPLATE, {}, DEFAULT_URGENT_PREROLL)} {text}"
+            text = f"{optional(URGENT_PREROLL_TEMPLATE, DEFAULT_URGENT_PREROLL)} {text}"
         return repeats(item, speed.seconds(text))
 
     return estimate

@@ -72,10 +72,8 @@ def remember(station: Any, first: date, days: int, zone: str | None, blocks: Seq
              before: dict, files: Iterable[Path], said: Sequence[str] = ()) -> None:
     """Keep the printed text, if nothing the plan depends on moved while it was made."""
     after = freshness.inputs(station, freshness.chosen_engines(station), files)
-    steady = (all(after[k] == before[k] for k in before if k != "files")
-              and all(after["files"].get(k) == v for k, v in before["files"].items()))
     path = _path(station, _key(first, days, zone))
-    if not steady:
+    if not freshness.steady(before, after):
         path.unlink(missing_ok=True)
         return
     record = {"schema": SCHEMA, "key": _key(first, days, zone), "inputs": after, "blocks": list(blocks),

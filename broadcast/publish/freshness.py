@@ -87,7 +87,7 @@ def _tree(root: Path, inside: Sequence[Path]) -> list[list[str | None]]:
     return found
 
 
-def _code() -> str:
+def code_digest() -> str:
     """This package as installed: every file's name, size and modification time (no reading)."""
     h = hashlib.sha256(f"{__version__} {sys.version}".encode())
     for folder, dirs, files in os.walk(_PACKAGE):
@@ -120,12 +120,19 @@ def _inside(station: Any) -> tuple[Path, ...]:
             *((station.province_dir,) if station.province_dir is not None else ()))
 
 
-def _trees(station: Any) -> dict[str, list]:
+def _trees(station: Any, kinds: Sequence[str] = ("scripts", "schedules")) -> dict[str, list]:
     roots = {"scripts": station.path(station.paths.scripts), "schedules": station.path(station.paths.schedules)}
     if station.province_dir is not None:
         roots["province_scripts"] = station.province_dir / "scripts_vi"
         roots["province_schedules"] = station.province_dir / "schedules"
-    return {key: _tree(root, _inside(station)) for key, root in roots.items()}
+    return {key: _tree(root, _inside(station)) for key, root in roots.items() if key.split("_")[-1] in kinds}
+
+
+def texts_digest(station: Any) -> str:
+    """The digest of what a template's spoken text depends on besides its values: the settings, the
+    template folders, the pronunciation file, this package's files, the installed distributions."""
+    return hashlib.sha256(json.dumps([repr(station), _trees(station, ("scripts",)), file_digests(station, ()),
+                                      code_digest(), _distributions()]).encode()).hexdigest()
 
 
 def file_digests(station: Any, files: Iterable[Path | str]) -> dict[str, str | None]:
@@ -143,9 +150,16 @@ def inputs(station: Any, engines: Sequence[str], files: Iterable[Path | str]) ->
         "trees": hashlib.sha256(json.dumps(_trees(station)).encode()).hexdigest(),
         "files": file_digests(station, files),
         "calibration": _file_sha(cache / CALIBRATION_FILE),
-        "code": _code(),
+        "code": code_digest(),
         "distributions": _distributions(),
     }
+
+
+def steady(before: dict, after: dict) -> bool:
+    """Whether nothing moved between two `inputs` taken around a piece of work: every entry alike,
+    and each file `before` listed with the same digest (`after` may list more: the files it read)."""
+    return (all(after.get(k) == v for k, v in before.items() if k != "files")
+            and all(after["files"].get(k) == v for k, v in before["files"].items()))
 
 
 # --- stamps -----------------------------------------------------------------------------------

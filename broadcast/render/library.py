@@ -37,6 +37,7 @@ from broadcast.render.budget import (
     count_loops,
     work_budget,
 )
+from broadcast.render.compiled import CompiledStore
 from broadcast.render.meta import TemplateInfo, _parse_metadata
 from broadcast.render.sandbox import (
     _private_access,
@@ -94,8 +95,10 @@ class TemplateLibrary:
                  display_root: Path | None = None,
                  max_template_bytes: int = MAX_TEMPLATE_BYTES,
                  max_output_chars: int = MAX_OUTPUT_CHARS, include: Sequence[Path] = (),
-                 max_steps: int = MAX_STEPS) -> None:
+                 max_steps: int = MAX_STEPS, compiled: Path | None = None) -> None:
         self.root = Path(root)
+        # Where templates that passed every check are kept compiled (`broadcast.render.compiled`)
+        self.compiled = None if compiled is None else CompiledStore(Path(compiled))
         # Shared folders (a province's scripts_vi/) after the station's own: the station wins a name.
         self.roots = (self.root, *(Path(p) for p in include))
         self.display_root = Path(display_root) if display_root is not None else self.root.parent
@@ -247,6 +250,13 @@ class TemplateLibrary:
                                                                | set(self.globals))
 
         filename = str(path)
+        key = None
+        if self.compiled is not None:
+            key = self.compiled.key(source, filename, sorted(self.globals), sorted(self._env.globals),
+                                    self.max_output_chars, self.max_steps)
+            code = self.compiled.get(key)
+            if code is not None:              # this very source passed the checks below before
+                return self._loaded(info, code, filename)
         try:
             ast = self._env.parse(source, path.stem, filename)
         except _JinjaSyntaxError as exc:
@@ -257,8 +267,12 @@ class TemplateLibrary:
             code = self._env.compile(ast, path.stem, filename)
         except _JinjaSyntaxError as exc:
             raise fail(syntax_message(exc.message), exc.lineno) from None
-        template = self._env.template_class.from_code(
-            self._env, code, self._env.make_globals(None), None)
+        if key is not None:
+            self.compiled.put(key, code)
+        return self._loaded(info, code, filename)
+
+    def _loaded(self, info: TemplateInfo, code: Any, filename: str) -> _Loaded:
+        template = self._env.template_class.from_code(self._env, code, self._env.make_globals(None), None)
         return _Loaded(info=info, template=template, filename=filename)
 
     def _check_body(self, ast: nodes.Template, info: TemplateInfo,

@@ -87,6 +87,15 @@ class StationCalendar:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getstate__(self) -> dict:
+        """Pickled (`broadcast.schedule.kept`) without the holidays object: unpickling it would
+        import every country of `holidays.countries`; it is made again as `__init__` makes it."""
+        return {**self.__dict__, "_public": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._public = vietnam_holidays()(language="vi") if self.public_holidays else None
+
     def holiday_name(self, d: date) -> str | None:
         """Vietnamese name of the holiday or day off on `d` ('Tết Nguyên Đán', '... (nghỉ bù)'), else None."""
         if d in self.days_off:

@@ -18,7 +18,7 @@ the file and, where there is one, the line.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from broadcast.station import files
 # sequence's a list of nodes, a mapping's a list of (key, value) node pairs.
 Node = Any
 
-__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "read_capped", "recording_reads"]
+__all__ = ["YamlLimitError", "YamlLimits", "check_document", "file_too_big", "note_reads", "read_capped", "recording_reads"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,13 @@ def recording_reads() -> Iterator[list[Path]]:
         yield reads
     finally:
         _READS.reset(token)
+
+
+def note_reads(paths: Iterable[Path]) -> None:
+    """Add files read elsewhere (or earlier, and remembered) to the `recording_reads` block around."""
+    reads = _READS.get()
+    if reads is not None:
+        reads.extend(Path(p) for p in paths)
 
 
 def read_capped(path: Path, max_bytes: int, shown: str, inside: Sequence[Path] = ()) -> bytes:

@@ -1,0 +1,72 @@
+"""The spoken texts the planner timed, kept by what they were read from: the next plan reads, not renders.
+
+The planner times each notice that could air by its spoken text (`plan.estimate`: rendered, then
+normalized; the normalizer's work grows with the number of notices and is most of what `plan`
+spends on them). `broadcast plan` keeps those texts in `<[paths] state>/readings.json` under
+`broadcast.publish.freshness.texts_digest`: the station's settings, the template folders (and the
+province's), the pronunciation file, this package's files and the installed distributions. A
+text is found by its template and values (the item's zones' titles among them), so another day's
+plan reads the notices it already timed and renders only what is new (the opening, whose date
+and table of contents change). Any edit to a template, a setting or a pronunciation is another
+digest: everything is read again. Kept only if the digest was the same before and after the
+plan; the `KEPT` most recently used texts are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from broadcast.atomic import write_text_atomic
+from broadcast.publish import freshness
+
+SCHEMA = 1
+FILE = "readings.json"         # under [paths] state
+KEPT = 8192
+
+
+def text_key(template: str, values: Mapping[str, Any]) -> str:
+    """The key `Toolkit.prepare` keeps a text under: the template and its values."""
+    return json.dumps([template, values], sort_keys=True, default=repr, ensure_ascii=False)
+
+
+class Readings:
+    """Spoken texts by template and values, valid while the texts digest stays the same."""
+
+    def __init__(self, station: Any) -> None:
+        self.station = station
+        self.path = station.path(station.paths.state) / FILE
+        self.digest = freshness.texts_digest(station)
+        self.texts: OrderedDict[str, str] = OrderedDict()
+        self.added = False
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            if (record.get("schema") == SCHEMA and record.get("digest") == self.digest
+                    and isinstance(record.get("texts"), dict)
+                    and all(isinstance(v, str) for v in record["texts"].values())):
+                self.texts.update(record["texts"])
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def spoken(self, key: str, make: Callable[[], str]) -> str:
+        """The text kept under `key`, else `make()` (kept when it returns)."""
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = make()
+            self.added = True
+        self.texts.move_to_end(key)
+        return found
+
+    def save(self) -> None:
+        """Write the texts back, if any is new and nothing they depend on moved meanwhile."""
+        if not self.added or freshness.texts_digest(self.station) != self.digest:
+            return
+        texts = dict(list(self.texts.items())[-KEPT:])
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.path, json.dumps({"schema": SCHEMA, "digest": self.digest, "texts": texts},
+                                                    ensure_ascii=False))
+        except OSError:        # a read-only state folder: planned all the same
+            return
