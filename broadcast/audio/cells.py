@@ -38,26 +38,11 @@ class Column:
             return np.zeros(0, self.dtype)
         return np.fromfile(self.path, self.dtype, count, offset=self.offset + start * self.dtype.itemsize)
 
-    def blocks(self, size: int = BLOCK_CELLS) -> Iterable[np.ndarray]:
-        for start in range(0, self.length, size):
-            yield self[start:start + size]
-
 
 def blocks_of(values, size: int = BLOCK_CELLS) -> Iterable[np.ndarray]:
     """An array's or a Column's values, a block at a time."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-def write_column(path: Path, dtype: str, blocks: Iterable[np.ndarray]) -> Column:
-    """A raw Column of `blocks` written to `path`."""
-    length = 0
-    with open(path, "wb") as out:
-        for block in blocks:
-            block = np.ascontiguousarray(block, dtype)
-            out.write(block.tobytes())
-            length += len(block)
-    return Column(path, dtype, length)
 
 
 def write_npy(path: Path, dtype: str, length: int, blocks: Iterable[np.ndarray]) -> Column:

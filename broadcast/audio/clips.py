@@ -201,10 +201,12 @@ def _solve_true(path: Path, analysis: loudness.Analysis, aim: float, ceiling_db:
     chunk = analysis.cell * _CHUNK_CELLS
     # the true peaks ask for a little more gain, which may bring more cells near the ceiling: measure
     # down to where a little more gain would reach, so that one pass is nearly always enough
+    passes = 0
     while level is not None and limiter.candidate_floor(level) < floor:
         floor = limiter.candidate_floor(limiter.Level(level.gain_db + _TRUE_PEAK_HEADROOM_DB, ceiling_db))
         blocks = limiter.true_peak_blocks(read_samples(path, chunk), analysis.peak, analysis.cell, floor)
-        written = folder / f"peak-{floor:.6g}.f32"
+        passes += 1
+        written = folder / f"peak-{passes}.f32"        # read from the previous pass's file meanwhile
         with open(written, "wb") as out:
             for block in blocks:
                 out.write(block.astype("<f4").tobytes())
