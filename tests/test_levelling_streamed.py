@@ -122,3 +122,42 @@ def test_levelling_works_in_reused_memory_not_fresh_pages(tmp_path):
         pass
     faults = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
     assert faults < 60 * 22050 / 200, faults
+
+
+def test_a_long_clip_s_loudness_is_kept_as_numbers_not_python_objects(tmp_path):
+    """A two-hour relay has 72,000 mean squares: kept as a list of Python floats (40 bytes each
+    with the array made from it) and dumped as one JSON list, they took 7 MB of the build's peak."""
+    import json
+
+    def kept_after_levelling(seconds: float):
+        clip = voiced(tmp_path / f"v{seconds:g}.wav", seconds)
+        clip_prep._MEMO.clear()
+        tracemalloc.start()
+        try:
+            levelled = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path)
+            return levelled, tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+
+    kept_after_levelling(5.0)                                  # the caches every clip shares
+    short, kept_short = kept_after_levelling(180.0)
+    levelled, kept = kept_after_levelling(720.0)
+    more = len(levelled.mean_square) - len(short.mean_square)
+    assert more == 5400 and kept - kept_short < 12 * more, (kept_short, kept)    # 8 bytes a value
+    side = json.loads(clip_prep._sidecar(tmp_path / "v720.wav", tmp_path).read_text(encoding="utf-8"))
+    (entry,) = side["levels"].values()
+    np.testing.assert_array_equal(entry["mean_square"], levelled.mean_square)
+
+    two_hours = np.tile(levelled.mean_square, 10)
+    record = {"schema": 2, "levels": {"a": {"gain_db": 1.5, "mean_square": two_hours, "true_peak": 0.5},
+                                      "b": {"gain_db": None, "mean_square": [0.25], "true_peak": 0.1}}}
+    as_lists = {"schema": 2, "levels": {"a": {**record["levels"]["a"], "mean_square": two_hours.tolist()},
+                                        "b": record["levels"]["b"]}}
+    tracemalloc.start()
+    try:
+        text = clip_prep._record_json(record)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert text == json.dumps(as_lists, sort_keys=True)        # the same file as before
+    assert peak < 3.5 * len(text), (peak, len(text))          # json.dumps of the list: 5x its text

@@ -111,7 +111,33 @@ def _save(path: Path, store: Path | None, record: dict) -> None:
     _MEMO[_key(path)] = record
     side = _sidecar(path, store)
     if side is not None:
-        write_text_atomic(side, json.dumps(record, sort_keys=True))
+        write_text_atomic(side, _record_json(record))
+
+
+def _record_json(record: dict) -> str:
+    """`json.dumps(record, sort_keys=True)`, each level's mean squares (an array: a two-hour relay
+    has 72,000) written a few thousand at a time, not as one Python float and string apiece."""
+    arrays: dict[str, np.ndarray] = {}
+    levels = {}
+    for key, entry in record["levels"].items():
+        if isinstance(entry.get("mean_square"), np.ndarray):
+            marker = f"\ufffemean_square {len(arrays)}"
+            arrays[json.dumps(marker)] = entry["mean_square"]
+            entry = {**entry, "mean_square": marker}
+        levels[key] = entry
+    text = json.dumps({**record, "levels": levels}, sort_keys=True)
+    for marker, values in arrays.items():
+        parts = [", ".join(map(repr, values[at:at + 4096].tolist())) for at in range(0, len(values), 4096)]
+        text = text.replace(marker, "[" + ", ".join(parts) + "]", 1)
+    return text
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """Each value to 5 significant digits, as the sidecar keeps it (cold and warm read the same)."""
+    out = np.empty(len(values))
+    for at in range(0, len(values), 4096):
+        out[at:at + 4096] = [float(f"{value:.5g}") for value in values[at:at + 4096].tolist()]
+    return out
 
 
 def _level_key(aim: float, ceiling_db: float) -> str:
@@ -260,14 +286,14 @@ def clip_level(path: Path, rate: int, aim: float, ceiling_db: float, *, store: P
                 peaks = None
             else:
                 peaks = _keep_peaks(path, store, len(analysis.peak), levelled_peaks())
-        mean_square = [float(f"{v:.5g}") for v in meter.mean_squares()]
+        mean_square = _rounded(meter.mean_squares())
         entry = {"gain_db": None if level is None else level.gain_db, "mean_square": mean_square,
                  "true_peak": true_peak}
         record = {**record, "schema": _SCHEMA, "levels": {**record["levels"], key: entry}}
         if level is not None:
             record["true_peaks_from"] = floor
         _save(path, store, record)
-    levelled = Levelled(path, rate, level, np.asarray(mean_square, np.float64), peaks, true_peak)
+    levelled = Levelled(path, rate, level, mean_square, peaks, true_peak)
     if peaks is not None and store is None:
         weakref.finalize(levelled, peaks.path.unlink, missing_ok=True)
     return levelled
