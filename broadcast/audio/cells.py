@@ -10,12 +10,12 @@ its inputs a block at a time and works the same on a numpy array (tests, short c
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from broadcast.atomic import open_atomic
 
 BLOCK_CELLS = 1 << 16       # cells a pass reads at a time (~100 s at 22050 Hz)
 
@@ -47,26 +47,17 @@ def blocks_of(values, size: int = BLOCK_CELLS) -> Iterable[np.ndarray]:
 
 def write_npy(path: Path, dtype: str, length: int, blocks: Iterable[np.ndarray]) -> Column:
     """`blocks` (`length` values in all) as a `.npy` file, written atomically; a Column over its data."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.lib.format.write_array_header_1_0(
-                out, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": (length,)})
-            offset = out.tell()
-            written = 0
-            for block in blocks:
-                block = np.ascontiguousarray(block, dtype)
-                out.write(block.tobytes())
-                written += len(block)
-            if written != length:
-                raise ValueError(f"{path}: {written} values written, {length} announced")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(path) as out:
+        np.lib.format.write_array_header_1_0(out, {"descr": np.dtype(dtype).str, "fortran_order": False,
+                                                   "shape": (length,)})
+        offset = out.tell()
+        written = 0
+        for block in blocks:
+            block = np.ascontiguousarray(block, dtype)
+            out.write(block.tobytes())
+            written += len(block)
+        if written != length:
+            raise ValueError(f"{path}: {written} values written, {length} announced")
     return Column(path, dtype, length, offset)
 
 
