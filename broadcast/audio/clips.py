@@ -35,6 +35,20 @@ _MMAP_THRESHOLD = 2 << 20      # an array this large or larger gets its own mapp
 _TRIM_THRESHOLD = 4 << 20      # ... and no more than this is kept free at the top of a heap
 
 
+_TRIM: list = []            # glibc's malloc_trim, when there is one
+
+
+def _give_back() -> None:
+    """Hand the heaps' free pages back to the system (glibc), once a clip is levelled or sent.
+
+    With the 2 MB threshold below, what one clip freed stayed resident while the next clip was
+    worked on in the other encoder's thread: the sample day peaked at 80-82 MB (76 and 74 MB
+    with this; a call costs a fraction of a millisecond and a few page faults per clip).
+    """
+    for trim in _TRIM:
+        trim(0)
+
+
 def _return_freed_arrays() -> None:
     """Give each large array its own mapping, handed back to the system when it is freed (glibc).
 
@@ -60,6 +74,8 @@ def _return_freed_arrays() -> None:
             libc.mallopt(-3, _MMAP_THRESHOLD)          # M_MMAP_THRESHOLD
             libc.mallopt(-1, _TRIM_THRESHOLD)          # M_TRIM_THRESHOLD
             libc.mallopt(-8, 2)                        # M_ARENA_MAX
+            if hasattr(libc, "malloc_trim"):
+                _TRIM.append(libc.malloc_trim)
     except OSError:
         pass
 
@@ -186,6 +202,7 @@ class Levelled:
         peaks = loudness.Analysis(self.rate, 0, np.zeros(0), self.peak)
         edges = limiter.edge_blocks(limiter.gain_blocks(peaks, self.level))
         yield from limiter.render(read_samples(self.path, chunk), edges, peaks.cell)
+        _give_back()
 
 
 def _peaks_file(path: Path, store: Path | None) -> Path | None:
@@ -293,6 +310,7 @@ def clip_level(path: Path, rate: int, aim: float, ceiling_db: float, *, store: P
         if level is not None:
             record["true_peaks_from"] = floor
         _save(path, store, record)
+    _give_back()
     levelled = Levelled(path, rate, level, mean_square, peaks, true_peak)
     if peaks is not None and store is None:
         weakref.finalize(levelled, peaks.path.unlink, missing_ok=True)
