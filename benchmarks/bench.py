@@ -1,6 +1,9 @@
 """`make bench`: build speed and memory against the ffmpeg floor and a naive pydub build.
 
-`--day`: the sample day alone; `--hogs N`: with N busy loops (`yes > /dev/null`) running meanwhile.
+`--day`: the sample day alone; `--hogs N`: with N busy loops (`yes > /dev/null`) running meanwhile;
+`--against DIR`: each round also builds the sample day cold with another checkout (DIR's
+`.venv/bin/python -m broadcast`, e.g. main's) on its own copy of the station, against the same
+floor: before and after in one run, under the same load.
 
 Each measured case runs in a fresh child process so its peak resident memory is its own;
 ffmpeg children are counted too (RUSAGE_CHILDREN of the case process). Prints one table.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import resource
 import shutil
@@ -110,9 +114,9 @@ def case_floor(workdir: Path, minutes: float) -> dict:
     return {"wall": time.perf_counter() - start}
 
 
-def scratch_station(workdir: Path, folders: tuple[str, ...]) -> Path:
+def scratch_station(workdir: Path, folders: tuple[str, ...], name: str = "station") -> Path:
     """A copy of the sample station's config, pronunciations and `folders` (no cache, no output)."""
-    station_dir = workdir / "station"
+    station_dir = workdir / name
     station_dir.mkdir(parents=True)
     for name in ("broadcast.toml", "pronunciations.tsv"):
         shutil.copy2(ROOT / name, station_dir / name)
@@ -156,6 +160,13 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
     station_dir = scratch_station(workdir, ("scripts_vi", "schedules", "assets"))
     command = [sys.executable, "-m", "broadcast", "--station", str(station_dir)]
     build = [*command, "build", "--date", SAMPLE_DAY.isoformat()]
+    against = {}
+    if os.environ.get("BENCH_AGAINST"):      # the other checkout's cold build first, on its own copy
+        other = Path(os.environ["BENCH_AGAINST"])
+        other_dir = scratch_station(workdir, ("scripts_vi", "schedules", "assets"), "against")
+        against["against_wall"] = _timed([[str(other / ".venv" / "bin" / "python"), "-m", "broadcast", "--station",
+                                           str(other_dir), "build", "--date", SAMPLE_DAY.isoformat()]], cwd=other_dir)
+        against["against_cpu"] = CPU["last"]
     cold = _timed([build])
     cold_cpu = CPU["last"]
     warm = _timed([build])
@@ -203,7 +214,7 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
     again_cpu = CPU["last"]
     help_s = _timed([[*command, "--help"]])
     help_cpu = CPU["last"]
-    return {"wall": cold, "warm": warm, "alone": alone, "least": least, "plan": plan_s, "help": help_s,
+    return {**against, "wall": cold, "warm": warm, "alone": alone, "least": least, "plan": plan_s, "help": help_s,
             "cold_cpu": cold_cpu, "alone_cpu": alone_cpu, "plan_again": again_s, "plan_cpu": plan_cpu,
             "again_cpu": again_cpu, "help_cpu": help_cpu,
             "audio_s": sum(p["duration_s"] for p in programmes), "programmes": len(programmes),
@@ -299,6 +310,9 @@ def start_hogs() -> list[subprocess.Popen]:
 
 def main() -> None:
     prepare_station()
+    against = next((str(Path(sys.argv[i + 1]).resolve()) for i, a in enumerate(sys.argv) if a == "--against"), "")
+    if against:
+        os.environ["BENCH_AGAINST"] = against        # read by the sample-day case (a child process)
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="broadcast-bench-") as tmp:
         work = Path(tmp)
@@ -317,7 +331,7 @@ def main() -> None:
                 hog.wait()
         load.append(Path("/proc/loadavg").read_text().split()[0])
         keys = ("wall", "warm", "alone", "least", "plan", "help", "plan_again", "cold_cpu", "alone_cpu",
-                "plan_cpu", "again_cpu", "help_cpu")
+                "plan_cpu", "again_cpu", "help_cpu", *(("against_wall", "against_cpu") if against else ()))
         day = {**rounds[0], **{k: min(r[k] for r in rounds) for k in keys}}
         spread = {k: (min(r[k] for r in rounds), max(r[k] for r in rounds)) for k in ("wall", "alone")}
         rows.append(f"sample day {SAMPLE_DAY}: {day['programmes']} programmes, {day['audio_s'] / 60:.1f} min of audio, "
@@ -329,6 +343,10 @@ def main() -> None:
         rows.append(f"  CPU: cold build {day['cold_cpu']:.2f} s, encoding alone {day['alone_cpu']:.2f} s → "
                     f"{day['cold_cpu'] / day['alone_cpu']:.2f}× (target ≤ 1.15×); {len(hogs)} CPU hogs "
                     f"(`yes`) running, load average {' → '.join(load)}")
+        if "against_wall" in day:
+            rows.append(f"  {os.environ['BENCH_AGAINST']}: cold {day['against_wall']:.2f} s = "
+                        f"{day['against_wall'] / day['alone']:.2f}× encoding, CPU {day['against_cpu']:.2f} s = "
+                        f"{day['against_cpu'] / day['alone_cpu']:.2f}× (same rounds, same floor)")
         rows.append(f"  same clips: concat + encode     {day['least']:7.2f} s  → cold / least work = "
                     f"{day['wall'] / day['least']:.2f}×")
         rows.append(f"  warm `broadcast build`          {day['warm']:7.2f} s  = {100 * day['warm'] / day['wall']:.1f}% of cold "

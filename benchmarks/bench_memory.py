@@ -10,6 +10,10 @@ should not. Also the builder's peak per stage (planned, spoken, encoded) for the
 
     nice -n 10 .venv/bin/python benchmarks/bench_memory.py            # targets: ≤ 80 MB, flat
     nice -n 10 .venv/bin/python benchmarks/bench_memory.py --quick    # the sample day and 15/120 min
+    ... bench_memory.py --quick --against ../main    # and the same builds by another checkout, side by side
+
+`--against DIR`: each build is also run by DIR's `.venv/bin/python DIR/benchmarks/bench_memory.py
+--child` on its own copy of the station (before/after in one run, same load).
 """
 
 from __future__ import annotations
@@ -103,16 +107,39 @@ def relay_file(path: Path, minutes: int) -> None:
                     "-t", str(minutes * 60), "-ac", "1", "-c:a", "libmp3lame", "-b:a", "32k", str(path)], check=True)
 
 
-def cold_build(station: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(station)], capture_output=True, text=True,
+def cold_build(station: Path, against: Path | None = None) -> dict:
+    python, script = (sys.executable, __file__) if against is None else (
+        str(against / ".venv" / "bin" / "python"), str(against / "benchmarks" / "bench_memory.py"))
+    out = subprocess.run([python, script, "--child", str(station)], capture_output=True, text=True,
                          cwd=station)
     if out.returncode != 0:
         raise SystemExit(f"build failed in {station}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def copy_tune(tune: Path, tune_source: Path, station: Path) -> None:
+    target = station / tune.relative_to(tune_source)
+    target.parent.mkdir(parents=True, exist_ok=True)        # a checkout without assets/ (it is generated)
+    shutil.copy2(tune, target)
+
+
+def builds(work: Path, name: str, tune: Path, tune_source: Path, against: Path | None,
+           minutes: int | None = None) -> tuple[dict, dict | None]:
+    """One cold build of a fresh station copy by this checkout, and one by `against`'s."""
+    found = []
+    for who in (None, against) if against is not None else (None,):
+        station = station_copy(work, name + ("" if who is None else "-against"))
+        copy_tune(tune, tune_source, station)
+        if minutes is not None:
+            relay_file(station / "audio" / "tiep_am.mp3", minutes)
+            (station / "schedules" / "tiep-am-toi.yaml").write_text(RELAY_SLOT.format(), encoding="utf-8")
+        found.append(cold_build(station, who))
+    return found[0], found[1] if against is not None else None
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
+    against = next((Path(sys.argv[i + 1]).resolve() for i, a in enumerate(sys.argv) if a == "--against"), None)
     load = [Path("/proc/loadavg").read_text().split()[0]]
     rows = []
     with tempfile.TemporaryDirectory(prefix="broadcast-memory-") as tmp:
@@ -123,31 +150,36 @@ def main() -> None:
 
         tune = Toolkit.from_station(load_station(tune_source)).signature_tune()
         print("Sample day, three cold builds…", flush=True)
-        sample = []
+        sample, before = [], []
         for i in range(3):
-            station = station_copy(work, f"sample{i}")
-            shutil.copy2(tune, station / tune.relative_to(tune_source))
-            sample.append(cold_build(station))
+            ours, theirs = builds(work, f"sample{i}", tune, tune_source, against)
+            sample.append(ours)
+            before += [theirs] if theirs else []
         rows.append("Cold `broadcast build` peak resident memory (the builder's VmHWM, ffmpeg not counted)")
         peaks = ", ".join(f"{r['rss_mb']:.1f}" for r in sample)
         rows.append(f"  sample day, 3 rounds: {peaks} MB "
                     f"(max {max(r['rss_mb'] for r in sample):.1f}, target ≤ 80); stages of round 1: "
                     + ", ".join(f"{k} {v:.1f}" for k, v in sample[0]["stages"].items()))
-        long = {}
+        if before:
+            rows.append(f"    {against}: " + ", ".join(f"{r['rss_mb']:.1f}" for r in before) + " MB")
+        long, long_before = {}, {}
         for minutes in ((15, 120) if quick else (15, 60, 120)):
             print(f"Sample day with a {minutes}-minute relay programme…", flush=True)
-            station = station_copy(work, f"relay{minutes}")
-            shutil.copy2(tune, station / tune.relative_to(tune_source))
-            relay_file(station / "audio" / "tiep_am.mp3", minutes)
-            (station / "schedules" / "tiep-am-toi.yaml").write_text(RELAY_SLOT.format(), encoding="utf-8")
-            long[minutes] = cold_build(station)
+            long[minutes], theirs = builds(work, f"relay{minutes}", tune, tune_source, against, minutes)
+            if theirs:
+                long_before[minutes] = theirs
         for minutes, r in long.items():
             rows.append(f"  with a {minutes:3d}-minute relay (longest programme {r['longest_min']:6.1f} min): "
                         f"{r['rss_mb']:6.1f} MB, {r['wall']:6.1f} s; stages "
                         + ", ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()))
+            if minutes in long_before:
+                rows.append(f"    {against}: {long_before[minutes]['rss_mb']:6.1f} MB, "
+                            f"{long_before[minutes]['wall']:6.1f} s")
         first, last = long[min(long)], long[max(long)]
         rows.append(f"  {max(long)} min / {min(long)} min: {last['rss_mb'] / first['rss_mb']:.2f}× "
                     f"(target: flat, ≤ 1.1×); largest {max(r['rss_mb'] for r in long.values()):.1f} MB")
+        if long_before:
+            rows.append(f"    {against}: {long_before[max(long)]['rss_mb'] / long_before[min(long)]['rss_mb']:.2f}×")
     load.append(Path("/proc/loadavg").read_text().split()[0])
     rows.append(f"  load average {' → '.join(load)}")
     print()

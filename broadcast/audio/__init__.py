@@ -6,6 +6,7 @@ The rooms, in pipeline order (callers import from here; the names below are the 
 - `pcm`      WAV and raw PCM: headers, atomic writes, decoding to WAV, streaming to the player
 - `wavfiles` a file's digest, WAV header, decoded copy and length (what planning needs; no numpy)
 - `measure`  loudness measurement of files (ffmpeg's EBU R128 meter)
+- `cells`    a clip's per-cell arrays on disk, read a block at a time (memory flat in a clip's length)
 - `loudness` loudness of PCM in numpy (BS.1770), in cells, for levelling clips
 - `limiter`  a clip's gain and look-ahead limiter, solved to land on the target
 - `formats`  the output format and the segments of a programme
@@ -24,7 +25,7 @@ import importlib
 
 from broadcast.errors import AudioError, ConfigError
 
-ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "loudness", "limiter", "formats", "encode", "clips",
+ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "cells", "loudness", "limiter", "formats", "encode", "clips",
          "assembly", "tune", "baseline")
 
 _HOMES = {   # name -> the room it lives in (imported on first use)

@@ -70,9 +70,12 @@ def _read_back(spill: Path, last: bool) -> Iterator[bytes]:
 
 
 def _working_rate(segments: Sequence[Segment], out_rate: int) -> int:
-    """The rate the clips are joined at: the first spoken clip's, else the one most audio has."""
+    """The rate the clips are joined at: the first spoken clip's (known before it is spoken when
+    the engine has a fixed rate), else the one most audio has."""
     for seg in segments:
         if isinstance(seg, Pending):
+            if seg.rate:                      # known: the encoder need not wait for the first clip
+                return seg.rate
             found = clips.wav_frames(Path(seg.future.result()))
             if found:
                 return found[0]

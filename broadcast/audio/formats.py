@@ -67,6 +67,7 @@ class Pending:
 
     future: Future
     label: str = ""
+    rate: int | None = None     # the rate it will be spoken at, when known before it is spoken
 
 
 Segment = Clip | Silence | Pending

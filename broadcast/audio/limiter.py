@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from broadcast.audio.loudness import Analysis, integrated_lufs
+from broadcast.audio.loudness import Analysis, CellMeter, integrated_lufs
 
 # Look-ahead before a peak and recovery after it. Short windows keep the gain changes at the
 # syllable rate (a longer release holds the gain down between syllables and costs loudness);
@@ -80,34 +80,42 @@ def _blocks(n: int) -> Iterator[tuple[int, int]]:
         yield start, min(n, start + _BLOCK_CELLS)
 
 
-def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
-    """The gain (linear, gain and limiter together) of each cell.
+def gain_blocks(analysis: Analysis, level: Level) -> Iterator[tuple[int, np.ndarray]]:
+    """(first cell, gains) of each block of cells: the gain (linear, gain and limiter together).
 
-    Found a block of cells at a time: a cell's gain depends only on the peaks within attack +
-    release of it, so each block is computed with that many cells on either side and the
-    working arrays stay the size of a block, however long the clip (a two-hour relay).
+    A cell's gain depends only on the peaks within attack + release of it, so each block is
+    computed with that many cells on either side: the working arrays stay the size of a block,
+    however long the clip (a two-hour relay), and the peaks may be a `cells.Column` on disk.
     """
     gain = 10 ** (level.gain_db / 20)
     ceiling = 10 ** (level.ceiling_db / 20)
     attack, release = _windows(analysis.rate, analysis.cell)
     peak = analysis.peak
-    if len(peak) <= _BLOCK_CELLS:
-        return _gains(peak, gain, ceiling, attack, release)
+    n = len(peak)
+    if n <= _BLOCK_CELLS:
+        yield 0, _gains(peak[0:n], gain, ceiling, attack, release)
+        return
     reach = attack + release
-    out = np.empty(len(peak))
-    for start, end in _blocks(len(peak)):
+    for start, end in _blocks(n):
         low = max(0, start - reach)
-        part = _gains(peak[low:min(len(peak), end + reach)], gain, ceiling, attack, release)
-        out[start:end] = part[start - low:end - low]
-    return out
+        part = _gains(peak[low:min(n, end + reach)], gain, ceiling, attack, release)
+        yield start, part[start - low:end - low]
+
+
+def cell_gains(analysis: Analysis, level: Level) -> np.ndarray:
+    """The gain of every cell at once (`gain_blocks` joined: for short clips and tests)."""
+    parts = [part for _, part in gain_blocks(analysis, level)]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def levelled_lufs(analysis: Analysis, level: Level) -> float:
-    gains = cell_gains(analysis, level)
-    gains *= gains
-    for start, end in _blocks(len(gains)):        # the levelled energy, in place: no clip-long temporaries
-        gains[start:end] *= analysis.energy[start:end]
-    return integrated_lufs(gains, analysis.rate)
+    """The clip's loudness through `level`: its cells' energy times their gain squared, a block at a time."""
+    meter = CellMeter(analysis.rate)
+    for start, gains in gain_blocks(analysis, level):
+        gains *= gains
+        gains *= analysis.energy[start:start + len(gains)]
+        meter.add(gains)
+    return meter.lufs()
 
 
 def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float, near_db: float | None = None) -> Level | None:
@@ -138,29 +146,41 @@ def solve(analysis: Analysis, aim_lufs: float, ceiling_db: float, near_db: float
 
 def edge_gains(gains: np.ndarray) -> np.ndarray:
     """Gain at each cell edge (len + 1): the lower of the two cells it joins."""
-    if not len(gains):
-        return np.ones(1)
-    inner = np.minimum(gains[:-1], gains[1:])
-    return np.concatenate(([gains[0]], inner, [gains[-1]]))
+    return np.concatenate(list(edge_blocks([(0, gains)])))
 
 
-def render(chunks: Iterator[np.ndarray], edges: np.ndarray, cell: int) -> Iterator[bytes]:
+def edge_blocks(blocks: Iterable[tuple[int, np.ndarray]]) -> Iterator[np.ndarray]:
+    """`edge_gains` of the cells' gains given a block at a time (`gain_blocks`), a block at a time."""
+    last = None
+    for _, gains in blocks:
+        if not len(gains):
+            continue
+        first = gains[0] if last is None else min(last, gains[0])
+        yield np.concatenate(([first], np.minimum(gains[:-1], gains[1:])))
+        last = gains[-1]
+    yield np.ones(1) if last is None else np.array([last])
+
+
+def render(chunks: Iterator[np.ndarray], edges: np.ndarray | Iterable[np.ndarray], cell: int) -> Iterator[bytes]:
     """The clip's samples (float32 chunks) times the gain, as 16-bit little-endian PCM.
 
-    Each chunk must hold whole cells, except the last. The limiter keeps every sample under the
-    ceiling (under full scale), so nothing is clipped.
+    `edges`: the gain at each cell edge (`edge_gains`), or those arrays a block at a time
+    (`edge_blocks`). Each chunk must hold whole cells, except the last. The limiter keeps every
+    sample under the ceiling (under full scale), so nothing is clipped.
     """
     ramp = np.arange(cell, dtype=np.float32) / cell
-    edges = edges.astype(np.float32)
-    at = 0                                    # the cell where the chunk starts
+    coming = iter([edges] if isinstance(edges, np.ndarray) else edges)
+    ahead = np.zeros(0, np.float32)           # the edges from the chunk's first cell on
     for chunk in chunks:
         cells = -(-len(chunk) // cell)
-        start, end = edges[at:at + cells], edges[at + 1:at + cells + 1]
+        while len(ahead) < cells + 1 and (more := next(coming, None)) is not None:
+            ahead = np.concatenate((ahead, more.astype(np.float32)))
+        start, end = ahead[:cells], ahead[1:cells + 1]
         gain = (start[:, None] + (end - start)[:, None] * ramp[None, :]).reshape(-1)
         out = np.multiply(chunk, gain[:len(chunk)])
         out *= 32768.0
         yield np.rint(out, out=out).astype("<i2").tobytes()
-        at += cells
+        ahead = ahead[cells:]
 
 
 # --- true peaks ---------------------------------------------------------------------------------
@@ -191,16 +211,21 @@ def candidate_floor(level: Level) -> float:
 
 def true_cell_peaks(chunks: Iterator[np.ndarray], peak: np.ndarray, cell: int, floor: float) -> np.ndarray:
     """`peak` with every cell at or above `floor` raised to its true peak (chunks: the samples)."""
-    out = peak.copy()
+    return np.concatenate([peak[0:0].astype(np.float32), *true_peak_blocks(chunks, peak, cell, floor)])
+
+
+def true_peak_blocks(chunks: Iterator[np.ndarray], peak, cell: int, floor: float) -> Iterator[np.ndarray]:
+    """`true_cell_peaks` a chunk's cells at a time (`peak` an array or a `cells.Column`)."""
     taps = _interpolator()
     before = np.zeros(_REACH - 1, np.float32)
     pending: np.ndarray | None = None
     at = 0
 
-    def settle(chunk: np.ndarray, after: np.ndarray) -> None:
+    def settle(chunk: np.ndarray, after: np.ndarray) -> np.ndarray:
         nonlocal before, at
         cells = -(-len(chunk) // cell)
-        mine = np.flatnonzero(out[at:at + cells] >= floor)
+        out = np.array(peak[at:at + cells], np.float32)
+        mine = np.flatnonzero(out >= floor)
         if len(mine):
             padded = np.concatenate([before, chunk, after, np.zeros(cells * cell - len(chunk) + _REACH, np.float32)])
             around = padded[mine[:, None] * cell + np.arange(cell + 2 * _REACH - 1)[None, :]]
@@ -210,17 +235,19 @@ def true_cell_peaks(chunks: Iterator[np.ndarray], peak: np.ndarray, cell: int, f
                 for j in range(1, 2 * _REACH):
                     value += taps[j, phase] * around[:, j:j + cell]
                 np.maximum(between, np.abs(value).max(axis=1), out=between)
-            out[at + mine] = np.maximum(out[at + mine], between)
+            out[mine] = np.maximum(out[mine], between)
         before = np.concatenate([before, chunk])[-(_REACH - 1):]
         at += cells
+        return out
 
     for chunk in chunks:
         if pending is not None:
-            settle(pending, chunk[:_REACH])
+            yield settle(pending, chunk[:_REACH])
         pending = np.asarray(chunk, np.float32)
     if pending is not None:
-        settle(pending, np.zeros(0, np.float32))
-    return out
+        yield settle(pending, np.zeros(0, np.float32))
+    if at < len(peak):
+        yield np.array(peak[at:len(peak)], np.float32)
 
 
 def levelled_true_peak(peak: np.ndarray, gains: np.ndarray) -> float:

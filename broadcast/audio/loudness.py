@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from broadcast.audio import cells
 
 _FFT = 16384            # overlap-add filtering: FFT length ...
 _TAIL = 2048            # ... and the part kept for the filter's tail (loudness the same to 0.0001 LU
@@ -67,25 +70,48 @@ class Analysis:
 
     rate: int
     samples: int
-    energy: np.ndarray      # float64, one per cell (the last cell may be partial)
-    peak: np.ndarray        # float32, |sample| max per cell, full scale 1.0
+    energy: np.ndarray      # float64, one per cell (the last cell may be partial); or a cells.Column
+    peak: np.ndarray        # float32, |sample| max per cell, full scale 1.0; or a cells.Column
 
     @property
     def cell(self) -> int:
         return cell_size(self.rate)
 
 
-def analyse(chunks: Iterable[np.ndarray], rate: int) -> Analysis:
-    """Analyse float32 samples (full scale 1.0) arriving in chunks of any length."""
+def analyse(chunks: Iterable[np.ndarray], rate: int, folder: Path | None = None) -> Analysis:
+    """Analyse float32 samples (full scale 1.0) arriving in chunks of any length.
+
+    With `folder`, the cells are written there as they come (`cells.Column`s) and never held
+    whole: the analysis of a two-hour relay takes a block's memory, not 54 MB.
+    """
+    counted = [0]
+    groups = _cells(chunks, rate, counted)
+    if folder is not None:
+        written = 0
+        with open(folder / "energy.f64", "wb") as energy_out, open(folder / "peak.f32", "wb") as peak_out:
+            for energy, peak in groups:
+                energy_out.write(energy.astype("<f8").tobytes())
+                peak_out.write(peak.astype("<f4").tobytes())
+                written += len(peak)
+        return Analysis(rate, counted[0], cells.Column(folder / "energy.f64", "<f8", written),
+                        cells.Column(folder / "peak.f32", "<f4", written))
+    energy_parts: list[np.ndarray] = []
+    peak_parts: list[np.ndarray] = []
+    for energy, peak in groups:
+        energy_parts.append(energy)
+        peak_parts.append(peak)
+    return Analysis(rate, counted[0], np.concatenate(energy_parts) if energy_parts else np.zeros(0),
+                    np.concatenate(peak_parts) if peak_parts else np.zeros(0, np.float32))
+
+
+def _cells(chunks: Iterable[np.ndarray], rate: int, counted: list[int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(energy, peak) of the next whole cells as the samples arrive; `counted[0]`: samples read."""
     cell = cell_size(rate)
     response = _k_weighting(rate)
-    energy: list[np.ndarray] = []
-    peak: list[np.ndarray] = []
     pending = np.zeros(0, np.float32)        # input not yet filtered (less than one step)
     tail = np.zeros(_TAIL, np.float32)       # the previous steps' filter output spilling forward
     weighted = np.zeros(0, np.float32)       # filtered output not yet grouped into cells
     raw = np.zeros(0, np.float32)            # input not yet grouped into cells (for the peaks)
-    total = 0
 
     def filtered(block: np.ndarray) -> np.ndarray:
         nonlocal tail
@@ -97,34 +123,32 @@ def analyse(chunks: Iterable[np.ndarray], rate: int) -> Analysis:
         tail = spill[-1].copy()
         return head.reshape(-1)
 
-    def group(samples: np.ndarray, weighted_now: np.ndarray) -> None:
+    def group(samples: np.ndarray, weighted_now: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         nonlocal raw, weighted
         raw = np.concatenate([raw, samples])
         weighted = np.concatenate([weighted, weighted_now])
-        cells = min(len(raw), len(weighted)) // cell
-        if cells:
-            n = cells * cell
-            peak.append(np.abs(raw[:n]).reshape(cells, cell).max(axis=1))
-            energy.append(np.square(weighted[:n].reshape(cells, cell), dtype=np.float64).sum(axis=1))
+        whole = min(len(raw), len(weighted)) // cell
+        if whole:
+            n = whole * cell
+            yield (np.square(weighted[:n].reshape(whole, cell), dtype=np.float64).sum(axis=1),
+                   np.abs(raw[:n]).reshape(whole, cell).max(axis=1))
             raw, weighted = raw[n:], weighted[n:]
 
     for chunk in chunks:
         chunk = np.asarray(chunk, np.float32)
-        total += len(chunk)
+        counted[0] += len(chunk)
         pending = np.concatenate([pending, chunk])
         whole = len(pending) // _STEP * _STEP
         if whole:
-            group(pending[:whole], filtered(pending[:whole]))
+            yield from group(pending[:whole], filtered(pending[:whole]))
             pending = pending[whole:]
-    if len(pending) or total == 0:
+    if len(pending) or counted[0] == 0:
         padded = np.zeros(_STEP, np.float32)
         padded[:len(pending)] = pending
-        group(pending, filtered(padded)[:len(pending)])
+        yield from group(pending, filtered(padded)[:len(pending)])
     if len(raw):                              # the last, partial cell
-        peak.append(np.array([np.abs(raw).max()], np.float32))
-        energy.append(np.array([float(np.square(weighted[:len(raw)], dtype=np.float64).sum())]))
-    return Analysis(rate, total, np.concatenate(energy) if energy else np.zeros(0),
-                    np.concatenate(peak) if peak else np.zeros(0, np.float32))
+        yield (np.array([float(np.square(weighted[:len(raw)], dtype=np.float64).sum())]),
+               np.array([np.abs(raw).max()], np.float32))
 
 
 def sub_energies(cell_energy: np.ndarray, rate: int) -> np.ndarray:
@@ -151,16 +175,51 @@ def gated_lufs(mean_square: np.ndarray) -> float:
     return -0.691 + 10 * math.log10(kept.mean())
 
 
-def integrated_lufs(energy: np.ndarray, rate: int) -> float:
-    """Integrated loudness of a clip's cell energies; a clip under 400 ms is one block."""
-    subs = sub_energies(energy, rate)
-    if len(subs) >= 4:
-        return gated_lufs(subs)
-    total = float(energy.sum())
-    if total <= 0:
-        return _SILENT
-    loud = -0.691 + 10 * math.log10(total / (len(energy) * cell_size(rate)))
-    return loud if loud > _ABSOLUTE_GATE else _SILENT
+class CellMeter:
+    """Integrated loudness of cell energies fed a block at a time, as `sub_energies` and
+    `gated_lufs` find it on the whole: only the 100 ms sums are kept (8 bytes per 100 ms)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._per_sub = sub_block(rate) // cell_size(rate)
+        self._subs: list[np.ndarray] = []
+        self._carry = np.zeros(0)             # cells of a sub-block not yet complete
+        self._cells = 0
+        self._total = 0.0                     # all the energy (a clip under 400 ms is one block)
+
+    def add(self, energy: np.ndarray) -> None:
+        self._cells += len(energy)
+        self._total += float(energy.sum())
+        if len(self._carry):
+            energy = np.concatenate((self._carry, energy))
+        whole = len(energy) // self._per_sub * self._per_sub
+        if whole:
+            self._subs.append(sub_energies(energy[:whole], self.rate))
+        self._carry = energy[whole:].copy()
+
+    def mean_squares(self) -> np.ndarray:
+        """Mean square of each whole 100 ms sub-block so far (a partial last one dropped)."""
+        if len(self._subs) > 1:
+            self._subs = [np.concatenate(self._subs)]
+        return self._subs[0] if self._subs else np.zeros(0)
+
+    def lufs(self) -> float:
+        subs = self.mean_squares()
+        if len(subs) >= 4:
+            return gated_lufs(subs)
+        if self._total <= 0:
+            return _SILENT
+        loud = -0.691 + 10 * math.log10(self._total / (self._cells * cell_size(self.rate)))
+        return loud if loud > _ABSOLUTE_GATE else _SILENT
+
+
+def integrated_lufs(energy, rate: int) -> float:
+    """Integrated loudness of a clip's cell energies (an array or a `cells.Column`), read a block
+    at a time; a clip under 400 ms is one block."""
+    meter = CellMeter(rate)
+    for block in cells.blocks_of(energy):
+        meter.add(block)
+    return meter.lufs()
 
 
 class Programme:

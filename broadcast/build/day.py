@@ -180,11 +180,12 @@ def _speak_and_encode(toolkit: Toolkit, todo: list[tuple[ComposedProgramme, str]
             progress.advance(left[0])
         return result, owner
 
+    rate = toolkit.speech_rate() if todo else None
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             for c, _ in todo:
                 pid = c.programme.id
-                streams[pid] = SpeechStream(c.texts())
+                streams[pid] = SpeechStream(c.texts(), rate)
                 jobs[pid] = pool.submit(encode, c, streams[pid])
             for c, _ in todo:
                 pid = c.programme.id

@@ -36,8 +36,9 @@ class SpeechStream:
     again from the finished speech.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], rate: int | None = None) -> None:
         self.futures = [Future() for _ in texts]
+        self.rate = rate                       # the engine's rate, if it speaks at a fixed one
         self._first: dict[str, int] = {}       # a text read twice is one clip: its first future
         for index, text in enumerate(texts):
             self._first.setdefault(text, index)
@@ -45,7 +46,7 @@ class SpeechStream:
         self._lock = threading.Lock()
 
     def clip_for(self, text: str) -> audio.Pending:
-        return audio.Pending(self.futures[self._first[text]])
+        return audio.Pending(self.futures[self._first[text]], rate=self.rate)
 
     def deliver(self, index: int, path: Path) -> None:
         with self._lock:

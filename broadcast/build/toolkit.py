@@ -104,6 +104,17 @@ class Toolkit:
             self._engines = [create_engine(name, self.engine_options) for name in self.engine_names]
         return self._engines
 
+    def speech_rate(self) -> int | None:
+        """The rate the first engine speaks at, when it is fixed and the engine is there to speak.
+
+        A programme's encoder then starts before its first text is spoken. If that engine falls
+        back midway, the stream is superseded anyway (`build.programme.SpeechStream`).
+        """
+        first = self.engines[0] if self.engines else None
+        if first is None or not first.sample_rate or not first.availability()[0]:
+            return None
+        return first.sample_rate
+
     def spoken(self, text: str) -> Normalized:
         return normalize_report(text, self.options)
 

@@ -51,6 +51,9 @@ class Engine(ABC):
     name: ClassVar[str]
     online: ClassVar[bool]
     audio_format: ClassVar[str]     # extension of the files it makes: "wav" or "mp3"
+    # a WAV engine that always speaks at one rate says so: a programme's encoder then starts
+    # before its first text is spoken (the clips are joined at the first spoken clip's rate)
+    sample_rate: ClassVar[int | None] = None
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options

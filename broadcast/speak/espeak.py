@@ -46,6 +46,7 @@ class EspeakEngine(Engine):
     name = "espeak"
     online = False
     audio_format = "wav"
+    sample_rate = SAMPLE_RATE
 
     def __init__(self, options: EngineOptions) -> None:
         super().__init__(options)

@@ -21,6 +21,7 @@ class FakeEngine(Engine):
     name = "fake"
     online = False
     audio_format = "wav"
+    sample_rate = SAMPLE_RATE
 
     def __init__(self, options: EngineOptions, *, fail_on: tuple[str, ...] = (),
                  unavailable: str = "") -> None:
