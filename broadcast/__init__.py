@@ -7,9 +7,15 @@ def rooms(package: str, homes: dict[str, str]):
     """A package's `__getattr__` (PEP 562) that imports each name from its room on first use.
 
     `homes` maps a name to the submodule it lives in; the value is kept in the package after the
-    first use. A package that uses it imports none of its rooms until a name is asked for."""
+    first use. A package that uses it imports none of its rooms until a name is asked for. No name
+may be called as a room is: importing `package.room` sets the package's attribute `room` to the
+module, which would then shadow the name."""
     import importlib
     import sys
+
+    shadowed = sorted(set(homes) & set(homes.values()))
+    if shadowed:   # importing the room would put the module where the name should be
+        raise ImportError(f"{package}: a name and its room share a name: {shadowed}")
 
     def __getattr__(name: str):
         if name not in homes:

@@ -186,7 +186,7 @@ def test_an_engine_failing_midway_rebuilds_the_programme_in_the_next_voice(tmp_p
 
     from broadcast.build import day as build_stage
     from broadcast.build import load_plan
-    from broadcast.build.compose import compose
+    from broadcast.build.composed import compose
     from broadcast.speak.fake import FakeEngine
 
     station = load_station(make_station(tmp_path / "a"))

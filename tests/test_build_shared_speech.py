@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from broadcast.build.day import _Shared, _speak_and_encode
 from broadcast.build.programme import SpeechStream
 
@@ -44,10 +46,14 @@ def test_speech_is_offered_to_the_other_programmes_only_in_the_first_voice():
 class _Toolkit:
     """What `_speak_and_encode` needs, with a speaker that holds each programme's last text until told."""
 
-    def __init__(self, release: threading.Event, fed: dict[str, list[str]]) -> None:
-        self.release, self.fed = release, fed
+    def __init__(self, release: threading.Event, fed: dict[str, list[str]], rate: int | None = None) -> None:
+        self.release, self.fed, self.rate = release, fed, rate
         self.station = type("S", (), {"programme": type("P", (), {"gap_s": 0.0})()})()
         self.spoken: list[str] = []
+
+    def speech_rate(self) -> int | None:
+        """None: the engine's rate is known only from its first clip; a number: encoders start at once."""
+        return self.rate
 
     def speak(self, texts, ready):
         for index, text in enumerate(texts):
@@ -58,7 +64,8 @@ class _Toolkit:
         return type("Spoken", (), {"engine_calls": len(texts), "files": [Path(f"{t}.wav") for t in texts]})()
 
 
-def test_the_second_programmes_encoder_gets_shared_clips_while_the_first_is_still_spoken(monkeypatch):
+@pytest.mark.parametrize("rate", [None, 22050])
+def test_the_second_programmes_encoder_gets_shared_clips_while_the_first_is_still_spoken(monkeypatch, rate):
     """The first programme's speech stops before its last text until the second's encoder has its first clip:
     on the old build (clips only from a programme's own speech) the second waited for its own turn and this hung."""
     import broadcast.build.day as day
@@ -92,7 +99,7 @@ def test_the_second_programmes_encoder_gets_shared_clips_while_the_first_is_stil
     monkeypatch.setattr(day, "MAX_PARALLEL_ENCODES", 2)
     first = Composed("chieu-thon-dong", ["mở đầu", "bản tin", "họp thôn Đông"])
     second = Composed("chieu-thon-tay", ["mở đầu", "bản tin", "họp thôn Tây"])
-    toolkit = _Toolkit(release, fed)
+    toolkit = _Toolkit(release, fed, rate)
     built, _ = _speak_and_encode(toolkit, [(first, "h1"), (second, "h2")], Path("."),
                                  {"chieu-thon-dong": 1.0, "chieu-thon-tay": 1.0}, None)
     assert set(built) == {"chieu-thon-dong", "chieu-thon-tay"}

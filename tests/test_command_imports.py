@@ -65,3 +65,23 @@ def test_a_plan_from_kept_schedules_loads_no_yaml_reader_and_no_builder(station_
     assert not loaded & {"broadcast.schedule.load", "broadcast.schedule.announcements", "broadcast.build.day",
                          "broadcast.build.programme", "broadcast.build.checks", "broadcast.build.announce",
                          "broadcast.publish.day", "concurrent.futures.thread"}
+
+
+@pytest.mark.parametrize("package", ["broadcast.build", "broadcast.schedule"])
+def test_every_name_of_a_lazy_package_is_itself_after_all_its_rooms_are_imported(package):
+    """A room imported directly (`import broadcast.build.day`) must not shadow a name of the package:
+    `from broadcast.build import compose` once gave the module `compose.py`, not the function."""
+    code = (f"import importlib, inspect, {package} as p\n"
+            f"for room in set(p._HOMES.values()): importlib.import_module('{package}.' + room)\n"
+            "bad = [n for n in p._HOMES if inspect.ismodule(getattr(p, n))]\n"
+            "print(bad)\n")
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "[]"
+
+
+def test_a_name_called_as_its_room_is_refused_when_the_package_is_made():
+    from broadcast import rooms
+
+    with pytest.raises(ImportError, match="compose"):
+        rooms("broadcast.x", {"compose": "compose", "other": "compose"})

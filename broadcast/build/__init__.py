@@ -3,7 +3,7 @@
 The rooms (callers import from here; the names below are the surface):
 
 - `toolkit`   the station's pipeline parts, made once per command or daemon cycle
-- `compose`   a planned programme as segments, and the inputs hash that decides reuse
+- `composed`  a planned programme as segments, and the inputs hash that decides reuse
 - `programme` one programme spoken, assembled and described in its manifest entry
 - `day`       a day planned, spoken, encoded side by side (the encoder pool) and published
 - `checks`    the station and its recordings checked up front
@@ -20,7 +20,7 @@ from broadcast import rooms
 _HOMES = {   # name -> the room it lives in (imported on first use)
     **dict.fromkeys(("Announcement", "SpokenFile", "build_announcement", "speak_to_file"), "announce"),
     **dict.fromkeys(("check_station", "recording_problems"), "checks"),
-    **dict.fromkeys(("ComposedItem", "ComposedProgramme", "compose", "inputs_hash"), "compose"),
+    **dict.fromkeys(("ComposedItem", "ComposedProgramme", "compose", "inputs_hash"), "composed"),
     **dict.fromkeys(("BuildResult", "DayPlan", "build_day", "finish_day", "load_plan", "plan_day",
                      "unchanged_result"), "day"),
     **dict.fromkeys(("assemble_programme", "file_fingerprint"), "programme"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.build import stamp as stamps
-from broadcast.build.compose import ComposedProgramme
+from broadcast.build.composed import ComposedProgramme
 from broadcast.build.programme import (
     SpeechStream,
     _programme_label,

@@ -11,7 +11,7 @@ from typing import Any
 
 from broadcast import audio
 from broadcast.audio import wavfiles
-from broadcast.build.compose import ComposedProgramme
+from broadcast.build.composed import ComposedProgramme
 from broadcast.build.toolkit import Toolkit
 from broadcast.errors import AudioError
 from broadcast.model import ItemKind, Programme

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from broadcast.build.compose import ComposedProgramme, compose, inputs_hash
+from broadcast.build.composed import ComposedProgramme, compose, inputs_hash
 from broadcast.build.toolkit import Toolkit
 from broadcast.model import Programme
 from broadcast.plan.planner import Estimator

@@ -39,7 +39,7 @@ _MAX_CLIPS = 400            # the most recent clips kept per voice
 _WORD = re.compile(r"\w+")
 UNKNOWN_TEMPLATE_S = 45.0   # a notice whose template does not render (check reports it)
 UNKNOWN_FILE_S = 12.0       # an audio file that is missing (check reports it)
-JOINER_PAUSE_S = 0.4        # between "Xin nhắc lại" and the second reading (build.compose)
+JOINER_PAUSE_S = 0.4        # between "Xin nhắc lại" and the second reading (build.composed)
 
 
 def syllables(text: str) -> int:
