@@ -4,20 +4,22 @@
              ('khan-cap' or 'huy'), the zones it targets (empty: every zone), when it expires, the
              canonical document and the station's signature over it
 
-The audio is copied under `var/cum-loa/day/<id><ext>`; the document names its SHA-256 and size, and
-the receiver fetches it through a signed GET and checks both. A receiver that reconnects asks for
+The audio is decoded once, here, to a mono 16-bit WAV (`PCM_RATE`) under `var/cum-loa/day/<id>.wav`;
+the document names its SHA-256, size and format, and the receiver fetches it through a signed GET,
+checks both and plays the samples as they are (`broadcast.play.pcmfile`: no decoder started on
+each of the village's receivers when every second counts). A receiver that reconnects asks for
 every push after the last sequence it took and gets those not yet expired.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from broadcast.audio.pcm import decode_to_wav
 from broadcast.clusters import protocol
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256
@@ -34,6 +36,7 @@ URGENT, CANCEL = "khan-cap", "huy"
 VALID = timedelta(minutes=30)        # an urgent notice older than this is not played by a receiver coming back
 AUDIO_FOLDER = "day"
 POLICY_RESUME = "tiep-tuc"           # the interrupted programme resumes where it stopped
+PCM_RATE = 24000                     # the urgent audio as receivers play it: mono 16-bit WAV (48 kB a second)
 
 
 class Pushes:
@@ -69,15 +72,13 @@ class Pushes:
                valid: timedelta = VALID) -> dict[str, Any]:
         """Record an urgent announcement for the clusters of its zones (meta: id, title, zones, duration_s)."""
         moment = now or datetime.now(UTC)
-        audio = Path(audio)
         self.audio_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{meta['id']}{audio.suffix or '.audio'}"
+        name = f"{meta['id']}.wav"
         target = self.audio_dir / name
-        part = target.with_name(f".{name}.part")
-        shutil.copyfile(audio, part)
-        part.replace(target)
+        decode_to_wav(Path(audio), target, PCM_RATE)       # once here, not on every receiver (atomic)
         fields = {"kind": URGENT, "id": str(meta["id"]), "title": str(meta.get("title") or meta["id"]),
                   "audio": name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
+                  "format": {"codec": "pcm_s16le", "rate": PCM_RATE, "channels": 1},
                   "duration_s": meta.get("duration_s"), "policy": POLICY_RESUME}
         return self._record(fields, [str(z) for z in meta.get("zones") or []], moment, moment + valid)
 
