@@ -4,7 +4,10 @@ The receiver keeps one request open (`GET /day-kenh?after=N&wait=S`, long pollin
 proxies pass) and the station answers it as soon as it records a push for the zone. A push is used
 only when the station's pinned key signed it, its sequence is newer than the last one taken (a
 replayed or older push is refused), it names this cluster's zone and it has not expired; its audio
-is fetched through a signed GET and must match the SHA-256 and size the document names. The last
+is fetched through a signed GET (all of it within a deadline: a link that drips is given up) and must
+match the SHA-256 and size the document names; a body cut short, too slow or altered is refused, said in
+Vietnamese in the heartbeat's notes, and asked for again while the push is valid. The audio is the
+station's mono 16-bit WAV, played as it is (`broadcast.play.pcmfile`). The last
 sequence and the cancelled ids live in `<folder>/khan-cap/state.json`, so a restart refuses replays too.
 """
 
@@ -27,6 +30,8 @@ from broadcast.receiver.config import ReceiverConfig
 WAIT_S = 25.0                     # how long the station may hold one poll open
 RETRY_S = 2.0
 MAX_AUDIO = 64 << 20
+AUDIO_FLOOR_S = 20.0              # the audio must all be here within this, or its size at MIN_AUDIO_RATE if longer
+MIN_AUDIO_RATE = 16_000           # bytes a second: a third of the audio's own rate; slower, the link is given up
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 URGENT, CANCEL = "khan-cap", "huy"
 
@@ -84,8 +89,10 @@ def check_push(config: ReceiverConfig, item: Any, last_seq: int, now: datetime) 
 class UrgentListener:
     """Keeps the long poll open and hands checked pushes to `receiver` (urgent_arrived / cancel_urgent)."""
 
-    def __init__(self, config: ReceiverConfig, link: Any, receiver: Any, *, wait_s: float = WAIT_S) -> None:
+    def __init__(self, config: ReceiverConfig, link: Any, receiver: Any, *, wait_s: float = WAIT_S,
+                 audio_floor_s: float = AUDIO_FLOOR_S) -> None:
         self.config, self.link, self.receiver, self.wait_s = config, link, receiver, wait_s
+        self.audio_floor_s = audio_floor_s
         self.state = PushState.load(config.folder)
         self.folder = config.folder / "khan-cap"
         self.refused: list[str] = []
@@ -133,14 +140,25 @@ class UrgentListener:
         self._advance(int(document["seq"]))
 
     def fetch_audio(self, document: dict[str, Any]) -> Path:
+        """The push's audio, whole and as the station signed it (its size and SHA-256), else BroadcastError
+        in Vietnamese: nothing is played, the push is asked for again while it is valid."""
         name, size = str(document["audio"]), int(document.get("bytes") or 0)
         target = self.folder / name
         if not (target.is_file() and _sha256(target) == document.get("sha256")):
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.link.download(f"/day-kenh/{name}", target, min(size, MAX_AUDIO))
-            if target.stat().st_size != size or _sha256(target) != document.get("sha256"):
+            try:
+                self.link.download(f"/day-kenh/{name}", target, min(size, MAX_AUDIO),
+                                   within_s=max(self.audio_floor_s, size / MIN_AUDIO_RATE))
+            except BroadcastError as exc:
                 target.unlink(missing_ok=True)
-                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' không khớp mã băm đài ký")
+                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' chưa tải được, "
+                                     f"chưa phát: {exc.message}") from None
+            got = target.stat().st_size
+            if got != size or _sha256(target) != document.get("sha256"):
+                target.unlink(missing_ok=True)
+                why = (f"không khớp cỡ đài ký: bị cắt cụt (nhận {got} trên {size} byte)" if got < size
+                       else "không khớp mã băm đài ký")
+                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' {why}, đã từ chối")
         return target
 
     def _advance(self, seq: int) -> None:
