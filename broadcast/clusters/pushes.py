@@ -4,7 +4,8 @@
              ('khan-cap' or 'huy'), the zones it targets (empty: every zone), when it expires, the
              canonical document and the station's signature over it
 
-The audio is decoded once, here, to a mono 16-bit WAV (`PCM_RATE`) under `var/cum-loa/day/<id>.wav`;
+The audio is decoded once, here, to a mono 16-bit WAV (`PCM_RATE`; one already mono 16-bit at that rate
+or lower, the TTS's, is taken as it is) under `var/cum-loa/day/<id>.wav`;
 the document names its SHA-256, size and format, and the receiver fetches it through a signed GET,
 checks both and plays the samples as they are (`broadcast.play.pcmfile`: no decoder started on
 each of the village's receivers when every second counts). A receiver that reconnects asks for
@@ -14,6 +15,7 @@ every push after the last sequence it took and gets those not yet expired.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from broadcast.clusters import protocol
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256
 from broadcast.errors import InputError
+from broadcast.play.pcmfile import wav_format
 from broadcast.play.spool import announcement_id
 
 SCHEMA = """
@@ -36,7 +39,7 @@ URGENT, CANCEL = "khan-cap", "huy"
 VALID = timedelta(minutes=30)        # an urgent notice older than this is not played by a receiver coming back
 AUDIO_FOLDER = "day"
 POLICY_RESUME = "tiep-tuc"           # the interrupted programme resumes where it stopped
-PCM_RATE = 24000                     # the urgent audio as receivers play it: mono 16-bit WAV (48 kB a second)
+PCM_RATE = 24000                     # the urgent audio as receivers play it: mono 16-bit WAV, at most 48 kB a second
 
 
 class Pushes:
@@ -75,10 +78,17 @@ class Pushes:
         self.audio_dir.mkdir(parents=True, exist_ok=True)
         name = f"{meta['id']}.wav"
         target = self.audio_dir / name
-        decode_to_wav(Path(audio), target, PCM_RATE)       # once here, not on every receiver (atomic)
+        rate, channels = wav_format(audio) or (0, 0)
+        if channels == 1 and 0 < rate <= PCM_RATE:          # a mono 16-bit WAV (the TTS's) is sent as it is
+            part = target.with_name(f".{name}.part")
+            shutil.copyfile(audio, part)
+            part.replace(target)
+        else:                                                # else decoded once here, not on every receiver
+            decode_to_wav(Path(audio), target, PCM_RATE)
+            rate, channels = PCM_RATE, 1
         fields = {"kind": URGENT, "id": str(meta["id"]), "title": str(meta.get("title") or meta["id"]),
                   "audio": name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
-                  "format": {"codec": "pcm_s16le", "rate": PCM_RATE, "channels": 1},
+                  "format": {"codec": "pcm_s16le", "rate": rate, "channels": channels},
                   "duration_s": meta.get("duration_s"), "policy": POLICY_RESUME}
         return self._record(fields, [str(z) for z in meta.get("zones") or []], moment, moment + valid)
 

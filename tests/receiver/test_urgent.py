@@ -200,6 +200,11 @@ def test_the_push_names_the_station_decoded_pcm_and_a_forged_hash_is_refused(sta
     forged = item["document"].replace(pushed["sha256"], "0" * 64)      # someone else's audio under the station's name
     assert check_push(config, {**item, "document": forged}, 0, NOW)[1] == "chữ ký bản tin đẩy không phải của đài (đã từ chối)"
     assert check_push(config, item, pushed["seq"], NOW)[1].endswith(f"cũ hoặc bị gửi lại (đã nhận tới số {pushed['seq']})")
+    spoken = folder / "tts.wav"                  # the TTS's mono 16-bit WAV goes as it is: nothing to decode
+    tone(spoken, 0.5, rate=22050)
+    as_is = Pushes(registry).urgent(spoken, {"id": "tts", "zones": ["thon-dong"]}, now=NOW)
+    assert as_is["format"] == {"codec": "pcm_s16le", "rate": 22050, "channels": 1}
+    assert (registry.folder / "day" / as_is["audio"]).read_bytes() == spoken.read_bytes()
 
 
 class _Receiver:
