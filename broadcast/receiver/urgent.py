@@ -94,6 +94,7 @@ class UrgentListener:
         self.config, self.link, self.receiver, self.wait_s = config, link, receiver, wait_s
         self.audio_floor_s = audio_floor_s
         self.state = PushState.load(config.folder)
+        self._saved = (self.state.last_seq, list(self.state.cancelled))
         self.folder = config.folder / "khan-cap"
         self.refused: list[str] = []
         self.answered_at: str | None = None
@@ -114,6 +115,7 @@ class UrgentListener:
                     for document, audio in arrived:
                         if str(document["id"]) not in self.state.cancelled:
                             self.receiver.urgent_arrived(document, audio)
+                    self._save()    # after the hand-over: its fsync is not on the way to the air
             except BroadcastError as exc:
                 self.receiver.note(str(exc))
                 stop.wait(RETRY_S)
@@ -162,8 +164,12 @@ class UrgentListener:
         return target
 
     def _advance(self, seq: int) -> None:
-        self.state.last_seq = seq
-        self.state.save()
+        self.state.last_seq = seq            # saved once the answer's pushes are handed over (`_save`)
+
+    def _save(self) -> None:
+        if (self.state.last_seq, self.state.cancelled) != self._saved:
+            self.state.save()
+            self._saved = (self.state.last_seq, list(self.state.cancelled))
 
 
 def _sha256(path: Path) -> str:
