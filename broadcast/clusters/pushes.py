@@ -14,6 +14,7 @@ every push after the last sequence it took and gets those not yet expired.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from collections.abc import Mapping
@@ -50,6 +51,7 @@ class Pushes:
         self._db, self._lock = registry._db, registry._lock
         self._db.executescript(SCHEMA)
         self.audio_dir = registry.folder / AUDIO_FOLDER
+        self._inlined: dict[str, str] = {}
 
     def _record(self, fields: dict[str, Any], zones: list[str], now: datetime, expires: datetime) -> dict[str, Any]:
         key = self.registry.station_key()
@@ -105,18 +107,36 @@ class Pushes:
         expires = max(datetime.fromisoformat(row["expires_at"]), moment + timedelta(minutes=1))
         return self._record({"kind": CANCEL, "id": push_id}, json.loads(row["zones"]), moment, expires)
 
-    def after(self, zone: str, seq: int, *, now: datetime | None = None) -> list[dict[str, str]]:
-        """The signed pushes for `zone` after `seq`, not yet expired, oldest first."""
+    def after(self, zone: str, seq: int, *, now: datetime | None = None, inline_bytes: int = 0) -> list[dict[str, str]]:
+        """The signed pushes for `zone` after `seq`, not yet expired, oldest first; an urgent's audio rides along
+        (`audio_b64`) while the answer's audio stays within `inline_bytes`: one request less on its way to the air."""
         moment = now or datetime.now(UTC)
         found = []
         with self._lock:
-            rows = self._db.execute("SELECT zones, document, signature, expires_at FROM pushes "
+            rows = self._db.execute("SELECT kind, zones, document, signature, expires_at FROM pushes "
                                     "WHERE seq > ? AND document IS NOT NULL ORDER BY seq", (seq,)).fetchall()
         for row in rows:
             zones = json.loads(row["zones"])
             if (not zones or zone in zones) and datetime.fromisoformat(row["expires_at"]) > moment:
                 found.append({"document": row["document"], "signature": row["signature"]})
+                if row["kind"] == URGENT and inline_bytes > 0:
+                    document = json.loads(row["document"])
+                    size = int(document.get("bytes") or 0)
+                    if 0 < size <= inline_bytes and (inline := self._inline(str(document.get("audio")))):
+                        found[-1]["audio_b64"] = inline
+                        inline_bytes -= size
         return found
+
+    def _inline(self, name: str) -> str | None:
+        """An urgent's audio as base64, read once (the last few kept: every receiver gets the same)."""
+        if name not in self._inlined:
+            try:
+                self._inlined[name] = base64.b64encode((self.audio_dir / name).read_bytes()).decode("ascii")
+            except OSError:
+                return None
+            while len(self._inlined) > 4:
+                self._inlined.pop(next(iter(self._inlined)))
+        return self._inlined[name]
 
     def last_signed_seq(self) -> int:
         """The newest push receivers can be given (recorded and signed)."""

@@ -13,6 +13,8 @@ sequence and the cancelled ids live in `<folder>/khan-cap/state.json`, so a rest
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -22,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast.atomic import write_text_atomic
+from broadcast.atomic import write_bytes_atomic, write_text_atomic
 from broadcast.clusters import protocol
 from broadcast.errors import BroadcastError
 from broadcast.receiver.config import ReceiverConfig
@@ -134,18 +136,24 @@ class UrgentListener:
             self.state.cancelled.append(str(document["id"]))
             self.receiver.cancel_urgent(str(document["id"]))
         elif str(document["id"]) not in self.state.cancelled:
-            audio = self.fetch_audio(document)
+            audio = self.fetch_audio(document, item.get("audio_b64"))
             timing = {"answer": self.answered_at, "audio": self.receiver.clock.now().isoformat()}
             if isinstance(self.sent_at, (int, float)):
                 timing["sent"] = datetime.fromtimestamp(self.sent_at, UTC).isoformat()
             arrived.append(({**document, "timing": timing}, audio))
         self._advance(int(document["seq"]))
 
-    def fetch_audio(self, document: dict[str, Any]) -> Path:
+    def fetch_audio(self, document: dict[str, Any], inline: Any = None) -> Path:
         """The push's audio, whole and as the station signed it (its size and SHA-256), else BroadcastError
-        in Vietnamese: nothing is played, the push is asked for again while it is valid."""
+        in Vietnamese: nothing is played, the push is asked for again while it is valid. Audio that came in
+        the answer (`inline`, base64) is used when it matches; else it is fetched."""
         name, size = str(document["audio"]), int(document.get("bytes") or 0)
         target = self.folder / name
+        data = _unbase64(inline) if isinstance(inline, str) else None
+        if data is not None and len(data) == size and hashlib.sha256(data).hexdigest() == document.get("sha256"):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(target, data, durable=False)      # checked by its hash before use: no fsync
+            return target
         if not (target.is_file() and _sha256(target) == document.get("sha256")):
             self.folder.mkdir(parents=True, exist_ok=True)
             try:
@@ -170,6 +178,13 @@ class UrgentListener:
         if (self.state.last_seq, self.state.cancelled) != self._saved:
             self.state.save()
             self._saved = (self.state.last_seq, list(self.state.cancelled))
+
+
+def _unbase64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        return None
 
 
 def _sha256(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -263,3 +264,25 @@ def test_audio_cut_short_too_slow_or_altered_is_refused_said_in_vietnamese_and_a
 def signed_now(registry: ClusterRegistry, seq: int) -> dict:
     (row,) = [p for p in Pushes(registry).after("thon-dong", seq - 1) if json.loads(p["document"])["seq"] == seq]
     return row
+
+
+def test_a_small_urgent_rides_in_the_answer_and_is_used_only_when_it_matches(station_side):
+    registry, config, folder = station_side
+    new_key(config.folder)
+    small = urgent(registry, folder, "nho", seconds=0.5)         # now: the listener checks on the real clock
+    large = urgent(registry, folder, "lon", seconds=2.0)
+    answer = Pushes(registry).after("thon-dong", 0, inline_bytes=small["bytes"] + 100)
+    assert [("audio_b64" in item) for item in answer] == [True, False]       # within the answer's budget only
+    body = (registry.folder / "day" / small["audio"]).read_bytes()
+    assert base64.b64decode(answer[0]["audio_b64"]) == body
+    link = StationLink(replace(config, station_url="http://127.0.0.1:9"))      # nothing listens: no GET can succeed
+    listener = UrgentListener(config, link, _Receiver())
+    arrived: list = []
+    listener.take(answer[0], arrived)
+    (document, audio), = arrived
+    assert document["id"] == "nho" and audio.read_bytes() == body and listener.state.last_seq == small["seq"]
+    altered = {**answer[0], "audio_b64": base64.b64encode(body[:-1] + b"\x01").decode()}
+    fresh = UrgentListener(replace(config, folder=config.folder / "khac"), link, _Receiver())
+    with pytest.raises(BroadcastError, match="chưa tải được"):      # not taken from the answer: fetched, and failing
+        fresh.take(altered, [])
+    assert large["bytes"] > small["bytes"]
