@@ -79,7 +79,7 @@ def test_the_direct_pcm_play_takes_the_cluster_volume_and_other_audio_is_still_d
 def test_a_stopped_play_ends_its_spare_and_an_unused_spare_exits_cleanly(tmp_path):
     audio = tmp_path / "dai.wav"
     tone(audio, 20.0, rate=24000)
-    output = GatedOutput(["null"], zone="thon-dong", realtime=False)
+    output = GatedOutput(["null"], zone="thon-dong")           # paced: it is still playing when stopped
     spare = SparePlayer()
     done = threading.Event()
     handle = output.prepare(audio, title="Khẩn", programme_id="khan-cap-dung", spare=spare, pcm=True)
