@@ -4,7 +4,7 @@
 issue's budget for a cluster's small computer: ≤ 60 MB RSS and ≤ 10% of one core while playing.
 
 A copy of the sample station publishes today with one MP3 programme (a tone, 64 kbit/s, as a day's
-programmes are) for the zone, starting 30 s after the receiver starts; one real `broadcast receiver
+programmes are) for the zone, starting 20 s after the receiver's first heartbeat; one real `broadcast receiver
 run` process (null output, paced in real time, its spare player started ahead for urgent pushes)
 fetches it and plays it at its slot. Sampled every 0.5 s during the programme: the RSS of every
 process of the receiver's tree (summed; each one's own too, at the peak), and the tree's CPU over the
@@ -73,19 +73,6 @@ def main() -> int:
     for name in ("scripts_vi", "schedules"):
         shutil.copytree(ROOT / name, station / name)
     shutil.copy2(ROOT / "broadcast.toml", station / "broadcast.toml")
-    start = (datetime.now(TZ) + timedelta(seconds=30)).replace(microsecond=0)
-    day = station / "audio_out" / start.date().isoformat()
-    day.mkdir(parents=True)
-    audio = day / "bench-chuong-trinh.mp3"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                    f"sine=frequency=440:duration={args.seconds}", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k",
-                    str(audio)], check=True)
-    entry = {"id": "bench-chuong-trinh", "slot": "sang", "title": "Chương trình đo", "start": start.isoformat(),
-             "file": audio.name, "duration_s": args.seconds, "zones": ["toan-xa"],
-             "sha256": hashlib.sha256(audio.read_bytes()).hexdigest(), "bytes": audio.stat().st_size}
-    (day / "manifest.json").write_text(json.dumps({"schema": 1, "date": day.name, "station": "Hòa An",
-                                                   "generated_at": datetime.now(TZ).isoformat(),
-                                                   "programmes": [entry]}, ensure_ascii=False), encoding="utf-8")
     cli = [sys.executable, "-m", "broadcast"]
     server = subprocess.Popen([*cli, "--station", str(station), "clusters", "serve", "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=work)
@@ -97,8 +84,26 @@ def main() -> int:
         code = registry.add("cum-1", "toan-xa")
         subprocess.run([*cli, "receiver", "pair", url, code, "--dir", str(folder), "--output", "null"],
                        check=True, capture_output=True, env=env, cwd=work)
+        config = json.loads((folder / "receiver.json").read_text(encoding="utf-8"))
+        config.update(sync_s=5.0)                    # it looks for the day every 5 s
+        (folder / "receiver.json").write_text(json.dumps(config), encoding="utf-8")
         receiver = subprocess.Popen([*cli, "receiver", "run", "--dir", str(folder)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, env=env, cwd=work)
+        while not registry.get("cum-1").last_seen:  # up: its first heartbeat came
+            time.sleep(0.5)
+        start = (datetime.now(TZ) + timedelta(seconds=20)).replace(microsecond=0)
+        day = station / "audio_out" / start.date().isoformat()
+        day.mkdir(parents=True)
+        audio = day / "bench-chuong-trinh.mp3"
+        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        f"sine=frequency=440:duration={args.seconds}", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k",
+                        str(audio)], check=True)
+        entry = {"id": "bench-chuong-trinh", "slot": "sang", "title": "Chương trình đo", "start": start.isoformat(),
+                 "file": audio.name, "duration_s": args.seconds, "zones": ["toan-xa"],
+                 "sha256": hashlib.sha256(audio.read_bytes()).hexdigest(), "bytes": audio.stat().st_size}
+        (day / "manifest.json").write_text(json.dumps({"schema": 1, "date": day.name, "station": "Hòa An",
+                                                       "generated_at": datetime.now(TZ).isoformat(),
+                                                       "programmes": [entry]}, ensure_ascii=False), encoding="utf-8")
         lead = (start - datetime.now(TZ)).total_seconds()
         if lead < 3:
             print(f"the receiver came up too late for the slot ({lead:.1f} s left)")
