@@ -73,6 +73,10 @@ def main() -> int:
     for name in ("scripts_vi", "schedules"):
         shutil.copytree(ROOT / name, station / name)
     shutil.copy2(ROOT / "broadcast.toml", station / "broadcast.toml")
+    made = work / "bench-chuong-trinh.mp3"           # encoded first: on a loaded machine this takes a while
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={args.seconds}", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k",
+                    str(made)], check=True)
     cli = [sys.executable, "-m", "broadcast"]
     server = subprocess.Popen([*cli, "--station", str(station), "clusters", "serve", "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=work)
@@ -95,9 +99,7 @@ def main() -> int:
         day = station / "audio_out" / start.date().isoformat()
         day.mkdir(parents=True)
         audio = day / "bench-chuong-trinh.mp3"
-        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
-                        f"sine=frequency=440:duration={args.seconds}", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k",
-                        str(audio)], check=True)
+        shutil.move(made, audio)
         entry = {"id": "bench-chuong-trinh", "slot": "sang", "title": "Chương trình đo", "start": start.isoformat(),
                  "file": audio.name, "duration_s": args.seconds, "zones": ["toan-xa"],
                  "sha256": hashlib.sha256(audio.read_bytes()).hexdigest(), "bytes": audio.stat().st_size}
