@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +53,7 @@ class Pushes:
         self._db.executescript(SCHEMA)
         self.audio_dir = registry.folder / AUDIO_FOLDER
         self._inlined: dict[str, str] = {}
+        self._inline_lock = threading.Lock()
 
     def _record(self, fields: dict[str, Any], zones: list[str], now: datetime, expires: datetime) -> dict[str, Any]:
         key = self.registry.station_key()
@@ -129,14 +131,15 @@ class Pushes:
 
     def _inline(self, name: str) -> str | None:
         """An urgent's audio as base64, read once (the last few kept: every receiver gets the same)."""
-        if name not in self._inlined:
-            try:
-                self._inlined[name] = base64.b64encode((self.audio_dir / name).read_bytes()).decode("ascii")
-            except OSError:
-                return None
-            while len(self._inlined) > 4:
-                self._inlined.pop(next(iter(self._inlined)))
-        return self._inlined[name]
+        with self._inline_lock:         # every waiting poll's thread asks at once
+            if name not in self._inlined:
+                try:
+                    self._inlined[name] = base64.b64encode((self.audio_dir / name).read_bytes()).decode("ascii")
+                except OSError:
+                    return None
+                while len(self._inlined) > 4:
+                    self._inlined.pop(next(iter(self._inlined)))
+            return self._inlined[name]
 
     def last_signed_seq(self) -> int:
         """The newest push receivers can be given (recorded and signed)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import threading
 import time
 import unicodedata
@@ -286,3 +287,31 @@ def test_a_small_urgent_rides_in_the_answer_and_is_used_only_when_it_matches(sta
     with pytest.raises(BroadcastError, match="chưa tải được"):      # not taken from the answer: fetched, and failing
         fresh.take(altered, [])
     assert large["bytes"] > small["bytes"]
+
+
+def test_many_polls_at_once_each_get_the_audio_while_older_ones_leave_the_cache(station_side):
+    registry, _config, folder = station_side
+    pushes = Pushes(registry)
+    for n in range(8):                           # more urgents than the station keeps encoded
+        urgent(registry, folder, f"u{n}", seconds=0.2, now=NOW)
+    answers: list = []
+    errors: list = []
+
+    def poll(after: int) -> None:
+        try:
+            answers.append(pushes.after("thon-dong", after, now=NOW, inline_bytes=1 << 20))
+        except Exception as exc:                 # noqa: BLE001 - any failure is what this test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=poll, args=(n % 8,)) for n in range(64)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                  # threads switch as often as they can: the race, if any, shows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and len(answers) == 64
+    assert all("audio_b64" in item for answer in answers for item in answer)
