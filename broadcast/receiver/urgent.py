@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast.atomic import write_bytes_atomic, write_text_atomic
+from broadcast.atomic import write_bytes_atomic
 from broadcast.clusters import protocol
 from broadcast.errors import BroadcastError
 from broadcast.receiver.config import ReceiverConfig
@@ -55,9 +55,11 @@ class PushState:
         except (OSError, ValueError, TypeError, AttributeError):
             return cls(path)
 
-    def save(self) -> None:
+    def save(self, *, durable: bool = True) -> None:
+        """Write the state; not `durable`: no fsync (a crash of the process keeps it, a power cut may not)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(self.path, json.dumps({"last_seq": self.last_seq, "cancelled": self.cancelled[-200:]}) + "\n")
+        text = json.dumps({"last_seq": self.last_seq, "cancelled": self.cancelled[-200:]}) + "\n"
+        write_bytes_atomic(self.path, text.encode("utf-8"), durable=durable)
 
 
 def check_push(config: ReceiverConfig, item: Any, last_seq: int, now: datetime) -> tuple[dict | None, str | None]:
@@ -114,10 +116,14 @@ class UrgentListener:
                     for item in answer.get("pushes") or []:
                         self.take(item, arrived)
                 finally:        # a cancellation in the same answer wins over its urgent
+                    # Taken before it is handed over, so a receiver restarted after this never plays it
+                    # twice; without an fsync on the way to the air, which follows the hand-over.
+                    changed = self._save(durable=False)
                     for document, audio in arrived:
                         if str(document["id"]) not in self.state.cancelled:
                             self.receiver.urgent_arrived(document, audio)
-                    self._save()    # after the hand-over: its fsync is not on the way to the air
+                    if changed:
+                        self.state.save()
             except BroadcastError as exc:
                 self.receiver.note(str(exc))
                 stop.wait(RETRY_S)
@@ -174,10 +180,13 @@ class UrgentListener:
     def _advance(self, seq: int) -> None:
         self.state.last_seq = seq            # saved once the answer's pushes are handed over (`_save`)
 
-    def _save(self) -> None:
-        if (self.state.last_seq, self.state.cancelled) != self._saved:
-            self.state.save()
-            self._saved = (self.state.last_seq, list(self.state.cancelled))
+    def _save(self, *, durable: bool = True) -> bool:
+        """Save the state when it moved on; True when it did."""
+        if (self.state.last_seq, self.state.cancelled) == self._saved:
+            return False
+        self.state.save(durable=durable)
+        self._saved = (self.state.last_seq, list(self.state.cancelled))
+        return True
 
 
 def _unbase64(text: str) -> bytes | None:

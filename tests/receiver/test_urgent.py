@@ -315,3 +315,29 @@ def test_many_polls_at_once_each_get_the_audio_while_older_ones_leave_the_cache(
         sys.setswitchinterval(interval)
     assert errors == [] and len(answers) == 64
     assert all("audio_b64" in item for answer in answers for item in answer)
+
+
+def test_a_push_is_recorded_as_taken_before_it_is_handed_to_the_player(station_side):
+    """A receiver that dies while the urgent plays must not play it again after its restart: the push's
+    number is on disk before the player gets it (no fsync on that way; the durable write follows)."""
+    registry, config, folder = station_side
+    new_key(config.folder)
+    pushed = urgent(registry, folder, "mot-lan", seconds=0.3)
+    answer = {"pushes": Pushes(registry).after("thon-dong", 0, inline_bytes=1 << 20)}
+    stop = threading.Event()
+    on_disk_at_hand_over: list = []
+
+    class Link:
+        def get(self, path, timeout):
+            if stop.is_set():
+                raise BroadcastError("dừng")
+            return answer
+
+    class Receiver(_Receiver):
+        def urgent_arrived(self, document, audio):
+            on_disk_at_hand_over.append(json.loads((config.folder / "khan-cap" / "state.json").read_text())["last_seq"])
+            stop.set()
+
+    UrgentListener(config, Link(), Receiver()).run(stop)
+    assert on_disk_at_hand_over == [pushed["seq"]]
+    assert UrgentListener(config, Link(), Receiver()).state.last_seq == pushed["seq"]    # as a restart reads it
