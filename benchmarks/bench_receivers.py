@@ -34,10 +34,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from broadcast.clusters.pushes import Pushes  # noqa: E402
-from broadcast.clusters.registry import ClusterRegistry  # noqa: E402
 
 
 def tone(path: Path, seconds: float, rate: int = 22050) -> None:
@@ -56,6 +52,12 @@ def rss_kb(pid: int, field: str = "VmHWM") -> int:
     return 0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds of a process and of its children it waited for (its spare players, their decoders)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile of sorted `values`."""
     return values[min(len(values) - 1, max(0, math.ceil(share * len(values)) - 1))]
@@ -71,6 +73,10 @@ def main() -> int:
     parser.add_argument("--code", type=Path, help="run station and receivers from this checkout "
                         "(e.g. /work/main, the code before a change) instead of this one")
     args = parser.parse_args()
+    sys.path.insert(0, str((args.code or ROOT).resolve()))     # the pushes recorded as that code records them
+    from broadcast.clusters.pushes import Pushes
+    from broadcast.clusters.registry import ClusterRegistry
+
     env = {**os.environ, "PYTHONPATH": str(args.code.resolve())} if args.code else None
     work = Path(tempfile.mkdtemp(prefix="bench-receivers-"))
     station = work / "station"
@@ -102,6 +108,9 @@ def main() -> int:
         print(f"{args.receivers} receivers up in {time.monotonic() - started:.1f} s; "
               f"load average {open('/proc/loadavg').read().strip()}", flush=True)
         time.sleep(3.0)
+        idle_from, idle_cpu = time.monotonic(), [cpu_s(p.pid) for p in receivers]
+        time.sleep(5.0)                               # the receivers' CPU between pushes, to take off
+        push_from, push_cpu = time.monotonic(), [cpu_s(p.pid) for p in receivers]
         audio = work / "khan.wav"
         tone(audio, 1.0)
         pushes = Pushes(registry)
@@ -120,6 +129,10 @@ def main() -> int:
                   for r in played]
         steps = {step: sorted(r["timing"][step] for r in played if step in (r.get("timing") or {}))
                  for step in ("sent", "answer", "audio", "prepare", "started")}
+        end_cpu = [cpu_s(p.pid) for p in receivers]
+        idle_rate = [(b - a) / (push_from - idle_from) for a, b in zip(idle_cpu, push_cpu, strict=True)]
+        per_push = sorted(max(0.0, (e - b) - rate * (time.monotonic() - push_from)) / args.pushes
+                          for b, e, rate in zip(push_cpu, end_cpu, idle_rate, strict=True))
         station_rss = rss_kb(server.pid) // 1024
         receiver_rss = [rss_kb(p.pid) // 1024 for p in receivers]
     finally:
@@ -143,6 +156,8 @@ def main() -> int:
                             ("prepare", "player asked"), ("started", "first write to the output")):
             if steps[step]:
                 print(f"  {label:<28} {statistics.median(steps[step]):.3f} / {percentile(steps[step], 0.99):.3f}")
+    print(f"receiver CPU per urgent push (process and its players, idle taken off): "
+          f"mean {statistics.mean(per_push):.3f} s, max {per_push[-1]:.3f} s; idle {statistics.mean(idle_rate):.4f} s/s")
     print(f"peak RSS: station {station_rss} MB, receivers {min(receiver_rss)}-{max(receiver_rss)} MB")
     print(f"load average: {open('/proc/loadavg').read().strip()}")
     return 0 if len(delays) == want else 1

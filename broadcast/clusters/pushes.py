@@ -4,24 +4,31 @@
              ('khan-cap' or 'huy'), the zones it targets (empty: every zone), when it expires, the
              canonical document and the station's signature over it
 
-The audio is copied under `var/cum-loa/day/<id><ext>`; the document names its SHA-256 and size, and
-the receiver fetches it through a signed GET and checks both. A receiver that reconnects asks for
+The audio is decoded once, here, to a mono 16-bit WAV (`PCM_RATE`; one already mono 16-bit at that rate
+or lower, the TTS's, is taken as it is) under `var/cum-loa/day/<id>.wav`;
+the document names its SHA-256, size and format, and the receiver fetches it through a signed GET,
+checks both and plays the samples as they are (`broadcast.play.pcmfile`: no decoder started on
+each of the village's receivers when every second counts). A receiver that reconnects asks for
 every push after the last sequence it took and gets those not yet expired.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from broadcast.audio.pcm import decode_to_wav
 from broadcast.clusters import protocol
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256
 from broadcast.errors import InputError
+from broadcast.play.pcmfile import wav_format
 from broadcast.play.spool import announcement_id
 
 SCHEMA = """
@@ -34,6 +41,7 @@ URGENT, CANCEL = "khan-cap", "huy"
 VALID = timedelta(minutes=30)        # an urgent notice older than this is not played by a receiver coming back
 AUDIO_FOLDER = "day"
 POLICY_RESUME = "tiep-tuc"           # the interrupted programme resumes where it stopped
+PCM_RATE = 24000                     # the urgent audio as receivers play it: mono 16-bit WAV, at most 48 kB a second
 
 
 class Pushes:
@@ -44,6 +52,8 @@ class Pushes:
         self._db, self._lock = registry._db, registry._lock
         self._db.executescript(SCHEMA)
         self.audio_dir = registry.folder / AUDIO_FOLDER
+        self._inlined: dict[str, str] = {}
+        self._inline_lock = threading.Lock()
 
     def _record(self, fields: dict[str, Any], zones: list[str], now: datetime, expires: datetime) -> dict[str, Any]:
         key = self.registry.station_key()
@@ -69,15 +79,20 @@ class Pushes:
                valid: timedelta = VALID) -> dict[str, Any]:
         """Record an urgent announcement for the clusters of its zones (meta: id, title, zones, duration_s)."""
         moment = now or datetime.now(UTC)
-        audio = Path(audio)
         self.audio_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{meta['id']}{audio.suffix or '.audio'}"
+        name = f"{meta['id']}.wav"
         target = self.audio_dir / name
-        part = target.with_name(f".{name}.part")
-        shutil.copyfile(audio, part)
-        part.replace(target)
+        rate, channels = wav_format(audio) or (0, 0)
+        if channels == 1 and 0 < rate <= PCM_RATE:          # a mono 16-bit WAV (the TTS's) is sent as it is
+            part = target.with_name(f".{name}.part")
+            shutil.copyfile(audio, part)
+            part.replace(target)
+        else:                                                # else decoded once here, not on every receiver
+            decode_to_wav(Path(audio), target, PCM_RATE)
+            rate, channels = PCM_RATE, 1
         fields = {"kind": URGENT, "id": str(meta["id"]), "title": str(meta.get("title") or meta["id"]),
                   "audio": name, "sha256": file_sha256(target), "bytes": target.stat().st_size,
+                  "format": {"codec": "pcm_s16le", "rate": rate, "channels": channels},
                   "duration_s": meta.get("duration_s"), "policy": POLICY_RESUME}
         return self._record(fields, [str(z) for z in meta.get("zones") or []], moment, moment + valid)
 
@@ -94,18 +109,37 @@ class Pushes:
         expires = max(datetime.fromisoformat(row["expires_at"]), moment + timedelta(minutes=1))
         return self._record({"kind": CANCEL, "id": push_id}, json.loads(row["zones"]), moment, expires)
 
-    def after(self, zone: str, seq: int, *, now: datetime | None = None) -> list[dict[str, str]]:
-        """The signed pushes for `zone` after `seq`, not yet expired, oldest first."""
+    def after(self, zone: str, seq: int, *, now: datetime | None = None, inline_bytes: int = 0) -> list[dict[str, str]]:
+        """The signed pushes for `zone` after `seq`, not yet expired, oldest first; an urgent's audio rides along
+        (`audio_b64`) while the answer's audio stays within `inline_bytes`: one request less on its way to the air."""
         moment = now or datetime.now(UTC)
         found = []
         with self._lock:
-            rows = self._db.execute("SELECT zones, document, signature, expires_at FROM pushes "
+            rows = self._db.execute("SELECT kind, zones, document, signature, expires_at FROM pushes "
                                     "WHERE seq > ? AND document IS NOT NULL ORDER BY seq", (seq,)).fetchall()
         for row in rows:
             zones = json.loads(row["zones"])
             if (not zones or zone in zones) and datetime.fromisoformat(row["expires_at"]) > moment:
                 found.append({"document": row["document"], "signature": row["signature"]})
+                if row["kind"] == URGENT and inline_bytes > 0:
+                    document = json.loads(row["document"])
+                    size = int(document.get("bytes") or 0)
+                    if 0 < size <= inline_bytes and (inline := self._inline(str(document.get("audio")))):
+                        found[-1]["audio_b64"] = inline
+                        inline_bytes -= size
         return found
+
+    def _inline(self, name: str) -> str | None:
+        """An urgent's audio as base64, read once (the last few kept: every receiver gets the same)."""
+        with self._inline_lock:         # every waiting poll's thread asks at once
+            if name not in self._inlined:
+                try:
+                    self._inlined[name] = base64.b64encode((self.audio_dir / name).read_bytes()).decode("ascii")
+                except OSError:
+                    return None
+                while len(self._inlined) > 4:
+                    self._inlined.pop(next(iter(self._inlined)))
+            return self._inlined[name]
 
     def last_signed_seq(self) -> int:
         """The newest push receivers can be given (recorded and signed)."""

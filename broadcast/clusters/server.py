@@ -51,6 +51,7 @@ from broadcast.publish.day import MANIFEST, SIGNATURE
 
 MAX_BODY = 1 << 20
 MAX_WAIT_S = 60.0
+INLINE_BYTES = 512 << 10   # an urgent's audio up to this (about 10 s) rides in the poll's answer (receivers take ≤ 1 MB)
 POLL_S = 0.02          # how often the station looks for a new push (another process records them)
 
 
@@ -178,7 +179,7 @@ class ClusterHandler(DayHandler):
         watch: PushWatch = self.server.watch                       # type: ignore[attr-defined]
         while True:
             seen = watch.seq
-            found = pushes.after(cluster.zone, after, now=datetime.now(UTC))
+            found = pushes.after(cluster.zone, after, now=datetime.now(UTC), inline_bytes=INLINE_BYTES)
             remaining = deadline - time.monotonic()
             if found or remaining <= 0:
                 return self._send_json(HTTPStatus.OK, {"pushes": found, "station_time": time.time()}, body=body)

@@ -57,27 +57,29 @@ def resolve_device(spec: str) -> tuple[str, str | None]:
     return "pulse", None
 
 
-def device_sink(name: str | None, title: str, label: str, *, libpulse: bool = True) -> dict[str, Any]:
+def device_sink(name: str | None, title: str, label: str, *, libpulse: bool = True, rate: int = PCM_RATE,
+                channels: int = PCM_CHANNELS) -> dict[str, Any]:
     """The player's sink for a sound device ('hw:1', 'pulse:SINK', None): PulseAudio from the player itself
-    (`broadcast.play.pulse`) when libpulse loads, else a process reading s16le PCM on its stdin."""
+    (`broadcast.play.pulse`) when libpulse loads, else a process reading s16le PCM (`rate`, `channels`) on its stdin."""
     from broadcast.play import pulse
 
     kind, device = resolve_device(name or "default")
     if kind == "pulse" and libpulse and pulse.available():
         return {"kind": "pulse", "device": device, "stream": title or "broadcast", "label": label}
-    cmd, keep = device_command(kind, device, title)
+    cmd, keep = device_command(kind, device, title, rate, channels)
     return {"kind": "pipe", "cmd": cmd, "keepalive": keep, "label": label}
 
 
-def device_command(kind: str, device: str | None, title: str) -> tuple[list[str], bool]:
+def device_command(kind: str, device: str | None, title: str, rate: int = PCM_RATE,
+                   channels: int = PCM_CHANNELS) -> tuple[list[str], bool]:
     """(command reading s16le PCM on stdin, needs keepalive) for a resolved device (`resolve_device`)."""
-    raw = ["-f", "s16le", "-ar", str(PCM_RATE), "-ac", str(PCM_CHANNELS)]
+    raw = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
     if kind == "pulse" and shutil.which("pacat"):
-        return ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={PCM_RATE}", f"--channels={PCM_CHANNELS}",
+        return ["pacat", "--playback", "--raw", "--format=s16le", f"--rate={rate}", f"--channels={channels}",
                 "--latency-msec=20", "--client-name=broadcast", f"--stream-name={title or 'broadcast'}",
                 *([f"--device={device}"] if device else [])], False
     if kind in ("alsa", "aplay") and shutil.which("aplay"):
-        return ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(PCM_RATE), "-c", str(PCM_CHANNELS), "-B", "40000",
+        return ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", str(rate), "-c", str(channels), "-B", "40000",
                 *(["-D", device] if device else [])], False
     base = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-probesize", "32",
             "-analyzeduration", "0", *raw, "-i", "pipe:0"]

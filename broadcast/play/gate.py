@@ -1,10 +1,13 @@
 """The gated player process: decode, open every output, pre-fill, wait on the gate, then feed them all at once.
 
 Run as `python -m broadcast.play.gate CONFIG_JSON` by `broadcast.play.gated` before a slot (or with
-`-` as a spare started ahead, reading CONFIG_JSON as one line on stdin when its play comes). It:
+`-` as a spare started ahead, `broadcast.play.spare`: its plays come one after another as messages
+on stdin, a Unix socket, each with its gate's fd). It:
 
-1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe and reads the first
-   `prefill_s` of it into memory;
+1. starts ffmpeg decoding the programme to raw PCM (s16le) on a pipe, or, for a PCM WAV already
+   in the play's format (`pcm`: a receiver's urgent, decoded once at the station), reads the
+   file as it is (`broadcast.play.pcmfile`, nothing spawned); and reads the first `prefill_s`
+   of it into memory;
 2. opens each sink: a file (a WAV written as the audio is handed over), null (discard), a
    PulseAudio stream of its own (`broadcast.play.pulse`: opened corked, the pre-filled audio
    written into the server's buffer now, uncorked at the slot), or a process reading PCM on its
@@ -33,6 +36,7 @@ import os
 import queue
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -226,17 +230,23 @@ def run(config: dict[str, Any]) -> int:
     from broadcast.play.airfiles import Levels, Position
     from broadcast.play.child import popen
 
-    decode = [config["ffmpeg"], "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
-    if config.get("offset_s"):
-        decode += ["-ss", f"{float(config['offset_s']):.3f}"]
-    if config.get("limit_s") is not None:
-        decode += ["-t", f"{float(config['limit_s']):.3f}"]
-    decode += ["-i", config["source"], "-vn"]
-    if config.get("volume") is not None:
-        decode += ["-af", f"volume={float(config['volume']):.3f}"]
-    decode += ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
     derr = tempfile.TemporaryFile()
-    decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
+    if config.get("pcm"):                         # a PCM WAV in this play's format: read as it is, nothing spawned
+        from broadcast.play.pcmfile import PcmSource
+
+        decoder: Any = PcmSource(config["source"], offset_s=float(config.get("offset_s") or 0.0),
+                                 limit_s=config.get("limit_s"), volume=config.get("volume"))
+    else:
+        decode = [config["ffmpeg"], "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
+        if config.get("offset_s"):
+            decode += ["-ss", f"{float(config['offset_s']):.3f}"]
+        if config.get("limit_s") is not None:
+            decode += ["-t", f"{float(config['limit_s']):.3f}"]
+        decode += ["-i", config["source"], "-vn"]
+        if config.get("volume") is not None:
+            decode += ["-af", f"volume={float(config['volume']):.3f}"]
+        decode += ["-f", "s16le", "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+        decoder = popen(decode, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=derr)
     rt = Realtime()
     rt.probe()                                    # what the final wait may have; nothing changes yet
     threading.stack_size(256 * 1024)              # the feeders' stacks, locked with the rest: keep them small
@@ -384,21 +394,43 @@ def _read(stream: Any, size: int) -> bytes:
     return b"".join(parts)
 
 
+def serve(channel: socket.socket) -> int:
+    """A spare player: each play comes as one message on `channel` with its gate's fd; one after another
+    until the channel closes (the receiver stopped) or SIGTERM (a play stopped: the receiver starts another)."""
+    from broadcast.play import airfiles, child, pcmfile, pulse  # noqa: F401 - imported while waiting, not after the play came
+
+    while not _stopping.is_set():
+        try:
+            data, fds, _flags, _address = socket.recv_fds(channel, 1 << 20, 1)
+        except OSError:
+            return 0
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            return 0              # the receiver closed the channel: no more plays
+        try:
+            run({**json.loads(data), **({"gate_fd": fds[0]} if fds else {})})
+        finally:
+            _close_connections()
+            for fd in fds:
+                os.close(fd)
+    return 0
+
+
+def _close_connections() -> None:
+    """The PulseAudio connections of the play that ended."""
+    while _connections:
+        _connections.pop().close()
+
+
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
-    if argv[1] == "-":            # a spare player started ahead: its play comes as one line on stdin
-        from broadcast.play import child, pulse  # noqa: F401 - imported while waiting, not after the play came
-        line = sys.stdin.readline()
-        if not line.strip() or _stopping.is_set():
-            return 0              # never used (the receiver stopped)
-        config = json.loads(line)
-    else:
-        config = json.loads(argv[1])
+    if argv[1] == "-":            # a spare player started ahead: its plays come on stdin, a Unix socket
+        return serve(socket.socket(fileno=0))
     try:
-        return run(config)
+        return run(json.loads(argv[1]))
     finally:
-        for connection in _connections:
-            connection.close()
+        _close_connections()
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ from broadcast.play import Clock, SystemClock
 from broadcast.play.child import PidFiles, popen
 from broadcast.play.devices import PCM_CHANNELS, PCM_RATE, device_sink
 from broadcast.play.gain import applied_gain, factor, live_gain, measure_peak
+from broadcast.play.pcmfile import wav_format
 from broadcast.play.playback import EndCallback, Playback, PlayResult
 from broadcast.play.process import ffmpeg_exe, redact
+from broadcast.play.spare import SparePlayer
 
 RATE, CHANNELS = PCM_RATE, PCM_CHANNELS
 START_WAIT_S = 10.0           # a released player that says nothing for this long has its start taken as now
@@ -124,8 +126,9 @@ class GatedOutput:
         """The gain asked for at `slot` (dB): the slot's own when the zone names it, else the zone's."""
         return float(self.slot_gain_db.get(slot, self.gain_db)) if slot else self.gain_db
 
-    def sinks(self, path: Path | str, title: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-        """The player's sink specs for one play, and the secrets to keep out of messages."""
+    def sinks(self, path: Path | str, title: str, rate: int = RATE,
+              channels: int = CHANNELS) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        """The player's sink specs for one play (PCM at `rate`, `channels`), and the secrets to keep out of messages."""
         sinks, secrets = [], []
         for spec in self.specs:
             kind, _, rest = spec.partition(":")
@@ -138,15 +141,17 @@ class GatedOutput:
             elif kind == "null":
                 sinks.append({"kind": "null", "label": spec})
             elif kind == "device":
-                sinks.append(device_sink(rest or None, title, spec, libpulse=self.libpulse))
+                sinks.append(device_sink(rest or None, title, spec, libpulse=self.libpulse, rate=rate,
+                                         channels=channels))
             else:
                 url, user, password = self.icecast
-                cmd = self._icecast_command(url, user, password, rest)
+                cmd = self._icecast_command(url, user, password, rest, rate, channels)
                 secrets.append(password)
                 sinks.append({"kind": "pipe", "cmd": cmd, "keepalive": True, "label": spec})
         return sinks, tuple(secrets)
 
-    def _icecast_command(self, url: str, user: str, password: str, mount: str) -> list[str]:
+    def _icecast_command(self, url: str, user: str, password: str, mount: str, rate: int = RATE,
+                         channels: int = CHANNELS) -> list[str]:
         parts = urlsplit(url)
         if parts.scheme not in ("icecast", "http") or not parts.netloc:
             raise ConfigError(f"địa chỉ Icecast phải bắt đầu bằng icecast://, nhận được '{redact(url)}'",
@@ -161,29 +166,35 @@ class GatedOutput:
         target = urlunsplit(("icecast", netloc, mount, "", ""))
         meta = ["-ice_name", self.stream_name] if self.stream_name else []
         return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-re", "-probesize", "32",
-                "-analyzeduration", "0", "-f", "s16le", "-ar", str(RATE), "-ac", str(CHANNELS), "-i", "pipe:0",
+                "-analyzeduration", "0", "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0",
                 "-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg", *meta, "-f", "mp3", target]
 
     def prepare(self, path: Path | str, *, title: str = "", duration_s: float | None = None, offset_s: float = 0.0,
                 limit_s: float | None = None, timeout_s: float | None = None, gate: Gate | None = None,
                 programme_id: str | None = None, slot: str | None = None, peak_db: float | None = None,
-                at: datetime | None = None, spare: SparePlayer | None = None, live: bool = False) -> GatedPlayback:
+                at: datetime | None = None, spare: SparePlayer | None = None, pcm: bool = False,
+                live: bool = False) -> GatedPlayback:
         """Start the player now (or hand the play to `spare`, a player started ahead), waiting on `gate`;
-        `at` (the slot) is when a timed release ('T') plays it; `live`: a stream (its peak unknown)."""
-        sinks, secrets = self.sinks(path, title)
+        `at` (the slot) is when a timed release ('T') plays it; `live`: a stream (its peak unknown). With
+        `pcm`, a 16-bit PCM WAV is played as it is, in its own rate and channels (no decoder: a receiver's
+        urgent, decoded once at the station)."""
+        direct = wav_format(path) if pcm else None
+        rate, channels = direct or (RATE, CHANNELS)
+        sinks, secrets = self.sinks(path, title, rate, channels)
         asked = self.gain_for(slot)
         if asked > 0 and peak_db is None and not live:
             peak_db = measure_peak(path, ffmpeg_exe(), offset_s)
         gain_db, gain_note = live_gain(asked) if live else applied_gain(asked, peak_db)
         volume = (self.volume if self.volume is not None else 1.0) * factor(gain_db)
         own = gate is None
-        gate = spare.gate if spare is not None else gate or Gate()
+        gate = gate or Gate()
         position = None
         if self.positions is not None:
             self.positions.mkdir(parents=True, exist_ok=True)
             position = self.positions / position_name(programme_id or Path(str(path)).stem, self.zone)
-        config = {"ffmpeg": ffmpeg_exe(), "source": str(path), "offset_s": offset_s, "limit_s": limit_s,
-                  "rate": RATE, "channels": CHANNELS, "sinks": sinks, "gate_fd": gate.read_fd,
+        config = {"ffmpeg": None if direct else ffmpeg_exe(), "source": str(path), "offset_s": offset_s,
+                  "limit_s": limit_s, "pcm": direct is not None,
+                  "rate": rate, "channels": channels, "sinks": sinks, "gate_fd": gate.read_fd,
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
                   "levels": str(levels_path(position)) if position and self.levels else None,
@@ -216,39 +227,6 @@ def position_name(programme_id: str, zone: str | None) -> str:
     return f"{safe}.json"
 
 
-class SparePlayer:
-    """A player process started ahead (interpreter up, modules imported) waiting on stdin for the play it gets.
-
-    `GatedOutput.prepare(..., spare=...)` hands it its play: no interpreter spawn on the critical path
-    of an urgent announcement. Used once; `close()` ends one that was never used.
-    """
-
-    def __init__(self) -> None:
-        self.gate = Gate()
-        self.err = tempfile.TemporaryFile()
-        self.proc = popen([sys.executable, "-m", "broadcast.play.gate", "-"], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=self.err, pass_fds=(self.gate.read_fd,))
-
-    @property
-    def usable(self) -> bool:
-        return self.proc.poll() is None and self.gate.state == "closed" and not self.proc.stdin.closed
-
-    def hand(self, config: dict[str, Any]) -> None:
-        self.proc.stdin.write((json.dumps(config) + "\n").encode("utf-8"))
-        self.proc.stdin.close()
-
-    def close(self) -> None:
-        if self.proc.poll() is None and not self.proc.stdin.closed:
-            self.proc.stdin.close()          # EOF: the spare exits without playing
-        self.gate.discard()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
-
-
 class GatedPlayback(Playback):
     """One gated play: its player process runs from `prepare`; `start()` releases it (see the module docstring)."""
 
@@ -267,11 +245,12 @@ class GatedPlayback(Playback):
         self._started = threading.Event()
         self._started_unix: float | None = None
         self._done_line: tuple[str, str] | None = None
+        self._spare = spare
         self._err = spare.err if spare is not None else tempfile.TemporaryFile()
         try:
             if spare is not None:
                 self._proc = spare.proc
-                spare.hand(config)
+                spare.hand(config, gate.read_fd)
             else:
                 self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
@@ -348,7 +327,11 @@ class GatedPlayback(Playback):
             elif word == "done":
                 status, _, why = rest.partition(" ")
                 self._done_line = (status, redact(why, self._secrets))
-        code = self._proc.wait()
+                if self._spare is not None:
+                    break                # a spare lives on, waiting for its next play
+        code = 0 if self._spare is not None and self._done_line else self._proc.wait()
+        if self._spare is not None and self._done_line and not self._stopping.is_set():
+            self._spare.done()           # waiting for its next play (a stopped one ends: never done)
         if self._pids is not None:
             self._pids.remove(self._proc.pid)
         if self.position is not None:
@@ -381,7 +364,8 @@ class GatedPlayback(Playback):
         return "played", None
 
     def _settle_gated(self, status: str, error: str | None) -> None:
-        self._err.close()
+        if self._spare is None:
+            self._err.close()            # a spare's is its own, for its next plays
         with self._lock:
             if self._result is not None:
                 return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -18,6 +20,7 @@ from broadcast.receiver.config import ReceiverConfig
 
 TIMEOUT_S = 20.0
 MAX_ANSWER = 1 << 20
+CHUNK = 64 << 10
 
 
 def pair_request(station_url: str, code: str, public_key: str, timeout: float = TIMEOUT_S) -> dict[str, Any]:
@@ -44,18 +47,28 @@ class StationLink:
         url = self.config.station_url.rstrip("/") + path
         return _call("GET", url, None, self.headers(url), timeout or self.timeout)
 
-    def download(self, path: str, target: Path, limit: int) -> None:
-        """A signed GET of a file into `target` (at most `limit` bytes); DeliveryError when it fails."""
+    def download(self, path: str, target: Path, limit: int, *, within_s: float | None = None) -> None:
+        """A signed GET of a file into `target` (at most `limit` bytes, all of it within `within_s` seconds when
+        given: a link that drips is given up); DeliveryError when it fails. A body cut short is written as it
+        came: the caller checks its size and hash."""
         url = self.config.station_url.rstrip("/") + path
         request = urllib.request.Request(url, headers=dict(self.headers(url)))
+        give_up = None if within_s is None else time.monotonic() + within_s
+        parts, got = [], 0
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:   # noqa: S310 - scheme checked
-                data = response.read(limit + 1)
-        except (urllib.error.URLError, OSError) as exc:
+                while got <= limit and (part := response.read1(min(CHUNK, limit + 1 - got))):
+                    parts.append(part)
+                    got += len(part)
+                    if give_up is not None and time.monotonic() > give_up and got < limit:
+                        raise DeliveryError(f"tệp {path} đến quá chậm: sau {within_s:g} giây mới nhận {got} byte",
+                                            path=url, hint="kiểm tra mạng 4G; đài sẽ gửi lại khi còn hạn")
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             raise DeliveryError(f"không tải được {path}: {getattr(exc, 'reason', exc)}", path=url) from None
+        data = b"".join(parts)
         if len(data) > limit:
             raise DeliveryError(f"tệp {path} lớn hơn đài báo", path=url)
-        write_bytes_atomic(target, data)
+        write_bytes_atomic(target, data, durable=False)      # checked by its hash before use: no fsync
 
     def post(self, path: str, data: Mapping[str, Any]) -> dict[str, Any]:
         url = self.config.station_url.rstrip("/") + path

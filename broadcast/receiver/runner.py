@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.play import Clock, SystemClock
-from broadcast.play.gated import GatedOutput, SparePlayer, levels_path, position_name
+from broadcast.play.gated import GatedOutput, levels_path, position_name
+from broadcast.play.spare import SparePlayer
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
 from broadcast.receiver import monitor as listen
@@ -178,13 +179,14 @@ class Receiver(LinkSide):
             level_file = self._levels(f"khan-cap-{push_id}")
             prepared_at = self.clock.now()
             spare = self._take_spare()
+            direct = {"pcm": True} if isinstance(self.output, GatedOutput) else {}   # the station's PCM, as it is
             handle = self.output.prepare(audio, title=title, duration_s=document.get("duration_s"),
-                                         programme_id=f"khan-cap-{push_id}", **({"spare": spare} if spare else {}))
+                                         programme_id=f"khan-cap-{push_id}", **({"spare": spare} if spare else {}),
+                                         **direct)
             with self._urgent_lock:
                 self.on_air_urgent = (push_id, handle)
             self.playing = f"[khẩn] {title}"
             handle.start(lambda r, result=result, finished=finished: (result.append(r), finished.set()))
-            self._refill_spare()           # the next urgent finds a player waiting too
             while not finished.wait(0.2):
                 if stop.is_set() or push_id in self.cancelled:
                     handle.stop()
@@ -209,6 +211,15 @@ class Receiver(LinkSide):
                    "status": status, "error": outcome.error if outcome else None}
             self._judge_levels(row, level_file)
             self.outbox.add(row)
+            self._keep_spare(spare)        # the next urgent finds a player waiting too (this one, done)
+
+    def _keep_spare(self, used: SparePlayer | None) -> None:
+        """After an urgent: the spare that played it waits for the next one; a new one only when it cannot."""
+        if used is not None and used.usable and self.spare is None:
+            self.spare = used
+        elif used is not None:
+            used.close()
+        self._refill_spare()
 
     def _take_spare(self) -> SparePlayer | None:
         """The player started ahead for the next urgent (None: none ready, or not a gated output)."""

@@ -4,12 +4,17 @@ The receiver keeps one request open (`GET /day-kenh?after=N&wait=S`, long pollin
 proxies pass) and the station answers it as soon as it records a push for the zone. A push is used
 only when the station's pinned key signed it, its sequence is newer than the last one taken (a
 replayed or older push is refused), it names this cluster's zone and it has not expired; its audio
-is fetched through a signed GET and must match the SHA-256 and size the document names. The last
+is fetched through a signed GET (all of it within a deadline: a link that drips is given up) and must
+match the SHA-256 and size the document names; a body cut short, too slow or altered is refused, said in
+Vietnamese in the heartbeat's notes, and asked for again while the push is valid. The audio is the
+station's mono 16-bit WAV, played as it is (`broadcast.play.pcmfile`). The last
 sequence and the cancelled ids live in `<folder>/khan-cap/state.json`, so a restart refuses replays too.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -19,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from broadcast.atomic import write_text_atomic
+from broadcast.atomic import write_bytes_atomic
 from broadcast.clusters import protocol
 from broadcast.errors import BroadcastError
 from broadcast.receiver.config import ReceiverConfig
@@ -27,6 +32,8 @@ from broadcast.receiver.config import ReceiverConfig
 WAIT_S = 25.0                     # how long the station may hold one poll open
 RETRY_S = 2.0
 MAX_AUDIO = 64 << 20
+AUDIO_FLOOR_S = 20.0              # the audio must all be here within this, or its size at MIN_AUDIO_RATE if longer
+MIN_AUDIO_RATE = 16_000           # bytes a second: a third of the audio's own rate; slower, the link is given up
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 URGENT, CANCEL = "khan-cap", "huy"
 
@@ -48,9 +55,11 @@ class PushState:
         except (OSError, ValueError, TypeError, AttributeError):
             return cls(path)
 
-    def save(self) -> None:
+    def save(self, *, durable: bool = True) -> None:
+        """Write the state; not `durable`: no fsync (a crash of the process keeps it, a power cut may not)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(self.path, json.dumps({"last_seq": self.last_seq, "cancelled": self.cancelled[-200:]}) + "\n")
+        text = json.dumps({"last_seq": self.last_seq, "cancelled": self.cancelled[-200:]}) + "\n"
+        write_bytes_atomic(self.path, text.encode("utf-8"), durable=durable)
 
 
 def check_push(config: ReceiverConfig, item: Any, last_seq: int, now: datetime) -> tuple[dict | None, str | None]:
@@ -84,9 +93,12 @@ def check_push(config: ReceiverConfig, item: Any, last_seq: int, now: datetime) 
 class UrgentListener:
     """Keeps the long poll open and hands checked pushes to `receiver` (urgent_arrived / cancel_urgent)."""
 
-    def __init__(self, config: ReceiverConfig, link: Any, receiver: Any, *, wait_s: float = WAIT_S) -> None:
+    def __init__(self, config: ReceiverConfig, link: Any, receiver: Any, *, wait_s: float = WAIT_S,
+                 audio_floor_s: float = AUDIO_FLOOR_S) -> None:
         self.config, self.link, self.receiver, self.wait_s = config, link, receiver, wait_s
+        self.audio_floor_s = audio_floor_s
         self.state = PushState.load(config.folder)
+        self._saved = (self.state.last_seq, list(self.state.cancelled))
         self.folder = config.folder / "khan-cap"
         self.refused: list[str] = []
         self.answered_at: str | None = None
@@ -104,9 +116,14 @@ class UrgentListener:
                     for item in answer.get("pushes") or []:
                         self.take(item, arrived)
                 finally:        # a cancellation in the same answer wins over its urgent
+                    # Taken before it is handed over, so a receiver restarted after this never plays it
+                    # twice; without an fsync on the way to the air, which follows the hand-over.
+                    changed = self._save(durable=False)
                     for document, audio in arrived:
                         if str(document["id"]) not in self.state.cancelled:
                             self.receiver.urgent_arrived(document, audio)
+                    if changed:
+                        self.state.save()
             except BroadcastError as exc:
                 self.receiver.note(str(exc))
                 stop.wait(RETRY_S)
@@ -125,27 +142,58 @@ class UrgentListener:
             self.state.cancelled.append(str(document["id"]))
             self.receiver.cancel_urgent(str(document["id"]))
         elif str(document["id"]) not in self.state.cancelled:
-            audio = self.fetch_audio(document)
+            audio = self.fetch_audio(document, item.get("audio_b64"))
             timing = {"answer": self.answered_at, "audio": self.receiver.clock.now().isoformat()}
             if isinstance(self.sent_at, (int, float)):
                 timing["sent"] = datetime.fromtimestamp(self.sent_at, UTC).isoformat()
             arrived.append(({**document, "timing": timing}, audio))
         self._advance(int(document["seq"]))
 
-    def fetch_audio(self, document: dict[str, Any]) -> Path:
+    def fetch_audio(self, document: dict[str, Any], inline: Any = None) -> Path:
+        """The push's audio, whole and as the station signed it (its size and SHA-256), else BroadcastError
+        in Vietnamese: nothing is played, the push is asked for again while it is valid. Audio that came in
+        the answer (`inline`, base64) is used when it matches; else it is fetched."""
         name, size = str(document["audio"]), int(document.get("bytes") or 0)
         target = self.folder / name
+        data = _unbase64(inline) if isinstance(inline, str) else None
+        if data is not None and len(data) == size and hashlib.sha256(data).hexdigest() == document.get("sha256"):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(target, data, durable=False)      # checked by its hash before use: no fsync
+            return target
         if not (target.is_file() and _sha256(target) == document.get("sha256")):
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.link.download(f"/day-kenh/{name}", target, min(size, MAX_AUDIO))
-            if target.stat().st_size != size or _sha256(target) != document.get("sha256"):
+            try:
+                self.link.download(f"/day-kenh/{name}", target, min(size, MAX_AUDIO),
+                                   within_s=max(self.audio_floor_s, size / MIN_AUDIO_RATE))
+            except BroadcastError as exc:
                 target.unlink(missing_ok=True)
-                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' không khớp mã băm đài ký")
+                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' chưa tải được, "
+                                     f"chưa phát: {exc.message}") from None
+            got = target.stat().st_size
+            if got != size or _sha256(target) != document.get("sha256"):
+                target.unlink(missing_ok=True)
+                why = (f"không khớp cỡ đài ký: bị cắt cụt (nhận {got} trên {size} byte)" if got < size
+                       else "không khớp mã băm đài ký")
+                raise BroadcastError(f"âm thanh của thông báo khẩn '{document['id']}' {why}, đã từ chối")
         return target
 
     def _advance(self, seq: int) -> None:
-        self.state.last_seq = seq
-        self.state.save()
+        self.state.last_seq = seq            # saved once the answer's pushes are handed over (`_save`)
+
+    def _save(self, *, durable: bool = True) -> bool:
+        """Save the state when it moved on; True when it did."""
+        if (self.state.last_seq, self.state.cancelled) == self._saved:
+            return False
+        self.state.save(durable=durable)
+        self._saved = (self.state.last_seq, list(self.state.cancelled))
+        return True
+
+
+def _unbase64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        return None
 
 
 def _sha256(path: Path) -> str:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import sys
+import threading
+import time
+import unicodedata
+import wave
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -13,9 +21,13 @@ from test_receiver_plays import day_starting_in, receiver, stop, tone, wait_for
 from broadcast.clusters import protocol
 from broadcast.clusters.pushes import Pushes, push_announcement
 from broadcast.clusters.registry import ClusterRegistry
-from broadcast.receiver.config import ReceiverConfig
+from broadcast.digest import file_sha256
+from broadcast.errors import BroadcastError
+from broadcast.play import SystemClock
+from broadcast.receiver.config import ReceiverConfig, new_key
+from broadcast.receiver.link import StationLink
 from broadcast.receiver.outbox import Outbox
-from broadcast.receiver.urgent import check_push
+from broadcast.receiver.urgent import UrgentListener, check_push
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
@@ -161,8 +173,6 @@ def test_a_push_whose_audio_was_tampered_with_is_not_played(paired):
 def test_broadcast_announce_pushes_an_urgent_to_the_clusters(station_dir):
     from test_pairing_and_days import cli
 
-    from broadcast.digest import file_sha256
-
     toml = station_dir / "broadcast.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('output = "device"', 'output = "null"'), encoding="utf-8")
     ClusterRegistry(station_dir / "var" / "cum-loa").add("dong-1", "toan-xa")
@@ -175,3 +185,159 @@ def test_broadcast_announce_pushes_an_urgent_to_the_clusters(station_dir):
     quiet = cli("--station", str(station_dir), "announce", "--text", "Họp thôn.", "--priority", "uu-tien")
     assert quiet.returncode == 0 and "cụm loa" not in quiet.stdout
     assert len(Pushes(ClusterRegistry(station_dir / "var" / "cum-loa")).recent()) == 1
+
+
+def test_the_push_names_the_station_decoded_pcm_and_a_forged_hash_is_refused(station_side):
+    registry, config, folder = station_side
+    source = folder / "mp3-la.wav"
+    tone(source, 1.0, rate=44100)
+    pushed = Pushes(registry).urgent(source, {"id": "pcm", "zones": ["thon-dong"], "duration_s": 1.0}, now=NOW)
+    audio = registry.folder / "day" / pushed["audio"]
+    assert pushed["format"] == {"codec": "pcm_s16le", "rate": 24000, "channels": 1}
+    with wave.open(str(audio)) as decoded:      # decoded once, at the station, to what receivers play as it is
+        assert (decoded.getframerate(), decoded.getnchannels(), decoded.getsampwidth()) == (24000, 1, 2)
+        assert abs(decoded.getnframes() / 24000 - 1.0) < 0.05
+    assert pushed["sha256"] == file_sha256(audio) and pushed["bytes"] == audio.stat().st_size
+    item = signed(registry, pushed["seq"])
+    forged = item["document"].replace(pushed["sha256"], "0" * 64)      # someone else's audio under the station's name
+    assert check_push(config, {**item, "document": forged}, 0, NOW)[1] == "chữ ký bản tin đẩy không phải của đài (đã từ chối)"
+    assert check_push(config, item, pushed["seq"], NOW)[1].endswith(f"cũ hoặc bị gửi lại (đã nhận tới số {pushed['seq']})")
+    spoken = folder / "tts.wav"                  # the TTS's mono 16-bit WAV goes as it is: nothing to decode
+    tone(spoken, 0.5, rate=22050)
+    as_is = Pushes(registry).urgent(spoken, {"id": "tts", "zones": ["thon-dong"]}, now=NOW)
+    assert as_is["format"] == {"codec": "pcm_s16le", "rate": 22050, "channels": 1}
+    assert (registry.folder / "day" / as_is["audio"]).read_bytes() == spoken.read_bytes()
+
+
+class _Receiver:
+    """What the listener calls on its receiver: the clock, and the notes it reports."""
+
+    def __init__(self) -> None:
+        self.clock, self.notes = SystemClock(), []
+
+    def note(self, why: str) -> None:
+        self.notes.append(why)
+
+
+@pytest.mark.parametrize("way, said", [("cut", "bị cắt cụt"), ("drip", "đến quá chậm"), ("altered", "không khớp mã băm")])
+def test_audio_cut_short_too_slow_or_altered_is_refused_said_in_vietnamese_and_asked_again(station_side, way, said):
+    registry, config, folder = station_side
+    new_key(config.folder)
+    pushed = urgent(registry, folder, "cham", seconds=0.3, now=datetime.now(UTC))
+    body = (registry.folder / "day" / pushed["audio"]).read_bytes()
+
+    class Serve(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if way == "cut":
+                self.wfile.write(body[:len(body) // 2])
+            elif way == "altered":
+                self.wfile.write(body[:-1] + b"\x01")
+            else:
+                for n in range(0, len(body), 200):
+                    self.wfile.write(body[n:n + 200])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Serve)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        link = StationLink(replace(config, station_url=f"http://127.0.0.1:{server.server_address[1]}"))
+        listener = UrgentListener(config, link, _Receiver(), audio_floor_s=0.3)
+        arrived: list = []
+        with pytest.raises(BroadcastError) as refused:
+            listener.take(signed_now(registry, pushed["seq"]), arrived)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused.value.message.startswith("âm thanh của thông báo khẩn 'cham'") and said in refused.value.message
+    assert unicodedata.is_normalized("NFC", refused.value.message)
+    assert arrived == [] and listener.state.last_seq == 0       # not played; the next poll asks for it again
+    assert not list((config.folder / "khan-cap").glob("cham*"))
+
+
+def signed_now(registry: ClusterRegistry, seq: int) -> dict:
+    (row,) = [p for p in Pushes(registry).after("thon-dong", seq - 1) if json.loads(p["document"])["seq"] == seq]
+    return row
+
+
+def test_a_small_urgent_rides_in_the_answer_and_is_used_only_when_it_matches(station_side):
+    registry, config, folder = station_side
+    new_key(config.folder)
+    small = urgent(registry, folder, "nho", seconds=0.5)         # now: the listener checks on the real clock
+    large = urgent(registry, folder, "lon", seconds=2.0)
+    answer = Pushes(registry).after("thon-dong", 0, inline_bytes=small["bytes"] + 100)
+    assert [("audio_b64" in item) for item in answer] == [True, False]       # within the answer's budget only
+    body = (registry.folder / "day" / small["audio"]).read_bytes()
+    assert base64.b64decode(answer[0]["audio_b64"]) == body
+    link = StationLink(replace(config, station_url="http://127.0.0.1:9"))      # nothing listens: no GET can succeed
+    listener = UrgentListener(config, link, _Receiver())
+    arrived: list = []
+    listener.take(answer[0], arrived)
+    (document, audio), = arrived
+    assert document["id"] == "nho" and audio.read_bytes() == body and listener.state.last_seq == small["seq"]
+    altered = {**answer[0], "audio_b64": base64.b64encode(body[:-1] + b"\x01").decode()}
+    fresh = UrgentListener(replace(config, folder=config.folder / "khac"), link, _Receiver())
+    with pytest.raises(BroadcastError, match="chưa tải được"):      # not taken from the answer: fetched, and failing
+        fresh.take(altered, [])
+    assert large["bytes"] > small["bytes"]
+
+
+def test_many_polls_at_once_each_get_the_audio_while_older_ones_leave_the_cache(station_side):
+    registry, _config, folder = station_side
+    pushes = Pushes(registry)
+    for n in range(8):                           # more urgents than the station keeps encoded
+        urgent(registry, folder, f"u{n}", seconds=0.2, now=NOW)
+    answers: list = []
+    errors: list = []
+
+    def poll(after: int) -> None:
+        try:
+            answers.append(pushes.after("thon-dong", after, now=NOW, inline_bytes=1 << 20))
+        except Exception as exc:                 # noqa: BLE001 - any failure is what this test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=poll, args=(n % 8,)) for n in range(64)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                  # threads switch as often as they can: the race, if any, shows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and len(answers) == 64
+    assert all("audio_b64" in item for answer in answers for item in answer)
+
+
+def test_a_push_is_recorded_as_taken_before_it_is_handed_to_the_player(station_side):
+    """A receiver that dies while the urgent plays must not play it again after its restart: the push's
+    number is on disk before the player gets it (no fsync on that way; the durable write follows)."""
+    registry, config, folder = station_side
+    new_key(config.folder)
+    pushed = urgent(registry, folder, "mot-lan", seconds=0.3)
+    answer = {"pushes": Pushes(registry).after("thon-dong", 0, inline_bytes=1 << 20)}
+    stop = threading.Event()
+    on_disk_at_hand_over: list = []
+
+    class Link:
+        def get(self, path, timeout):
+            if stop.is_set():
+                raise BroadcastError("dừng")
+            return answer
+
+    class Receiver(_Receiver):
+        def urgent_arrived(self, document, audio):
+            on_disk_at_hand_over.append(json.loads((config.folder / "khan-cap" / "state.json").read_text())["last_seq"])
+            stop.set()
+
+    UrgentListener(config, Link(), Receiver()).run(stop)
+    assert on_disk_at_hand_over == [pushed["seq"]]
+    assert UrgentListener(config, Link(), Receiver()).state.last_seq == pushed["seq"]    # as a restart reads it
