@@ -41,6 +41,7 @@ bench: $(STAMP)
 	nice -n 10 $(BIN)/python benchmarks/bench_first_audio.py
 	$(BIN)/python benchmarks/bench_scale.py $(SCALE_ARGS)
 	nice -n 10 $(BIN)/python benchmarks/bench_receivers.py --receivers 50 --pushes 20
+	nice -n 10 $(BIN)/python benchmarks/bench_receiver_programme.py --seconds 60
 	nice -n 10 $(BIN)/python benchmarks/bench_cluster_load.py --receivers 50 200
 	nice -n 10 $(BIN)/python benchmarks/bench_bulletins.py --communes 100
 
