@@ -11,7 +11,8 @@ build` as `--modes` says (one shared cache): by default in this process with com
 side (what `province build` does without --scheduler/--workers) and on 2 embedded Dask workers;
 `inline1` is the in-process build one commune at a time (the previous default).
 `--rounds 2` runs the rows again in reverse order. It prints one Markdown table: wall
-time, speech items against distinct syntheses, the peak memory of client, scheduler and
+time, CPU seconds (user and system, of the bench process and its finished children: the
+separate builds, the in-process build with its ffmpeg; not the Dask rows' workers), speech items against distinct syntheses, the peak memory of client, scheduler and
 worker processes, and whether every province day equals the
 separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
 scheduler runs inside the client process (LocalCluster), so their peak is one figure. Each row
