@@ -11,7 +11,8 @@ build` as `--modes` says (one shared cache): by default in this process with com
 side (what `province build` does without --scheduler/--workers) and on 2 embedded Dask workers;
 `inline1` is the in-process build one commune at a time (the previous default).
 `--rounds 2` runs the rows again in reverse order. It prints one Markdown table: wall
-time, speech items against distinct syntheses, the peak memory of client, scheduler and
+time, CPU seconds (user and system, of the bench process and its finished children: the
+separate builds, the in-process build with its ffmpeg; not the Dask rows' workers), speech items against distinct syntheses, the peak memory of client, scheduler and
 worker processes, and whether every province day equals the
 separate build's day (same programmes, same lengths, same bytes). The embedded cluster's
 scheduler runs inside the client process (LocalCluster), so their peak is one figure. Each row
@@ -62,9 +63,15 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children so far."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def separate(stations: tuple[Path, ...]) -> dict:
     """N `broadcast build` processes, one after another, as N communes each building alone."""
-    load_start = load()
+    load_start, cpu_start = load(), cpu_s()
     started = time.perf_counter()
     calls, peak = 0, 0.0
     for station in stations:
@@ -79,13 +86,13 @@ def separate(stations: tuple[Path, ...]) -> dict:
             raise SystemExit(f"broadcast build failed in {station}:\n{out}")
         peak = max(peak, usage.ru_maxrss / 1024)
         calls += sum(int(part.split()[0]) for part in out.split("đọc mới ")[1:])
-    return {"seconds": time.perf_counter() - started, "synthesized": calls,
+    return {"seconds": time.perf_counter() - started, "synthesized": calls, "cpu_s": cpu_s() - cpu_start,
             "children_mb": peak, "load": (load_start, load())}
 
 
 def province(stations: tuple[Path, ...], workers: int, cache: Path, width: int | None = None) -> dict:
     shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
-    load_start = load()
+    load_start, cpu_start = load(), cpu_s()
     started = time.perf_counter()
     if workers == 0:                                     # no cluster: communes' build_day side by side, one shared cache
         from broadcast.province.inline import build_in_process
@@ -93,6 +100,7 @@ def province(stations: tuple[Path, ...], workers: int, cache: Path, width: int |
         result = build_in_process(stations, [DAY], force=True, width=width)
         assert not result.failures, result.failures
         return {"seconds": time.perf_counter() - started, "cluster_s": 0.0, **result.summary(),
+                "cpu_s": cpu_s() - cpu_start,
                 "client_mb": peak_mb(), "scheduler_mb": 0.0, "worker_mb": peak_mb(),
                 "worker_children_mb": peak_mb(resource.RUSAGE_CHILDREN), "load": (load_start, load())}
     from broadcast.province.graph import build_province, connect
@@ -165,19 +173,22 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str,
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| N | engine | run | wall s | s per commune | cluster start s | speech items | distinct | synthesized "
+    head = ("| N | engine | run | wall s | CPU s | s per commune | cluster start s | speech items | distinct | synthesized "
             "| peak MB client+scheduler / worker | same days | load 1 min |")
-    lines = [head, "|" + "---|" * 12]
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
         loads = f"{r['load'][0]:.1f} → {r['load'][1]:.1f}" if "load" in r else "–"
         per = f"{r['seconds'] / r['n']:.2f}"
+        cpu = f"{r['cpu_s']:.1f}" if "cpu_s" in r else "–"    # the Dask rows: the workers' CPU is not counted
         if "speech_items" in r:
             mem = f"{r['client_mb']:.0f} / {r['worker_mb']:.0f}"
-            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {per} | {r['cluster_s']:.1f} "
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {cpu} | {per} "
+                         f"| {r['cluster_s']:.1f} "
                          f"| {r['speech_items']} | {r['distinct_texts']} | {r['synthesized']} | {mem} "
                          f"| {'–' if r['same'] is None else 'yes' if r['same'] else 'NO'} | {loads} |")
         else:
-            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {per} | – | – | – "
+            lines.append(f"| {r['n']} | {r['engine']} | {r['mode']} | {r['seconds']:.1f} | {cpu} | {per} "
+                         f"| – | – | – "
                          f"| {r['synthesized']} | one build ≤ {r['children_mb']:.0f} (children) | – | {loads} |")
     return "\n".join(lines)
 

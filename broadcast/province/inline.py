@@ -10,6 +10,8 @@ speech cache (`[province] cache`): a text two communes need at the same moment i
 (the second waits for the first), and the clips' levels are measured once. The engines are
 safe across threads (espeak serializes its calls behind its own lock). A key signs the days
 as the graph does; a commune that fails fails alone; one station's days are built in order.
+When the communes' engine waits rather than computes (an online voice), their texts are spoken
+ahead, many at once, while the builds run (`broadcast.province.ahead`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from broadcast.build import Toolkit, build_day
 from broadcast.errors import BroadcastError
+from broadcast.province.ahead import SpeakAhead
 from broadcast.province.signing import ensure_signed
 from broadcast.province.stations import Outcome, ProvinceResult, loaded_stations, signing_key_for
 from broadcast.speak import SpeechCache
@@ -73,6 +76,9 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
         with lock:
             return caches.setdefault(root.resolve(), SharedCache(root))
 
+    def cache_of(station: Station) -> SharedCache | None:
+        return shared_cache(station.path(station.province.cache)) if station.province.cache else None
+
     def build_station(folder: str, station: Station) -> None:
         try:
             toolkit = Toolkit.from_station(station)
@@ -80,8 +86,7 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
             for day in days:
                 record(Outcome(folder, station.station.name, day, False, str(exc), exc.exit_code))
             return
-        if station.province.cache:
-            toolkit.cache = shared_cache(station.path(station.province.cache))
+        toolkit.cache = cache_of(station) or toolkit.cache
         key_path = signing_key_for(station, signing_key)
         for day in days:
             try:
@@ -97,12 +102,16 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
                    synthesized=built.engine_calls, items=items)
 
     jobs = list(loaded_stations(stations, days, record))
+    ahead = SpeakAhead(cache_of)
+    ahead.start([station for _, station in jobs], days, force=force)
     pool = ThreadPoolExecutor(max_workers=width or side_by_side(len(jobs)), thread_name_prefix="xa")
     try:
         for done in [pool.submit(build_station, folder, station) for folder, station in jobs]:
             done.result()
     finally:                        # Ctrl+C or an unexpected error: start no other commune
         pool.shutdown(wait=True, cancel_futures=True)
+        ahead.close()
+    result.synthesized += ahead.synthesized
     result.distinct_texts = result.synthesized
     result.seconds = time.perf_counter() - started
     return result

@@ -70,6 +70,11 @@ class Engine(ABC):
     def cache_key_parts(self) -> dict:
         """The engine name and every option that changes the sound (the cache key is built from it)."""
 
+    def waits(self) -> bool:
+        """True when a synthesis mostly waits (for a server, a delay) instead of using this machine's
+        CPU, so many may run at once: the online engines wait; espeak and piper compute."""
+        return self.online
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.cache_key_parts()}>"
 

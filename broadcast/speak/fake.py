@@ -46,6 +46,9 @@ class FakeEngine(Engine):
         seconds = max(0.2, len(text) * SECONDS_PER_CHAR * 150 / max(self.options.rate, 1))
         return Speech(wav_bytes(_tone(text, round(seconds * SAMPLE_RATE)), SAMPLE_RATE), "wav")
 
+    def waits(self) -> bool:
+        return self.options.fake_delay_s > 0       # its delay stands for a server's answer, not for work here
+
     def cache_key_parts(self) -> dict:
         return {"engine": self.name, "rate": self.options.rate}
 

@@ -7,6 +7,7 @@ import re
 import shutil
 from datetime import date
 
+import pytest
 from click.testing import CliRunner
 
 from broadcast.build import build_day
@@ -23,8 +24,9 @@ def comparable(manifest):
             for p in manifest["programmes"]]
 
 
-def test_in_process_days_equal_single_builds_and_shared_speech_is_made_once(tmp_path, make_small_province):
-    province = make_small_province(tmp_path, 2)
+@pytest.mark.parametrize("delay", [0.0, 0.001])     # with a delay the engine waits: its texts are spoken ahead
+def test_in_process_days_equal_single_builds_and_shared_speech_is_made_once(tmp_path, make_small_province, delay):
+    province = make_small_province(tmp_path, 2, fake_delay_s=delay)
     result = build_in_process(province.stations, [MONDAY])
     assert result.exit_code == 0 and result.workers == 1 and [o for o in result.outcomes if not o.ok] == []
     for station_dir in province.stations:
@@ -89,3 +91,58 @@ def test_the_default_province_build_runs_in_process_communes_side_by_side(tmp_pa
     assert summary["synthesized"] == summary["distinct_texts"] < summary["speech_items"]
     for station_dir in province.stations:
         assert read_manifest(station_dir / "audio_out" / MONDAY.isoformat())["programmes"]
+
+
+class Overlap:
+    """Counts the syntheses in flight; the first ones wait until `target` are in flight together
+    (or until one gives up), so a build that could overlap that many does."""
+
+    def __init__(self, target: int) -> None:
+        import threading
+
+        self.target, self.active, self.peak = target, 0, 0
+        self.lock, self.reached = threading.Lock(), threading.Event()
+
+    def wrap(self, real):
+        def synthesize(engine, text):
+            with self.lock:
+                self.active += 1
+                self.peak = max(self.peak, self.active)
+                if self.active >= self.target:
+                    self.reached.set()
+            try:
+                if not self.reached.wait(timeout=20):      # never reached: stop holding the calls back
+                    self.reached.set()
+                return real(engine, text)
+            finally:
+                with self.lock:
+                    self.active -= 1
+        return synthesize
+
+
+def test_a_waiting_engine_speaks_more_texts_at_once_than_communes_are_built(tmp_path, make_small_province,
+                                                                             monkeypatch):
+    from broadcast.province.inline import side_by_side
+    from broadcast.speak.fake import FakeEngine
+
+    province = make_small_province(tmp_path, 3, fake_delay_s=0.001)     # a delay: the engine waits
+    width = side_by_side(3)
+    overlap = Overlap(width + 1)
+    monkeypatch.setattr(FakeEngine, "synthesize", overlap.wrap(FakeEngine.synthesize))
+    result = build_in_process(province.stations, [MONDAY])
+    assert result.exit_code == 0 and [o for o in result.outcomes if not o.ok] == []
+    assert overlap.peak > width
+
+
+def test_a_computing_engine_speaks_no_more_texts_at_once_than_communes_are_built(tmp_path, make_small_province,
+                                                                                 monkeypatch):
+    from broadcast.province.inline import side_by_side
+    from broadcast.speak.fake import FakeEngine
+
+    province = make_small_province(tmp_path, 3)                         # no delay: the engine computes
+    width = side_by_side(3)
+    overlap = Overlap(width)
+    monkeypatch.setattr(FakeEngine, "synthesize", overlap.wrap(FakeEngine.synthesize))
+    result = build_in_process(province.stations, [MONDAY])
+    assert result.exit_code == 0 and [o for o in result.outcomes if not o.ok] == []
+    assert overlap.peak == width

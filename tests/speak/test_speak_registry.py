@@ -26,6 +26,13 @@ def test_create_engine_by_name(name, cls_name):
     assert type(engine).__name__ == cls_name
 
 
+@pytest.mark.parametrize("name, delay, waits", [("gtts", 0.0, True), ("edge", 0.0, True), ("espeak", 0.0, False),
+                                               ("piper", 0.0, False), ("fake", 0.0, False), ("fake", 0.3, True)])
+def test_an_engine_says_whether_its_time_is_spent_waiting(name, delay, waits):
+    # a province build speaks many texts at once for an engine that waits, `cores` for one that computes
+    assert create_engine(name, EngineOptions(fake_delay_s=delay)).waits() is waits
+
+
 def test_unknown_engine_lists_the_valid_names():
     with pytest.raises(InputError) as err:
         create_engine("vbee", EngineOptions())
