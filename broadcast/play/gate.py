@@ -394,43 +394,23 @@ def _read(stream: Any, size: int) -> bytes:
     return b"".join(parts)
 
 
-def serve(channel: socket.socket) -> int:
-    """A spare player: each play comes as one message on `channel` with its gate's fd; one after another
-    until the channel closes (the receiver stopped) or SIGTERM (a play stopped: the receiver starts another)."""
-    from broadcast.play import airfiles, child, pcmfile, pulse  # noqa: F401 - imported while waiting, not after the play came
-
-    while not _stopping.is_set():
-        try:
-            data, fds, _flags, _address = socket.recv_fds(channel, 1 << 20, 1)
-        except OSError:
-            return 0
-        if not data:
-            for fd in fds:
-                os.close(fd)
-            return 0              # the receiver closed the channel: no more plays
-        try:
-            run({**json.loads(data), **({"gate_fd": fds[0]} if fds else {})})
-        finally:
-            _close_connections()
-            for fd in fds:
-                os.close(fd)
-    return 0
-
-
-def _close_connections() -> None:
-    """The PulseAudio connections of the play that ended."""
-    while _connections:
-        _connections.pop().close()
-
-
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
     if argv[1] == "-":            # a spare player started ahead: its plays come on stdin, a Unix socket
-        return serve(socket.socket(fileno=0))
+        from broadcast.play import airfiles, child, pcmfile, pulse  # noqa: F401 - imported while waiting, not after the play came
+        from broadcast.play.spare import serve
+
+        return serve(socket.socket(fileno=0), play_once, _stopping)
+    return play_once(json.loads(argv[1]))
+
+
+def play_once(config: dict[str, Any]) -> int:
+    """One play, its PulseAudio connections closed after it."""
     try:
-        return run(json.loads(argv[1]))
+        return run(config)
     finally:
-        _close_connections()
+        while _connections:
+            _connections.pop().close()
 
 
 if __name__ == "__main__":

@@ -11,10 +11,13 @@ stopped (SIGTERM) ends the process; `usable` is then false and the receiver star
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from broadcast.play.child import popen
@@ -63,3 +66,24 @@ class SparePlayer:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.err.close()
+
+
+def serve(channel: socket.socket, play: Callable[[dict[str, Any]], int], stopping: threading.Event) -> int:
+    """The player's side (`python -m broadcast.play.gate -`): each play comes as one message on `channel`
+    with its gate's fd; played one after another until the channel closes (the receiver stopped) or
+    `stopping` is set (SIGTERM: a play stopped, the receiver starts another)."""
+    while not stopping.is_set():
+        try:
+            data, fds, _flags, _address = socket.recv_fds(channel, 1 << 20, 1)
+        except OSError:
+            return 0
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            return 0              # the receiver closed the channel: no more plays
+        try:
+            play({**json.loads(data), **({"gate_fd": fds[0]} if fds else {})})
+        finally:
+            for fd in fds:
+                os.close(fd)
+    return 0
