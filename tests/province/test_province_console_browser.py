@@ -7,18 +7,15 @@ sends it, and sees it listed; every page on a 390×844 phone never scrolls sidew
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from bulletin_helpers import BROADCAST, TZ, free_port, keys, wait_for
+from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
 from console_helpers import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 AXE = Path(__file__).parents[1] / "web" / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).parents[1] / "web" / "artifacts"
 WAIT_S = 60          # an upper bound for the page to react, never a speed assertion
@@ -63,22 +60,8 @@ def server(tmp_path):
 
 @pytest.fixture
 def chrome():
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="broadcast-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000", "--lang=vi"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT_S)
-    try:
+    with headless_chromium(WAIT_S) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def on_a_phone(driver, name: str) -> None:
