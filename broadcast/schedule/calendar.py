@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 WEEKEND = frozenset({6, 7})        # ISO weekday: Saturday, Sunday
 _SEARCH_LIMIT_DAYS = 366
+_HOLIDAYS_IMPORT = threading.Lock()     # see vietnam_holidays
 
 
 # The `holidays` package's Vietnam class computes Tết and Giỗ Tổ with the Vietnamese lunar
@@ -24,10 +26,17 @@ def vietnam_holidays() -> type:
     `holidays.countries`, whose `__init__` imports every country (0.1–0.2 s for each command
     that loads schedules). Its submodule alone needs only the package's folder: the package is
     made (not run) just long enough to import `vietnam`, then taken away again, so a later
-    `import holidays.countries` still runs the real one.
+    `import holidays.countries` still runs the real one. One thread at a time (a province build
+    loads communes' schedules side by side): two threads making the stand-in at once took it
+    away twice.
     """
     import holidays  # noqa: F401 (the package itself: constants, calendars, the base class)
 
+    with _HOLIDAYS_IMPORT:
+        return _vietnam_class()
+
+
+def _vietnam_class() -> type:
     if "holidays.countries" not in sys.modules:
         spec = importlib.util.find_spec("holidays.countries")
         if spec is not None and spec.submodule_search_locations:

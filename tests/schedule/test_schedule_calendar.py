@@ -101,3 +101,47 @@ def test_exception_for_slot():
     assert cal.exception_for(date(2026, 12, 24), "chieu") is exc
     assert cal.exception_for(date(2026, 12, 24), "sang") is None
     assert cal.exception_for(date(2026, 12, 25), "sang") is every
+
+
+def test_two_threads_loading_the_holidays_at_once_both_get_the_class(monkeypatch):
+    """A province build plans two communes at once: their first schedule loads both ask for the
+    Vietnam class. Both threads once got past the "package not loaded yet" check, and the
+    second's clean-up found the stand-in package already gone (KeyError: 'holidays.countries')."""
+    import importlib
+    import importlib.util
+    import sys
+    import threading
+
+    import holidays
+
+    from broadcast.schedule.calendar import vietnam_holidays
+
+    monkeypatch.delitem(sys.modules, "holidays.countries", raising=False)
+    both_inside = threading.Barrier(2, timeout=1.0)
+
+    def meeting(real):                      # the two threads meet where the race was, twice
+        def met(*args):
+            try:
+                both_inside.wait()
+            except threading.BrokenBarrierError:
+                pass                        # one at a time: the other thread waits outside
+            return real(*args)
+        return met
+
+    monkeypatch.setattr(importlib.util, "find_spec", meeting(importlib.util.find_spec))
+    monkeypatch.setattr(importlib, "import_module", meeting(importlib.import_module))
+    got, errors = [], []
+
+    def load():
+        try:
+            got.append(vietnam_holidays())
+        except Exception as exc:           # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert got == [holidays.Vietnam.get_entity()] * 2
