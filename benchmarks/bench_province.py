@@ -9,7 +9,8 @@ online or neural voice), in one run and from cold caches: N separate `broadcast 
 processes one after another (each station its own cache: nothing shared), then `province
 build` as `--modes` says (one shared cache): by default in this process with communes side by
 side (what `province build` does without --scheduler/--workers) and on 2 embedded Dask workers;
-`inline1` is the in-process build one commune at a time (the previous default).
+`inline1` is the in-process build one commune at a time (the previous default); `unpinned` the
+default without pinning each commune to a core (`broadcast.province.cores`).
 `--rounds 2` runs the rows again in reverse order. It prints one Markdown table: wall
 time, CPU seconds (user and system, of the bench process and its finished children: the
 separate builds, the in-process build with its ffmpeg; not the Dask rows' workers), speech items against distinct syntheses, the peak memory of client, scheduler and
@@ -90,14 +91,15 @@ def separate(stations: tuple[Path, ...]) -> dict:
             "children_mb": peak, "load": (load_start, load())}
 
 
-def province(stations: tuple[Path, ...], workers: int, cache: Path, width: int | None = None) -> dict:
+def province(stations: tuple[Path, ...], workers: int, cache: Path, width: int | None = None,
+             pin: bool = True) -> dict:
     shutil.rmtree(cache, ignore_errors=True)             # cold shared cache for every row
     load_start, cpu_start = load(), cpu_s()
     started = time.perf_counter()
     if workers == 0:                                     # no cluster: communes' build_day side by side, one shared cache
         from broadcast.province.inline import build_in_process
 
-        result = build_in_process(stations, [DAY], force=True, width=width)
+        result = build_in_process(stations, [DAY], force=True, width=width, pin=pin)
         assert not result.failures, result.failures
         return {"seconds": time.perf_counter() - started, "cluster_s": 0.0, **result.summary(),
                 "cpu_s": cpu_s() - cpu_start,
@@ -132,7 +134,8 @@ def pin_speech(config: Path, speech: dict[str, str]) -> None:
 
 
 MODE_NAMES = {"inline": "province build (in process, default)",
-              "inline1": "province build (in process, one commune at a time)"}
+              "inline1": "province build (in process, one commune at a time)",
+              "unpinned": "province build (in process, communes not pinned to cores)"}
 
 
 def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str, ...],
@@ -163,8 +166,9 @@ def run_case(n: int, engine: str, delay: float, workdir: Path, modes: tuple[str,
                 expected = expected or {s: comparable(s) for s in scratch.stations}
                 rows.append({"n": n, "engine": label, "mode": f"{n} × broadcast build{tag}", **alone})
                 continue
-            workers, width = (0, None) if mode == "inline" else (0, 1) if mode == "inline1" else (int(mode), None)
-            row = province(scratch.stations, workers, scratch.province / ".cache", width)
+            workers, width = ((0, None) if mode in ("inline", "unpinned") else (0, 1) if mode == "inline1"
+                              else (int(mode), None))
+            row = province(scratch.stations, workers, scratch.province / ".cache", width, pin=mode != "unpinned")
             row["same"] = all(comparable(s) == expected[s] for s in scratch.stations) if expected else None
             name = MODE_NAMES.get(mode, f"province build, {mode} worker(s)")
             rows.append({"n": n, "engine": label, "mode": name + tag, **row})
@@ -201,7 +205,8 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["espeak", "fake"], choices=["espeak", "fake"])
     parser.add_argument("--modes", nargs="+", default=["inline", "2"],
                         help="province rows: inline (the default `province build`: communes side by side in "
-                             "this process), inline1 (in process, one commune at a time), or a number of "
+                             "this process, each on a core of its own), unpinned (the same, communes not pinned "
+                             "to cores), inline1 (in process, one commune at a time), or a number of "
                              "embedded Dask workers")
     parser.add_argument("--no-separate", action="store_true",
                         help="skip the N separate builds for N above --separate-max (large N)")

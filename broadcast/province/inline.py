@@ -11,7 +11,8 @@ speech cache (`[province] cache`): a text two communes need at the same moment i
 safe across threads (espeak serializes its calls behind its own lock). A key signs the days
 as the graph does; a commune that fails fails alone; one station's days are built in order.
 When the communes' engine waits rather than computes (an online voice), their texts are spoken
-ahead, many at once, while the builds run (`broadcast.province.ahead`).
+ahead, many at once, while the builds run (`broadcast.province.ahead`). Each commune's build runs
+on a core of its own, its encoders with it (`broadcast.province.cores`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from broadcast.build import Toolkit, build_day
 from broadcast.errors import BroadcastError
 from broadcast.province.ahead import SpeakAhead
+from broadcast.province.cores import Cores
 from broadcast.province.signing import ensure_signed
 from broadcast.province.stations import Outcome, ProvinceResult, loaded_stations, signing_key_for
 from broadcast.speak import SpeechCache
@@ -57,8 +59,9 @@ def side_by_side(jobs: int) -> int:
 def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date], *,
                      signing_key: str | os.PathLike | None = None, force: bool = False,
                      on_outcome: Callable[[Outcome], None] | None = None, width: int | None = None,
-                     ) -> ProvinceResult:
-    """Build and publish every station's `days` in this process, `width` communes at a time."""
+                     pin: bool = True) -> ProvinceResult:
+    """Build and publish every station's `days` in this process, `width` communes at a time,
+    each on a core of its own unless `pin` is False (`broadcast.province.cores`)."""
     started = time.perf_counter()
     result = ProvinceResult(workers=1, scheduler="trong tiến trình")
     lock = threading.Lock()
@@ -80,6 +83,10 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
         return shared_cache(station.path(station.province.cache)) if station.province.cache else None
 
     def build_station(folder: str, station: Station) -> None:
+        with cores.commune():           # its encoders and their ffmpeg on the same core (`province.cores`)
+            build_days(folder, station)
+
+    def build_days(folder: str, station: Station) -> None:
         try:
             toolkit = Toolkit.from_station(station)
         except BroadcastError as exc:
@@ -102,6 +109,7 @@ def build_in_process(stations: Sequence[str | os.PathLike], days: Sequence[date]
                    synthesized=built.engine_calls, items=items)
 
     jobs = list(loaded_stations(stations, days, record))
+    cores = Cores(len(jobs), None if pin else ())
     ahead = SpeakAhead(cache_of)
     ahead.start([station for _, station in jobs], days, force=force)
     pool = ThreadPoolExecutor(max_workers=width or side_by_side(len(jobs)), thread_name_prefix="xa")

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from broadcast.build import build_day
 from broadcast.cli import cli
+from broadcast.province.cores import usable_cores
 from broadcast.province.inline import build_in_process
 from broadcast.publish.day import read_manifest
 from broadcast.station.config import load_station
@@ -146,3 +147,69 @@ def test_a_computing_engine_speaks_no_more_texts_at_once_than_communes_are_built
     result = build_in_process(province.stations, [MONDAY])
     assert result.exit_code == 0 and [o for o in result.outcomes if not o.ok] == []
     assert overlap.peak == width
+
+
+needs_two_cores = pytest.mark.skipif(len(usable_cores()) < 2, reason="pinning needs two cores this process may use")
+
+
+@needs_two_cores
+def test_communes_side_by_side_get_a_core_each_and_the_last_one_none():
+    import os
+    import threading
+
+    from broadcast.province.cores import Cores
+
+    everything = set(usable_cores())
+    cores = Cores(3)
+    seen, inside = {}, threading.Barrier(2, timeout=10)
+
+    def commune(name, wait):
+        with cores.commune() as core:
+            seen[name] = (core, os.sched_getaffinity(0))
+            if wait:
+                inside.wait()           # the first two hold their cores at the same time
+        seen[name + " after"] = os.sched_getaffinity(0)
+
+    threads = [threading.Thread(target=commune, args=(name, True)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    commune("c", False)
+    (core_a, mask_a), (core_b, mask_b) = seen["a"], seen["b"]
+    assert core_a != core_b and mask_a == {core_a} and mask_b == {core_b}
+    assert seen["c"] == (None, everything)                  # the last commune: every core
+    assert seen["a after"] == seen["b after"] == everything
+
+
+@needs_two_cores
+@pytest.mark.parametrize("pin", [True, False])
+def test_a_commune_s_encoders_start_on_its_core(tmp_path, make_small_province, monkeypatch, pin):
+    """ffmpeg inherits the CPU mask of the thread that starts it: a pinned commune's encoders
+    (and the encoder threads of ffmpeg) stay on one core; the last commune is not pinned."""
+    import os
+    import threading
+
+    import broadcast.audio.assembly as assembly
+
+    masks: dict[str, set[frozenset[int]]] = {}
+    lock = threading.Lock()
+    real = assembly.encode_pcm
+
+    def encode_pcm(pcm, rate, dst, fmt, tags):
+        station = next(part for part in dst.parts if part.startswith("xa-"))
+        with lock:
+            masks.setdefault(station, set()).add(frozenset(os.sched_getaffinity(0)))
+        return real(pcm, rate, dst, fmt, tags)
+
+    monkeypatch.setattr(assembly, "encode_pcm", encode_pcm)
+    province = make_small_province(tmp_path, 3)
+    result = build_in_process(province.stations, [MONDAY], width=2, pin=pin)
+    assert result.exit_code == 0 and [o for o in result.outcomes if not o.ok] == []
+    everything = frozenset(usable_cores())
+    if not pin:
+        assert all(found == {everything} for found in masks.values()) and len(masks) == 3
+        return
+    pinned = [found for found in masks.values() if found != {everything}]
+    assert len(masks) == 3 and len(pinned) == 2                 # the last to start runs on every core
+    assert all(len(found) == 1 and len(next(iter(found))) == 1 for found in pinned)   # each on one core
