@@ -11,12 +11,15 @@ import shutil
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from broadcast import __version__
 from broadcast.errors import BroadcastError
+from broadcast.play.process import ffmpeg_exe
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
+from broadcast.receiver import pcm
 from broadcast.receiver.orders import check_control, check_order
 from broadcast.receiver.sync import sync_days
 
@@ -49,11 +52,19 @@ class LinkSide:
             if now >= next_sync:
                 next_sync = now + self.sync_s
                 self._guard(lambda: sync_days(self.config, self.clock.now().date(), link=self.link))
+                self.decode_ahead()
             if now >= next_beat:
                 next_beat = now + self.heartbeat_s
                 self._guard(self.heartbeat)
                 self._guard(self.flush)
             stop.wait(min(1.0, max(0.05, min(next_sync, next_beat) - time.monotonic())))
+
+    def decode_ahead(self) -> None:
+        """Today's and the next days' programmes decoded to PCM, between programmes (`receiver.pcm`)."""
+        today = self.clock.now().date()
+        pcm.prune(self.config.folder, today)
+        pcm.prepare_days(self.config.folder, self.config.audio_out, [today + timedelta(days=n) for n in range(2)],
+                         self.config.zone, ffmpeg_exe, may_decode=lambda: self.playing is None)
 
     def _guard(self, action) -> None:
         try:
