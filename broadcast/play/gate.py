@@ -261,7 +261,7 @@ def run(config: dict[str, Any]) -> int:
     position = Position(config.get("position"), {"programme_id": config.get("programme_id"),
                                                  "zone": config.get("zone")})
     if config.get("realtime", True):
-        rt.lock_memory()
+        rt.lock_memory(touched=config.get("lock") == "touched")
     else:
         rt.policy = "normal"
     prefault(prefill)

@@ -99,7 +99,7 @@ class GatedOutput:
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                  stream_name: str = "", realtime: bool = True, pace_files: bool = False,
                  levels: bool = False, gain_db: float = 0.0, slot_gain_db: Mapping[str, float] | None = None,
-                 priority: bool = True, libpulse: bool = True) -> None:
+                 priority: bool = True, libpulse: bool = True, lock: str = "all") -> None:
         self.specs = tuple(specs)
         for spec in self.specs:
             check_spec(spec)
@@ -120,6 +120,7 @@ class GatedOutput:
         self.gain_db = float(gain_db)       # the zone's gain, and per slot (`gains:`), applied at playout
         self.slot_gain_db = dict(slot_gain_db or {})
         self.priority = priority            # the player asks for real-time scheduling for the slot's start
+        self.lock = lock                    # its memory locked: "all" pages mapped, or only those "touched"
         self.libpulse = libpulse            # PulseAudio from the player itself (False: through pacat)
 
     def gain_for(self, slot: str | None) -> float:
@@ -198,7 +199,7 @@ class GatedOutput:
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
                   "levels": str(levels_path(position)) if position and self.levels else None,
-                  "volume": None if volume == 1.0 else volume, "realtime": self.priority,
+                  "volume": None if volume == 1.0 else volume, "realtime": self.priority, "lock": self.lock,
                   "at": at.timestamp() if at is not None and isinstance(self.clock, SystemClock) else None}
         gate.members += 1
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None

@@ -94,7 +94,7 @@ class Receiver(LinkSide):
         self.output = output or GatedOutput(config.outputs, zone=config.zone, clock=self.clock,
                                             file_dir=config.folder / "playout", positions=config.folder / "vi-tri",
                                             pace_files=True,    # a file output airs in real time, as a card would
-                                            levels=True)
+                                            levels=True, lock="touched")      # a small computer: see realtime
         self.link = link or StationLink(config)
         self.outbox = Outbox(config.folder / "outbox.sqlite")
         self.heartbeat_s, self.sync_s = config.heartbeat_s, config.sync_s
