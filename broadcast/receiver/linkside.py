@@ -23,6 +23,8 @@ from broadcast.receiver import pcm
 from broadcast.receiver.orders import check_control, check_order
 from broadcast.receiver.sync import sync_days
 
+NTP_EVERY_S = 600.0
+
 
 def ntp_state() -> str:
     """'synced', 'not-synced' or 'unknown' (no timedatectl): a receiver without NTP is reported."""
@@ -44,6 +46,9 @@ class LinkSide:
     clock: Any
     link: Any
     outbox: Any
+    playing: str | None = None
+    airing = False                # a programme is prepared or on air (no decode, no timedatectl beside it)
+    _ntp: tuple[str, float | None] = ("unknown", None)      # the last NTP state and when it was asked
 
     def keep_link(self, stop: threading.Event) -> None:
         next_sync = next_beat = 0.0
@@ -64,7 +69,11 @@ class LinkSide:
         today = self.clock.now().date()
         pcm.prune(self.config.folder, today)
         pcm.prepare_days(self.config.folder, self.config.audio_out, [today + timedelta(days=n) for n in range(2)],
-                         self.config.zone, ffmpeg_exe, may_decode=lambda: self.playing is None)
+                         self.config.zone, ffmpeg_exe, may_decode=self.quiet)
+
+    def quiet(self) -> bool:
+        """Nothing prepared or on air: the time for a decode or a timedatectl."""
+        return not self.airing and self.playing is None
 
     def _guard(self, action) -> None:
         try:
@@ -79,12 +88,20 @@ class LinkSide:
         self.notes = [*self.notes[-9:], why]
         self.last_fault = why
 
+    def ntp(self) -> str:
+        """`ntp_state()`, asked every `NTP_EVERY_S` and never while a programme plays (timedatectl is a 6 MB
+        process: not beside the player, against a cluster's memory budget)."""
+        said, asked = self._ntp
+        if self.quiet() and (asked is None or time.monotonic() - asked >= NTP_EVERY_S):
+            self._ntp = said, asked = ntp_state(), time.monotonic()
+        return said
+
     def heartbeat_state(self) -> dict[str, Any]:
         usage = shutil.disk_usage(self.config.folder)
         audio_out = self.config.audio_out
         return {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
                 "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
-                "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
+                "ntp": self.ntp(), "last_fault": self.last_fault, "notes": self.notes[-5:],
                 "level": on_air.latest(self.levels_now), "control": self.control,
                 "monitor": self.monitor.state() if self.monitor is not None else None,
                 "orders_done": self.orders.done[-5:],

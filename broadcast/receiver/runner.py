@@ -371,7 +371,11 @@ class Receiver(LinkSide):
                                  "scheduled_at": item.start.isoformat(), "started_at": None, "ended_at": None,
                                  "status": "skipped", "error": why})
                 continue
-            self.play(item, stop)
+            self.airing = True
+            try:
+                self.play(item, stop)
+            finally:
+                self.airing = False
         stop.set()                         # a restart ends the link thread too
         link.join(timeout=5)
         if self.spare is not None:

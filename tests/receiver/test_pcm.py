@@ -145,3 +145,25 @@ def test_the_receiver_airs_the_pcm_made_at_fetch_in_its_one_spare_player(paired)
     assert wav_info(played) == wav_info(decoded)              # the PCM as it is (a decode on air is 48 kHz stereo)
     with wave.open(str(played)) as aired, wave.open(str(decoded)) as made:
         assert aired.readframes(aired.getnframes()) == made.readframes(made.getnframes())
+
+
+def test_nothing_is_decoded_and_no_timedatectl_runs_while_a_programme_is_prepared_or_on_air(tmp_path, monkeypatch):
+    from broadcast.receiver import linkside
+
+    asked: list[int] = []
+    monkeypatch.setattr(linkside, "ntp_state", lambda: asked.append(1) or "synced")
+    source, entry = day_folder(tmp_path / "audio_out", DAY)
+
+    class Side(linkside.LinkSide):
+        config = type("Config", (), {"folder": tmp_path, "audio_out": tmp_path / "audio_out", "zone": "thon-dong"})
+        clock = type("Clock", (), {"now": staticmethod(lambda: datetime(2026, 12, 7, 5, 0, tzinfo=TZ))})
+
+    side = Side()
+    side.airing = True
+    side.decode_ahead()
+    assert side.ntp() == "unknown" and not asked
+    assert pcm.on_air(tmp_path, DAY, entry, source) is None
+    side.airing, side.playing = False, None
+    side.decode_ahead()
+    assert side.ntp() == "synced" and side.ntp() == "synced" and len(asked) == 1      # then once in a while
+    assert pcm.on_air(tmp_path, DAY, entry, source) == pcm.pcm_path(tmp_path, DAY, entry)
