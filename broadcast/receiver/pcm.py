@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import wave
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -45,10 +46,10 @@ def fits(path: Path, duration_s: Any) -> bool:
     if found is None or found[1] != 1:
         return False
     try:
-        import wave
-
         with wave.open(str(path), "rb") as source:
             seconds = source.getnframes() / source.getframerate()
+            if path.stat().st_size < 44 + source.getnframes() * 2:     # its header promises more than is there
+                return False
     except (OSError, EOFError, wave.Error, ZeroDivisionError):
         return False
     try:

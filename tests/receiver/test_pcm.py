@@ -68,6 +68,9 @@ def test_a_days_programmes_are_decoded_once_to_checked_mono_pcm_and_that_is_what
     assert pcm.on_air(tmp_path, DAY, entry, source) is None
     assert pcm.prepare_days(tmp_path, audio_out, [DAY], "thon-dong", ffmpeg_exe) == [target.name]
     assert pcm.on_air(tmp_path, DAY, entry, source) == target
+    whole = target.read_bytes()
+    target.write_bytes(whole[:len(whole) // 2])              # the header intact, half the samples gone
+    assert pcm.on_air(tmp_path, DAY, entry, source) is None
 
 
 def test_a_mono_wav_source_airs_as_it_is_and_other_zones_are_not_decoded(tmp_path):
