@@ -67,9 +67,12 @@ class LinkSide:
     def decode_ahead(self) -> None:
         """Today's and the next days' programmes decoded to PCM, between programmes (`receiver.pcm`)."""
         today = self.clock.now().date()
-        pcm.prune(self.config.folder, today)
-        pcm.prepare_days(self.config.folder, self.config.audio_out, [today + timedelta(days=n) for n in range(2)],
-                         self.config.zone, ffmpeg_exe, may_decode=self.quiet)
+        try:
+            pcm.prune(self.config.folder, today)
+            pcm.prepare_days(self.config.folder, self.config.audio_out, [today + timedelta(days=n) for n in range(2)],
+                             self.config.zone, ffmpeg_exe, may_decode=self.quiet)
+        except (OSError, BroadcastError) as exc:     # a full card, no ffmpeg: the sources are decoded on air
+            self.note(f"không giải mã trước được chương trình: {exc}")
 
     def quiet(self) -> bool:
         """Nothing prepared or on air: the time for a decode or a timedatectl."""
