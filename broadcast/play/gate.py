@@ -51,7 +51,8 @@ from broadcast.play.realtime import SPIN_S, Realtime, prefault, wait_until
 CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
 FIRST_BYTES = 16384       # at the gate, this much (85 ms at 48 kHz stereo) goes to a process sink at once
 STALL_S = 5.0             # a sink that takes no audio for this long has failed
-_stopping = threading.Event()
+_stopping = threading.Event()     # this play stops (SIGTERM; a spare's stop message)
+_ending = threading.Event()       # the process ends (SIGTERM)
 _connections: list[Any] = []      # PulseAudio connections of this play (closed when it ends)
 
 
@@ -260,7 +261,7 @@ def run(config: dict[str, Any]) -> int:
     position = Position(config.get("position"), {"programme_id": config.get("programme_id"),
                                                  "zone": config.get("zone")})
     if config.get("realtime", True):
-        rt.lock_memory()
+        rt.lock_memory(touched=config.get("lock") == "touched")
     else:
         rt.policy = "normal"
     prefault(prefill)
@@ -395,12 +396,12 @@ def _read(stream: Any, size: int) -> bytes:
 
 
 def main(argv: list[str]) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: _stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: (_ending.set(), _stopping.set()))
     if argv[1] == "-":            # a spare player started ahead: its plays come on stdin, a Unix socket
         from broadcast.play import airfiles, child, pcmfile, pulse  # noqa: F401 - imported while waiting, not after the play came
         from broadcast.play.spare import serve
 
-        return serve(socket.socket(fileno=0), play_once, _stopping)
+        return serve(socket.socket(fileno=0), play_once, _stopping, _ending)
     return play_once(json.loads(argv[1]))
 
 

@@ -99,7 +99,7 @@ class GatedOutput:
                  icecast_url: str = "", icecast_user: str = "source", icecast_password: str = "",
                  stream_name: str = "", realtime: bool = True, pace_files: bool = False,
                  levels: bool = False, gain_db: float = 0.0, slot_gain_db: Mapping[str, float] | None = None,
-                 priority: bool = True, libpulse: bool = True) -> None:
+                 priority: bool = True, libpulse: bool = True, lock: str = "all") -> None:
         self.specs = tuple(specs)
         for spec in self.specs:
             check_spec(spec)
@@ -120,6 +120,7 @@ class GatedOutput:
         self.gain_db = float(gain_db)       # the zone's gain, and per slot (`gains:`), applied at playout
         self.slot_gain_db = dict(slot_gain_db or {})
         self.priority = priority            # the player asks for real-time scheduling for the slot's start
+        self.lock = lock                    # its memory locked: "all" pages mapped, or only those "touched"
         self.libpulse = libpulse            # PulseAudio from the player itself (False: through pacat)
 
     def gain_for(self, slot: str | None) -> float:
@@ -198,7 +199,7 @@ class GatedOutput:
                   "pace": self.realtime if all(s["kind"] == "null" for s in sinks) else self.pace_files,
                   "position": str(position) if position else None, "programme_id": programme_id, "zone": self.zone,
                   "levels": str(levels_path(position)) if position and self.levels else None,
-                  "volume": None if volume == 1.0 else volume, "realtime": self.priority,
+                  "volume": None if volume == 1.0 else volume, "realtime": self.priority, "lock": self.lock,
                   "at": at.timestamp() if at is not None and isinstance(self.clock, SystemClock) else None}
         gate.members += 1
         record = self.file_dir / "playout.txt" if any(s["kind"] == "file" for s in sinks) else None
@@ -209,11 +210,12 @@ class GatedOutput:
     def start(self, path: Path | str, *, title: str = "", duration_s: float | None = None,
               on_end: EndCallback | None = None, offset_s: float = 0.0, limit_s: float | None = None,
               timeout_s: float | None = None, programme_id: str | None = None, slot: str | None = None,
-              peak_db: float | None = None, live: bool = False) -> Playback:
-        """Prepare and release at once (no slot to wait for: the spawn is paid now)."""
+              peak_db: float | None = None, live: bool = False, spare: SparePlayer | None = None,
+              pcm: bool = False) -> Playback:
+        """Prepare and release at once (no slot to wait for: the spawn is paid now, unless a `spare` plays it)."""
         return self.prepare(path, title=title, duration_s=duration_s, offset_s=offset_s, limit_s=limit_s,
                             timeout_s=timeout_s, programme_id=programme_id, slot=slot,
-                            peak_db=peak_db, live=live).start(on_end)
+                            peak_db=peak_db, live=live, spare=spare, pcm=pcm).start(on_end)
 
 
 def levels_path(position: Path) -> Path:
@@ -246,11 +248,12 @@ class GatedPlayback(Playback):
         self._started_unix: float | None = None
         self._done_line: tuple[str, str] | None = None
         self._spare = spare
+        self._play_no = 0                # its number in the spare (a stop names it)
         self._err = spare.err if spare is not None else tempfile.TemporaryFile()
         try:
             if spare is not None:
                 self._proc = spare.proc
-                spare.hand(config, gate.read_fd)
+                self._play_no = spare.hand(config, gate.read_fd)
             else:
                 self._proc = popen([sys.executable, "-m", "broadcast.play.gate", json.dumps(config)],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._err,
@@ -300,7 +303,10 @@ class GatedPlayback(Playback):
         self._stopping.set()
         if self._proc is not None and self._proc.poll() is None:
             try:
-                self._proc.terminate()
+                if self._spare is not None:
+                    self._spare.stop(self._play_no)     # this play ends; the process waits for the next
+                else:
+                    self._proc.terminate()
             except OSError:
                 pass
             timer = threading.Timer(5.0, self._kill)
@@ -308,7 +314,7 @@ class GatedPlayback(Playback):
             timer.start()
 
     def _kill(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None and not self.done:
             self._proc.kill()
 
     def _read(self) -> None:
@@ -330,8 +336,8 @@ class GatedPlayback(Playback):
                 if self._spare is not None:
                     break                # a spare lives on, waiting for its next play
         code = 0 if self._spare is not None and self._done_line else self._proc.wait()
-        if self._spare is not None and self._done_line and not self._stopping.is_set():
-            self._spare.done()           # waiting for its next play (a stopped one ends: never done)
+        if self._spare is not None and self._done_line:
+            self._spare.done()           # waiting for its next play (a stopped one too)
         if self._pids is not None:
             self._pids.remove(self._proc.pid)
         if self.position is not None:

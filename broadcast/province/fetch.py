@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from http.client import HTTPException
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadcast.atomic import write_bytes_atomic, write_text_atomic
 from broadcast.errors import ConfigError, DeliveryError, InputError
@@ -47,7 +47,9 @@ from broadcast.publish.day import (
     swap_in,
 )
 from broadcast.publish.staging import publishable
-from broadcast.station.config import Station
+
+if TYPE_CHECKING:                       # a receiver fetches its days without the station's config
+    from broadcast.station.config import Station
 
 PARTIAL_PREFIX = ".fetch-"
 MAX_MANIFEST_BYTES = 8 << 20

@@ -11,14 +11,19 @@ import shutil
 import subprocess
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 from broadcast import __version__
 from broadcast.errors import BroadcastError
+from broadcast.play.process import ffmpeg_exe
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
+from broadcast.receiver import pcm
 from broadcast.receiver.orders import check_control, check_order
 from broadcast.receiver.sync import sync_days
+
+NTP_EVERY_S = 600.0
 
 
 def ntp_state() -> str:
@@ -41,6 +46,9 @@ class LinkSide:
     clock: Any
     link: Any
     outbox: Any
+    playing: str | None = None
+    airing = False                # a programme is prepared or on air (no decode, no timedatectl beside it)
+    _ntp: tuple[str, float | None] = ("unknown", None)      # the last NTP state and when it was asked
 
     def keep_link(self, stop: threading.Event) -> None:
         next_sync = next_beat = 0.0
@@ -49,11 +57,26 @@ class LinkSide:
             if now >= next_sync:
                 next_sync = now + self.sync_s
                 self._guard(lambda: sync_days(self.config, self.clock.now().date(), link=self.link))
+                self.decode_ahead()
             if now >= next_beat:
                 next_beat = now + self.heartbeat_s
                 self._guard(self.heartbeat)
                 self._guard(self.flush)
             stop.wait(min(1.0, max(0.05, min(next_sync, next_beat) - time.monotonic())))
+
+    def decode_ahead(self) -> None:
+        """Today's and the next days' programmes decoded to PCM, between programmes (`receiver.pcm`)."""
+        today = self.clock.now().date()
+        try:
+            pcm.prune(self.config.folder, today)
+            pcm.prepare_days(self.config.folder, self.config.audio_out, [today + timedelta(days=n) for n in range(2)],
+                             self.config.zone, ffmpeg_exe, may_decode=self.quiet)
+        except (OSError, BroadcastError) as exc:     # a full card, no ffmpeg: the sources are decoded on air
+            self.note(f"không giải mã trước được chương trình: {exc}")
+
+    def quiet(self) -> bool:
+        """Nothing prepared or on air: the time for a decode or a timedatectl."""
+        return not self.airing and self.playing is None
 
     def _guard(self, action) -> None:
         try:
@@ -68,12 +91,20 @@ class LinkSide:
         self.notes = [*self.notes[-9:], why]
         self.last_fault = why
 
+    def ntp(self) -> str:
+        """`ntp_state()`, asked every `NTP_EVERY_S` and never while a programme plays (timedatectl is a 6 MB
+        process: not beside the player, against a cluster's memory budget)."""
+        said, asked = self._ntp
+        if self.quiet() and (asked is None or time.monotonic() - asked >= NTP_EVERY_S):
+            self._ntp = said, asked = ntp_state(), time.monotonic()
+        return said
+
     def heartbeat_state(self) -> dict[str, Any]:
         usage = shutil.disk_usage(self.config.folder)
         audio_out = self.config.audio_out
         return {"version": __version__, "online": True, "zone": self.config.zone, "playing": self.playing,
                 "clock_offset_s": self.clock_offset_s, "disk_free_mb": usage.free // (1 << 20),
-                "ntp": ntp_state(), "last_fault": self.last_fault, "notes": self.notes[-5:],
+                "ntp": self.ntp(), "last_fault": self.last_fault, "notes": self.notes[-5:],
                 "level": on_air.latest(self.levels_now), "control": self.control,
                 "monitor": self.monitor.state() if self.monitor is not None else None,
                 "orders_done": self.orders.done[-5:],

@@ -5,8 +5,9 @@ receiver plays them on its own clock. Beside the playing, one thread keeps the l
 (`linkside.LinkSide`: the next days, heartbeats, the outbox, the station's orders). A restart the
 station ordered stops the receiver between two programmes (systemd's Restart= starts it again).
 
-Each programme is prepared `prepare_s` before its start (the player decodes, opens its outputs and
-waits on a gate) and released at the start; a receiver started in the middle of a programme joins
+Each programme is prepared `prepare_s` before its start (the spare player takes it: it reads the PCM
+decoded when the day came, `receiver.pcm`, opens its outputs and waits on a gate; the next spare is
+started only once the programme is over) and released at the start; a receiver started in the middle of a programme joins
 it at the right offset ('late'); a programme the outbox already has never plays again.
 
 An urgent push (`urgent.UrgentListener`, its own thread) wakes the playing thread: the programme on
@@ -30,6 +31,7 @@ from broadcast.play.spare import SparePlayer
 from broadcast.receiver import control as remote
 from broadcast.receiver import levels as on_air
 from broadcast.receiver import monitor as listen
+from broadcast.receiver import pcm
 from broadcast.receiver.config import ReceiverConfig
 from broadcast.receiver.link import StationLink
 from broadcast.receiver.linkside import LinkSide
@@ -92,7 +94,7 @@ class Receiver(LinkSide):
         self.output = output or GatedOutput(config.outputs, zone=config.zone, clock=self.clock,
                                             file_dir=config.folder / "playout", positions=config.folder / "vi-tri",
                                             pace_files=True,    # a file output airs in real time, as a card would
-                                            levels=True)
+                                            levels=True, lock="touched")      # a small computer: see realtime
         self.link = link or StationLink(config)
         self.outbox = Outbox(config.folder / "outbox.sqlite")
         self.heartbeat_s, self.sync_s = config.heartbeat_s, config.sync_s
@@ -213,13 +215,21 @@ class Receiver(LinkSide):
             self.outbox.add(row)
             self._keep_spare(spare)        # the next urgent finds a player waiting too (this one, done)
 
-    def _keep_spare(self, used: SparePlayer | None) -> None:
-        """After an urgent: the spare that played it waits for the next one; a new one only when it cannot."""
+    def _keep_spare(self, used: SparePlayer | None, *, refill: bool = True) -> None:
+        """After a play: the spare that played it waits for the next one; a new one only when it cannot."""
         if used is not None and used.usable and self.spare is None:
             self.spare = used
         elif used is not None:
             used.close()
-        self._refill_spare()
+        if refill:
+            self._refill_spare()
+
+    def _source(self, item: Planned) -> tuple[Path, dict[str, bool]]:
+        """What the player reads for a programme: its PCM decoded ahead, played as it is; else the source, decoded."""
+        found = pcm.on_air(self.config.folder, item.day, item.entry, item.path)
+        if found is None or not isinstance(self.output, GatedOutput):
+            return item.path, {}
+        return found, {"pcm": True}
 
     def _take_spare(self) -> SparePlayer | None:
         """The player started ahead for the next urgent (None: none ready, or not a gated output)."""
@@ -265,12 +275,17 @@ class Receiver(LinkSide):
         late_by = max(0.0, (self.clock.now() - item.start).total_seconds())
         title = str(item.entry.get("title") or item.entry.get("id"))
         level_file = self._levels(str(item.entry.get("id")))
-        handle = self.output.prepare(item.path, title=title, duration_s=item.entry.get("duration_s"),
-                                     offset_s=late_by, programme_id=str(item.entry.get("id")))
+        source, direct = self._source(item)
+        spare = self._take_spare()         # the spare plays the programme: no second player while it airs
+        handle = self.output.prepare(source, title=title, duration_s=item.entry.get("duration_s"),
+                                     offset_s=late_by, programme_id=str(item.entry.get("id")), **direct,
+                                     **({"spare": spare} if spare else {}))
         deadline = time.monotonic() + (item.start - self.clock.now()).total_seconds()
         while time.monotonic() < deadline:
             if stop.wait(min(0.1, max(0.0, deadline - time.monotonic()))) or self.wake.is_set():
                 handle.cancel()            # the outputs go to the urgent; the programme is picked up again after
+                handle.wait(10)
+                self._keep_spare(spare, refill=not stop.is_set())
                 return
         finished = threading.Event()
         result: list = []
@@ -294,6 +309,8 @@ class Receiver(LinkSide):
                     waiting = [u for u in self.urgents if str(u[0].get("id")) not in self.cancelled]
                 policy = str(waiting[0][0].get("policy", "tiep-tuc")) if waiting else "tiep-tuc"
                 interrupted_by += [str(u[0].get("id")) for u in waiting]
+                self._keep_spare(spare)    # the programme's player plays the urgent ...
+                spare = None
                 self.play_urgents(stop)
                 duration = float(item.entry.get("duration_s") or 0)
                 if stop.is_set() or policy != "tiep-tuc" or (duration and position >= duration - 0.5):
@@ -301,12 +318,15 @@ class Receiver(LinkSide):
                 finished.clear()
                 result.clear()
                 late_by = position
-                handle = self.output.start(item.path, title=title, duration_s=item.entry.get("duration_s"),
+                spare = self._take_spare()     # ... and then the rest of the programme
+                handle = self.output.start(source, title=title, duration_s=item.entry.get("duration_s"),
                                            offset_s=position, programme_id=str(item.entry.get("id")),
-                                           on_end=lambda r: (result.append(r), finished.set()))
+                                           on_end=lambda r: (result.append(r), finished.set()), **direct,
+                                           **({"spare": spare} if spare else {}))
                 self.levels_now = level_file
                 self.playing = title
         self.playing = None
+        self._keep_spare(spare, refill=not stop.is_set())     # the next spare only once the programme is over
         outcome = result[0] if result else None
         status = outcome.status if outcome else "interrupted"
         if status == "played" and (late_by > 1.0 and not interrupted_by):
@@ -351,7 +371,11 @@ class Receiver(LinkSide):
                                  "scheduled_at": item.start.isoformat(), "started_at": None, "ended_at": None,
                                  "status": "skipped", "error": why})
                 continue
-            self.play(item, stop)
+            self.airing = True
+            try:
+                self.play(item, stop)
+            finally:
+                self.airing = False
         stop.set()                         # a restart ends the link thread too
         link.join(timeout=5)
         if self.spare is not None:

@@ -177,3 +177,17 @@ def test_without_real_time_a_negative_nice_is_used_for_the_wait_and_the_old_nice
     assert nice[me] == NICE and rt.active
     rt.leave()
     assert nice[me] == 5 and not rt.active
+
+
+LOCK = ("import json, mmap, re; from broadcast.play.realtime import Realtime; "
+        "rss = lambda: int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
+        "region = mmap.mmap(-1, 64 << 20); before = rss(); r = Realtime(); "
+        "r.lock_memory(touched={touched}); print(json.dumps({{'locked': r.locked, 'grew_kb': rss() - before}}))")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="needs root to lock more than RLIMIT_MEMLOCK")
+def test_a_cluster_player_locks_only_the_pages_it_touched_not_every_page_mapped():
+    whole = in_child(LOCK.format(touched=False))
+    touched = in_child(LOCK.format(touched=True))
+    assert whole["locked"] == "toàn bộ" and whole["grew_kb"] >= 64 << 10        # the untouched 64 MB read in
+    assert touched["locked"] == "phần đang dùng" and touched["grew_kb"] < 64 << 10    # left as it was

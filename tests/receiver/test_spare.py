@@ -76,18 +76,25 @@ def test_the_direct_pcm_play_takes_the_cluster_volume_and_other_audio_is_still_d
     spare.close()
 
 
-def test_a_stopped_play_ends_its_spare_and_an_unused_spare_exits_cleanly(tmp_path):
+def test_a_stopped_play_leaves_its_spare_waiting_and_an_unused_spare_exits_cleanly(tmp_path):
     audio = tmp_path / "dai.wav"
     tone(audio, 20.0, rate=24000)
     output = GatedOutput(["null"], zone="thon-dong")           # paced: it is still playing when stopped
     spare = SparePlayer()
+    pid = spare.proc.pid
     done = threading.Event()
     handle = output.prepare(audio, title="Khẩn", programme_id="khan-cap-dung", spare=spare, pcm=True)
     handle.start(lambda r: done.set())
     handle.stop()
     assert done.wait(60)
-    assert handle.result.status == "interrupted" and not spare.usable     # the receiver starts another
+    assert handle.result.status == "interrupted"
+    assert spare.usable and spare.proc.pid == pid            # the programme stopped for an urgent: it plays the urgent
+    short = tmp_path / "ngan.wav"
+    tone(short, 0.3, rate=24000)
+    _handle, result = play(output, short, spare, "khan-cap-sau", pcm=True)
+    assert result.status == "played" and spare.proc.pid == pid
     spare.close()
+    assert spare.proc.returncode == 0
     unused = SparePlayer()
     unused.close()
     assert unused.proc.returncode == 0 and not unused.usable
