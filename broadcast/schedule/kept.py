@@ -35,6 +35,7 @@ from typing import Any
 from broadcast.atomic import write_bytes_atomic
 from broadcast.errors import StationWarning
 from broadcast.publish import freshness
+from broadcast.schedule import notices_kept
 from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 from broadcast.station.bounded_yaml import note_reads, recording_reads
 
@@ -53,6 +54,11 @@ def _inputs(station: Any, files: Iterable[Path | str]) -> dict:
     for key in _NOT_DIGEST:
         found.pop(key)
     return found
+
+
+def _context(station: Any) -> str:
+    """What a notice's check reads besides its file: the settings, templates, code, libraries."""
+    return freshness.texts_digest(station)
 
 
 def _named_files(schedule: Any) -> list[Path]:
@@ -123,7 +129,9 @@ def loaded(station: Any, load: Callable[[], Any]) -> Any:
             warnings.warn(StationWarning(text), stacklevel=2)
         return schedule
     before = _inputs(station, ())
-    with recording_reads() as reads:
+    # one edited file: the others' notices come from `notices_kept` (checked before, kept by their bytes)
+    with recording_reads() as reads, notices_kept.keeping(_path(station).with_name(notices_kept.FILE),
+                                                          lambda: _context(station)):
         schedule = load()
     note_reads(reads)
     _keep(station, schedule, sorted(set(reads)), before)
