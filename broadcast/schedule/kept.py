@@ -66,17 +66,26 @@ def _named_files(schedule: Any) -> list[Path]:
     checked it, so its status, not its bytes, is what a load would see again."""
     read = {*schedule.source_files, *schedule.data_files}
     found: set[Path] = set()
-    todo = [getattr(schedule, f.name) for f in dataclasses.fields(schedule)]
+    names: dict[type, tuple[str, ...]] = {}     # each dataclass's field names, looked up once
+    todo = [schedule]
     while todo:
         value = todo.pop()
+        kind = type(value)
+        if kind in _ATOMS:
+            continue
         if isinstance(value, Path):
             if value not in read:
                 found.add(value)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            todo += [getattr(value, f.name) for f in dataclasses.fields(value)]
+        elif kind in names or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            if kind not in names:
+                names[kind] = tuple(f.name for f in dataclasses.fields(value))
+            todo += [getattr(value, name) for name in names[kind]]
         elif isinstance(value, (tuple, list)):
             todo += value
     return sorted(found)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None), bytes})   # hold no path: not walked
 
 
 def _status(path: Path) -> list | None:
