@@ -73,7 +73,7 @@ class NoticesKept:
     def recall(self, loader: Any, file: Path, shown: str, raw: bytes) -> Any | None:
         """The kept document of these bytes (without its notices), or None: parse them."""
         where = [str(loader.directory), str(loader.station_root), str(loader.roots.get(shown)), repr(loader.limits)]
-        key = hashlib.sha256("\0".join([SCHEMA.__str__(), self.context, shown, *where, ""]).encode() + raw).hexdigest()
+        key = hashlib.sha256("\0".join([str(SCHEMA), self.context, shown, *where, ""]).encode() + raw).hexdigest()
         self._keys[shown] = key
         entry = self._stored().get(key)
         if not (isinstance(entry, dict) and isinstance(entry.get("doc"), YMap)):
