@@ -1,5 +1,8 @@
 """`make bench` (scale): `plan`, `check`, a cold `build` and the week page with 1,000 and 10,000 notices.
 
+"After an edit": a comment added to `schedules/slots.yaml` before each round (the kept schedules no
+longer hold; each notice file is parsed again, or served from `broadcast.schedule.notices_kept`).
+
 Every figure is a ratio against the sample station measured in the same run, in CPU seconds
 (user + system of the command and its children, from `getrusage`), so a shared machine's load
 moves both sides alike. Each command runs in its own small wrapper process, so its peak
@@ -52,16 +55,25 @@ def forget_plans(station: Path) -> None:
     shutil.rmtree(station / "var" / "plan", ignore_errors=True)
 
 
+def edit_schedule(station: Path) -> None:
+    """An officer's edit that changes no notice: a comment added to `schedules/slots.yaml`."""
+    path = station / "schedules" / "slots.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + f"# sửa lúc {time.time_ns()}\n", encoding="utf-8")
+
+
 def run(python: str, station: Path, *args: str, timeout: float = TIMEOUT_S, rounds: int = 1,
-        fresh: bool = True) -> dict:
+        fresh: bool = True, edit: bool = False) -> dict:
     """The command's figures; with `rounds`, the round of least CPU (a busy moment must not decide).
 
-    `fresh`: every round plans (nothing remembered from the round before)."""
+    `fresh`: every round plans (nothing remembered from the round before); `edit`: each round
+    after an edit of the schedules (`edit_schedule`)."""
     command = [python, "-m", "broadcast", "--station", str(station), *args]
     best = None
     for _ in range(rounds):
         if fresh:
             forget_plans(station)
+        if edit:
+            edit_schedule(station)
         # started in the station's folder: `-m broadcast` from a checkout would import that checkout
         out = subprocess.run([sys.executable, __file__, "--rusage", str(timeout), *command],
                              capture_output=True, text=True, check=True, cwd=station)
@@ -96,6 +108,7 @@ def measure(python: str, stations: dict[int, Path], work: Path, *, builds: bool,
             r["again0"] = run(python, station, "plan", "--date", DAY, rounds=3, fresh=False)
         if n <= 1000:
             r[f"check{n}"] = run(python, station, "check", rounds=3)
+            r[f"edit{n}"] = run(python, station, "plan", "--date", DAY, rounds=3, edit=True)
     if builds:
         for n in (0, 1000):
             print(f"[{label}] cold build, {n} notices…", flush=True)
@@ -124,6 +137,7 @@ def report(results: dict[str, dict], load: list[str]) -> list[str]:
             f"peak RSS); load average {' → '.join(load)}"]
     rows.append(f"{'':34}" + "".join(f"{lab:>24}" for lab in labels))
     names = [("--help", "help"), ("plan, sample", "plan0"), ("plan, sample, again", "again0"), ("plan, 1,000 notices", "plan1000"),
+             ("plan, sample, after an edit", "edit0"), ("plan, 1,000, after an edit", "edit1000"),
              ("plan, 10,000 notices", "plan10000"), ("check, sample", "check0"), ("check, 1,000", "check1000"),
              ("cold build, sample", "build0"), ("cold build, 1,000", "build1000")]
     for title, key in names:
@@ -149,6 +163,7 @@ def report(results: dict[str, dict], load: list[str]) -> list[str]:
             ratios.append(f"    {text:52} " + ("–" if value is None else f"{value:6.2f}  (target ≤ {limit})"))
 
         show("plan 1,000 / sample (CPU)", ratio("plan1000", "plan0"), "1.5")
+        show("plan 1,000 / sample, after an edit (CPU)", ratio("edit1000", "edit0"), "1.5")
         show("check 1,000 / sample (CPU)", ratio("check1000", "check0"), "1.5")
         if "build1000" in r and r["build1000"]["rc"] == 0 and r["build0"]["rc"] == 0:
             per = (r["build1000"]["cpu"] / r["build1000"]["minutes"]) / (r["build0"]["cpu"] / r["build0"]["minutes"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 
 import pytest
@@ -172,3 +173,57 @@ def test_the_fast_path_reads_no_schedule_and_imports_no_builder(station_dir):
             "if m in sys.modules]; print('heavy', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "không đổi" in out and "heavy []" in out
+
+
+# --- a file's digest taken once per command --------------------------------------------------------
+
+@pytest.fixture
+def hashed(monkeypatch):
+    """Each file really read to hash it; the process's remembered digests start empty."""
+    calls = []
+    real = freshness.station_files.sha256
+    monkeypatch.setattr(freshness, "_SEEN", {})
+
+    def counting(path, **kwargs):
+        calls.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(freshness.station_files, "sha256", counting)
+    return calls
+
+
+def _settled(monkeypatch):
+    """A clock far ahead: every file counts as changed long before it is hashed."""
+    now = freshness.time.time_ns() + 3600 * 10**9
+    monkeypatch.setattr(freshness.time, "time_ns", lambda: now)
+
+
+def test_a_settled_file_is_hashed_once_per_process(tmp_path, hashed, monkeypatch):
+    _settled(monkeypatch)
+    path = tmp_path / "lich.yaml"
+    path.write_text("slots: []\n", encoding="utf-8")
+    first = freshness._file_sha(path)
+    assert freshness._file_sha(path) == first and hashed == [str(path)]
+    path.write_text("slots: [1]\n", encoding="utf-8")        # another size: hashed again
+    assert freshness._file_sha(path) != first and len(hashed) == 2
+
+
+def test_a_fresh_edit_keeping_size_and_time_is_hashed_again(tmp_path, hashed):
+    path = tmp_path / "lich.yaml"
+    path.write_text("gio: 05:30\n", encoding="utf-8")
+    st = path.stat()
+    first = freshness._file_sha(path)
+    path.write_text("gio: 06:30\n", encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))       # same size, same modification time
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    assert freshness._file_sha(path) != first                 # changed just now: never answered from memory
+    assert len(hashed) == 2
+
+
+def test_a_link_to_a_device_is_refused_however_often_asked(tmp_path, hashed, monkeypatch):
+    _settled(monkeypatch)
+    link = tmp_path / "lich.yaml"
+    link.symlink_to("/dev/zero")
+    for _ in range(2):
+        assert freshness._file_sha(link).startswith("!")
+    assert freshness._SEEN == {}

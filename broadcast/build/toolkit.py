@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadcast import audio
 from broadcast.model import Item
@@ -21,11 +21,13 @@ from broadcast.plan.estimate import (  # noqa: F401 (re-exported by broadcast.bu
     make_estimator,
 )
 from broadcast.publish.freshness import chosen_engines
-from broadcast.render import Rendered, TemplateLibrary
 from broadcast.speak import EngineOptions, SpeechCache, create_engine
 from broadcast.speak.fallback import SpokenSet, speak_all
 from broadcast.station import files as station_files
 from broadcast.station.config import Station
+
+if TYPE_CHECKING:
+    from broadcast.render import Rendered, TemplateLibrary
 
 MAX_PARALLEL_ENCODES = 2               # programmes encoded at once (one ffmpeg each)
 PREPARED_KEPT = 4096                   # rendered texts a toolkit keeps (least recently used go first)
@@ -55,6 +57,22 @@ def engine_options_for(station: Station) -> EngineOptions:
                          timeout_s=s.timeout_s, retries=s.retries, fake_delay_s=s.fake_delay_s)
 
 
+class LazyLibrary:
+    """The station's `TemplateLibrary`, made (and Jinja2 imported) when first asked for anything:
+    a `plan` whose texts and template headers are kept (`broadcast.plan.readings`) never needs it."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._real: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._real is None:
+            self._real = self._make()
+        return getattr(self._real, name)
+
+
 @dataclass
 class Toolkit:
     """The station's pipeline parts, made once per command or daemon cycle."""
@@ -75,12 +93,17 @@ class Toolkit:
                      dry_run: bool = False) -> Toolkit:
         names = chosen_engines(station, engines, dry_run)
         shared = (station.province_dir / "scripts_vi",) if station.province_dir else ()
-        library = TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
-                                  display_root=station.root, include=shared,
-                                  max_output_chars=station.limits.text_max_chars,
-                                  max_steps=station.limits.render_max_steps,
-                                  compiled=station.path(station.paths.state) / "templates")
-        return cls(station, library, normalize_options_for(station), names, engine_options_for(station),
+
+        def library() -> TemplateLibrary:
+            from broadcast.render import TemplateLibrary
+
+            return TemplateLibrary(station.path(station.paths.scripts), station.template_globals,
+                                   display_root=station.root, include=shared,
+                                   max_output_chars=station.limits.text_max_chars,
+                                   max_steps=station.limits.render_max_steps,
+                                   compiled=station.path(station.paths.state) / "templates")
+
+        return cls(station, LazyLibrary(library), normalize_options_for(station), names, engine_options_for(station),
                    SpeechCache(station.path(station.speech.cache_dir)))
 
     @property

@@ -23,11 +23,13 @@ from broadcast.schedule.zones import effective_zones
 
 
 def zone_plans(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
-               trace: Any = None) -> tuple[tuple[ZoneSpec, ...], dict[str, list[Programme]]]:
-    """The station's zones and each one's programmes of `day` (calibrated estimates)."""
+               trace: Any = None, library: Any = None) -> tuple[tuple[ZoneSpec, ...], dict[str, list[Programme]]]:
+    """The station's zones and each one's programmes of `day` (calibrated estimates).
+
+    `library`: what the planner asks for template titles and priorities (default the toolkit's)."""
     station = toolkit.station
     zones = effective_zones(schedule, station)
-    return zones, plan_zones(schedule, zones, day, tz=station.tz, library=toolkit.library,
+    return zones, plan_zones(schedule, zones, day, tz=station.tz, library=library or toolkit.library,
                              estimate=estimate or toolkit.estimator, trace=trace)
 
 

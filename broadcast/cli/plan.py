@@ -99,7 +99,8 @@ def _planned(station, first, days: int, zone: str | None):
         schedule = load_schedule_for(toolkit)
         for offset in range(days):
             current = first + timedelta(days=offset)
-            zones, per_zone = zone_plans(toolkit, schedule, current, estimate=estimate)
+            zones, per_zone = zone_plans(toolkit, schedule, current, estimate=estimate,
+                                         library=readings.library(toolkit.library))
             names = [z.name for z in zones]
             if zone is not None and zone not in per_zone:
                 raise InputError(f"không có vùng '{zone}'", hint=_did_you_mean(zone, names).removeprefix("Sửa: "))

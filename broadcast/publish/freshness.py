@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +41,9 @@ CALIBRATION_FILE = "calibration.json"  # in the speech cache (broadcast.plan.est
 MANIFEST = "manifest.json"
 _PACKAGE = Path(__file__).resolve().parent
 HASH_MAX_BYTES = 2 << 30              # no input is read past this to hash it (a relay file is the largest)
+_SETTLED_NS = 2_000_000_000           # a file changed this long before hashing keeps its digest (`_file_sha`)
+_SEEN_MAX = 50_000
+_SEEN: dict[tuple, str] = {}          # this process's digests by file status
 
 
 @dataclass(frozen=True)
@@ -65,13 +70,34 @@ def _file_sha(path: Path, inside: Sequence[Path] = ()) -> str | None:
 
     Through `broadcast.station.files`: a FIFO, a device (/dev/zero) or a folder is never opened
     or hashed, and no file past HASH_MAX_BYTES is read. A '!' entry never equals a digest, so the
-    build takes the slow path, whose loader says what is wrong with the file."""
+    build takes the slow path, whose loader says what is wrong with the file.
+
+    A command takes the same digests three or four times (before and after its work, the kept
+    schedules'): within one process a regular file's digest is reused while its status (where it
+    leads, device, inode, size, modification and change times) is the same. Only a file changed
+    more than `_SETTLED_NS` before it was hashed is remembered, so a second write within the
+    file system's clock tick (same size, same times) cannot hide behind the first (as git's index
+    treats "racily clean" files)."""
     try:
-        return station_files.sha256(path, max_bytes=HASH_MAX_BYTES, inside=inside)
+        st = os.stat(path)
+        key = (os.path.realpath(path), tuple(map(str, inside)), st.st_dev, st.st_ino, st.st_size,
+               st.st_mtime_ns, st.st_ctime_ns) if stat.S_ISREG(st.st_mode) else None
+    except (OSError, ValueError):
+        key = None
+    if key is not None and key in _SEEN:
+        return _SEEN[key]
+    started = time.time_ns()
+    try:
+        found = station_files.sha256(path, max_bytes=HASH_MAX_BYTES, inside=inside)
     except station_files.StationFileError as exc:
         return f"!{exc.reason}"
     except OSError:
         return None
+    if key is not None and started - key[-1] > _SETTLED_NS:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[key] = found
+    return found
 
 
 def _tree(root: Path, inside: Sequence[Path]) -> list[list[str | None]]:

@@ -82,6 +82,7 @@ class StationCalendar:
         self.exceptions: tuple[CalendarException, ...] = tuple(exceptions)
         # Years are filled in lazily by the package on first lookup.
         self._public = vietnam_holidays()(language="vi") if public_holidays else None
+        self._kept: dict[int, tuple[dict[date, str], frozenset[date]]] = {}   # see __getstate__
 
     def __repr__(self) -> str:
         return (f"StationCalendar(public_holidays={self.public_holidays}, "
@@ -97,20 +98,53 @@ class StationCalendar:
     __hash__ = None  # type: ignore[assignment]
 
     def __getstate__(self) -> dict:
-        """Pickled (`broadcast.schedule.kept`) without the holidays object: unpickling it would
-        import every country of `holidays.countries`; it is made again as `__init__` makes it."""
-        return {**self.__dict__, "_public": None}
+        """Pickled (`broadcast.schedule.kept`) without the holidays object but with its answers for
+        the years around today (and any it was asked about): an unpickled calendar answers for those
+        years without importing `holidays` (0.04 s of every `plan`), and makes the object on first
+        use for any other year. The kept schedules are loaded again when the installed
+        distributions change (`broadcast.publish.freshness`), so the table is never older than the package."""
+        kept = dict(self._kept)
+        if self.public_holidays:
+            years = set(self._public.years if self._public is not None else ())
+            this_year = date.today().year
+            years |= set(range(this_year - 1, this_year + 3))
+            missing = sorted(years - set(kept))
+            if missing:
+                # the neighbouring years too, so a nghỉ bù across New Year is where the package puts it
+                table = vietnam_holidays()(language="vi", years=range(missing[0] - 1, missing[-1] + 2))
+                for year in missing:
+                    kept[year] = ({d: n for d, n in table.items() if d.year == year},
+                                  frozenset(d for d in table.weekend_workdays if d.year == year))
+        return {**self.__dict__, "_public": None, "_kept": kept}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._public = vietnam_holidays()(language="vi") if self.public_holidays else None
+        self.__dict__.setdefault("_kept", {})
+        self._public = None                      # made on first use for a year not kept
+
+    def _holidays(self):
+        if self._public is None:
+            self._public = vietnam_holidays()(language="vi")
+        return self._public
+
+    def _public_name(self, d: date) -> str | None:
+        kept = self._kept.get(d.year)
+        return kept[0].get(d) if kept is not None else self._holidays().get(d)
+
+    def _swapped_workday(self, d: date) -> bool:
+        kept = self._kept.get(d.year)
+        if kept is not None:
+            return d in kept[1]
+        public = self._holidays()
+        public.get(d)                            # makes sure d's year is populated
+        return d in public.weekend_workdays
 
     def holiday_name(self, d: date) -> str | None:
         """Vietnamese name of the holiday or day off on `d` ('Tết Nguyên Đán', '... (nghỉ bù)'), else None."""
         if d in self.days_off:
             return self.days_off[d]
-        if self._public is not None:
-            return self._public.get(d)
+        if self.public_holidays:
+            return self._public_name(d)
         return None
 
     def is_day_off(self, d: date) -> bool:
@@ -127,10 +161,8 @@ class StationCalendar:
             return False
         if d in self.working_days:
             return True
-        if self._public is not None:
-            self._public.get(d)                  # makes sure d's year is populated
-            if d in self._public.weekend_workdays:
-                return True
+        if self.public_holidays and self._swapped_workday(d):
+            return True
         return d.isoweekday() not in WEEKEND
 
     def next_working_day(self, d: date) -> date:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.errors import BroadcastError, InputError, ScheduleError
+from broadcast.schedule import notices_kept
 from broadcast.schedule.files import YMap, plain, read_yaml
 from broadcast.schedule.vocabulary import (
     _DATE_HINT,
@@ -57,8 +58,14 @@ def _read_document(loader: FieldReader, file: Path, shown: str, kind: str,
         loader.errors.append(file_too_big(len(raw), loader.limits.max_bytes, shown))
         return _BAD
     loader.hasher.update(kind.encode() + b"\0" + file.name.encode() + b"\0" + raw)
+    kept = notices_kept.active() if kind != "data" else None
+    if kept is not None and (doc := kept.recall(loader, file, shown, raw)) is not None:
+        return doc          # these very bytes parsed before, their notices checked (`notices_kept`)
     try:
-        return read_yaml(raw.decode("utf-8"), shown, loader.limits)
+        doc = read_yaml(raw.decode("utf-8"), shown, loader.limits)
+        if kept is not None:
+            kept.parsed(shown, doc)
+        return doc
     except UnicodeDecodeError:
         loader.error(shown, None, "Tệp không phải văn bản UTF-8.", "Sửa: lưu lại với mã UTF-8")
     except ScheduleError as exc:

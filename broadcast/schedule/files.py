@@ -1,12 +1,12 @@
-"""Schedule YAML read with line numbers: `YMap`, `YList`, `read_yaml`, `plain`."""
+"""Schedule YAML read with line numbers: `YMap`, `YList`, `read_yaml`, `plain`.
+
+PyYAML is imported when a file is first read: a command served from the kept schedules
+(`broadcast.schedule.kept`) never needs it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from broadcast.errors import ScheduleError
 from broadcast.station.bounded_yaml import YamlLimits, check_document
@@ -33,13 +33,12 @@ class YList(list):
     item_lines: list
 
 
-# libyaml's composer keeps the same marks and is about 10× faster than the pure-Python one.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
-def _from_node(node: Node, constructor: SafeConstructor) -> Any:
+def _from_node(node: Any, constructor: Any, kinds: tuple[type, type, type]) -> Any:
+    ScalarNode, SequenceNode, MappingNode = kinds      # noqa: N806 - PyYAML's classes, imported late
     if isinstance(node, ScalarNode):
         # YAML 1.1 reads 17:00 as the sexagesimal integer 1020: keep such scalars as written.
         if node.tag in (_INT_TAG, _FLOAT_TAG) and ":" in node.value:
@@ -53,7 +52,7 @@ def _from_node(node: Node, constructor: SafeConstructor) -> Any:
         items.line = node.start_mark.line + 1
         items.item_lines = []
         for child in node.value:
-            items.append(_from_node(child, constructor))
+            items.append(_from_node(child, constructor, kinds))
             items.item_lines.append(child.start_mark.line + 1)
         return items
     if isinstance(node, MappingNode):
@@ -61,13 +60,13 @@ def _from_node(node: Node, constructor: SafeConstructor) -> Any:
         mapping.line = node.start_mark.line + 1
         mapping.key_lines, mapping.value_lines, mapping.duplicates = {}, {}, []
         for key_node, value_node in node.value:
-            key = _from_node(key_node, constructor)
+            key = _from_node(key_node, constructor, kinds)
             if isinstance(key, (list, dict)):
                 key = str(key)
             key_line = key_node.start_mark.line + 1
             if key in mapping:
                 mapping.duplicates.append((key, key_line))
-            mapping[key] = _from_node(value_node, constructor)
+            mapping[key] = _from_node(value_node, constructor, kinds)
             mapping.key_lines[key] = key_line
             mapping.value_lines[key] = value_node.start_mark.line + 1
         return mapping
@@ -80,12 +79,17 @@ def read_yaml(text: str, path: str, limits: YamlLimits | None = None) -> Any:
     The composed document is checked against `limits` (aliases expanded, depth) before any
     value is built, so a "billion laughs" file fails in milliseconds.
     """
+    import yaml
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     try:
-        node = yaml.compose(text, Loader=_FAST_LOADER)
+        # libyaml's composer keeps the same marks and is about 10× faster than the pure-Python one.
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if node is None:
             return None
         check_document(node, limits or YamlLimits(), path)
-        return _from_node(node, SafeConstructor())
+        return _from_node(node, SafeConstructor(), (ScalarNode, SequenceNode, MappingNode))
     except yaml.reader.ReaderError as exc:     # NUL and other control characters in the file
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character or "?")[:1])

@@ -35,6 +35,7 @@ from typing import Any
 from broadcast.atomic import write_bytes_atomic
 from broadcast.errors import StationWarning
 from broadcast.publish import freshness
+from broadcast.schedule import notices_kept
 from broadcast.schedule.vocabulary import ANNOUNCEMENT_FOLDER
 from broadcast.station.bounded_yaml import note_reads, recording_reads
 
@@ -55,22 +56,36 @@ def _inputs(station: Any, files: Iterable[Path | str]) -> dict:
     return found
 
 
+def _context(station: Any) -> str:
+    """What a notice's check reads besides its file: the settings, templates, code, libraries."""
+    return freshness.texts_digest(station)
+
+
 def _named_files(schedule: Any) -> list[Path]:
     """Every other file the schedules name (recordings, relays, their fallbacks): the loader only
     checked it, so its status, not its bytes, is what a load would see again."""
     read = {*schedule.source_files, *schedule.data_files}
     found: set[Path] = set()
-    todo = [getattr(schedule, f.name) for f in dataclasses.fields(schedule)]
+    names: dict[type, tuple[str, ...]] = {}     # each dataclass's field names, looked up once
+    todo = [schedule]
     while todo:
         value = todo.pop()
+        kind = type(value)
+        if kind in _ATOMS:
+            continue
         if isinstance(value, Path):
             if value not in read:
                 found.add(value)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            todo += [getattr(value, f.name) for f in dataclasses.fields(value)]
+        elif kind in names or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            if kind not in names:
+                names[kind] = tuple(f.name for f in dataclasses.fields(value))
+            todo += [getattr(value, name) for name in names[kind]]
         elif isinstance(value, (tuple, list)):
             todo += value
     return sorted(found)
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None), bytes})   # hold no path: not walked
 
 
 def _status(path: Path) -> list | None:
@@ -123,7 +138,9 @@ def loaded(station: Any, load: Callable[[], Any]) -> Any:
             warnings.warn(StationWarning(text), stacklevel=2)
         return schedule
     before = _inputs(station, ())
-    with recording_reads() as reads:
+    # one edited file: the others' notices come from `notices_kept` (checked before, kept by their bytes)
+    with recording_reads() as reads, notices_kept.keeping(_path(station).with_name(notices_kept.FILE),
+                                                          lambda: _context(station)):
         schedule = load()
     note_reads(reads)
     _keep(station, schedule, sorted(set(reads)), before)

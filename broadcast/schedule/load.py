@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from broadcast.errors import MultiError, ScheduleError, StationWarning
+from broadcast.schedule import notices_kept
 from broadcast.schedule.announcements import AnnouncementReader, _read_announcement_files
 from broadcast.schedule.calendar import CalendarException, StationCalendar
 from broadcast.schedule.calendar_section import CalendarReader
@@ -110,6 +111,7 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
 
     documents: list[tuple[str, YMap]] = []
     files = shared + files
+    kept = notices_kept.active()
     for file in files:
         shown = loader.display(file)
         loader.folders[shown] = file.parent
@@ -117,7 +119,7 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
                              candidates.get(file.name) if file.parent == directory else None)
         if doc is _BAD:
             continue
-        if doc is None or doc == {}:
+        if doc is None or (doc == {} and not (kept is not None and kept.served(shown))):   # kept: notices only
             loader.warnings.append(f"{shown}: Tệp lịch phát trống (chưa có 'slots', 'columns', "
                                    "'announcements' hay 'calendar'); tệp này được bỏ qua.")
             continue
@@ -130,20 +132,20 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
 
     singles = _read_announcement_files(loader, directory / ANNOUNCEMENT_FOLDER, replacing or {})
 
+    def section_of(shown: str, doc: YMap, key: str) -> list[tuple[str, Any, int]]:
+        raw = doc.get(key)
+        if raw is None:
+            return []
+        if key == "calendar":
+            return [(shown, raw, doc.at(key))]
+        if not isinstance(raw, list):
+            loader.error(shown, doc.at(key), f"'{key}' phải là một danh sách (mỗi mục bắt đầu bằng '- ').",
+                         f"Sửa: xuống dòng sau '{key}:' rồi viết mỗi mục trên một dòng bắt đầu bằng '- '")
+            return []
+        return [(shown, item, line) for item, line in zip(raw, raw.item_lines, strict=True)]
+
     def section(key: str) -> list[tuple[str, Any, int]]:
-        out = [(shown, doc, doc.line) for _, shown, doc in singles] if key == "announcements" else []
-        for shown, doc in documents:
-            raw = doc.get(key)
-            if raw is None:
-                continue
-            if key == "calendar":
-                out.append((shown, raw, doc.at(key)))
-            elif not isinstance(raw, list):
-                loader.error(shown, doc.at(key), f"'{key}' phải là một danh sách (mỗi mục bắt đầu bằng '- ').",
-                             f"Sửa: xuống dòng sau '{key}:' rồi viết mỗi mục trên một dòng bắt đầu bằng '- '")
-            else:
-                out.extend((shown, item, line) for item, line in zip(raw, raw.item_lines, strict=True))
-        return out
+        return [found for shown, doc in documents for found in section_of(shown, doc, key)]
 
     zones = _read_zones(loader, documents, section)
 
@@ -178,8 +180,16 @@ def load_schedule(directory: Path, *, library: Any = None, station_root: Path | 
                 continue
             columns.append(column)
 
-    announcements = [a for shown, raw, line in section("announcements")
-                     if (a := loader.read_announcement(raw, shown, line, slot_names)) is not None]
+    # file by file, singles first (as `section` lists them); a file's checked notices may be kept
+    announcements: list[AnnouncementSpec] = []
+    for shown, doc, single in [(shown, doc, True) for _, shown, doc in singles] + [(s, d, False) for s, d in documents]:
+        if kept is not None and kept.served(shown):
+            items = None
+        elif single:
+            items = [(doc, doc.line)]
+        else:
+            items = [(raw, line) for _, raw, line in section_of(shown, doc, "announcements")]
+        announcements += notices_kept.read_notices(loader, shown, items, slot_names, single, kept)
 
     acc: dict[str, Any] = {"days_off": {}, "working_days": {}, "exceptions": []}
     for shown, raw, line in section("calendar"):

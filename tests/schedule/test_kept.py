@@ -12,7 +12,7 @@ import pytest
 from broadcast.build.toolkit import Toolkit, load_schedule_for
 from broadcast.errors import BroadcastError, StationWarning
 from broadcast.publish import freshness
-from broadcast.schedule import kept
+from broadcast.schedule import kept, notices_kept
 from broadcast.schedule import load as schedule_load
 from broadcast.station.config import load_station
 
@@ -66,6 +66,7 @@ def fresh(station_dir, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(kept, "_recall", lambda station: None)
         m.setattr(kept, "_keep", lambda *a: None)
+        m.setattr(notices_kept, "active", lambda: None)
         return schedules(station_dir)
 
 

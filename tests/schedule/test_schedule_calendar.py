@@ -145,3 +145,24 @@ def test_two_threads_loading_the_holidays_at_once_both_get_the_class(monkeypatch
         t.join()
     assert errors == []
     assert got == [holidays.Vietnam.get_entity()] * 2
+
+
+def test_a_kept_calendar_answers_as_a_new_one_without_the_holiday_package():
+    import pickle
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    fresh = StationCalendar()
+    kept = pickle.loads(pickle.dumps(StationCalendar()))
+    day = date(date.today().year - 2, 1, 1)
+    while day < date(date.today().year + 4, 1, 1):          # the kept years and one each side (made lazily)
+        assert (kept.holiday_name(day), kept.is_working_day(day)) == (fresh.holiday_name(day),
+                                                                      fresh.is_working_day(day)), day
+        day += timedelta(days=1)
+    code = ("import pickle, sys\nfrom datetime import date\n"
+            f"cal = pickle.loads({pickle.dumps(StationCalendar())!r})\n"
+            "print(cal.holiday_name(date(date.today().year, 9, 2)), cal.is_working_day(date.today()) in (True, False),"
+            " 'holidays' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "False" and "Quốc khánh" in out.stdout

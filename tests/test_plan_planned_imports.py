@@ -1,0 +1,51 @@
+"""A `plan` that plans (not a reprint) from kept schedules, texts and template headers imports no
+template engine, no YAML parser and no holiday package; an edited template header is seen."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from broadcast.cli import cli
+
+ARGS = ["plan", "--date", "2026-12-07"]
+
+
+def run(station_dir, *args):
+    shutil.rmtree(station_dir / "var" / "plan", ignore_errors=True)      # plan again, never reprint
+    result = CliRunner().invoke(cli, ["--station", str(station_dir), *(args or ARGS)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def imported(station_dir) -> list[str]:
+    shutil.rmtree(station_dir / "var" / "plan", ignore_errors=True)
+    code = ("import sys; from broadcast.cli import cli\n"
+            f"try: cli.main(['--station', {str(station_dir)!r}, *{ARGS!r}])\n"
+            "except SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'yaml', 'holidays') "
+            "or m.startswith('broadcast.render')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_planned_plan_from_kept_inputs_imports_no_heavy_library(station_dir):
+    first = run(station_dir)
+    assert imported(station_dir) == []
+    assert run(station_dir) == first
+
+
+def test_an_edited_template_title_is_planned_with(station_dir):
+    first = run(station_dir)
+    assert "Lời kết chương trình" in first
+    path = station_dir / "scripts_vi" / "loi_ket.j2"
+    text = path.read_text(encoding="utf-8")
+    assert "Lời kết chương trình" in text.split("---#}", 1)[0]
+    path.write_text(text.replace("Lời kết chương trình", "Lời chào tạm biệt", 1), encoding="utf-8")
+    after = run(station_dir)
+    assert "Lời chào tạm biệt" in after and "Lời kết chương trình" not in after
+    assert run(station_dir) == after                        # the new header kept, the same plan
