@@ -13,6 +13,8 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,11 +47,9 @@ def broadcast_cmd() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "broadcast"]
 
 
-@pytest.fixture
-def server(station_dir):
-    for name, role in (("can-bo", "bien-tap"), ("chu-tich", "duyet"), ("quan-tri", "quan-tri")):
-        subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", name, "--role", role,
-                        "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
+@contextmanager
+def web_process(station_dir) -> Iterator[str]:
+    """`broadcast web` for `station_dir` on a free port: its base URL once the port answers; stopped after."""
     port = free_port()
     proc = subprocess.Popen([*broadcast_cmd(), "--station", str(station_dir), "web", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -73,6 +73,15 @@ def server(station_dir):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def server(station_dir):
+    for name, role in (("can-bo", "bien-tap"), ("chu-tich", "duyet"), ("quan-tri", "quan-tri")):
+        subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", name, "--role", role,
+                        "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
+    with web_process(station_dir) as base:
+        yield base
 
 
 @pytest.fixture
