@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
-from conftest import PASSWORD
+from web_helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"

@@ -15,7 +15,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from web_helpers import PASSWORD
 
 from broadcast.web.audit import AuditLog
 
