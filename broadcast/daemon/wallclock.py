@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from broadcast.daemon import schedwords
 from broadcast.daemon.core import StationCore
 from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.daemon.watch import InputsWatcher
@@ -57,6 +58,7 @@ class Daemon:
         if self.lock is not None:
             self.lock.acquire()
         tz = self.settings.tz
+        schedwords.install()         # its 'skipped' and 'missed' warnings in Vietnamese on the daemon's output
         self.scheduler = BackgroundScheduler(
             timezone=tz,
             # APScheduler drops a job 1 s late by default: our own grace decides instead.
