@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default")
+LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default", "apscheduler.executors.build")
 SKIPPED = 'Execution of job "%s" skipped: maximum number of running instances reached (%d)'
 MISSED = 'Run time of job "%s" was missed by %s'
 
