@@ -6,6 +6,7 @@ wraps that log object so each of those lines is also printed, without touching t
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -98,6 +99,8 @@ def command(app) -> None:
       systemctl start broadcast      (xem deploy/broadcast.service)
     """
     station = app.station
+    if app.verbose:                  # APScheduler's own English after its Vietnamese lines (`daemon.schedwords`)
+        logging.getLogger("apscheduler").setLevel(logging.DEBUG)
     daemon = daemon_for_station(station)
     _echo(start_line(station, datetime.now(station.tz)))
     zones = station_zones(station)

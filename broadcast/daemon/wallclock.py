@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from broadcast.daemon import schedwords
 from broadcast.daemon.core import StationCore
 from broadcast.daemon.settings import Builder, PlayoutSettings
 from broadcast.daemon.watch import InputsWatcher
@@ -49,6 +51,10 @@ class Daemon:
         self._stopped = threading.Event()
         self._preferred_attempts: dict[date, int] = {}
         self._releases: dict[datetime, threading.Timer] = {}
+        # Short jobs (heartbeat, spool, a slot's preparation and start) and builds (minutes) run apart:
+        # stop() waits for the short ones, never for a build (which then writes nothing more to the log).
+        self._jobs = ThreadPoolExecutor()
+        self._builds = ThreadPoolExecutor(4)
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -57,8 +63,9 @@ class Daemon:
         if self.lock is not None:
             self.lock.acquire()
         tz = self.settings.tz
+        schedwords.install()         # its 'skipped' and 'missed' warnings in Vietnamese on the daemon's output
         self.scheduler = BackgroundScheduler(
-            timezone=tz,
+            timezone=tz, executors={"default": self._jobs, "build": self._builds},
             # APScheduler drops a job 1 s late by default: our own grace decides instead.
             job_defaults={"misfire_grace_time": int(self.settings.grace_s) or 1, "coalesce": True,
                           "max_instances": 1})
@@ -74,13 +81,14 @@ class Daemon:
         self.scheduler.add_job(self._beat, IntervalTrigger(seconds=self.settings.heartbeat_s, timezone=tz),
                                id="heartbeat")
         self.scheduler.add_job(self._build_tomorrow, CronTrigger(hour=at.hour, minute=at.minute, timezone=tz),
-                               id="build-ahead")
-        self.scheduler.add_job(self._new_day, CronTrigger(hour=0, minute=0, second=30, timezone=tz), id="new-day")
+                               id="build-ahead", executor="build")
+        self.scheduler.add_job(self._new_day, CronTrigger(hour=0, minute=0, second=30, timezone=tz), id="new-day",
+                               executor="build")
         self.scheduler.add_job(self.core.poll_spool, IntervalTrigger(seconds=self.settings.spool_poll_s,
                                                                      timezone=tz), id="spool")
         if self.inputs is not None:
             self.scheduler.add_job(self._poll_inputs, IntervalTrigger(seconds=self.settings.reload_poll_s,
-                                                                      timezone=tz), id="inputs")
+                                                                      timezone=tz), id="inputs", executor="build")
         self.core.poll_spool(include_processing=True)
         self.reload("khởi động", days=self.core.days_to_catch_up())
         stale = [d for d in self._days_to_build() if self._needs_build(d)]
@@ -89,13 +97,24 @@ class Daemon:
                              name="build-start").start()
 
     def stop(self, reason: str = "SIGTERM") -> None:
-        if self._stopped.is_set():
-            return
-        self._stopped.set()
-        for timer in self._releases.values():
+        """Stop: the jobs and release timers running now end first, then the core logs the stop.
+
+        After it returns nothing of the daemon writes to the as-run log (the caller may close it);
+        a build still running writes no more lines (`_build`). Call it from outside the daemon's jobs.
+        """
+        with self._reload_lock:         # a reload or a build's log line in flight ends first; none starts after
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
+            timers = list(self._releases.values())
+        for timer in timers:
             timer.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+            self._jobs.shutdown(wait=True)
+        for timer in timers:
+            if timer is not threading.current_thread():
+                timer.join()
         self.core.shutdown(reason)
         if self.lock is not None:
             self.lock.release()
@@ -128,6 +147,8 @@ class Daemon:
     def reload(self, reason: str, days: Iterable[date] | None = None) -> int:
         """Re-derive the slot jobs from the published days; returns how many are scheduled."""
         with self._reload_lock:
+            if self._stopped.is_set():
+                return 0
             today = self.core.clock.now().date()
             days = list(days) if days is not None else [today - timedelta(days=1), today, today + timedelta(days=1)]
             future = self.core.catch_up(days)
@@ -222,11 +243,18 @@ class Daemon:
             for day in days:
                 try:
                     self.builder(day)
-                    self.core.log.event("build", self.core.clock.now(), f"Đã dựng chương trình ngày {day} ({reason})")
-                    self._retry_preferred_voice(day)
+                    line, built = f"Đã dựng chương trình ngày {day} ({reason})", True
                 except Exception as exc:  # noqa: BLE001 - a failed build must not stop what is on air
-                    self.core.log.event("build", self.core.clock.now(),
-                                        f"Dựng chương trình ngày {day} lỗi ({reason}): {exc}")
+                    line, built = f"Dựng chương trình ngày {day} lỗi ({reason}): {exc}", False
+                with self._reload_lock:     # stop() may have come during the build: the log may be closed
+                    if self._stopped.is_set():
+                        return
+                    self.core.log.event("build", self.core.clock.now(), line)
+                    if built:
+                        try:
+                            self._retry_preferred_voice(day)
+                        except Exception as exc:  # noqa: BLE001 - nor may planning the retry
+                            self.core.log.event("build", self.core.clock.now(), f"Dựng lại ngày {day} lỗi: {exc}")
         self.reload(f"sau khi dựng: {reason}")
 
     def _retry_preferred_voice(self, day: date) -> None:
@@ -251,7 +279,7 @@ class Daemon:
         self._preferred_attempts[day] = attempt + 1
         self.scheduler.add_job(self._build, DateTrigger(run_date=when, timezone=self.settings.tz),
                                args=[[day], "thử lại máy đọc ưu tiên"], id=f"preferred-voice:{day}",
-                               replace_existing=True)
+                               replace_existing=True, executor="build")
         self.core.log.event("build", now, f"Sẽ dựng lại ngày {day} lúc {when:%H:%M} để thử lại máy đọc ưu tiên")
 
     def _build_tomorrow(self) -> None:

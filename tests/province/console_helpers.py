@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
-from argon2 import PasswordHasher
+from console_signin import PASSWORD, SignedClient, light_hashes
 from starlette.testclient import TestClient
 
 from broadcast.province.console import ProvinceConsole, create_app
 from broadcast.province.signing import load_private_key
-from broadcast.web import accounts as accounts_module
 
-PASSWORD = "mat-khau-du-dai"
+__all__ = ["PASSWORD", "USERS", "Client", "bulletin_form", "client_for", "light_hashes", "open_console"]
+
 USERS = {"bien-tap": "can-bo-tinh", "duyet": "lanh-dao", "quan-tri": "quan-tri"}
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def light_hashes(monkeypatch) -> None:
-    """Real argon2, lighter parameters: the tests log in many times on two shared cores."""
-    monkeypatch.setattr(accounts_module, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(accounts_module, "_DUMMY", [])
 
 
 def open_console(db, key_path, clock, *, with_key: bool = True) -> ProvinceConsole:
@@ -31,31 +22,13 @@ def open_console(db, key_path, clock, *, with_key: bool = True) -> ProvinceConso
     return console
 
 
-def csrf_of(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
+class Client(SignedClient):
+    """A province console session on `app`; after login the bulletin list gives the token."""
 
-
-class Client:
-    """A TestClient with the CSRF token of its session at hand."""
+    home = "/ban-tin"
 
     def __init__(self, app) -> None:
-        self.client = TestClient(app, base_url="http://127.0.0.1")
-        self.csrf = csrf_of(self.client.get("/login").text)
-
-    def get(self, url, **kw):
-        return self.client.get(url, follow_redirects=False, **kw)
-
-    def post(self, url, data=None, **kw):
-        data = {"csrf": self.csrf, **(data or {})}
-        return self.client.post(url, data=data, follow_redirects=False, **kw)
-
-    def login(self, name: str, password: str = PASSWORD):
-        response = self.post("/login", {"username": name, "password": password})
-        if response.status_code == 303:
-            self.csrf = csrf_of(self.client.get("/ban-tin").text)
-        return response
+        super().__init__(TestClient(app, base_url="http://127.0.0.1"))
 
 
 def client_for(console, role: str | None = None) -> Client:

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bulletin_helpers import BROADCAST, TZ, free_port, keys, wait_for
+from bulletin_helpers import BROADCAST, TZ, keys
 from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
 from console_helpers import PASSWORD
+from served import serving
 
 AXE = Path(__file__).parents[1] / "web" / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).parents[1] / "web" / "artifacts"
@@ -36,26 +37,9 @@ def server(tmp_path):
     _, _, key_path = keys(tmp_path)
     subprocess.run([*BROADCAST, "province", "users", "--db", str(db), "add", "lanh-dao", "--role", "duyet",
                     "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen([*BROADCAST, "province", "console", "--db", str(db), "--key", str(key_path), "--port",
-                             str(port), "--province", "Quảng Trị"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        import socket
-
-        def up():
-            if proc.poll() is not None:
-                pytest.fail(f"province console stopped: {proc.stdout.read()}")
-            with socket.socket() as s:
-                return s.connect_ex(("127.0.0.1", port)) == 0
-        wait_for(up, step=0.1)
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with serving(["province", "console", "--db", str(db), "--key", str(key_path), "--province", "Quảng Trị"],
+                 "province console") as base:
+        yield base, db
 
 
 @pytest.fixture

@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-from argon2 import PasswordHasher
+from console_signin import PASSWORD, light_hashes
 from starlette.testclient import TestClient
+from web_helpers import START, USERS, Browser, Clock
 
 from broadcast.station.config import load_station
 from broadcast.web import Console, create_app
 from broadcast.web import accounts as accounts_module
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-START = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)
-PASSWORD = "mat-khau-du-dai"
-USERS = {"bien-tap": "can-bo", "duyet": "chu-tich", "quan-tri": "quan-tri"}
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-class Clock:
-    """The console's only clock in tests: moved by hand, never read from the wall."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
 
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch):
-    """Real argon2, lighter parameters: the suite logs in many times on two shared cores."""
-    monkeypatch.setattr(accounts_module, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    monkeypatch.setattr(accounts_module, "_DUMMY", [])
+    light_hashes(monkeypatch)
 
 
 @pytest.fixture
@@ -61,33 +40,6 @@ def console(web_station, clock):
 @pytest.fixture
 def app(console):
     return create_app(console)
-
-
-def csrf_of(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-class Browser:
-    """A TestClient with the CSRF token of its session at hand."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-        self.csrf = csrf_of(client.get("/login").text)
-
-    def get(self, url, **kw):
-        return self.client.get(url, follow_redirects=False, **kw)
-
-    def post(self, url, data=None, **kw):
-        data = {"csrf": self.csrf, **(data or {})}
-        return self.client.post(url, data=data, follow_redirects=False, **kw)
-
-    def login(self, name: str, password: str = PASSWORD):
-        response = self.post("/login", {"username": name, "password": password})
-        if response.status_code == 303:
-            self.csrf = csrf_of(self.client.get("/tuan").text)
-        return response
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
-from conftest import START
+from web_helpers import START
 
 from broadcast.daemon import state_paths
 from broadcast.log.asrun import AsRunLog

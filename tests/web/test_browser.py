@@ -10,14 +10,15 @@ phone never scrolls sideways, and its tap targets are at least 44 px high.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
-from conftest import PASSWORD
+from served import broadcast_cmd, serving
+from web_helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -34,15 +35,11 @@ from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def broadcast_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "broadcast"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "broadcast"]
+@contextmanager
+def web_process(station_dir) -> Iterator[str]:
+    """`broadcast web` for `station_dir` on a free port: its base URL once the port answers; stopped after."""
+    with serving(["--station", str(station_dir), "web"]) as base:
+        yield base
 
 
 @pytest.fixture
@@ -50,29 +47,8 @@ def server(station_dir):
     for name, role in (("can-bo", "bien-tap"), ("chu-tich", "duyet"), ("quan-tri", "quan-tri")):
         subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", name, "--role", role,
                         "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen([*broadcast_cmd(), "--station", str(station_dir), "web", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        for _ in range(600):                      # until the port answers (bounded by attempts)
-            if proc.poll() is not None:
-                pytest.fail(f"broadcast web stopped: {proc.stdout.read()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            try:
-                proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            pytest.fail("broadcast web did not open its port")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with web_process(station_dir) as base:
+        yield base
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, timedelta
 
 import pytest
-from conftest import START
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from web_helpers import START
 
 from broadcast.clusters import protocol
 from broadcast.clusters.registry import registry_for

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import START
+from web_helpers import START
 
 from broadcast.daemon import state_paths
 from broadcast.log.asrun import AsRunLog

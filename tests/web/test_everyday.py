@@ -6,8 +6,8 @@ import re
 
 import pytest
 import yaml
-from conftest import PASSWORD, USERS
 from test_workflow_pages import FORM
+from web_helpers import PASSWORD, USERS
 
 
 def _saved(officer, action="draft", **changes):

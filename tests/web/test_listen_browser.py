@@ -7,39 +7,13 @@ go to tests/web/artifacts/ (not tracked).
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).parent / "artifacts"
-WAIT_S = 60          # an upper bound for the page to react, never a speed assertion
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
-    pytest.skip("no Chromium here: apt-get install chromium chromium-driver", allow_module_level=True)
-
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-def broadcast_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "broadcast"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "broadcast"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from chromium_driver import headless_chromium
+from test_browser import ARTIFACTS, WAIT_S, By, WebDriverWait, broadcast_cmd, web_process
 
 
 @pytest.fixture
@@ -48,50 +22,14 @@ def served_day(station_dir):
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
     subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "build", "--date", today], check=True,
                    capture_output=True, timeout=600)
-    port = free_port()
-    proc = subprocess.Popen([*broadcast_cmd(), "--station", str(station_dir), "web", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                pytest.fail(f"broadcast web stopped: {proc.stdout.read()}")
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            try:
-                proc.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            pytest.fail("broadcast web did not open its port")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with web_process(station_dir) as base:
+        yield base
 
 
 @pytest.fixture
 def phone():
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="broadcast-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=390,844", "--lang=vi",
-                 "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT_S)
-    try:
+    with headless_chromium(WAIT_S, size=(390, 844), flags=("--autoplay-policy=no-user-gesture-required",)) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_a_villager_listens_again_on_a_phone(served_day, phone):

@@ -15,8 +15,8 @@ import feedparser
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import TZ, Clock
 from starlette.testclient import TestClient
+from web_helpers import TZ, Clock
 
 from broadcast.audio import probe
 from broadcast.cli import cli

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD, USERS, csrf_of
 from starlette.testclient import TestClient
+from web_helpers import PASSWORD, USERS, csrf_of
 
 from broadcast.cli import cli
 from broadcast.errors import ConfigError

@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
 import subprocess
-import sys
 import urllib.parse
-from pathlib import Path
 
-import pytest
-from conftest import PASSWORD
+from served import broadcast_cmd, free_port, start_server, stop_server
+from web_helpers import PASSWORD
 
 from broadcast.web.audit import AuditLog
 
 PUBLIC = "dai.xa-hoa-an.vn"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def broadcast_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "broadcast"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "broadcast"]
 
 
 def start(station_dir, trusted: str):
@@ -40,28 +26,7 @@ def start(station_dir, trusted: str):
     subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", "can-bo", "--role", "bien-tap",
                     "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
     port = free_port()
-    proc = subprocess.Popen([*broadcast_cmd(), "--station", str(station_dir), "web", "--port", str(port),
-                             "--proxy-headers"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for _ in range(600):                          # until the port answers (bounded by attempts)
-        if proc.poll() is not None:
-            pytest.fail(f"broadcast web stopped: {proc.stdout.read()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, port
-        try:
-            proc.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            pass
-    proc.kill()
-    pytest.fail("broadcast web did not open its port")
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return start_server(["--station", str(station_dir), "web", "--port", str(port), "--proxy-headers"], port), port
 
 
 def ask(port, method, path, *, host=PUBLIC, body=None, headers=None, cookie=None):
@@ -98,7 +63,7 @@ def test_through_a_trusted_proxy_the_villager_address_counts_and_the_cookie_is_s
         response, _ = failed_login(port)
         assert response.status == 400
     finally:
-        stop(proc)
+        stop_server(proc)
     failures = [r for r in AuditLog(station_dir / "var").recent() if r["action"] == "login-failed"]
     assert [r["detail"] for r in failures] == ["203.0.113.5"]
 
@@ -108,6 +73,6 @@ def test_forwarded_headers_from_an_untrusted_sender_are_ignored(station_dir):
     try:
         failed_login(port)
     finally:
-        stop(proc)
+        stop_server(proc)
     failures = [r for r in AuditLog(station_dir / "var").recent() if r["action"] == "login-failed"]
     assert [r["detail"] for r in failures] == ["127.0.0.1"]

@@ -6,7 +6,7 @@ import re
 import stat
 from datetime import timedelta
 
-from conftest import PASSWORD, USERS
+from web_helpers import PASSWORD, USERS
 
 from broadcast.web.accounts import Accounts
 from broadcast.web.html import TEMPLATES

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, USERS, Browser, csrf_of
 from starlette.testclient import TestClient
+from web_helpers import PASSWORD, USERS, Browser, csrf_of
 
 from broadcast.web.accounts import Accounts
 

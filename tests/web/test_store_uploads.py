@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 import yaml
-from conftest import START
+from web_helpers import START
 
 from broadcast import audio
 from broadcast.errors import InputError, MultiError

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import yaml
-from conftest import START
+from web_helpers import START
 
 from broadcast.daemon import state_paths
 from broadcast.log.asrun import AsRunLog

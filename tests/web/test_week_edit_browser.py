@@ -3,21 +3,15 @@ saved slot, and a real MediaRecorder take (Chromium's fake microphone) sent thro
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from html import unescape
 
 import pytest
-from test_browser import CHROMEDRIVER, CHROMIUM, WAIT_S, check_page, login, server, shot  # noqa: F401
+from chromium_driver import headless_chromium
+from test_browser import WAIT_S, By, WebDriverWait, check_page, ec, login, server, shot  # noqa: F401
 
 from broadcast import audio
 from broadcast.station.config import load_station
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 RECORD_S = 3.0       # how long the fake microphone is recorded (a length, not a speed)
 
@@ -25,24 +19,9 @@ RECORD_S = 3.0       # how long the fake microphone is recorded (a length, not a
 @pytest.fixture
 def chrome_mic():
     """Chromium with a fake microphone (a beep) that the page may use without asking."""
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="broadcast-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000", "--lang=vi",
-                 "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                 "--autoplay-policy=no-user-gesture-required"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT_S)
-    try:
+    with headless_chromium(WAIT_S, flags=("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                          "--autoplay-policy=no-user-gesture-required")) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_administrator_edits_a_slot_and_records_in_the_browser(server, chrome_mic, station_dir):  # noqa: F811

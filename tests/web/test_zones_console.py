@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 import yaml
-from conftest import START
 from test_workflow_pages import FORM
+from web_helpers import START
 from zoned import ZONES, add_zones
 
 from broadcast.log.asrun import AsRunLog
