@@ -181,7 +181,8 @@ def case_sample_day(workdir: Path, minutes: float) -> dict:
     for p in programmes:
         wav = workdir / f"finished-{p['slot']}.wav"
         audio.decode_to_wav(day / p["file"], wav, CLIP_RATE)
-        finished.append([audio.ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+        # read as the build's encoder reads its PCM (`audio.pcm_input_args`): the same file, least work
+        finished.append([audio.ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", *audio.pcm_input_args(str(wav)),
                          "-ar", str(fmt.sample_rate), "-ac", "1", *encode, str(workdir / f"a-{p['slot']}.mp3")])
     alone = _timed(finished)
     alone_cpu = CPU["last"]

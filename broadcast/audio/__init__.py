@@ -31,7 +31,7 @@ ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "cells", "loudness", "limiter",
 _HOMES = {   # name -> the room it lives in (imported on first use)
     **dict.fromkeys(('_CODEC_LOSS_LU', 'assemble', 'concat_files', 'convert'), 'assembly'),
     **dict.fromkeys(('ffmpeg_floor_encode', 'pydub_naive_build'), 'baseline'),
-    **dict.fromkeys(('_codec_args', 'encode_pcm', 'encoded_samples'), 'encode'),
+    **dict.fromkeys(('_codec_args', 'encode_pcm', 'encoded_samples', 'pcm_input_args'), 'encode'),
     **dict.fromkeys(('AudioInfo', 'StrPath', '_failure', '_run', 'ffmpeg_exe', 'probe'), 'ffmpeg'),
     **dict.fromkeys(('CODECS', 'SAMPLE_RATES', 'Assembled', 'AudioFormat', 'Clip', 'Pending', 'Segment', 'Silence'), 'formats'),
     **dict.fromkeys(('_SILENT_LUFS', 'Loudness', '_parse_ebur128', 'measure_loudness'), 'measure'),
@@ -55,7 +55,7 @@ __all__ = [
     "AudioError", "ConfigError",  # importable from here before the split
     "CODECS", "SAMPLE_RATES", "Assembled", "AudioFormat", "AudioInfo", "Clip", "Loudness", "Pending", "Segment",
     "Silence", "StrPath", "assemble", "concat_files", "convert", "decode_to_wav", "encode_pcm", "encoded_samples",
-    "ffmpeg_exe", "ffmpeg_floor_encode", "generate_signature_tune", "measure_loudness", "probe",
+    "ffmpeg_exe", "ffmpeg_floor_encode", "generate_signature_tune", "measure_loudness", "pcm_input_args", "probe",
     "pydub_naive_build", "stream_pcm", "wav_from_pcm",
     # private names that clips.py, the benchmarks and the tests reach for
     "_CODEC_LOSS_LU", "_SILENT_LUFS", "_TRIM_KEEP_S",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadcast.audio import clips
-from broadcast.audio.encode import _codec_args
+from broadcast.audio.encode import _codec_args, pcm_input_args
 from broadcast.audio.ffmpeg import StrPath, _existing, _raw_input_args, _run, ffmpeg_exe
 from broadcast.audio.formats import AudioFormat, Clip, Segment, Silence
 from broadcast.audio.pcm import _atomic_target, _wav_header, decode_to_wav
@@ -50,7 +50,8 @@ def pydub_naive_build(paths: Sequence[Path], out_path: Path, fmt: AudioFormat) -
 def ffmpeg_floor_encode(raw_pcm_or_wav: Path, out_path: StrPath, fmt: AudioFormat) -> None:
     """BENCHMARK BASELINE: ffmpeg alone encoding already-joined audio (.wav, or raw s16le mono)."""
     src = _existing(raw_pcm_or_wav)
-    inputs = ["-i", str(src)] if src.suffix.lower() == ".wav" else _raw_input_args(src, fmt.sample_rate)
+    # a WAV read as the build's encoder reads its PCM (large packets: the same file, less work)
+    inputs = pcm_input_args(str(src)) if src.suffix.lower() == ".wav" else _raw_input_args(src, fmt.sample_rate)
     with _atomic_target(Path(out_path)) as tmp:
         _run([*inputs, "-ar", str(fmt.sample_rate), "-ac", "1", *_codec_args(fmt), str(tmp)],
              doing=f"xuất {fmt.codec}")

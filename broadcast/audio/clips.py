@@ -165,14 +165,24 @@ def _lock(path: Path) -> threading.Lock:
         return _LOCKS.setdefault(str(path), threading.Lock())
 
 
+_FULL_SCALE = np.float32(1 / 32768)
+
+
 def read_samples(path: Path, chunk: int) -> Iterator[np.ndarray]:
     """A 16-bit mono WAV's samples as float32 (full scale 1.0), `chunk` samples at a time."""
+    for frames in read_frames(path, chunk):
+        # times an exact power of two: the same values as dividing, in one pass
+        yield np.multiply(frames, _FULL_SCALE, dtype=np.float32)
+
+
+def read_frames(path: Path, chunk: int) -> Iterator[np.ndarray]:
+    """A 16-bit mono WAV's samples as they are (int16), `chunk` samples at a time."""
     with wave.open(str(path), "rb") as w:
         while True:
             frames = w.readframes(chunk)
             if not frames:
                 return
-            yield np.frombuffer(frames, "<i2").astype(np.float32) / 32768.0
+            yield np.frombuffer(frames, "<i2")
 
 
 def _analyse(path: Path, rate: int, folder: Path | None = None) -> loudness.Analysis:
@@ -201,7 +211,7 @@ class Levelled:
             return
         peaks = loudness.Analysis(self.rate, 0, np.zeros(0), self.peak)
         edges = limiter.edge_blocks(limiter.gain_blocks(peaks, self.level))
-        yield from limiter.render(read_samples(self.path, chunk), edges, peaks.cell)
+        yield from limiter.render(read_frames(self.path, chunk), edges, peaks.cell)
         _give_back()
 
 

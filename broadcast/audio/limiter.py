@@ -162,11 +162,13 @@ def edge_blocks(blocks: Iterable[tuple[int, np.ndarray]]) -> Iterator[np.ndarray
 
 
 def render(chunks: Iterator[np.ndarray], edges: np.ndarray | Iterable[np.ndarray], cell: int) -> Iterator[bytes]:
-    """The clip's samples (float32 chunks) times the gain, as 16-bit little-endian PCM.
+    """The clip's samples times the gain, as 16-bit little-endian PCM.
 
-    `edges`: the gain at each cell edge (`edge_gains`), or those arrays a block at a time
-    (`edge_blocks`). Each chunk must hold whole cells, except the last. The limiter keeps every
-    sample under the ceiling (under full scale), so nothing is clipped.
+    `chunks`: float32 (full scale 1.0) or the file's int16 samples as they are, which gives the
+    same PCM in fewer passes (scaling by 32768 is exact both ways). `edges`: the gain at each
+    cell edge (`edge_gains`), or those arrays a block at a time (`edge_blocks`). Each chunk must
+    hold whole cells, except the last. The limiter keeps every sample under the ceiling (under
+    full scale), so nothing is clipped.
     """
     ramp = np.arange(cell, dtype=np.float32) / cell
     coming = iter([edges] if isinstance(edges, np.ndarray) else edges)
@@ -176,9 +178,14 @@ def render(chunks: Iterator[np.ndarray], edges: np.ndarray | Iterable[np.ndarray
         while len(ahead) < cells + 1 and (more := next(coming, None)) is not None:
             ahead = np.concatenate((ahead, more.astype(np.float32)))
         start, end = ahead[:cells], ahead[1:cells + 1]
-        gain = (start[:, None] + (end - start)[:, None] * ramp[None, :]).reshape(-1)
-        out = np.multiply(chunk, gain[:len(chunk)])
-        out *= 32768.0
+        gain = np.multiply((end - start)[:, None], ramp[None, :])
+        gain += start[:, None]
+        out = gain.reshape(-1)[:len(chunk)]
+        if chunk.dtype == np.int16:
+            np.multiply(chunk, out, out=out)
+        else:
+            out *= chunk
+            out *= 32768.0
         yield np.rint(out, out=out).astype("<i2").tobytes()
         ahead = ahead[cells:]
 

@@ -113,31 +113,40 @@ def _cells(chunks: Iterable[np.ndarray], rate: int, counted: list[int]) -> Itera
     weighted = np.zeros(0, np.float32)       # filtered output not yet grouped into cells
     raw = np.zeros(0, np.float32)            # input not yet grouped into cells (for the peaks)
 
+    frame = np.zeros((0, _FFT), np.float32)   # the steps, each followed by zeros for the tail
+
     def filtered(block: np.ndarray) -> np.ndarray:
-        nonlocal tail
+        nonlocal tail, frame
         steps = block.reshape(-1, _STEP)
-        out = np.fft.irfft(np.fft.rfft(steps, _FFT, axis=1) * response, _FFT, axis=1).astype(np.float32)
-        head = out[:, :_STEP].copy()
-        spill = out[:, _STEP:]
-        head[:, :_TAIL] += np.vstack([tail[None, :], spill[:-1]])
-        tail = spill[-1].copy()
-        return head.reshape(-1)
+        if len(frame) != len(steps):
+            frame = np.zeros((len(steps), _FFT), np.float32)
+        frame[:, :_STEP] = steps             # rfft(steps, _FFT) without a padded copy per call
+        spectrum = np.fft.rfft(frame, axis=1)
+        spectrum *= response
+        out = np.fft.irfft(spectrum, _FFT, axis=1).astype(np.float32, copy=False)
+        out[1:, :_TAIL] += out[:-1, _STEP:]  # each step's tail onto the next step's head
+        out[0, :_TAIL] += tail
+        tail = out[-1, _STEP:].copy()
+        return out[:, :_STEP].reshape(-1)
 
     def group(samples: np.ndarray, weighted_now: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         nonlocal raw, weighted
-        raw = np.concatenate([raw, samples])
-        weighted = np.concatenate([weighted, weighted_now])
-        whole = min(len(raw), len(weighted)) // cell
+        if len(raw) or len(weighted):        # whole chunks (the usual case) need no joining
+            samples = np.concatenate([raw, samples])
+            weighted_now = np.concatenate([weighted, weighted_now])
+        whole = min(len(samples), len(weighted_now)) // cell
         if whole:
             n = whole * cell
-            yield (np.square(weighted[:n].reshape(whole, cell), dtype=np.float64).sum(axis=1),
-                   np.abs(raw[:n]).reshape(whole, cell).max(axis=1))
-            raw, weighted = raw[n:], weighted[n:]
+            yield (np.square(weighted_now[:n].reshape(whole, cell), dtype=np.float64).sum(axis=1),
+                   np.abs(samples[:n]).reshape(whole, cell).max(axis=1))
+        else:
+            n = 0
+        raw, weighted = samples[n:], weighted_now[n:]
 
     for chunk in chunks:
         chunk = np.asarray(chunk, np.float32)
         counted[0] += len(chunk)
-        pending = np.concatenate([pending, chunk])
+        pending = np.concatenate([pending, chunk]) if len(pending) else chunk
         whole = len(pending) // _STEP * _STEP
         if whole:
             yield from group(pending[:whole], filtered(pending[:whole]))
