@@ -8,11 +8,11 @@ import warnings
 from datetime import date
 
 import pytest
+from kept_loads import fresh, schedules
 
-from broadcast.build.toolkit import Toolkit, load_schedule_for
 from broadcast.errors import BroadcastError, StationWarning
 from broadcast.publish import freshness
-from broadcast.schedule import kept, notices_kept
+from broadcast.schedule import kept
 from broadcast.schedule import load as schedule_load
 from broadcast.station.config import load_station
 
@@ -55,19 +55,6 @@ def loads(monkeypatch):
 
     monkeypatch.setattr(schedule_load, "load_schedule", counting)
     return calls
-
-
-def schedules(station_dir):
-    return load_schedule_for(Toolkit.from_station(load_station(station_dir)))
-
-
-def fresh(station_dir, monkeypatch):
-    """The schedules as a load that keeps nothing gives them."""
-    with monkeypatch.context() as m:
-        m.setattr(kept, "_recall", lambda station: None)
-        m.setattr(kept, "_keep", lambda *a: None)
-        m.setattr(notices_kept, "active", lambda: None)
-        return schedules(station_dir)
 
 
 def same(a, b) -> bool:

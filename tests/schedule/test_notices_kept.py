@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from kept_loads import fresh, schedules
 
-from broadcast.build.toolkit import Toolkit, load_schedule_for
 from broadcast.cli import cli
 from broadcast.errors import BroadcastError
 from broadcast.schedule import fields, kept, notices_kept
@@ -49,19 +49,6 @@ def parsed(monkeypatch):
     monkeypatch.setattr(fields, "read_yaml", counting)
     monkeypatch.setattr(notices_kept, "read_yaml", counting)
     return names
-
-
-def schedules(station_dir):
-    return load_schedule_for(Toolkit.from_station(load_station(station_dir)))
-
-
-def fresh(station_dir, monkeypatch):
-    """What a load that keeps nothing gives."""
-    with monkeypatch.context() as m:
-        m.setattr(kept, "_recall", lambda station: None)
-        m.setattr(kept, "_keep", lambda *a: None)
-        m.setattr(notices_kept, "active", lambda: None)
-        return schedules(station_dir)
 
 
 def same(a, b) -> bool:
