@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from installed import as_installed  # noqa: E402
+
 SAMPLE_DAY = date(2026, 12, 7)      # a Monday in the sample month: column + notices
 CLIP_SECONDS = 30.0
 CLIP_RATE = 22050
@@ -314,6 +316,7 @@ def main() -> None:
     against = next((str(Path(sys.argv[i + 1]).resolve()) for i, a in enumerate(sys.argv) if a == "--against"), "")
     if against:
         os.environ["BENCH_AGAINST"] = against        # read by the sample-day case (a child process)
+    as_installed(sys.executable, *([str(Path(against) / ".venv" / "bin" / "python")] if against else []))
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="broadcast-bench-") as tmp:
         work = Path(tmp)

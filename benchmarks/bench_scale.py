@@ -32,6 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from installed import as_installed  # noqa: E402
 from many_notices import SAMPLE_DAY, make_station  # noqa: E402
 
 TIMEOUT_S = 120.0           # a "before" command past this is stopped and shown as "> 120 s"
@@ -189,6 +190,7 @@ def main() -> None:
     installs = {"after": sys.executable} if before is None else {"before": before, "after": sys.executable}
     if "--no-after" in sys.argv:
         installs.pop("after")
+    as_installed(*installs.values())
     load = [Path("/proc/loadavg").read_text().split()[0]] if Path("/proc/loadavg").exists() else ["?"]
     with tempfile.TemporaryDirectory(prefix="broadcast-scale-") as tmp:
         work = Path(tmp)
