@@ -3,12 +3,10 @@ template engine, no YAML parser and no holiday package; an edited template heade
 
 from __future__ import annotations
 
-import ast
 import shutil
-import subprocess
-import sys
 
 from click.testing import CliRunner
+from plan_imports import modules_imported
 
 from broadcast.cli import cli
 
@@ -24,13 +22,7 @@ def run(station_dir, *args):
 
 def imported(station_dir) -> list[str]:
     shutil.rmtree(station_dir / "var" / "plan", ignore_errors=True)
-    code = ("import sys; from broadcast.cli import cli\n"
-            f"try: cli.main(['--station', {str(station_dir)!r}, *{ARGS!r}])\n"
-            "except SystemExit: pass\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'yaml', 'holidays') "
-            "or m.startswith('broadcast.render')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    return modules_imported(station_dir, ARGS, ("jinja2", "yaml", "holidays", "broadcast.render"))
 
 
 def test_a_planned_plan_from_kept_inputs_imports_no_heavy_library(station_dir):

@@ -1,0 +1,17 @@
+"""Which modules a `broadcast plan` imports, asked of a fresh interpreter (shared by the plan tests)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+
+def modules_imported(station_dir, args: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The sorted names of the modules starting with one of `prefixes` that `broadcast args` imported."""
+    code = ("import sys; from broadcast.cli import cli\n"
+            f"try: cli.main(['--station', {str(station_dir)!r}, *{args!r}])\n"
+            "except SystemExit: pass\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
