@@ -104,7 +104,9 @@ def prepare_days(folder: Path, audio_out: Path, days: list[date], zone: str, ffm
         entries = [e for e in manifest.get("programmes", []) if zone in e.get("zones", [zone])]
         wanted = {p.name for p in (pcm_path(folder, day, e) for e in entries) if p is not None}
         here = folder / PCM_DIR / day.isoformat()
-        for stale in (here.iterdir() if here.is_dir() else ()):     # a rebuilt day's old decodes, a crash's partial
+        # a rebuilt day's old decodes; a partial (a dot name) may be a `receiver sync`'s still being written:
+        # it is left, and goes with its day (`prune`)
+        for stale in (here.iterdir() if here.is_dir() else ()):
             if stale.name not in wanted and not stale.name.startswith(".") and stale.is_file():
                 stale.unlink(missing_ok=True)
         for entry in entries:
