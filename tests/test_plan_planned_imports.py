@@ -41,3 +41,12 @@ def test_an_edited_template_title_is_planned_with(station_dir):
     after = run(station_dir)
     assert "Lời chào tạm biệt" in after and "Lời kết chương trình" not in after
     assert run(station_dir) == after                        # the new header kept, the same plan
+
+
+def test_the_first_plan_after_a_build_reads_the_texts_the_build_timed(station_dir):
+    """A build times the notices as `plan` does and keeps what it read: the plan after it renders nothing."""
+    built = CliRunner().invoke(cli, ["--station", str(station_dir), "build", "--date", "2026-12-07"])
+    assert built.exit_code == 0, built.output
+    assert (station_dir / "var" / "readings.json").is_file()
+    assert imported(station_dir) == []
+    assert "Lời kết chương trình" in run(station_dir)

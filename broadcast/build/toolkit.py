@@ -18,6 +18,7 @@ from broadcast.plan.estimate import (  # noqa: F401 (re-exported by broadcast.bu
     DEFAULT_URGENT_PREROLL,
     JOINER_TEMPLATE,
     URGENT_PREROLL_TEMPLATE,
+    calibrated_speed,
     make_estimator,
 )
 from broadcast.publish.freshness import chosen_engines
@@ -86,6 +87,7 @@ class Toolkit:
     _engines: list | None = field(default=None, repr=False)
     _prepared: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _estimator: Any = field(default=None, repr=False)
+    _speed: Any = field(default=None, repr=False)
     _plans: Any = field(default=None, repr=False)
 
     @classmethod
@@ -107,10 +109,17 @@ class Toolkit:
                    SpeechCache(station.path(station.speech.cache_dir)))
 
     @property
+    def speed(self):
+        """The reading speed the planner times texts at, calibrated once per command (every day of a run alike)."""
+        if self._speed is None:
+            self._speed = calibrated_speed(self)
+        return self._speed
+
+    @property
     def estimator(self) -> Callable[[Item], float]:
-        """The planner's item lengths, calibrated once per command (every day of a run alike)."""
+        """The planner's item lengths at `speed`."""
         if self._estimator is None:
-            self._estimator = make_estimator(self)
+            self._estimator = make_estimator(self, speed=self.speed)
         return self._estimator
 
     @property

@@ -34,12 +34,13 @@ def zone_plans(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimato
 
 
 def compose_zones(toolkit: Toolkit, schedule: Any, day: date, *, estimate: Estimator | None = None,
-                  trace: Any = None) -> tuple[list[ComposedProgramme], list[str]]:
+                  trace: Any = None, library: Any = None) -> tuple[list[ComposedProgramme], list[str]]:
     """The day's distinct programmes (each with the zones that air it) in air order, and their hashes.
 
-    With a `trace` (`broadcast.plan.trace.EstimateTrace`) the plan notes what in it rests on the estimates.
+    With a `trace` (`broadcast.plan.trace.EstimateTrace`) the plan notes what in it rests on the estimates;
+    `library`: what the planner asks for template titles and priorities (`zone_plans`).
     """
-    zones, per_zone = zone_plans(toolkit, schedule, day, estimate=estimate, trace=trace)
+    zones, per_zone = zone_plans(toolkit, schedule, day, estimate=estimate, trace=trace, library=library)
     slots: dict[tuple, dict[str, tuple[ComposedProgramme, list[str]]]] = {}
     for zone in zones:
         for programme in per_zone[zone.name]:

@@ -117,14 +117,22 @@ def record(cache_root: Path, key: str, spoken: Iterable[tuple[str, Path]]) -> No
         write_text_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True))
 
 
-def make_estimator(toolkit: Toolkit, readings: Readings | None = None) -> Callable[[Item], float]:
+def calibrated_speed(toolkit: Toolkit) -> ReadingSpeed:
+    """The reading speed of the toolkit's first voice as calibrated so far (or the setting's)."""
+    return load_speed(toolkit.cache.root, voice_key(toolkit.engine_names[0], toolkit.engine_options),
+                      toolkit.station.programme.chars_per_second)
+
+
+def make_estimator(toolkit: Toolkit, readings: Readings | None = None, *,
+                   speed: ReadingSpeed | None = None) -> Callable[[Item], float]:
     """Seconds an item will take: its spoken text at the calibrated speed, files at their length.
 
-    With `readings` (`broadcast.plan.readings`) the spoken texts are looked up there first."""
+    With `readings` (`broadcast.plan.readings`) the spoken texts are looked up there first; with
+    `speed`, that reading speed rather than the calibration as it is now (`calibrated_speed`)."""
     station = toolkit.station
     prog = station.programme
-    speed = load_speed(toolkit.cache.root, voice_key(toolkit.engine_names[0], toolkit.engine_options),
-                       prog.chars_per_second)
+    if speed is None:
+        speed = calibrated_speed(toolkit)
     durations: dict[tuple[Path, bool], float] = {}
     joiner: list[float] = []
 
