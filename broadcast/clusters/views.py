@@ -69,11 +69,13 @@ def report_lines(station: Any, start: date, end: date, today: date) -> tuple:
     folder = station.path(station.paths.state) / "cum-loa"
     if not (folder / "clusters.sqlite").is_file():
         return ()
-    from broadcast.clusters.registry import ClusterRegistry
+    from broadcast.clusters.registry import REVOKED, ClusterRegistry
 
     registry = ClusterRegistry(folder)
     try:
-        clusters = [(c.name, c.zone) for c in registry.all()]
+        everyone = registry.all()
+        clusters = [(c.name, c.zone) for c in everyone]
+        revoked = {c.name for c in everyone if c.state == REVOKED}
         rows = {name: rows_between(logged_rows(station, registry, name), start, end) for name, _ in clusters}
     finally:
         registry.close()
@@ -93,4 +95,4 @@ def report_lines(station: Any, start: date, end: date, today: date) -> tuple:
                     seconds += float(entry.get("duration_s") or 0)
             day = date.fromordinal(day.toordinal() + 1)
         planned[zone] = (count, seconds)
-    return cluster_rows(clusters, rows, planned)
+    return cluster_rows(clusters, rows, planned, revoked)

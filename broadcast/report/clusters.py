@@ -7,7 +7,7 @@ from the officer's confirmation to first audio); the planned side is the zone's 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +26,15 @@ class ClusterRow:
     urgent: int                 # urgent announcements played
     urgent_delay_s: float | None    # median confirmation -> first audio
     faults: int                 # failed plays, silence on the horns
+    revoked: bool = False       # taken out of service (`broadcast clusters revoke`): listed, not counted
+
+
+def operating(lines: Sequence[ClusterRow]) -> tuple[int, int] | None:
+    """(clusters that aired something in the period, clusters in service); None without clusters."""
+    serving = [c for c in lines if not c.revoked]
+    if not serving:
+        return None
+    return sum(1 for c in serving if c.aired or c.urgent), len(serving)
 
 
 def _seconds(row: Mapping) -> float:
@@ -37,8 +46,9 @@ def _seconds(row: Mapping) -> float:
 
 
 def cluster_rows(clusters: Sequence[tuple[str, str]], rows: Mapping[str, Sequence[Mapping]],
-                 planned: Mapping[str, tuple[int, float]]) -> tuple[ClusterRow, ...]:
-    """One line per (cluster, zone); `rows` by cluster name, `planned` by zone: (programmes, seconds)."""
+                 planned: Mapping[str, tuple[int, float]], revoked: Collection[str] = ()) -> tuple[ClusterRow, ...]:
+    """One line per (cluster, zone); `rows` by cluster name, `planned` by zone: (programmes, seconds);
+    `revoked`: the names of clusters out of service."""
     lines = []
     for name, zone in clusters:
         mine = rows.get(name, [])
@@ -51,7 +61,8 @@ def cluster_rows(clusters: Sequence[tuple[str, str]], rows: Mapping[str, Sequenc
         lines.append(ClusterRow(name, zone, len(aired), count, round(sum(map(_seconds, aired)) / 60, 1),
                                 round(seconds / 60, 1), len(urgent),
                                 round(statistics.median(delays), 2) if delays else None,
-                                sum(1 for r in mine if r.get("fault") or r.get("status") == "failed")))
+                                sum(1 for r in mine if r.get("fault") or r.get("status") == "failed"),
+                                name in revoked))
     return tuple(lines)
 
 

@@ -308,7 +308,7 @@ def write_docx(report: Report, settings: ReportSettings, path: str | os.PathLike
             if not report.procedures:
                 para(document, "(không có)", indent=True)
     para(document, f"4. {GROUP_TITLES['D']}", bold=True)
-    grid(indicator_head, [[stt, label, unit, ""] for stt, label, unit in _manual_rows()])
+    grid(indicator_head, [list(row) for row in _manual_rows(report)])
     para(document, "5. Tình hình vận hành", bold=True)
     for line in operations_lines(report):
         para(document, f"- {line}", indent=True, align=justify)

@@ -70,7 +70,7 @@ def to_markdown(report: Report, settings: ReportSettings, chart: str | None = No
             md += _md_cchc(report)
     md += ["", f"#### 4. {GROUP_TITLES['D']}", "",
            "| STT | Chỉ tiêu | Đơn vị tính | Kết quả |", "|---|---|---|---|"]
-    md += [f"| {stt} | {label} | {unit} |  |" for stt, label, unit in _manual_rows()]
+    md += [f"| {stt} | {label} | {unit} | {value} |" for stt, label, unit, value in _manual_rows(report)]
     md += ["", "#### 5. Tình hình vận hành", ""]
     md += [f"- {_md(line)}" for line in operations_lines(report)]
     md += ["", "### II. ĐÁNH GIÁ CHUNG", "", "1. Ưu điểm:", "", _DOTS, "",

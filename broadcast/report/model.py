@@ -79,9 +79,11 @@ GROUP_TITLES = {
     "C": "Tuyên truyền cải cách hành chính",
     "D": "Số liệu bổ sung (cán bộ điền)",
 }
-# Rows the log cannot know: written blank in the documents for the officer.
+# Rows the log cannot know: written blank in the documents for the officer (the clusters' count is
+# filled when the station has loudspeaker clusters reporting: `report.clusters.operating`).
+CLUSTER_COUNT_LABEL = "Số cụm loa đang hoạt động / tổng số cụm loa"   # filled from the clusters' own rows
 MANUAL_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("D", "Số cụm loa đang hoạt động / tổng số cụm loa", "cụm"),
+    ("D", CLUSTER_COUNT_LABEL, "cụm"),
     ("D", "Số hồ sơ thủ tục hành chính tiếp nhận", "hồ sơ"),
     ("D", "– Trong đó: tiếp nhận trực tuyến", "hồ sơ"),
     ("D", "Tỷ lệ hồ sơ giải quyết đúng hạn", "%"),

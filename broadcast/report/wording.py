@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from broadcast.report.clusters import operating
 from broadcast.report.model import (
+    CLUSTER_COUNT_LABEL,
     MANUAL_ROWS,
     ORIGIN_LABELS,
     Indicator,
@@ -62,12 +64,16 @@ def _numbered(indicators: Iterable[Indicator]) -> list[tuple[str, Indicator]]:
     return out
 
 
-def _manual_rows() -> list[tuple[str, str, str]]:
+def _manual_rows(report: Report) -> list[tuple[str, str, str, str]]:
+    """Group D's rows (number, label, unit, result): blank for the officer to fill, except the count of
+    loudspeaker clusters when the station has any (those that aired in the period / those in service)."""
+    counts = operating(report.clusters)
     out, n = [], 0
     for _, label, unit in MANUAL_ROWS:
         sub = label.startswith("–")
         n += 0 if sub else 1
-        out.append(("" if sub else str(n), label, unit))
+        value = f"{counts[0]}/{counts[1]}" if label == CLUSTER_COUNT_LABEL and counts else ""
+        out.append(("" if sub else str(n), label, unit, value))
     return out
 
 

@@ -59,3 +59,40 @@ def test_no_cluster_table_without_clusters(station_dir):
                  "-o", str(station_dir / "bc"))
     assert result.returncode == 0, result.stderr
     assert "Phân theo cụm loa" not in written_markdown(station_dir / "bc")
+
+
+def test_the_report_counts_the_clusters_that_aired_of_those_in_service(station_dir):
+    """Group D's first row is filled from the clusters' own rows: aired in the period / in service
+    (a revoked cluster is listed in the table but not counted); the officer's other rows stay blank."""
+    publish_day(station_dir, "2026-12-07")
+    registry = ClusterRegistry(station_dir / "var" / "cum-loa")
+    for name, zone in (("dong-1", "thon-dong"), ("dong-2", "thon-dong"), ("tay-1", "thon-tay"), ("cu-1", "thon-tay")):
+        registry.add(name, zone)
+    registry.record_rows("dong-1", TIMED)
+    registry.record_rows("cu-1", TIMED)
+    registry.revoke("cu-1")
+    registry.close()
+    result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
+                 "-o", str(station_dir / "bc"))
+    assert result.returncode == 0, result.stderr
+    markdown = written_markdown(station_dir / "bc")
+    assert "| 1 | Số cụm loa đang hoạt động / tổng số cụm loa | cụm | 1/3 |" in markdown, markdown
+    assert "| 2 | Số hồ sơ thủ tục hành chính tiếp nhận | hồ sơ |  |" in markdown
+    assert "| cu-1 | thon-tay |" in markdown                      # still in the table, not in the count
+
+
+def test_without_clusters_the_count_is_left_for_the_officer(station_dir):
+    result = cli("--station", str(station_dir), "report", "--from", "2026-12-07", "--to", "2026-12-07",
+                 "-o", str(station_dir / "bc"))
+    assert result.returncode == 0, result.stderr
+    assert "| 1 | Số cụm loa đang hoạt động / tổng số cụm loa | cụm |  |" in written_markdown(station_dir / "bc")
+
+
+def test_operating_counts_only_clusters_in_service():
+    from broadcast.report.clusters import operating
+
+    assert operating(()) is None
+    lines = (ClusterRow("a", "z", 1, 2, 1.0, 2.0, 0, None, 0), ClusterRow("b", "z", 0, 2, 0.0, 2.0, 1, 0.5, 0),
+             ClusterRow("c", "z", 0, 2, 0.0, 2.0, 0, None, 0), ClusterRow("d", "z", 3, 2, 3.0, 2.0, 0, None, 0, True))
+    assert operating(lines) == (2, 3)
+    assert operating(lines[3:]) is None
