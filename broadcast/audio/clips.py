@@ -64,12 +64,8 @@ def _return_freed_arrays() -> None:
     the sample day peaks at 74-75 MB. The clip's cells are on disk (`audio.cells`), so no array
     grows with the clip.
     """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
+        libc = _libc()
         if libc is not None and hasattr(libc, "mallopt"):
             libc.mallopt(-3, _MMAP_THRESHOLD)          # M_MMAP_THRESHOLD
             libc.mallopt(-1, _TRIM_THRESHOLD)          # M_TRIM_THRESHOLD
@@ -78,6 +74,17 @@ def _return_freed_arrays() -> None:
                 _TRIM.append(libc.malloc_trim)
     except OSError:
         pass
+
+
+def _libc():
+    """The C library already in the process (glibc's `mallopt` is looked up in it), or None on Windows.
+
+    Not `ctypes.util.find_library("c")`: on Linux that runs `ldconfig -p` in a child process at
+    every build's start, to find a library that is loaded already.
+    """
+    import ctypes
+
+    return None if os.name == "nt" else ctypes.CDLL(None)
 
 
 _return_freed_arrays()
