@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from broadcast.audio.loudness import Analysis, CellMeter, cell_max, integrated_lufs
+from broadcast.audio.loudness import Analysis, CellMeter, integrated_lufs
 
 # Look-ahead before a peak and recovery after it. Short windows keep the gain changes at the
 # syllable rate (a longer release holds the gain down between syllables and costs loudness);
@@ -244,13 +244,21 @@ def true_peak_blocks(chunks: Iterator[np.ndarray], peak, cell: int, floor: float
         mine = np.flatnonzero(out >= floor)
         if len(mine):
             padded = np.concatenate([before, chunk, after, np.zeros(cells * cell - len(chunk) + _REACH, np.float32)])
-            around = padded[mine[:, None] * cell + np.arange(cell + 2 * _REACH - 1)[None, :]]
+            # around[k, i]: sample k of the i-th chosen cell's window (from _REACH - 1 before it to
+            # _REACH after it). Laid out this way, each tap's term over all the chosen cells is one
+            # contiguous slice (rows of 35 were 35-sample loops, one per cell: 20% slower)
+            step = padded.itemsize
+            columns = np.lib.stride_tricks.as_strided(padded, (cell + 2 * _REACH - 1, cells), (step, cell * step),
+                                                      writeable=False)
+            around = np.take(columns, mine, axis=1)
+            value = np.empty((cell, len(mine)), np.float32)
+            term = np.empty_like(value)
             between = np.zeros(len(mine), np.float32)
             for phase in range(_OVERSAMPLE - 1):        # each point between samples, 12 taps each
-                value = taps[0, phase] * around[:, :cell]
+                np.multiply(taps[0, phase], around[:cell], out=value)
                 for j in range(1, 2 * _REACH):
-                    value += taps[j, phase] * around[:, j:j + cell]
-                np.maximum(between, cell_max(np.abs(value, out=value).reshape(-1), cell), out=between)
+                    value += np.multiply(taps[j, phase], around[j:j + cell], out=term)
+                np.maximum(between, np.abs(value, out=value).max(axis=0), out=between)
             out[mine] = np.maximum(out[mine], between)
         before = np.concatenate([before, chunk])[-(_REACH - 1):]
         at += cells
