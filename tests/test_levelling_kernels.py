@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -66,3 +67,14 @@ def test_levelling_starts_no_process_to_find_the_c_library():
             "print(started)\n")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert found.strip() == "[]"
+
+
+@pytest.mark.skipif(sys.platform != "linux" or (os.cpu_count() or 1) < 2, reason="threads counted in /proc")
+def test_the_audio_stack_starts_no_blas_threads():
+    """numpy's OpenBLAS started a thread per core at import that spun for nothing: 0.10 CPU-s a build."""
+    code = ("import os\n"
+            "os.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
+            "from broadcast.audio import clips\n"
+            "print(len(os.listdir('/proc/self/task')))\n")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert found.strip() == "1"
