@@ -85,9 +85,10 @@ def test_levelling_a_long_clip_takes_no_more_memory_than_a_short_one(tmp_path):
     assert isinstance(levelled.peak, cells.Column) and len(levelled.peak) == -(-720 * 22050 // 35)
 
 
-def test_a_clip_levelled_with_no_store_leaves_no_scratch_behind(tmp_path):
+def test_a_clip_levelled_with_no_store_leaves_no_scratch_behind(tmp_path, monkeypatch):
     import gc
 
+    monkeypatch.setattr(clip_prep, "_IN_MEMORY_S", 0)          # as a clip too long for memory
     clip = voiced(tmp_path / "v.wav", 5.0)
     levelled = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=None)
     kept = levelled.peak.path
@@ -97,13 +98,56 @@ def test_a_clip_levelled_with_no_store_leaves_no_scratch_behind(tmp_path):
     assert not kept.exists()
 
 
+def test_a_short_clip_is_levelled_in_memory_as_a_long_one_is_from_disk(tmp_path, monkeypatch):
+    """A short clip's cells stay in memory (no scratch folder, no cell files written and read
+    back), with the same level, loudness, peaks kept for the next build and PCM as from disk."""
+    clip = voiced(tmp_path / "v.wav", 30.0)
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "memory").mkdir()
+    with monkeypatch.context() as patched:
+        patched.setattr(clip_prep, "_IN_MEMORY_S", 0)
+        from_disk = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path / "disk")
+        disk_pcm = b"".join(from_disk.pcm())
+    assert isinstance(from_disk.peak, cells.Column)
+    clip_prep._MEMO.clear()
+
+    def no_scratch(*args, **kwargs):
+        raise AssertionError("a scratch folder for a short clip")
+
+    monkeypatch.setattr(clip_prep.tempfile, "TemporaryDirectory", no_scratch)
+    in_memory = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path / "memory")
+    assert isinstance(in_memory.peak, np.ndarray)
+    assert (in_memory.level, in_memory.true_peak) == (from_disk.level, from_disk.true_peak)
+    np.testing.assert_array_equal(in_memory.mean_square, from_disk.mean_square)
+    assert b"".join(in_memory.pcm()) == disk_pcm
+    side = {name: clip_prep._sidecar(clip, tmp_path / name) for name in ("disk", "memory")}
+    assert side["memory"].read_bytes() == side["disk"].read_bytes()
+    peaks = {name: clip_prep._peaks_file(clip, tmp_path / name) for name in ("disk", "memory")}
+    assert peaks["memory"].read_bytes() == peaks["disk"].read_bytes()
+    clip_prep._MEMO.clear()                                    # the next build reads what was kept
+    warm = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path / "memory")
+    assert isinstance(warm.peak, cells.Column) and b"".join(warm.pcm()) == disk_pcm
+
+
+def test_a_short_clip_levelled_with_no_store_writes_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    clip = voiced(tmp_path / "v.wav", 5.0)
+    levelled = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=None)
+    assert len(b"".join(levelled.pcm())) == 2 * 5 * 22050
+    assert not list((tmp_path / "tmp").iterdir())
+
+
 def test_kept_peaks_that_are_not_a_float32_vector_are_measured_again(tmp_path):
     clip = voiced(tmp_path / "v.wav", 3.0)
     first = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path)
     pcm = b"".join(first.pcm())
-    np.save(first.peak.path, np.zeros((2, 2)))                 # damaged: the next build measures again
+    kept = clip_prep._peaks_file(clip, tmp_path)
+    np.save(kept, np.zeros((2, 2)))                            # damaged: the next build measures again
     clip_prep._MEMO.clear()
-    assert cells.read_npy(first.peak.path, "<f4") is None
+    assert cells.read_npy(kept, "<f4") is None
     again = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path)
     assert b"".join(again.pcm()) == pcm
 

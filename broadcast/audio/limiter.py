@@ -46,23 +46,32 @@ def _windows(rate: int, cell: int) -> tuple[int, int]:
 
 
 def _running_min(values: np.ndarray, before: int, after: int) -> np.ndarray:
-    """min of values[k - before .. k + after] for every k (van Herk / Gil-Werman, outside = 1)."""
+    """min of values[k - before .. k + after] for every k (outside = 1).
+
+    By doubling: the minimum over 2w values is the minimum of two overlapping w-minima, so a
+    window of 9 cells takes four `np.minimum` passes (van Herk's row-wise `accumulate` over rows
+    of 9 took four times as long). Minima are exact: the same values either way.
+    """
     width = before + after + 1
     n = len(values)
-    size = n + width - 1
-    padded = np.ones(size + (-size) % width, values.dtype)
-    padded[before:before + n] = values
-    rows = padded.reshape(-1, width)
-    forward = np.minimum.accumulate(rows, axis=1).reshape(-1)
-    backward = np.minimum.accumulate(rows[:, ::-1], axis=1)[:, ::-1].reshape(-1)
-    return np.minimum(backward[:n], forward[width - 1:width - 1 + n])
+    span = np.ones(n + width - 1, values.dtype)
+    span[before:before + n] = values          # span[i]: min of padded[i .. i + have - 1]
+    have = 1
+    while have * 2 <= width:
+        span = np.minimum(span[:-have], span[have:])
+        have *= 2
+    if have < width:
+        span = np.minimum(span[:len(span) - (width - have)], span[width - have:])
+    return span[:n]
 
 
 def _moving_mean(values: np.ndarray, before: int, after: int) -> np.ndarray:
     """mean of values[n - before .. n + after] for every n (outside = 1)."""
     width = before + after + 1
     padded = np.concatenate((np.ones(before), values, np.ones(after)))
-    running = np.concatenate(([0.0], np.cumsum(padded)))
+    running = np.empty(len(padded) + 1)
+    running[0] = 0.0
+    np.cumsum(padded, out=running[1:])
     return (running[width:] - running[:-width]) / width
 
 
@@ -235,13 +244,21 @@ def true_peak_blocks(chunks: Iterator[np.ndarray], peak, cell: int, floor: float
         mine = np.flatnonzero(out >= floor)
         if len(mine):
             padded = np.concatenate([before, chunk, after, np.zeros(cells * cell - len(chunk) + _REACH, np.float32)])
-            around = padded[mine[:, None] * cell + np.arange(cell + 2 * _REACH - 1)[None, :]]
+            # around[k, i]: sample k of the i-th chosen cell's window (from _REACH - 1 before it to
+            # _REACH after it). Laid out this way, each tap's term over all the chosen cells is one
+            # contiguous slice (rows of 35 were 35-sample loops, one per cell: 20% slower)
+            step = padded.itemsize
+            columns = np.lib.stride_tricks.as_strided(padded, (cell + 2 * _REACH - 1, cells), (step, cell * step),
+                                                      writeable=False)
+            around = np.take(columns, mine, axis=1)
+            value = np.empty((cell, len(mine)), np.float32)
+            term = np.empty_like(value)
             between = np.zeros(len(mine), np.float32)
             for phase in range(_OVERSAMPLE - 1):        # each point between samples, 12 taps each
-                value = taps[0, phase] * around[:, :cell]
+                np.multiply(taps[0, phase], around[:cell], out=value)
                 for j in range(1, 2 * _REACH):
-                    value += taps[j, phase] * around[:, j:j + cell]
-                np.maximum(between, np.abs(value).max(axis=1), out=between)
+                    value += np.multiply(taps[j, phase], around[j:j + cell], out=term)
+                np.maximum(between, np.abs(value, out=value).max(axis=0), out=between)
             out[mine] = np.maximum(out[mine], between)
         before = np.concatenate([before, chunk])[-(_REACH - 1):]
         at += cells

@@ -61,7 +61,7 @@ def _k_weighting(rate: int) -> np.ndarray:
     def response(b, a):
         return (b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)
 
-    return (response(shelf_b, shelf_a) * response(high_b, high_a)).astype(np.complex64)
+    return response(shelf_b, shelf_a) * response(high_b, high_a)
 
 
 @dataclass(frozen=True)
@@ -113,17 +113,21 @@ def _cells(chunks: Iterable[np.ndarray], rate: int, counted: list[int]) -> Itera
     weighted = np.zeros(0, np.float32)       # filtered output not yet grouped into cells
     raw = np.zeros(0, np.float32)            # input not yet grouped into cells (for the peaks)
 
-    frame = np.zeros((0, _FFT), np.float32)   # the steps, each followed by zeros for the tail
+    # The forward transform in float64 and the inverse in float32: numpy 2.x's pocketfft is
+    # faster that way round (a float32 rfft casts to double inside; 0.74 against 0.57 ms for 10
+    # rows of 16384 here, and the irfft 0.40 against 0.58 ms), about 10% of the filtering.
+    frame = np.zeros((0, _FFT))               # the steps, each followed by zeros for the tail
+    spectrum = np.zeros((0, _FFT // 2 + 1), np.complex64)
 
     def filtered(block: np.ndarray) -> np.ndarray:
-        nonlocal tail, frame
+        nonlocal tail, frame, spectrum
         steps = block.reshape(-1, _STEP)
         if len(frame) != len(steps):
-            frame = np.zeros((len(steps), _FFT), np.float32)
+            frame = np.zeros((len(steps), _FFT))
+            spectrum = np.zeros((len(steps), _FFT // 2 + 1), np.complex64)
         frame[:, :_STEP] = steps             # rfft(steps, _FFT) without a padded copy per call
-        spectrum = np.fft.rfft(frame, axis=1)
-        spectrum *= response
-        out = np.fft.irfft(spectrum, _FFT, axis=1).astype(np.float32, copy=False)
+        np.multiply(np.fft.rfft(frame, axis=1), response, out=spectrum)
+        out = np.fft.irfft(spectrum, _FFT, axis=1)
         out[1:, :_TAIL] += out[:-1, _STEP:]  # each step's tail onto the next step's head
         out[0, :_TAIL] += tail
         tail = out[-1, _STEP:].copy()
@@ -138,7 +142,7 @@ def _cells(chunks: Iterable[np.ndarray], rate: int, counted: list[int]) -> Itera
         if whole:
             n = whole * cell
             yield (np.square(weighted_now[:n].reshape(whole, cell), dtype=np.float64).sum(axis=1),
-                   np.abs(samples[:n]).reshape(whole, cell).max(axis=1))
+                   cell_max(np.abs(samples[:n]), cell))
         else:
             n = 0
         raw, weighted = samples[n:], weighted_now[n:]
@@ -158,6 +162,12 @@ def _cells(chunks: Iterable[np.ndarray], rate: int, counted: list[int]) -> Itera
     if len(raw):                              # the last, partial cell
         yield (np.array([float(np.square(weighted[:len(raw)], dtype=np.float64).sum())]),
                np.array([np.abs(raw).max()], np.float32))
+
+
+def cell_max(values: np.ndarray, cell: int) -> np.ndarray:
+    """The largest of each `cell` values (whole cells): `values.reshape(-1, cell).max(axis=1)`,
+    in a third of the time (numpy reduces rows of 35 one by one, `reduceat` in one loop)."""
+    return np.maximum.reduceat(values, np.arange(0, len(values), cell)) if len(values) else values[:0]
 
 
 def sub_energies(cell_energy: np.ndarray, rate: int) -> np.ndarray:
@@ -265,5 +275,23 @@ class Programme:
             return 0.0
         loud = -0.691 + 10 * np.log10(short)
         loud = loud[loud > -0.691 + 10 * math.log10(short.mean()) - 20.0]
-        low, high = np.percentile(loud, [10, 95])
+        low, high = percentiles(loud, (10, 95))
         return float(high - low)
+
+
+def percentiles(values: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """`np.percentile(values, qs)` (its default linear method, the same values to the bit) from one
+    `np.partition`: `np.percentile` imports `numpy.ma` on first use, 13 ms of a build."""
+    n = len(values)
+    where = []
+    for q in qs:
+        virtual = (n - 1) * (q / 100)
+        below = math.floor(virtual)
+        where.append((virtual, below, min(below + 1, n - 1)))
+    part = np.partition(values, sorted({i for _, below, above in where for i in (below, above)}))
+    found = []
+    for virtual, below, above in where:
+        a, b, t = float(part[below]), float(part[above]), virtual - below
+        # numpy's _lerp: from the nearer end
+        found.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return found
