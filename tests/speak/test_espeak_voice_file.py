@@ -1,0 +1,43 @@
+"""espeak loads a voice by its file, not by reading every voice file: the samples stay the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from broadcast.speak import espeak
+from broadcast.speak.espeak import VOICES
+
+TEXTS = [
+    "Xin chào bà con.",
+    "UBND xã thông báo: lịch tiêm chủng ngày mười lăm tháng mười hai năm hai nghìn không trăm hai mươi sáu.",
+    "Facebook, Zalo và COVID: những từ tiếng Anh trong câu tiếng Việt.",
+    "một hai ba bốn năm sáu bảy tám chín mười; mười một, hai mươi mốt, một trăm linh năm.",
+    "Ừ, ờ, ạ, ậy; ngẫm nghĩ, ngỡ ngàng, khuỷu tay, nguệch ngoạc!",
+    "A",
+    "?!... xin chào ...",
+]
+PARAMETERS = [((1, 120), (3, 50), (4, 99), (7, 6)),     # the station's defaults
+              ((1, 450), (3, 0), (4, 0), (7, 0)),
+              ((1, 80), (3, 99), (4, 50), (7, 50))]
+
+
+def test_the_northern_voice_is_named_by_its_file():
+    _, data = espeak._library_paths()
+    assert espeak._voice_file("vi", data).endswith("/vi")      # "aav/vi": opened directly
+
+
+@pytest.mark.parametrize("voice", sorted(VOICES))
+def test_the_samples_are_those_of_the_voice_found_by_name(voice, monkeypatch):
+    with espeak._LOCK:
+        fast = [espeak._synthesize_fresh(text, voice, p) for p in PARAMETERS for text in TEXTS]
+    monkeypatch.setattr(espeak, "_voice_file", lambda voice, data_path: voice)   # the library's own search
+    with espeak._LOCK:
+        by_name = [espeak._synthesize_fresh(text, voice, p) for p in PARAMETERS for text in TEXTS]
+    assert fast == by_name
+    assert len(set(fast)) == len(fast)                  # every text and setting sounds different
+
+
+@pytest.mark.parametrize("name", ["../vi", "aav/vi", "", "vi\0"])
+def test_a_name_that_is_not_a_plain_voice_name_is_passed_on_as_it_is(name):
+    _, data = espeak._library_paths()
+    assert espeak._voice_file(name, data) == name
