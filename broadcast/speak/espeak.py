@@ -9,12 +9,12 @@ import io
 import os
 import threading
 import unicodedata
-import wave
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 from broadcast.errors import EngineError, InputError
-from broadcast.speak.base import Engine, EngineOptions, Speech, require_text
+from broadcast.speak.base import Engine, EngineOptions, Speech, require_text, wav_header
 
 VOICES = {
     "vi": "giọng Bắc",
@@ -35,7 +35,8 @@ _PHONEMES_IPA = 0x02
 _RATE, _PITCH, _RANGE, _WORDGAP = 1, 3, 4, 7
 PITCH_RANGE_RANGE = (0, 99)
 WORD_GAP_RANGE = (0, 50)      # tens of milliseconds: up to half a second between words
-_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+# (samples, count, events): the samples as an address, which costs less per call than a POINTER object
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 
 # libespeak-ng is one global state and not thread-safe: every call goes through this lock.
 _LOCK = threading.Lock()
@@ -82,12 +83,17 @@ class EspeakEngine(Engine):
         return True, ""
 
     def synthesize(self, text: str) -> Speech:
+        out = io.BytesIO()
+        self.synthesize_to(text, out)
+        return Speech(out.getvalue(), "wav")
+
+    def synthesize_to(self, text: str, out: BinaryIO) -> None:
+        """The WAV written into `out` as the library hands the samples over (see `_synthesize_fresh`)."""
         text = require_text(text)
         with _LOCK:
-            wav = _synthesize_fresh(text, self.voice, self._parameters())
-        if len(wav) <= _WAV_HEADER_BYTES:
+            samples = _synthesize_fresh(text, self.voice, self._parameters(), out)
+        if not samples:
             raise EngineError(f"espeak không tạo ra âm thanh cho đoạn: {text[:60]!r}")
-        return Speech(wav, "wav")
 
     def cache_key_parts(self) -> dict:
         return {"engine": self.name, "voice": self.voice, "rate": self.options.rate,
@@ -115,27 +121,36 @@ def _loader_version() -> str:
         return "?"
 
 
-def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...]) -> bytes:
-    """Load the library, speak, unload: a 16-bit mono WAV at 22050 Hz. Call with _LOCK held.
+def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...], out: BinaryIO) -> int:
+    """Load the library, speak into `out` a 16-bit mono WAV at 22050 Hz, unload; the bytes of samples
+    written (0: no sound). `out` is seekable: the header, whose lengths are known at the end, is
+    written last over the 44 bytes kept for it. Call with _LOCK held.
 
-    The samples go into the WAV as the library hands them over (one copy of the clip in memory
-    and the final bytes, not a list of chunks, their join and a WAV made around it: a column
-    episode of several minutes is megabytes, and a cold build's peak memory was theirs).
+    The samples go into `out` as the library hands them over, 60 ms at a time, straight from the
+    library's buffer (no copy of the clip in memory when `out` is the speech cache's file: a
+    column episode of several minutes is megabytes, and a cold build's peak memory was theirs).
+    A write that fails (a full disk) stops the library, and its error is raised here.
 
     espeak-ng keeps synthesis state in C statics (pitch flutter phase, gain control, cycle
     count) that espeak_Terminate does not reset, so the same text spoken twice in one process
     gives different samples. Unloading the library after each text resets them, which makes
-    the output depend only on (text, voice, parameters); it costs about 3 ms per text.
+    the output depend only on (text, voice, parameters); it costs about 0.3 ms per text.
     """
-    out = io.BytesIO()
-    wav = wave.open(out, "wb")
-    wav.setnchannels(1)
-    wav.setsampwidth(2)
-    wav.setframerate(SAMPLE_RATE)
+    start = out.tell()
+    out.write(bytes(_WAV_HEADER_BYTES))
+    write, char = out.write, ctypes.c_char
+    written = 0
+    failed: list[BaseException] = []
 
     def collect(samples, count, _events):
+        nonlocal written
         if samples and count > 0:
-            wav.writeframesraw(ctypes.string_at(samples, count * 2))
+            try:
+                write((char * (count * 2)).from_address(samples))
+            except BaseException as e:      # ctypes would print it and go on: stop the library instead
+                failed.append(e)
+                return 1
+            written += count * 2
         return 0
 
     callback = _SynthCallback(collect)   # must stay referenced until the library is unloaded
@@ -149,14 +164,18 @@ def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], 
             lib.espeak_SetParameter(parameter, value, 0)
         data = unicodedata.normalize("NFC", text).encode("utf-8") + b"\0"
         status = lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        if failed:
+            raise failed[0]
         if status != 0:
             raise EngineError(f"espeak báo lỗi khi đọc (mã {status})")
         lib.espeak_Synchronize()
     finally:
         lib.espeak_Terminate()
         _unload(lib)
-    wav.close()                     # the header's lengths, now known
-    return out.getvalue()
+    out.seek(start)
+    out.write(wav_header(written, SAMPLE_RATE))
+    out.seek(0, io.SEEK_END)
+    return written
 
 
 def phonemize(clauses: list[str], voice: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from broadcast.speak import espeak
@@ -26,13 +28,18 @@ def test_the_northern_voice_is_named_by_its_file():
     assert espeak._voice_file("vi", data).endswith("/vi")      # "aav/vi": opened directly
 
 
+def spoken(text: str, voice: str, parameters) -> bytes:
+    out = io.BytesIO()
+    with espeak._LOCK:
+        espeak._synthesize_fresh(text, voice, parameters, out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("voice", sorted(VOICES))
 def test_the_samples_are_those_of_the_voice_found_by_name(voice, monkeypatch):
-    with espeak._LOCK:
-        fast = [espeak._synthesize_fresh(text, voice, p) for p in PARAMETERS for text in TEXTS]
+    fast = [spoken(text, voice, p) for p in PARAMETERS for text in TEXTS]
     monkeypatch.setattr(espeak, "_voice_file", lambda voice, data_path: voice)   # the library's own search
-    with espeak._LOCK:
-        by_name = [espeak._synthesize_fresh(text, voice, p) for p in PARAMETERS for text in TEXTS]
+    by_name = [spoken(text, voice, p) for p in PARAMETERS for text in TEXTS]
     assert fast == by_name
     assert len(set(fast)) == len(fast)                  # every text and setting sounds different
 
