@@ -9,7 +9,6 @@ import io
 import os
 import threading
 import unicodedata
-from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO
 
@@ -115,6 +114,24 @@ def _library_paths() -> tuple[str, str]:
 
 
 def _loader_version() -> str:
+    """espeakng-loader's version, in the cache key (another library speaks differently).
+
+    Read once per installed library file: importlib.metadata finds and parses the package's
+    METADATA at every call (0.2 ms; a cold build asks 46 times). A library replaced while the
+    daemon runs (an upgrade) has another inode, size or time, so its version is read again.
+    """
+    try:
+        found = os.stat(_library_paths()[0])
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+    except (EngineError, OSError):
+        stamp = None
+    return _version_of_loader(stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _version_of_loader(_stamp: tuple[int, int, int] | None) -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("espeakng-loader")
     except metadata.PackageNotFoundError:
@@ -232,7 +249,7 @@ def _voice_file(voice: str, data_path: str) -> str:
     espeak_SetVoiceByName first opens the name (lower-cased) as a file under voices/ and lang/;
     only when there is none does it read all ~250 voice files of the data folder to find the
     voice by name, at every load (1.2 ms, most of the kernel time of a text). The same file is
-    read either way, so the samples are the same (tests/speak/test_espeak_voice_file.py).
+    read either way, so the samples are the same (tests/speak/test_espeak_loading.py).
     """
     lang = Path(data_path) / "lang"
     if voice.isascii() and voice.replace("-", "").isalnum() and lang.is_dir():

@@ -1,4 +1,5 @@
-"""espeak loads a voice by its file, not by reading every voice file: the samples stay the same."""
+"""What espeak does at every text, kept cheap: the voice loaded by its file (the same samples), the
+library's version read once."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 
 import pytest
 
-from broadcast.speak import espeak
+from broadcast.speak import EngineOptions, espeak
 from broadcast.speak.espeak import VOICES
 
 TEXTS = [
@@ -48,3 +49,28 @@ def test_the_samples_are_those_of_the_voice_found_by_name(voice, monkeypatch):
 def test_a_name_that_is_not_a_plain_voice_name_is_passed_on_as_it_is(name):
     _, data = espeak._library_paths()
     assert espeak._voice_file(name, data) == name
+
+
+def test_the_library_version_is_read_once_per_installed_library(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    reads: list[str] = []
+    real_version = metadata.version
+
+    def version(name):
+        reads.append(name)
+        return real_version(name)
+
+    library = tmp_path / "libespeak-ng.so"
+    library.write_bytes(b"one")
+    monkeypatch.setattr(metadata, "version", version)
+    monkeypatch.setattr(espeak, "_library_paths", lambda: (str(library), str(tmp_path)))
+    espeak._version_of_loader.cache_clear()
+    engine = espeak.EspeakEngine(EngineOptions())
+    keys = [engine.cache_key_parts() for _ in range(5)]
+    assert reads == ["espeakng-loader"] and keys == keys[:1] * 5
+    library.unlink()
+    library.write_bytes(b"an upgrade")                       # another file where the library was
+    engine.cache_key_parts()
+    assert reads == ["espeakng-loader"] * 2
+    espeak._version_of_loader.cache_clear()
