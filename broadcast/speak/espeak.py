@@ -104,7 +104,10 @@ class EspeakEngine(Engine):
         return ((_RATE, o.rate), (_PITCH, o.pitch), (_RANGE, o.pitch_range), (_WORDGAP, o.word_gap))
 
 
+@functools.lru_cache(maxsize=1)
 def _library_paths() -> tuple[str, str]:
+    """(library, data folder) of the installed wheel; found once per process (0.2 ms a call, asked at
+    every load and cache key). An error is not kept: a repaired install is seen at the next call."""
     try:
         import espeakng_loader
         return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()

@@ -74,3 +74,19 @@ def test_the_library_version_is_read_once_per_installed_library(tmp_path, monkey
     engine.cache_key_parts()
     assert reads == ["espeakng-loader"] * 2
     espeak._version_of_loader.cache_clear()
+
+
+def test_a_broken_install_is_reported_and_a_repaired_one_is_seen(monkeypatch):
+    import espeakng_loader
+
+    real = espeakng_loader.get_data_path
+
+    def missing():
+        raise RuntimeError("data path not exists")
+
+    espeak._library_paths.cache_clear()
+    monkeypatch.setattr(espeakng_loader, "get_data_path", missing)
+    ok, why = espeak.EspeakEngine(EngineOptions()).availability()
+    assert not ok and "espeakng-loader" in why
+    monkeypatch.setattr(espeakng_loader, "get_data_path", real)
+    assert espeak.EspeakEngine(EngineOptions()).availability() == (True, "")
