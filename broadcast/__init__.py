@@ -4,7 +4,7 @@ import os as _os
 
 __version__ = "0.1.0"
 
-# numpy's OpenBLAS starts a thread per core when numpy is imported, and that thread spins on
+# numpy's OpenBLAS starts a thread for each extra core when numpy is imported, and they spin on
 # the CPU for a while (~0.05-0.1 CPU-s per process) though the station makes no BLAS call: its
 # numpy work is FFTs and elementwise arithmetic, one thread each. One BLAS thread, set here
 # before anything imports numpy: every entry point (the `broadcast` script, `python -m
