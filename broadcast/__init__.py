@@ -1,6 +1,18 @@
 """broadcast: the commune loudspeaker station, from Vietnamese script to speaker."""
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# numpy's OpenBLAS starts a thread for each extra core when numpy is imported, and they spin on
+# the CPU for a while (~0.05-0.1 CPU-s per process) though the station makes no BLAS call: its
+# numpy work is FFTs and elementwise arithmetic, one thread each. One BLAS thread, set here
+# before anything imports numpy: every entry point (the `broadcast` script, `python -m
+# broadcast`, the daemon `broadcast run`, the web console) imports this package first.
+# A value the user set wins. OMP_NUM_THREADS is left alone: every OpenMP program reads it.
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_name, "1")
+del _name
 
 
 def rooms(package: str, homes: dict[str, str]):

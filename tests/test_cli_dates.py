@@ -7,13 +7,16 @@ in every command, never a traceback.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
 from broadcast.cli import cli
-from broadcast.cli.common import FIRST_DAY, LAST_DAY
+from broadcast.cli.common import FIRST_DAY, LAST_DAY, parse_day
+from broadcast.errors import InputError
 
 OUT_OF_RANGE = ("0001-01-01", "1900-12-31", "2101-01-01", "9999-12-31", "31/12/9999", "01/01/0001")
 SAID = ("nằm ngoài khoảng ngày đài làm lịch được", "đi quá ngày cuối đài làm lịch được")
@@ -100,3 +103,24 @@ def test_the_range_is_the_holiday_calendars():
     import holidays
 
     assert (FIRST_DAY, LAST_DAY) == (date(holidays.Vietnam.start_year, 1, 1), date(holidays.Vietnam.end_year, 12, 31))
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2026-12-07", date(2026, 12, 7)), ("07/12/2026", date(2026, 12, 7)),
+    ("2026-1-5", date(2026, 1, 5)),                    # strptime's leniency is kept
+    ("2026-02-30", None), ("2026-W01-1", None), ("20261207", None), ("2026-12-07x", None),
+])
+def test_a_day_is_read_as_before_the_iso_fast_path(raw, expected):
+    if expected is None:
+        with pytest.raises(InputError, match="không hợp lệ"):
+            parse_day(raw, date(2026, 12, 1))
+    else:
+        assert parse_day(raw, date(2026, 12, 1)) == expected
+
+
+def test_an_iso_day_is_read_without_loading_strptime():
+    code = ("import sys; from datetime import date; from broadcast.cli.common import parse_day\n"
+            "assert parse_day('2026-12-07', date(2026, 12, 1)) == date(2026, 12, 7)\n"
+            "print('_strptime' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -22,14 +22,8 @@ never loads numpy or ffmpeg's rooms.
 from __future__ import annotations
 
 import importlib
-import os
 
 from broadcast.errors import AudioError, ConfigError
-
-# numpy's OpenBLAS starts a thread per core at import, and they spin for a while waiting for work
-# that never comes (the levelling makes no BLAS call): 0.10 CPU-s of every build on two cores.
-# Set before any room imports numpy (they all sit under this package); a value already set wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "cells", "loudness", "limiter", "formats", "encode", "clips",
          "assembly", "tune", "baseline")

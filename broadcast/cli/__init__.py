@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import sys
 import traceback
@@ -194,6 +195,9 @@ def _command_doc(name: str) -> str:
 
 def main() -> None:
     """Console-script entry point."""
+    # What is made by now (modules, classes, functions) lives as long as the process: the cyclic
+    # collector need not walk it again (a cold build's one full collection took 15 ms of 30).
+    gc.freeze()
     # Windows consoles default to a legacy code page: Vietnamese needs UTF-8.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -65,6 +66,7 @@ def parse_set_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 # calendar (year 1, year 9999) in the middle of its work.
 FIRST_DAY, LAST_DAY = date(1901, 1, 1), date(2100, 12, 31)
 _RANGE_HINT = "chọn ngày từ 01/01/1901 đến 31/12/2100"
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def shown_day(day: date) -> str:
@@ -101,6 +103,11 @@ def parse_day(raw: str | None, today: date, option: str = "--date") -> date:
         return check_day(today, option)
     if raw.lower() in ("tomorrow", "ngay-mai", "ngày-mai", "ngày mai"):
         return check_days(today, 2, option)
+    if _ISO_DAY.fullmatch(raw):              # the common case, without loading strptime's machinery
+        try:
+            return check_day(date.fromisoformat(raw), option)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return check_day(datetime.strptime(raw, fmt).date(), option)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import struct
 import unicodedata
 import wave
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 from broadcast.errors import EngineError
 
@@ -66,6 +67,18 @@ class Engine(ABC):
     def synthesize(self, text: str) -> Speech:
         """Speak `text` (normalized spoken Vietnamese); raise EngineError when it cannot."""
 
+    def synthesize_to(self, text: str, out: BinaryIO) -> None:
+        """Write the audio of `text` into `out`, an empty binary file (the speech cache's temporary file).
+
+        This one writes what `synthesize` returns; an engine that makes its audio a piece at a time
+        (espeak) overrides it to write the pieces as they come, without holding the clip in memory.
+        """
+        speech = self.synthesize(text)
+        if speech.format != self.audio_format or not speech.data:
+            raise EngineError(f"{self.name} trả về âm thanh sai định dạng "
+                              f"({speech.format}, {len(speech.data)} byte)")
+        out.write(speech.data)
+
     @abstractmethod
     def cache_key_parts(self) -> dict:
         """The engine name and every option that changes the sound (the cache key is built from it)."""
@@ -91,6 +104,12 @@ def require_text(text: str) -> str:
         raise EngineError(f"Không có chữ nào để đọc trong đoạn văn bản {text!r}.",
                           hint="Kiểm tra lại mẫu văn bản: đoạn này trống hoặc chỉ có dấu câu.")
     return text
+
+
+def wav_header(data_bytes: int, sample_rate: int) -> bytes:
+    """The 44-byte header of a 16-bit mono WAV file holding `data_bytes` bytes of samples (as `wave` writes it)."""
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, 1, 1,
+                       sample_rate, sample_rate * 2, 2, 16, b"data", data_bytes)
 
 
 def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:

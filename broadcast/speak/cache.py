@@ -7,12 +7,14 @@ import json
 import os
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
-from broadcast.errors import EngineError
 from broadcast.speak.base import Engine
 
 _SCHEMA = 1   # bump to invalidate every cached file when the key recipe changes
+_WRITE_BUFFER = 1 << 20
 
 
 class SpeechCache:
@@ -40,21 +42,18 @@ class SpeechCache:
         path = self.path_for(engine, text)
         if self.has(engine, text):
             return path, True
-        speech = engine.synthesize(text)
-        if speech.format != engine.audio_format or not speech.data:
-            raise EngineError(f"{engine.name} trả về âm thanh sai định dạng "
-                              f"({speech.format}, {len(speech.data)} byte)")
-        _write_atomic(path, speech.data)
+        _write_atomic(path, lambda out: engine.synthesize_to(text, out))
         return path, False
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Unique temp file in the same folder, then os.replace: readers see nothing or the whole file."""
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """`write` into a unique temp file in the same folder, then os.replace: readers see nothing or the
+    whole file. The file's buffer is large: espeak writes its samples in pieces of 60 ms (2.6 kB)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:12]}-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, "wb", buffering=_WRITE_BUFFER) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         try:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import _ctypes
 import ctypes
+import functools
 import io
 import os
 import threading
 import unicodedata
-import wave
-from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 from broadcast.errors import EngineError, InputError
-from broadcast.speak.base import Engine, EngineOptions, Speech, require_text
+from broadcast.speak.base import Engine, EngineOptions, Speech, require_text, wav_header
 
 VOICES = {
     "vi": "giọng Bắc",
@@ -34,7 +34,8 @@ _PHONEMES_IPA = 0x02
 _RATE, _PITCH, _RANGE, _WORDGAP = 1, 3, 4, 7
 PITCH_RANGE_RANGE = (0, 99)
 WORD_GAP_RANGE = (0, 50)      # tens of milliseconds: up to half a second between words
-_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+# (samples, count, events): the samples as an address, which costs less per call than a POINTER object
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 
 # libespeak-ng is one global state and not thread-safe: every call goes through this lock.
 _LOCK = threading.Lock()
@@ -81,12 +82,17 @@ class EspeakEngine(Engine):
         return True, ""
 
     def synthesize(self, text: str) -> Speech:
+        out = io.BytesIO()
+        self.synthesize_to(text, out)
+        return Speech(out.getvalue(), "wav")
+
+    def synthesize_to(self, text: str, out: BinaryIO) -> None:
+        """The WAV written into `out` as the library hands the samples over (see `_synthesize_fresh`)."""
         text = require_text(text)
         with _LOCK:
-            wav = _synthesize_fresh(text, self.voice, self._parameters())
-        if len(wav) <= _WAV_HEADER_BYTES:
+            samples = _synthesize_fresh(text, self.voice, self._parameters(), out)
+        if not samples:
             raise EngineError(f"espeak không tạo ra âm thanh cho đoạn: {text[:60]!r}")
-        return Speech(wav, "wav")
 
     def cache_key_parts(self) -> dict:
         return {"engine": self.name, "voice": self.voice, "rate": self.options.rate,
@@ -98,7 +104,10 @@ class EspeakEngine(Engine):
         return ((_RATE, o.rate), (_PITCH, o.pitch), (_RANGE, o.pitch_range), (_WORDGAP, o.word_gap))
 
 
+@functools.lru_cache(maxsize=1)
 def _library_paths() -> tuple[str, str]:
+    """(library, data folder) of the installed wheel; found once per process (0.2 ms a call, asked at
+    every load and cache key). An error is not kept: a repaired install is seen at the next call."""
     try:
         import espeakng_loader
         return espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
@@ -108,33 +117,60 @@ def _library_paths() -> tuple[str, str]:
 
 
 def _loader_version() -> str:
+    """espeakng-loader's version, in the cache key (another library speaks differently).
+
+    Read once per installed library file: importlib.metadata finds and parses the package's
+    METADATA at every call (0.2 ms; a cold build asks 46 times). A library replaced while the
+    daemon runs (an upgrade) has another inode, size or time, so its version is read again.
+    """
+    try:
+        found = os.stat(_library_paths()[0])
+        stamp = (found.st_ino, found.st_size, found.st_mtime_ns)
+    except (EngineError, OSError):
+        stamp = None
+    return _version_of_loader(stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _version_of_loader(_stamp: tuple[int, int, int] | None) -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("espeakng-loader")
     except metadata.PackageNotFoundError:
         return "?"
 
 
-def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...]) -> bytes:
-    """Load the library, speak, unload: a 16-bit mono WAV at 22050 Hz. Call with _LOCK held.
+def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], ...], out: BinaryIO) -> int:
+    """Load the library, speak into `out` a 16-bit mono WAV at 22050 Hz, unload; the bytes of samples
+    written (0: no sound). `out` is seekable: the header, whose lengths are known at the end, is
+    written last over the 44 bytes kept for it. Call with _LOCK held.
 
-    The samples go into the WAV as the library hands them over (one copy of the clip in memory
-    and the final bytes, not a list of chunks, their join and a WAV made around it: a column
-    episode of several minutes is megabytes, and a cold build's peak memory was theirs).
+    The samples go into `out` as the library hands them over, 60 ms at a time, straight from the
+    library's buffer (no copy of the clip in memory when `out` is the speech cache's file: a
+    column episode of several minutes is megabytes, and a cold build's peak memory was theirs).
+    A write that fails (a full disk) stops the library, and its error is raised here.
 
     espeak-ng keeps synthesis state in C statics (pitch flutter phase, gain control, cycle
     count) that espeak_Terminate does not reset, so the same text spoken twice in one process
     gives different samples. Unloading the library after each text resets them, which makes
-    the output depend only on (text, voice, parameters); it costs about 3 ms per text.
+    the output depend only on (text, voice, parameters); it costs about 0.3 ms per text.
     """
-    out = io.BytesIO()
-    wav = wave.open(out, "wb")
-    wav.setnchannels(1)
-    wav.setsampwidth(2)
-    wav.setframerate(SAMPLE_RATE)
+    start = out.tell()
+    out.write(bytes(_WAV_HEADER_BYTES))
+    write, char = out.write, ctypes.c_char
+    written = 0
+    failed: list[BaseException] = []
 
     def collect(samples, count, _events):
+        nonlocal written
         if samples and count > 0:
-            wav.writeframesraw(ctypes.string_at(samples, count * 2))
+            try:
+                write((char * (count * 2)).from_address(samples))
+            except BaseException as e:      # ctypes would print it and go on: stop the library instead
+                failed.append(e)
+                return 1
+            written += count * 2
         return 0
 
     callback = _SynthCallback(collect)   # must stay referenced until the library is unloaded
@@ -148,14 +184,18 @@ def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], 
             lib.espeak_SetParameter(parameter, value, 0)
         data = unicodedata.normalize("NFC", text).encode("utf-8") + b"\0"
         status = lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+        if failed:
+            raise failed[0]
         if status != 0:
             raise EngineError(f"espeak báo lỗi khi đọc (mã {status})")
         lib.espeak_Synchronize()
     finally:
         lib.espeak_Terminate()
         _unload(lib)
-    wav.close()                     # the header's lengths, now known
-    return out.getvalue()
+    out.seek(start)
+    out.write(wav_header(written, SAMPLE_RATE))
+    out.seek(0, io.SEEK_END)
+    return written
 
 
 def phonemize(clauses: list[str], voice: str) -> list[str]:
@@ -198,11 +238,28 @@ def _initialized(voice: str) -> ctypes.CDLL:
     if rate_hz != SAMPLE_RATE:
         _unload(lib)
         raise EngineError(f"espeak không khởi động được với dữ liệu ở {data_path} (mã {rate_hz})")
-    if lib.espeak_SetVoiceByName(voice.encode("ascii", errors="replace")) != 0:
+    if lib.espeak_SetVoiceByName(_voice_file(voice, data_path).encode("ascii", errors="replace")) != 0:
         lib.espeak_Terminate()
         _unload(lib)
         raise EngineError(f"thư viện espeak không nạp được giọng '{voice}'")
     return lib
+
+
+@functools.lru_cache(maxsize=16)
+def _voice_file(voice: str, data_path: str) -> str:
+    """The voice as the library finds it fastest: its file under lang/ ("aav/vi") when there is one.
+
+    espeak_SetVoiceByName first opens the name (lower-cased) as a file under voices/ and lang/;
+    only when there is none does it read all ~250 voice files of the data folder to find the
+    voice by name, at every load (1.2 ms, most of the kernel time of a text). The same file is
+    read either way, so the samples are the same (tests/speak/test_espeak_loading.py).
+    """
+    lang = Path(data_path) / "lang"
+    if voice.isascii() and voice.replace("-", "").isalnum() and lang.is_dir():
+        for family in sorted(lang.iterdir()):
+            if (family / voice).is_file():
+                return f"{family.name}/{voice}"
+    return voice
 
 
 def _c_path(path: str) -> bytes:
