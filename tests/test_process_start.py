@@ -36,6 +36,7 @@ def _probe(first: str, env_extra: dict[str, str] | None = None) -> dict:
     "import broadcast",
     "import broadcast.cli",                 # the `broadcast` console script (and `broadcast run`)
     "import runpy, broadcast.__main__",     # `python -m broadcast`
+    "import broadcast.audio.clips",         # the levelling, straight (numpy's first importer in a build)
 ])
 def test_every_entry_point_asks_numpy_for_one_blas_thread(first):
     found = _probe(first)
