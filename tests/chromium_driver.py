@@ -1,10 +1,12 @@
-"""One headless Chromium for the browser tests (Debian's chromium and chromium-driver)."""
+"""One headless Chromium for the browser tests (Debian's chromium and chromium-driver), and a wait that
+holds across page loads.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,3 +38,60 @@ def headless_chromium(wait_s: float, *, size: tuple[int, int] = (1280, 1000), fl
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+# What chromedriver says when the page it was asked about is replaced in the middle of one command:
+# the element was found in the old document and is read after the new one has taken its place. Each
+# is the DevTools protocol's or chromedriver's own wording (Chromium 156 reports the first as "unhandled
+# inspector error", and the last two as a TimeoutException although they come at once).
+PAGE_REPLACED = (
+    "does not belong to the document",
+    "No node with given id found",
+    "Cannot find context with specified id",
+    "Execution context was destroyed",
+    "Inspected target navigated or closed",
+    "no such execution context",                # "timeout from no such execution context"
+    "aborted by navigation",                    # "timeout from aborted by navigation: loader has changed ..."
+)
+
+
+def across_navigation(condition: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`condition`, where a page replaced while it is being read means "not yet" rather than an error.
+
+    After a click that submits a form, a poll may find an element in the page being left and read
+    it once the next page has replaced it. Selenium's own conditions catch a stale element but not
+    chromedriver's "unhandled inspector error" for the same race, and a plain lambda catches
+    neither. Any other WebDriver error still ends the wait at once.
+    """
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        WebDriverException,
+    )
+
+    def poll(driver: Any) -> Any:
+        try:
+            return condition(driver)
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+        except WebDriverException as error:
+            if any(words in (error.msg or "") for words in PAGE_REPLACED):
+                return False
+            raise
+
+    return poll
+
+
+class PageWait:
+    """Selenium's `WebDriverWait(driver, timeout)` whose `until` holds across a page being replaced.
+
+    Every browser test waits through this, so no poll can fail on the race `across_navigation`
+    describes; the timeout is an upper bound for the page to react, never a speed assertion.
+    """
+
+    def __init__(self, driver: Any, timeout: float, poll_frequency: float = 0.5) -> None:
+        from selenium.webdriver.support.ui import WebDriverWait
+        self._wait = WebDriverWait(driver, timeout, poll_frequency=poll_frequency)
+
+    def until(self, condition: Callable[[Any], Any], message: str = "") -> Any:
+        return self._wait.until(across_navigation(condition), message)

@@ -127,3 +127,12 @@ def test_every_package_says_what_its_stage_does_and_no_module_is_long():
         assert ast.get_docstring(tree), f"{path.relative_to(PACKAGE)} has no docstring"
         lines = path.read_text(encoding="utf-8").count("\n")
         assert lines <= MAX_MODULE_LINES, f"{path.relative_to(PACKAGE)}: {lines} lines"
+
+
+def test_every_browser_test_waits_through_page_wait():
+    """Selenium's WebDriverWait fails a poll that reads a page just as the next one replaces it;
+    `tests/chromium_driver.PageWait` waits instead, so no browser test may use the former directly."""
+    tests = Path(__file__).resolve().parent
+    direct = [str(path.relative_to(tests)) for path in sorted(tests.rglob("*.py"))
+              if path.name not in ("chromium_driver.py", "test_layout.py") and "WebDriverWait" in path.read_text(encoding="utf-8")]
+    assert direct == [], f"wait with chromium_driver.PageWait instead of WebDriverWait in {direct}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from bulletin_helpers import BROADCAST, TZ, keys
-from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
+from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, headless_chromium
 from console_helpers import PASSWORD
 from served import serving
 
@@ -28,7 +28,6 @@ if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
@@ -73,7 +72,7 @@ def fill(driver, name: str, value: str) -> None:
 
 def test_the_leader_writes_confirms_and_sends_a_khan_cap_bulletin(server, chrome):
     base, db = server
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     d.get(f"{base}/ban-tin")
     wait.until(ec.url_contains("/login"))                             # no session: the login page
     on_a_phone(d, "dang-nhap")

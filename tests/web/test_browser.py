@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from chromium_driver import CHROMEDRIVER, CHROMIUM, headless_chromium
+from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, headless_chromium
 from served import broadcast_cmd, serving
 from web_helpers import PASSWORD
 
@@ -32,7 +32,6 @@ if not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()):
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @contextmanager
@@ -94,7 +93,7 @@ def check_page(driver, base: str, path: str, name: str) -> None:
     for width, height, mobile in SIZES:
         viewport(driver, width, height, mobile)
         driver.get(f"{base}{path}")
-        WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        PageWait(driver, WAIT_S).until(lambda d: d.execute_script("return document.readyState") == "complete")
         assert driver.find_element(By.TAG_NAME, "h1").text, path
         shot(driver, f"{name}-{width}")
         assert axe_problems(driver) == [], (path, width)
@@ -112,7 +111,7 @@ def login(driver, base: str, name: str) -> None:
     driver.find_element(By.NAME, "username").send_keys(name)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
-    WebDriverWait(driver, WAIT_S).until(ec.url_contains("/tuan"))
+    PageWait(driver, WAIT_S).until(ec.url_contains("/tuan"))
 
 
 def fill(driver, name: str, value: str) -> None:
@@ -122,7 +121,7 @@ def fill(driver, name: str, value: str) -> None:
 
 
 def test_officer_writes_listens_sends_and_the_approver_approves_on_a_phone(server, chrome):
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     d.get(f"{server}/login")
     shot(d, "0-dang-nhap")
     login(d, server, "can-bo")
@@ -190,7 +189,7 @@ def test_officer_writes_listens_sends_and_the_approver_approves_on_a_phone(serve
 
 
 def test_the_officer_composes_a_three_column_list_on_a_phone(server, chrome):
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     viewport(d, 390, 844, True)
     login(d, server, "can-bo")
     d.get(f"{server}/soan/tra_ket_qua")
@@ -226,4 +225,4 @@ def test_every_page_at_both_sizes_passes_axe_and_fits_a_phone(server, chrome):
         for path, name in pages:
             check_page(chrome, server, path, name)
         chrome.find_element(By.CSS_SELECTOR, "form.who button").click()
-        WebDriverWait(chrome, WAIT_S).until(ec.url_contains("/login"))
+        PageWait(chrome, WAIT_S).until(ec.url_contains("/login"))

@@ -12,8 +12,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from chromium_driver import headless_chromium
-from test_browser import ARTIFACTS, WAIT_S, By, WebDriverWait, broadcast_cmd, web_process
+from chromium_driver import PageWait, headless_chromium
+from test_browser import ARTIFACTS, WAIT_S, By, broadcast_cmd, web_process
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_a_villager_listens_again_on_a_phone(served_day, phone):
     assert len(players) == 2
     for player in players:
         phone.execute_script("arguments[0].preload = 'metadata'; arguments[0].load();", player)
-    WebDriverWait(phone, WAIT_S).until(
+    PageWait(phone, WAIT_S).until(
         lambda d: all(d.execute_script("return arguments[0].duration > 1", p) for p in players))
     summaries = phone.find_elements(By.TAG_NAME, "summary")
     assert summaries and all(s.size["height"] >= 44 for s in summaries[:5])

@@ -7,8 +7,8 @@ import time
 from html import unescape
 
 import pytest
-from chromium_driver import headless_chromium
-from test_browser import WAIT_S, By, WebDriverWait, check_page, ec, login, server, shot  # noqa: F401
+from chromium_driver import PageWait, headless_chromium
+from test_browser import WAIT_S, By, check_page, ec, login, server, shot  # noqa: F401
 
 from broadcast import audio
 from broadcast.station.config import load_station
@@ -25,7 +25,7 @@ def chrome_mic():
 
 
 def test_the_administrator_edits_a_slot_and_records_in_the_browser(server, chrome_mic, station_dir):  # noqa: F811
-    d, wait = chrome_mic, WebDriverWait(chrome_mic, WAIT_S)
+    d, wait = chrome_mic, PageWait(chrome_mic, WAIT_S)
     login(d, server, "quan-tri")
     check_page(d, server, "/lich-phat", "20-lich-phat")
     check_page(d, server, "/ghi-am", "21-ghi-am")
@@ -72,7 +72,7 @@ def test_the_administrator_edits_a_slot_and_records_in_the_browser(server, chrom
 
 
 def test_the_officer_records_a_notice_in_the_browser(server, chrome_mic, station_dir):  # noqa: F811
-    d, wait = chrome_mic, WebDriverWait(chrome_mic, WAIT_S)
+    d, wait = chrome_mic, PageWait(chrome_mic, WAIT_S)
     login(d, server, "can-bo")
     check_page(d, server, "/ghi-am", "23-ghi-am-bien-tap")
     check_page(d, server, "/tai-len", "3-ghi-am-tai-len")

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import test_browser
+from chromium_driver import PageWait
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_browser import WAIT_S, By, WebDriverWait, check_page, ec, login, shot, viewport
+from test_browser import WAIT_S, By, check_page, ec, login, shot, viewport
 from zoned import ZONES, add_zones
 
 from broadcast.clusters import protocol
@@ -65,7 +66,7 @@ def test_zone_and_cluster_pages_at_both_sizes_pass_axe_and_fit_a_phone(server, c
         for path, name in pages:
             check_page(chrome, server, path, name)
         chrome.find_element(By.CSS_SELECTOR, "form.who button").click()
-        WebDriverWait(chrome, WAIT_S).until(ec.url_contains("/login"))
+        PageWait(chrome, WAIT_S).until(ec.url_contains("/login"))
 
 
 def visible_cells(driver, row: int = 0) -> list:
@@ -75,7 +76,7 @@ def visible_cells(driver, row: int = 0) -> list:
 
 
 def test_the_week_puts_zones_side_by_side_wide_and_one_at_a_time_on_a_phone(server, chrome):
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     login(d, server, "can-bo")
     viewport(d, 1366, 900, False)
     d.get(f"{server}{WEEK}")
@@ -106,7 +107,7 @@ def test_the_week_puts_zones_side_by_side_wide_and_one_at_a_time_on_a_phone(serv
 
 
 def test_an_urgent_for_one_zone_is_prepared_for_that_zone_only(server, chrome):
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     viewport(d, 390, 844, True)
     login(d, server, "can-bo")
     d.get(f"{server}/khan-cap")
@@ -123,7 +124,7 @@ def test_an_urgent_for_one_zone_is_prepared_for_that_zone_only(server, chrome):
 
 
 def test_the_officer_sets_a_clusters_volume_and_sees_the_states(server, chrome):
-    d, wait = chrome, WebDriverWait(chrome, WAIT_S)
+    d, wait = chrome, PageWait(chrome, WAIT_S)
     viewport(d, 390, 844, True)
     login(d, server, "can-bo")
     d.get(f"{server}/cum-loa")
