@@ -8,10 +8,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+AXE = Path(__file__).parent / "web" / "vendor" / "axe.min.js"       # axe-core, vendored (MPL-2.0)
 
 
 @contextmanager
@@ -33,11 +35,24 @@ def headless_chromium(wait_s: float, *, size: tuple[int, int] = (1280, 1000), fl
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(wait_s)
+    driver.set_script_timeout(wait_s)           # axe-core's run is an async script: as long as a page load
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def axe_problems(driver: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is now, one "impact rule: where" each."""
+    if not driver.execute_script("return !!window.axe"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+        "v => [v.impact, v.id, v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')])))"
+        ".catch(e => done([['critical', 'axe-failed', String(e)]]));")
+    return [f"{impact} {rule}: {where}" for impact, rule, where in result if impact in ("serious", "critical")]
 
 
 # What chromedriver says when the page it was asked about is replaced in the middle of one command:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from bulletin_helpers import BROADCAST, TZ, keys
-from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, headless_chromium
+from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, axe_problems, headless_chromium
 from console_helpers import PASSWORD
 from served import serving
 
-AXE = Path(__file__).parents[1] / "web" / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).parents[1] / "web" / "artifacts"
 WAIT_S = 60          # an upper bound for the page to react, never a speed assertion
 
@@ -54,13 +53,7 @@ def on_a_phone(driver, name: str) -> None:
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 391, name
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"tinh-{name}-390.png"))
-    driver.execute_script(AXE.read_text(encoding="utf-8"))
-    found = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
-        "v => [v.impact, v.id, v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')])))"
-        ".catch(e => done([['critical', 'axe-failed', String(e)]]));")
-    assert [v for v in found if v[0] in ("serious", "critical")] == [], name
+    assert axe_problems(driver) == [], name
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 

@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, headless_chromium
+from chromium_driver import CHROMEDRIVER, CHROMIUM, PageWait, axe_problems, headless_chromium
 from served import broadcast_cmd, serving
 from web_helpers import PASSWORD
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SIZES = ((1366, 900, False), (390, 844, True))
 WAIT_S = 60          # an upper bound for the page to react, never a speed assertion
 
@@ -65,18 +64,6 @@ def viewport(driver, width: int, height: int, mobile: bool) -> None:
     """The page's viewport exactly (a phone's is 390×844), whatever the window manager does."""
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-
-
-def axe_problems(driver) -> list[str]:
-    """Serious and critical axe-core violations of the page as it is now."""
-    if not driver.execute_script("return !!window.axe"):
-        driver.execute_script(AXE.read_text(encoding="utf-8"))
-    result = driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
-        "v => [v.impact, v.id, v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')])))"
-        ".catch(e => done([['critical', 'axe-failed', String(e)]]));")
-    return [f"{impact} {rule}: {where}" for impact, rule, where in result if impact in ("serious", "critical")]
 
 
 _SMALL_TARGETS = """

@@ -95,7 +95,6 @@ CONDITIONS = {
 @pytest.mark.parametrize("name", list(CONDITIONS))
 def test_each_kind_of_wait_sees_the_last_page_of_a_chain_that_replaces_itself(name):
     with chain_server() as base, headless_chromium(WAIT_S) as driver:
-        driver.set_script_timeout(WAIT_S)
         for round_ in range(3):
             driver.execute_script(f"location.replace('{base}/trang?con={HOPS}')")   # no wait for the load
             assert PageWait(driver, WAIT_S, poll_frequency=0.001).until(CONDITIONS[name]), (name, round_)
