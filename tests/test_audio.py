@@ -276,7 +276,7 @@ def test_stream_pcm_of_a_corrupt_file_is_an_audio_error(tmp_path):
 
 def test_scratch_wav_header_reads_back(tmp_path):
     path = tmp_path / "h.wav"
-    path.write_bytes(audio._wav_header(3, 8000) + bytes(6))
+    path.write_bytes(audio.wav_header(rate=8000, channels=1, sample_width=2, data_bytes=6) + bytes(6))
     with wave.open(str(path)) as w:
         assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (1, 2, 8000, 3)
 

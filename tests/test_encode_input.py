@@ -34,7 +34,7 @@ def test_the_encoder_reads_a_streamed_wav_in_large_packets(tmp_path, monkeypatch
 
 
 def test_the_streamed_header_says_16_bit_mono_of_unknown_length():
-    head = encode.streamed_wav_header(16000)
+    head = audio.streamed_wav_header(rate=16000, channels=1, sample_width=2)
     assert head[:4] == b"RIFF" and head[8:16] == b"WAVEfmt " and head[36:40] == b"data"
     assert struct.unpack("<I", head[4:8])[0] == struct.unpack("<I", head[40:44])[0] == 0xFFFFFFFF
     assert struct.unpack("<HHIIHH", head[20:36]) == (1, 1, 16000, 32000, 2, 16)

@@ -205,3 +205,32 @@ def test_a_long_clip_s_loudness_is_kept_as_numbers_not_python_objects(tmp_path):
         tracemalloc.stop()
     assert text == json.dumps(as_lists, sort_keys=True)        # the same file as before
     assert peak < 3.5 * len(text), (peak, len(text))          # json.dumps of the list: 5x its text
+
+
+def _with_chunk(src: Path, dst: Path, extra: int) -> Path:
+    """`src`'s samples in a WAV with an `extra`-byte LIST chunk between its "fmt " and "data" chunks."""
+    import wave
+
+    from broadcast.audio.wavheader import wav_header
+
+    with wave.open(str(src), "rb") as w:
+        rate, pcm = w.getframerate(), w.readframes(w.getnframes())
+    head = wav_header(rate=rate, channels=1, sample_width=2, data_bytes=len(pcm))
+    chunk = b"LIST" + extra.to_bytes(4, "little") + b"INFO" + bytes(extra - 4)
+    dst.write_bytes(b"RIFF" + (36 + len(chunk) + 8 + len(pcm)).to_bytes(4, "little") + head[8:36] + chunk
+                    + head[36:] + pcm)
+    return dst
+
+
+@pytest.mark.parametrize(("seconds", "in_memory"), [(1.9, True), (2.1, False)])
+def test_a_clip_with_other_chunks_takes_the_path_its_samples_say(tmp_path, monkeypatch, seconds, in_memory):
+    """The length is the header's frame count: a 1.9 s clip with 20 kB of metadata (0.45 s at 2 bytes a
+    sample, if counted from the file's size) is still short enough for memory; a 2.1 s one is not."""
+    monkeypatch.setattr(clip_prep, "_IN_MEMORY_S", 2)
+    clip = _with_chunk(voiced(tmp_path / "v.wav", seconds), tmp_path / "listed.wav", 20_000)
+    assert clip_prep.wav_frames(clip) == (22050, round(seconds * 22050))
+    (tmp_path / "store").mkdir()
+    levelled = clip_prep.clip_level(clip, 22050, -16.0, -3.0, store=tmp_path / "store")
+    assert levelled.level is not None
+    assert isinstance(levelled.peak, np.ndarray if in_memory else cells.Column)
+    assert len(b"".join(levelled.pcm())) == 2 * round(seconds * 22050)

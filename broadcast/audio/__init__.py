@@ -3,7 +3,9 @@
 The rooms, in pipeline order (callers import from here; the names below are the surface):
 
 - `ffmpeg`   find ffmpeg, run it, probe a file
-- `pcm`      WAV and raw PCM: headers, atomic writes, decoding to WAV, streaming to the player
+- `wavheader` the RIFF/WAVE header written (known or streamed length) and a WAV's frames read back;
+             standard library only (the gated player and the receiver import it)
+- `pcm`      WAV and raw PCM: atomic writes, decoding to WAV, streaming to the player
 - `wavfiles` a file's digest, WAV header, decoded copy and length (what planning needs; no numpy)
 - `measure`  loudness measurement of files (ffmpeg's EBU R128 meter)
 - `cells`    a clip's per-cell arrays on disk, read a block at a time (memory flat in a clip's length)
@@ -25,7 +27,7 @@ import importlib
 
 from broadcast.errors import AudioError, ConfigError
 
-ROOMS = ("ffmpeg", "pcm", "wavfiles", "measure", "cells", "loudness", "limiter", "formats", "encode", "clips",
+ROOMS = ("ffmpeg", "wavheader", "pcm", "wavfiles", "measure", "cells", "loudness", "limiter", "formats", "encode", "clips",
          "assembly", "tune", "baseline")
 
 _HOMES = {   # name -> the room it lives in (imported on first use)
@@ -35,7 +37,8 @@ _HOMES = {   # name -> the room it lives in (imported on first use)
     **dict.fromkeys(('AudioInfo', 'StrPath', '_failure', '_run', 'ffmpeg_exe', 'probe'), 'ffmpeg'),
     **dict.fromkeys(('CODECS', 'SAMPLE_RATES', 'Assembled', 'AudioFormat', 'Clip', 'Pending', 'Segment', 'Silence'), 'formats'),
     **dict.fromkeys(('_SILENT_LUFS', 'Loudness', '_parse_ebur128', 'measure_loudness'), 'measure'),
-    **dict.fromkeys(('_TRIM_KEEP_S', '_wav_header', 'decode_to_wav', 'stream_pcm', 'wav_from_pcm'), 'pcm'),
+    **dict.fromkeys(('_TRIM_KEEP_S', 'decode_to_wav', 'stream_pcm', 'wav_from_pcm'), 'pcm'),
+    **dict.fromkeys(('streamed_wav_header', 'wav_header'), 'wavheader'),
     **dict.fromkeys(('generate_signature_tune',), 'tune'),
 }
 
@@ -56,8 +59,8 @@ __all__ = [
     "CODECS", "SAMPLE_RATES", "Assembled", "AudioFormat", "AudioInfo", "Clip", "Loudness", "Pending", "Segment",
     "Silence", "StrPath", "assemble", "concat_files", "convert", "decode_to_wav", "encode_pcm", "encoded_samples",
     "ffmpeg_exe", "ffmpeg_floor_encode", "generate_signature_tune", "measure_loudness", "pcm_input_args", "probe",
-    "pydub_naive_build", "stream_pcm", "wav_from_pcm",
+    "pydub_naive_build", "stream_pcm", "streamed_wav_header", "wav_from_pcm", "wav_header",
     # private names that clips.py, the benchmarks and the tests reach for
     "_CODEC_LOSS_LU", "_SILENT_LUFS", "_TRIM_KEEP_S",
-    "_codec_args", "_failure", "_parse_ebur128", "_run", "_wav_header",
+    "_codec_args", "_failure", "_parse_ebur128", "_run",
 ]

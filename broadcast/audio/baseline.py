@@ -11,7 +11,8 @@ from broadcast.audio import clips
 from broadcast.audio.encode import _codec_args, pcm_input_args
 from broadcast.audio.ffmpeg import StrPath, _existing, _raw_input_args, _run, ffmpeg_exe
 from broadcast.audio.formats import AudioFormat, Clip, Segment, Silence
-from broadcast.audio.pcm import _atomic_target, _wav_header, decode_to_wav
+from broadcast.audio.pcm import _atomic_target, decode_to_wav
+from broadcast.audio.wavheader import wav_header
 
 # --- benchmark baselines ----------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ def silence_wav(directory: Path, samples: int, rate: int) -> Path:
     path = directory / f"silence-{samples}-{rate}.wav"
     if not path.is_file():
         with path.open("wb") as fh:
-            fh.write(_wav_header(samples, rate))
+            fh.write(wav_header(rate=rate, channels=1, sample_width=2, data_bytes=2 * samples))
             remaining = 2 * samples
             zeros = bytes(min(remaining, 1 << 20))
             while remaining:

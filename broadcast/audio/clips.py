@@ -291,6 +291,13 @@ def _solve_true(path: Path, analysis: loudness.Analysis, aim: float, ceiling_db:
     return level, analysis, floor
 
 
+def _frames(path: Path) -> float:
+    """A clip's samples as its header counts them (other chunks, LIST or fact, are not samples);
+    one whose header cannot be trusted counts as endless (levelled from disk, memory flat)."""
+    found = wav_frames(path)
+    return float("inf") if found is None else found[1]
+
+
 def clip_level(path: Path, rate: int, aim: float, ceiling_db: float, *, store: Path | None) -> Levelled:
     """How `path` (a 16-bit mono WAV at `rate`) is levelled to `aim` LUFS under `ceiling_db`.
 
@@ -311,7 +318,7 @@ def clip_level(path: Path, rate: int, aim: float, ceiling_db: float, *, store: P
             if level is None or peak is not None:
                 return Levelled(path, rate, level, np.asarray(kept["mean_square"], np.float64), peak,
                                 float(kept["true_peak"]))
-        in_memory = (path.stat().st_size - 44) // 2 <= _IN_MEMORY_S * rate
+        in_memory = _frames(path) <= _IN_MEMORY_S * rate
         with contextlib.nullcontext() if in_memory else tempfile.TemporaryDirectory(prefix="broadcast-cells-") \
                 as scratch:
             folder = None if scratch is None else Path(scratch)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from broadcast.audio.ffmpeg import _command, _failure, _read_tail
 from broadcast.audio.formats import AudioFormat
+from broadcast.audio.wavheader import streamed_wav_header
 from broadcast.errors import AudioError
 
 
@@ -51,14 +52,6 @@ def pcm_input_args(source: str = "pipe:0") -> list[str]:
     return ["-max_size", str(PACKET_BYTES), "-f", "wav", "-i", source]
 
 
-def streamed_wav_header(rate: int) -> bytes:
-    """A 16-bit mono WAV header whose lengths say "unknown": the PCM follows until the end."""
-    unknown = 0xFFFFFFFF
-    return (b"RIFF" + struct.pack("<I", unknown) + b"WAVE"
-            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)
-            + b"data" + struct.pack("<I", unknown))
-
-
 def encode_pcm(pcm: Iterable[bytes], rate: int, dst: Path, fmt: AudioFormat,
                tags: Mapping[str, str] | None) -> None:
     """Encode the 16-bit mono PCM that `pcm` yields (at `rate`) into `dst`.
@@ -77,7 +70,7 @@ def encode_pcm(pcm: Iterable[bytes], rate: int, dst: Path, fmt: AudioFormat,
             raise AudioError(f"Không chạy được ffmpeg: {exc}") from exc
         assert proc.stdin is not None
         try:
-            proc.stdin.write(streamed_wav_header(rate))
+            proc.stdin.write(streamed_wav_header(rate=rate, channels=1, sample_width=2))
             for data in pcm:
                 proc.stdin.write(data)
             proc.stdin.close()

@@ -1,9 +1,8 @@
-"""WAV and raw PCM files: headers, atomic writes, decoding to WAV, streaming to the player."""
+"""WAV and raw PCM files: atomic writes, decoding to WAV, streaming to the player (headers: `wavheader`)."""
 
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import tempfile
 import wave
@@ -27,19 +26,6 @@ from broadcast.errors import AudioError
 # and every offset is an exact sample count.
 _BYTES_PER_SAMPLE = 2
 _CHUNK_BYTES = 1 << 20
-
-_WAV_HEADER_BYTES = 44
-
-
-def _wav_header(samples: int, sample_rate: int) -> bytes:
-    """A 44-byte header for mono 16-bit PCM of `samples` samples."""
-    data = samples * _BYTES_PER_SAMPLE
-    if data > 0xFFFFFFFF - 36:
-        raise AudioError("Chương trình quá dài để ghi thành một tệp WAV (tối đa khoảng 6 giờ)")
-    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt "
-            + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * _BYTES_PER_SAMPLE,
-                          _BYTES_PER_SAMPLE, 16)
-            + b"data" + struct.pack("<I", data))
 
 
 # --- atomic writes ----------------------------------------------------------------------------

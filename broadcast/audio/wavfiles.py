@@ -6,11 +6,10 @@ the recordings through this module alone, so they never load the audio stack.
 
 from __future__ import annotations
 
-import os
-import wave
 from pathlib import Path
 
 from broadcast.audio import pcm
+from broadcast.audio.wavheader import wav_frames
 from broadcast.digest import file_sha256
 from broadcast.errors import AudioError
 
@@ -28,21 +27,7 @@ def file_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-# --- the working format -----------------------------------------------------------------------
-
-def wav_frames(path: Path) -> tuple[int, int] | None:
-    """(rate, frames) when `path` is a complete 16-bit mono PCM WAV, else None (decode it)."""
-    try:
-        with wave.open(str(path), "rb") as w:
-            if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getcomptype() != "NONE":
-                return None
-            rate, frames = w.getframerate(), w.getnframes()
-    except (wave.Error, EOFError, OSError):
-        return None
-    if os.path.getsize(path) < 44 + 2 * frames:      # a header promising more than the file holds
-        return None
-    return rate, frames
-
+# --- the working format (a WAV's frames: `wavheader.wav_frames`) --------------------------------
 
 def decoded(src: Path, rate: int, *, trim: bool, store: Path | None, scratch: Path) -> Path:
     """`src` as a 16-bit mono WAV at `rate` (silence trimmed at both ends with `trim`), decoded once."""

@@ -37,7 +37,6 @@ import queue
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from broadcast.audio.wavheader import wav_header
 from broadcast.play.realtime import SPIN_S, Realtime, prefault, wait_until
 
 CHUNK_S = 0.02            # one write to the sinks: 20 ms of audio
@@ -59,14 +59,6 @@ _connections: list[Any] = []      # PulseAudio connections of this play (closed 
 def say(line: str) -> None:
     sys.stdout.write(line.replace("\n", " ") + "\n")
     sys.stdout.flush()
-
-
-def wav_header(rate: int, channels: int, data_bytes: int) -> bytes:
-    """A 44-byte PCM WAV header (16-bit)."""
-    block = channels * 2
-    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " +
-            struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, 16) +
-            b"data" + struct.pack("<I", data_bytes))
 
 
 class Sink:
@@ -94,7 +86,7 @@ class Sink:
                 path = Path(self.spec["path"])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = open(path, "wb")        # noqa: SIM115 - closed in close()
-                self._file.write(wav_header(self.rate, self.channels, 0))
+                self._file.write(wav_header(rate=self.rate, channels=self.channels, sample_width=2, data_bytes=0))
                 self._file.flush()
             elif self.kind == "pipe":
                 from broadcast.play.child import popen
@@ -192,7 +184,8 @@ class Sink:
         if self.kind == "file" and self._file is not None:
             try:
                 self._file.seek(0)
-                self._file.write(wav_header(self.rate, self.channels, self.written))
+                self._file.write(wav_header(rate=self.rate, channels=self.channels, sample_width=2,
+                                             data_bytes=self.written))
                 self._file.close()
                 if abort and self.written == 0:
                     Path(self.spec["path"]).unlink(missing_ok=True)     # cancelled before the gate: nothing aired

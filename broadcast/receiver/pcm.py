@@ -20,13 +20,12 @@ import os
 import re
 import shutil
 import subprocess
-import wave
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from broadcast.play.pcmfile import wav_format
+from broadcast.audio.wavheader import wav_frames
 
 PCM_DIR = "pcm"
 SLACK_S = 1.0                     # a decode may differ from the manifest's duration by this (or 1 %)
@@ -42,16 +41,10 @@ def pcm_path(folder: Path, day: date, entry: dict[str, Any]) -> Path | None:
 
 def fits(path: Path, duration_s: Any) -> bool:
     """A mono 16-bit PCM WAV as long as the programme (within `SLACK_S` or 1 %)."""
-    found = wav_format(path)
-    if found is None or found[1] != 1:
+    found = wav_frames(path)             # None: not one, or its header promises more than is there
+    if found is None or found[0] <= 0:
         return False
-    try:
-        with wave.open(str(path), "rb") as source:
-            seconds = source.getnframes() / source.getframerate()
-            if path.stat().st_size < 44 + source.getnframes() * 2:     # its header promises more than is there
-                return False
-    except (OSError, EOFError, wave.Error, ZeroDivisionError):
-        return False
+    seconds = found[1] / found[0]
     try:
         wanted = float(duration_s)
     except (TypeError, ValueError):

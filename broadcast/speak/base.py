@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
 import unicodedata
 import wave
 from abc import ABC, abstractmethod
@@ -104,12 +103,6 @@ def require_text(text: str) -> str:
         raise EngineError(f"Không có chữ nào để đọc trong đoạn văn bản {text!r}.",
                           hint="Kiểm tra lại mẫu văn bản: đoạn này trống hoặc chỉ có dấu câu.")
     return text
-
-
-def wav_header(data_bytes: int, sample_rate: int) -> bytes:
-    """The 44-byte header of a 16-bit mono WAV file holding `data_bytes` bytes of samples (as `wave` writes it)."""
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, 1, 1,
-                       sample_rate, sample_rate * 2, 2, 16, b"data", data_bytes)
 
 
 def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:

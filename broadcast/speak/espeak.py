@@ -12,8 +12,9 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from broadcast.audio.wavheader import HEADER_BYTES, wav_header
 from broadcast.errors import EngineError, InputError
-from broadcast.speak.base import Engine, EngineOptions, Speech, require_text, wav_header
+from broadcast.speak.base import Engine, EngineOptions, Speech, require_text
 
 VOICES = {
     "vi": "giọng Bắc",
@@ -23,7 +24,6 @@ VOICES = {
 RATE_RANGE = (80, 450)       # words per minute, espeakRATE_MINIMUM..espeakRATE_MAXIMUM
 PITCH_RANGE = (0, 99)
 SAMPLE_RATE = 22050
-_WAV_HEADER_BYTES = 44
 
 # speak_lib.h
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -157,7 +157,7 @@ def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], 
     the output depend only on (text, voice, parameters); it costs about 0.3 ms per text.
     """
     start = out.tell()
-    out.write(bytes(_WAV_HEADER_BYTES))
+    out.write(bytes(HEADER_BYTES))          # the header, once the length is known
     write, char = out.write, ctypes.c_char
     written = 0
     failed: list[BaseException] = []
@@ -193,7 +193,7 @@ def _synthesize_fresh(text: str, voice: str, parameters: tuple[tuple[int, int], 
         lib.espeak_Terminate()
         _unload(lib)
     out.seek(start)
-    out.write(wav_header(written, SAMPLE_RATE))
+    out.write(wav_header(rate=SAMPLE_RATE, channels=1, sample_width=2, data_bytes=written))
     out.seek(0, io.SEEK_END)
     return written
 

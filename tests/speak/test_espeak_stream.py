@@ -8,8 +8,9 @@ import wave
 
 import pytest
 
+from broadcast.audio.wavheader import wav_header
 from broadcast.speak import EngineOptions, SpeechCache
-from broadcast.speak.base import wav_bytes, wav_header
+from broadcast.speak.base import wav_bytes
 from broadcast.speak.espeak import EspeakEngine
 
 LONG = "Xin chào bà con, đây là bản tin của xã. " * 40          # 3.7 minutes of speech, 9.8 MB
@@ -17,7 +18,7 @@ LONG = "Xin chào bà con, đây là bản tin của xã. " * 40          # 3.7 
 
 def test_the_header_is_the_one_the_wave_module_writes():
     for size in (0, 2, 88200, 1_234_566):
-        assert wav_header(size, 22050) == wav_bytes(bytes(size), 22050)[:44]
+        assert wav_header(rate=22050, channels=1, sample_width=2, data_bytes=size) == wav_bytes(bytes(size), 22050)[:44]
 
 
 def test_the_cached_file_is_the_synthesized_wav_byte_for_byte(tmp_path):
