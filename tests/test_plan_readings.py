@@ -1,15 +1,20 @@
-"""`broadcast plan` keeps the spoken texts it timed (`broadcast.plan.readings`) and reads them again after any edit."""
+"""`broadcast plan` keeps the spoken texts it timed (`broadcast.plan.readings`) and reads them again after any edit;
+`plan` and a build plan inside `estimate.kept_readings`, which keeps them only when planning finished."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
+from broadcast.build import day as building
 from broadcast.build.toolkit import Toolkit
 from broadcast.cli import cli
+from broadcast.model import Item, ItemKind
 from broadcast.plan import readings
+from broadcast.plan.estimate import kept_readings
 from broadcast.station.config import load_station
 
 
@@ -93,3 +98,74 @@ def test_texts_are_not_kept_when_a_template_moved_while_planning(station_dir, pr
     plan(station_dir)
     station = load_station(station_dir)
     assert not (station.path(station.paths.state) / readings.FILE).exists()
+
+
+# `estimate.kept_readings`: what `plan` and a build's `plan_day` both plan inside
+
+
+def _closing(buoi="sáng"):
+    return Item(id="loi-ket", kind=ItemKind.CLOSING, title="Lời kết", template="loi_ket", values={"buoi": buoi})
+
+
+def _kept(station_dir):
+    station = load_station(station_dir)
+    path = station.path(station.paths.state) / readings.FILE
+    return path.read_bytes() if path.exists() else None
+
+
+def test_kept_readings_keeps_what_a_finished_block_timed(station_dir, prepared):
+    toolkit = Toolkit.from_station(load_station(station_dir))
+    with kept_readings(toolkit, speed=toolkit.speed) as (timed, library):
+        seconds = timed(_closing())
+        assert library.get("loi_ket").title == "Lời kết chương trình"
+    assert prepared == ["loi_ket"] and seconds > 0
+    kept = readings.Readings(toolkit.station)
+    assert kept.texts.get(readings.text_key("loi_ket", {"buoi": "sáng"}))
+    assert kept.headers["loi_ket"]["title"] == "Lời kết chương trình"
+    again = Toolkit.from_station(load_station(station_dir))             # a later command: read, not rendered
+    with kept_readings(again, speed=again.speed) as (timed, library):
+        assert timed(_closing()) == seconds
+    assert prepared == ["loi_ket"]
+
+
+def test_kept_readings_keeps_nothing_when_the_block_raises(station_dir, prepared):
+    """A plan that fails keeps none of what it timed: the file stays as the last finished plan left it."""
+    toolkit = Toolkit.from_station(load_station(station_dir))
+    with pytest.raises(RuntimeError), kept_readings(toolkit, speed=toolkit.speed) as (timed, library):
+        timed(_closing())
+        library.get("loi_ket")
+        raise RuntimeError("planning failed")
+    assert prepared == ["loi_ket"] and _kept(station_dir) is None
+    plan(station_dir)                                               # a plan that finished: its texts kept
+    before = _kept(station_dir)
+    rendered = len(prepared)
+    toolkit = Toolkit.from_station(load_station(station_dir))
+    with pytest.raises(RuntimeError), kept_readings(toolkit, speed=toolkit.speed) as (timed, _):
+        timed(_closing("thử nghiệm"))                               # new (rendered), then lost with the block
+        raise RuntimeError("planning failed")
+    assert len(prepared) == rendered + 1
+    assert before is not None and _kept(station_dir) == before
+
+
+def test_a_plan_that_fails_after_timing_keeps_no_text(station_dir):
+    """`plan --zone` with a zone the station lacks fails once the day is planned: nothing is kept."""
+    station = load_station(station_dir)
+    result = CliRunner().invoke(cli, ["--station", str(station_dir), "plan", "--date", "2026-12-07",
+                                      "--zone", "khong-co"])
+    assert result.exit_code == 2 and "khong-co" in result.output
+    assert not (station.path(station.paths.state) / readings.FILE).exists()
+
+
+def test_a_build_whose_plan_fails_keeps_no_text(station_dir, monkeypatch, prepared):
+    """`plan_day` that fails once its programmes are timed keeps nothing either."""
+    real = building.compose_zones
+
+    def fails_after_timing(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("composing failed")
+
+    monkeypatch.setattr(building, "compose_zones", fails_after_timing)
+    toolkit = Toolkit.from_station(load_station(station_dir))
+    with pytest.raises(RuntimeError):
+        building.plan_day(toolkit, date(2026, 12, 7))
+    assert prepared and _kept(station_dir) is None

@@ -29,7 +29,6 @@ from broadcast.build.zoning import compose_zones
 from broadcast.errors import AudioError
 from broadcast.model import Programme
 from broadcast.plan import estimate
-from broadcast.plan.readings import Readings
 from broadcast.plan.trace import EstimateTrace
 from broadcast.progress import ENCODING, BuildProgress
 from broadcast.publish.day import (
@@ -87,12 +86,10 @@ def plan_day(toolkit: Toolkit, day: date, *, force: bool = False) -> DayPlan:
     schedule = load_schedule_for(toolkit)
     # One programme per zone and slot; zones with identical programmes share one (no second encode).
     trace = EstimateTrace()
-    # the texts the planner times, kept as `broadcast plan` keeps them: the next plan reads them
-    readings = Readings(station)
-    timed = estimate.make_estimator(toolkit, readings, speed=toolkit.speed)
-    composed, hashes = compose_zones(toolkit, schedule, day, estimate=timed,
-                                     library=readings.library(toolkit.library), trace=trace)
-    readings.save()
+    # the texts the planner times, kept as `broadcast plan` keeps them: the next plan reads them;
+    # at the command's one reading speed, so every day of a run is timed alike
+    with estimate.kept_readings(toolkit, speed=toolkit.speed) as (timed, library):
+        composed, hashes = compose_zones(toolkit, schedule, day, estimate=timed, library=library, trace=trace)
     audio_out = station.path(station.paths.audio_out)
     target = day_dir(audio_out, day)
     published = None if force else _previous_entries(target)   # None: no valid day published yet

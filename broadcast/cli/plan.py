@@ -77,8 +77,7 @@ def _planned(station, first, days: int, zone: str | None):
     from broadcast.build import Toolkit, load_schedule_for
     from broadcast.build.zoning import zone_plans
     from broadcast.errors import InputError
-    from broadcast.plan.estimate import make_estimator
-    from broadcast.plan.readings import Readings
+    from broadcast.plan.estimate import calibrated_speed, kept_readings
     from broadcast.plan.view import format_plan
     from broadcast.plan.zones import differences, skipped_on
     from broadcast.schedule.vocabulary import _did_you_mean
@@ -86,21 +85,21 @@ def _planned(station, first, days: int, zone: str | None):
 
     toolkit = Toolkit.from_station(station)
     measured = {station.path(station.audio.signature_tune)}
-    readings = Readings(station)           # the texts timed before, while nothing they come from changed
-    calibrated = make_estimator(toolkit, readings)
-
-    def estimate(item):                    # every audio file whose length decides the plan
-        if item.audio_file:
-            measured.add(Path(item.audio_file))
-        return calibrated(item)
-
     blocks = []
-    with recording_reads() as reads:
+    # The texts timed before, while nothing they come from changed; kept again only if every day planned.
+    # At the calibration as it is now (a build times at its toolkit's one speed instead).
+    with (kept_readings(toolkit, speed=calibrated_speed(toolkit)) as (calibrated, library),
+          recording_reads() as reads):
+
+        def estimate(item):                # every audio file whose length decides the plan
+            if item.audio_file:
+                measured.add(Path(item.audio_file))
+            return calibrated(item)
+
         schedule = load_schedule_for(toolkit)
         for offset in range(days):
             current = first + timedelta(days=offset)
-            zones, per_zone = zone_plans(toolkit, schedule, current, estimate=estimate,
-                                         library=readings.library(toolkit.library))
+            zones, per_zone = zone_plans(toolkit, schedule, current, estimate=estimate, library=library)
             names = [z.name for z in zones]
             if zone is not None and zone not in per_zone:
                 raise InputError(f"không có vùng '{zone}'", hint=_did_you_mean(zone, names).removeprefix("Sửa: "))
@@ -115,7 +114,6 @@ def _planned(station, first, days: int, zone: str | None):
                 lines += [f"  {line}" for line in differences(per_zone, zones)]
                 lines.append("")
             blocks.append("\n".join(lines))
-    readings.save()
     return blocks, {*reads, *measured}
 
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from broadcast.atomic import write_text_atomic
 from broadcast.audio import wavfiles
 from broadcast.errors import AudioError, TemplateError
 from broadcast.model import Item, ItemKind, Priority
-from broadcast.plan.readings import Readings, text_key
+from broadcast.plan.readings import Readings, TemplateHeaders, text_key
 
 # The spoken furniture between items: their templates, and the words read when a station has none.
 JOINER_TEMPLATE = "nhac_lai"           # "Xin nhắc lại:" between two readings of a notice
@@ -177,3 +178,22 @@ def make_estimator(toolkit: Toolkit, readings: Readings | None = None, *,
         return repeats(item, speed.seconds(text))
 
     return estimate
+
+
+class KeptReadings(NamedTuple):
+    """What a planner over the kept texts takes: item lengths and the template library to ask."""
+
+    estimate: Callable[[Item], float]
+    library: TemplateHeaders
+
+
+@contextmanager
+def kept_readings(toolkit: Toolkit, *, speed: ReadingSpeed) -> Iterator[KeptReadings]:
+    """Plan inside the block with the texts timed before (`broadcast.plan.readings`), timed at `speed`.
+
+    The texts are read when the block starts and saved when it ends without an exception (and
+    only if something is new and nothing they depend on moved). A block that raises saves
+    nothing: the readings file stays as the last plan that finished left it."""
+    readings = Readings(toolkit.station)
+    yield KeptReadings(make_estimator(toolkit, readings, speed=speed), readings.library(toolkit.library))
+    readings.save()

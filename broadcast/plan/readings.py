@@ -9,7 +9,8 @@ text is found by its template and values (the item's zones' titles among them), 
 plan reads the notices it already timed and renders only what is new (the opening, whose date
 and table of contents change). Any edit to a template, a setting or a pronunciation is another
 digest: everything is read again. Kept only if the digest was the same before and after the
-plan; the `KEPT` most recently used texts are kept.
+plan; the `KEPT` most recently used texts are kept. `plan` and a build's `plan_day` use them
+through `broadcast.plan.estimate.kept_readings`, which saves only when planning finished.
 """
 
 from __future__ import annotations
