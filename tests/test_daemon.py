@@ -445,7 +445,8 @@ def test_daemon_derives_jobs_in_the_station_timezone(tmp_path):
             assert scheduler.get_job(f"slot:{tomorrow}-chieu") is None
         finally:
             daemon.stop("thử xong")
-        kinds = [e["kind"] for e in log.events(clock.now().date(), clock.now().date())]
+        # from the day the test began: midnight (17:00 UTC) may pass while it runs
+        kinds = [e["kind"] for e in log.events(tomorrow - timedelta(days=1), clock.now().date())]
     assert kinds[0] == "start" and "reload" in kinds and kinds[-1] == "stop"
 
 
@@ -485,7 +486,8 @@ def test_daemon_builds_when_inputs_change_and_survives_a_failed_build(tmp_path):
             assert daemon.scheduler.get_job(f"slot:{tomorrow}-khuya") is not None   # the old day stays
         finally:
             daemon.stop("thử xong")
-        builds = [e["message"] for e in log.events(today, today, kinds=["build"])]
+        # from the day the test began: midnight (17:00 UTC) may pass while it runs
+        builds = [e["message"] for e in log.events(today, clock.now().date(), kinds=["build"])]
     assert any("lỗi" in m and "mất mạng" in m for m in builds)
 
 
@@ -500,7 +502,8 @@ def test_daemon_start_sweeps_a_dead_builds_staging_folder(tmp_path, audio_out):
         daemon.start()
         daemon.stop("thử xong")
         today = clock.now().date()
-        builds = [e["message"] for e in log.events(today, today, kinds=["build"])]
+        # from the day the test began: midnight (17:00 UTC) may pass while it runs
+        builds = [e["message"] for e in log.events(today - timedelta(days=1), today, kinds=["build"])]
     assert not stale.exists() and (audio_out / DAY.isoformat()).is_dir()
     assert any("Đã dọn 1 thư mục dựng dở" in m for m in builds)
 

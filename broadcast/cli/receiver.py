@@ -52,17 +52,18 @@ def pair(station_url, code, outputs, folder) -> None:
 
 
 @command.command("sync")
-@click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD); mặc định hôm nay theo đồng hồ máy.")
+@click.option("--date", "day", metavar="NGÀY", help="Ngày đầu (YYYY-MM-DD); mặc định hôm nay theo đồng hồ máy, giờ Việt Nam.")
 @click.option("--days", default=2, show_default=True, type=click.IntRange(1, 7), help="Số ngày tải trước.")
 @_DIR
 def sync(day, days, folder) -> None:
     """Tải chương trình của vùng cho hôm nay và những ngày tới (kiểm tra chữ ký và mã băm)."""
+    from broadcast.play import SystemClock
     from broadcast.receiver import config as rc
     from broadcast.receiver.sync import sync_days
 
     config = rc.load(rc.folder_of(folder))
-    try:
-        first = date.fromisoformat(day) if day else date.today()
+    try:         # today as the player counts it (the station's zone), not the host's own date
+        first = date.fromisoformat(day) if day else SystemClock().now().date()
     except ValueError:
         raise InputError(f"ngày '{day}' không hợp lệ", hint="viết theo dạng YYYY-MM-DD, ví dụ 2026-12-07") from None
     result = sync_days(config, first, ahead=days)

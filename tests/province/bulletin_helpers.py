@@ -4,6 +4,7 @@ and what the loopback tests share (a free port, waiting for a condition)."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -80,6 +81,30 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def province_serve(args: list[str], port: int, configs: list[Path]) -> tuple[subprocess.Popen, int]:
+    """`broadcast province serve ARGS --port PORT` once it says it serves, and its port. A port taken by
+    another process since `free_port()` (any process may bind it in between) is replaced by a new one,
+    written into `configs` (their `127.0.0.1:PORT/`) before the next try."""
+    said = ""
+    for _attempt in range(3):
+        process = subprocess.Popen([*BROADCAST, "province", "serve", *args, "--port", str(port)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if "Đang phục vụ" in process.stdout.readline():
+            return process, port
+        process.wait(WAIT_S)
+        said = process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+        if "address already in use" not in said.lower():
+            raise AssertionError(said)
+        new = free_port()
+        for config in configs:
+            text = config.read_text(encoding="utf-8")
+            config.write_text(text.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{new}/"), encoding="utf-8")
+        port = new
+    raise AssertionError(f"three free ports taken before the province server bound one: {said}")
 
 
 def wait_for(predicate, timeout=WAIT_S, step=0.05):

@@ -3,12 +3,11 @@ and the link on loopback: a `broadcast province serve --db` process with three c
 
 from __future__ import annotations
 
-import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
-from bulletin_helpers import BROADCAST, free_port, keys, wait_for
+from bulletin_helpers import free_port, keys, province_serve, wait_for
 
 from broadcast.province.copies import make_province
 
@@ -40,8 +39,8 @@ def province(tmp_path, station_copier):
                          'timeout_s = 5\n')
         stations.append(root)
     db = tmp_path / "tinh" / "tinh.sqlite"
-    server = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", *map(str, stations), "--db", str(db),
-                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server, port = province_serve(["--stations", *map(str, stations), "--db", str(db)], port,
+                                  [root / "broadcast.toml" for root in stations])
     base = f"http://127.0.0.1:{port}"
 
     def up():

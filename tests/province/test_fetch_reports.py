@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from bulletin_helpers import free_port, province_serve
 from test_province_delivery import rebuilt
 
 from broadcast.build import build_day
@@ -40,12 +40,6 @@ def built(tmp_path_factory, make_small_province):
     return {"root": root, "station": station_dir, "public": public, "key": root / "tinh.key"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def setup(built, tmp_path):
     """The province's station folder (a copy), and the commune with [province] source on a free port."""
@@ -68,17 +62,13 @@ def run(*args, cwd: Path) -> subprocess.CompletedProcess:
 
 
 class ProvinceServer:
-    """`broadcast province serve --db` as its own process."""
+    """`broadcast province serve --db` as its own process (on another port, written into the commune's
+    configuration, when the chosen one was taken meanwhile)."""
 
-    def __init__(self, station: Path, db: Path, port: int) -> None:
-        self.process = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", str(station), "--db", str(db),
-                                         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+    def __init__(self, setup: dict) -> None:
+        self.process, port = province_serve(["--stations", str(setup["province"]), "--db", str(setup["db"])],
+                                            setup["port"], [setup["commune"] / "broadcast.toml"])
         self.base = f"http://127.0.0.1:{port}"
-        line = self.process.stdout.readline()
-        if "Đang phục vụ 1 xã" not in line:
-            self.process.wait(timeout=30)
-            raise AssertionError(self.process.stderr.read())
 
     def get(self, path: str):
         with urllib.request.urlopen(self.base + path, timeout=30) as response:
@@ -106,7 +96,7 @@ def test_fetch_reports_up_queues_offline_and_the_dashboard_shows_each_build(setu
     assert "1 báo cáo chờ gửi" in offline.stderr and "Traceback" not in offline.stderr
     assert len(list(queue.glob("*.json"))) == 1
 
-    province = ProvinceServer(setup["province"], setup["db"], setup["port"])
+    province = ProvinceServer(setup)
     try:
         fetched = run("--station", str(commune), "fetch", "--date", MONDAY.isoformat(), cwd=commune)
         assert fetched.returncode == 0, fetched.stderr
@@ -157,15 +147,15 @@ def test_a_day_never_fetched_shows_as_not_taken(setup):
 
 
 def test_a_province_without_db_keeps_the_report_queued_for_later(setup):
-    served = subprocess.Popen([*BROADCAST, "province", "serve", "--stations", str(setup["province"]),
-                               "--port", str(setup["port"])], stdout=subprocess.PIPE, text=True)
+    served, _ = province_serve(["--stations", str(setup["province"])], setup["port"],
+                               [setup["commune"] / "broadcast.toml"])
     try:
-        assert "Đang phục vụ" in served.stdout.readline()
         done = run("--station", str(setup["commune"]), "fetch", "--date", MONDAY.isoformat(), cwd=setup["commune"])
     finally:
         served.terminate()
         served.wait(timeout=30)
         served.stdout.close()
+        served.stderr.close()
     assert done.returncode == 0 and "1 báo cáo chờ gửi" in done.stderr
     queue = setup["commune"] / "var" / QUEUE
     assert len(list(queue.glob("*.json"))) == 1 and not list(queue.glob("*.tu-choi"))

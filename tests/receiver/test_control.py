@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from test_pairing_and_days import cli
-from test_receiver_plays import TZ, day_starting_in, receiver, stop, wait_for
+from test_receiver_plays import TZ, day_starting_in, receiver_up, stop, wait_for
 
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.receiver import control as remote
@@ -53,9 +53,9 @@ def test_the_receiver_applies_volume_and_hours(paired):
     station, folder, _server, _port = paired
     registry = ClusterRegistry(station / "var" / "cum-loa")
     registry.set_control("dong-1", {"volume": 50})
-    day_starting_in(station, 8, length=2.0)
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     try:
+        day_starting_in(station, 8, length=2.0)
         assert wait_for(lambda: registry.rows("dong-1"), 60), "no as-run row"
         assert json.loads((folder / "dieu-khien.json").read_text())["volume"] == 50
     finally:
@@ -66,13 +66,9 @@ def test_the_receiver_applies_volume_and_hours(paired):
     outside = f"{(now + timedelta(hours=2)):%H}:00-{(now + timedelta(hours=3)):%H}:00"
     registry.set_control("dong-1", {"hours": outside})
     (folder / "outbox.sqlite").unlink()
-    day, _ = day_starting_in(station, 6, length=2.0)
-    manifest_path = station / "audio_out" / day / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["programmes"][0]["id"] = "chieu"            # another programme: its own row
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     try:
+        day_starting_in(station, 6, length=2.0, edit=lambda _folder, entry: entry.update(id="chieu"))  # its own row
         assert wait_for(lambda: any(r["status"] == "skipped" for r in registry.rows("dong-1")), 60)
     finally:
         stop(running)

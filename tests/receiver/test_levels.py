@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import wave
 from pathlib import Path
 
 import pytest
-from test_receiver_plays import day_starting_in, receiver, stop, tone, wait_for
+from test_receiver_plays import day_starting_in, receiver_up, stop, tone, wait_for
 
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256
@@ -71,16 +70,15 @@ def test_a_cut_line_is_skipped(tmp_path):
 
 def test_a_programme_aired_as_digital_silence_is_a_fault_at_the_station(paired):
     station, folder, _server, _port = paired
-    day, _start = day_starting_in(station, 8, length=3.0)
-    programme = station / "audio_out" / day / "sang.wav"
-    silence(programme, 3.0)
-    manifest_path = station / "audio_out" / day / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["programmes"][0].update(sha256=file_sha256(programme), bytes=programme.stat().st_size)
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    def silent(aside, entry):
+        silence(aside / "sang.wav", 3.0)
+        entry.update(sha256=file_sha256(aside / "sang.wav"), bytes=(aside / "sang.wav").stat().st_size)
+
     registry = ClusterRegistry(station / "var" / "cum-loa")
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     try:
+        day_starting_in(station, 8, length=3.0, edit=silent)
         assert wait_for(lambda: registry.rows("dong-1"), 60), "no as-run row"
         assert wait_for(lambda: "im lặng trên loa" in str(registry.get("dong-1").heartbeat.get("notes")), 20)
     finally:
@@ -92,10 +90,10 @@ def test_a_programme_aired_as_digital_silence_is_a_fault_at_the_station(paired):
 
 def test_a_programme_with_sound_reports_its_levels_and_no_fault(paired):
     station, folder, _server, _port = paired
-    day_starting_in(station, 8, length=3.0)
     registry = ClusterRegistry(station / "var" / "cum-loa")
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     try:
+        day_starting_in(station, 8, length=3.0)
         assert wait_for(lambda: registry.rows("dong-1"), 60), "no as-run row"
     finally:
         stop(running)

@@ -9,7 +9,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from test_receiver_plays import day_starting_in, receiver, stop, wait_for
+from test_receiver_plays import day_starting_in, receiver_up, stop, wait_for
 
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.errors import ConfigError
@@ -132,10 +132,10 @@ def test_silence_on_the_monitor_is_the_fault_while_the_pcm_had_sound(paired):
     config = json.loads((folder / "receiver.json").read_text(encoding="utf-8"))
     config["monitor"] = {"source": f"file:{wav(folder / 'mic.wav', 120, None)}", "silent_db": -50, "after_s": 2}
     (folder / "receiver.json").write_text(json.dumps(config), encoding="utf-8")
-    _day, _start = day_starting_in(station, 8, length=5.0)
     registry = ClusterRegistry(station / "var" / "cum-loa")
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     try:
+        day_starting_in(station, 8, length=5.0)
         assert wait_for(lambda: registry.rows("dong-1"), 60), "no as-run row reached the station"
         assert wait_for(lambda: (registry.get("dong-1").heartbeat.get("monitor") or {}).get("peak_db") == -120.0, 20)
     finally:

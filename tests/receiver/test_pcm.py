@@ -10,7 +10,7 @@ import wave
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from test_receiver_plays import TZ, day_starting_in, receiver, stop, tone, wait_for
+from test_receiver_plays import TZ, day_starting_in, receiver_up, stop, tone, wait_for
 
 from broadcast.audio import ffmpeg_exe
 from broadcast.clusters.registry import ClusterRegistry
@@ -120,16 +120,17 @@ def _gates(pid: int) -> list[int]:
 
 def test_the_receiver_airs_the_pcm_made_at_fetch_in_its_one_spare_player(paired):
     station, folder, _server, _port = paired
-    day, start = day_starting_in(station, 10, length=5.0)
-    published = station / "audio_out" / day
-    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
-    source = mp3(published / "sang.wav")
-    manifest["programmes"][0].update(file=source.name, sha256=file_sha256(source), bytes=source.stat().st_size)
-    (published / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    def as_mp3(aside, entry):
+        source = mp3(aside / "sang.wav")
+        entry.update(file=source.name, sha256=file_sha256(source), bytes=source.stat().st_size)
+
     registry = ClusterRegistry(station / "var" / "cum-loa")
-    running = receiver(folder)
+    running = receiver_up(folder, registry)
     players: set[int] = set()
     try:
+        day, start = day_starting_in(station, 10, length=5.0, edit=as_mp3)
+        manifest = json.loads((station / "audio_out" / day / "manifest.json").read_text(encoding="utf-8"))
         decoded = folder / pcm.PCM_DIR / day / f"{manifest['programmes'][0]['sha256']}.wav"
         assert wait_for(decoded.is_file, 30), "the programme was not decoded when its day came"
         assert wait_for(lambda: datetime.now(TZ) >= start, 30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import signal
 import struct
@@ -34,18 +35,30 @@ def tone(path: Path, seconds: float = 2.0, rate: int = 22050) -> None:
                                  for i in range(int(seconds * rate))))
 
 
-def day_starting_in(station: Path, seconds: float, length: float = 2.0) -> tuple[str, datetime]:
-    """Today's day (the receiver plays on the real clock) with one `length`-second programme `seconds` from now."""
-    start = (datetime.now(TZ) + timedelta(seconds=seconds)).replace(microsecond=0)
-    day = start.date().isoformat()
-    folder = publish_day(station, day)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+def day_starting_in(station: Path, seconds: float, length: float = 2.0, edit=None) -> tuple[str, datetime]:
+    """Today's day (the receiver plays on the real clock) with one `length`-second programme `seconds` from the
+    moment it is published. Made aside, `edit(folder, entry)` may change it there, then moved in with the
+    manifest last: a running receiver syncs every second and must see the day whole or not at all, and the
+    time spent making it does not eat into the lead."""
+    day = (datetime.now(TZ) + timedelta(seconds=seconds)).date().isoformat()
+    aside = publish_day(station / ".aside" / f"{day}-{time.monotonic_ns()}", day)
+    manifest = json.loads((aside / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["programmes"][0]
-    tone(folder / "sang.wav", length)
-    entry.update(file="sang.wav", start=start.isoformat(), duration_s=length, sha256=file_sha256(folder / "sang.wav"),
-                 bytes=(folder / "sang.wav").stat().st_size)
+    tone(aside / "sang.wav", length)
+    entry.update(file="sang.wav", duration_s=length, sha256=file_sha256(aside / "sang.wav"),
+                 bytes=(aside / "sang.wav").stat().st_size)
+    if edit is not None:
+        edit(aside, entry)
+    start = (datetime.now(TZ) + timedelta(seconds=seconds)).replace(microsecond=0)
+    if start.date().isoformat() != day:          # midnight passed while it was made: make it for the new day
+        return day_starting_in(station, seconds, length, edit)
+    entry["start"] = start.isoformat()
     manifest["programmes"] = [entry]
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    (aside / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    folder = station / "audio_out" / day
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(aside.iterdir(), key=lambda p: p.name == "manifest.json"):
+        os.replace(path, folder / path.name)
     return day, start
 
 
@@ -86,6 +99,18 @@ def receiver(folder: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def receiver_up(folder: Path, registry: ClusterRegistry, cluster: str = "dong-1") -> subprocess.Popen:
+    """`receiver run`, once the station has had its first heartbeat (sent after its first sync). A programme
+    published from then on, N seconds ahead, has N seconds to be synced and prepared; published before the
+    process started, a loaded machine's start-up ate the lead and the programme aired late or not at all."""
+    process = receiver(folder)
+    if not wait_for(lambda: process.poll() is not None or registry.get(cluster).heartbeat.get("version")):
+        stop(process)
+        pytest.fail("the receiver never reached the station")
+    assert process.poll() is None, process.communicate()
+    return process
+
+
 def stop(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
@@ -94,10 +119,10 @@ def stop(process: subprocess.Popen) -> str:
 
 def test_the_receiver_plays_at_the_slot_and_reports_what_aired(paired):
     station, folder, _server, _port = paired
-    _day, start = day_starting_in(station, 8)
-    running = receiver(folder)
     registry = ClusterRegistry(station / "var" / "cum-loa")
+    running = receiver_up(folder, registry)
     try:
+        _day, start = day_starting_in(station, 8)
         assert wait_for(lambda: registry.rows("dong-1")), "no as-run row reached the station"
         assert wait_for(lambda: registry.get("dong-1").heartbeat.get("clock_offset_s") is not None, 20)
     finally:
@@ -113,20 +138,21 @@ def test_the_receiver_plays_at_the_slot_and_reports_what_aired(paired):
 
 def test_a_station_down_at_the_slot_does_not_silence_the_village(paired):
     station, folder, server, port = paired
-    day, _start = day_starting_in(station, 10)
-    assert subprocess.run([sys.executable, "-m", "broadcast", "receiver", "sync", "--dir", str(folder), "--date", day],
-                          capture_output=True, timeout=60).returncode == 0
-    server.terminate()
-    server.wait(timeout=10)
-    running = receiver(folder)
+    registry = ClusterRegistry(station / "var" / "cum-loa")
+    running = receiver_up(folder, registry)
     try:
+        day, _start = day_starting_in(station, 10)
+        held = folder / "audio_out" / day
+        assert wait_for(lambda: (held / "manifest.json").is_file() and (held / "sang.wav").is_file(), 60), \
+            "the day never reached the receiver"
+        server.terminate()                                  # the station goes down before the slot
+        server.wait(timeout=30)
         assert wait_for(lambda: list((folder / "playout").glob("*.wav")), 60), "nothing played"
         from broadcast.receiver.outbox import Outbox
 
         assert wait_for(lambda: Outbox(folder / "outbox.sqlite").unsent(), 20)
         again, _ = serve(station, port)                     # the link is back: the row arrives, once
         try:
-            registry = ClusterRegistry(station / "var" / "cum-loa")
             assert wait_for(lambda: registry.rows("dong-1"), 30)
             time.sleep(1.5)
             assert len(registry.rows("dong-1")) == 1

@@ -11,7 +11,7 @@ import re
 import subprocess
 import urllib.parse
 
-from served import broadcast_cmd, free_port, start_server, stop_server
+from served import broadcast_cmd, start_on_free_port, stop_server
 from web_helpers import PASSWORD
 
 from broadcast.web.audit import AuditLog
@@ -25,8 +25,7 @@ def start(station_dir, trusted: str):
                     f'trusted_proxies = "{trusted}"\n', encoding="utf-8")
     subprocess.run([*broadcast_cmd(), "--station", str(station_dir), "users", "add", "can-bo", "--role", "bien-tap",
                     "--password-stdin"], input=PASSWORD + "\n", text=True, check=True, timeout=120)
-    port = free_port()
-    return start_server(["--station", str(station_dir), "web", "--port", str(port), "--proxy-headers"], port), port
+    return start_on_free_port(["--station", str(station_dir), "web", "--proxy-headers"])
 
 
 def ask(port, method, path, *, host=PUBLIC, body=None, headers=None, cookie=None):
