@@ -87,7 +87,7 @@ def test_two_zones_on_two_mounts_are_on_air_before_their_gate_and_play_after_it(
             return None
 
     for mount in mounts:        # the players hold their mounts (silence) while they wait at the gate
-        assert poll(lambda mount=mount: mounted(mount), 30), f"/{mount} never mounted before the gate"
+        assert poll(lambda mount=mount: mounted(mount), 60), f"/{mount} never mounted before the gate"  # a bound
     assert not any(p.done for p in plays)
     gate.open()
     results = [p.start().wait(60) for p in plays]
