@@ -16,12 +16,16 @@ from broadcast.play.outputs import IcecastOutput
 pytestmark = pytest.mark.skipif(shutil.which("icecast2") is None,
                                 reason="icecast2 is not installed (apt-get install icecast2)")
 
+def sine_wav(path: Path, seconds: int) -> Path:
+    """A mono 440 Hz tone of `seconds`, written by ffmpeg."""
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    f"sine=frequency=440:duration={seconds}", "-ac", "1", str(path)], check=True)
+    return path
+
+
 @pytest.fixture
 def tone(tmp_path) -> Path:
-    path = tmp_path / "tone.wav"
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "sine=frequency=440:duration=4", "-ac", "1", str(path)], check=True)
-    return path
+    return sine_wav(tmp_path / "tone.wav", 4)
 
 
 def has_mpeg_frames(data: bytes) -> bool:
@@ -32,10 +36,7 @@ def has_mpeg_frames(data: bytes) -> bool:
 @pytest.fixture
 def long_tone(tmp_path) -> Path:
     """A minute of tone: on air until the test stops it, however late a loaded machine starts ffmpeg."""
-    path = tmp_path / "tone-60.wav"
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                    "sine=frequency=440:duration=60", "-ac", "1", str(path)], check=True)
-    return path
+    return sine_wav(tmp_path / "tone-60.wav", 60)
 
 
 def test_a_listener_receives_mpeg_audio_while_the_source_plays(icecast, icecast_password, long_tone, poll):
