@@ -89,7 +89,7 @@ def command(app, template, pairs, data, text, priority, repeat, engine, zones, o
     meta = announcement.meta
     if targets:
         meta["zones"] = [z.name for z in targets]
-    if output_name is None and push_announcement(station.path(station.paths.state), announcement.audio, meta):
+    if output_name is None and push_announcement(station.path(station.paths.state), announcement.audio, meta, now=now):
         click.echo("Đã đẩy thông báo khẩn tới các cụm loa của vùng.")
     if output_name is None and hand_to_daemon(station, announcement.audio, meta, now=now):
         click.echo(f"Đã chuyển cho trình phát đang chạy: {meta['title']} ({meta['priority']}).")

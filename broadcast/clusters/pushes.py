@@ -28,6 +28,7 @@ from broadcast.clusters import protocol
 from broadcast.clusters.registry import ClusterRegistry
 from broadcast.digest import file_sha256
 from broadcast.errors import InputError
+from broadcast.play import SystemClock
 from broadcast.play.pcmfile import wav_format
 from broadcast.play.spool import announcement_id
 
@@ -168,15 +169,17 @@ class Pushes:
             "SELECT document FROM pushes WHERE document IS NOT NULL ORDER BY seq DESC LIMIT ?", (limit,))]
 
 
-def push_announcement(state_dir: Path, audio: Path, meta: dict[str, Any]) -> dict[str, Any] | None:
+def push_announcement(state_dir: Path, audio: Path, meta: dict[str, Any], *,
+                      now: datetime | None = None) -> dict[str, Any] | None:
     """The station's hook: an urgent announcement also goes to the clusters (when the station has any).
 
-    `meta` gets its `id` here when it has none, so the spool and the clusters name it alike.
+    `meta` gets its `id` here when it has none, so the spool and the clusters name it alike; its date
+    and time are `now` on the station's clock (Vietnam's time, whatever the host's zone).
     """
     folder = Path(state_dir) / "cum-loa"
     if str(meta.get("priority")) != URGENT or not (folder / "clusters.sqlite").is_file():
         return None
-    meta.setdefault("id", announcement_id(datetime.now().astimezone()))
+    meta.setdefault("id", announcement_id(now or SystemClock().now()))
     registry = ClusterRegistry(folder)
     try:
         return Pushes(registry).urgent(audio, meta)

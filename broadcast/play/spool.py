@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from broadcast.errors import PlayoutError
+from broadcast.play import SystemClock
 from broadcast.publish.staging import try_lock
 
 LOCK_NAME = "daemon.lock"
@@ -125,7 +126,7 @@ def submit(spool_dir: Path, audio_path: Path, meta: Mapping[str, Any], *, now: d
     if not audio_path.is_file():
         raise PlayoutError(f"không có tệp âm thanh {audio_path}")
     prepare(spool_dir)
-    now = now or datetime.now().astimezone()
+    now = now or SystemClock().now()           # the station's clock: the id's date is the airing's date there
     meta = dict(meta)
     meta.setdefault("submitted_at", now.isoformat(timespec="seconds"))
     meta.setdefault("id", announcement_id(now))

@@ -56,6 +56,19 @@ def test_with_a_daemon_the_announcement_lands_whole(tmp_path, audio):
     assert entries[0].meta_path.parent.name == "processing"
 
 
+def test_an_urgent_without_a_time_is_named_by_the_station_clock_not_the_hosts(tmp_path, audio, monkeypatch):
+    """01:00 on 8 December in Vietnam is 18:00 on the 7th on a UTC host: the id says the 8th, the airing's date."""
+    from broadcast.play import SystemClock
+
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2026, 12, 8, 1, 0, 5, tzinfo=TZ))
+    spool_dir = tmp_path / "spool"
+    with DaemonLock(spool_dir):
+        assert submit(spool_dir, audio, {"title": "Cháy rừng", "priority": "khan-cap"}) is True
+        meta = json.loads(next((spool_dir / "incoming").glob("*.json")).read_text(encoding="utf-8"))
+    assert meta["id"].startswith("2026-12-08-dot-xuat-010005-")
+    assert meta["submitted_at"] == "2026-12-08T01:00:05+07:00"
+
+
 def test_a_second_daemon_is_refused(tmp_path):
     with DaemonLock(tmp_path / "spool"):
         with pytest.raises(PlayoutError) as caught:

@@ -109,6 +109,26 @@ def test_only_urgent_announcements_go_to_the_clusters(tmp_path, priority, pushed
         assert document["id"] == meta["id"] and (tmp_path / "cum-loa" / "day" / document["audio"]).is_file()
 
 
+def test_an_urgent_pushed_to_the_clusters_is_named_by_the_station_clock(tmp_path, monkeypatch):
+    """The push names the urgent when the console has not: at `now` when given, else on the station's
+    clock (Vietnam's time), never the host's own zone, so the clusters and the spool share one id."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from broadcast.play import SystemClock
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    audio = tmp_path / "a.wav"
+    tone(audio, 0.5)
+    ClusterRegistry(tmp_path / "cum-loa").close()
+    given = push_announcement(tmp_path, audio, {"priority": "khan-cap", "title": "x"},
+                              now=datetime(2026, 12, 7, 23, 59, 58, tzinfo=vn))
+    assert given["id"].startswith("2026-12-07-dot-xuat-235958-")
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2026, 12, 8, 1, 0, 5, tzinfo=vn))
+    clock = push_announcement(tmp_path, audio, {"priority": "khan-cap", "title": "y"})
+    assert clock["id"].startswith("2026-12-08-dot-xuat-010005-")
+
+
 def test_an_urgent_push_interrupts_the_programme_which_resumes(paired):
     station, folder, _server, _port = paired
     registry = ClusterRegistry(station / "var" / "cum-loa")

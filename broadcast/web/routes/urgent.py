@@ -191,7 +191,7 @@ def send(request, form):
     user = request.scope["user"]
     from broadcast.clusters.pushes import push_announcement  # the zones' loudspeaker clusters hear it too
 
-    push_announcement(console.station.path(console.station.paths.state), path, meta)
+    push_announcement(console.station.path(console.station.paths.state), path, meta, now=now)
     if spool.submit(state_paths(console.station)[1], path, meta, now=now):
         console.audit.record(now, user.name, "urgent", meta.get("title", ""), name)
         flash(request, f"Đã chuyển cho trình phát: {meta.get('title', '')}. Xem ở trang Đã phát khi phát xong.")
