@@ -29,7 +29,8 @@ class PortTaken(Exception):
     """The server stopped at once because its port was no longer free (taken since free_port())."""
 
 
-def _port_taken(said: str) -> bool:
+def port_taken(said: str) -> bool:
+    """What a server said when it stopped because its port was no longer free."""
     return "address already in use" in said.lower() or "errno 98" in said.lower()
 
 
@@ -40,7 +41,7 @@ def start_server(args: Sequence[str], port: int, what: str = "broadcast web") ->
     for _ in range(600):
         if proc.poll() is not None:
             said = proc.stdout.read()
-            if _port_taken(said):
+            if port_taken(said):
                 raise PortTaken(said)
             pytest.fail(f"{what} stopped: {said}")
         with socket.socket() as s:

@@ -3,13 +3,14 @@ and what the loopback tests share (a free port, waiting for a condition)."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from served import free_port, port_taken
 
 from broadcast.province.bulletins.actions import Commune
 from broadcast.province.bulletins.inbox import Inbox
@@ -77,12 +78,6 @@ def make_commune(root: Path, public: str, clock: FakeClock, *, name: str = "xa-0
                    root=root, now=clock, air=air or Airings(), speak=speak, tags=tuple(tags), approve=approve)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def province_serve(args: list[str], port: int, configs: list[Path]) -> tuple[subprocess.Popen, int]:
     """`broadcast province serve ARGS --port PORT` once it says it serves, and its port. A port taken by
     another process since `free_port()` (any process may bind it in between) is replaced by a new one,
@@ -97,7 +92,7 @@ def province_serve(args: list[str], port: int, configs: list[Path]) -> tuple[sub
         said = process.stderr.read()
         process.stdout.close()
         process.stderr.close()
-        if "address already in use" not in said.lower():
+        if not port_taken(said):
             raise AssertionError(said)
         new = free_port()
         for config in configs:
